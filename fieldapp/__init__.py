@@ -1,0 +1,66 @@
+"""fieldapp: grid safety inspection (网格安全巡查)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import paths
+
+HTMX_PATH = "vendor/htmx-2.0.11/htmx.min.js"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI, templates."""
+    app = Flask(
+        __name__,
+        template_folder=str(paths.TEMPLATES_DIR),
+        static_folder=str(paths.STATIC_DIR),
+        instance_relative_config=True,
+    )
+    from . import config
+
+    config.load(app, test_config)
+
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    # Batch mode lets Alembic alter SQLite tables by copying them.
+    migrate.init_app(app, db, directory=str(paths.MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+
+    from . import access, errors, security, templating
+
+    security.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from .api import bp as api_bp
+    from .blueprints import auth, enterprises, main
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(enterprises.bp)
+    app.register_blueprint(api_bp)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Turn on what SQLite leaves off: foreign keys, WAL and a busy timeout."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()

@@ -1,0 +1,68 @@
+"""GET /api/v1/enterprises and /api/v1/enterprises/{id}."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from sqlalchemy import Row
+
+from .. import enterprises
+from ..access import login_required
+from ..auth import Actor
+from . import bp, page_args
+
+
+def enterprise_item(ent: Row) -> dict:
+    """Return the list representation of an enterprise row."""
+    return {
+        "id": ent.id,
+        "name": ent.name,
+        "credit_code": ent.credit_code,
+        "street": ent.street_name,
+        "grid": ent.grid_code,
+        "industry": ent.industry,
+        "venue_type": ent.venue_type,
+        "size_class": ent.size_class,
+        "standardization": ent.standardization,
+        "stars": ent.stars,
+        "risk_color": ent.risk_color,
+        "address": ent.address,
+        "hosts_tenants": ent.hosts_tenants,
+        "landlord_id": ent.landlord_id,
+        "version": ent.version,
+        "updated_at": ent.updated_at.isoformat(),
+    }
+
+
+def enterprise_detail(ent: Row, actor: Actor) -> dict:
+    """Return the full record: the list fields plus contacts and more."""
+    data = enterprise_item(ent)
+    data.update(
+        lat=ent.lat,
+        lng=ent.lng,
+        employees=ent.employees,
+        principal_name=ent.principal_name,
+        principal_phone=ent.principal_phone,
+        safety_officer_name=ent.safety_officer_name,
+        safety_officer_phone=ent.safety_officer_phone,
+        tenants=[t.id for t in enterprises.related(ent)["tenants"]],
+        note=ent.note,
+        created_at=ent.created_at.isoformat(),
+    )
+    return data
+
+
+@bp.get("/enterprises")
+@login_required
+def enterprises_list():
+    page, per_page = page_args()
+    filters = enterprises.Filters.from_args(request.args)
+    result = enterprises.search(g.user, filters, page=page, per_page=per_page)
+    return jsonify(items=[enterprise_item(e) for e in result.items], total=result.total, page=page, per_page=per_page)
+
+
+@bp.get("/enterprises/<int:enterprise_id>")
+@login_required
+def enterprise_get(enterprise_id: int):
+    ent = enterprises.get_row(g.user, enterprise_id)
+    return jsonify(enterprise_detail(ent, g.user))

@@ -1,0 +1,1 @@
+"""Page blueprints: one module, one template folder each."""

@@ -1,0 +1,60 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+
+from .. import auth
+from ..clock import utcnow
+
+bp = Blueprint("auth", __name__)
+
+
+def login_policy() -> auth.LoginPolicy:
+    cfg = current_app.config
+    return auth.LoginPolicy(
+        per_account=cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        per_ip=cfg["LOGIN_MAX_FAILURES_PER_IP"],
+        window_s=cfg["LOGIN_FAILURE_WINDOW_SECONDS"],
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only follow local paths after login, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = request.values.get("next", "")
+    if request.method == "GET":
+        return render_template("auth/login.html", next=next_url, error=None)
+    username = request.form.get("username", "")[:64]
+    password = request.form.get("password", "")[:256]
+    result = auth.authenticate(
+        username, password, ip=request.remote_addr or "-", policy=login_policy(), now=utcnow()
+    )
+    if result.throttled:
+        minutes = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
+        error = f"登录失败次数过多，请 {minutes} 分钟后再试。"
+        return render_template("auth/login.html", next=next_url, error=error, username=username), 429
+    if result.user is None:
+        error = "用户名或密码错误。"
+        return render_template("auth/login.html", next=next_url, error=error, username=username), 401
+    session.clear()  # a new session at login: nothing carries over from before
+    session["sid"] = auth.start_session(
+        result.user, kind="web", lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"], now=utcnow()
+    )
+    session.permanent = True
+    return redirect(safe_next(next_url), 303)
+
+
+@bp.post("/logout")
+def logout():
+    raw = session.get("sid")
+    if raw:
+        auth.end_session(raw)
+    session.clear()
+    return redirect(url_for("auth.login"), 303)

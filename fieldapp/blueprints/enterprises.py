@@ -1,0 +1,94 @@
+"""Enterprise list, record page and editing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from .. import enterprises, scope
+from ..access import login_required, roles_required
+from ..clock import utcnow
+from ..extensions import db
+from ..htmx import is_htmx, vary_on_htmx
+from ..models import Enterprise, Grid, Street, user_grids
+
+bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
+
+PER_PAGE = 20
+
+
+def _page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def filter_choices(user) -> dict:
+    """Streets and grids the user may filter by."""
+    streets = db.session.connection().execute(select(Street.id, Street.name).order_by(Street.id)).all()
+    grids = db.session.connection().execute(select(Grid.id, Grid.code, Grid.name, Grid.street_id).order_by(Grid.code)).all()
+    if user.role == "street":
+        streets = [s for s in streets if s.id == user.street_id]
+    elif user.role == "inspector":
+        mine = set(db.session.connection().execute(select(user_grids.c.grid_id).where(user_grids.c.user_id == user.id)).scalars())
+        grids = [gr for gr in grids if gr.id in mine]
+        streets = [s for s in streets if s.id in {gr.street_id for gr in grids}]
+    street_ids = {s.id for s in streets}
+    return {"streets": streets, "grids": [gr for gr in grids if gr.street_id in street_ids]}
+
+
+@bp.get("")
+@roles_required("inspector", "street", "district", "department")
+def index():
+    filters = enterprises.Filters.from_args(request.args)
+    page = enterprises.search(g.user, filters, page=_page_arg(), per_page=PER_PAGE)
+    context = {"page": page, "filters": filters, **filter_choices(g.user)}
+    template = "enterprises/_results.html" if is_htmx() else "enterprises/index.html"
+    return vary_on_htmx(current_app.make_response(render_template(template, **context)))
+
+
+@bp.get("/<int:enterprise_id>")
+@login_required
+def detail(enterprise_id: int):
+    ent = enterprises.get_row(g.user, enterprise_id)
+    can_edit = scope.can_edit_enterprise(g.user, ent)
+    changes = enterprises.history(ent.id) if g.user.role in scope.OFFICE_ROLES else []
+    return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes,
+                           **enterprises.related(ent))
+
+
+def _landlord_choices(ent: Enterprise) -> list[Enterprise]:
+    return list(
+        db.session.scalars(
+            select(Enterprise)
+            .where(Enterprise.street_id == ent.street_id, Enterprise.hosts_tenants.is_(True), Enterprise.id != ent.id)
+            .order_by(Enterprise.name)
+        )
+    )
+
+
+@bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@roles_required("street", "district")
+def edit(enterprise_id: int):
+    ent = scope.get_enterprise(g.user, enterprise_id)
+    if not scope.can_edit_enterprise(g.user, ent):
+        abort(403)
+    streets = db.session.scalars(select(Street).order_by(Street.id)).all()
+    if g.user.role == "street":
+        streets = [s for s in streets if s.id == g.user.street_id]
+    context = {"ent": ent, "streets": streets, "landlords": _landlord_choices(ent)}
+    if request.method == "GET":
+        return render_template("enterprises/edit.html", values=enterprises.form_values(ent), errors={}, **context)
+    values = request.form.to_dict()
+    if str(ent.version) != values.get("version"):
+        errors = {"_form": "该记录已被他人修改，以下为最新内容，请重新编辑。"}
+        return render_template("enterprises/edit.html", values=enterprises.form_values(ent), errors=errors, **context), 409
+    try:
+        data = enterprises.clean(values)
+        enterprises.update(ent, data, actor=g.user, now=utcnow())
+    except enterprises.ValidationError as exc:
+        db.session.rollback()
+        return render_template("enterprises/edit.html", values=values, errors=exc.errors, **context), 422
+    db.session.commit()
+    return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)

@@ -1,0 +1,188 @@
+"""The `fieldapp` command: database, demo, users, the register and serving."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from . import auth, create_app, demo, registry_io, vocab
+from .clock import utcnow
+from .extensions import db
+from .models import Enterprise, Grid, Street, User
+from .tabular import TableError
+
+
+def init_app(app: Flask) -> None:
+    for command in (demo_command, user_group, enterprise_group, serve_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the `fieldapp` console script."""
+    cli = FlaskGroup(create_app=lambda: create_app(), help="网格安全巡查 fieldapp 管理命令")
+    cli.main(prog_name="fieldapp")
+
+
+def fail(message: str) -> None:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+@click.command("demo")
+@click.option("--enterprises", "count", type=click.IntRange(8, 200_000), default=1091, show_default=True)
+@click.option("--seed", type=int, default=2025, show_default=True)
+@click.option("--if-empty", is_flag=True, help="数据库已有数据时不报错，只打印演示账号")
+@with_appcontext
+def demo_command(count: int, seed: int, if_empty: bool) -> None:
+    """Fill an empty database with the demo district and print its logins."""
+    if not demo.is_empty():
+        if not if_empty:
+            fail("数据库中已有数据；演示数据只能写入空数据库。")
+        click.echo("数据库已有数据，未重新生成。演示账号（若由同一种子生成）如下：")
+        logins = demo.plan_logins(enterprises=count, seed=seed)
+    else:
+        logins = demo.build(enterprises=count, seed=seed, now=utcnow())
+        n = db.session.scalar(select(db.func.count()).select_from(Enterprise))
+        click.echo(f"已生成演示数据：{len(demo.STREETS)} 个街道，{n} 家生产经营单位。")
+    _print_logins(logins)
+
+
+def _print_logins(logins: list[demo.DemoLogin]) -> None:
+    if not logins:
+        return
+    click.echo("\n演示账号（仅供演示，请勿用于生产）：")
+    click.echo(f"{'角色':<8}{'用户名':<22}{'密码':<14}范围")
+    for login in logins:
+        click.echo(f"{vocab.ROLES[login.role]:<8}{login.username:<24}{login.password:<14}{login.scope}")
+    click.echo("")
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage user accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(sorted(vocab.ROLES)), required=True)
+@click.option("--street", help="街道名称（街道用户）")
+@click.option("--grid", "grids", multiple=True, help="网格编码（网格员，可重复）")
+@click.option("--industry", help="行业领域（行业主管部门）")
+@click.option("--enterprise", "enterprise_id", type=int, help="企业 ID（企业用户）")
+@click.option("--name", "display_name", default="", help="显示名")
+@with_appcontext
+def user_create(username: str, role: str, street: str | None, grids: tuple[str, ...], industry: str | None,
+                enterprise_id: int | None, display_name: str) -> None:
+    """Create a user; the password is read from standard input."""
+    if db.session.scalar(select(User).where(User.username == username)):
+        fail(f"用户名已存在：{username}")
+    user = User(username=username, role=role, display_name=display_name, created_at=utcnow(), active=True)
+    if role == "street":
+        st = db.session.scalar(select(Street).where(Street.name == (street or "")))
+        if st is None:
+            fail(f"街道用户需要 --street，且街道必须存在：{street or '（未提供）'}")
+        user.street_id = st.id
+    elif role == "inspector":
+        if not grids:
+            fail("网格员需要至少一个 --grid")
+        found = db.session.scalars(select(Grid).where(Grid.code.in_(grids))).all()
+        missing = set(grids) - {g.code for g in found}
+        if missing:
+            fail(f"未知的网格：{'、'.join(sorted(missing))}")
+        user.grids = list(found)
+    elif role == "department":
+        if industry not in vocab.INDUSTRIES:
+            fail(f"行业主管部门需要 --industry，可选：{'、'.join(vocab.INDUSTRIES)}")
+        user.industry = industry
+    elif role == "enterprise":
+        if enterprise_id is None or db.session.get(Enterprise, enterprise_id) is None:
+            fail("企业用户需要 --enterprise，且企业必须存在")
+        user.enterprise_id = enterprise_id
+    password = _read_password()
+    try:
+        user.password_hash = auth.hash_password(password)
+    except auth.PasswordError as exc:
+        fail(str(exc))
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"已创建用户 {username}（{vocab.ROLES[role]}）")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@user_group.command("disable")
+@click.argument("username")
+@with_appcontext
+def user_disable(username: str) -> None:
+    """Disable a user and end all of their sessions."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        fail(f"找不到用户：{username}")
+    auth.set_active(user, False)
+    click.echo(f"已停用用户 {username}，其所有会话已失效")
+
+
+@user_group.command("enable")
+@click.argument("username")
+@with_appcontext
+def user_enable(username: str) -> None:
+    """Enable a disabled user."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        fail(f"找不到用户：{username}")
+    auth.set_active(user, True)
+    click.echo(f"已启用用户 {username}")
+
+
+@click.group("enterprise")
+def enterprise_group() -> None:
+    """Import and export the enterprise register."""
+
+
+@enterprise_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--skip-invalid", is_flag=True, help="跳过有错误的行，导入其余行")
+@with_appcontext
+def enterprise_import(path: str, skip_invalid: bool) -> None:
+    """Import enterprises from CSV or XLSX (nothing is imported if any row is bad)."""
+    try:
+        report = registry_io.import_file(path, now=utcnow(), skip_invalid=skip_invalid)
+    except TableError as exc:
+        fail(str(exc))
+    for line, message in report.errors:
+        click.echo(f"第 {line} 行：{message}", err=True)
+    if report.errors and not skip_invalid:
+        fail(f"发现 {len(report.errors)} 处错误，未导入任何数据。修正后重试，或使用 --skip-invalid 跳过错误行。")
+    click.echo(f"已导入 {report.created} 家" + (f"，跳过 {len(report.errors)} 行" if report.errors else ""))
+
+
+@enterprise_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def enterprise_export(path: str) -> None:
+    """Export every enterprise to CSV or XLSX (by the file's suffix)."""
+    try:
+        n = registry_io.export_file(path)
+    except TableError as exc:
+        fail(str(exc))
+    click.echo(f"已导出 {n} 家到 {path}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--workers", default=None, type=int, help="进程数（默认 2×CPU+1，最多 8）")
+@click.option("--threads", default=1, type=int, show_default=True)
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the app with gunicorn (a production server, not the dev server)."""
+    from .serve import run
+
+    run(host=host, port=port, workers=workers, threads=threads, instance_path=current_app.instance_path)

@@ -1,0 +1,103 @@
+"""Configuration defaults, then the instance file, then FIELDAPP_* environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from . import paths
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot work."""
+
+
+DEFAULTS: dict[str, object] = {
+    # A district runs on one machine with SQLite; DATABASE_URL switches to PostgreSQL.
+    "DATABASE_URL": None,
+    "DATA_DIR": None,
+    "BASE_URL": "http://127.0.0.1:5000",
+    "CHECKLISTS_DIR": str(paths.CHECKLISTS_DIR),
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # Inspectors queue work offline for a whole day: the CSRF token lives as long
+    # as the session instead of Flask-WTF's default hour.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_CHECK_DEFAULT": False,
+    "WTF_CSRF_SSL_STRICT": True,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+    "SESSION_IDLE_TIMEOUT": timedelta(days=3),
+    "SESSION_COOKIE_NAME": "fieldapp_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": None,  # None: derived from BASE_URL's scheme
+    # Expiry lives in the server-side session row; re-signing the cookie on
+    # every response would only cost time.
+    "SESSION_REFRESH_EACH_REQUEST": False,
+    "API_TOKEN_LIFETIME": timedelta(days=30),
+    # Photos arrive as whole request bodies; 25 MB is the interface's floor.
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_IP": 30,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "TRUSTED_HOSTS": None,
+    "PROXY_FIX_HOPS": 0,
+    "PER_PAGE_DEFAULT": 50,
+    "PER_PAGE_MAX": 200,
+    "TIMEZONE": "Asia/Shanghai",
+    "SERVER_TIMING": False,
+}
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Layer the configuration and derive what follows from it."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("FIELDAPP")
+    else:
+        app.config.from_mapping(test_config)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    cfg = app.config
+    instance = Path(app.instance_path)
+    data_dir = Path(cfg["DATA_DIR"] or instance / "data")
+    cfg["DATA_DIR"] = str(data_dir)
+    url = cfg["DATABASE_URL"] or f"sqlite:///{instance / 'fieldapp.sqlite3'}"
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
+    if cfg["SESSION_COOKIE_SECURE"] is None:
+        cfg["SESSION_COOKIE_SECURE"] = str(cfg["BASE_URL"]).startswith("https://")
+    cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+    if isinstance(cfg["TRUSTED_HOSTS"], str):
+        cfg["TRUSTED_HOSTS"] = [h.strip() for h in cfg["TRUSTED_HOSTS"].split(",") if h.strip()]
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgresql:// URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return a per-instance secret, created once, so a newcomer needs no setup."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,101 @@
+"""Streets, grids and the enterprises (premises) they hold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class Street(Base):
+    __tablename__ = "streets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    # The street safety office's phone, printed on placards.
+    office_phone: Mapped[str | None] = mapped_column(String(40))
+
+    grids: Mapped[list[Grid]] = relationship(back_populates="street", order_by="Grid.code")
+
+    def __repr__(self) -> str:
+        return f"<Street {self.name}>"
+
+
+class Grid(Base):
+    __tablename__ = "grids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+    street: Mapped[Street] = relationship(back_populates="grids")
+
+    def __repr__(self) -> str:
+        return f"<Grid {self.code}>"
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+    __table_args__ = (
+        Index("ix_enterprises_street_grid", "street_id", "grid_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # 统一社会信用代码; optional because some small venues are registered late.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    industry: Mapped[str] = mapped_column(String(40), index=True)
+    size_class: Mapped[str] = mapped_column(String(20))
+    venue_type: Mapped[str | None] = mapped_column(String(30), index=True)
+    standardization: Mapped[str] = mapped_column(String(20), default="none")
+    stars: Mapped[int | None] = mapped_column(Integer)
+    risk_color: Mapped[str] = mapped_column(String(10), default="yellow")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    # Personal data: shown to staff in scope only, never on public pages.
+    principal_name: Mapped[str | None] = mapped_column(String(40))
+    principal_phone: Mapped[str | None] = mapped_column(String(40))
+    safety_officer_name: Mapped[str | None] = mapped_column(String(40))
+    safety_officer_phone: Mapped[str | None] = mapped_column(String(40))
+    # 一企多租: a landlord premises sublet to tenants (Work Safety Law Art. 49).
+    hosts_tenants: Mapped[bool] = mapped_column(Boolean, default=False)
+    landlord_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    street: Mapped[Street] = relationship()
+    grid: Mapped[Grid | None] = relationship()
+    landlord: Mapped[Enterprise | None] = relationship(remote_side=[id], back_populates="tenants")
+    tenants: Mapped[list[Enterprise]] = relationship(back_populates="landlord")
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.id} {self.name}>"
+
+
+class EnterpriseChange(Base):
+    """One row per change of an enterprise record: who, when, what changed."""
+
+    __tablename__ = "enterprise_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who acted when no user did (a CLI import, the demo builder).
+    actor_label: Mapped[str] = mapped_column(String(60), default="")
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[dict] = mapped_column(JSON)
+
+    actor = relationship("User")

@@ -1,0 +1,82 @@
+"""Who may see what: the one place every view and API call asks.
+
+An inspector sees the premises of their grids, a street user its street, a
+department user its industry, an enterprise user its own premises (and, for a
+landlord, its tenants), a district user everything. Out of scope is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from werkzeug.exceptions import NotFound
+
+from .extensions import db
+from .auth import Actor
+from .models import Enterprise, User, user_grids
+
+# Domain code accepts the request's Actor or an ORM User: both carry these fields.
+ActorLike = Actor | User
+
+OFFICE_ROLES = frozenset({"street", "district", "department"})
+STAFF_ROLES = frozenset({"inspector", "street", "district", "department"})
+EDITOR_ROLES = frozenset({"street", "district"})
+
+
+class ScopeKey(NamedTuple):
+    """What an actor's scope depends on; hashable, so scoped statements can be cached."""
+
+    id: int
+    role: str
+    street_id: int | None
+    industry: str | None
+    enterprise_id: int | None
+    active: bool
+
+
+def key(actor: ActorLike) -> ScopeKey:
+    return ScopeKey(actor.id, actor.role, actor.street_id, actor.industry, actor.enterprise_id, actor.active)
+
+
+def enterprise_clause(actor: ActorLike | ScopeKey) -> ColumnElement[bool]:
+    """Return the WHERE clause on Enterprise that the actor's scope allows."""
+    if not actor.active:
+        return false()
+    match actor.role:
+        case "district":
+            return true()
+        case "street":
+            return Enterprise.street_id == actor.street_id if actor.street_id else false()
+        case "inspector":
+            grids = select(user_grids.c.grid_id).where(user_grids.c.user_id == actor.id)
+            return Enterprise.grid_id.in_(grids)
+        case "department":
+            return Enterprise.industry == actor.industry if actor.industry else false()
+        case "enterprise":
+            if actor.enterprise_id is None:
+                return false()
+            return or_(Enterprise.id == actor.enterprise_id, Enterprise.landlord_id == actor.enterprise_id)
+    return false()
+
+
+def enterprises(actor: ActorLike) -> Select:
+    """Return a SELECT of the enterprises in the actor's scope."""
+    return select(Enterprise).where(enterprise_clause(actor))
+
+
+def get_enterprise(actor: ActorLike, enterprise_id: int) -> Enterprise:
+    """Return the enterprise if it is in scope, else raise 404."""
+    ent = db.session.scalar(
+        select(Enterprise).where(Enterprise.id == enterprise_id, enterprise_clause(actor))
+    )
+    if ent is None:
+        raise NotFound()
+    return ent
+
+
+def can_edit_enterprise(actor: ActorLike, ent) -> bool:
+    """Street users edit their street's records; district users edit all."""
+    if actor.role == "district":
+        return True
+    return actor.role == "street" and ent.street_id == actor.street_id

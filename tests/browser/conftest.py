@@ -1,0 +1,75 @@
+"""A live server and Debian's Chromium, driven by Playwright at phone sizes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free localhost port in a thread."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def phone(browser, playwright, live_server):
+    """A fresh browser context sized like a cheap Android phone (360 px wide)."""
+    device = dict(playwright.devices["Pixel 7"])
+    device["viewport"] = {"width": 360, "height": 740}
+    device["screen"] = {"width": 360, "height": 740}
+    context = browser.new_context(**device, base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+def sign_in(page, username: str, password: str = "password123") -> None:
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")
+
+
+def fits_width(page) -> bool:
+    """Say whether the page has no horizontal scroll at its viewport width."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -1,0 +1,165 @@
+"""Shared fixtures: a fresh database per test on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from fieldapp import create_app
+from fieldapp.config import normalize_database_url
+from fieldapp.extensions import db
+
+from .factories import World, build_world
+
+PG_URL = os.environ.get("FIELDAPP_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+REPO = Path(__file__).resolve().parent.parent
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def base_config(url: str, tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "BASE_URL": "http://localhost",
+    }
+
+
+def migrate(url: str, tmp_path: Path) -> None:
+    """Build the schema with the real Alembic migrations (so they are tested too)."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url, tmp_path))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    template: Path | None = None
+
+    def fresh(self, tmp_path: Path) -> str:
+        """Return the URL of an empty, migrated database for one test."""
+        if self.backend == "sqlite":
+            target = tmp_path / "test.sqlite3"
+            shutil.copyfile(self.template, target)
+            return f"sqlite:///{target}"
+        engine = create_engine(normalize_database_url(self.url))
+        with engine.begin() as conn:
+            tables = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )).scalars().all()
+            if tables:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return self.url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request, tmp_path_factory):
+    """One migrated database per backend for the whole session."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        template = tmp / "template.sqlite3"
+        migrate(f"sqlite:///{template}", tmp)
+        # Fold the WAL into the main file so a plain copy is a complete database.
+        with sqlite3.connect(template) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+        yield Database("sqlite", "", template)
+        return
+    # PostgreSQL: CI must fail, not skip, when the server is unreachable.
+    admin_url = make_url(normalize_database_url(PG_URL))
+    name = f"fieldapp_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url, tmp)
+        yield Database("postgres", url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token on state changes, as the pages do."""
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        headers = dict(kwargs.pop("headers", None) or {})
+        if csrf and method not in ("GET", "HEAD", "OPTIONS") and "X-CSRFToken" not in headers \
+                and not headers.get("Authorization", "").startswith("Bearer "):
+            headers["X-CSRFToken"] = self.csrf_token()
+        return super().open(*args, headers=headers, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = super().open("/login", method="GET")
+        return CSRF_RE.search(page.get_data(as_text=True)).group(1)
+
+    def login(self, username: str, password: str = "password123"):
+        return self.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    url = database.fresh(tmp_path)
+    app = create_app(base_config(url, tmp_path))
+    app.test_client_class = Client
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling domain code directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def world(app) -> World:
+    """A small district: two streets, grids, premises and one user per role."""
+    with app.app_context():
+        return build_world()
+
+
+@pytest.fixture
+def login(app):
+    """Return a function that signs in as a world user and returns the client."""
+
+    def _login(username: str) -> Client:
+        client = app.test_client()
+        resp = client.login(username)
+        assert resp.status_code == 303, resp.get_data(as_text=True)
+        return client
+
+    return _login

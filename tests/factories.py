@@ -1,0 +1,120 @@
+"""Factories for test data: callables that build rows with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from werkzeug.security import generate_password_hash
+
+from fieldapp import creditcode
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models import Enterprise, Grid, Street, User
+
+PASSWORD = "password123"
+# One cheap hash for every test user keeps the suite fast; login still runs scrypt.
+_HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+_seq = itertools.count(1)
+
+
+def credit_code(n: int) -> str:
+    body = f"91350502{n:09d}"
+    return body + creditcode.check_char(body)
+
+
+def make_street(name: str, code: str) -> Street:
+    street = Street(name=name, code=code, office_phone="0595-22000000")
+    db.session.add(street)
+    db.session.flush()
+    return street
+
+
+def make_grid(street: Street, code: str) -> Grid:
+    grid = Grid(street_id=street.id, code=code, name=f"{street.name[:2]}{code}网格")
+    db.session.add(grid)
+    db.session.flush()
+    return grid
+
+
+def make_enterprise(street: Street, grid: Grid | None = None, **kw) -> Enterprise:
+    n = next(_seq)
+    now = utcnow()
+    values = dict(
+        name=f"测试企业{n}",
+        credit_code=credit_code(n),
+        street_id=street.id,
+        grid_id=grid.id if grid else None,
+        industry="机械",
+        size_class="small_micro",
+        venue_type=None,
+        standardization="none",
+        risk_color="yellow",
+        address=f"{street.name}测试路{n}号",
+        principal_name="张三",
+        principal_phone="13800000000",
+        safety_officer_name="李四",
+        safety_officer_phone="13900000000",
+        created_at=now,
+        updated_at=now,
+    )
+    values.update(kw)
+    ent = Enterprise(**values)
+    db.session.add(ent)
+    db.session.flush()
+    return ent
+
+
+def make_user(username: str, role: str, **kw) -> User:
+    grids = kw.pop("grids", [])
+    user = User(username=username, role=role, password_hash=_HASH, created_at=utcnow(), active=True,
+                display_name=kw.pop("display_name", username), **kw)
+    user.grids = grids
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@dataclass
+class World:
+    """Ids of the objects a scope test needs (ids survive the app context)."""
+
+    streets: dict[str, int] = field(default_factory=dict)
+    grids: dict[str, int] = field(default_factory=dict)
+    ents: dict[str, int] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    """Two streets with two grids each, one premises per grid, users for every role.
+
+    Enterprises are keyed by grid: a1, a2 (street A), b1, b2 (street B). The
+    catering premises a1 belongs to 餐饮; the others to 机械.
+    """
+    w = World()
+    sa, sb = make_street("甲街道", "SA"), make_street("乙街道", "SB")
+    w.streets = {"A": sa.id, "B": sb.id}
+    grids = {
+        "a1": make_grid(sa, "SA-01"), "a2": make_grid(sa, "SA-02"),
+        "b1": make_grid(sb, "SB-01"), "b2": make_grid(sb, "SB-02"),
+    }
+    w.grids = {k: g.id for k, g in grids.items()}
+    ents = {
+        "a1": make_enterprise(sa, grids["a1"], name="甲一小吃店", industry="餐饮", venue_type="catering"),
+        "a2": make_enterprise(sa, grids["a2"], name="甲二机械厂"),
+        "b1": make_enterprise(sb, grids["b1"], name="乙一机械厂"),
+        "b2": make_enterprise(sb, grids["b2"], name="乙二机械厂"),
+    }
+    w.ents = {k: e.id for k, e in ents.items()}
+    users = {
+        "district": make_user("district", "district"),
+        "street_a": make_user("street_a", "street", street_id=sa.id),
+        "street_b": make_user("street_b", "street", street_id=sb.id),
+        "inspector_a1": make_user("inspector_a1", "inspector", grids=[grids["a1"]]),
+        "inspector_b1": make_user("inspector_b1", "inspector", grids=[grids["b1"]]),
+        "dept_catering": make_user("dept_catering", "department", industry="餐饮"),
+        "owner_a1": make_user("owner_a1", "enterprise", enterprise_id=ents["a1"].id),
+    }
+    w.users = {k: u.id for k, u in users.items()}
+    db.session.commit()
+    return w

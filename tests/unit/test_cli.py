@@ -1,0 +1,101 @@
+"""The `fieldapp` command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from fieldapp.extensions import db
+from fieldapp.models import User
+
+BIN = Path(sys.executable).parent / "fieldapp"
+
+
+def invoke(runner, *args, input=None):
+    return runner.invoke(args=list(args), input=input)
+
+
+@pytest.mark.parametrize(
+    "args,check",
+    [
+        (["inspector1", "--role", "inspector", "--grid", "SA-01", "--grid", "SB-02"],
+         lambda u: sorted(g.code for g in u.grids) == ["SA-01", "SB-02"]),
+        (["streetuser", "--role", "street", "--street", "甲街道"], lambda u: u.street.name == "甲街道"),
+        (["deptuser", "--role", "department", "--industry", "餐饮"], lambda u: u.industry == "餐饮"),
+        (["boss", "--role", "district"], lambda u: u.role == "district"),
+    ],
+)
+def test_user_create_reads_password_from_stdin(app, runner, world, args, check):
+    result = invoke(runner, "user", "create", *args, input="a-long-password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == args[0]))
+        assert check(user)
+    assert app.test_client().login(args[0], "a-long-password").status_code == 303
+
+
+def test_user_create_enterprise_scope(app, runner, world):
+    result = invoke(runner, "user", "create", "owner2", "--role", "enterprise", "--enterprise", str(world.ents["b1"]), input="a-long-password\n")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["x", "--role", "street", "--street", "丙街道"], "街道必须存在"),
+        (["x", "--role", "inspector"], "至少一个 --grid"),
+        (["x", "--role", "inspector", "--grid", "ZZ-99"], "未知的网格：ZZ-99"),
+        (["x", "--role", "department", "--industry", "魔法"], "--industry"),
+        (["x", "--role", "enterprise", "--enterprise", "99999"], "企业必须存在"),
+        (["district", "--role", "district"], "用户名已存在"),
+    ],
+)
+def test_user_create_errors_in_chinese(runner, world, args, message):
+    result = invoke(runner, "user", "create", *args, input="a-long-password\n")
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_user_create_refuses_a_short_password(runner, world):
+    result = invoke(runner, "user", "create", "shorty", "--role", "district", input="short\n")
+    assert result.exit_code == 1 and "至少需要 8 个字符" in result.output
+
+
+def test_user_disable_ends_sessions(app, runner, world, login):
+    client = login("street_a")
+    assert invoke(runner, "user", "disable", "street_a").exit_code == 0
+    assert client.get("/enterprises").status_code == 303
+
+
+def test_enterprise_import_refuses_a_bad_file_and_names_rows(runner, world, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("名称,街道,行业领域,企业规模\n好企业,甲街道,餐饮,小微企业\n坏企业,火星街道,餐饮,小微企业\n", encoding="utf-8")
+    result = invoke(runner, "enterprise", "import", str(path))
+    assert result.exit_code == 1
+    assert "第 3 行" in result.output and "未知的街道：火星街道" in result.output and "未导入任何数据" in result.output
+    ok = invoke(runner, "enterprise", "import", str(path), "--skip-invalid")
+    assert ok.exit_code == 0 and "已导入 1 家" in ok.output
+
+
+def test_console_script_end_to_end(tmp_path):
+    """The installed `fieldapp` script: migrate, demo, user, export — configured by environment."""
+    env = {**os.environ, "FIELDAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+           "FIELDAPP_SECRET_KEY": "cli-test", "FIELDAPP_DATA_DIR": str(tmp_path / "data")}
+
+    def run(*args, input=None):
+        return subprocess.run([str(BIN), *args], env=env, input=input, capture_output=True, text=True, timeout=120)
+
+    assert run("db", "upgrade").returncode == 0
+    demo = run("demo", "--enterprises", "40", "--seed", "3")
+    assert demo.returncode == 0, demo.stderr
+    assert "已生成演示数据" in demo.stdout and "street-ky" in demo.stdout
+    again = run("demo", "--enterprises", "40", "--seed", "3", "--if-empty")
+    assert again.returncode == 0 and "未重新生成" in again.stdout
+    assert run("demo").returncode == 1
+    assert run("user", "create", "cli-user", "--role", "district", input="long-enough-pw\n").returncode == 0
+    out = run("enterprise", "export", str(tmp_path / "all.xlsx"))
+    assert out.returncode == 0 and "已导出 40 家" in out.stdout

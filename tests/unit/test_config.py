@@ -1,0 +1,42 @@
+"""Configuration layers: defaults, then the instance file, then FIELDAPP_* environment."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fieldapp import config
+
+
+def make(tmp_path, monkeypatch, instance_text=None, env=None):
+    app = Flask("cfgtest", instance_path=str(tmp_path / "instance"), instance_relative_config=True)
+    if instance_text is not None:
+        (tmp_path / "instance").mkdir()
+        (tmp_path / "instance" / "config.py").write_text(instance_text)
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    config.load(app, None)
+    return app
+
+
+def test_defaults_make_a_secret_and_a_sqlite_url(tmp_path, monkeypatch):
+    app = make(tmp_path, monkeypatch)
+    secret = app.config["SECRET_KEY"]
+    assert len(secret) == 64 and (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert make(tmp_path, monkeypatch).config["SECRET_KEY"] == secret  # kept across restarts
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/fieldapp.sqlite3")
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+def test_instance_file_then_environment(tmp_path, monkeypatch):
+    app = make(
+        tmp_path, monkeypatch,
+        instance_text="BASE_URL = 'https://from-file.example'\nSECRET_KEY = 'file'\nDATA_DIR = '/srv/file'\n",
+        env={"FIELDAPP_SECRET_KEY": "from-env", "FIELDAPP_DATABASE_URL": "postgresql://u:p@db/fieldapp",
+             "FIELDAPP_TRUSTED_HOSTS": "a.example, b.example"},
+    )
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["BASE_URL"] == "https://from-file.example"
+    assert app.config["DATA_DIR"] == "/srv/file"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/fieldapp"
+    assert app.config["TRUSTED_HOSTS"] == ["a.example", "b.example"]
