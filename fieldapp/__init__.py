@@ -13,8 +13,12 @@ from . import paths
 HTMX_PATH = "vendor/htmx-2.0.11/htmx.min.js"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: config, extensions, blueprints, CLI, templates."""
+def create_app(test_config: dict | None = None, *, strict_checklists: bool = True) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI, templates.
+
+    A bad checklist file stops the app from starting (`strict_checklists`); the
+    maintenance commands start anyway so backups and migrations still run.
+    """
     app = Flask(
         __name__,
         template_folder=str(paths.TEMPLATES_DIR),
@@ -32,6 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(paths.MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
 
+    _load_checklists(app, strict_checklists)
+
     from . import access, errors, security, templating
 
     security.init_app(app)
@@ -40,9 +46,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from .api import bp as api_bp
-    from .blueprints import auth, enterprises, main
+    from .blueprints import auth, checklists, enterprises, hazards, inspect, main, photos, visits
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(hazards.bp)
+    app.register_blueprint(inspect.bp)
+    app.register_blueprint(photos.bp)
+    app.register_blueprint(visits.bp)
+    app.register_blueprint(checklists.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(enterprises.bp)
     app.register_blueprint(api_bp)
@@ -51,6 +62,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     cli.init_app(app)
     return app
+
+
+def _load_checklists(app: Flask, strict: bool) -> None:
+    from .checklists import ChecklistError, Registry, load_dir
+
+    try:
+        app.extensions["checklists"] = Registry(load_dir(app.config["CHECKLISTS_DIR"]))
+    except ChecklistError as exc:
+        if strict:
+            raise
+        app.logger.error("检查清单有错误，已按空清单启动：\n%s", exc)
+        app.extensions["checklists"] = Registry([])
 
 
 @event.listens_for(Engine, "connect")

@@ -10,11 +10,12 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 
 from . import auth
 from .clock import utcnow
-from .security import uses_bearer
+from .security import check_csrf, uses_bearer
 
 
 def init_app(app: Flask) -> None:
     app.before_request(_load_user)
+    app.before_request(check_csrf)
 
 
 def _load_user() -> None:

@@ -17,13 +17,17 @@ from .tabular import TableError
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_command, user_group, enterprise_group, serve_command):
+    from .checklist_cli import checklists_group
+
+    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group):
         app.cli.add_command(command)
 
 
 def main() -> None:
     """Entry point of the `fieldapp` console script."""
-    cli = FlaskGroup(create_app=lambda: create_app(), help="网格安全巡查 fieldapp 管理命令")
+    # Maintenance commands must run even while a checklist file is broken;
+    # `fieldapp serve` builds its own strict app in each worker.
+    cli = FlaskGroup(create_app=lambda: create_app(strict_checklists=False), help="网格安全巡查 fieldapp 管理命令")
     cli.main(prog_name="fieldapp")
 
 

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, object] = {
     "API_TOKEN_LIFETIME": timedelta(days=30),
     # Photos arrive as whole request bodies; 25 MB is the interface's floor.
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # Phones take 12–50 MP; more than this is refused from the header, undecoded.
+    "PHOTO_MAX_PIXELS": 64_000_000,
+    "EVIDENCE_MAX_DISTANCE_M": 500,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 30,
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,

@@ -37,7 +37,6 @@ def init_app(app: Flask) -> None:
         # Benchmarks read the server's own time per request from this header.
         app.before_request(_start_timer)
         app.after_request(_server_timing)
-    app.before_request(_check_csrf)
     app.after_request(_set_headers)
 
 
@@ -52,10 +51,16 @@ def uses_bearer() -> bool:
     return request.headers.get("Authorization", "").startswith("Bearer ")
 
 
-def _check_csrf() -> None:
-    # Bearer-token calls carry no ambient credential a third-party page could
-    # ride on, so only cookie-authenticated state changes need the token.
+def check_csrf() -> None:
+    """Require the CSRF token on state changes that ride on the session cookie.
+
+    Runs after the user is loaded: bearer-token calls and anonymous API calls
+    carry no ambient credential a third-party page could ride on (the latter
+    get their 401 from the view).
+    """
     if request.method in SAFE_METHODS or uses_bearer():
+        return
+    if request.path.startswith("/api/") and g.get("user") is None:
         return
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "csrf_exempt", False):

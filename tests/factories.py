@@ -118,3 +118,36 @@ def build_world() -> World:
     w.users = {k: u.id for k, u in users.items()}
     db.session.commit()
     return w
+
+
+def visit_body(enterprise_id: int, *, photos: dict[str, list[str]] | None = None, hazard_ids: dict[str, str] | None = None,
+               finished: str = "2026-11-28T10:30:00+08:00", **overrides) -> dict:
+    """A finished visit to the catering premises a1 (test checklists general + catering).
+
+    Two items fail: general/extinguishers (general hazard) and catering/gas_alarm.
+    """
+    import uuid as uuidlib
+
+    photos = photos or {}
+    hazard_ids = hazard_ids or {}
+    body = {
+        "enterprise_id": enterprise_id,
+        "checklists": [{"id": "general", "version": 1}, {"id": "catering", "version": 1}],
+        "started_at": "2026-11-28T10:00:00+08:00",
+        "finished_at": finished,
+        "location": {"lat": 24.91, "lng": 118.58, "accuracy_m": 12.5},
+        "answers": [
+            {"checklist": "general", "item": "exits_clear", "result": "pass", "note": "", "photos": [], "hazard": None},
+            {"checklist": "general", "item": "extinguishers", "result": "fail", "note": "压力表在红区",
+             "photos": photos.get("extinguishers", []),
+             "hazard": {"uuid": hazard_ids.get("extinguishers", str(uuidlib.uuid4())), "description": "灭火器失压",
+                        "level": "general", "deadline": "2026-12-05", "fixed_on_spot": False, "after_photos": []}},
+            {"checklist": "catering", "item": "gas_alarm", "result": "fail", "note": "未装报警器",
+             "photos": photos.get("gas_alarm", []),
+             "hazard": {"uuid": hazard_ids.get("gas_alarm", str(uuidlib.uuid4())), "description": "厨房未装可燃气体报警器",
+                        "level": "general", "deadline": "2026-12-05", "fixed_on_spot": False, "after_photos": []}},
+            {"checklist": "catering", "item": "lpg_not_in_dining", "result": "na", "note": "使用管道燃气", "photos": [], "hazard": None},
+        ],
+    }
+    body.update(overrides)
+    return body

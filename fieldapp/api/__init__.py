@@ -21,4 +21,4 @@ def page_args() -> tuple[int, int]:
     return page, min(per_page, cfg["PER_PAGE_MAX"])
 
 
-from . import enterprises, openapi, tokens  # noqa: E402,F401  (routes register on import)
+from . import bootstrap, enterprises, hazards, openapi, photos, session, tokens, visits  # noqa: E402,F401  (routes register on import)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from sqlalchemy import Row
 
@@ -46,6 +46,7 @@ def enterprise_detail(ent: Row, actor: Actor) -> dict:
         safety_officer_name=ent.safety_officer_name,
         safety_officer_phone=ent.safety_officer_phone,
         tenants=[t.id for t in enterprises.related(ent)["tenants"]],
+        checklists=[{"id": c.id, "version": c.version} for c in current_app.extensions["checklists"].for_enterprise(ent)],
         note=ent.note,
         created_at=ent.created_at.isoformat(),
     )

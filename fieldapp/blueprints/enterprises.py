@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import enterprises, scope
+from .. import enterprises, hazards, scope, visits
 from ..access import login_required, roles_required
-from ..clock import utcnow
+from ..clock import local_today, utcnow
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
-from ..models import Enterprise, Grid, Street, user_grids
+from ..models import Enterprise, Grid, Hazard, Street, user_grids
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
@@ -54,8 +54,14 @@ def detail(enterprise_id: int):
     ent = enterprises.get_row(g.user, enterprise_id)
     can_edit = scope.can_edit_enterprise(g.user, ent)
     changes = enterprises.history(ent.id) if g.user.role in scope.OFFICE_ROLES else []
+    applicable = current_app.extensions["checklists"].for_enterprise(ent)
+    found = db.session.scalars(
+        select(Hazard).where(Hazard.enterprise_id == ent.id)
+        .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc()).limit(100)
+    ).all()
     return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes,
-                           **enterprises.related(ent))
+                           checklists=applicable, hazards=found, hz=hazards, today=local_today(utcnow()),
+                           visits=visits.for_enterprise(ent.id, limit=20), **enterprises.related(ent))
 
 
 def _landlord_choices(ent: Enterprise) -> list[Enterprise]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, send_from_directory, url_for
 from sqlalchemy import func, select, text
 
 from .. import scope
@@ -20,12 +20,20 @@ def healthz():
     return jsonify(status="ok")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for this path on pages without an icon link."""
+    return send_from_directory(current_app.static_folder, "img/icon.svg", mimetype="image/svg+xml", max_age=86400)
+
+
 @bp.get("/")
 @login_required
 def home():
     user = g.user
     if user.role == "enterprise" and user.enterprise_id:
         return redirect(url_for("enterprises.detail", enterprise_id=user.enterprise_id), 303)
+    if user.role == "inspector":
+        return redirect(url_for("inspect.due"), 303)
     conn = db.session.connection()
     by_color = dict(conn.execute(
         select(Enterprise.risk_color, func.count()).where(scope.enterprise_clause(user)).group_by(Enterprise.risk_color)

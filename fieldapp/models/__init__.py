@@ -1,17 +1,31 @@
 """All mapped classes, importable from one place."""
 
+from .audit import AuditEvent, AuditHead
 from .base import Base
+from .checklists import ChecklistVersion
+from .hazards import Hazard
+from .inspections import Answer, Visit, VisitChecklist
+from .photos import Photo, PhotoRef
 from .registry import Enterprise, EnterpriseChange, Grid, Street
 from .users import AuthSession, RateCounter, User, user_grids
 
 __all__ = [
+    "Answer",
+    "AuditEvent",
+    "AuditHead",
     "AuthSession",
     "Base",
+    "ChecklistVersion",
     "Enterprise",
     "EnterpriseChange",
     "Grid",
+    "Hazard",
+    "Photo",
+    "PhotoRef",
     "RateCounter",
     "Street",
     "User",
+    "Visit",
+    "VisitChecklist",
     "user_grids",
 ]

@@ -1,9 +1,46 @@
-// fieldapp page behaviour that htmx does not cover. No inline scripts (CSP).
-(function () {
+// fieldapp page behaviour shared by every page. No inline scripts (CSP).
+(function (FA) {
   "use strict";
-  // Move focus to the main region after a full-page navigation from the skip link.
   document.addEventListener("DOMContentLoaded", function () {
     var skip = document.querySelector(".skip-link");
     if (skip) skip.addEventListener("click", function () { document.getElementById("main").focus(); });
+    if (FA.store) inspectorHome();
   });
-})();
+
+  // On the inspector's home: unfinished drafts, the outbox count, and a sync on load.
+  function inspectorHome() {
+    var drafts = document.querySelector("[data-drafts]");
+    var count = document.querySelector("[data-outbox-count]");
+    if (!drafts && !count) return;
+    FA.store.get("kv", "last_user").then(function (user) {
+      return FA.sync.session().then(function (s) { return s.user || user; }, function () { return user; });
+    }).then(function (user) {
+      if (!user) return;
+      FA.store.byUser("drafts", user.id).then(function (items) {
+        if (!drafts || !items.length) return;
+        drafts.innerHTML = "";
+        items.forEach(function (d) {
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = "/inspect/walk?visit=" + encodeURIComponent(d.uuid);
+          a.textContent = "继续检查：" + d.enterprise_name;
+          var n = Object.keys(d.answers).filter(function (k) { return d.answers[k].result; }).length;
+          var meta = document.createElement("span");
+          meta.className = "meta";
+          meta.textContent = "已检查 " + n + " / " + (d.item_count || "?") + " 项";
+          li.appendChild(a); li.appendChild(meta);
+          drafts.appendChild(li);
+        });
+        document.getElementById("drafts").hidden = false;
+      });
+      function refresh() {
+        FA.store.byUser("outbox", user.id).then(function (items) {
+          var n = items.filter(function (i) { return i.state !== "synced"; }).length;
+          if (count) { count.textContent = n; if (n) delete count.dataset.zero; else count.dataset.zero = ""; }
+        });
+      }
+      refresh();
+      if (FA.sync) { FA.sync.onChange(refresh); FA.sync.run(); }
+    });
+  }
+})(window.FA = window.FA || {});

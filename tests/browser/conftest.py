@@ -57,6 +57,7 @@ def phone(browser, playwright, live_server):
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 and "/login" not in r.url else None)
     page.console_errors = errors
     yield page
     context.close()
@@ -66,8 +67,9 @@ def sign_in(page, username: str, password: str = "password123") -> None:
     page.goto("/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    assert "/login" not in page.url, "sign-in failed"
 
 
 def fits_width(page) -> bool:

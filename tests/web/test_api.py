@@ -90,7 +90,7 @@ def test_openapi_documents_every_api_route(app, client):
             continue
         path = rule.rule.removeprefix("/api/v1")
         for arg in rule.arguments:
-            path = path.replace(f"<int:{arg}>", "{" + ("id" if arg.endswith("_id") and arg != "uuid" else arg) + "}")
-            path = path.replace(f"<{arg}>", "{" + arg + "}")
+            name = "id" if arg.endswith("_id") else "uuid" if arg.endswith("_uuid") else arg
+            path = path.replace(f"<int:{arg}>", "{" + name + "}").replace(f"<{arg}>", "{" + name + "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)

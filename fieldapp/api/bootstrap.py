@@ -1,0 +1,80 @@
+"""GET /api/v1/bootstrap: everything an inspector needs for a day with no signal."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify
+from sqlalchemy import func, select
+
+from .. import enterprises, hazards, scope
+from ..access import roles_required
+from ..clock import local_today, utcnow
+from ..extensions import db
+from ..models import Enterprise, Hazard, Visit
+from . import bp
+
+BUNDLE_VERSION = 1
+
+
+def checklist_bundle(c) -> dict:
+    return {
+        "id": c.id, "version": c.version, "title": c.title, "content_hash": c.content_hash,
+        "sections": [{"key": s.key, "title": s.title} for s in c.sections],
+        "items": [
+            {"key": i.key, "section": s.key, "text": i.text, "guidance": i.guidance, "category": i.category,
+             "basis": i.basis, "major": i.major, "major_basis": i.major_basis, "deadline_days": i.deadline_days,
+             "photo_required": i.photo_required}
+            for s in c.sections for i in s.items
+        ],
+    }
+
+
+@bp.get("/bootstrap")
+@roles_required("inspector", "street", "district")
+def bootstrap():
+    now = utcnow()
+    today = local_today(now)
+    registry = current_app.extensions["checklists"]
+    conn = db.session.connection()
+    rows = list(conn.execute(enterprises.rows(g.user).order_by(Enterprise.name, Enterprise.id)))
+    last_visit = dict(conn.execute(
+        select(Visit.enterprise_id, func.max(Visit.finished_at))
+        .join(Enterprise, Enterprise.id == Visit.enterprise_id)
+        .where(scope.enterprise_clause(g.user)).group_by(Visit.enterprise_id)
+    ).all())
+    open_hazards = list(db.session.scalars(
+        select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(scope.enterprise_clause(g.user), Hazard.state != "closed")
+        .order_by(Hazard.deadline)
+    ))
+    by_premises: dict[int, list[Hazard]] = {}
+    for h in open_hazards:
+        by_premises.setdefault(h.enterprise_id, []).append(h)
+    used: dict[str, object] = {}
+    premises = []
+    for r in rows:
+        applicable = registry.for_enterprise(r)
+        for c in applicable:
+            used[c.id] = c
+        mine = by_premises.get(r.id, [])
+        premises.append({
+            "id": r.id, "name": r.name, "address": r.address, "street": r.street_name, "grid": r.grid_code,
+            "venue_type": r.venue_type, "size_class": r.size_class, "industry": r.industry, "risk_color": r.risk_color,
+            "lat": r.lat, "lng": r.lng, "hosts_tenants": r.hosts_tenants,
+            "checklists": [{"id": c.id, "version": c.version} for c in applicable],
+            "last_visit_at": last_visit[r.id].isoformat() if r.id in last_visit else None,
+            "open_hazards": len(mine),
+            "overdue_hazards": sum(hazards.is_overdue(h, today) for h in mine),
+            "awaiting_recheck": sum(h.state == "rectified" for h in mine),
+        })
+    return jsonify(
+        bundle_version=BUNDLE_VERSION,
+        generated_at=now.isoformat(),
+        user={"id": g.user.id, "username": g.user.username, "name": g.user.name, "role": g.user.role},
+        enterprises=premises,
+        checklists=[checklist_bundle(c) for c in used.values()],
+        hazards=[{
+            "uuid": h.uuid, "enterprise_id": h.enterprise_id, "state": h.state, "level": h.level,
+            "deadline": h.deadline.isoformat(), "overdue": hazards.is_overdue(h, today), "version": h.version,
+            "item_text": h.item_text, "description": h.description,
+        } for h in open_hazards],
+    )

@@ -1,0 +1,50 @@
+"""The inspector's pages: due list, the checklist walk, scanning and the outbox.
+
+The walk and the outbox are shells: their content comes from the offline bundle
+and the phone's own store (IndexedDB), so they work the same with or without signal.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+
+from .. import inspect
+from ..access import roles_required
+from ..clock import utcnow
+from ..htmx import is_htmx, vary_on_htmx
+
+bp = Blueprint("inspect", __name__, url_prefix="/inspect")
+FIELD_ROLES = ("inspector", "street", "district")
+
+
+@bp.get("")
+@roles_required(*FIELD_ROLES)
+def due():
+    q = request.args.get("q", "").strip()[:50]
+    rows = inspect.due_list(g.user, now=utcnow(), q=q)
+    template = "inspect/_due_list.html" if is_htmx() else "inspect/due.html"
+    return vary_on_htmx(current_app.make_response(render_template(template, rows=rows, q=q)))
+
+
+@bp.get("/walk")
+@roles_required(*FIELD_ROLES)
+def walk():
+    return render_template("inspect/walk.html")
+
+
+@bp.get("/outbox")
+@roles_required(*FIELD_ROLES)
+def outbox():
+    return render_template("inspect/outbox.html")
+
+
+@bp.route("/scan", methods=["GET", "POST"])
+@roles_required(*FIELD_ROLES)
+def scan():
+    code = request.values.get("code", "").strip()
+    if not code:
+        return render_template("inspect/scan.html", error=None, code="")
+    ent_id = inspect.find_by_code(g.user, code)
+    if ent_id is None:
+        return render_template("inspect/scan.html", error="没有找到对应的场所，或不在您的网格内。请核对后重试。", code=code), 404
+    return redirect(url_for("enterprises.detail", enterprise_id=ent_id), 303)

@@ -1,0 +1,63 @@
+"""Serve photos to staff whose scope covers a premises that uses them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, request
+from sqlalchemy import or_, select
+
+from .. import photos, scope
+from ..access import login_required
+from ..extensions import db
+from ..models import Enterprise, Photo, PhotoRef
+from ..storage import StorageMissing
+
+bp = Blueprint("photos", __name__, url_prefix="/photos")
+VARIANTS = {"display.jpg": "display", "thumb.jpg": "thumb"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+
+
+def visible(actor, sha: str) -> Photo | None:
+    """The photo if a premises in the actor's scope uses it (or the actor uploaded it)."""
+    used_in_scope = (
+        select(PhotoRef.id).join(Enterprise, Enterprise.id == PhotoRef.enterprise_id)
+        .where(PhotoRef.photo_sha256 == sha, scope.enterprise_clause(actor)).exists()
+    )
+    return db.session.scalar(select(Photo).where(Photo.sha256 == sha, or_(used_in_scope, Photo.uploaded_by == actor.id)))
+
+
+def _send(data: bytes, mimetype: str, etag: str) -> Response:
+    resp = Response(data, mimetype=mimetype)
+    # Private and revalidated: on a shared phone the next user is checked again.
+    resp.headers["Cache-Control"] = "private, no-cache"
+    resp.set_etag(etag)
+    return resp.make_conditional(request)
+
+
+@bp.get("/<sha>/<variant>")
+@login_required
+def show(sha: str, variant: str):
+    if not photos.SHA_RE.match(sha) or variant not in VARIANTS:
+        abort(404)
+    photo = visible(g.user, sha)
+    if photo is None:
+        abort(404)
+    try:
+        data = photos.store().get(photos.key(VARIANTS[variant], sha))
+    except StorageMissing:
+        abort(404)
+    return _send(data, "image/jpeg", f"{sha}-{VARIANTS[variant]}")
+
+
+@bp.get("/<sha>/original")
+@login_required
+def original(sha: str):
+    """The bytes received, kept as evidence: office users only, always as a download."""
+    if g.user.role not in scope.EDITOR_ROLES or not photos.SHA_RE.match(sha):
+        abort(404)
+    photo = visible(g.user, sha)
+    if photo is None:
+        abort(404)
+    data = photos.store().get(photos.key("original", sha))
+    resp = _send(data, "application/octet-stream", sha)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{sha}.{EXTENSIONS.get(photo.mime, "bin")}"'
+    return resp

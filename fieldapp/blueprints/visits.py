@@ -1,0 +1,40 @@
+"""A finished visit: what was checked and found, and the printable 整改通知书."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template
+
+from .. import enterprises, hazards, visits
+from ..access import login_required
+from ..clock import local_today, utcnow
+from ..extensions import db
+from ..models import Street, Visit
+
+bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+
+def _load(visit_uuid: str):
+    visit = db.session.get(Visit, visit_uuid)
+    if visit is None:
+        abort(404)
+    ent = enterprises.get_row(g.user, visit.enterprise_id)  # 404 outside scope
+    return visit, ent
+
+
+@bp.get("/<visit_uuid>")
+@login_required
+def show(visit_uuid: str):
+    visit, ent = _load(visit_uuid)
+    found = visits.visit_hazards(visit)
+    return render_template("visits/show.html", visit=visit, ent=ent, sections=visits.report(visit), hazards=found,
+                           today=local_today(utcnow()), hz=hazards, results=visits.RESULTS)
+
+
+@bp.get("/<visit_uuid>/notice")
+@login_required
+def notice(visit_uuid: str):
+    visit, ent = _load(visit_uuid)
+    found = [h for h in visits.visit_hazards(visit) if not h.fixed_on_spot]
+    street = db.session.get(Street, ent.street_id)
+    return render_template("visits/notice.html", visit=visit, ent=ent, hazards=found, street=street, hz=hazards,
+                           public_url=None)

@@ -1,0 +1,75 @@
+"""Evidence checks on rectification photos: flags for the reviewer, counted on dashboards.
+
+They do not block a general hazard; the reviewer sees why a closure looks wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from .extensions import db
+from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef
+from .photos import hamming
+
+FLAGS = {
+    "same_as_before": "整改后照片与整改前照片相同或几乎相同",
+    "other_enterprise": "整改后照片与其他单位的照片相同",
+    "far_from_premises": "整改照片拍摄地点离该单位过远",
+    "captured_before_raised": "整改照片拍摄时间早于发现隐患的时间",
+    "missing_photo": "整改照片尚未上传，无法核验",
+}
+NEAR = 6  # dHash bits that may differ for "nearly equal"
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def check(h: Hazard, after: list[str], now: datetime) -> list[str]:
+    """Return the flag codes raised by these after photos."""
+    flags: set[str] = set()
+    photos = {p.sha256: p for p in db.session.scalars(select(Photo).where(Photo.sha256.in_(set(after))))}
+    if len(photos) < len(set(after)):
+        flags.add("missing_photo")
+    before = list(db.session.scalars(select(Photo).where(Photo.sha256.in_(set(h.before_photos or []))))) if h.before_photos else []
+    ent = db.session.get(Enterprise, h.enterprise_id)
+    max_m = current_app.config["EVIDENCE_MAX_DISTANCE_M"]
+    for p in photos.values():
+        if p.sha256 in (h.before_photos or []) or any(hamming(p.phash, b.phash) <= NEAR for b in before):
+            flags.add("same_as_before")
+        if _used_elsewhere(p, h.enterprise_id):
+            flags.add("other_enterprise")
+        if p.lat is not None and ent.lat is not None and distance_m(p.lat, p.lng, ent.lat, ent.lng) > max_m:
+            flags.add("far_from_premises")
+        if p.captured_at is not None and p.captured_at < h.raised_at:
+            flags.add("captured_before_raised")
+    return sorted(flags)
+
+
+def _used_elsewhere(p: Photo, enterprise_id: int) -> bool:
+    """The same bytes or the same picture (equal dHash) used for another enterprise."""
+    same_picture = select(Photo.sha256).where(Photo.phash == p.phash)
+    return db.session.scalar(
+        select(PhotoRef.id).where(
+            PhotoRef.enterprise_id != enterprise_id,
+            PhotoRef.photo_sha256.in_(same_picture),
+        ).limit(1)
+    ) is not None
+
+
+def refresh_for_photo(sha: str, now: datetime) -> None:
+    """Recompute flags of hazards awaiting review whose after photos just arrived."""
+    events = select(PhotoRef.object_id).where(PhotoRef.photo_sha256 == sha, PhotoRef.kind == "event")
+    hazard_ids = select(AuditEvent.object_id).where(AuditEvent.uuid.in_(events), AuditEvent.object_type == "hazard")
+    for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(hazard_ids), Hazard.state == "rectified")):
+        if sha in (h.after_photos or []):
+            h.evidence_flags = check(h, h.after_photos, now)

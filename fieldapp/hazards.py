@@ -1,0 +1,327 @@
+"""The closed loop (PRODUCT.md §4): one function changes a hazard's state and writes its event.
+
+States: open 待整改 → rectified 待复查 → closed 已销号; `reject` sends a rectified
+hazard back to open, `reopen` a closed one. Overdue is derived, never stored.
+Flags: supervised 挂牌督办, referred 移交执法; a pending 申请延期 is a date awaiting a decision.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, select, update
+
+from . import audit, scope
+from .clock import local_today
+from .extensions import db
+from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef
+
+STATES = {"open": "待整改", "rectified": "待复查", "closed": "已销号"}
+LEVELS = {"general": "一般隐患", "major": "重大隐患"}
+OFFICE = frozenset({"street", "district"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_states: frozenset[str]
+    to_state: str | None  # None: the state stays, a flag or date changes
+    roles: frozenset[str]
+    label: str
+
+
+TRANSITIONS: dict[str, Rule] = {
+    "submit_rectification": Rule(frozenset({"open"}), "rectified", frozenset({"enterprise", "inspector", "street", "district"}), "提交整改"),
+    "verify": Rule(frozenset({"rectified"}), "closed", frozenset({"inspector", "street", "district"}), "复查通过，销号"),
+    "reject": Rule(frozenset({"rectified"}), "open", frozenset({"inspector", "street", "district"}), "复查不通过"),
+    "request_extension": Rule(frozenset({"open"}), None, frozenset({"enterprise", "inspector"}), "申请延期"),
+    "approve_extension": Rule(frozenset({"open"}), None, OFFICE, "批准延期"),
+    "refuse_extension": Rule(frozenset({"open"}), None, OFFICE, "不予延期"),
+    "supervise": Rule(frozenset({"open", "rectified"}), None, OFFICE, "挂牌督办"),
+    "refer": Rule(frozenset({"open", "rectified"}), None, OFFICE, "移交执法"),
+    "reopen": Rule(frozenset({"closed"}), "open", OFFICE, "重新打开"),
+    # Only while a visit is received: a general hazard closed on before + after photos.
+    "fix_on_spot": Rule(frozenset({"open"}), "closed", frozenset({"inspector", "street", "district"}), "当场整改"),
+}
+VISIT_ONLY = frozenset({"fix_on_spot"})
+ACTION_LABELS = {"raise": "发现隐患", **{k: r.label for k, r in TRANSITIONS.items()}}
+
+
+class TransitionError(Exception):
+    """A refused action; `status` is the HTTP status the API answers with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    hazard: Hazard
+    event: AuditEvent
+    replayed: bool = False
+    flags: list[str] = field(default_factory=list)
+
+
+def is_overdue(h: Hazard, today: date) -> bool:
+    return h.state != "closed" and h.deadline < today
+
+
+def days_left(h: Hazard, today: date) -> int:
+    """Days until the deadline (negative: days overdue)."""
+    return (h.deadline - today).days
+
+
+def overdue_clause(today: date):
+    """SQL for 'overdue': deadline passed and not closed (served by ix_hazards_state_deadline)."""
+    return and_(Hazard.state != "closed", Hazard.deadline < today)
+
+
+def display_state(h: Hazard, today: date) -> str:
+    """The status word people see: 逾期 for an open hazard past its deadline."""
+    if h.state == "open" and h.deadline < today:
+        return "逾期"
+    return STATES[h.state]
+
+
+def state_sort_key():
+    return case({"open": 0, "rectified": 1, "closed": 2}, value=Hazard.state)
+
+
+def allowed_actions(h: Hazard, actor: scope.ActorLike) -> list[str]:
+    """The actions the actor may take now (for rendering buttons)."""
+    out = []
+    for action, rule in TRANSITIONS.items():
+        if action in VISIT_ONLY or actor.role not in rule.roles or h.state not in rule.from_states:
+            continue
+        try:
+            _check_actor(h, action, actor)
+        except TransitionError:
+            continue
+        out.append(action)
+    return out
+
+
+def get_in_scope(actor: scope.ActorLike, hazard_uuid: str, *, for_update: bool = False) -> Hazard:
+    stmt = (
+        select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(Hazard.uuid == hazard_uuid, scope.enterprise_clause(actor))
+    )
+    h = db.session.scalar(stmt)
+    if h is None:
+        raise TransitionError(404, "找不到该隐患，或不在您的管辖范围内。")
+    return h
+
+
+def _check_actor(h: Hazard, action: str, actor) -> None:
+    """Who may act on this hazard now, beyond role and state (403 or 409)."""
+    if action in ("verify", "reject") and h.level == "major" and actor.role not in OFFICE:
+        raise TransitionError(403, "重大隐患的复查和销号由街道或区安委办负责。")
+    if action == "verify" and h.submitted_by is not None and h.submitted_by == actor.id:
+        raise TransitionError(403, "提交整改的人不能复查自己提交的整改。")
+    if action == "request_extension" and h.extension_requested_to is not None:
+        raise TransitionError(409, "已有待审批的延期申请。")
+    if action in ("approve_extension", "refuse_extension") and h.extension_requested_to is None:
+        raise TransitionError(409, "没有待审批的延期申请。")
+    if action == "supervise" and (h.level != "major" or h.supervised):
+        raise TransitionError(409, "只有尚未督办的重大隐患才能挂牌督办。")
+    if action == "refer" and h.referred:
+        raise TransitionError(409, "该隐患已移交执法。")
+    if action == "fix_on_spot" and h.level != "general":
+        raise TransitionError(409, "只有一般隐患可以当场整改销号。")
+
+
+NOTE_REQUIRED = {
+    "submit_rectification": "提交整改须填写整改说明。",
+    "reject": "退回整改须说明原因。",
+    "request_extension": "延期申请须说明理由。",
+    "refuse_extension": "不予延期须说明理由。",
+    "reopen": "重新打开须说明原因。",
+}
+
+
+def _check_input(h: Hazard, action: str, *, note: str, photos: list[str], data: dict) -> None:
+    """What the action must carry (422)."""
+    if action in ("submit_rectification", "fix_on_spot") and not photos:
+        raise TransitionError(422, "须附整改后照片。")
+    if action in NOTE_REQUIRED and not note:
+        raise TransitionError(422, NOTE_REQUIRED[action])
+    if action == "request_extension":
+        wanted = _parse_date(data.get("deadline"))
+        if wanted is None or wanted <= h.deadline:
+            raise TransitionError(422, "延期申请须填写晚于现期限的新期限（YYYY-MM-DD）。")
+    if action == "verify":
+        _require_after_photo(h)
+
+
+def _require_after_photo(h: Hazard) -> None:
+    """Closing needs an after photo held by the server and received after the hazard was raised."""
+    if not h.after_photos:
+        raise TransitionError(422, "没有整改后照片，不能销号。")
+    received = db.session.scalars(select(Photo.received_at).where(Photo.sha256.in_(h.after_photos))).all()
+    if not received:
+        raise TransitionError(422, "整改后照片尚未上传到服务器，暂不能销号。")
+    if not any(r > h.raised_at for r in received):
+        raise TransitionError(422, "整改后照片早于隐患发现时间，不能作为整改证据。")
+
+
+def _parse_date(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _replay(event_uuid: str, hazard_uuid: str, action: str) -> Outcome | None:
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.uuid == event_uuid))
+    if event is None:
+        return None
+    if event.object_type != "hazard" or event.object_id != hazard_uuid or event.action != action:
+        raise TransitionError(409, "该事件编号已用于其他操作。")
+    return Outcome(db.session.get(Hazard, hazard_uuid), event, replayed=True)
+
+
+def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: int, event_uuid: str | None = None,
+               note: str = "", photos: list[str] | None = None, data: dict | None = None,
+               within_visit: bool = False) -> Outcome:
+    """Change a hazard's state or flags — the only writer of them — and append one event.
+
+    Checks, in order: idempotent replay by event uuid, scope (404), the version
+    (stale: 409, nothing written), role (403), state (409), the action's own rules.
+    The caller commits.
+    """
+    photos = list(photos or [])
+    data = dict(data or {})
+    note = (note or "").strip()
+    event_uuid = event_uuid or str(uuidlib.uuid4())
+    replay = _replay(event_uuid, hazard_uuid, action)
+    if replay is not None:
+        get_in_scope(actor, hazard_uuid)  # a replay still answers only within scope
+        return replay
+    h = get_in_scope(actor, hazard_uuid)
+    if version != h.version:
+        raise TransitionError(409, "该隐患已被他人更新，请刷新后重试。")
+    rule = TRANSITIONS.get(action)
+    if rule is None or (action in VISIT_ONLY and not within_visit):
+        raise TransitionError(422, f"不支持的操作：{action}")
+    if actor.role not in rule.roles:
+        raise TransitionError(403, "您的角色不能执行此操作。")
+    if h.state not in rule.from_states:
+        raise TransitionError(409, f"隐患当前为“{STATES[h.state]}”，不能{rule.label}。")
+    _check_actor(h, action, actor)
+    _check_input(h, action, note=note, photos=photos, data=data)
+
+    changes: dict = {"updated_at": now, "version": h.version + 1}
+    if rule.to_state:
+        changes["state"] = rule.to_state
+    event_data: dict = {}
+    flags: list[str] = []
+    if action == "submit_rectification":
+        changes.update(submitted_by=actor.id, submitted_at=now, after_photos=photos)
+        flags = evidence_flags(h, photos, now)
+        changes["evidence_flags"] = flags
+    elif action == "verify":
+        changes.update(closed_by=actor.id, closed_at=now, extension_requested_to=None)
+    elif action == "fix_on_spot":
+        changes.update(fixed_on_spot=True, after_photos=photos, submitted_by=actor.id, submitted_at=now,
+                       closed_by=actor.id, closed_at=now)
+    elif action == "reject":
+        changes.update(evidence_flags=[])
+    elif action == "request_extension":
+        changes["extension_requested_to"] = event_data["requested"] = _parse_date(data["deadline"])
+    elif action == "approve_extension":
+        event_data.update(old=h.deadline, new=h.extension_requested_to)
+        changes.update(deadline=h.extension_requested_to, extension_requested_to=None, deadline_reason=note or h.deadline_reason)
+    elif action == "refuse_extension":
+        event_data["requested"] = h.extension_requested_to
+        changes["extension_requested_to"] = None
+    elif action == "supervise":
+        changes["supervised"] = True
+    elif action == "refer":
+        changes["referred"] = True
+    elif action == "reopen":
+        changes.update(closed_by=None, closed_at=None, submitted_by=None, submitted_at=None)
+
+    # Compare-and-set on the version: of two concurrent actions one wins, the other gets 409.
+    won = db.session.execute(
+        update(Hazard).where(Hazard.uuid == h.uuid, Hazard.version == version).values(**changes)
+        .returning(Hazard.version).execution_options(synchronize_session=False)
+    ).first()
+    if won is None:
+        raise TransitionError(409, "该隐患已被他人更新，请刷新后重试。")
+    from_state = h.state
+    db.session.refresh(h)
+    event = _event(h, action, actor, now, event_uuid, from_state=from_state, note=note, photos=photos, data=event_data)
+    _ref_photos(h.enterprise_id, "after" if action == "fix_on_spot" else "event", event_uuid, photos, now)
+    return Outcome(h, event, flags=flags)
+
+
+def _event(h: Hazard, action: str, actor, now: datetime, event_uuid: str, *, from_state: str | None,
+           note: str = "", photos: list[str] | None = None, data: dict | None = None) -> AuditEvent:
+    payload = {
+        "hazard": h.uuid, "from": from_state, "to": h.state, "version": h.version, "note": note,
+        "photos": list(photos or []), "level": h.level, "deadline": h.deadline.isoformat(),
+        "supervised": h.supervised, "referred": h.referred,
+        "data": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (data or {}).items()},
+    }
+    return audit.append(uuid=event_uuid, object_type="hazard", object_id=h.uuid, enterprise_id=h.enterprise_id,
+                        action=action, actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "username", "system"),
+                        at=now, payload=payload)
+
+
+def _ref_photos(enterprise_id: int, kind: str, object_id: str, photos: list[str], now: datetime) -> None:
+    for sha in dict.fromkeys(photos):
+        db.session.add(PhotoRef(photo_sha256=sha, enterprise_id=enterprise_id, kind=kind, object_id=object_id, created_at=now))
+
+
+@dataclass
+class NewHazard:
+    uuid: str
+    enterprise_id: int
+    item_text: str
+    level: str
+    deadline: date
+    raised_at: datetime
+    visit_uuid: str | None = None
+    checklist_id: str | None = None
+    item_key: str | None = None
+    category: str = ""
+    description: str = ""
+    level_reason: str = ""
+    deadline_reason: str = ""
+    before_photos: list[str] = field(default_factory=list)
+    fixed_on_spot: bool = False
+    after_photos: list[str] = field(default_factory=list)
+
+
+def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None = None) -> Hazard:
+    """Create a hazard (state open) and its 'raise' event; close it at once if fixed on the spot."""
+    h = Hazard(
+        uuid=new.uuid, enterprise_id=new.enterprise_id, visit_uuid=new.visit_uuid, checklist_id=new.checklist_id,
+        item_key=new.item_key, item_text=new.item_text[:200], category=new.category, description=new.description,
+        level=new.level, level_reason=new.level_reason, deadline=new.deadline, deadline_reason=new.deadline_reason,
+        state="open", supervised=False, referred=False, fixed_on_spot=False, before_photos=list(new.before_photos),
+        after_photos=[], evidence_flags=[], version=1, raised_by=actor.id, raised_at=new.raised_at, updated_at=now,
+    )
+    db.session.add(h)
+    db.session.flush()
+    _event(h, "raise", actor, now, event_uuid or str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"raise:{h.uuid}")),
+           from_state=None, note=new.description, photos=new.before_photos,
+           data={"item": new.item_key, "checklist": new.checklist_id, "visit": new.visit_uuid})
+    if new.fixed_on_spot:
+        transition(h.uuid, "fix_on_spot", actor=actor, now=now, version=h.version, within_visit=True,
+                   event_uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h.uuid}")), photos=new.after_photos)
+    return h
+
+
+def evidence_flags(h: Hazard, after: list[str], now: datetime) -> list[str]:
+    """Flags for the reviewer (they do not block): see fieldapp.evidence."""
+    from .evidence import check
+
+    return check(h, after, now)
+
+
+def today(now: datetime) -> date:
+    return local_today(now)

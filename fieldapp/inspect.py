@@ -1,0 +1,58 @@
+"""The inspector's due list: premises in their grids, most urgent first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, literal, or_, select
+
+from . import scope
+from .clock import local_today
+from .creditcode import normalize
+from .extensions import db
+from .models import Enterprise, Grid, Hazard, Visit
+
+
+def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list:
+    """Premises in scope ordered by urgency: rechecks waiting, overdue hazards, never visited, longest since a visit."""
+    today = local_today(now)
+    hz = (
+        select(
+            Hazard.enterprise_id.label("eid"),
+            func.sum(case((Hazard.state == "rectified", 1), else_=0)).label("recheck"),
+            func.sum(case(((Hazard.state == "open") & (Hazard.deadline < today), 1), else_=0)).label("overdue"),
+            func.sum(case((Hazard.state != "closed", 1), else_=0)).label("open_count"),
+        )
+        .where(Hazard.state != "closed")
+        .group_by(Hazard.enterprise_id)
+        .subquery()
+    )
+    visits = select(Visit.enterprise_id.label("eid"), func.max(Visit.finished_at).label("last_visit")).group_by(Visit.enterprise_id).subquery()
+    recheck = func.coalesce(hz.c.recheck, 0)
+    overdue = func.coalesce(hz.c.overdue, 0)
+    stmt = (
+        select(Enterprise.id, Enterprise.name, Enterprise.address, Enterprise.risk_color, Enterprise.venue_type,
+               Enterprise.size_class, Grid.code.label("grid_code"), recheck.label("recheck"), overdue.label("overdue"),
+               func.coalesce(hz.c.open_count, 0).label("open_count"), visits.c.last_visit)
+        .outerjoin(Grid, Grid.id == Enterprise.grid_id)
+        .outerjoin(hz, hz.c.eid == Enterprise.id)
+        .outerjoin(visits, visits.c.eid == Enterprise.id)
+        .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
+        .order_by((recheck > 0).desc(), (overdue > 0).desc(), visits.c.last_visit.is_(None).desc(),
+                  visits.c.last_visit.asc(), Enterprise.name)
+        .limit(limit)
+    )
+    if q:
+        stmt = stmt.where(or_(Enterprise.name.contains(q, autoescape=True), Enterprise.address.contains(q, autoescape=True),
+                              Enterprise.credit_code.startswith(normalize(q), autoescape=True)))
+    return list(db.session.connection().execute(stmt))
+
+
+def find_by_code(actor, code: str) -> int | None:
+    """Resolve what an inspector typed or scanned (credit code for now) to a premises id in scope."""
+    text = code.strip()
+    ent_id = db.session.scalar(select(Enterprise.id).where(Enterprise.credit_code == normalize(text)))
+    if ent_id is None:
+        return None
+    ok = db.session.scalar(select(literal(1)).where(Enterprise.id == ent_id, scope.enterprise_clause(actor)))
+    return ent_id if ok else None

@@ -1,0 +1,57 @@
+"""Hazards (隐患) and their closed loop; state changes only through fieldapp.hazards.transition."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class Hazard(Base):
+    __tablename__ = "hazards"
+    __table_args__ = (
+        # Overdue is derived (deadline passed, not closed): these indexes serve it.
+        Index("ix_hazards_state_deadline", "state", "deadline"),
+        Index("ix_hazards_enterprise_state", "enterprise_id", "state"),
+        CheckConstraint("state IN ('open', 'rectified', 'closed')", name="state"),
+        CheckConstraint("level IN ('general', 'major')", name="level"),
+    )
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)  # made by the client
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    visit_uuid: Mapped[str | None] = mapped_column(ForeignKey("visits.uuid"), index=True)
+    checklist_id: Mapped[str | None] = mapped_column(String(40))
+    item_key: Mapped[str | None] = mapped_column(String(40))
+    # The item's text when raised: what the public page and the lists show.
+    item_text: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(30), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[str] = mapped_column(String(10))
+    level_reason: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date] = mapped_column(Date)
+    deadline_reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(10))
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False)  # 挂牌督办
+    referred: Mapped[bool] = mapped_column(Boolean, default=False)  # 移交执法
+    fixed_on_spot: Mapped[bool] = mapped_column(Boolean, default=False)  # 当场整改
+    # A pending 申请延期: the date asked for, until a street user decides.
+    extension_requested_to: Mapped[date | None] = mapped_column(Date)
+    before_photos: Mapped[list] = mapped_column(JSON, default=list)
+    after_photos: Mapped[list] = mapped_column(JSON, default=list)  # of the latest rectification
+    evidence_flags: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime]
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+    enterprise = relationship("Enterprise")
+    raiser = relationship("User", foreign_keys=[raised_by])
+    submitter = relationship("User", foreign_keys=[submitted_by])
+    closer = relationship("User", foreign_keys=[closed_by])

@@ -1,0 +1,64 @@
+"""Visits (检查), the checklists they used and their answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class Visit(Base):
+    """One inspector's finished visit to one premises, received whole (PUT /api/v1/visits)."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_enterprise_finished", "enterprise_id", "finished_at"),)
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)  # made by the client
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    received_at: Mapped[datetime]  # server time: the authoritative one
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # ok / denied / unavailable / timeout / none — a refusal is recorded as such.
+    location_status: Mapped[str] = mapped_column(String(20))
+    # SHA-256 of the canonical request body: an identical replay gets the same receipt.
+    body_hash: Mapped[str] = mapped_column(String(64))
+    item_count: Mapped[int] = mapped_column(Integer)
+    answered_count: Mapped[int] = mapped_column(Integer)
+    fail_count: Mapped[int] = mapped_column(Integer)
+
+    enterprise = relationship("Enterprise")
+    inspector = relationship("User")
+    checklists: Mapped[list[VisitChecklist]] = relationship(order_by="VisitChecklist.position", cascade="all, delete-orphan")
+    answers: Mapped[list[Answer]] = relationship(order_by="Answer.id", cascade="all, delete-orphan")
+
+
+class VisitChecklist(Base):
+    """The checklist versions a visit answered, pinned by content hash."""
+
+    __tablename__ = "visit_checklists"
+
+    visit_uuid: Mapped[str] = mapped_column(ForeignKey("visits.uuid", ondelete="CASCADE"), primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("visit_uuid", "checklist_id", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_uuid: Mapped[str] = mapped_column(ForeignKey("visits.uuid", ondelete="CASCADE"))
+    checklist_id: Mapped[str] = mapped_column(String(40))
+    item_key: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(4))  # pass / fail / na
+    note: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list] = mapped_column(JSON, default=list)  # sha256 list, in order

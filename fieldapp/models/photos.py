@@ -1,0 +1,48 @@
+"""Photos kept as evidence, addressed by the SHA-256 of the bytes received."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(30))  # detected by decoding, never from the header
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    phash: Mapped[str] = mapped_column(String(16), index=True)  # 64-bit difference hash, hex
+    display_bytes: Mapped[int] = mapped_column(Integer)
+    thumb_bytes: Mapped[int] = mapped_column(Integer)
+    # Declared by the phone (untrusted): capture time and the browser's geolocation.
+    captured_at: Mapped[datetime | None]
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime]  # server time: authoritative
+
+
+class PhotoRef(Base):
+    """Where a photo is used; the enterprise decides who may see it.
+
+    A reference may exist before its photo arrives (offline sync sends the visit
+    first and the photos one by one): that is what `missing_photos` reports.
+    """
+
+    __tablename__ = "photo_refs"
+    __table_args__ = (Index("ix_photo_refs_sha_enterprise", "photo_sha256", "enterprise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_sha256: Mapped[str] = mapped_column(String(64))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # answer / after / event / report / document
+    object_id: Mapped[str] = mapped_column(String(40))  # visit, hazard or event uuid
+    created_at: Mapped[datetime]

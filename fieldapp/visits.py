@@ -1,0 +1,400 @@
+"""Receive a finished visit whole, idempotently (PRODUCT.md §5, §11; sync rules R1–R4).
+
+The client makes the visit's UUID (and each hazard's) before saving anything. The
+server inserts atomically (ON CONFLICT DO NOTHING, then compares): an identical
+replay gets the same receipt, the same UUID with another body gets 409 and nothing
+changes. Photos are referenced by SHA-256 and may arrive later; the receipt lists
+the ones still missing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from . import audit, checklist_versions, enterprises, hazards, photos
+from .checklists import Checklist
+from .clock import local_today, to_local
+from .extensions import db
+from .models import Answer, ChecklistVersion, Hazard, PhotoRef, Visit, VisitChecklist
+
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+RESULTS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
+LOCATION_STATUS = {"ok", "denied", "unavailable", "timeout", "none"}
+MAX_PHOTOS_PER_ANSWER = 10
+CLOCK_SKEW = timedelta(minutes=15)
+MAX_AGE = timedelta(days=90)
+
+
+class VisitError(Exception):
+    def __init__(self, status: int, message: str, errors: list[str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or []
+
+
+@dataclass
+class Receipt:
+    body: dict
+    created: bool
+
+
+def body_hash(body: dict) -> str:
+    return audit.sha256(audit.canonical(body))
+
+
+def _time(value, name: str, errors: list[str]) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        errors.append(f"{name} 应为带时区的 ISO 8601 时间")
+        return None
+    if parsed.tzinfo is None:
+        errors.append(f"{name} 须带时区")
+        return None
+    return parsed
+
+
+def _version_content(checklist_id: str, version: int) -> Checklist | dict | None:
+    """The content a device answered: the version in force, or an earlier recorded one."""
+    current = current_app.extensions["checklists"].get(checklist_id)
+    if current is not None and current.version == version:
+        return current
+    row = db.session.scalar(select(ChecklistVersion).where(
+        ChecklistVersion.checklist_id == checklist_id, ChecklistVersion.version == version))
+    return row.snapshot if row else None
+
+
+def _items(content: Checklist | dict) -> dict[str, dict]:
+    if isinstance(content, Checklist):
+        return {i.key: {"text": i.text, "major": i.major, "deadline_days": i.deadline_days,
+                        "photo_required": i.photo_required, "category": i.category} for i in content.items}
+    return {i["key"]: i for s in content["sections"] for i in s["items"]}
+
+
+def _photo_list(value, where: str, errors: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and photos.SHA_RE.match(v) for v in value):
+        errors.append(f"{where}：照片应为 SHA-256 列表（64 位小写十六进制）")
+        return []
+    if len(value) > MAX_PHOTOS_PER_ANSWER:
+        errors.append(f"{where}：照片最多 {MAX_PHOTOS_PER_ANSWER} 张")
+    return list(dict.fromkeys(value))
+
+
+def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
+    """Check the body and resolve what it refers to; raise VisitError (400/404/422)."""
+    if not UUID_RE.match(visit_uuid):
+        raise VisitError(400, "检查编号应为小写 UUID。")
+    if not isinstance(body, dict):
+        raise VisitError(400, "请求体应为 JSON 对象。")
+    errors: list[str] = []
+    ent_id = body.get("enterprise_id")
+    if not isinstance(ent_id, int) or isinstance(ent_id, bool):
+        raise VisitError(422, "enterprise_id 应为整数。")
+    ent = enterprises.get_row(actor, ent_id)  # 404 when out of scope
+    started = _time(body.get("started_at"), "started_at", errors)
+    finished = _time(body.get("finished_at"), "finished_at", errors)
+    if started and finished:
+        if finished < started:
+            errors.append("finished_at 早于 started_at")
+        if finished > now + CLOCK_SKEW:
+            errors.append("finished_at 晚于服务器时间，请检查手机时间")
+        if started < now - MAX_AGE:
+            errors.append("检查开始时间过早（超过 90 天），请联系街道核实")
+
+    location = body.get("location")
+    status = body.get("location_status") or ("ok" if location else "none")
+    if status not in LOCATION_STATUS:
+        errors.append("location_status 无效")
+    if location is not None:
+        if not isinstance(location, dict):
+            errors.append("location 应为 {lat, lng, accuracy_m} 或 null")
+            location = None
+        else:
+            try:
+                lat, lng = float(location["lat"]), float(location["lng"])
+                acc = float(location.get("accuracy_m")) if location.get("accuracy_m") is not None else None
+                if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (acc is not None and acc < 0):
+                    raise ValueError
+                location = {"lat": lat, "lng": lng, "accuracy_m": acc}
+            except (KeyError, TypeError, ValueError):
+                errors.append("location 的经纬度无效")
+                location = None
+
+    raw_lists = body.get("checklists")
+    contents: dict[str, tuple[int, Checklist | dict]] = {}
+    if not isinstance(raw_lists, list) or not raw_lists:
+        errors.append("checklists 至少需要一份 {id, version}")
+        raw_lists = []
+    for entry in raw_lists:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("version"), int):
+            errors.append("checklists 的每一项应为 {id, version}")
+            continue
+        content = _version_content(entry["id"], entry["version"])
+        if content is None:
+            errors.append(f"未知的检查清单版本：{entry['id']} 第 {entry['version']} 版")
+            continue
+        contents[entry["id"]] = (entry["version"], content)
+
+    answers = body.get("answers")
+    if not isinstance(answers, list):
+        errors.append("answers 应为列表")
+        answers = []
+    seen: set[tuple[str, str]] = set()
+    hazard_ids: set[str] = set()
+    visit_day = local_today(finished) if finished else local_today(now)
+    clean_answers = []
+    for n, a in enumerate(answers, 1):
+        where = f"answers[{n}]"
+        if not isinstance(a, dict):
+            errors.append(f"{where} 应为对象")
+            continue
+        cid, key, result = a.get("checklist"), a.get("item"), a.get("result")
+        if cid not in contents:
+            errors.append(f"{where}：清单 {cid} 不在本次检查的 checklists 中")
+            continue
+        item = _items(contents[cid][1]).get(key)
+        if item is None:
+            errors.append(f"{where}：清单 {cid} 第 {contents[cid][0]} 版没有检查项 {key}")
+            continue
+        where = f"{cid}/{key}"
+        if (cid, key) in seen:
+            errors.append(f"{where}：同一检查项重复作答")
+            continue
+        seen.add((cid, key))
+        if result not in RESULTS:
+            errors.append(f"{where}：result 应为 pass、fail 或 na")
+            continue
+        note = a.get("note") or ""
+        if not isinstance(note, str) or len(note) > 2000:
+            errors.append(f"{where}：备注应为不超过 2000 字的文字")
+            note = ""
+        shots = _photo_list(a.get("photos"), where, errors)
+        hz = a.get("hazard")
+        clean_hazard = None
+        if result != "fail":
+            if hz is not None:
+                errors.append(f"{where}：只有“不符合”才会产生隐患")
+        else:
+            if item.get("photo_required") and not shots:
+                errors.append(f"{where}：该项不符合时须拍照")
+            clean_hazard = _clean_hazard(hz, item, where, visit_uuid, cid, key, visit_day, shots, errors, hazard_ids)
+        clean_answers.append({"checklist": cid, "item": key, "result": result, "note": note.strip(),
+                              "photos": shots, "hazard": clean_hazard, "item_data": item})
+    if errors:
+        raise VisitError(422, "检查记录有误，未保存。", errors)
+    return {
+        "enterprise": ent, "started": started, "finished": finished, "location": location,
+        "location_status": status if location is None else "ok", "contents": contents, "answers": clean_answers,
+    }
+
+
+def _clean_hazard(hz, item: dict, where: str, visit_uuid: str, cid: str, key: str, visit_day: date,
+                  shots: list[str], errors: list[str], seen: set[str]) -> dict | None:
+    default_level = "major" if item.get("major") else "general"
+    default_deadline = visit_day + timedelta(days=int(item.get("deadline_days", 0)))
+    if hz is None:
+        # A failed item always raises a hazard; a stable id keeps replays idempotent.
+        hz = {"uuid": str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{visit_uuid}/{cid}/{key}"))}
+    if not isinstance(hz, dict):
+        errors.append(f"{where}：hazard 应为对象或 null")
+        return None
+    hid = hz.get("uuid")
+    if not isinstance(hid, str) or not UUID_RE.match(hid):
+        errors.append(f"{where}：隐患编号应为小写 UUID")
+        return None
+    if hid in seen:
+        errors.append(f"{where}：隐患编号重复")
+    seen.add(hid)
+    level = hz.get("level", default_level)
+    if level not in hazards.LEVELS:
+        errors.append(f"{where}：隐患等级应为 general 或 major")
+        level = default_level
+    level_reason = str(hz.get("level_reason") or "").strip()
+    if default_level == "major" and level == "general" and not level_reason:
+        errors.append(f"{where}：该项按规定属重大隐患，定为一般隐患须说明理由")
+    try:
+        deadline = date.fromisoformat(str(hz.get("deadline") or default_deadline.isoformat()))
+    except ValueError:
+        errors.append(f"{where}：整改期限应为 YYYY-MM-DD")
+        deadline = default_deadline
+    deadline_reason = str(hz.get("deadline_reason") or "").strip()
+    if deadline < visit_day:
+        errors.append(f"{where}：整改期限不能早于检查日期")
+    if deadline > default_deadline and not deadline_reason:
+        errors.append(f"{where}：整改期限长于该项默认的 {item.get('deadline_days')} 天，须说明理由")
+    if deadline > visit_day + timedelta(days=365):
+        errors.append(f"{where}：整改期限不能超过一年")
+    fixed = hz.get("fixed_on_spot", False)
+    if not isinstance(fixed, bool):
+        errors.append(f"{where}：fixed_on_spot 应为 true 或 false")
+        fixed = False
+    after = _photo_list(hz.get("after_photos"), where, errors)
+    if fixed:
+        if level != "general":
+            errors.append(f"{where}：重大隐患不能当场整改销号")
+        if not shots or not after:
+            errors.append(f"{where}：当场整改须有整改前和整改后照片")
+    elif after:
+        errors.append(f"{where}：只有当场整改才附整改后照片")
+    description = str(hz.get("description") or "").strip()
+    if len(description) > 2000:
+        errors.append(f"{where}：隐患描述不能超过 2000 字")
+    return {"uuid": hid, "level": level, "level_reason": level_reason, "deadline": deadline,
+            "deadline_reason": deadline_reason, "fixed_on_spot": fixed, "after_photos": after,
+            "description": description}
+
+
+def _receipt(visit: Visit) -> dict:
+    hazard_ids = list(db.session.scalars(select(Hazard.uuid).where(Hazard.visit_uuid == visit.uuid).order_by(Hazard.raised_at, Hazard.uuid)))
+    refs = list(db.session.scalars(select(PhotoRef.photo_sha256).where(
+        PhotoRef.object_id.in_([visit.uuid, *hazard_ids]), PhotoRef.kind.in_(("answer", "after")))
+        .order_by(PhotoRef.id)))
+    after_events = [str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h}")) for h in hazard_ids]
+    refs += list(db.session.scalars(select(PhotoRef.photo_sha256).where(PhotoRef.object_id.in_(after_events)).order_by(PhotoRef.id)))
+    return {
+        "uuid": visit.uuid,
+        "received_at": visit.received_at.isoformat(),
+        "hazards": hazard_ids,
+        "missing_photos": photos.missing(refs),
+    }
+
+
+def receipt_for(visit_uuid: str) -> dict | None:
+    visit = db.session.get(Visit, visit_uuid)
+    return _receipt(visit) if visit else None
+
+
+def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
+    """Store a finished visit, or answer a replay; the caller commits."""
+    if isinstance(body, dict) and isinstance(visit_uuid, str):
+        existing = db.session.get(Visit, visit_uuid)
+        if existing is not None:
+            return _compare(existing, body, actor)
+    clean = validate(visit_uuid, body, actor=actor, now=now)
+    digest = body_hash(body)
+    ent = clean["enterprise"]
+    answers = clean["answers"]
+    item_count = sum(len(_items(c)) for _, c in clean["contents"].values())
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    loc = clean["location"] or {}
+    row = dict(
+        uuid=visit_uuid, enterprise_id=ent.id, inspector_id=actor.id, started_at=clean["started"],
+        finished_at=clean["finished"], received_at=now, lat=loc.get("lat"), lng=loc.get("lng"),
+        accuracy_m=loc.get("accuracy_m"), location_status=clean["location_status"], body_hash=digest,
+        item_count=item_count, answered_count=len(answers), fail_count=sum(a["result"] == "fail" for a in answers),
+    )
+    # Atomic create: never check-then-insert (KoboToolbox's duplicate bug).
+    # RETURNING says whether this statement inserted (rowcount is -1 under psycopg 3).
+    inserted = db.session.execute(
+        insert(Visit).values(**row).on_conflict_do_nothing(index_elements=["uuid"]).returning(Visit.uuid)
+    ).first()
+    if inserted is None:
+        db.session.rollback()
+        return _compare(db.session.get(Visit, visit_uuid), body, actor)
+    for pos, (cid, (version, content)) in enumerate(clean["contents"].items()):
+        chash = content.content_hash if isinstance(content, Checklist) else None
+        if isinstance(content, Checklist):
+            checklist_versions.ensure(content, now)
+        else:
+            chash = db.session.scalar(select(ChecklistVersion.content_hash).where(
+                ChecklistVersion.checklist_id == cid, ChecklistVersion.version == version))
+        db.session.add(VisitChecklist(visit_uuid=visit_uuid, checklist_id=cid, version=version, content_hash=chash, position=pos))
+    taken = set(db.session.scalars(select(Hazard.uuid).where(
+        Hazard.uuid.in_([a["hazard"]["uuid"] for a in answers if a["hazard"]]))))
+    if taken:
+        db.session.rollback()
+        raise VisitError(409, "隐患编号已被其他检查使用。", sorted(taken))
+    for a in answers:
+        db.session.add(Answer(visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
+                              result=a["result"], note=a["note"], photos=a["photos"]))
+        hazards._ref_photos(ent.id, "answer", visit_uuid, a["photos"], now)
+    db.session.flush()
+    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"visit:{visit_uuid}")), object_type="visit",
+                 object_id=visit_uuid, enterprise_id=ent.id, action="visit_received", actor_id=actor.id,
+                 actor_label=actor.username, at=now,
+                 payload={"body_sha256": digest, "answers": len(answers), "fails": row["fail_count"],
+                          "checklists": [[cid, v] for cid, (v, _) in clean["contents"].items()]})
+    for a in answers:
+        hz = a["hazard"]
+        if hz is None:
+            continue
+        item = a["item_data"]
+        hazards.raise_hazard(hazards.NewHazard(
+            uuid=hz["uuid"], enterprise_id=ent.id, item_text=item["text"], level=hz["level"], deadline=hz["deadline"],
+            raised_at=now, visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
+            category=item.get("category", ""), description=hz["description"] or a["note"],
+            level_reason=hz["level_reason"], deadline_reason=hz["deadline_reason"], before_photos=a["photos"],
+            fixed_on_spot=hz["fixed_on_spot"], after_photos=hz["after_photos"],
+        ), actor=actor, now=now)
+    db.session.flush()
+    return Receipt(_receipt(db.session.get(Visit, visit_uuid)), created=True)
+
+
+def _compare(existing: Visit, body, actor) -> Receipt:
+    if existing.inspector_id != actor.id and actor.role != "district":
+        # Another user's visit id: say nothing about it.
+        raise VisitError(409, "该检查编号已被使用。")
+    if body_hash(body) != existing.body_hash:
+        raise VisitError(409, "该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。")
+    return Receipt(_receipt(existing), created=False)
+
+
+def local_date(value: datetime) -> date:
+    return to_local(value).date()
+
+
+@dataclass
+class ItemView:
+    key: str
+    text: str
+    major: bool
+    answer: Answer | None
+
+
+@dataclass
+class SectionView:
+    checklist_title: str
+    title: str
+    items: list[ItemView]
+
+
+def pinned_content(vc: VisitChecklist) -> dict:
+    """The exact content a visit answered: the file in force if unchanged, else the recorded snapshot."""
+    current = current_app.extensions["checklists"].get(vc.checklist_id)
+    if current is not None and current.version == vc.version and current.content_hash == vc.content_hash:
+        return current.snapshot()
+    row = db.session.scalar(select(ChecklistVersion).where(
+        ChecklistVersion.checklist_id == vc.checklist_id, ChecklistVersion.version == vc.version))
+    return row.snapshot if row else {"title": vc.checklist_id, "sections": []}
+
+
+def report(visit: Visit) -> list[SectionView]:
+    """Every item the visit covered, with its answer or none (unanswered), in checklist order."""
+    answers = {(a.checklist_id, a.item_key): a for a in visit.answers}
+    out = []
+    for vc in visit.checklists:
+        snap = pinned_content(vc)
+        for s in snap["sections"]:
+            items = [ItemView(i["key"], i["text"], i["major"], answers.get((vc.checklist_id, i["key"]))) for i in s["items"]]
+            out.append(SectionView(snap["title"], s["title"], items))
+    return out
+
+
+def visit_hazards(visit: Visit) -> list[Hazard]:
+    return list(db.session.scalars(select(Hazard).where(Hazard.visit_uuid == visit.uuid).order_by(Hazard.raised_at, Hazard.uuid)))
+
+
+def for_enterprise(enterprise_id: int, limit: int = 50) -> list[Visit]:
+    return list(db.session.scalars(
+        select(Visit).where(Visit.enterprise_id == enterprise_id).order_by(Visit.finished_at.desc()).limit(limit)))
