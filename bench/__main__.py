@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["pages"]
+BENCHES = ["pages", "photos"]
 
 
 def main() -> None:
