@@ -46,11 +46,13 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     templating.init_app(app)
 
     from .api import bp as api_bp
-    from .blueprints import auth, checklists, enterprises, hazards, inspect, main, photos, visits
+    from .blueprints import audit, auth, checklists, enterprises, hazards, inspect, lists, main, photos, visits
 
+    app.register_blueprint(audit.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(hazards.bp)
     app.register_blueprint(inspect.bp)
+    app.register_blueprint(lists.bp)
     app.register_blueprint(photos.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(checklists.bp)

@@ -108,7 +108,9 @@ def verify(batch: int = 5000) -> Verification:
                 problem = "记录哈希不符（记录被修改）"
             if problem:
                 db.session.expunge_all()
-                return Verification(False, count, head_seq, head_hash, ev.seq, problem)
+                # A gap is named by the first missing sequence number.
+                broken = expected_seq if ev.seq != expected_seq else ev.seq
+                return Verification(False, count, head_seq, head_hash, broken, problem)
             prev, expected_seq, count, last_seq = ev.hash, ev.seq + 1, count + 1, ev.seq
         db.session.expunge_all()
     if count != head_seq or prev != head_hash:

@@ -19,7 +19,7 @@ from .tabular import TableError
 def init_app(app: Flask) -> None:
     from .checklist_cli import checklists_group
 
-    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group):
+    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group):
         app.cli.add_command(command)
 
 
@@ -190,3 +190,32 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     from .serve import run
 
     run(host=host, port=port, workers=workers, threads=threads, instance_path=current_app.instance_path)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Check the tamper-evident audit chain."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Walk the whole chain; exit 1 naming the first broken link."""
+    from . import audit
+
+    result = audit.verify()
+    if result.ok:
+        click.echo(f"审计链完整：{result.count} 条记录，链头 {result.head_hash}")
+        return
+    click.echo(f"审计链在第 {result.broken_seq} 条处断开：{result.reason}（此前 {result.count} 条完好）", err=True)
+    sys.exit(1)
+
+
+@audit_group.command("head")
+@with_appcontext
+def audit_head() -> None:
+    """Print the chain head (sequence and hash), to be noted outside the system."""
+    from . import audit
+
+    seq, head = audit.head()
+    click.echo(f"{seq} {head}")

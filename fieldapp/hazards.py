@@ -7,6 +7,7 @@ Flags: supervised 挂牌督办, referred 移交执法; a pending 申请延期 is
 
 from __future__ import annotations
 
+import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +20,7 @@ from .extensions import db
 from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef
 
 STATES = {"open": "待整改", "rectified": "待复查", "closed": "已销号"}
+_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 LEVELS = {"general": "一般隐患", "major": "重大隐患"}
 OFFICE = frozenset({"street", "district"})
 
@@ -196,6 +198,8 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     data = dict(data or {})
     note = (note or "").strip()
     event_uuid = event_uuid or str(uuidlib.uuid4())
+    if not _UUID_RE.match(event_uuid):
+        raise TransitionError(422, "事件编号应为小写 UUID。")
     replay = _replay(event_uuid, hazard_uuid, action)
     if replay is not None:
         get_in_scope(actor, hazard_uuid)  # a replay still answers only within scope
@@ -294,6 +298,8 @@ class NewHazard:
     before_photos: list[str] = field(default_factory=list)
     fixed_on_spot: bool = False
     after_photos: list[str] = field(default_factory=list)
+    measure: str = ""
+    owner: str = ""
 
 
 def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None = None) -> Hazard:
@@ -301,6 +307,7 @@ def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None
     h = Hazard(
         uuid=new.uuid, enterprise_id=new.enterprise_id, visit_uuid=new.visit_uuid, checklist_id=new.checklist_id,
         item_key=new.item_key, item_text=new.item_text[:200], category=new.category, description=new.description,
+        measure=new.measure or f"按检查要求整改：{new.item_text}", owner=new.owner[:60],
         level=new.level, level_reason=new.level_reason, deadline=new.deadline, deadline_reason=new.deadline_reason,
         state="open", supervised=False, referred=False, fixed_on_spot=False, before_photos=list(new.before_photos),
         after_photos=[], evidence_flags=[], version=1, raised_by=actor.id, raised_at=new.raised_at, updated_at=now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import hashlib
+import uuid
 from pathlib import Path
 
 from flask import Flask, g, url_for
@@ -60,6 +61,8 @@ def init_app(app: Flask) -> None:
         htmx_path=HTMX_PATH,
         current_user=lambda: g.get("user"),
         asset=_asset_url(app),
+        # One per action form: a double submit replays the same event instead of acting twice.
+        new_uuid=lambda: str(uuid.uuid4()),
         field_labels=FIELD_LABELS,
     )
     app.jinja_env.trim_blocks = True

@@ -250,9 +250,13 @@ def _clean_hazard(hz, item: dict, where: str, visit_uuid: str, cid: str, key: st
     description = str(hz.get("description") or "").strip()
     if len(description) > 2000:
         errors.append(f"{where}：隐患描述不能超过 2000 字")
+    measure = str(hz.get("measure") or "").strip()
+    owner = str(hz.get("owner") or "").strip()
+    if len(measure) > 2000 or len(owner) > 60:
+        errors.append(f"{where}：整改措施或责任人过长")
     return {"uuid": hid, "level": level, "level_reason": level_reason, "deadline": deadline,
             "deadline_reason": deadline_reason, "fixed_on_spot": fixed, "after_photos": after,
-            "description": description}
+            "description": description, "measure": measure, "owner": owner}
 
 
 def _receipt(visit: Visit) -> dict:
@@ -335,7 +339,8 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
             raised_at=now, visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
             category=item.get("category", ""), description=hz["description"] or a["note"],
             level_reason=hz["level_reason"], deadline_reason=hz["deadline_reason"], before_photos=a["photos"],
-            fixed_on_spot=hz["fixed_on_spot"], after_photos=hz["after_photos"],
+            fixed_on_spot=hz["fixed_on_spot"], after_photos=hz["after_photos"], measure=hz["measure"],
+            owner=hz["owner"] or (ent.principal_name or ""),
         ), actor=actor, now=now)
     db.session.flush()
     return Receipt(_receipt(db.session.get(Visit, visit_uuid)), created=True)

@@ -151,3 +151,38 @@ def visit_body(enterprise_id: int, *, photos: dict[str, list[str]] | None = None
     }
     body.update(overrides)
     return body
+
+
+def make_hazard(enterprise_id: int, *, state: str = "open", level: str = "general", raised_by: int | None = None,
+                submitted_by: int | None = None, after_photos: list[str] | None = None, before_photos: list[str] | None = None,
+                deadline=None, raised_at=None, extension_requested_to=None, supervised: bool = False, **kw):
+    """A hazard row in a given state (test setup only: real changes go through hazards.transition)."""
+    import uuid as uuidlib
+    from datetime import timedelta
+
+    from fieldapp.models import Hazard
+
+    now = utcnow()
+    h = Hazard(
+        uuid=str(uuidlib.uuid4()), enterprise_id=enterprise_id, item_text=kw.pop("item_text", "灭火器压力正常、在有效期内"),
+        category="fire", description="测试隐患", level=level, deadline=deadline or (now + timedelta(days=7)).date(),
+        state=state, version=1, raised_by=raised_by, raised_at=raised_at or now - timedelta(hours=2), updated_at=now,
+        before_photos=before_photos or [], after_photos=after_photos or [], evidence_flags=[],
+        submitted_by=submitted_by, submitted_at=now if submitted_by else None,
+        closed_at=now if state == "closed" else None, extension_requested_to=extension_requested_to,
+        supervised=supervised, **kw,
+    )
+    db.session.add(h)
+    db.session.flush()
+    return h
+
+
+def store_photo(data: bytes, *, uploader_id: int, received_at=None, **meta):
+    """Put real image bytes through the real pipeline, as an upload would."""
+    import hashlib
+
+    from fieldapp import photos
+
+    sha = hashlib.sha256(data).hexdigest()
+    photos.ingest(sha, data, photos.Meta(**meta), actor=type("A", (), {"id": uploader_id})(), now=received_at or utcnow())
+    return sha

@@ -118,6 +118,8 @@ SCHEMAS.update({
                         "level_reason": {"type": "string"},
                         "deadline": {"type": "string", "format": "date"}, "deadline_reason": {"type": "string"},
                         "fixed_on_spot": {"type": "boolean"}, "after_photos": {"type": "array", "items": SHA256},
+                        "measure": {"type": "string", "description": "整改措施"},
+                        "owner": {"type": "string", "description": "整改责任人（默认为主要负责人）"},
                     }},
                 },
             }},

@@ -1,14 +1,20 @@
-"""A hazard's page: what was found, the evidence, its history, and what may be done next."""
+"""A hazard's page, its actions (the closed loop) and the verification queue."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+import hashlib
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 
-from .. import audit, evidence, hazards
-from ..access import login_required
+from .. import audit, evidence, hazards, photos, scope
+from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
+from ..extensions import db
+from ..htmx import is_htmx, trigger
+from ..models import Enterprise, Hazard
 
 bp = Blueprint("hazards", __name__, url_prefix="/hazards")
+MAX_PHOTOS = 6
 
 
 def _events(h) -> list[dict]:
@@ -16,12 +22,106 @@ def _events(h) -> list[dict]:
             for e in audit.events_for("hazard", h.uuid)]
 
 
+def panel_context(h: Hazard, **extra) -> dict:
+    return {"h": h, "hz": hazards, "today": local_today(utcnow()), "actions": hazards.allowed_actions(h, g.user),
+            "flag_labels": evidence.FLAGS, "labels": hazards.ACTION_LABELS, **extra}
+
+
+def _load(hazard_uuid: str) -> Hazard:
+    try:
+        return hazards.get_in_scope(g.user, hazard_uuid)
+    except hazards.TransitionError:
+        abort(404)
+
+
 @bp.get("/<hazard_uuid>")
 @login_required
 def show(hazard_uuid: str):
+    h = _load(hazard_uuid)
+    return render_template("hazards/show.html", events=_events(h), **panel_context(h))
+
+
+def _ingest_uploads(now) -> list[str]:
+    """Store photos sent with a form (multipart); return their hashes in order."""
+    shas = []
+    files = [f for f in request.files.getlist("photo") if f and f.filename]
+    if len(files) > MAX_PHOTOS:
+        raise photos.PhotoRejected(422, f"一次最多上传 {MAX_PHOTOS} 张照片。")
+    meta = photos.Meta.from_args(request.form)
+    for f in files:
+        data = f.read()
+        sha = hashlib.sha256(data).hexdigest()
+        photos.ingest(sha, data, meta, actor=g.user, now=now)
+        shas.append(sha)
+    return shas
+
+
+@bp.post("/<hazard_uuid>/act")
+@login_required
+def act(hazard_uuid: str):
+    """Take one action on a hazard from a page form (htmx or plain)."""
+    h = _load(hazard_uuid)
+    form = request.form
+    now = utcnow()
     try:
-        h = hazards.get_in_scope(g.user, hazard_uuid)
-    except hazards.TransitionError:
-        abort(404)
-    return render_template("hazards/show.html", h=h, hz=hazards, today=local_today(utcnow()), events=_events(h),
-                           actions=hazards.allowed_actions(h, g.user), flag_labels=evidence.FLAGS)
+        version = int(form.get("version", ""))
+    except ValueError:
+        abort(400)
+    try:
+        shas = _ingest_uploads(now) + [s for s in form.getlist("photos") if photos.SHA_RE.match(s)]
+        outcome = hazards.transition(
+            h.uuid, form.get("action", ""), actor=g.user, now=now, version=version,
+            event_uuid=form.get("event_uuid") or None, note=form.get("note", "")[:2000], photos=shas,
+            data={"deadline": form.get("deadline")} if form.get("deadline") else {},
+        )
+        db.session.commit()
+    except (hazards.TransitionError, photos.PhotoRejected) as exc:
+        db.session.rollback()
+        fresh = _load(hazard_uuid)
+        return _respond(fresh, error=exc.message, status=exc.status)
+    label = hazards.ACTION_LABELS.get(outcome.event.action, "")
+    return _respond(outcome.hazard, message=f"已{label}。" if not outcome.replayed else "该操作已完成。")
+
+
+def _respond(h: Hazard, *, message: str = "", error: str = "", status: int = 200):
+    template = request.form.get("panel", "hazards/_panel.html")
+    if template not in ("hazards/_panel.html", "hazards/_queue_item.html"):
+        template = "hazards/_panel.html"
+    if is_htmx():
+        resp = current_app.make_response((render_template(template, message=message, error=error, **panel_context(h)), status))
+        return trigger(resp, "hazard-changed") if not error else resp
+    if error:
+        return render_template("hazards/show.html", events=_events(h), message=message, error=error, **panel_context(h)), status
+    return redirect(url_for("hazards.show", hazard_uuid=h.uuid), 303)
+
+
+@bp.get("/<hazard_uuid>/history")
+@login_required
+def history(hazard_uuid: str):
+    h = _load(hazard_uuid)
+    return render_template("hazards/_history.html", h=h, events=_events(h))
+
+
+@bp.get("/queue")
+@roles_required("inspector", "street", "district")
+def queue():
+    """Rectifications awaiting verification in scope, oldest first."""
+    items = db.session.scalars(
+        select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(Hazard.state == "rectified", scope.enterprise_clause(g.user))
+        .order_by(Hazard.submitted_at, Hazard.uuid).limit(200)
+    ).all()
+    if g.user.role == "inspector":
+        items = [h for h in items if h.level == "general"]
+    contexts = [panel_context(h) for h in items]
+    return render_template("hazards/queue.html", items=contexts, submissions=_submissions(items))
+
+
+def _submissions(items: list[Hazard]) -> dict[str, dict]:
+    """The latest rectification note per hazard, for the reviewer."""
+    out = {}
+    for h in items:
+        events = [e for e in audit.events_for("hazard", h.uuid) if e.action == "submit_rectification"]
+        if events:
+            out[h.uuid] = {"note": audit.payload(events[-1])["note"], "by": events[-1].actor_label, "at": events[-1].at}
+    return out

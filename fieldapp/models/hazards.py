@@ -29,6 +29,9 @@ class Hazard(Base):
     item_text: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(30), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # 整改清单: the rectification measure and who at the premises is responsible.
+    measure: Mapped[str] = mapped_column(Text, default="", server_default="")
+    owner: Mapped[str] = mapped_column(String(60), default="", server_default="")
     level: Mapped[str] = mapped_column(String(10))
     level_reason: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[date] = mapped_column(Date)

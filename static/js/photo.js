@@ -66,5 +66,5 @@
     });
   }
 
-  FA.photo = { prepare: prepare, position: position, LONG_SIDE: LONG_SIDE };
+  FA.photo = { prepare: prepare, position: position, downscale: downscale, LONG_SIDE: LONG_SIDE };
 })(window.FA = window.FA || {});

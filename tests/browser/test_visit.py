@@ -83,7 +83,7 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
         assert shots["gas_alarm"] is not None and shots["gas_alarm"].lat is not None
 
     page.goto(f"/enterprises/{world.ents['a1']}")
-    rows = page.locator("#hazards-h + .hazard-list .hazard-row")
+    rows = page.locator("section[aria-labelledby=hazards-h] .hazard-row")
     assert rows.count() == 2 and "待整改" in rows.first.inner_text()
     assert page.locator(".hazard-row img").count() == 0  # thumbnails are on the hazard page
     page.locator(".hazard-row a", has_text="灭火器压力正常").click()

@@ -1,0 +1,27 @@
+"""The audit chain for district users: its head, to note outside the system, and a check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from .. import audit
+from ..access import roles_required
+from ..extensions import db
+from ..models import AuditEvent
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+@bp.get("")
+@roles_required("district")
+def index():
+    seq, head = audit.head()
+    recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(30)).all()
+    return render_template("audit/index.html", seq=seq, head=head, recent=recent)
+
+
+@bp.get("/verify")
+@roles_required("district")
+def verify():
+    return render_template("audit/_verify.html", result=audit.verify())

@@ -1,0 +1,156 @@
+"""The three lists (三张清单) from the data: 隐患排查清单, 整改清单, 销号清单.
+
+Read here (domain facts §1.3, lifecycle reading) as: what was checked and found;
+the hazards to rectify with measure, owner and deadline; the verified closures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from . import hazards, scope
+from .clock import LOCAL_TZ, to_local
+from .extensions import db
+from .models import Enterprise, Grid, Hazard, Street, Visit
+
+KINDS = {"inspection": "隐患排查清单", "rectification": "整改清单", "closure": "销号清单"}
+STATE_FILTERS = {"": "全部", "open": "待整改", "rectified": "待复查", "overdue": "逾期", "closed": "已销号", "unclosed": "未销号"}
+
+
+@dataclass
+class ListFilters:
+    enterprise: str = ""
+    street: str = ""
+    grid: str = ""
+    start: str = ""  # YYYY-MM-DD, Asia/Shanghai
+    end: str = ""
+    state: str = ""
+    level: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> ListFilters:
+        values = {f.name: (args.get(f.name) or "").strip()[:40] for f in fields(cls)}
+        return cls(**values)
+
+    def active(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def window(self) -> tuple[datetime | None, datetime | None]:
+        """The date filter as UTC instants: [start 00:00, end+1 00:00) in Asia/Shanghai."""
+        def parse(value: str) -> date | None:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return None
+        lo, hi = parse(self.start), parse(self.end)
+        return (
+            datetime.combine(lo, time(), LOCAL_TZ) if lo else None,
+            datetime.combine(hi + timedelta(days=1), time(), LOCAL_TZ) if hi else None,
+        )
+
+
+def _scoped(stmt: Select, actor, f: ListFilters) -> Select:
+    stmt = stmt.where(scope.enterprise_clause(actor))
+    if f.enterprise.isdigit():
+        stmt = stmt.where(Enterprise.id == int(f.enterprise))
+    if f.street:
+        stmt = stmt.where(Enterprise.street_id == select(Street.id).where(Street.name == f.street).scalar_subquery())
+    if f.grid:
+        stmt = stmt.where(Enterprise.grid_id == select(Grid.id).where(Grid.code == f.grid).scalar_subquery())
+    return stmt
+
+
+def inspection(actor, f: ListFilters, *, limit: int | None = 500) -> list[dict]:
+    """Visits with what they found, newest first."""
+    stmt = _scoped(select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id), actor, f)
+    lo, hi = f.window()
+    if lo:
+        stmt = stmt.where(Visit.finished_at >= lo)
+    if hi:
+        stmt = stmt.where(Visit.finished_at < hi)
+    stmt = stmt.options(joinedload(Visit.enterprise), joinedload(Visit.inspector)).order_by(Visit.finished_at.desc())
+    visits = list(db.session.scalars(stmt.limit(limit) if limit else stmt))
+    found: dict[str, list[Hazard]] = {}
+    if visits:
+        for h in db.session.scalars(select(Hazard).where(Hazard.visit_uuid.in_([v.uuid for v in visits])).order_by(Hazard.raised_at)):
+            found.setdefault(h.visit_uuid, []).append(h)
+    return [{"visit": v, "hazards": found.get(v.uuid, [])} for v in visits]
+
+
+def _hazards(actor, f: ListFilters, today: date, *, closed_only: bool, limit: int | None) -> list[Hazard]:
+    stmt = _scoped(select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id), actor, f)
+    lo, hi = f.window()
+    stamp = Hazard.closed_at if closed_only else Hazard.raised_at
+    if closed_only:
+        stmt = stmt.where(Hazard.state == "closed")
+    elif f.state == "overdue":
+        stmt = stmt.where(hazards.overdue_clause(today))
+    elif f.state == "unclosed":
+        stmt = stmt.where(Hazard.state != "closed")
+    elif f.state in hazards.STATES:
+        stmt = stmt.where(Hazard.state == f.state)
+    if f.level in hazards.LEVELS:
+        stmt = stmt.where(Hazard.level == f.level)
+    if lo:
+        stmt = stmt.where(stamp >= lo)
+    if hi:
+        stmt = stmt.where(stamp < hi)
+    order = (Hazard.closed_at.desc(),) if closed_only else (hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at)
+    stmt = stmt.options(joinedload(Hazard.enterprise), joinedload(Hazard.closer)).order_by(*order)
+    return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
+
+
+def rectification(actor, f: ListFilters, today: date, *, limit: int | None = 500) -> list[Hazard]:
+    return _hazards(actor, f, today, closed_only=False, limit=limit)
+
+
+def closure(actor, f: ListFilters, today: date, *, limit: int | None = 500) -> list[Hazard]:
+    return _hazards(actor, f, today, closed_only=True, limit=limit)
+
+
+def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], list[list]]:
+    """Headers and rows for export (every matching row, not just one screen)."""
+    def d(value):
+        return to_local(value).strftime("%Y-%m-%d") if isinstance(value, datetime) else (value.isoformat() if value else "")
+
+    if kind == "inspection":
+        headers = ["检查日期", "单位", "网格", "检查人", "检查项数", "已检查", "不符合", "发现隐患", "隐患等级", "当前状态"]
+        rows = []
+        for r in inspection(actor, f, limit=None):
+            v = r["visit"]
+            base = [d(v.finished_at), v.enterprise.name, v.enterprise.grid.code if v.enterprise.grid else "",
+                    v.inspector.name, v.item_count, v.answered_count, v.fail_count]
+            if not r["hazards"]:
+                rows.append(base + ["未发现隐患", "", ""])
+            for h in r["hazards"]:
+                rows.append(base + [h.item_text, hazards.LEVELS[h.level], hazards.display_state(h, today)])
+        return headers, rows
+    if kind == "rectification":
+        headers = ["单位", "隐患", "情况说明", "等级", "整改措施", "责任人", "发现日期", "整改期限", "剩余天数", "状态", "挂牌督办"]
+        return headers, [[h.enterprise.name, h.item_text, h.description, hazards.LEVELS[h.level], h.measure, h.owner,
+                          d(h.raised_at), d(h.deadline), hazards.days_left(h, today) if h.state != "closed" else "",
+                          hazards.display_state(h, today), "是" if h.supervised else "否"]
+                         for h in rectification(actor, f, today, limit=None)]
+    headers = ["单位", "隐患", "等级", "发现日期", "整改期限", "销号日期", "复查销号人", "整改后照片数", "当场整改", "逾期后销号"]
+    return headers, [[h.enterprise.name, h.item_text, hazards.LEVELS[h.level], d(h.raised_at), d(h.deadline),
+                      d(h.closed_at), h.closer.name if h.closer else "", len(h.after_photos or []),
+                      "是" if h.fixed_on_spot else "否", "是" if h.closed_at and to_local(h.closed_at).date() > h.deadline else "否"]
+                     for h in closure(actor, f, today, limit=None)]
+
+
+def filter_choices(actor) -> dict:
+    """Streets and grids an actor may filter the lists by."""
+    conn = db.session.connection()
+    streets = conn.execute(select(Street.id, Street.name).order_by(Street.id)).all()
+    grids = conn.execute(select(Grid.code, Grid.name, Grid.street_id).order_by(Grid.code)).all()
+    in_scope = set(conn.execute(select(Enterprise.street_id).where(scope.enterprise_clause(actor)).distinct()).scalars())
+    in_scope_grids = set(conn.execute(select(Enterprise.grid_id).where(scope.enterprise_clause(actor)).distinct()).scalars())
+    grid_ids = dict(conn.execute(select(Grid.code, Grid.id)).all())
+    return {"streets": [s for s in streets if s.id in in_scope],
+            "grids": [g for g in grids if grid_ids[g.code] in in_scope_grids]}
+
+
