@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["pages", "photos"]
+BENCHES = ["pages", "photos", "client"]
 
 
 def main() -> None:

@@ -5,7 +5,41 @@
     var skip = document.querySelector(".skip-link");
     if (skip) skip.addEventListener("click", function () { document.getElementById("main").focus(); });
     if (FA.store) inspectorHome();
+    serviceWorker();
+    iosHint();
   });
+
+  var FIELD_ROLES = ["inspector", "street", "district"];
+
+  function serviceWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    var role = document.body.dataset.role || "";
+    if (!role) {
+      // Signed out (or the session ended): cached pages show the last user's premises.
+      if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: "logout" });
+      return;
+    }
+    if (FIELD_ROLES.indexOf(role) < 0) return;
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      // Keep the walk's shell current while there is signal.
+      if (navigator.onLine && reg.active) reg.active.postMessage({ type: "refresh-shell" });
+    }).catch(function () { /* no worker: the app still works online */ });
+  }
+
+  function iosHint() {
+    var hint = document.querySelector("[data-ios-hint]");
+    if (!hint) return;
+    var ios = /iPad|iPhone|iPod/.test(navigator.userAgent);
+    var installed = window.navigator.standalone === true || window.matchMedia("(display-mode: standalone)").matches;
+    if (!ios || installed || localStorage.getItem("fieldapp.iosHintDismissed")) return;
+    hint.hidden = false;
+    hint.querySelector("button").addEventListener("click", function () {
+      localStorage.setItem("fieldapp.iosHintDismissed", "1");
+      hint.hidden = true;
+    });
+  }
 
   // On the inspector's home: unfinished drafts, the outbox count, and a sync on load.
   function inspectorHome() {
@@ -40,7 +74,11 @@
         });
       }
       refresh();
-      if (FA.sync) { FA.sync.onChange(refresh); FA.sync.run(); }
+      if (FA.sync) {
+        FA.sync.onChange(refresh);
+        FA.sync.run();
+        if (navigator.onLine) FA.sync.bundle(user.id, true);  // ready for a day without signal
+      }
     });
   }
 })(window.FA = window.FA || {});

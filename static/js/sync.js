@@ -16,6 +16,9 @@
     return fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
       if (!r.ok) throw new Error("session " + r.status);
       return r.json();
+    }).then(function (s) {
+      // Remembered so the walk and the outbox know whose queue to show while offline.
+      return (s.user ? FA.store.put("kv", s.user, "last_user") : Promise.resolve()).then(function () { return s; });
     });
   }
 
@@ -25,10 +28,10 @@
     return Math.round(base * (0.7 + Math.random() * 0.6) * 1000);
   }
 
-  function put(url, body, contentType, csrf, onProgress) {
+  function put(url, body, contentType, csrf, onProgress, method) {
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
-      xhr.open("PUT", url);
+      xhr.open(method || "PUT", url);
       xhr.setRequestHeader("Content-Type", contentType);
       xhr.setRequestHeader("X-CSRFToken", csrf);
       xhr.timeout = 120000;
@@ -73,8 +76,18 @@
   }
 
   function checkReceipt(item, receipt) {
+    if (item.type === "event") {
+      return receipt && receipt.uuid === item.hazard_uuid && receipt.event === item.uuid && typeof receipt.version === "number";
+    }
     return receipt && receipt.uuid === item.uuid && Array.isArray(receipt.hazards) &&
       receipt.hazards.length >= item.expected_hazards && typeof receipt.received_at === "string";
+  }
+
+  function submitItem(item, csrf) {
+    if (item.type === "event") {
+      return put("/api/v1/hazards/" + item.hazard_uuid + "/events", JSON.stringify(item.body), "application/json", csrf, null, "POST");
+    }
+    return put("/api/v1/visits/" + item.uuid, JSON.stringify(item.body), "application/json", csrf);
   }
 
   function sendItem(item, csrf) {
@@ -87,11 +100,11 @@
       });
       return chain;
     }).then(function () {
-      return put("/api/v1/visits/" + item.uuid, JSON.stringify(item.body), "application/json", csrf);
+      return submitItem(item, csrf);
     }).then(function (res) {
       if (res.status === 200 || res.status === 201) {
         if (!checkReceipt(item, res.data)) throw new Retry("服务器回执不完整");
-        var missing = res.data.missing_photos || [];
+        var missing = item.type === "event" ? [] : (res.data.missing_photos || []);
         if (missing.length) {
           // The server lacks photos we thought were sent: mark them and try again.
           return Promise.all(missing.map(function (sha) {
@@ -172,8 +185,26 @@
     });
   }
 
+  var BUNDLE_MAX_AGE = 10 * 60 * 1000;
+
+  // The offline bundle for this user: fresh from the server when online, else the copy on the phone.
+  function bundle(userId, refresh) {
+    return FA.store.get("kv", "bundle:" + userId).then(function (held) {
+      var stale = !held || Date.now() - held.fetched_at > BUNDLE_MAX_AGE;
+      if (!refresh && !stale) return held;
+      return fetch("/api/v1/bootstrap", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+        if (!r.ok) throw new Error("bootstrap " + r.status);
+        return r.json();
+      }).then(function (fresh) {
+        fresh.fetched_at = Date.now();
+        return FA.store.put("kv", fresh, "bundle:" + userId).then(function () { return fresh; });
+      }).catch(function () { return held; });
+    });
+  }
+
   FA.sync = {
     LABELS: LABELS,
+    bundle: bundle,
     status: "idle",
     user: null,
     onChange: function (fn) { listeners.push(fn); },

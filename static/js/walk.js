@@ -8,7 +8,6 @@
   var el = function (sel) { return root.querySelector(sel); };
   var tpl = function (id) { return document.getElementById(id).content.firstElementChild.cloneNode(true); };
   var RESULT_TEXT = { pass: "符合", fail: "不符合", na: "不适用" };
-  var BUNDLE_MAX_AGE = 10 * 60 * 1000;
   var state = { user: null, bundle: null, premises: null, lists: [], items: [], draft: null, section: 0 };
   var objectUrls = {};
 
@@ -38,23 +37,10 @@
 
   // --- loading --------------------------------------------------------------
 
-  function loadBundle(userId, refresh) {
-    return FA.store.get("kv", "bundle:" + userId).then(function (bundle) {
-      var stale = !bundle || Date.now() - bundle.fetched_at > BUNDLE_MAX_AGE;
-      if (!refresh && !stale) return bundle;
-      return fetch("/api/v1/bootstrap", { credentials: "same-origin" }).then(function (r) {
-        if (!r.ok) throw new Error("bootstrap " + r.status);
-        return r.json();
-      }).then(function (fresh) {
-        fresh.fetched_at = Date.now();
-        return FA.store.put("kv", fresh, "bundle:" + userId).then(function () { return fresh; });
-      }).catch(function () { return bundle; });  // offline: the bundle we have
-    });
-  }
+  function loadBundle(userId, refresh) { return FA.sync.bundle(userId, refresh); }
 
   function who() {
     return FA.sync.session().then(function (s) {
-      if (s.user) FA.store.put("kv", s.user, "last_user");
       return s.user;
     }).catch(function () { return FA.store.get("kv", "last_user"); });
   }
@@ -159,6 +145,82 @@
     nav.value = state.section;
     showSection(state.section);
     progress();
+    renderRechecks();
+  }
+
+  // --- rechecks of earlier hazards (queued as hazard events, offline too) ----
+
+  function renderRechecks() {
+    var box = el("[data-rechecks]");
+    var list = box.querySelector("[data-recheck-list]");
+    var mine = (state.bundle.hazards || []).filter(function (h) { return h.enterprise_id === state.premises.id; });
+    list.innerHTML = "";
+    box.hidden = !mine.length;
+    if (!mine.length) return;
+    FA.store.byUser("outbox", state.user.id).then(function (items) {
+      var queued = {};
+      items.forEach(function (i) { if (i.type === "event") queued[i.hazard_uuid] = i; });
+      mine.forEach(function (h) { list.appendChild(recheckCard(h, queued[h.uuid])); });
+    });
+  }
+
+  function recheckCard(h, queued) {
+    var card = tpl("tpl-recheck");
+    card.querySelector("[data-text]").textContent = h.item_text;
+    card.querySelector("[data-meta]").textContent = (h.level === "major" ? "重大隐患 · " : "一般隐患 · ") +
+      (h.state === "rectified" ? "企业已提交整改，待复查" : (h.overdue ? "已逾期" : "待整改")) + " · 期限 " + h.deadline;
+    var done = card.querySelector("[data-queued]");
+    var forms = card.querySelector("[data-recheck-actions]");
+    if (queued) {
+      done.hidden = false;
+      done.textContent = "已记录：" + ({ verify: "复查通过", reject: "复查不通过", submit_rectification: "已整改" }[queued.body.action] || "") +
+        "（" + (FA.sync.LABELS[queued.state] || queued.state) + "）";
+      forms.hidden = true;
+      return card;
+    }
+    var note = card.querySelector("[data-recheck-note]");
+    var zone = card.querySelector("[data-photos='recheck']");
+    var shots = [];
+    zone.querySelector("input[type=file]").addEventListener("change", function (e) {
+      var files = Array.prototype.slice.call(e.target.files || []);
+      var chain = Promise.resolve();
+      files.forEach(function (file) {
+        chain = chain.then(function () { return FA.photo.prepare(file, state.user.id); }).then(function (p) {
+          if (shots.indexOf(p.sha) < 0) shots.push(p.sha);
+          var fig = tpl("tpl-thumb");
+          fig.querySelector("img").src = URL.createObjectURL(p.blob);
+          fig.querySelector("button").hidden = true;
+          zone.querySelector("[data-thumbs]").appendChild(fig);
+        });
+      });
+    });
+    var verifyOk = h.state === "rectified" && h.level === "general";
+    card.querySelector("[data-act='verify']").hidden = !verifyOk;
+    card.querySelector("[data-act='reject']").hidden = !verifyOk;
+    card.querySelector("[data-act='submit_rectification']").hidden = h.state !== "open";
+    zone.hidden = h.state !== "open";
+    if (h.state === "rectified" && h.level === "major") {
+      done.hidden = false;
+      done.textContent = "重大隐患由街道安办复查销号";
+      forms.hidden = true;
+    }
+    card.querySelectorAll("[data-act]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var action = btn.dataset.act;
+        var text = note.value.trim();
+        var err = card.querySelector("[data-item-error]");
+        if ((action === "reject" || action === "submit_rectification") && !text) { err.textContent = "请填写说明"; return; }
+        if (action === "submit_rectification" && !shots.length) { err.textContent = "请拍整改后照片"; return; }
+        var eventId = uuid();
+        var item = { uuid: eventId, type: "event", user_id: state.user.id, enterprise_id: state.premises.id,
+                     enterprise_name: state.premises.name + " · " + h.item_text, hazard_uuid: h.uuid,
+                     body: { uuid: eventId, action: action, version: h.version, note: text, photos: shots.slice() },
+                     photos: shots.slice() };
+        FA.sync.enqueue(item);
+        card.replaceWith(recheckCard(h, item));
+      });
+    });
+    return card;
   }
 
   function progress() {

@@ -1,0 +1,167 @@
+"""A day without signal: visits captured offline, kept across reloads, synced once back online."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldapp.extensions import db
+from fieldapp.models import Answer, Hazard, Photo, Visit
+
+from .. import images
+from ..factories import make_enterprise
+from .conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def wait_until(page, expression: str, timeout_s: float = 15):
+    """Poll a page expression (evaluate, not wait_for_function: the CSP forbids eval)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+@pytest.fixture
+def second_premises(app, world):
+    from fieldapp.models import Grid, Street
+
+    with app.app_context():
+        ent = make_enterprise(db.session.get(Street, world.streets["A"]), db.session.get(Grid, world.grids["a1"]),
+                              name="甲一二号店", industry="餐饮", venue_type="catering")
+        db.session.commit()
+        return ent.id
+
+
+def ready_for_offline(page):
+    """Open the home page online: the worker installs, the shell and the bundle are stored."""
+    sign_in(page, "inspector_a1")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    wait_until(page, "caches.open('fieldapp-pages').then(c => c.match('/inspect/walk')).then(r => !!r)")
+    wait_until(page, "FA.store.get('kv', 'last_user').then(u => u && FA.store.get('kv', 'bundle:' + u.id)).then(b => !!(b && b.enterprises.length === 2))")
+
+
+def do_visit(page, enterprise_id: int, photo_path: str, fail_text: str):
+    page.goto(f"/inspect/walk?enterprise={enterprise_id}")
+    page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
+    for _ in range(3):
+        for card in page.locator(".item-card").all():
+            if fail_text in card.inner_text():
+                card.get_by_role("radio", name="不符合", exact=True).check()
+                card.locator("[data-photos='before'] input[type=file]").set_input_files(photo_path)
+                card.locator("[data-photos='before'] img").wait_for()
+            else:
+                card.get_by_role("radio", name="符合", exact=True).check()
+        if page.get_by_role("button", name="下一部分").is_visible():
+            page.get_by_role("button", name="下一部分").click()
+    page.locator("[data-progress-text]").filter(has_text="已检查 5 / 5 项").wait_for()
+    page.get_by_role("button", name="完成检查").click()
+    page.locator("[data-location]").filter(has_text="已定位").wait_for()
+    page.get_by_role("button", name="提交检查结果").click()
+    page.locator("[data-walk-message]").filter(has_text="已保存在手机上").wait_for()
+
+
+def counts(app):
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Visit, Answer, Hazard, Photo))
+
+
+def test_two_visits_offline_survive_a_reload_and_sync_once_online(app, phone, world, second_premises, tmp_path):
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
+    shot1, shot2 = tmp_path / "one.jpg", tmp_path / "two.jpg"
+    shot1.write_bytes(images.jpeg(1200, 900, seed=81, orientation=6))
+    shot2.write_bytes(images.jpeg(1200, 900, seed=82))
+    ready_for_offline(page)
+
+    page.context.set_offline(True)
+    do_visit(page, world.ents["a1"], str(shot1), "灭火器压力正常")
+    do_visit(page, second_premises, str(shot2), "安装可燃气体报警器")
+    assert counts(app) == (0, 0, 0, 0)  # nothing reached the server
+
+    page.goto("/inspect/outbox")
+    page.reload()  # still offline: the outbox comes from the worker and IndexedDB
+    items = page.locator("[data-outbox-list] li")
+    items.first.wait_for()
+    assert items.count() == 2 and all("等待同步" in t for t in items.all_inner_texts())
+
+    page.context.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()
+    wait_until(page, "Array.from(document.querySelectorAll('[data-outbox-list] li')).every(li => li.dataset.state === 'synced')", 30)
+    assert counts(app) == (2, 10, 2, 2)
+    with app.app_context():
+        visits = db.session.scalars(select(Visit)).all()
+        assert {v.enterprise_id for v in visits} == {world.ents["a1"], second_premises}
+        assert all(v.location_status == "ok" for v in visits)
+    # Syncing again changes nothing.
+    page.get_by_role("button", name="立即同步").click()
+    page.wait_for_timeout(500)
+    assert counts(app) == (2, 10, 2, 2)
+
+
+def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(app, browser, playwright, live_server, world, tmp_path):
+    device = dict(playwright.devices["Pixel 7"], viewport={"width": 360, "height": 740})
+    # No worker here: the test cuts requests itself and must see every one.
+    context = browser.new_context(**device, base_url=live_server, service_workers="block", locale="zh-CN")
+    context.grant_permissions(["geolocation"])
+    context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
+    page = context.new_page()
+    seen = {"visit": 0, "photo": 0}
+
+    def visits(route):
+        seen["visit"] += 1
+        if seen["visit"] == 1:
+            route.fetch()  # the server stores the visit...
+            route.abort("connectionreset")  # ...but the receipt never reaches the phone
+        else:
+            route.continue_()
+
+    def uploads(route):
+        seen["photo"] += 1
+        route.abort("connectionreset") if seen["photo"] == 2 else route.continue_()
+
+    page.route("**/api/v1/visits/*", visits)
+    page.route("**/api/v1/photos/*", uploads)
+    shot_a, shot_b = tmp_path / "a.jpg", tmp_path / "b.png"
+    shot_a.write_bytes(images.jpeg(800, 600, seed=83))
+    shot_b.write_bytes(images.png(400, 300, seed=84))
+    sign_in(page, "inspector_a1")
+    page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
+    page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
+    card = page.locator(".item-card", has_text="灭火器压力正常")
+    card.get_by_role("radio", name="不符合", exact=True).check()
+    card.locator("[data-photos='before'] input[type=file]").set_input_files([str(shot_a), str(shot_b)])
+    wait_until(page, "document.querySelectorAll(\".item-card [data-photos='before'] img\").length === 2")
+    for _ in range(2):
+        page.get_by_role("button", name="下一部分").click()
+    page.get_by_role("button", name="完成检查").click()
+    page.locator("[data-finish]").wait_for()
+    page.get_by_role("button", name="提交检查结果").click()
+    page.locator("[data-walk-message]").filter(has_text="已保存在手机上").wait_for(timeout=20_000)
+
+    # First attempt: photo 2 was cut, so the visit was not even sent.
+    assert seen["visit"] == 0 and counts(app)[0] == 0
+    page.goto("/inspect/outbox")
+    for _ in range(2):  # the first run loses the receipt, the second replays and gets it
+        wait_until(page, "FA.sync.status !== 'running'", 20)
+        page.get_by_role("button", name="立即同步").click()
+        page.wait_for_timeout(200)
+        wait_until(page, "FA.sync.status !== 'running'", 20)
+    try:
+        wait_until(page, "document.querySelector('[data-outbox-list] li').dataset.state === 'synced'", 20)
+    except AssertionError:
+        raise AssertionError((seen, page.locator("[data-outbox-list]").inner_text()))
+    assert seen["visit"] >= 2  # the cut one, then the replay that got the receipt
+    visits_n, answers_n, hazards_n, photos_n = counts(app)
+    assert (visits_n, hazards_n, photos_n) == (1, 1, 2)
+    with app.app_context():
+        from fieldapp import audit
+
+        assert audit.verify().ok and audit.head()[0] == 2  # visit_received + raise, once each
+    context.close()
