@@ -24,8 +24,10 @@ def test_owner_submits_evidence_street_verifies_and_all_three_lists_show_closed(
     headers = {"Authorization": f"Bearer {token}"}
     before = images.jpeg(seed=71)
     client.put(f"/api/v1/photos/{images.sha(before)}", data=before, headers=headers)
-    body = visit_body(world.ents["a1"], photos={"extinguishers": [images.sha(before)], "gas_alarm": [images.sha(before)]})
-    hazard_id = client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers).json["hazards"][0]
+    hazard_id = str(uuid.uuid4())
+    body = visit_body(world.ents["a1"], photos={"extinguishers": [images.sha(before)], "gas_alarm": [images.sha(before)]},
+                      hazard_ids={"extinguishers": hazard_id})
+    assert hazard_id in client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers).json["hazards"]
     after = tmp_path / "after.jpg"
     after.write_bytes(images.jpeg(3000, 2000, seed=72))
 
