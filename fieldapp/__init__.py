@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     templating.init_app(app)
 
     from .api import bp as api_bp
-    from .blueprints import audit, auth, checklists, enterprises, hazards, inspect, lists, main, photos, pwa, visits
+    from .blueprints import audit, auth, checklists, enterprises, hazards, inspect, lists, main, photos, placards, public, pwa, reports, visits
 
     app.register_blueprint(audit.bp)
     app.register_blueprint(auth.bp)
@@ -54,7 +54,10 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     app.register_blueprint(inspect.bp)
     app.register_blueprint(lists.bp)
     app.register_blueprint(photos.bp)
+    app.register_blueprint(placards.bp)
+    app.register_blueprint(public.bp)
     app.register_blueprint(pwa.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(checklists.bp)
     app.register_blueprint(main.bp)

@@ -87,12 +87,16 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def authenticate(username: str, password: str, *, ip: str, policy: LoginPolicy, now: datetime) -> LoginResult:
+def authenticate(username: str, password: str, *, ip: str, policy: LoginPolicy, now: datetime,
+                 allow_pin_users: bool = False) -> LoginResult:
     """Check credentials with per-account and per-IP throttling.
 
     Unknown users, wrong passwords and disabled accounts look the same to the caller.
+    PIN users (placard sign-in) can only sign in from their premises' placard page.
     """
     username = username.strip()
+    if username.startswith("pin-") and not allow_pin_users:
+        username = "\x00" + username  # never matches a user; still throttled and timed like one
     account_key = f"login:user:{username.lower()}"
     ip_key = f"login:ip:{ip}"
     if throttle.over(account_key, policy.per_account, policy.window_s, now) or throttle.over(

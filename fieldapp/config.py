@@ -43,6 +43,10 @@ DEFAULTS: dict[str, object] = {
     # Phones take 12–50 MP; more than this is refused from the header, undecoded.
     "PHOTO_MAX_PIXELS": 64_000_000,
     "EVIDENCE_MAX_DISTANCE_M": 500,
+    # The placard pages are public: per-IP and per-premises limits.
+    "PUBLIC_MAX_REQUESTS_PER_MINUTE": 60,
+    "PUBLIC_MAX_REPORTS_PER_HOUR": 3,
+    "PUBLIC_MAX_REPORTS_PER_PREMISES_DAY": 20,
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 30,
     "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -188,6 +189,8 @@ def _enterprise_row(rng: random.Random, street: Street, grid: Grid, used: set[st
         "landlord_id": None,
         "note": "",
         "active": True,
+        "public_token": secrets.token_urlsafe(24),  # placards are random, not derived from the seed
+        "public_token_at": now,
         "created_at": now,
         "updated_at": now,
         "version": 1,

@@ -12,6 +12,7 @@ from sqlalchemy import Row, Select, bindparam, func, or_, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from . import creditcode, scope, vocab
+from .placards import new_token
 from .extensions import db
 from .models import Enterprise, EnterpriseChange, Grid, Street, User
 
@@ -218,7 +219,7 @@ def _record(ent: Enterprise, actor: scope.ActorLike | None, action: str, changes
 def create(data: dict[str, object], *, actor: scope.ActorLike | None, now: datetime, actor_label: str = "") -> Enterprise:
     """Add an enterprise from cleaned data and record its creation."""
     _check_unique(data, None)
-    ent = Enterprise(**data, created_at=now, updated_at=now, version=1)
+    ent = Enterprise(**data, created_at=now, updated_at=now, version=1, public_token=new_token(), public_token_at=now)
     db.session.add(ent)
     db.session.flush()
     _record(ent, actor, "create", {k: [None, getattr(ent, k)] for k in TRACKED if getattr(ent, k) not in (None, "", False)}, now, actor_label)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, literal, or_, select
 
-from . import scope
+from . import placards, scope
 from .clock import local_today
 from .creditcode import normalize
 from .extensions import db
@@ -49,9 +49,12 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list:
 
 
 def find_by_code(actor, code: str) -> int | None:
-    """Resolve what an inspector typed or scanned (credit code for now) to a premises id in scope."""
+    """Resolve what an inspector typed or scanned (placard link, token or credit code) to a premises in scope."""
     text = code.strip()
-    ent_id = db.session.scalar(select(Enterprise.id).where(Enterprise.credit_code == normalize(text)))
+    token = text.rsplit("/q/", 1)[-1].strip("/ ") if "/q/" in text else text
+    ent_id = placards.enterprise_for_token(token)
+    if ent_id is None:
+        ent_id = db.session.scalar(select(Enterprise.id).where(Enterprise.credit_code == normalize(text)))
     if ent_id is None:
         return None
     ok = db.session.scalar(select(literal(1)).where(Enterprise.id == ent_id, scope.enterprise_clause(actor)))

@@ -57,6 +57,8 @@ def make_enterprise(street: Street, grid: Grid | None = None, **kw) -> Enterpris
         safety_officer_phone="13900000000",
         created_at=now,
         updated_at=now,
+        public_token=f"tok{n:04d}-" + "x" * 28,
+        public_token_at=now,
     )
     values.update(kw)
     ent = Enterprise(**values)
@@ -165,7 +167,7 @@ def make_hazard(enterprise_id: int, *, state: str = "open", level: str = "genera
     now = utcnow()
     h = Hazard(
         uuid=str(uuidlib.uuid4()), enterprise_id=enterprise_id, item_text=kw.pop("item_text", "灭火器压力正常、在有效期内"),
-        category="fire", description="测试隐患", level=level, deadline=deadline or (now + timedelta(days=7)).date(),
+        category="fire", description=kw.pop("description", "测试隐患"), level=level, deadline=deadline or (now + timedelta(days=7)).date(),
         state=state, version=1, raised_by=raised_by, raised_at=raised_at or now - timedelta(hours=2), updated_at=now,
         before_photos=before_photos or [], after_photos=after_photos or [], evidence_flags=[],
         submitted_by=submitted_by, submitted_at=now if submitted_by else None,

@@ -6,7 +6,7 @@ from flask import current_app, g, jsonify, request
 
 from sqlalchemy import Row
 
-from .. import enterprises
+from .. import enterprises, placards, scope
 from ..access import login_required
 from ..auth import Actor
 from . import bp, page_args
@@ -50,6 +50,8 @@ def enterprise_detail(ent: Row, actor: Actor) -> dict:
         note=ent.note,
         created_at=ent.created_at.isoformat(),
     )
+    if actor.role in scope.EDITOR_ROLES:
+        data["public_url"] = placards.public_url(current_app.config["BASE_URL"], ent)
     return data
 
 

@@ -73,6 +73,7 @@ SCHEMAS: dict[str, dict] = {
                         "properties": {"id": {"type": "string"}, "version": {"type": "integer"}}}},
                     "note": {"type": "string"},
                     "created_at": {"type": "string", "format": "date-time"},
+                    "public_url": {"type": ["string", "null"], "description": "场所码链接（仅街道和区用户可见）"},
                 },
             },
         ]

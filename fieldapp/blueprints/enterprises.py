@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import enterprises, hazards, scope, visits
+from .. import enterprises, hazards, placards, scope, visits
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -61,7 +61,8 @@ def detail(enterprise_id: int):
     ).all()
     return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes,
                            checklists=applicable, hazards=found, hz=hazards, today=local_today(utcnow()),
-                           visits=visits.for_enterprise(ent.id, limit=20), **enterprises.related(ent))
+                           visits=visits.for_enterprise(ent.id, limit=20),
+                           public_url=placards.public_url(current_app.config["BASE_URL"], ent), **enterprises.related(ent))
 
 
 def _landlord_choices(ent: Enterprise) -> list[Enterprise]:

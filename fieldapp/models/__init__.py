@@ -7,6 +7,7 @@ from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
 from .photos import Photo, PhotoRef
 from .registry import Enterprise, EnterpriseChange, Grid, Street
+from .reports import PublicReport
 from .users import AuthSession, RateCounter, User, user_grids
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Hazard",
     "Photo",
     "PhotoRef",
+    "PublicReport",
     "RateCounter",
     "Street",
     "User",

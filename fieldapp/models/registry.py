@@ -70,6 +70,9 @@ class Enterprise(Base):
     hosts_tenants: Mapped[bool] = mapped_column(Boolean, default=False)
     landlord_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The placard's capability token (QR link /q/<token>); null when revoked.
+    public_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    public_token_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -8,6 +8,10 @@ from fieldapp import config
 
 
 def make(tmp_path, monkeypatch, instance_text=None, env=None):
+    import os
+
+    for key in [k for k in os.environ if k.startswith("FIELDAPP_")]:
+        monkeypatch.delenv(key)  # the test decides the whole environment
     app = Flask("cfgtest", instance_path=str(tmp_path / "instance"), instance_relative_config=True)
     if instance_text is not None:
         (tmp_path / "instance").mkdir()

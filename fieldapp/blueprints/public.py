@@ -1,0 +1,102 @@
+"""The placard page /q/<token>: public status, owner sign-in with a PIN, public reports.
+
+Every /q/ request is rate-limited per IP; unknown, rotated and revoked tokens all
+get the same 404. The pages send no referrer, ask not to be indexed and load
+nothing from elsewhere.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import NotFound
+
+from .. import auth, placards, public, scope, throttle
+from ..blueprints.auth import login_policy
+from ..clock import local_today, utcnow
+from ..extensions import db
+from ..models import Enterprise
+from ..errors import error_response
+
+bp = Blueprint("public", __name__, url_prefix="/q")
+
+
+@bp.before_request
+def limit_per_ip():
+    cfg = current_app.config
+    hits = throttle.hit(f"q:ip:{request.remote_addr}", 60, utcnow())
+    db.session.commit()
+    if hits > cfg["PUBLIC_MAX_REQUESTS_PER_MINUTE"]:
+        return error_response(429, "访问过于频繁，请一分钟后再试。")
+
+
+@bp.after_request
+def private_headers(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _premises(token: str) -> Enterprise:
+    ent_id = placards.enterprise_for_token(token)
+    if ent_id is None:
+        raise NotFound()
+    return db.session.get(Enterprise, ent_id)
+
+
+@bp.get("/<token>")
+def page(token: str):
+    ent = _premises(token)
+    user = g.get("user")
+    if user is not None and user.role != "enterprise":
+        # Staff scanning a placard get their own view of the premises (with 开始检查).
+        try:
+            scope.get_enterprise(user, ent.id)
+            return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)
+        except NotFound:
+            pass
+    return render_template("public/page.html", token=token, s=public.summary(ent, local_today(utcnow())))
+
+
+@bp.route("/<token>/pin", methods=["GET", "POST"])
+def pin(token: str):
+    ent = _premises(token)
+    if request.method == "GET":
+        return render_template("public/pin.html", token=token, name=ent.name, error=None)
+    result = placards.pin_login(ent.id, request.form.get("pin", "")[:12], ip=request.remote_addr or "-",
+                                policy=login_policy(), now=utcnow())
+    if result.throttled:
+        return render_template("public/pin.html", token=token, name=ent.name, error="错误次数过多，请 15 分钟后再试。"), 429
+    if result.user is None:
+        return render_template("public/pin.html", token=token, name=ent.name, error="PIN 不正确。"), 401
+    session.clear()
+    session["sid"] = auth.start_session(result.user, kind="web", lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"], now=utcnow())
+    session.permanent = True
+    return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)
+
+
+@bp.route("/<token>/report", methods=["GET", "POST"])
+def report(token: str):
+    ent = _premises(token)
+    if request.method == "GET":
+        return render_template("public/report.html", token=token, name=ent.name, error=None, values={})
+    now = utcnow()
+    cfg = current_app.config
+    over_ip = throttle.hit(f"report:ip:{request.remote_addr}", 3600, now) > cfg["PUBLIC_MAX_REPORTS_PER_HOUR"]
+    over_premises = throttle.hit(f"report:ent:{ent.id}", 86400, now) > cfg["PUBLIC_MAX_REPORTS_PER_PREMISES_DAY"]
+    db.session.commit()
+    values = {"description": request.form.get("description", ""), "contact": request.form.get("contact", "")}
+    if over_ip or over_premises:
+        return render_template("public/report.html", token=token, name=ent.name, values=values,
+                               error="提交过于频繁，请稍后再试。"), 429
+    upload = request.files.get("photo")
+    data = upload.read() if upload and upload.filename else None
+    try:
+        public.submit_report(ent, description=values["description"], contact=values["contact"], photo=data, now=now)
+        db.session.commit()
+    except public.ReportError as exc:
+        db.session.rollback()
+        return render_template("public/report.html", token=token, name=ent.name, values=values, error=exc.message), exc.status
+    return render_template("public/thanks.html", token=token, name=ent.name)
+
+

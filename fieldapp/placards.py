@@ -1,0 +1,110 @@
+"""Placards: the capability token behind each QR, the QR itself, and the owner's PIN.
+
+The token is the only secret in a placard link: ≥128 bits from `secrets`,
+rotatable and revocable; unknown, old and revoked tokens all look the same (404).
+The PIN is the password of a hidden enterprise user, so signing in with it makes
+an ordinary server-side session scoped to that one premises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import uuid as uuidlib
+from datetime import datetime
+
+import qrcode
+import qrcode.image.svg
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from . import audit, auth
+from .extensions import db
+from .models import Enterprise, User
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+PIN_USER_PREFIX = "pin-"
+PIN_DIGITS = 6
+
+
+def new_token() -> str:
+    """A fresh placard token: 24 random bytes (192 bits), URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def enterprise_for_token(token: str) -> int | None:
+    """The premises a current token belongs to, or None (unknown, rotated or revoked)."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    return db.session.scalar(select(Enterprise.id).where(Enterprise.public_token == token, Enterprise.active.is_(True)))
+
+
+def public_url(base_url: str, ent) -> str | None:
+    return f"{base_url}/q/{ent.public_token}" if ent.public_token else None
+
+
+def _record(ent: Enterprise, action: str, actor, now: datetime, token: str | None) -> None:
+    # The chain keeps a hash of the token, never the token itself.
+    audit.append(uuid=str(uuidlib.uuid4()), object_type="placard", object_id=str(ent.id), enterprise_id=ent.id,
+                 action=action, actor_id=actor.id, actor_label=actor.username, at=now,
+                 payload={"token_sha256": hashlib.sha256(token.encode()).hexdigest() if token else None})
+
+
+def rotate(ent: Enterprise, *, actor, now: datetime) -> str:
+    """Issue a new token; the old link stops working at once."""
+    ent.public_token = new_token()
+    ent.public_token_at = now
+    _record(ent, "placard_rotate", actor, now, ent.public_token)
+    return ent.public_token
+
+
+def revoke(ent: Enterprise, *, actor, now: datetime) -> None:
+    """Withdraw the placard link (e.g. the premises closed)."""
+    ent.public_token = None
+    ent.public_token_at = now
+    _record(ent, "placard_revoke", actor, now, None)
+
+
+def qr_svg(url: str) -> bytes:
+    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    buf = io.BytesIO()
+    img.save(buf)
+    return buf.getvalue()
+
+
+def qr_png(url: str, box_size: int = 10) -> bytes:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
+    qr.add_data(url)
+    buf = io.BytesIO()
+    qr.make_image().save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def pin_username(enterprise_id: int) -> str:
+    return f"{PIN_USER_PREFIX}{enterprise_id}"
+
+
+def set_pin(ent: Enterprise, *, actor, now: datetime) -> str:
+    """Set (or reset) the premises' PIN; return it once, to hand to the owner. Old PIN sessions end."""
+    pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
+    user = db.session.scalar(select(User).where(User.username == pin_username(ent.id)))
+    if user is None:
+        user = User(username=pin_username(ent.id), display_name=f"{ent.name}（扫码登录）", role="enterprise",
+                    enterprise_id=ent.id, active=True, created_at=now, password_hash="")
+        db.session.add(user)
+        db.session.flush()
+    else:
+        auth.end_all_sessions(user)
+    user.password_hash = generate_password_hash(pin)
+    audit.append(uuid=str(uuidlib.uuid4()), object_type="placard", object_id=str(ent.id), enterprise_id=ent.id,
+                 action="pin_reset", actor_id=actor.id, actor_label=actor.username, at=now, payload={})
+    return pin
+
+
+def pin_login(enterprise_id: int, pin: str, *, ip: str, policy: auth.LoginPolicy, now: datetime) -> auth.LoginResult:
+    """Check a PIN, throttled per premises and per IP like a password."""
+    if not re.fullmatch(r"\d{4,8}", pin or ""):
+        pin = "x"  # still counted as a failure, same answer
+    return auth.authenticate(pin_username(enterprise_id), pin, ip=ip, policy=policy, now=now, allow_pin_users=True)

@@ -1,0 +1,111 @@
+"""What the public sees on a placard page, and the reports they make (吹哨).
+
+Only the premises' name, risk colour, last visit date and its hazards' item
+texts, levels, deadlines and status: no names, phones, notes, inspectors,
+internal ids or photos (PRODUCT.md §7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from . import audit, hazards, photos
+from .clock import LOCAL_TZ
+from .extensions import db
+from .models import Enterprise, Hazard, PublicReport, Visit
+
+REPORT_MAX_CHARS = 500
+
+
+@dataclass
+class PublicHazard:
+    item_text: str
+    level: str
+    deadline: date
+    status: str
+
+
+def summary(ent: Enterprise, today: date) -> dict:
+    """The public face of a premises."""
+    open_rows = db.session.scalars(
+        select(Hazard).where(Hazard.enterprise_id == ent.id, Hazard.state != "closed").order_by(Hazard.deadline)
+    ).all()
+    closed = db.session.scalar(select(func.count()).where(Hazard.enterprise_id == ent.id, Hazard.state == "closed"))
+    closed_year = db.session.scalar(select(func.count()).where(
+        Hazard.enterprise_id == ent.id, Hazard.state == "closed", Hazard.closed_at >= datetime(today.year, 1, 1, tzinfo=LOCAL_TZ)))
+    last_visit = db.session.scalar(select(func.max(Visit.finished_at)).where(Visit.enterprise_id == ent.id))
+    items = [PublicHazard(h.item_text, h.level, h.deadline, hazards.display_state(h, today)) for h in open_rows]
+    return {
+        "name": ent.name, "risk_color": ent.risk_color, "last_visit": last_visit, "hazards": items,
+        "overdue": sum(1 for i in items if i.status == "逾期"), "closed": closed or 0, "closed_this_year": closed_year or 0,
+    }
+
+
+class ReportError(ValueError):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def submit_report(ent: Enterprise, *, description: str, contact: str, photo: bytes | None, now: datetime) -> PublicReport:
+    """Record a report from the public; it waits for an inspector to confirm or dismiss it."""
+    description = (description or "").strip()
+    contact = (contact or "").strip()
+    if not description:
+        raise ReportError(422, "请描述您看到的隐患。")
+    if len(description) > REPORT_MAX_CHARS:
+        raise ReportError(422, f"描述不能超过 {REPORT_MAX_CHARS} 字。")
+    if len(contact) > 60:
+        raise ReportError(422, "联系方式不能超过 60 字。")
+    sha = None
+    if photo:
+        sha = hashlib.sha256(photo).hexdigest()
+        try:
+            photos.ingest(sha, photo, photos.Meta(), actor=_Anonymous(), now=now)
+        except photos.PhotoRejected as exc:
+            raise ReportError(exc.status, exc.message) from None
+        hazards._ref_photos(ent.id, "report", "public", [sha], now)
+    report = PublicReport(uuid=str(uuidlib.uuid4()), enterprise_id=ent.id, description=description, photo_sha256=sha,
+                          contact=contact, status="new", created_at=now, reason="")
+    db.session.add(report)
+    db.session.flush()
+    audit.append(uuid=str(uuidlib.uuid4()), object_type="report", object_id=report.uuid, enterprise_id=ent.id,
+                 action="report_received", actor_id=None, actor_label="公众", at=now,
+                 payload={"description_sha256": audit.sha256(description), "photo": sha})
+    return report
+
+
+class _Anonymous:
+    id = None
+    username = "公众"
+
+
+def confirm(report: PublicReport, *, actor, now: datetime, level: str = "general", deadline_days: int = 7) -> Hazard:
+    """An inspector confirms a report: it becomes a hazard (its photo the before photo)."""
+    if report.status != "new":
+        raise ReportError(409, "该举报已处理。")
+    h = hazards.raise_hazard(hazards.NewHazard(
+        uuid=str(uuidlib.uuid4()), enterprise_id=report.enterprise_id, item_text=f"群众举报：{report.description[:60]}",
+        level=level, deadline=hazards.today(now) + timedelta(days=deadline_days), raised_at=now,
+        category="report", description=report.description, before_photos=[report.photo_sha256] if report.photo_sha256 else [],
+    ), actor=actor, now=now)
+    report.status, report.handled_by, report.handled_at, report.hazard_uuid = "confirmed", actor.id, now, h.uuid
+    audit.append(uuid=str(uuidlib.uuid4()), object_type="report", object_id=report.uuid, enterprise_id=report.enterprise_id,
+                 action="report_confirmed", actor_id=actor.id, actor_label=actor.username, at=now, payload={"hazard": h.uuid})
+    return h
+
+
+def dismiss(report: PublicReport, *, actor, now: datetime, reason: str) -> None:
+    if report.status != "new":
+        raise ReportError(409, "该举报已处理。")
+    if not (reason or "").strip():
+        raise ReportError(422, "不予采纳须说明理由。")
+    report.status, report.handled_by, report.handled_at, report.reason = "dismissed", actor.id, now, reason.strip()
+    audit.append(uuid=str(uuidlib.uuid4()), object_type="report", object_id=report.uuid, enterprise_id=report.enterprise_id,
+                 action="report_dismissed", actor_id=actor.id, actor_label=actor.username, at=now, payload={"reason": reason.strip()})

@@ -1,0 +1,53 @@
+"""The enterprise scans its placard on a phone, signs in with its PIN and submits evidence."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from fieldapp import placards
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models import Enterprise, Hazard, User
+
+from .. import images
+from ..factories import make_hazard
+from .conftest import fits_width
+
+pytestmark = pytest.mark.browser
+
+
+def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_path):
+    with app.app_context():
+        ent = db.session.get(Enterprise, world.ents["a1"])
+        hid = make_hazard(ent.id, item_text="灭火器压力正常、在有效期内").uuid
+        street = db.session.scalar(select(User).where(User.username == "street_a"))
+        pin = placards.set_pin(ent, actor=street, now=utcnow())
+        token = ent.public_token
+        db.session.commit()
+    photo = tmp_path / "fixed.jpg"
+    photo.write_bytes(images.jpeg(2400, 1800, seed=111))
+
+    phone.goto(f"/q/{token}")
+    assert phone.get_by_role("heading", name="甲一小吃店").is_visible()
+    assert "灭火器压力正常" in phone.locator("table").inner_text() and fits_width(phone)
+    phone.get_by_role("link", name="本单位登录，提交整改材料").click()
+    phone.get_by_label("PIN").fill(pin)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="登录").click()
+    phone.locator(".hazard-row a", has_text="灭火器压力正常").click()
+    form = phone.locator("form", has=phone.get_by_role("button", name="提交整改"))
+    form.locator("input[type=file]").set_input_files(str(photo))
+    form.locator("input[name=photo][data-shrunk='']").wait_for(state="attached")
+    form.get_by_label("整改说明（必填）").fill("已送检并更换两具灭火器")
+    form.get_by_role("button", name="提交整改").click()
+    phone.locator(".alert.ok", has_text="已提交整改").wait_for()
+    assert fits_width(phone)
+    with app.app_context():
+        h = db.session.get(Hazard, hid)
+        assert h.state == "rectified" and len(h.after_photos) == 1
+        assert db.session.get(User, h.submitted_by).username == f"pin-{world.ents['a1']}"
+    # The public page now says it awaits a recheck.
+    phone.goto(f"/q/{token}")
+    assert "待复查" in phone.locator("table").inner_text()
+    assert phone.console_errors == [], phone.console_errors
