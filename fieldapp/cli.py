@@ -40,18 +40,25 @@ def fail(message: str) -> None:
 @click.option("--enterprises", "count", type=click.IntRange(8, 200_000), default=1091, show_default=True)
 @click.option("--seed", type=int, default=2025, show_default=True)
 @click.option("--if-empty", is_flag=True, help="数据库已有数据时不报错，只打印演示账号")
+@click.option("--visits", "visit_count", type=click.IntRange(0, 5_000_000), default=None,
+              help="生成的历史检查次数（默认每家约 3 次）")
 @with_appcontext
-def demo_command(count: int, seed: int, if_empty: bool) -> None:
-    """Fill an empty database with the demo district and print its logins."""
+def demo_command(count: int, seed: int, if_empty: bool, visit_count: int | None) -> None:
+    """Fill an empty database with the demo district, a year of history, and print its logins."""
     if not demo.is_empty():
         if not if_empty:
             fail("数据库中已有数据；演示数据只能写入空数据库。")
         click.echo("数据库已有数据，未重新生成。演示账号（若由同一种子生成）如下：")
         logins = demo.plan_logins(enterprises=count, seed=seed)
     else:
-        logins = demo.build(enterprises=count, seed=seed, now=utcnow())
+        now = utcnow()
+        logins = demo.build(enterprises=count, seed=seed, now=now)
         n = db.session.scalar(select(db.func.count()).select_from(Enterprise))
         click.echo(f"已生成演示数据：{len(demo.STREETS)} 个街道，{n} 家生产经营单位。")
+        from .demo_history import build_history
+
+        made = build_history(visits=count * 3 if visit_count is None else visit_count, seed=seed, now=now)
+        click.echo(f"已生成一年的检查记录：{made['visits']} 次检查，{made['hazards']} 条隐患。")
     _print_logins(logins)
 
 

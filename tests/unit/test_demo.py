@@ -56,3 +56,18 @@ def test_demo_logins_work(app, client):
         logins = demo.build(enterprises=40, now=utcnow(), password_hasher=cheap_hash)
     street = next(lg for lg in logins if lg.role == "street")
     assert client.login(street.username, street.password).status_code == 303
+
+
+def test_history_is_realistic_and_its_audit_chain_valid(ctx):
+    from fieldapp import audit
+    from fieldapp.demo_history import build_history
+    from fieldapp.models import Hazard, Visit
+
+    demo.build(enterprises=60, now=utcnow(), password_hasher=cheap_hash)
+    made = build_history(visits=1500, seed=1, now=utcnow())
+    # The test checklists have 5 items: ~1.5% of ~4.8 answers per visit fail.
+    assert made["visits"] == 1500 and 50 <= made["hazards"] <= 250
+    states = dict(db.session.execute(select(Hazard.state, func.count()).group_by(Hazard.state)).all())
+    assert set(states) == {"open", "rectified", "closed"} and states["closed"] > states["open"]
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 1500
+    assert audit.verify().ok
