@@ -46,10 +46,12 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     templating.init_app(app)
 
     from .api import bp as api_bp
-    from .blueprints import audit, auth, checklists, enterprises, hazards, inspect, lists, main, photos, placards, public, pwa, reports, visits
+    from .blueprints import (audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
+                             placards, public, pwa, quarterly, reports, visits)
 
     app.register_blueprint(audit.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(campaign.bp)
     app.register_blueprint(hazards.bp)
     app.register_blueprint(inspect.bp)
     app.register_blueprint(lists.bp)
@@ -57,9 +59,11 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     app.register_blueprint(placards.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(pwa.bp)
+    app.register_blueprint(quarterly.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(checklists.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(enterprises.bp)
     app.register_blueprint(api_bp)

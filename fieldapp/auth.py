@@ -95,15 +95,15 @@ def authenticate(username: str, password: str, *, ip: str, policy: LoginPolicy, 
     PIN users (placard sign-in) can only sign in from their premises' placard page.
     """
     username = username.strip()
-    if username.startswith("pin-") and not allow_pin_users:
-        username = "\x00" + username  # never matches a user; still throttled and timed like one
+    # PIN users exist only for placard sign-in; elsewhere they look like any unknown user.
+    hidden = username.startswith("pin-") and not allow_pin_users
     account_key = f"login:user:{username.lower()}"
     ip_key = f"login:ip:{ip}"
     if throttle.over(account_key, policy.per_account, policy.window_s, now) or throttle.over(
         ip_key, policy.per_ip, policy.window_s, now
     ):
         return LoginResult(None, throttled=True)
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = None if hidden else db.session.scalar(select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
         throttle.hit(account_key, policy.window_s, now)

@@ -19,7 +19,7 @@ from .tabular import TableError
 def init_app(app: Flask) -> None:
     from .checklist_cli import checklists_group
 
-    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group):
+    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group):
         app.cli.add_command(command)
 
 
@@ -59,6 +59,10 @@ def demo_command(count: int, seed: int, if_empty: bool, visit_count: int | None)
 
         made = build_history(visits=count * 3 if visit_count is None else visit_count, seed=seed, now=now)
         click.echo(f"已生成一年的检查记录：{made['visits']} 次检查，{made['hazards']} 条隐患。")
+        from .demo_history import build_campaign
+
+        done = build_campaign(seed=seed, now=now)
+        click.echo(f"已生成专项行动记录：告知书和承诺书 {done['letters']} 份，标准化记录 {done['reviews']} 条。")
     _print_logins(logins)
 
 
@@ -226,3 +230,43 @@ def audit_head() -> None:
 
     seq, head = audit.head()
     click.echo(f"{seq} {head}")
+
+
+@click.group("report")
+def report_group() -> None:
+    """Quarterly report tables (annexes 4, 5 and 7)."""
+
+
+@report_group.command("quarterly")
+@click.option("--year", type=int, required=True)
+@click.option("--quarter", type=click.IntRange(1, 4), required=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="输出文件（.xlsx 或 .csv）")
+@click.option("--street", help="街道名称（不填为全区）")
+@with_appcontext
+def report_quarterly(year: int, quarter: int, out_path: str, street: str | None) -> None:
+    """Write annexes 4, 5 and 7 for a quarter: one XLSX sheet per annex, or CSV files."""
+    from pathlib import Path
+
+    from . import quarterly, quarterly_export
+
+    streets = db.session.scalars(select(Street).order_by(Street.id)).all()
+    if street:
+        streets = [s for s in streets if s.name == street]
+        if not streets:
+            fail(f"未知的街道：{street}")
+    try:
+        period = quarterly.period(year, quarter)
+    except ValueError as exc:
+        fail(str(exc))
+    unit = streets[0].name if street else "鲤城区（全区）"
+    tables = [quarterly.build(annex, streets, period, unit=unit) for annex in (4, 5, 7)]
+    path = Path(out_path)
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(quarterly_export.workbook(tables))
+    elif path.suffix.lower() == ".csv":
+        for t in tables:
+            target = path.with_name(f"{path.stem}-附件{t.annex}.csv")
+            target.write_text(quarterly_export.to_csv(t), encoding="utf-8-sig")
+    else:
+        fail("输出文件须为 .xlsx 或 .csv")
+    click.echo(f"已生成 {period.label} 季报表（附件4、5、7）：{out_path}")

@@ -6,7 +6,7 @@ import math
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -191,7 +191,8 @@ def _enterprise_row(rng: random.Random, street: Street, grid: Grid, used: set[st
         "active": True,
         "public_token": secrets.token_urlsafe(24),  # placards are random, not derived from the seed
         "public_token_at": now,
-        "created_at": now,
+        # Registered in the years before the campaign, so quarterly bases count them.
+        "created_at": now - timedelta(days=rng.randrange(400, 2500)),
         "updated_at": now,
         "version": 1,
     }

@@ -180,3 +180,71 @@ def _hazard(rng, chain, e, vid, c, item, inspector, street, raised, now, today, 
             chain.add(object_type="hazard", object_id=hid, enterprise_id=e.id, action="verify", actor_id=street.id,
                       actor_label=street.username, at=closed, payload={"hazard": hid, "from": "rectified", "to": "closed"})
     return row
+
+
+def build_campaign(*, seed: int, now: datetime) -> dict[str, int]:
+    """Campaign records for the demo: letters delivered, commitments signed, colours decided, reviews, stars, cases."""
+    from datetime import date as date_cls
+    from decimal import Decimal
+
+    from . import risk, targets
+    from .models import (CampaignCase, CampaignLetter, QuarterFigure, RiskAssessment, StandardizationRecord, StarRating,
+                         Street)
+
+    rng = random.Random(f"{seed}-campaign")
+    today = local_today(now)
+    users = list(db.session.scalars(select(User).where(User.role == "street")))
+    street_user = {u.street_id: u for u in users}
+    ents = list(db.session.scalars(select(Enterprise)))
+    counts = {"letters": 0, "assessments": 0, "reviews": 0, "cases": 0}
+    letters, reviews, stars, assessments = [], [], [], []
+    for e in ents:
+        actor = street_user.get(e.street_id)
+        if actor is None:
+            continue
+        for year in (today.year - 1, today.year):
+            if rng.random() < (0.95 if year < today.year else 0.8):
+                on = date_cls(year, rng.randrange(1, 4), rng.randrange(1, 28))
+                if on <= today:
+                    letters.append(dict(enterprise_id=e.id, kind="notice", year=year, deadline=date_cls(year, 6, 30), done_on=on,
+                                        signer="", photo_sha256=None, note="", recorded_by=actor.id, recorded_at=now))
+                    if rng.random() < 0.85:
+                        letters.append(dict(enterprise_id=e.id, kind="commitment", year=year, deadline=date_cls(year, 6, 30),
+                                            done_on=min(today, on + timedelta(days=rng.randrange(0, 30))), signer=e.principal_name or "负责人",
+                                            photo_sha256=None, note="", recorded_by=actor.id, recorded_at=now))
+        if e.standardization in risk.STANDARDIZED:
+            on = today - timedelta(days=rng.randrange(30, 900))
+            reviews.append(dict(enterprise_id=e.id, kind="review", level=e.standardization, result="pass", on=on,
+                                valid_until=on + timedelta(days=3 * 365), organizer=rng.choice(["city", "district", "street"]),
+                                note="", recorded_by=actor.id, recorded_at=now))
+        elif e.standardization == "self_assessed":
+            reviews.append(dict(enterprise_id=e.id, kind="self_assessment", level="self_assessed", result="pass",
+                                on=today - timedelta(days=rng.randrange(10, 300)), valid_until=None, organizer=None, note="",
+                                recorded_by=actor.id, recorded_at=now))
+        if e.stars:
+            stars.append(dict(enterprise_id=e.id, stars=e.stars, suggested=e.stars, reason="", decided_by=actor.id,
+                              decided_at=now - timedelta(days=rng.randrange(30, 500))))
+        if rng.random() < 0.6:
+            assessments.append(dict(enterprise_id=e.id, suggested=e.risk_color, reasons=["演示数据"], color=e.risk_color,
+                                    override_reason="", decided_by=actor.id, decided_at=now - timedelta(days=rng.randrange(20, 400))))
+    for model, rows in ((CampaignLetter, letters), (StandardizationRecord, reviews), (StarRating, stars), (RiskAssessment, assessments)):
+        if rows:
+            db.session.execute(insert(model), rows)
+    counts.update(letters=len(letters), reviews=len(reviews), assessments=len(assessments))
+    cases = []
+    for street in db.session.scalars(select(Street)):
+        actor = street_user.get(street.id)
+        mine = [e for e in ents if e.street_id == street.id]
+        for e in rng.sample(mine, min(len(mine), 2)):
+            kind = "excellent_venue" if e.venue_type else "benchmark"
+            cases.append(dict(kind=kind, street_id=street.id, enterprise_id=e.id, level=rng.choice(["district", "street"]),
+                              on=today - timedelta(days=rng.randrange(5, 200)), note="", recorded_by=actor.id, recorded_at=now))
+        for q in range(1, (today.month - 1) // 3 + 2):
+            db.session.add(QuarterFigure(street_id=street.id, year=today.year, quarter=q, annex=5, row_key="",
+                                         column_key="post_worker", value=Decimal(rng.randrange(0, 6)), entered_by=actor.id, entered_at=now))
+    if cases:
+        db.session.execute(insert(CampaignCase), cases)
+    counts["cases"] = len(cases)
+    targets.seed_annex1(today.year, now)
+    db.session.commit()
+    return counts

@@ -274,6 +274,7 @@ class Filters:
     size_class: str = ""
     risk_color: str = ""
     standardization: str = ""
+    visit: str = ""  # "late": not visited within the colour's interval
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Filters:
@@ -343,9 +344,14 @@ def related(ent_row: Row) -> dict[str, list[Row] | Row | None]:
     return {"landlord": landlord, "tenants": tenants}
 
 
-def search(actor: scope.ActorLike, filters: Filters, *, page: int = 1, per_page: int = 50) -> Page:
+def search(actor: scope.ActorLike, filters: Filters, *, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page:
     """Return one page of enterprise rows in scope matching the filters."""
     stmt = rows(actor)
+    if filters.visit == "late" and now is not None:
+        from . import risk
+
+        last = risk.last_visit_subquery()
+        stmt = stmt.outerjoin(last, last.c.eid == Enterprise.id).where(risk.overdue_visit_clause(last.c.last_visit, now))
     if filters.q:
         q = filters.q
         stmt = stmt.where(
@@ -381,3 +387,17 @@ def form_values(ent: Enterprise) -> dict[str, object]:
         if v is None:
             values[k] = ""
     return values
+
+
+def set_fields(ent: Enterprise, changes: dict[str, object], *, actor, now: datetime) -> dict[str, list]:
+    """Change a few fields through a campaign action, recorded like an edit."""
+    done = {}
+    for key, value in changes.items():
+        if getattr(ent, key) != value:
+            done[key] = [getattr(ent, key), value]
+            setattr(ent, key, value)
+    if done:
+        ent.updated_at = now
+        ent.version += 1
+        _record(ent, actor, "update", done, now, "")
+    return done

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -22,6 +22,9 @@ MESSAGES = {
 }
 
 
+PUBLIC_MESSAGES = {404: "找不到该场所页面。"}
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -35,6 +38,13 @@ def error_response(code: int, message: str | None = None, **extra):
     if request_ctx.url_adapter is None:
         # An untrusted Host header leaves no URL adapter to render links with.
         return message, code, {"Content-Type": "text/plain; charset=utf-8"}
+    if request.path.startswith("/q/"):
+        # Public placard pages: one fixed body (no session, no token), whatever the cause.
+        from .blueprints.public import no_referrer
+
+        resp = current_app.make_response((render_template("public/error.html", code=code,
+                                                          message=PUBLIC_MESSAGES.get(code, MESSAGES[code])), code))
+        return no_referrer(resp)
     return render_template("errors/error.html", code=code, message=message), code
 
 

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import case, func, literal, or_, select
 
-from . import placards, scope
+from . import placards, risk, scope
 from .clock import local_today
 from .creditcode import normalize
 from .extensions import db
 from .models import Enterprise, Grid, Hazard, Visit
 
 
-def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list:
-    """Premises in scope ordered by urgency: rechecks waiting, overdue hazards, never visited, longest since a visit."""
+@dataclass
+class DueRow:
+    row: object
+    due: date
+    days_to_due: int
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+
+def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[DueRow]:
+    """Premises in scope, most urgent first: rechecks waiting, overdue hazards, then by the next visit's due date.
+
+    The due date follows the premises' risk colour and standardization (risk.next_due).
+    """
     today = local_today(now)
     hz = (
         select(
@@ -32,20 +46,23 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list:
     overdue = func.coalesce(hz.c.overdue, 0)
     stmt = (
         select(Enterprise.id, Enterprise.name, Enterprise.address, Enterprise.risk_color, Enterprise.venue_type,
-               Enterprise.size_class, Grid.code.label("grid_code"), recheck.label("recheck"), overdue.label("overdue"),
+               Enterprise.size_class, Enterprise.standardization, Enterprise.created_at,
+               Grid.code.label("grid_code"), recheck.label("recheck"), overdue.label("overdue"),
                func.coalesce(hz.c.open_count, 0).label("open_count"), visits.c.last_visit)
         .outerjoin(Grid, Grid.id == Enterprise.grid_id)
         .outerjoin(hz, hz.c.eid == Enterprise.id)
         .outerjoin(visits, visits.c.eid == Enterprise.id)
         .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
-        .order_by((recheck > 0).desc(), (overdue > 0).desc(), visits.c.last_visit.is_(None).desc(),
-                  visits.c.last_visit.asc(), Enterprise.name)
-        .limit(limit)
     )
     if q:
         stmt = stmt.where(or_(Enterprise.name.contains(q, autoescape=True), Enterprise.address.contains(q, autoescape=True),
                               Enterprise.credit_code.startswith(normalize(q), autoescape=True)))
-    return list(db.session.connection().execute(stmt))
+    rows = []
+    for r in db.session.connection().execute(stmt.limit(5000)):
+        due = risk.next_due(r.risk_color, r.standardization, r.last_visit, r.created_at)
+        rows.append(DueRow(r, due, (due - today).days))
+    rows.sort(key=lambda d: (d.recheck == 0, d.overdue == 0, d.due, d.name))
+    return rows[:limit]
 
 
 def find_by_code(actor, code: str) -> int | None:

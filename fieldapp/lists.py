@@ -26,6 +26,8 @@ class ListFilters:
     enterprise: str = ""
     street: str = ""
     grid: str = ""
+    industry: str = ""
+    venue_type: str = ""
     start: str = ""  # YYYY-MM-DD, Asia/Shanghai
     end: str = ""
     state: str = ""
@@ -61,6 +63,12 @@ def _scoped(stmt: Select, actor, f: ListFilters) -> Select:
         stmt = stmt.where(Enterprise.street_id == select(Street.id).where(Street.name == f.street).scalar_subquery())
     if f.grid:
         stmt = stmt.where(Enterprise.grid_id == select(Grid.id).where(Grid.code == f.grid).scalar_subquery())
+    if f.industry:
+        stmt = stmt.where(Enterprise.industry == f.industry)
+    if f.venue_type == "-":
+        stmt = stmt.where(Enterprise.venue_type.is_(None))
+    elif f.venue_type:
+        stmt = stmt.where(Enterprise.venue_type == f.venue_type)
     return stmt
 
 

@@ -171,7 +171,7 @@ def make_hazard(enterprise_id: int, *, state: str = "open", level: str = "genera
         state=state, version=1, raised_by=raised_by, raised_at=raised_at or now - timedelta(hours=2), updated_at=now,
         before_photos=before_photos or [], after_photos=after_photos or [], evidence_flags=[],
         submitted_by=submitted_by, submitted_at=now if submitted_by else None,
-        closed_at=now if state == "closed" else None, extension_requested_to=extension_requested_to,
+        closed_at=kw.pop("closed_at", now if state == "closed" else None), extension_requested_to=extension_requested_to,
         supervised=supervised, **kw,
     )
     db.session.add(h)

@@ -18,7 +18,8 @@ def noisy(width: int, height: int, seed: int = 1) -> Image.Image:
     coarse = Image.new("RGB", (12, 9))
     coarse.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(12 * 9)])
     im = coarse.resize((width, height), Image.Resampling.BILINEAR)
-    grain = Image.effect_noise((width, height), 40).convert("RGB")
+    # Seeded grain (Pillow's effect_noise is not reproducible): the same seed gives the same bytes.
+    grain = Image.frombytes("L", (width, height), rng.randbytes(width * height)).convert("RGB")
     return Image.blend(im, grain, 0.15)
 
 

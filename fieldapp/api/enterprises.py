@@ -8,6 +8,7 @@ from sqlalchemy import Row
 
 from .. import enterprises, placards, scope
 from ..access import login_required
+from ..clock import utcnow
 from ..auth import Actor
 from . import bp, page_args
 
@@ -60,7 +61,7 @@ def enterprise_detail(ent: Row, actor: Actor) -> dict:
 def enterprises_list():
     page, per_page = page_args()
     filters = enterprises.Filters.from_args(request.args)
-    result = enterprises.search(g.user, filters, page=page, per_page=per_page)
+    result = enterprises.search(g.user, filters, page=page, per_page=per_page, now=utcnow())
     return jsonify(items=[enterprise_item(e) for e in result.items], total=result.total, page=page, per_page=per_page)
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from sqlalchemy import select
 
 from .. import enterprises, hazards, placards, scope, visits
+from .campaign import panel_context as campaign_panel_context
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -42,7 +43,7 @@ def filter_choices(user) -> dict:
 @roles_required("inspector", "street", "district", "department")
 def index():
     filters = enterprises.Filters.from_args(request.args)
-    page = enterprises.search(g.user, filters, page=_page_arg(), per_page=PER_PAGE)
+    page = enterprises.search(g.user, filters, page=_page_arg(), per_page=PER_PAGE, now=utcnow())
     context = {"page": page, "filters": filters, **filter_choices(g.user)}
     template = "enterprises/_results.html" if is_htmx() else "enterprises/index.html"
     return vary_on_htmx(current_app.make_response(render_template(template, **context)))
@@ -59,7 +60,8 @@ def detail(enterprise_id: int):
         select(Hazard).where(Hazard.enterprise_id == ent.id)
         .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc()).limit(100)
     ).all()
-    return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes,
+    cp = campaign_panel_context(db.session.get(Enterprise, ent.id)) if can_edit else None
+    return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes, cp=cp,
                            checklists=applicable, hazards=found, hz=hazards, today=local_today(utcnow()),
                            visits=visits.for_enterprise(ent.id, limit=20),
                            public_url=placards.public_url(current_app.config["BASE_URL"], ent), **enterprises.related(ent))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, send_from_directory, url_for
-from sqlalchemy import func, select, text
+from flask import Blueprint, current_app, g, jsonify, redirect, send_from_directory, url_for
+from sqlalchemy import text
 
-from .. import scope
 from ..access import login_required
 from ..extensions import db
-from ..models import Enterprise, Grid, Street, user_grids
 
 
 bp = Blueprint("main", __name__)
@@ -29,24 +27,10 @@ def favicon():
 @bp.get("/")
 @login_required
 def home():
+    """Send each role to where its work starts."""
     user = g.user
     if user.role == "enterprise" and user.enterprise_id:
         return redirect(url_for("enterprises.detail", enterprise_id=user.enterprise_id), 303)
     if user.role == "inspector":
         return redirect(url_for("inspect.due"), 303)
-    conn = db.session.connection()
-    by_color = dict(conn.execute(
-        select(Enterprise.risk_color, func.count()).where(scope.enterprise_clause(user)).group_by(Enterprise.risk_color)
-    ).all())
-    context = {"total": sum(by_color.values()), "by_color": by_color, "grids": [], "street_name": None}
-    if user.role == "inspector":
-        context["grids"] = conn.execute(
-            select(Grid.code, Grid.name).join(user_grids, user_grids.c.grid_id == Grid.id)
-            .where(user_grids.c.user_id == user.id).order_by(Grid.code)
-        ).all()
-    elif user.street_id:
-        context["street_name"] = conn.execute(select(Street.name).where(Street.id == user.street_id)).scalar()
-    return render_template("main/home.html", **context)
-
-
-
+    return redirect(url_for("dashboard.index"), 303)

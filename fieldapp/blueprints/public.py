@@ -31,6 +31,10 @@ def limit_per_ip():
 
 @bp.after_request
 def private_headers(response):
+    return no_referrer(response)
+
+
+def no_referrer(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"

@@ -2,6 +2,8 @@
 
 from .audit import AuditEvent, AuditHead
 from .base import Base
+from .campaign import (CampaignCase, CampaignLetter, CampaignTarget, QuarterFigure, RiskAssessment, Setting,
+                       StandardizationRecord, StarRating, TenancyAgreement)
 from .checklists import ChecklistVersion
 from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
@@ -11,6 +13,15 @@ from .reports import PublicReport
 from .users import AuthSession, RateCounter, User, user_grids
 
 __all__ = [
+    "CampaignCase",
+    "CampaignLetter",
+    "CampaignTarget",
+    "QuarterFigure",
+    "RiskAssessment",
+    "Setting",
+    "StandardizationRecord",
+    "StarRating",
+    "TenancyAgreement",
     "Answer",
     "AuditEvent",
     "AuditHead",

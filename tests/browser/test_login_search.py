@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 def test_sign_in_search_and_open_a_premises(phone, world):
     sign_in(phone, "street_a")
     assert fits_width(phone)
-    phone.get_by_role("link", name="查看企业名录").click()
+    phone.get_by_role("navigation", name="主导航").get_by_role("link", name="企业").click()
     phone.wait_for_url("**/enterprises")
     results = phone.locator("#enterprise-results")
     assert results.get_by_role("link", name="甲二机械厂").is_visible()

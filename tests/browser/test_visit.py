@@ -88,6 +88,10 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     assert page.locator(".hazard-row img").count() == 0  # thumbnails are on the hazard page
     page.locator(".hazard-row a", has_text="灭火器压力正常").click()
     page.locator(".before-after img").first.wait_for()
+    for _ in range(50):  # lazy images: poll (the CSP forbids wait_for_function's eval)
+        if page.evaluate("document.querySelector('.before-after img').complete"):
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("document.querySelector('.before-after img').naturalWidth") > 0
 
     page.goto(f"/visits/{visit.uuid}/notice")

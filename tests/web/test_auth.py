@@ -27,7 +27,8 @@ def test_anonymous_page_redirects_to_login_and_api_answers_401(client):
 def test_login_then_home(world, client):
     resp = client.login("street_a")
     assert resp.status_code == 303 and resp.headers["Location"] == "/"
-    assert "甲街道" in client.get("/").get_data(as_text=True)
+    assert client.get("/").headers["Location"] == "/dashboard"
+    assert "甲街道" in client.get("/dashboard").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username,password", [("street_a", "wrong-password"), ("nobody", "password123")])

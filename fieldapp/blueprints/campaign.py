@@ -1,0 +1,186 @@
+"""The campaign's work items on a premises, its letters, the lists of what is missing, and settings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+
+from .. import campaign, enterprises, risk, scope, settings, standardization, vocab
+from ..access import roles_required
+from ..clock import local_today, utcnow
+from ..extensions import db
+from ..htmx import is_htmx
+from ..models import Enterprise, Street
+
+bp = Blueprint("campaign", __name__, url_prefix="/campaign")
+OFFICE = ("street", "district")
+
+
+def _editable(enterprise_id: int) -> Enterprise:
+    ent = scope.get_enterprise(g.user, enterprise_id)
+    if not scope.can_edit_enterprise(g.user, ent):
+        abort(403)
+    return ent
+
+
+def panel_context(ent: Enterprise) -> dict:
+    now = utcnow()
+    suggested, reasons = risk.suggest(ent, now)
+    tenants = list(ent.tenants) if ent.hosts_tenants else []
+    return {
+        "ent": ent, "suggested": suggested, "reasons": reasons, "risk_history": risk.history(ent.id)[:10],
+        "std_records": standardization.records(ent.id)[:10], "stars_history": standardization.star_history(ent.id)[:10],
+        "suggested_stars": standardization.suggested_stars(ent.standardization), "letters": campaign.letters(ent.id),
+        "tenants": tenants, "agreements": campaign.agreements(ent.id) if tenants else {},
+        "cases": campaign.cases_for(ent.id), "year": local_today(now).year, "today": local_today(now),
+        "levels": standardization.REVIEW_LEVELS, "organizers": standardization.ORGANIZERS,
+        "letter_kinds": campaign.LETTER_KINDS, "case_kinds": campaign.CASE_KINDS, "case_levels": campaign.LEVELS,
+        "interval": risk.interval_days(ent.risk_color, ent.standardization),
+    }
+
+
+def _date(name: str, *, required: bool = True) -> date | None:
+    value = request.form.get(name, "").strip()
+    if not value and not required:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise campaign.CampaignError("请填写有效日期（年-月-日）") from None
+
+
+def _photo() -> bytes | None:
+    f = request.files.get("photo")
+    return f.read() if f and f.filename else None
+
+
+@bp.post("/<int:enterprise_id>/<action>")
+@roles_required(*OFFICE)
+def act(enterprise_id: int, action: str):
+    ent = _editable(enterprise_id)
+    form, now = request.form, utcnow()
+    try:
+        if action == "risk":
+            risk.decide(ent, color=form.get("color", ""), reason=form.get("reason", ""), actor=g.user, now=now)
+            message = f"已确定风险等级：{vocab.RISK_COLORS[ent.risk_color]}"
+        elif action == "standardization":
+            standardization.record(ent, kind=form.get("kind", ""), level=form.get("level") or None, result=form.get("result", ""),
+                                   on=_date("on"), valid_until=_date("valid_until", required=False),
+                                   organizer=form.get("organizer") or None, note=form.get("note", ""), actor=g.user, now=now)
+            message = f"已记录，当前标准化状态：{vocab.STANDARDIZATION[ent.standardization]}"
+        elif action == "stars":
+            standardization.rate(ent, stars=int(form.get("stars") or 0), reason=form.get("reason", ""), actor=g.user, now=now)
+            message = f"已定为 {ent.stars} 星"
+        elif action == "letter":
+            kind = form.get("kind", "")
+            campaign.record_letter(ent, kind=kind, year=int(form.get("year") or 0), done_on=_date("done_on"),
+                                   deadline=_date("deadline", required=False), signer=form.get("signer", ""), photo=_photo(),
+                                   note=form.get("note", ""), actor=g.user, now=now)
+            message = f"已登记{campaign.LETTER_KINDS.get(kind, '')}"
+        elif action == "agreement":
+            tenant = db.session.get(Enterprise, int(form.get("tenant_id") or 0))
+            if tenant is None:
+                raise campaign.CampaignError("请选择承租单位")
+            campaign.record_agreement(ent, tenant, signed_on=_date("signed_on"), photo=_photo(), note=form.get("note", ""),
+                                      actor=g.user, now=now)
+            message = f"已登记与{tenant.name}的安全协议"
+        elif action == "case":
+            campaign.record_case(kind=form.get("kind", ""), street=db.session.get(Street, ent.street_id), enterprise=ent,
+                                 level=form.get("level", ""), on=_date("on"), note=form.get("note", ""), actor=g.user, now=now)
+            message = "已登记案例"
+        else:
+            abort(404)
+        db.session.commit()
+    except (ValueError, campaign.CampaignError, standardization.StandardizationError) as exc:
+        db.session.rollback()
+        ent = _editable(enterprise_id)
+        return _panel(ent, error=str(exc), status=422)
+    return _panel(ent, message=message)
+
+
+def _panel(ent: Enterprise, *, message: str = "", error: str = "", status: int = 200):
+    html = render_template("campaign/_panel.html", message=message, error=error, cp=panel_context(ent))
+    if is_htmx():
+        return current_app.make_response((html, status))
+    if error:
+        return render_template("campaign/page.html", panel=html, ent=ent), status
+    from flask import redirect, url_for
+
+    return redirect(url_for("enterprises.detail", enterprise_id=ent.id) + "#campaign-panel", 303)
+
+
+@bp.get("/<int:enterprise_id>/letter/<kind>")
+@roles_required(*OFFICE)
+def letter(enterprise_id: int, kind: str):
+    """The printable 告知书 (annex 2) or 承诺书 (annex 3), filled in."""
+    ent = _editable(enterprise_id)
+    if kind not in campaign.LETTER_KINDS:
+        abort(404)
+    try:
+        deadline = date.fromisoformat(request.args.get("deadline", ""))
+    except ValueError:
+        deadline = None
+    street = db.session.get(Street, ent.street_id)
+    return render_template(f"campaign/letter_{kind}.html", ent=ent, street=street, deadline=deadline,
+                           year=request.args.get("year", type=int) or local_today(utcnow()).year)
+
+
+@bp.get("/letters")
+@roles_required(*OFFICE)
+def missing():
+    kind = request.args.get("kind", "notice")
+    if kind not in campaign.LETTER_KINDS:
+        abort(404)
+    year = request.args.get("year", type=int) or local_today(utcnow()).year
+    rows = campaign.missing_letters(g.user, kind=kind, year=year)
+    return render_template("campaign/missing.html", rows=rows, kind=kind, year=year, kinds=campaign.LETTER_KINDS)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required("district")
+def settings_page():
+    error = message = ""
+    if request.method == "POST":
+        try:
+            rules = settings.get("risk_rules")
+            for key in settings.RULE_ORDER:
+                rules[key]["enabled"] = request.form.get(f"{key}.enabled") == "on" or key == "default"
+                color = request.form.get(f"{key}.color", rules[key]["color"])
+                if color not in vocab.RISK_COLORS:
+                    raise ValueError("无效的颜色")
+                rules[key]["color"] = color
+                for param in ("threshold", "months"):
+                    if param in rules[key]:
+                        value = int(request.form.get(f"{key}.{param}", rules[key][param]))
+                        if not 1 <= value <= 120:
+                            raise ValueError("阈值应在 1 至 120 之间")
+                        rules[key][param] = value
+            intervals = settings.get("visit_intervals")
+            for color in vocab.RISK_COLORS:
+                days = int(request.form.get(f"interval.{color}", intervals[color]))
+                if not 7 <= days <= 730:
+                    raise ValueError("检查间隔应在 7 至 730 天之间")
+                intervals[color] = days
+            factor = float(request.form.get("interval.standardized_factor", intervals["standardized_factor"]))
+            if not 1 <= factor <= 4:
+                raise ValueError("标准化企业的间隔倍数应在 1 至 4 之间")
+            intervals["standardized_factor"] = factor
+            ladder = settings.get("star_ladder")
+            for code in vocab.STANDARDIZATION:
+                stars = int(request.form.get(f"stars.{code}", ladder[code]))
+                if not 1 <= stars <= 5:
+                    raise ValueError("星级应为 1 至 5")
+                ladder[code] = stars
+        except ValueError as exc:
+            error = str(exc) if "invalid literal" not in str(exc) else "请填写整数"
+        else:
+            now = utcnow()
+            settings.put("risk_rules", rules, actor=g.user, now=now)
+            settings.put("visit_intervals", intervals, actor=g.user, now=now)
+            settings.put("star_ladder", ladder, actor=g.user, now=now)
+            db.session.commit()
+            message = "已保存。"
+    return render_template("campaign/settings.html", rules=settings.get("risk_rules"), order=settings.RULE_ORDER,
+                           intervals=settings.get("visit_intervals"), ladder=settings.get("star_ladder"),
+                           message=message, error=error), 422 if error else 200

@@ -1,0 +1,87 @@
+"""The office dashboard (street, district, department) and the campaign targets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, g, render_template, request
+from sqlalchemy import select
+
+from .. import charts, dashboard, quarterly, targets
+from ..access import roles_required
+from ..clock import LOCAL_TZ, local_today, utcnow
+from ..extensions import db
+from ..models import Street
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+OFFICE = ("street", "district", "department")
+
+
+def _window() -> tuple[dashboard.Window, str, str]:
+    """The period from ?start=&end= (dates, Asia/Shanghai); the current quarter by default."""
+    now = utcnow()
+    today = local_today(now)
+    q = (today.month - 1) // 3 + 1
+    default = quarterly.period(today.year, q)
+    try:
+        start = date.fromisoformat(request.args["start"]) if request.args.get("start") else default.start.date()
+        end = date.fromisoformat(request.args["end"]) if request.args.get("end") else today
+    except ValueError:
+        abort(400)
+    return (dashboard.Window(datetime.combine(start, time(), LOCAL_TZ), datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ), today),
+            start.isoformat(), end.isoformat())
+
+
+@bp.get("")
+@roles_required(*OFFICE)
+def index():
+    w, start, end = _window()
+    now = utcnow()
+    dim = "street" if g.user.role in ("district", "department") else "grid"
+    k = dashboard.kpis(g.user, w)
+    week = dashboard.weekly(g.user, now)
+    cats = dashboard.by_category(g.user, w)[:12]
+    cov = dashboard.coverage(g.user, now)
+    figs = {
+        "weekly": charts.bars("每周新发现与销号隐患数", week["labels"],
+                              [charts.Series("新发现", week["opened"]), charts.Series("销号", week["closed"])], chart_id="c-weekly"),
+        "overdue": charts.lines("每周末逾期未整改隐患数", week["labels"], [charts.Series("逾期", week["overdue"])], chart_id="c-overdue"),
+        "category": charts.bars("本期隐患类别", [c for c, _ in cats], [charts.Series("隐患数", [n for _, n in cats])],
+                                chart_id="c-cat", horizontal=True),
+        "coverage": charts.bars("各网格超过检查周期未检查的单位", [x["grid"] for x in cov["grids"]],
+                                [charts.Series("超期未查", [x["late"] for x in cov["grids"]]),
+                                 charts.Series("单位总数", [x["total"] for x in cov["grids"]])], chart_id="c-cov"),
+    }
+    scope_label = {"street": db.session.get(Street, g.user.street_id).name if g.user.street_id else "",
+                   "department": f"{g.user.industry}行业"}.get(g.user.role, "全区")
+    return render_template("dashboard/index.html", scope_label=scope_label, k=k, week=week, cats=cats, cov=cov, figs=figs, start=start, end=end, dim=dim,
+                           rows={d: dashboard.breakdown(g.user, d, w) for d in (dim, "industry", "venue_type", "level")},
+                           dims=dashboard.DIMENSIONS, inspectors=dashboard.inspectors(g.user, w))
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required("street", "district")
+def targets_page():
+    year = request.args.get("year", type=int) or local_today(utcnow()).year
+    streets = db.session.scalars(select(Street).order_by(Street.id)).all()
+    if g.user.role == "street":
+        streets = [s for s in streets if s.id == g.user.street_id]
+    error = message = ""
+    if request.method == "POST":
+        if g.user.role != "district":
+            abort(403)
+        try:
+            for s in streets:
+                for key in targets.KEYS:
+                    raw = request.form.get(f"{s.id}.{key}")
+                    if raw is not None:
+                        targets.set_target(s, year, key, int(raw), actor=g.user, now=utcnow())
+            db.session.commit()
+            message = "目标已保存。"
+        except ValueError:
+            db.session.rollback()
+            error = "目标数应为 0 至 100000 的整数。"
+    return render_template("dashboard/targets.html", rows=targets.progress(streets, year), year=year, keys=targets.KEYS,
+                           message=message, error=error), 422 if error else 200
+
+

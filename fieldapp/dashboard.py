@@ -1,0 +1,156 @@
+"""The office dashboard: the closed loop at a glance, in SQL that runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import String, case, cast, func, select
+
+from . import hazards, risk, scope, vocab
+from .clock import local_today
+from .extensions import db
+from .models import Enterprise, Grid, Hazard, Street, User, Visit
+
+
+@dataclass
+class Window:
+    start: datetime
+    end: datetime
+    today: date
+
+
+def _scoped_hazards(actor):
+    return select().select_from(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id).where(scope.enterprise_clause(actor))
+
+
+def _days(later, earlier):
+    """Days between two timestamps, in either database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def kpis(actor, w: Window) -> dict[str, float | int | None]:
+    is_open = Hazard.state != "closed"
+    closed_in = (Hazard.closed_at >= w.start) & (Hazard.closed_at < w.end)
+
+    def count(cond):
+        return func.sum(case((cond, 1), else_=0))
+
+    row = db.session.execute(_scoped_hazards(actor).add_columns(
+        count(Hazard.state == "open"),
+        count(hazards.overdue_clause(w.today)),
+        count(Hazard.state == "rectified"),
+        count(closed_in),
+        count((Hazard.raised_at >= w.start) & (Hazard.raised_at < w.end)),
+        count(is_open & (Hazard.level == "major")),
+        count(is_open & (Hazard.level == "major") & Hazard.supervised),
+        count((Hazard.submitted_at >= w.start) & (Hazard.submitted_at < w.end) & (cast(Hazard.evidence_flags, String) != "[]")),
+    )).one()
+    keys = ["open", "overdue", "rectified", "closed", "raised", "major_open", "supervised", "flagged"]
+    out = {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+    out["median_days_to_close"] = median_days_to_close(actor, w)
+    return out
+
+
+def median_days_to_close(actor, w: Window) -> float | None:
+    duration = _days(Hazard.closed_at, Hazard.raised_at)
+    base = _scoped_hazards(actor).where(Hazard.closed_at >= w.start, Hazard.closed_at < w.end)
+    n = db.session.scalar(base.add_columns(func.count()))
+    if not n:
+        return None
+    middle = db.session.scalar(base.add_columns(duration).order_by(duration).offset((n - 1) // 2).limit(1))
+    return round(float(middle), 1)
+
+
+DIMENSIONS = {"street": "街道", "grid": "网格", "industry": "行业领域", "venue_type": "场所类型", "level": "隐患等级"}
+
+
+def breakdown(actor, dim: str, w: Window) -> list[dict]:
+    """Open / overdue / awaiting recheck / closed in the window, per street, grid, industry, venue type or level."""
+    col = {"street": Street.name, "grid": Grid.code, "industry": Enterprise.industry,
+           "venue_type": func.coalesce(Enterprise.venue_type, ""), "level": Hazard.level}[dim]
+
+    def count(cond):
+        return func.sum(case((cond, 1), else_=0))
+
+    stmt = (_scoped_hazards(actor).add_columns(
+        col, count(Hazard.state == "open"), count(hazards.overdue_clause(w.today)), count(Hazard.state == "rectified"),
+        count((Hazard.closed_at >= w.start) & (Hazard.closed_at < w.end)))
+        .join(Street, Street.id == Enterprise.street_id).outerjoin(Grid, Grid.id == Enterprise.grid_id).group_by(col).order_by(col))
+    rows = []
+    for key, open_, overdue, rectified, closed in db.session.execute(stmt):
+        label = {"venue_type": vocab.VENUE_TYPES.get(key, "非九小场所"), "level": hazards.LEVELS.get(key, key)}.get(dim, key or "未分配")
+        rows.append({"key": key or "", "label": label, "open": int(open_ or 0), "overdue": int(overdue or 0),
+                     "rectified": int(rectified or 0), "closed": int(closed or 0)})
+    return rows
+
+
+def coverage(actor, now: datetime) -> dict:
+    """Premises not visited within their colour's interval, overall and per grid."""
+    last = risk.last_visit_subquery()
+    late = risk.overdue_visit_clause(last.c.last_visit, now)
+    stmt = (select(Grid.code, func.count(), func.sum(case((late, 1), else_=0)))
+            .select_from(Enterprise).outerjoin(last, last.c.eid == Enterprise.id).outerjoin(Grid, Grid.id == Enterprise.grid_id)
+            .where(scope.enterprise_clause(actor), Enterprise.active.is_(True)).group_by(Grid.code).order_by(Grid.code))
+    grids = [{"grid": g or "未分配", "total": int(t), "late": int(l or 0)} for g, t, l in db.session.execute(stmt)]
+    total = sum(g["total"] for g in grids)
+    late_n = sum(g["late"] for g in grids)
+    return {"total": total, "late": late_n, "covered_pct": round(100 * (total - late_n) / total, 1) if total else 100.0,
+            "grids": grids}
+
+
+def inspectors(actor, w: Window) -> list[dict]:
+    """Per inspector: visits made, hazards raised and rectifications verified in the window."""
+    in_scope = scope.enterprise_clause(actor)
+    visits = dict(db.session.execute(
+        select(Visit.inspector_id, func.count()).join(Enterprise, Enterprise.id == Visit.enterprise_id)
+        .where(in_scope, Visit.finished_at >= w.start, Visit.finished_at < w.end).group_by(Visit.inspector_id)).all())
+    raised = dict(db.session.execute(
+        _scoped_hazards(actor).add_columns(Hazard.raised_by, func.count())
+        .where(Hazard.raised_at >= w.start, Hazard.raised_at < w.end).group_by(Hazard.raised_by)).all())
+    closed = dict(db.session.execute(
+        _scoped_hazards(actor).add_columns(Hazard.closed_by, func.count())
+        .where(Hazard.closed_at >= w.start, Hazard.closed_at < w.end).group_by(Hazard.closed_by)).all())
+    ids = {i for i in (*visits, *raised, *closed) if i is not None}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids), User.role == "inspector"))} if ids else {}
+    rows = [{"name": u.name, "username": u.username, "visits": visits.get(uid, 0), "raised": raised.get(uid, 0),
+             "verified": closed.get(uid, 0)} for uid, u in users.items()]
+    return sorted(rows, key=lambda r: (-r["visits"], r["username"]))
+
+
+def weekly(actor, now: datetime, weeks: int = 12) -> dict:
+    """Opened, closed and overdue per week (Monday to Monday, Asia/Shanghai) for the last `weeks` weeks."""
+    today = local_today(now)
+    monday = today - timedelta(days=today.weekday())
+    from .clock import LOCAL_TZ
+
+    bounds = [datetime.combine(monday - timedelta(weeks=weeks - 1 - i), datetime.min.time(), LOCAL_TZ) for i in range(weeks)]
+    bounds.append(now)  # the current week runs until now
+
+    def per_week(col):
+        return [func.sum(case(((col >= bounds[i]) & (col < bounds[i + 1]), 1), else_=0)) for i in range(weeks)]
+
+    def overdue_at(i):
+        t = bounds[i + 1]
+        return func.sum(case(((Hazard.raised_at < t) & (Hazard.deadline < local_today(t))
+                              & (Hazard.closed_at.is_(None) | (Hazard.closed_at >= t)), 1), else_=0))
+
+    opened = db.session.execute(_scoped_hazards(actor).add_columns(*per_week(Hazard.raised_at)).where(Hazard.raised_at >= bounds[0])).one()
+    closed = db.session.execute(_scoped_hazards(actor).add_columns(*per_week(Hazard.closed_at)).where(Hazard.closed_at >= bounds[0])).one()
+    overdue = db.session.execute(_scoped_hazards(actor).add_columns(*(overdue_at(i) for i in range(weeks)))
+                                 .where(Hazard.raised_at < bounds[-1], Hazard.deadline < local_today(bounds[-1]),
+                                        Hazard.closed_at.is_(None) | (Hazard.closed_at >= bounds[0]))).one()
+    labels = [b.strftime("%m-%d") for b in bounds[:-1]]  # each week's Monday
+    return {"labels": labels, "opened": [int(x or 0) for x in opened], "closed": [int(x or 0) for x in closed],
+            "overdue": [int(x or 0) for x in overdue]}
+
+
+def by_category(actor, w: Window) -> list[tuple[str, int]]:
+    from .checklists import CATEGORIES
+
+    rows = db.session.execute(_scoped_hazards(actor).add_columns(Hazard.category, func.count())
+                              .where(Hazard.raised_at >= w.start, Hazard.raised_at < w.end)
+                              .group_by(Hazard.category).order_by(func.count().desc())).all()
+    return [(CATEGORIES.get(c, {"report": "群众举报"}.get(c, c or "其他")), int(n)) for c, n in rows]

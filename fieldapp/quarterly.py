@@ -1,0 +1,417 @@
+"""The quarterly tables of annexes 4, 5 and 7, computed from the data (PRODUCT.md §9).
+
+Each column says where its number comes from and over which period, following the
+notes under each annex: some count rolling since 2021-08 (annex 4) or 2024-02
+(annex 7), some since January of the report's year, stars since 2024-04; all are
+as of the quarter's end in Asia/Shanghai, and every empty cell is 0. Figures the
+app does not capture (enforcement, training, model posts …) come from QuarterFigure
+rows the street office enters, summed from January to the quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import case, func, literal, or_, select
+
+from . import vocab
+from .clock import LOCAL_TZ
+from .extensions import db
+from .models import (Answer, CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
+                     StandardizationRecord, StarRating, Street, Visit)
+
+LEVEL_ROWS = {"city": "市级", "district": "区级", "street": "街道级"}
+GRADED = ("level1", "level2", "level3")
+# Campaign measures read from inspections: (checklist, items that must all pass in the latest answer).
+MEASURES = {
+    "org": ("enterprise_gbt33000", ["safety_officer"]),
+    "responsibility": ("enterprise_gbt33000", ["responsibility_system"]),
+    "full_time": ("enterprise_gbt33000", ["safety_officer"]),
+    "rescue_team": ("enterprise_gbt33000", ["emergency_team"]),
+    "five_s": ("site_5s_signage", ["sort_unneeded", "set_in_order", "shine_clean", "standardize_5s", "sustain_discipline"]),
+    "six_signage": ("site_5s_signage", ["risk_notice_board", "hazard_area_signs", "major_hazard_signs", "post_safety_points",
+                                         "penalty_results_published", "notices_updated_archived"]),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    groups: tuple[str, ...] = ()
+    manual: bool = False  # entered by the street office for each quarter
+    decimal: bool = False
+
+
+@dataclass
+class Period:
+    year: int
+    quarter: int
+    start: datetime  # the quarter's first instant (UTC-aware, Asia/Shanghai midnight)
+    end: datetime  # exclusive
+    year_start: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} 年第 {self.quarter} 季度"
+
+    @property
+    def end_day(self) -> date:
+        """The day after the quarter, as a local date (exclusive bound for date columns)."""
+        return self.end.astimezone(LOCAL_TZ).date()
+
+
+def period(year: int, quarter: int) -> Period:
+    if quarter not in (1, 2, 3, 4) or not 2000 <= year <= 2100:
+        raise ValueError("季度应为 1–4，年份应为四位数")
+    start = datetime.combine(date(year, 3 * quarter - 2, 1), time(), LOCAL_TZ)
+    end = datetime.combine(date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1), time(), LOCAL_TZ)
+    return Period(year, quarter, start, end, datetime.combine(date(year, 1, 1), time(), LOCAL_TZ))
+
+
+ROLLING_2021 = datetime(2021, 8, 1, tzinfo=LOCAL_TZ)
+ROLLING_2024_02 = datetime(2024, 2, 1, tzinfo=LOCAL_TZ)
+STARS_SINCE = datetime(2024, 4, 1, tzinfo=LOCAL_TZ)
+
+ANNEX4 = [
+    *(Column(f"base_{k}", v, ("企业基数（家）",)) for k, v in (("small_micro", "小微企业"), ("medium", "中等企业"), ("above_scale", "规上企业"))),
+    Column("base_total", "总数", ("企业基数（家）",)),
+    Column("org", "依法依规设置安全生产管理机构（家）", ("落实全员安全生产责任制数量",)),
+    Column("responsibility", "建立全员责任制及其考核清单（家）", ("落实全员安全生产责任制数量",)),
+    Column("full_time", "依法依规配备专职安全生产管理人员（家）", ("落实全员安全生产责任制数量",)),
+    Column("three_lists", "企业数（家）", ("落实全员安全生产责任制数量", "健全三张清单")),
+    Column("self_found", "自查隐患数量（条）", ("落实全员安全生产责任制数量", "健全三张清单")),
+    Column("rectified", "整改隐患数量（条）", ("落实全员安全生产责任制数量", "健全三张清单")),
+    Column("four_color", "四色安全风险分级管控（家）", ("落实全员安全生产责任制数量",)),
+    Column("five_s", "强化5S现场管理（家）", ("落实全员安全生产责任制数量",)),
+    Column("six_signage", "完善六有可视化警示标识（家）", ("落实全员安全生产责任制数量",)),
+    Column("rescue_team", "依法依规建立专兼职应急救援队伍（家）", ("落实全员安全生产责任制数量",)),
+    Column("std_graded", "达标评审（定级）", ("创建提升数量（家）",)),
+    Column("std_micro", "达标评审（小微不定级）", ("创建提升数量（家）",)),
+    Column("std_self", "自评企业", ("创建提升数量（家）",)),
+    Column("std_total", "总数", ("创建提升数量（家）",)),
+    *(Column(f"stars_{n}", f"{'五四三二一'[5 - n]}星企业", ("实施星级管理数量（家）",)) for n in (5, 4, 3, 2, 1)),
+]
+ANNEX5 = [
+    Column("sample_street", "数量（个）", ("十佳乡镇（街道、园区）案例",)),
+    *(Column(f"benchmark_{k}", v, ("百优企业案例（个）",)) for k, v in (("above_scale", "规上企业"), ("medium", "中等企业"), ("small_micro", "小微企业"))),
+    *(Column(f"reviewed_{k}", v, ("千企达标评审（家）",)) for k, v in (("above_scale", "规上企业"), ("medium", "中等企业"), ("small_micro", "小微企业"))),
+    *(Column(k, v, ("万岗达标（个）",), manual=True) for k, v in (("post_party", "党员模范岗"), ("post_worker", "工人先锋岗"),
+                                                              ("post_youth", "青年突击手"), ("post_women", "巾帼能手"))),
+    Column("notices", "函告企业数（家）", ("宣传发动",)),
+    Column("commitments", "签订承诺书企业数（家）", ("宣传发动",)),
+    Column("training_sessions", "场次", ("宣传发动", "专题培训"), manual=True),
+    Column("training_units", "参训企业（家次）", ("宣传发动", "专题培训"), manual=True),
+    Column("training_people", "参训人数（人次）", ("宣传发动", "专题培训"), manual=True),
+    Column("observe_sessions", "场次", ("宣传发动", "现场观摩"), manual=True),
+    Column("observe_units", "参加企业（家次）", ("宣传发动", "现场观摩"), manual=True),
+    Column("observe_people", "参加人数（人次）", ("宣传发动", "现场观摩"), manual=True),
+]
+# Annex 5 columns counted per level (市级/区级/街道级); the rest span the three level rows.
+ANNEX5_BY_LEVEL = {"sample_street", *(f"benchmark_{k}" for k in vocab.SIZE_CLASSES), *(f"reviewed_{k}" for k in vocab.SIZE_CLASSES)}
+ENFORCE = ("执法激励约束",)
+ANNEX7 = [
+    Column("base", "“九小场所”底数（家）"),
+    Column("three_lists", "九小场所数量（家）", ("落实全员安全生产责任制数量", "健全三张清单")),
+    Column("self_found", "自查隐患数量（条）", ("落实全员安全生产责任制数量", "健全三张清单")),
+    Column("rectified", "整改隐患数量（条）", ("落实全员安全生产责任制数量", "健全三张清单")),
+    *(Column(f"color_{c}", f"{t}色风险数量（家）", ("落实全员安全生产责任制数量", "四色安全风险分级管控"))
+      for c, t in (("red", "红"), ("orange", "橙"), ("yellow", "黄"), ("blue", "蓝"))),
+    Column("five_s", "强化5S现场管理（家）", ("落实全员安全生产责任制数量",)),
+    Column("six_signage", "完善六有可视化警示标识（家）", ("落实全员安全生产责任制数量",)),
+    Column("reviewed_micro", "评审达标（不分级）九小场所数量（家）", ("创建标准化",)),
+    Column("self_assessed", "自评达标九小场所数量（家）", ("创建标准化",)),
+    Column("excellent", "九小场所优秀案例（家次）", ("创建标准化",)),
+    Column("inspected", "检查场所（家次）", ENFORCE),
+    Column("found", "发现隐患（条）", ENFORCE),
+    Column("urged", "督促整改隐患（条）", ENFORCE),
+    Column("penalty_places", "场所数量（家次）", ENFORCE + ("行政处罚",), manual=True),
+    Column("penalty_hazards", "隐患数量（条）", ENFORCE + ("行政处罚",), manual=True),
+    Column("penalty_rectified", "隐患整改数量（条）", ENFORCE + ("行政处罚",), manual=True),
+    Column("fine_places", "场所数量（家次）", ENFORCE + ("罚款",), manual=True),
+    Column("fine_amount", "金额（万元）", ENFORCE + ("罚款",), manual=True, decimal=True),
+    *(Column(k, v, ENFORCE, manual=True) for k, v in (
+        ("suspended", "责令停产停业整顿（家次）"), ("licence", "暂扣或吊销证照（家次）"), ("closed_down", "取缔关闭（家次）"),
+        ("judicial", "移送司法机关（人次）"), ("exposed", "曝光典型案例（家次）"), ("interviewed", "约谈警示（家次）"),
+        ("incentive", "激励（家次）"), ("restraint", "约束（家次）"))),
+    Column("notices", "函告场所数（家）", ("宣传发动",)),
+    Column("commitments", "签订承诺书场所数（家）", ("宣传发动",)),
+    Column("training_units", "参训九小场所（家次）", ("宣传发动", "专题培训"), manual=True),
+    Column("training_people", "参训人数（人次）", ("宣传发动", "专题培训"), manual=True),
+    Column("observe_units", "参加九小场所（家次）", ("宣传发动", "现场观摩"), manual=True),
+    Column("observe_people", "参加人数（人次）", ("宣传发动", "现场观摩"), manual=True),
+]
+ANNEXES = {
+    4: ("鲤城区安全生产标准化提升专项行动进展情况季报表（一）", ANNEX4),
+    5: ("鲤城区安全生产标准化提升专项行动进展情况季报表（二）", ANNEX5),
+    7: ("鲤城区“九小场所”安全生产标准化提升专项行动进展情况季报表（四）", ANNEX7),
+}
+NOTES = {
+    4: "企业基数、落实全员责任制各项（自查、整改隐患数量除外）和达标评审自 2021 年 8 月起累计滚动更新；自查、整改隐患数量为本年 1 月起累计；星级自 2024 年 4 月起累计；均截至季末。表格不应有空白处，若无则填 0。",
+    5: "本表各项数据均为本年 1 月起截至季末的累计数。表格不应有空白处，若无则填 0。",
+    7: "落实全员责任制各项（自查、整改隐患数量除外）和评审达标自 2024 年 2 月起累计滚动更新；自查、整改隐患数量、自评达标、优秀案例、执法激励约束和宣传发动为本年 1 月起累计；均截至季末。表格不应有空白处，若无则填 0。",
+}
+
+
+@dataclass
+class Row:
+    label: str
+    values: dict[str, Decimal | int] = field(default_factory=dict)
+    group: str = ""  # annex 5: the reporting unit the level row belongs to
+
+
+@dataclass
+class Table:
+    annex: int
+    title: str
+    columns: list[Column]
+    rows: list[Row]
+    period: Period
+    unit: str
+    note: str
+    row_header: str = "填报单位"
+
+
+# --- counting helpers: each returns {group_key: count} --------------------------------
+
+def _grouped(stmt, key_col) -> dict:
+    return {row[-1]: (row[0] or 0) for row in db.session.execute(stmt.add_columns(key_col).group_by(key_col))}
+
+
+def _count(base, key_col, *where, what=None) -> dict:
+    """Count rows (or `what`) of `base` by `key_col`, with extra conditions."""
+    stmt = select(what if what is not None else func.count()).select_from(base).where(*where)
+    return _grouped(stmt, key_col)
+
+
+def _measure_counts(key_col, p: Period, ents_where, measure: str) -> dict:
+    """Premises whose latest answers (before the quarter's end) pass every item of a measure."""
+    checklist, items = MEASURES[measure]
+    ranked = (
+        select(Visit.enterprise_id.label("eid"), Answer.item_key.label("item"), Answer.result.label("result"),
+               func.row_number().over(partition_by=(Visit.enterprise_id, Answer.item_key),
+                                      order_by=Visit.finished_at.desc()).label("rn"))
+        .join(Visit, Visit.uuid == Answer.visit_uuid)
+        .where(Answer.checklist_id == checklist, Answer.item_key.in_(items), Visit.finished_at < p.end)
+        .subquery()
+    )
+    latest = (select(ranked.c.eid).where(ranked.c.rn == 1).group_by(ranked.c.eid)
+              .having(func.sum(case((ranked.c.result == "pass", 1), else_=0)) == len(items)).subquery())
+    return _count(Enterprise, key_col, Enterprise.id.in_(select(latest.c.eid)), *ents_where)
+
+
+def _status_at(p: Period):
+    """SQL for each premises' standardization status at the quarter's end.
+
+    From the records when there are any (a valid passed review, else a self-assessment
+    in the last 12 months), else the status registered with the premises.
+    """
+    end_day = p.end_day
+    review = (select(StandardizationRecord.level).where(
+        StandardizationRecord.enterprise_id == Enterprise.id, StandardizationRecord.kind == "review",
+        StandardizationRecord.result == "pass", StandardizationRecord.on < end_day,
+        or_(StandardizationRecord.valid_until.is_(None), StandardizationRecord.valid_until >= end_day))
+        .order_by(StandardizationRecord.on.desc()).limit(1).scalar_subquery())
+    self_ok = (select(literal("self_assessed")).where(
+        StandardizationRecord.enterprise_id == Enterprise.id, StandardizationRecord.kind == "self_assessment",
+        StandardizationRecord.result == "pass", StandardizationRecord.on < end_day,
+        StandardizationRecord.on >= date(end_day.year - 1, end_day.month, 1)).limit(1).scalar_subquery())
+    any_record = select(StandardizationRecord.id).where(StandardizationRecord.enterprise_id == Enterprise.id).exists()
+    return case((any_record, func.coalesce(review, self_ok, "none")), else_=Enterprise.standardization)
+
+
+def _color_at(p: Period):
+    latest = (select(RiskAssessment.color).where(RiskAssessment.enterprise_id == Enterprise.id, RiskAssessment.decided_at < p.end)
+              .order_by(RiskAssessment.decided_at.desc()).limit(1).scalar_subquery())
+    return func.coalesce(latest, Enterprise.risk_color)
+
+
+def _stars_at(p: Period):
+    latest = (select(StarRating.stars).where(StarRating.enterprise_id == Enterprise.id, StarRating.decided_at < p.end)
+              .order_by(StarRating.decided_at.desc()).limit(1).scalar_subquery())
+    any_rating = select(StarRating.id).where(StarRating.enterprise_id == Enterprise.id).exists()
+    return case((any_rating, latest), else_=Enterprise.stars)
+
+
+def _hazard_counts(key_col, ents_where, *where) -> dict:
+    stmt = select(func.count()).select_from(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id).where(*ents_where, *where)
+    return _grouped(stmt, key_col)
+
+
+def _three_lists(key_col, p: Period, ents_where) -> dict:
+    """Premises with a 隐患排查清单 (visited) whose 整改清单 holds nothing overdue at the quarter's end."""
+    end_day = p.end_day
+    visited = select(Visit.uuid).where(Visit.enterprise_id == Enterprise.id, Visit.finished_at < p.end).exists()
+    overdue = select(Hazard.uuid).where(
+        Hazard.enterprise_id == Enterprise.id, Hazard.raised_at < p.end, Hazard.deadline < end_day,
+        or_(Hazard.closed_at.is_(None), Hazard.closed_at >= p.end)).exists()
+    return _count(Enterprise, key_col, visited, ~overdue, *ents_where)
+
+
+def _manual(street_ids: list[int], p: Period, annex: int) -> dict[tuple[str, str], Decimal]:
+    """Hand-entered figures summed from January to the quarter: {(row_key, column_key): value}."""
+    rows = db.session.execute(
+        select(QuarterFigure.row_key, QuarterFigure.column_key, func.sum(QuarterFigure.value))
+        .where(QuarterFigure.street_id.in_(street_ids), QuarterFigure.year == p.year, QuarterFigure.quarter <= p.quarter,
+               QuarterFigure.annex == annex)
+        .group_by(QuarterFigure.row_key, QuarterFigure.column_key)
+    ).all()
+    return {(r, c): Decimal(v or 0) for r, c, v in rows}
+
+
+def _registered(p: Period):
+    return (Enterprise.created_at < p.end, Enterprise.active.is_(True))
+
+
+# --- the annexes ----------------------------------------------------------------------
+
+def annex4(streets: list[Street], p: Period) -> list[Row]:
+    key = Enterprise.street_id
+    ents = _registered(p)
+    size = {s: _count(Enterprise, key, *ents, Enterprise.size_class == s) for s in vocab.SIZE_CLASSES}
+    status = _status_at(p)
+    stars = _stars_at(p)
+    data = {
+        **{f"base_{s}": size[s] for s in vocab.SIZE_CLASSES},
+        "base_total": _count(Enterprise, key, *ents),
+        **{m: _measure_counts(key, p, ents, m) for m in ("org", "responsibility", "full_time", "rescue_team", "five_s", "six_signage")},
+        "three_lists": _three_lists(key, p, ents),
+        "self_found": _hazard_counts(key, (), Hazard.raised_at >= p.year_start, Hazard.raised_at < p.end),
+        "rectified": _hazard_counts(key, (), Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end),
+        "four_color": _count(Enterprise, key, *ents, select(RiskAssessment.id).where(
+            RiskAssessment.enterprise_id == Enterprise.id, RiskAssessment.decided_at >= ROLLING_2021,
+            RiskAssessment.decided_at < p.end).exists()),
+        "std_graded": _count(Enterprise, key, *ents, status.in_(GRADED)),
+        "std_micro": _count(Enterprise, key, *ents, status == "micro_pass"),
+        "std_self": _count(Enterprise, key, *ents, status == "self_assessed"),
+        **{f"stars_{n}": _count(Enterprise, key, *ents, stars == n) for n in (5, 4, 3, 2, 1)},
+    }
+    rows = [Row(s.name, {c.key: data.get(c.key, {}).get(s.id, 0) for c in ANNEX4}) for s in streets]
+    for r in rows:
+        r.values["std_total"] = r.values["std_graded"] + r.values["std_micro"] + r.values["std_self"]
+    return rows
+
+
+def annex5(streets: list[Street], p: Period) -> list[Row]:
+    key = Enterprise.street_id
+    year = (CampaignCase.on >= p.year_start.date(), CampaignCase.on < p.end_day)
+    rows = []
+    letters = {kind: _count(CampaignLetter, key, *_letters_where(kind, p), what=func.count(func.distinct(CampaignLetter.enterprise_id)))
+               for kind in ("notice", "commitment")}
+    for s in streets:
+        manual = _manual([s.id], p, 5)
+        for level, level_label in LEVEL_ROWS.items():
+            values: dict = {}
+            values["sample_street"] = db.session.scalar(select(func.count()).select_from(CampaignCase).where(
+                CampaignCase.kind == "sample_street", CampaignCase.street_id == s.id, CampaignCase.level == level, *year))
+            for size in vocab.SIZE_CLASSES:
+                values[f"benchmark_{size}"] = db.session.scalar(select(func.count()).select_from(CampaignCase)
+                    .join(Enterprise, Enterprise.id == CampaignCase.enterprise_id).where(
+                    CampaignCase.kind == "benchmark", CampaignCase.street_id == s.id, CampaignCase.level == level,
+                    Enterprise.size_class == size, *year))
+                values[f"reviewed_{size}"] = db.session.scalar(select(func.count(func.distinct(StandardizationRecord.enterprise_id)))
+                    .join(Enterprise, Enterprise.id == StandardizationRecord.enterprise_id).where(
+                    StandardizationRecord.kind == "review", StandardizationRecord.result == "pass",
+                    StandardizationRecord.organizer == level, Enterprise.street_id == s.id, Enterprise.size_class == size,
+                    StandardizationRecord.on >= p.year_start.date(), StandardizationRecord.on < p.end_day))
+            for c in ANNEX5:
+                if c.key in ANNEX5_BY_LEVEL:
+                    continue
+                # Spanning columns: counted once per unit, shown on its first level row.
+                if level != "city":
+                    values[c.key] = None
+                elif c.manual:
+                    values[c.key] = manual.get(("", c.key), Decimal(0))
+                else:
+                    values[c.key] = letters["notice" if c.key == "notices" else "commitment"].get(s.id, 0)
+            rows.append(Row(level_label, {c.key: values.get(c.key, 0) for c in ANNEX5}, group=s.name))
+    return rows
+
+
+def _letters_where(kind: str, p: Period):
+    return (CampaignLetter.kind == kind, CampaignLetter.done_on >= p.year_start.date(),
+            CampaignLetter.done_on < p.end_day,
+            Enterprise.id == CampaignLetter.enterprise_id)
+
+
+def annex7(streets: list[Street], p: Period) -> list[Row]:
+    key = Enterprise.venue_type
+    street_ids = [s.id for s in streets]
+    in_streets = (Enterprise.street_id.in_(street_ids),)
+    ents = (*_registered(p), *in_streets, Enterprise.venue_type.is_not(None))
+    status = _status_at(p)
+    color = _color_at(p)
+    year_day = (p.year_start.date(), p.end_day)
+    data = {
+        "base": _count(Enterprise, key, *ents),
+        "three_lists": _three_lists(key, p, ents),
+        "self_found": _hazard_counts(key, in_streets, Hazard.raised_at >= p.year_start, Hazard.raised_at < p.end),
+        "rectified": _hazard_counts(key, in_streets, Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end),
+        **{f"color_{c}": _count(Enterprise, key, *ents, color == c) for c in vocab.RISK_COLORS},
+        "five_s": _measure_counts(key, p, ents, "five_s"),
+        "six_signage": _measure_counts(key, p, ents, "six_signage"),
+        "reviewed_micro": _count(Enterprise, key, *ents, status == "micro_pass"),
+        "self_assessed": _count(Enterprise, key, *ents, select(StandardizationRecord.id).where(
+            StandardizationRecord.enterprise_id == Enterprise.id, StandardizationRecord.kind == "self_assessment",
+            StandardizationRecord.result == "pass", StandardizationRecord.on >= year_day[0],
+            StandardizationRecord.on < year_day[1]).exists()),
+        "excellent": _count(CampaignCase, key, CampaignCase.kind == "excellent_venue", CampaignCase.on >= year_day[0],
+                            CampaignCase.on < year_day[1], Enterprise.id == CampaignCase.enterprise_id, *in_streets),
+        "inspected": _count(Visit, key, Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
+                            Enterprise.id == Visit.enterprise_id, *in_streets),
+        "found": _hazard_counts(key, in_streets, Hazard.raised_at >= p.year_start, Hazard.raised_at < p.end),
+        "urged": _hazard_counts(key, in_streets, Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end),
+        **{name: _count(CampaignLetter, key, *_letters_where(kind, p), *in_streets,
+                        what=func.count(func.distinct(CampaignLetter.enterprise_id)))
+           for name, kind in (("notices", "notice"), ("commitments", "commitment"))},
+    }
+    manual = _manual(street_ids, p, 7)
+    rows = []
+    for code, name in vocab.VENUE_TYPES.items():
+        values = {}
+        for c in ANNEX7:
+            values[c.key] = manual.get((code, c.key), Decimal(0)) if c.manual else data.get(c.key, {}).get(code, 0)
+        rows.append(Row(name, values))
+    return rows
+
+
+def build(annex: int, streets: list[Street], p: Period, *, unit: str) -> Table:
+    """One annex for these streets: district tables get a row per street and a total row."""
+    title, columns = ANNEXES[annex]
+    if annex == 4:
+        rows = annex4(streets, p)
+        if len(streets) > 1:
+            rows.append(_total("合计", rows, columns))
+    elif annex == 5:
+        rows = annex5(streets, p)
+        if len(streets) > 1:
+            for level_label in LEVEL_ROWS.values():
+                mine = [r for r in rows if r.label == level_label]
+                total = _total(level_label, mine, columns)
+                total.group = "合计"
+                rows.append(total)
+    else:
+        rows = annex7(streets, p)
+        rows.append(_total("总数", rows, columns))
+    table = Table(annex, title, columns, rows, p, unit, NOTES[annex], "九小场所类型" if annex == 7 else "填报单位")
+    return table
+
+
+def _total(label: str, rows: list[Row], columns: list[Column]) -> Row:
+    """Sum rows column by column; a column empty in every row (a merged cell) stays empty."""
+    total = Row(label)
+    for c in columns:
+        values = [r.values[c.key] for r in rows if r.values.get(c.key) is not None]
+        total.values[c.key] = sum(values, Decimal(0) if c.decimal else 0) if values else None
+    return total
+
+
+def fmt(value, column: Column) -> str:
+    """Zero-filled display: 表格不应有空白处."""
+    if value is None:
+        return ""
+    if column.decimal:
+        return f"{Decimal(value):.2f}"
+    return str(int(value))

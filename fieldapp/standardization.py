@@ -1,0 +1,100 @@
+"""Standardization (安全生产标准化) reviews and self-assessments, and star grades (星级管理)."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from . import audit, settings
+from .clock import local_today
+from .enterprises import set_fields
+from .extensions import db
+from .models import Enterprise, StandardizationRecord, StarRating
+
+REVIEW_LEVELS = {"level1": "一级", "level2": "二级", "level3": "三级", "micro_pass": "小微达标不定级"}
+ORGANIZERS = {"city": "市级", "district": "区级", "street": "街道级"}
+RESULTS = {"pass": "通过", "fail": "未通过"}
+VALIDITY_YEARS = 3  # domain facts §5.2 (M): a grade holds three years, then a re-review
+SELF_ASSESSMENT_MONTHS = 12  # GB/T 33000 5.8 (M): at least once a year
+
+
+class StandardizationError(ValueError):
+    """A record that cannot be taken, with a Chinese reason."""
+
+
+def current_status(enterprise_id: int, today: date) -> str:
+    """The status the records give today: a valid passed review, else a recent self-assessment, else none."""
+    rows = db.session.scalars(select(StandardizationRecord).where(
+        StandardizationRecord.enterprise_id == enterprise_id, StandardizationRecord.result == "pass",
+        StandardizationRecord.on <= today).order_by(StandardizationRecord.on.desc())).all()
+    for r in rows:
+        if r.kind == "review" and (r.valid_until is None or r.valid_until >= today):
+            return r.level
+    for r in rows:
+        if r.kind == "self_assessment" and r.on >= today - timedelta(days=30 * SELF_ASSESSMENT_MONTHS):
+            return "self_assessed"
+    return "none"
+
+
+def record(ent: Enterprise, *, kind: str, level: str | None, result: str, on: date, valid_until: date | None,
+           organizer: str | None, note: str, actor, now: datetime) -> StandardizationRecord:
+    """Record a review or self-assessment and update the premises' status from the records."""
+    if kind not in ("review", "self_assessment"):
+        raise StandardizationError("请选择定级评审或自评")
+    if result not in RESULTS:
+        raise StandardizationError("请选择结果")
+    if on > local_today(now):
+        raise StandardizationError("日期不能晚于今天")
+    if kind == "review":
+        if level not in REVIEW_LEVELS:
+            raise StandardizationError("请选择评审等级")
+        if organizer not in ORGANIZERS:
+            raise StandardizationError("请选择组织评审的层级")
+        if result == "pass" and valid_until is None:
+            valid_until = on.replace(year=on.year + VALIDITY_YEARS) if not (on.month == 2 and on.day == 29) else on + timedelta(days=365 * VALIDITY_YEARS)
+        if valid_until is not None and valid_until <= on:
+            raise StandardizationError("有效期须晚于评审日期")
+    else:
+        level, organizer, valid_until = "self_assessed", None, None
+    row = StandardizationRecord(enterprise_id=ent.id, kind=kind, level=level, result=result, on=on, valid_until=valid_until,
+                                organizer=organizer, note=(note or "").strip(), recorded_by=actor.id, recorded_at=now)
+    db.session.add(row)
+    db.session.flush()
+    set_fields(ent, {"standardization": current_status(ent.id, local_today(now))}, actor=actor, now=now)
+    audit.append(uuid=str(uuidlib.uuid4()), object_type="campaign", object_id=str(ent.id), enterprise_id=ent.id,
+                 action={"review": "std_review", "self_assessment": "std_self_assessment"}[kind], actor_id=actor.id, actor_label=actor.username, at=now,
+                 payload={"level": level, "result": result, "on": on.isoformat(), "organizer": organizer})
+    return row
+
+
+def suggested_stars(standardization: str) -> int:
+    return int(settings.get("star_ladder").get(standardization, 1))
+
+
+def rate(ent: Enterprise, *, stars: int, reason: str, actor, now: datetime) -> StarRating:
+    """Set the star grade; a grade other than the ladder's needs a reason."""
+    if stars not in range(1, 6):
+        raise StandardizationError("星级应为 1 至 5")
+    suggested = suggested_stars(ent.standardization)
+    reason = (reason or "").strip()
+    if stars != suggested and not reason:
+        raise StandardizationError(f"与按标准化状态建议的 {suggested} 星不同，须说明理由")
+    row = StarRating(enterprise_id=ent.id, stars=stars, suggested=suggested, reason=reason, decided_by=actor.id, decided_at=now)
+    db.session.add(row)
+    set_fields(ent, {"stars": stars}, actor=actor, now=now)
+    audit.append(uuid=str(uuidlib.uuid4()), object_type="campaign", object_id=str(ent.id), enterprise_id=ent.id,
+                 action="stars_rated", actor_id=actor.id, actor_label=actor.username, at=now,
+                 payload={"stars": stars, "suggested": suggested, "reason": reason})
+    return row
+
+
+def records(enterprise_id: int) -> list[StandardizationRecord]:
+    return list(db.session.scalars(select(StandardizationRecord).where(StandardizationRecord.enterprise_id == enterprise_id)
+                                   .order_by(StandardizationRecord.on.desc(), StandardizationRecord.id.desc())))
+
+
+def star_history(enterprise_id: int) -> list[StarRating]:
+    return list(db.session.scalars(select(StarRating).where(StarRating.enterprise_id == enterprise_id)
+                                   .order_by(StarRating.decided_at.desc())))

@@ -1,0 +1,166 @@
+"""Four-colour rules, visit due dates, standardization and stars, letters, tenancy agreements."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from fieldapp import campaign, risk, settings, standardization
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models import Enterprise, EnterpriseChange, RiskAssessment, User
+
+from .. import images
+from ..factories import make_hazard
+
+
+def ent(world, key="a2") -> Enterprise:
+    return db.session.get(Enterprise, world.ents[key])
+
+
+def user(name) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+@pytest.mark.parametrize("setup,color,reason", [
+    ([], "blue", "近期无明显风险因素"),
+    ([{"level": "major"}], "red", "存在未销号的重大隐患"),
+    ([{"deadline_days": -10}, {"deadline_days": -3}], "orange", "近 12 个月逾期隐患 2 条（≥2）"),
+    ([{"level": "major", "state": "closed"}], "orange", "近 6 个月发生过重大隐患"),
+    ([{}, {}, {}], "yellow", "未销号隐患 3 条（≥3）"),
+    ([{"deadline_days": -5}], "blue", "近期无明显风险因素"),
+])
+def test_colour_rule_table(ctx, world, setup, color, reason):
+    now = utcnow()
+    for spec in map(dict, setup):  # copies: the table is shared by both databases' runs
+        days = spec.pop("deadline_days", 7)
+        make_hazard(world.ents["a2"], deadline=(now + timedelta(days=days)).date(), **spec)
+    suggested, reasons = risk.suggest(ent(world), now)
+    assert suggested == color and reasons[0] == reason
+
+
+def test_unstandardized_larger_firms_are_yellow(ctx, world):
+    e = ent(world)
+    e.size_class, e.standardization = "medium", "none"
+    assert risk.suggest(e, utcnow()) == ("yellow", ["规上或中等企业尚未创建安全生产标准化"])
+
+
+def test_district_can_retune_the_rules(ctx, world):
+    make_hazard(world.ents["a2"])
+    assert risk.suggest(ent(world), utcnow())[0] == "blue"
+    rules = settings.get("risk_rules")
+    rules["open_many"]["threshold"] = 1
+    rules["open_many"]["color"] = "orange"
+    settings.put("risk_rules", rules, actor=user("district"), now=utcnow())
+    assert risk.suggest(ent(world), utcnow()) == ("orange", ["未销号隐患 1 条（≥1）"])
+
+
+def test_deciding_keeps_history_and_an_override_needs_a_reason(ctx, world):
+    e = ent(world)
+    with pytest.raises(ValueError, match="须说明理由"):
+        risk.decide(e, color="red", reason="", actor=user("street_a"), now=utcnow())
+    risk.decide(e, color="blue", reason="", actor=user("street_a"), now=utcnow())
+    risk.decide(e, color="red", reason="仓库堆放大量易燃物", actor=user("street_a"), now=utcnow())
+    rows = db.session.scalars(select(RiskAssessment).order_by(RiskAssessment.id)).all()
+    assert [(r.suggested, r.color, r.override_reason) for r in rows] == [("blue", "blue", ""), ("blue", "red", "仓库堆放大量易燃物")]
+    assert e.risk_color == "red"
+    change = db.session.scalars(select(EnterpriseChange).where(EnterpriseChange.enterprise_id == e.id)).all()[-1]
+    assert change.changes["risk_color"] == ["blue", "red"]
+
+
+@pytest.mark.parametrize("color,std,last_days_ago,due_in", [
+    ("red", "none", 10, 20), ("orange", "none", 10, 50), ("yellow", "none", 100, -10), ("blue", "none", 0, 180),
+    ("red", "level3", 10, 35), ("blue", "micro_pass", 0, 270), ("yellow", "self_assessed", 0, 90),
+])
+def test_next_visit_due_date(ctx, color, std, last_days_ago, due_in):
+    now = datetime(2026, 6, 15, 4, tzinfo=timezone.utc)
+    due = risk.next_due(color, std, now - timedelta(days=last_days_ago), now - timedelta(days=999))
+    assert (due - date(2026, 6, 15)).days == due_in
+
+
+def test_never_visited_is_due_at_once(ctx):
+    created = datetime(2026, 3, 1, 4, tzinfo=timezone.utc)
+    assert risk.next_due("blue", "none", None, created) == date(2026, 3, 1)
+
+
+def test_intervals_follow_settings(ctx, world):
+    iv = settings.get("visit_intervals")
+    iv["red"], iv["standardized_factor"] = 14, 2.0
+    settings.put("visit_intervals", iv, actor=user("district"), now=utcnow())
+    assert risk.interval_days("red", "none") == 14 and risk.interval_days("red", "level1") == 28
+
+
+def test_standardization_status_follows_the_records(ctx, world):
+    e, actor, now = ent(world), user("street_a"), utcnow()
+    standardization.record(e, kind="self_assessment", level=None, result="pass", on=date(2026, 9, 1), valid_until=None,
+                           organizer=None, note="", actor=actor, now=now)
+    assert e.standardization == "self_assessed"
+    standardization.record(e, kind="review", level="level3", result="pass", on=date(2026, 10, 1), valid_until=None,
+                           organizer="district", note="", actor=actor, now=now)
+    assert e.standardization == "level3"
+    assert standardization.records(e.id)[0].valid_until == date(2029, 10, 1)  # three years by default
+    # An expired review falls back to a recent self-assessment.
+    assert standardization.current_status(e.id, date(2029, 10, 2)) == "none"
+    assert standardization.current_status(e.id, date(2027, 1, 1)) == "level3"
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"kind": "review", "level": None, "organizer": "city"}, "评审等级"),
+    ({"kind": "review", "level": "level2", "organizer": None}, "层级"),
+    ({"kind": "review", "level": "level2", "organizer": "city", "on": date(2099, 1, 1)}, "不能晚于今天"),
+    ({"kind": "audit", "level": None, "organizer": None}, "定级评审或自评"),
+])
+def test_bad_standardization_records(ctx, world, kwargs, message):
+    args = {"result": "pass", "on": date(2026, 1, 1), "valid_until": None, "note": "", **kwargs}
+    with pytest.raises(standardization.StandardizationError, match=message):
+        standardization.record(ent(world), actor=user("street_a"), now=utcnow(), **args)
+
+
+def test_stars_follow_the_configurable_ladder(ctx, world):
+    e = ent(world)
+    e.standardization = "micro_pass"
+    assert standardization.suggested_stars("micro_pass") == 3
+    with pytest.raises(standardization.StandardizationError, match="须说明理由"):
+        standardization.rate(e, stars=5, reason="", actor=user("street_a"), now=utcnow())
+    standardization.rate(e, stars=3, reason="", actor=user("street_a"), now=utcnow())
+    assert e.stars == 3 and standardization.star_history(e.id)[0].suggested == 3
+    ladder = settings.get("star_ladder")
+    ladder["micro_pass"] = 4
+    settings.put("star_ladder", ladder, actor=user("district"), now=utcnow())
+    assert standardization.suggested_stars("micro_pass") == 4
+
+
+def test_letters_once_per_year_and_the_missing_list(ctx, world):
+    actor, now = user("street_a"), utcnow()
+    campaign.record_letter(ent(world, "a1"), kind="notice", year=2026, done_on=date(2026, 1, 20), deadline=date(2026, 6, 30),
+                           signer="", photo=None, note="", actor=actor, now=now)
+    with pytest.raises(campaign.CampaignError, match="已登记"):
+        campaign.record_letter(ent(world, "a1"), kind="notice", year=2026, done_on=date(2026, 1, 21), deadline=None,
+                               signer="", photo=None, note="", actor=actor, now=now)
+    with pytest.raises(campaign.CampaignError, match="签字人"):
+        campaign.record_letter(ent(world, "a1"), kind="commitment", year=2026, done_on=date(2026, 1, 21), deadline=None,
+                               signer="", photo=None, note="", actor=actor, now=now)
+    missing = {e.name for e in campaign.missing_letters(actor, kind="notice", year=2026)}
+    assert missing == {"甲二机械厂"}  # street A's other premises; street B is out of scope
+    assert {e.name for e in campaign.missing_letters(actor, kind="commitment", year=2026)} == {"甲一小吃店", "甲二机械厂"}
+
+
+def test_a_signed_commitment_keeps_its_photo_as_evidence(ctx, world):
+    from fieldapp.models import PhotoRef
+
+    row = campaign.record_letter(ent(world, "a1"), kind="commitment", year=2026, done_on=date(2026, 2, 1), deadline=None,
+                                 signer="张三", photo=images.jpeg(seed=121), note="", actor=user("street_a"), now=utcnow())
+    assert row.photo_sha256 == images.sha(images.jpeg(seed=121))
+    assert db.session.scalar(select(PhotoRef.kind).where(PhotoRef.photo_sha256 == row.photo_sha256)) == "document"
+
+
+def test_tenancy_agreements_only_with_own_tenants(ctx, world):
+    landlord, tenant, stranger = ent(world, "a1"), ent(world, "a2"), ent(world, "b1")
+    landlord.hosts_tenants, tenant.landlord_id = True, landlord.id
+    db.session.flush()
+    campaign.record_agreement(landlord, tenant, signed_on=date(2026, 3, 1), photo=None, note="", actor=user("street_a"), now=utcnow())
+    assert set(campaign.agreements(landlord.id)) == {tenant.id}
+    with pytest.raises(campaign.CampaignError, match="不是本出租方"):
+        campaign.record_agreement(landlord, stranger, signed_on=date(2026, 3, 1), photo=None, note="", actor=user("street_a"), now=utcnow())

@@ -1,0 +1,161 @@
+"""Office pages: dashboard, quarterly tables and figures, targets, the campaign panel and settings."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from fieldapp.clock import utcnow
+from fieldapp.extensions import db
+from fieldapp.models import CampaignLetter, Enterprise, QuarterFigure
+
+from .. import images
+from ..factories import make_hazard
+
+
+@pytest.fixture
+def hazards_data(app, world):
+    with app.app_context():
+        now = utcnow()
+        make_hazard(world.ents["a1"], deadline=(now - timedelta(days=3)).date())  # overdue
+        make_hazard(world.ents["a2"], state="rectified")
+        make_hazard(world.ents["a2"], level="major", supervised=True)
+        make_hazard(world.ents["b1"], state="closed", closed_at=now - timedelta(hours=1), raised_at=now - timedelta(days=5))
+        db.session.commit()
+
+
+def test_dashboard_counts_link_to_the_lists(world, login, hazards_data):
+    html = login("street_a").get("/dashboard").get_data(as_text=True)
+    assert "隐患闭环工作台 · 甲街道" in html
+    assert re.search(r'state=open"><strong>2</strong>待整改', html)
+    assert re.search(r'state=overdue"><strong>1</strong>已逾期', html)
+    assert re.search(r"<strong>1</strong>重大隐患未销号（挂牌督办 1）", html)
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and "<title id=\"c-weekly-t\">" in html
+    assert "数据表" in html and "按网格" in html
+
+
+def test_district_compares_streets_and_sees_all(world, login, hazards_data):
+    html = login("district").get("/dashboard").get_data(as_text=True)
+    assert "按街道" in html and "乙街道" in html and re.search(r"/lists/closure\?start=[^\"]+\"><strong>1</strong>本期销号", html)
+
+
+def test_department_sees_its_industry_only(world, login, hazards_data):
+    html = login("dept_catering").get("/dashboard").get_data(as_text=True)
+    assert "餐饮行业" in html and re.search(r'state=open"><strong>1</strong>待整改', html)
+
+
+@pytest.mark.parametrize("username,status", [("inspector_a1", 403), ("owner_a1", 403), ("street_a", 200)])
+def test_dashboard_roles(world, login, username, status):
+    assert login(username).get("/dashboard").status_code == status
+
+
+def test_dashboard_bad_period_is_400(world, login):
+    assert login("district").get("/dashboard?start=yesterday").status_code == 400
+
+
+def test_quarterly_page_and_downloads(world, login):
+    client = login("district")
+    html = client.get("/quarterly?year=2026&quarter=2&annex=4").get_data(as_text=True)
+    assert "季报表（一）" in html and 'colspan="4"' in html and "甲街道" in html and "合计" in html
+    xlsx = client.get("/quarterly?year=2026&quarter=2&format=xlsx")
+    assert xlsx.mimetype.endswith("spreadsheetml.sheet")
+    assert load_workbook(io.BytesIO(xlsx.get_data())).sheetnames == ["附件4", "附件5", "附件7"]
+    csv = client.get("/quarterly?year=2026&quarter=2&annex=7&format=csv").get_data().decode("utf-8-sig")
+    assert csv.splitlines()[-1].startswith("总数,")
+    assert client.get("/quarterly?year=2026&quarter=9").status_code == 400
+
+
+def test_a_street_user_sees_only_its_street(world, login):
+    client = login("street_a")
+    html = client.get("/quarterly?year=2026&quarter=2&annex=4").get_data(as_text=True)
+    assert "甲街道" in html and "乙街道" not in html
+    assert client.get("/quarterly?year=2026&quarter=2&street=乙街道").status_code == 404
+
+
+def test_figures_form_saves_who_entered_what(app, world, login):
+    client = login("street_a")
+    page = client.get("/quarterly/figures?year=2026&quarter=2").get_data(as_text=True)
+    assert "甲街道" in page and 'name="7.catering.fine_amount"' in page
+    resp = client.post("/quarterly/figures?year=2026&quarter=2", data={"5..post_worker": "4", "7.catering.fine_amount": "1.50"})
+    assert resp.status_code == 200 and "已保存（更新 2 项）" in resp.get_data(as_text=True)
+    with app.app_context():
+        rows = {f.column_key: f for f in db.session.scalars(select(QuarterFigure))}
+        assert rows["post_worker"].value == 4 and str(rows["fine_amount"].value) == "1.50"
+        assert rows["post_worker"].entered_by == world.users["street_a"]
+    bad = client.post("/quarterly/figures?year=2026&quarter=2", data={"5..post_worker": "-1"})
+    assert bad.status_code == 422 and "非负数" in bad.get_data(as_text=True)
+    frac = client.post("/quarterly/figures?year=2026&quarter=2", data={"5..post_worker": "1.5"})
+    assert frac.status_code == 422
+
+
+def test_targets_editable_by_district_only(world, login):
+    district = login("district")
+    page = district.get("/dashboard/targets?year=2026").get_data(as_text=True)
+    assert "标杆企业数（家）" in page
+    sid = world.streets["A"]
+    assert district.post("/dashboard/targets?year=2026", data={f"{sid}.benchmark": "3"}).status_code == 200
+    assert 'value="3"' in district.get("/dashboard/targets?year=2026").get_data(as_text=True)
+    assert district.post("/dashboard/targets?year=2026", data={f"{sid}.benchmark": "x"}).status_code == 422
+    assert login("street_a").post("/dashboard/targets?year=2026", data={f"{sid}.benchmark": "9"}).status_code == 403
+
+
+def test_campaign_panel_records_a_signed_commitment(app, world, login):
+    client = login("street_a")
+    page = client.get(f"/enterprises/{world.ents['a1']}").get_data(as_text=True)
+    assert 'id="campaign-panel"' in page and "告知书未送达" in page
+    resp = client.post(f"/campaign/{world.ents['a1']}/letter", headers={"HX-Request": "true"}, content_type="multipart/form-data",
+                       data={"kind": "commitment", "year": "2026", "done_on": "2026-02-01", "signer": "张三",
+                             "photo": (io.BytesIO(images.jpeg(seed=131)), "signed.jpg")})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and body.lstrip().startswith('<section class="campaign" id="campaign-panel"')
+    assert "已登记承诺书" in body and "张三签字" in body
+    with app.app_context():
+        assert db.session.scalar(select(CampaignLetter.photo_sha256)) == images.sha(images.jpeg(seed=131))
+
+
+@pytest.mark.parametrize("action,data,message", [
+    ("risk", {"color": "purple"}, "无效的风险等级"),
+    ("letter", {"kind": "notice", "year": "2026", "done_on": "not-a-date"}, "有效日期"),
+    ("stars", {"stars": "9"}, "1 至 5"),
+    ("standardization", {"kind": "review", "result": "pass", "on": "2026-01-01"}, "评审等级"),
+])
+def test_campaign_panel_errors_keep_the_panel(world, login, action, data, message):
+    resp = login("street_a").post(f"/campaign/{world.ents['a1']}/{action}", data=data, headers={"HX-Request": "true"})
+    assert resp.status_code == 422 and message in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username,status", [("inspector_a1", 403), ("street_b", 404), ("dept_catering", 403)])
+def test_campaign_actions_are_office_and_scope_only(world, login, username, status):
+    assert login(username).post(f"/campaign/{world.ents['a1']}/risk", data={"color": "red", "reason": "x"}).status_code == status
+
+
+def test_printable_letters_are_filled_in(world, login):
+    html = login("street_a").get(f"/campaign/{world.ents['a1']}/letter/notice?year=2026&deadline=2026-06-30").get_data(as_text=True)
+    assert "甲一小吃店" in html and "2026年6月30日" in html and "甲街道（盖章）" in html
+    commit = login("street_a").get(f"/campaign/{world.ents['a1']}/letter/commitment").get_data(as_text=True)
+    assert "承诺单位（盖章）：甲一小吃店" in commit
+
+
+def test_missing_letters_list(world, login):
+    html = login("street_a").get("/campaign/letters?kind=commitment&year=2026").get_data(as_text=True)
+    assert "甲一小吃店" in html and "乙一机械厂" not in html
+
+
+def test_settings_page_validates_and_saves(world, login):
+    client = login("district")
+    assert "四色风险规则" in client.get("/campaign/settings").get_data(as_text=True)
+    ok = client.post("/campaign/settings", data={"interval.red": "20", "open_many.enabled": "on", "open_many.threshold": "2"})
+    assert ok.status_code == 200 and "已保存" in ok.get_data(as_text=True)
+    assert 'name="interval.red" value="20"' in client.get("/campaign/settings").get_data(as_text=True)
+    assert client.post("/campaign/settings", data={"interval.red": "1"}).status_code == 422
+    assert login("street_a").get("/campaign/settings").status_code == 403
+
+
+def test_enterprise_list_filter_for_premises_past_their_visit_interval(world, login):
+    html = login("district").get("/enterprises?visit=late").get_data(as_text=True)
+    assert "超过检查周期未检查的单位：共 4 家" in html  # none of them was ever visited
