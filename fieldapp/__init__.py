@@ -47,7 +47,9 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
 
     from .api import bp as api_bp
     from .blueprints import audit, auth, checklists, enterprises, hazards, inspect, lists, main, photos, placards, public, pwa, reports, visits
+    from .blueprints import archive
 
+    app.register_blueprint(archive.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(hazards.bp)

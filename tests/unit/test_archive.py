@@ -21,8 +21,8 @@ from fieldapp.models import AuditEvent, Enterprise, Hazard, Photo, User, Visit
 
 from .. import images
 from ..archive_factory import build_record
-from ..conftest import base_config
-from ..factories import store_photo
+from ..conftest import Client, base_config
+from ..factories import make_user, store_photo
 
 DATA_RE = re.compile(r'(<template id="archive-data"[^>]*>)(.*?)(</template>)', re.S)
 
@@ -205,6 +205,20 @@ def test_import_into_a_fresh_database_keeps_every_hash(app, database, world, tmp
         with pytest.raises(load.ImportRefused) as exc:
             load.import_bytes(path.read_bytes(), now=utcnow())
         assert "不是空的" in exc.value.message
+        make_user("boss", "district")
+        db.session.commit()
+        sha, closed_uuid = next(iter(photos)), closed.uuid
+    # The pages read the imported record; the display copy is served, the original (not in the file) is a 404.
+    target.test_client_class = Client
+    client = target.test_client()
+    assert client.login("boss").status_code == 303
+    page = client.get(f"/hazards/{closed_uuid}").get_data(as_text=True)
+    assert "复查不通过" in page and "照片看不清压力表" in page
+    assert "inspector_a1" in client.get(f"/enterprises/{result.enterprise_id}").get_data(as_text=True)
+    with client.get(f"/photos/{sha}/display.jpg") as resp:
+        assert resp.status_code == 200
+    assert client.get(f"/photos/{sha}/original").status_code == 404
+    with target.app_context():
         db.session.remove()
         db.engine.dispose()
 
