@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit, lists, photos, visits
 from ..clock import local_today
 from ..extensions import db
-from ..models import EnterpriseChange, Grid, Hazard, Photo, PhotoRef, Visit
+from ..models import EnterpriseChange, Grid, Hazard, Photo, PhotoRef, Street, Visit
 from ..storage import StorageMissing
 from .collect import Context, iso, section
 
@@ -141,19 +141,20 @@ def register_changes(ctx: Context):
     """The register's change history (who changed which field, when)."""
     rows = db.session.scalars(select(EnterpriseChange).where(EnterpriseChange.enterprise_id == ctx.ent.id)
                               .order_by(EnterpriseChange.at, EnterpriseChange.id)).all()
-    grids = dict(db.session.execute(select(Grid.id, Grid.code)).all())
+    names = {"grid_id": dict(db.session.execute(select(Grid.id, Grid.code)).all()),
+             "street_id": dict(db.session.execute(select(Street.id, Street.name)).all())}
     out = []
     for c in rows:
         who = ctx.person(c.actor_id) if c.actor_id else None
         out.append({"at": iso(c.at), "action": c.action, "actor": who, "actor_label": c.actor_label,
-                    "changes": {k: _change_value(k, v, grids) for k, v in (c.changes or {}).items()}})
+                    "changes": {k: _change_value(k, v, names) for k, v in (c.changes or {}).items()}})
     return "修改记录", out
 
 
-def _change_value(key: str, pair, grids: dict) -> list:
-    # Row ids mean nothing outside this database: show grid codes instead.
-    if key == "grid_id" and isinstance(pair, list):
-        return [grids.get(x, x) for x in pair]
+def _change_value(key: str, pair, names: dict) -> list:
+    # Row ids mean nothing outside this database: show grid codes and street names instead.
+    if key in names and isinstance(pair, list):
+        return [names[key].get(x, x) for x in pair]
     return pair
 
 

@@ -7,6 +7,7 @@ import hashlib
 import html
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from fieldapp.models import AuditEvent, Enterprise, Hazard, Photo, User, Visit
 from .. import images
 from ..archive_factory import build_record
 from ..conftest import Client, base_config
-from ..factories import make_user, store_photo
+from ..factories import build_world, make_user, store_photo
 
 DATA_RE = re.compile(r'(<template id="archive-data"[^>]*>)(.*?)(</template>)', re.S)
 
@@ -44,15 +45,35 @@ def edit_data(text: str, old: str, new: str) -> str:
     return text.replace(head + body + tail, head + body.replace(old, new, 1) + tail)
 
 
-@pytest.fixture
-def archive(app, world, tmp_path) -> tuple[Path, dict]:
-    path = tmp_path / "archive.html"
-    return path, export(app, world, path)
+@dataclass
+class Exported:
+    data: bytes
+    doc: dict
+    token: str
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
 
 
-def test_the_file_is_self_contained_and_carries_the_whole_record(archive):
-    path, doc = archive
-    text = path.read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def exported(database, tmp_path_factory) -> Exported:
+    """One exported record per backend, shared by the tests that only read the file."""
+    tmp = tmp_path_factory.mktemp("archive")
+    app = create_app(base_config(database.fresh(tmp), tmp))
+    with app.app_context():
+        world = build_world()
+    path = tmp / "archive.html"
+    doc = export(app, world, path)
+    with app.app_context():
+        token = db.session.get(Enterprise, doc["enterprise"]["id"]).public_token
+        db.session.remove()
+        db.engine.dispose()
+    return Exported(path.read_bytes(), doc, token)
+
+
+def test_the_file_is_self_contained_and_carries_the_whole_record(exported):
+    text, doc = exported.text, exported.doc
     # Nothing to run and nothing to fetch: no script element, no URL but data: images and #anchors.
     assert "<script" not in text.lower()
     assert re.findall(r'\b(?:src|href)="(?!data:image/jpeg;base64,|#)', text) == []
@@ -77,15 +98,13 @@ def test_the_file_is_self_contained_and_carries_the_whole_record(archive):
     assert "public_token" not in text
 
 
-def test_the_placard_secret_stays_home(app, archive):
-    path, doc = archive
-    with app.app_context():
-        token = db.session.get(Enterprise, doc["enterprise"]["id"]).public_token
-    assert token and token not in path.read_text(encoding="utf-8")
+def test_the_placard_secret_stays_home(exported):
+    assert exported.token and exported.token not in exported.text
 
 
-def test_export_then_verify_passes(archive):
-    path, doc = archive
+def test_export_then_verify_passes(exported, tmp_path):
+    path, doc = tmp_path / "archive.html", exported.doc
+    path.write_bytes(exported.data)
     report = verify.verify_file(path)
     assert report.ok, report.problems
     assert report.photos_checked == 4 and report.events_checked == 10
@@ -128,18 +147,16 @@ def _tamper_actor(text: str, doc: dict) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("tamper", [_tamper_photo, _tamper_field, _tamper_payload, _tamper_state, _tamper_actor])
-def test_one_changed_byte_fails_verification_and_is_named(archive, tamper):
-    path, doc = archive
-    changed, named = tamper(path.read_text(encoding="utf-8"), doc)
-    path.write_text(changed, encoding="utf-8")
-    report = verify.verify_file(path)
+def test_one_changed_byte_fails_verification_and_is_named(exported, tamper):
+    changed, named = tamper(exported.text, exported.doc)
+    report = verify.verify_bytes(changed.encode("utf-8"))
     assert not report.ok
     assert any(named in p for p in report.problems), report.problems
 
 
-def test_a_changed_state_is_caught_by_the_chain_not_only_the_seal(archive):
-    path, doc = archive
-    changed, _ = _tamper_state(path.read_text(encoding="utf-8"), doc)
+def test_a_changed_state_is_caught_by_the_chain_not_only_the_seal(exported):
+    doc = exported.doc
+    changed, _ = _tamper_state(exported.text, doc)
     report = verify.verify_bytes(changed.encode())
     seq = next(e["seq"] for e in collect.section_data(doc, "audit")["events"] if e["action"] == "verify")
     i = _hazard_index(doc, state="closed")
@@ -158,16 +175,12 @@ def test_verify_refuses_what_is_not_an_archive(content):
     assert "档案" in str(exc.value) or "JSON" in str(exc.value)
 
 
-def test_import_into_a_fresh_database_keeps_every_hash(app, database, world, tmp_path, archive):
-    path, doc = archive
+def test_import_into_a_fresh_database_keeps_every_hash(database, tmp_path, exported):
+    path, doc = tmp_path / "archive.html", exported.doc
+    path.write_bytes(exported.data)
     photos = {p["sha256"] for p in collect.section_data(doc, "photos")}
     events = {e["uuid"]: e for e in collect.section_data(doc, "audit")["events"]}
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    target_dir = tmp_path / "target"
-    target_dir.mkdir()
-    target = create_app(base_config(database.fresh(target_dir), target_dir))
+    target = create_app(base_config(database.fresh(tmp_path), tmp_path))
     with target.app_context():
         result = load.import_bytes(path.read_bytes(), now=utcnow())
         db.session.commit()
@@ -223,13 +236,12 @@ def test_import_into_a_fresh_database_keeps_every_hash(app, database, world, tmp
         db.engine.dispose()
 
 
-def test_import_refuses_a_non_empty_database_and_a_failing_file(app, world, archive):
-    path, doc = archive
+def test_import_refuses_a_non_empty_database_and_a_failing_file(app, world, exported):
     with app.app_context():
         with pytest.raises(load.ImportRefused) as exc:
-            load.import_bytes(path.read_bytes(), now=utcnow())
+            load.import_bytes(exported.data, now=utcnow())
         assert "不是空的" in exc.value.message and db.session.scalar(select(func.count()).select_from(Enterprise)) == 4
-    changed, _ = _tamper_field(path.read_text(encoding="utf-8"), doc)
+    changed, _ = _tamper_field(exported.text, exported.doc)
     with app.app_context(), pytest.raises(load.ImportRefused) as exc:
         load.import_bytes(changed.encode(), now=utcnow())
     assert "核验未通过" in exc.value.message and exc.value.problems
