@@ -117,6 +117,7 @@ def open_on_phone(path: Path) -> dict:
 
 
 def run(visits: int, keep: Path | None) -> dict:
+    """Build, export, verify, open and print the record; print and save the figures."""
     from fieldapp import create_app
     from fieldapp.archive import collect, render, verify
     from fieldapp.archive.cli import CONSOLE

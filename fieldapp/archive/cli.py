@@ -42,7 +42,7 @@ def archive_group() -> None:
 
 @archive_group.command("export")
 @click.argument("enterprise_id", type=int)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="输出的 HTML 文件")
+@click.option("--out", "out", required=True, help="输出的 HTML 文件")
 @with_appcontext
 def export_command(enterprise_id: int, out: str) -> None:
     """Write one enterprise's archive to an HTML file."""
@@ -53,8 +53,8 @@ def export_command(enterprise_id: int, out: str) -> None:
     except NotFound:
         _fail(f"找不到企业 ID {enterprise_id}。")
     target = Path(out)
-    if not target.parent.is_dir():
-        _fail(f"输出目录不存在：{target.parent}")
+    if target.is_dir() or not target.parent.is_dir():
+        _fail(f"无法写入：{out}（输出目录不存在，或该路径是一个目录）")
     tmp = target.with_name(f".{target.name}.part")
     try:
         # Written beside the target and renamed: a failed export never leaves half a file under the name.
@@ -72,7 +72,7 @@ def export_command(enterprise_id: int, out: str) -> None:
 
 
 @archive_group.command("verify")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
 def verify_command(path: str) -> None:
     """Verify an archive file by itself (no database, no network); exit 1 naming each mismatch."""
     from . import verify
@@ -95,7 +95,7 @@ def verify_command(path: str) -> None:
 
 
 @archive_group.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
 @with_appcontext
 def import_command(path: str) -> None:
     """Import an archive into an empty instance (verified first)."""

@@ -30,6 +30,12 @@ from .collect import section_data
 # The file needs nothing from outside: no script, no fetch, only inline styles and data: images.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 CHUNK = 256 * 1024
+# Every action the chain records, in words (hazard actions from the closed loop's own table).
+EVENT_LABELS = {
+    **hazards.ACTION_LABELS, "visit_received": "检查记录入库", "archive_import": "一企一档导入",
+    "placard_rotate": "更换二维码", "placard_revoke": "停用二维码", "report_received": "收到群众举报",
+    "report_confirmed": "举报属实，立为隐患", "report_dismissed": "举报不予采纳",
+}
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +65,7 @@ class Embedder:
         return True
 
     def src(self, sha: str) -> Markup:
+        """Return the display copy as a data: URI, checked against the hash the document records."""
         data = self.store.get(photos.key("display", sha))
         if hashlib.sha256(data).hexdigest() != self.by_sha[sha]["display"]["sha256"]:
             raise RuntimeError(f"display copy of {sha} changed while exporting")
@@ -102,9 +109,7 @@ def _context(doc: dict, embed: Embedder) -> dict:
         "vocab": vocab,
         "levels": hazards.LEVELS,
         "states": hazards.STATES,
-        "action_labels": {**hazards.ACTION_LABELS, "visit_received": "检查记录入库", "archive_import": "一企一档导入",
-                          "placard_rotate": "更换二维码", "placard_revoke": "停用二维码", "report_received": "收到群众举报",
-                          "report_confirmed": "举报属实，立为隐患", "report_dismissed": "举报不予采纳"},
+        "action_labels": EVENT_LABELS,
         "results": visits.RESULTS,
         "flags": evidence.FLAGS,
         "roles": vocab.ROLES,

@@ -42,7 +42,8 @@ class _Parser(HTMLParser):
         if tag == "template":
             if self.depth or dict(attrs).get("id") == "archive-data":
                 self.depth += 1
-                self.found += self.depth == 1
+                if self.depth == 1:
+                    self.found += 1
         elif tag == "img" and not self.depth:
             a = dict(attrs)
             self.images.append((a.get("data-photo"), a.get("src") or ""))

@@ -25,6 +25,7 @@ def archive_allowed(ent) -> bool:
 
 @bp.app_template_global()
 def archive_bulk_allowed() -> bool:
+    """Say whether the signed-in user may export a street or grid as a ZIP (for the link)."""
     return bulk.may_bulk(g.get("user"))
 
 

@@ -46,6 +46,8 @@ def test_export_of_an_unknown_enterprise_says_so(runner, world, tmp_path):
     result = runner.invoke(args=["archive", "export", "99999", "--out", str(tmp_path / "x.html")])
     assert result.exit_code == 1 and "错误：找不到企业 ID 99999" in result.output
     assert not (tmp_path / "x.html").exists()
+    result = runner.invoke(args=["archive", "export", str(world.ents["a1"]), "--out", str(tmp_path / "no" / "x.html")])
+    assert result.exit_code == 1 and "错误：无法写入" in result.output
 
 
 def test_verify_of_a_file_that_is_not_an_archive(runner, tmp_path):
