@@ -46,9 +46,10 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     templating.init_app(app)
 
     from .api import bp as api_bp
-    from .blueprints import (audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
+    from .blueprints import (archive, audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
                              placards, public, pwa, quarterly, reports, visits)
 
+    app.register_blueprint(archive.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(campaign.bp)

@@ -17,9 +17,10 @@ from .tabular import TableError
 
 
 def init_app(app: Flask) -> None:
+    from .archive.cli import archive_group
     from .checklist_cli import checklists_group
 
-    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group):
+    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group, archive_group):
         app.cli.add_command(command)
 
 

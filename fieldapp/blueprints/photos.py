@@ -57,7 +57,10 @@ def original(sha: str):
     photo = visible(g.user, sha)
     if photo is None:
         abort(404)
-    data = photos.store().get(photos.key("original", sha))
+    try:
+        data = photos.store().get(photos.key("original", sha))
+    except StorageMissing:
+        abort(404)  # e.g. a record imported from an archive, which carries display copies only
     resp = _send(data, "application/octet-stream", sha)
     resp.headers["Content-Disposition"] = f'attachment; filename="{sha}.{EXTENSIONS.get(photo.mime, "bin")}"'
     return resp
