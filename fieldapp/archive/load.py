@@ -30,14 +30,15 @@ from sqlalchemy import func, select
 
 from .. import audit, photos, vocab
 from ..extensions import db
-from ..models import (Answer, AuditEvent, ChecklistVersion, Enterprise, EnterpriseChange, Grid, Hazard, Photo,
-                      PhotoRef, Street, User, Visit, VisitChecklist)
+from ..models import (Answer, AuditEvent, CampaignCase, CampaignLetter, ChecklistVersion, Enterprise, EnterpriseChange, Grid,
+                      Hazard, Photo, PhotoRef, RiskAssessment, StandardizationRecord, StarRating, Street, User, Visit,
+                      VisitChecklist)
 from ..placards import new_token
 from . import verify
 from .collect import section_data
 
 PLACEHOLDER_PREFIX = "archived:"
-IMPORTED_SECTIONS = {"base", "hazards", "visits", "changes", "checklists", "photos", "people", "audit"}
+IMPORTED_SECTIONS = {"base", "hazards", "visits", "changes", "checklists", "photos", "people", "audit", "campaign"}
 DERIVED_SECTIONS = {"lists"}  # recomputed from the imported data, never stored
 IMPORT_LABEL = "一企一档导入"
 
@@ -104,6 +105,7 @@ def import_bytes(data: bytes, *, now: datetime) -> Imported:
     result.visits = _visits(ent, section_data(doc, "visits", []), people)
     result.hazards = _hazards(ent, section_data(doc, "hazards", []), people)
     result.photos = _photos(ent, section_data(doc, "photos", []), report.displays, people, now)
+    _campaign(ent, section_data(doc, "campaign", {}), people)
     audit_data = section_data(doc, "audit")
     result.events = _events(ent, doc["enterprise"]["id"], audit_data["events"], people)
     anchor = audit.append(
@@ -244,6 +246,31 @@ def _hazards(ent: Enterprise, rows: list[dict], people: dict) -> int:
         ))
     db.session.flush()
     return len(rows)
+
+
+def _campaign(ent: Enterprise, c: dict, people: dict) -> None:
+    """Recreate the campaign's history; tenancy agreements name premises that need not exist here, so stay in the file."""
+    def by(username):
+        return _user(people, username or "unknown")
+
+    for r in c.get("risk", []):
+        db.session.add(RiskAssessment(enterprise_id=ent.id, suggested=r["suggested"], reasons=r["reasons"], color=r["color"],
+                                      override_reason=r["override_reason"], decided_by=by(r["decided_by"]), decided_at=_time(r["decided_at"])))
+    for r in c.get("standardization", []):
+        db.session.add(StandardizationRecord(enterprise_id=ent.id, kind=r["kind"], level=r["level"], result=r["result"], on=_date(r["on"]),
+                                             valid_until=_date(r["valid_until"]), organizer=r["organizer"], note=r["note"],
+                                             recorded_by=by(r["recorded_by"]), recorded_at=_time(r["recorded_at"])))
+    for r in c.get("stars", []):
+        db.session.add(StarRating(enterprise_id=ent.id, stars=r["stars"], suggested=r["suggested"], reason=r["reason"],
+                                  decided_by=by(r["decided_by"]), decided_at=_time(r["decided_at"])))
+    for r in c.get("letters", []):
+        db.session.add(CampaignLetter(enterprise_id=ent.id, kind=r["kind"], year=r["year"], deadline=_date(r["deadline"]),
+                                      done_on=_date(r["done_on"]), signer=r["signer"], photo_sha256=r["photo"], note=r["note"],
+                                      recorded_by=by(r["recorded_by"]), recorded_at=_time(r["recorded_at"])))
+    for r in c.get("cases", []):
+        db.session.add(CampaignCase(kind=r["kind"], street_id=ent.street_id, enterprise_id=ent.id, level=r["level"], on=_date(r["on"]),
+                                    note=r["note"], recorded_by=by(r["recorded_by"]), recorded_at=_time(r["recorded_at"])))
+    db.session.flush()
 
 
 def _photos(ent: Enterprise, rows: list[dict], displays: dict[str, bytes], people: dict, now: datetime) -> int:

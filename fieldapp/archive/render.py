@@ -23,7 +23,7 @@ from typing import BinaryIO
 from flask import current_app
 from markupsafe import Markup
 
-from .. import evidence, hazards, paths, photos, visits, vocab
+from .. import campaign, evidence, hazards, paths, photos, standardization, visits, vocab
 from ..clock import to_local
 from .collect import section_data
 
@@ -113,6 +113,10 @@ def _context(doc: dict, embed: Embedder) -> dict:
         "results": visits.RESULTS,
         "flags": evidence.FLAGS,
         "roles": vocab.ROLES,
+        "campaign_labels": {**campaign.LETTER_KINDS, **campaign.CASE_KINDS, **standardization.REVIEW_LEVELS,
+                            **standardization.RESULTS, "review": "达标评审", "self_assessment": "自评",
+                            "self_assessed": "自评达标"},
+        "campaign_levels": campaign.LEVELS,
     }
 
 

@@ -79,7 +79,7 @@ def test_the_file_is_self_contained_and_carries_the_whole_record(exported):
     assert "http://" not in text and "https://" not in text
     assert "default-src 'none'" in text and "@page" in text and "break-before: page" in text
     keys = [s["key"] for s in doc["sections"]]
-    assert keys == ["base", "lists", "hazards", "visits", "changes", "checklists", "photos", "people", "audit"]
+    assert keys == ["base", "lists", "hazards", "visits", "changes", "campaign", "checklists", "photos", "people", "audit"]
     hazards = collect.section_data(doc, "hazards")
     events = collect.section_data(doc, "audit")["events"]
     photos = collect.section_data(doc, "photos")
@@ -280,3 +280,54 @@ def test_a_photo_without_its_display_copy_is_listed_not_embedded(app, world, tmp
     entry = next(p for p in collect.section_data(doc, "photos") if p["sha256"] == sha)
     assert entry["held"] and entry["display"] is None
     assert "无显示副本" in html.unescape(path.read_text(encoding="utf-8"))
+
+
+def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app, world, tmp_path):
+    """Four colours, standardization, stars, letters (with the photo) and cases: shown, sealed, imported."""
+    from datetime import date
+
+    from fieldapp import campaign, risk, standardization
+    from fieldapp.models import CampaignLetter, RiskAssessment, StandardizationRecord, StarRating, Street
+
+    path = tmp_path / "campaign.html"
+    with app.app_context():
+        street = db.session.scalar(select(User).where(User.username == "street_a"))
+        ent = db.session.get(Enterprise, world.ents["a1"])
+        now = utcnow()
+        risk.decide(ent, color="orange", reason="燃气用量大", actor=street, now=now)
+        standardization.record(ent, kind="review", level="micro_pass", result="pass", on=date(2026, 5, 20), valid_until=None,
+                               organizer="street", note="街道组织评审", actor=street, now=now)
+        standardization.rate(ent, stars=4, reason="整改及时", actor=street, now=now)
+        letter = campaign.record_letter(ent, kind="commitment", year=2026, done_on=date(2026, 3, 2), deadline=date(2026, 6, 30),
+                                        signer="王老板", photo=images.jpeg(seed=77), note="", actor=street, now=now)
+        campaign.record_case(kind="excellent_venue", street=db.session.get(Street, ent.street_id), enterprise=ent, level="street",
+                             on=date(2026, 6, 1), note="厨房管理规范", actor=street, now=now)
+        db.session.commit()
+        letter_photo = letter.photo_sha256
+    doc = export(app, world, path)
+    text = path.read_text(encoding="utf-8")
+    for needed in ("专项行动记录", "橙色", "燃气用量大", "小微达标不定级", "街道组织评审", "4 星", "整改及时", "承诺书", "王老板",
+                   "九小场所优秀案例", "厨房管理规范"):
+        assert needed in text, needed
+    assert f'data-photo="{letter_photo}"' in text  # the signed letter's photo is embedded
+    assert verify.verify_file(path).ok
+    changed = edit_data(text, '"signer":"王老板"', '"signer":"李老板"')
+    assert any("campaign/letters/0/signer" in p for p in verify.verify_bytes(changed.encode()).problems)
+
+    (tmp_path / "t").mkdir()
+    target = create_app(base_config(database.fresh(tmp_path / "t"), tmp_path / "t"))
+    with target.app_context():
+        result = load.import_bytes(path.read_bytes(), now=utcnow())
+        db.session.commit()
+        assert "campaign" not in result.skipped
+        assert [r.color for r in db.session.scalars(select(RiskAssessment))] == ["orange"]
+        assert [(r.level, r.note) for r in db.session.scalars(select(StandardizationRecord))] == [("micro_pass", "街道组织评审")]
+        assert [r.stars for r in db.session.scalars(select(StarRating))] == [4]
+        (row,) = db.session.scalars(select(CampaignLetter)).all()
+        assert (row.signer, row.photo_sha256, row.enterprise_id) == ("王老板", letter_photo, result.enterprise_id)
+        assert db.session.get(Photo, letter_photo) is not None
+        again = collect.collect(result.enterprise_id, actor=CONSOLE, now=utcnow())
+        assert collect.section_data(again, "campaign")["letters"][0]["signer"] == "王老板"
+        db.session.remove()
+        db.engine.dispose()
+    assert doc["sections"][[s["key"] for s in doc["sections"]].index("campaign")]["title"] == "专项行动记录"
