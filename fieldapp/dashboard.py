@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import String, case, cast, func, or_, select
 
 from . import hazards, risk, scope, vocab
 from .clock import local_today
@@ -22,6 +22,16 @@ class Window:
 
 def _scoped_hazards(actor):
     return select().select_from(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id).where(scope.enterprise_clause(actor))
+
+
+def _live(since: datetime):
+    """Hazards a window starting at `since` can count: not closed, or closed since then.
+
+    A hazard is raised and rectified before it is closed, so this holds every hazard
+    raised, submitted or closed in the window as well as every open one, and lets both
+    databases read two index ranges instead of the whole table.
+    """
+    return or_(Hazard.state.in_(("open", "rectified")), Hazard.closed_at >= since)
 
 
 def _days(later, earlier):
@@ -47,7 +57,7 @@ def kpis(actor, w: Window) -> dict[str, float | int | None]:
         count(is_open & (Hazard.level == "major")),
         count(is_open & (Hazard.level == "major") & Hazard.supervised),
         count((Hazard.submitted_at >= w.start) & (Hazard.submitted_at < w.end) & (cast(Hazard.evidence_flags, String) != "[]")),
-    )).one()
+    ).where(_live(w.start))).one()
     keys = ["open", "overdue", "rectified", "closed", "raised", "major_open", "supervised", "flagged"]
     out = {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
     out["median_days_to_close"] = median_days_to_close(actor, w)
@@ -67,24 +77,51 @@ def median_days_to_close(actor, w: Window) -> float | None:
 DIMENSIONS = {"street": "街道", "grid": "网格", "industry": "行业领域", "venue_type": "场所类型", "level": "隐患等级"}
 
 
-def breakdown(actor, dim: str, w: Window) -> list[dict]:
-    """Open / overdue / awaiting recheck / closed in the window, per street, grid, industry, venue type or level."""
-    col = {"street": Street.name, "grid": Grid.code, "industry": Enterprise.industry,
-           "venue_type": func.coalesce(Enterprise.venue_type, ""), "level": Hazard.level}[dim]
+def breakdowns(actor, dims, w: Window) -> dict[str, list[dict]]:
+    """Open / overdue / awaiting recheck / closed in the window, per street, grid, industry, venue type or level.
 
+    One pass over the live hazards per premises and level, grouped in Python, serves
+    every dimension; each group of the premises in scope is listed, with zeros if quiet.
+    """
     def count(cond):
         return func.sum(case((cond, 1), else_=0))
 
+    units = {eid: {"street": street, "grid": grid, "industry": industry, "venue_type": venue or ""}
+             for eid, street, grid, industry, venue in db.session.execute(
+                 select(Enterprise.id, Street.name, Grid.code, Enterprise.industry, Enterprise.venue_type)
+                 .join(Street, Street.id == Enterprise.street_id).outerjoin(Grid, Grid.id == Enterprise.grid_id)
+                 .where(scope.enterprise_clause(actor)))}
+    acc: dict[str, dict] = {d: {} for d in dims}
+    for d in dims:
+        keys = hazards.LEVELS if d == "level" else {u[d] for u in units.values()}
+        for key in keys:
+            acc[d][key or ""] = [0, 0, 0, 0]
     stmt = (_scoped_hazards(actor).add_columns(
-        col, count(Hazard.state == "open"), count(hazards.overdue_clause(w.today)), count(Hazard.state == "rectified"),
-        count((Hazard.closed_at >= w.start) & (Hazard.closed_at < w.end)))
-        .join(Street, Street.id == Enterprise.street_id).outerjoin(Grid, Grid.id == Enterprise.grid_id).group_by(col).order_by(col))
-    rows = []
-    for key, open_, overdue, rectified, closed in db.session.execute(stmt):
-        label = {"venue_type": vocab.VENUE_TYPES.get(key, "非九小场所"), "level": hazards.LEVELS.get(key, key)}.get(dim, key or "未分配")
-        rows.append({"key": key or "", "label": label, "open": int(open_ or 0), "overdue": int(overdue or 0),
-                     "rectified": int(rectified or 0), "closed": int(closed or 0)})
-    return rows
+        Hazard.enterprise_id, Hazard.level, count(Hazard.state == "open"), count(hazards.overdue_clause(w.today)),
+        count(Hazard.state == "rectified"), count((Hazard.closed_at >= w.start) & (Hazard.closed_at < w.end)))
+        .where(_live(w.start)).group_by(Hazard.enterprise_id, Hazard.level))
+    for eid, level, *counts in db.session.execute(stmt):
+        unit = units.get(eid)
+        if unit is None:
+            continue
+        for d in dims:
+            cell = acc[d].setdefault((level if d == "level" else unit[d]) or "", [0, 0, 0, 0])
+            for i, n in enumerate(counts):
+                cell[i] += int(n or 0)
+    out = {}
+    for d in dims:
+        rows = []
+        for key in sorted(acc[d]):
+            open_, overdue, rectified, closed = acc[d][key]
+            label = {"venue_type": vocab.VENUE_TYPES.get(key, "非九小场所"), "level": hazards.LEVELS.get(key, key)}.get(d, key or "未分配")
+            rows.append({"key": key, "label": label, "open": open_, "overdue": overdue, "rectified": rectified, "closed": closed})
+        out[d] = rows
+    return out
+
+
+def breakdown(actor, dim: str, w: Window) -> list[dict]:
+    """One dimension of `breakdowns`."""
+    return breakdowns(actor, (dim,), w)[dim]
 
 
 def coverage(actor, now: datetime) -> dict:
@@ -140,8 +177,8 @@ def weekly(actor, now: datetime, weeks: int = 12) -> dict:
     opened = db.session.execute(_scoped_hazards(actor).add_columns(*per_week(Hazard.raised_at)).where(Hazard.raised_at >= bounds[0])).one()
     closed = db.session.execute(_scoped_hazards(actor).add_columns(*per_week(Hazard.closed_at)).where(Hazard.closed_at >= bounds[0])).one()
     overdue = db.session.execute(_scoped_hazards(actor).add_columns(*(overdue_at(i) for i in range(weeks)))
-                                 .where(Hazard.raised_at < bounds[-1], Hazard.deadline < local_today(bounds[-1]),
-                                        Hazard.closed_at.is_(None) | (Hazard.closed_at >= bounds[0]))).one()
+                                 .where(_live(bounds[0]), Hazard.raised_at < bounds[-1],
+                                        Hazard.deadline < local_today(bounds[-1]))).one()
     labels = [b.strftime("%m-%d") for b in bounds[:-1]]  # each week's Monday
     return {"labels": labels, "opened": [int(x or 0) for x in opened], "closed": [int(x or 0) for x in closed],
             "overdue": [int(x or 0) for x in overdue]}

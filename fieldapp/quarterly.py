@@ -10,6 +10,7 @@ rows the street office enters, summed from January to the quarter.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -20,7 +21,7 @@ from . import vocab
 from .clock import LOCAL_TZ
 from .extensions import db
 from .models import (Answer, CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
-                     StandardizationRecord, StarRating, Street, Visit)
+                     StandardizationRecord, StarRating, Street, Visit, VisitChecklist)
 
 LEVEL_ROWS = {"city": "市级", "district": "区级", "street": "街道级"}
 GRADED = ("level1", "level2", "level3")
@@ -174,32 +175,105 @@ class Table:
     row_header: str = "填报单位"
 
 
-# --- counting helpers: each returns {group_key: count} --------------------------------
+# --- counting -------------------------------------------------------------------------
+#
+# A table counts premises (or their hazards and visits) per street or per venue type.
+# At district scale (50,000 units, a million hazards) one pass per column is too slow,
+# so each fact is read once per table as a set of enterprise ids or a count per
+# enterprise, and tallied in Python against the premises' group key.
 
-def _grouped(stmt, key_col) -> dict:
-    return {row[-1]: (row[0] or 0) for row in db.session.execute(stmt.add_columns(key_col).group_by(key_col))}
+
+class _Counts:
+    """The facts one table reads, fetched once: `key` groups premises (street id or venue type)."""
+
+    def __init__(self, p: Period, street_ids: list[int], key: str, *, venues: bool = False, facts: tuple[str, ...] = ()):
+        self.p = p
+        group = getattr(Enterprise, key)
+        whole = len(street_ids) >= (db.session.scalar(select(func.count()).select_from(Street)) or 0)
+        in_streets = Enterprise.street_id.in_(street_ids)
+        # Hazards and visits of one street are found through its premises; a district table reads them all.
+        self.mine = () if whole else (select(Enterprise.id).where(in_streets),)
+        # Every enterprise's group, for counting hazards and visits (also of premises since closed).
+        self.group_of = dict(db.session.execute(select(Enterprise.id, group).where(in_streets)).all())
+        extra = {"status": _status_at(p), "stars": _stars_at(p), "color": _color_at(p)}
+        stmt = select(Enterprise.id, group.label("key"), Enterprise.size_class, *(extra[f].label(f) for f in facts)).where(
+            *_registered(p), in_streets)
+        if venues:
+            stmt = stmt.where(Enterprise.venue_type.is_not(None))
+        self.units = db.session.execute(stmt).all()
+
+    def units_where(self, test=None) -> dict:
+        """Registered premises per group, optionally those passing `test(unit)`."""
+        out: dict = defaultdict(int)
+        for u in self.units:
+            if test is None or test(u):
+                out[u.key] += 1
+        return out
+
+    def units_in(self, ids: set[int]) -> dict:
+        return self.units_where(lambda u: u.id in ids)
+
+    def ids(self, stmt, eid_col) -> set[int]:
+        """Enterprise ids a SELECT of one column yields, limited to the table's streets."""
+        return set(db.session.scalars(stmt.where(*(eid_col.in_(m) for m in self.mine)).distinct()))
+
+    def per_enterprise(self, eid_col, *where) -> dict:
+        """Count rows per group through their enterprise: hazards or visits matching `where`."""
+        stmt = select(eid_col, func.count()).where(*where, *(eid_col.in_(m) for m in self.mine)).group_by(eid_col)
+        out: dict = defaultdict(int)
+        for eid, n in db.session.execute(stmt):
+            if eid in self.group_of:
+                out[self.group_of[eid]] += n
+        return out
+
+    def measures(self) -> dict[str, set[int]]:
+        """Premises meeting each campaign measure, as the latest inspection with its checklist found them.
+
+        The latest inspection before the quarter's end that walked the measure's checklist
+        must have passed every item of the measure; an item it left unanswered is not met.
+        """
+        checklists = sorted({cid for cid, _ in MEASURES.values()})
+        items = sorted({key for _, keys in MEASURES.values() for key in keys})
+        latest = (
+            select(Visit.enterprise_id.label("eid"), VisitChecklist.visit_uuid.label("vid"), VisitChecklist.checklist_id.label("cid"),
+                   func.row_number().over(partition_by=(Visit.enterprise_id, VisitChecklist.checklist_id),
+                                          order_by=(Visit.finished_at.desc(), Visit.uuid.desc())).label("rn"))
+            .join(Visit, Visit.uuid == VisitChecklist.visit_uuid)
+            .where(VisitChecklist.checklist_id.in_(checklists), Visit.finished_at < self.p.end,
+                   *(Visit.enterprise_id.in_(m) for m in self.mine))
+            .subquery()
+        )
+        passed: dict[int, set] = defaultdict(set)
+        for eid, cid, item in db.session.execute(
+                select(latest.c.eid, Answer.checklist_id, Answer.item_key)
+                .join(Answer, (Answer.visit_uuid == latest.c.vid) & (Answer.checklist_id == latest.c.cid))
+                .where(latest.c.rn == 1, Answer.item_key.in_(items), Answer.result == "pass")):
+            passed[eid].add((cid, item))
+        return {m: {eid for eid, ok in passed.items() if all((cid, k) in ok for k in keys)}
+                for m, (cid, keys) in MEASURES.items()}
+
+    def three_lists(self) -> dict:
+        """Premises with a 隐患排查清单 (visited) whose 整改清单 holds nothing overdue at the quarter's end."""
+        p = self.p
+        visited = self.ids(select(Visit.enterprise_id).where(Visit.finished_at < p.end), Visit.enterprise_id)
+        overdue = self.ids(select(Hazard.enterprise_id).where(
+            or_(Hazard.closed_at.is_(None), Hazard.closed_at >= p.end), Hazard.raised_at < p.end, Hazard.deadline < p.end_day),
+            Hazard.enterprise_id)
+        return self.units_in(visited - overdue)
+
+    def hazards_found(self) -> dict:
+        p = self.p
+        return self.per_enterprise(Hazard.enterprise_id, Hazard.raised_at >= p.year_start, Hazard.raised_at < p.end)
+
+    def hazards_closed(self) -> dict:
+        p = self.p
+        return self.per_enterprise(Hazard.enterprise_id, Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end)
 
 
 def _count(base, key_col, *where, what=None) -> dict:
-    """Count rows (or `what`) of `base` by `key_col`, with extra conditions."""
+    """Count rows (or `what`) of a small table by `key_col`, with extra conditions."""
     stmt = select(what if what is not None else func.count()).select_from(base).where(*where)
-    return _grouped(stmt, key_col)
-
-
-def _measure_counts(key_col, p: Period, ents_where, measure: str) -> dict:
-    """Premises whose latest answers (before the quarter's end) pass every item of a measure."""
-    checklist, items = MEASURES[measure]
-    ranked = (
-        select(Visit.enterprise_id.label("eid"), Answer.item_key.label("item"), Answer.result.label("result"),
-               func.row_number().over(partition_by=(Visit.enterprise_id, Answer.item_key),
-                                      order_by=Visit.finished_at.desc()).label("rn"))
-        .join(Visit, Visit.uuid == Answer.visit_uuid)
-        .where(Answer.checklist_id == checklist, Answer.item_key.in_(items), Visit.finished_at < p.end)
-        .subquery()
-    )
-    latest = (select(ranked.c.eid).where(ranked.c.rn == 1).group_by(ranked.c.eid)
-              .having(func.sum(case((ranked.c.result == "pass", 1), else_=0)) == len(items)).subquery())
-    return _count(Enterprise, key_col, Enterprise.id.in_(select(latest.c.eid)), *ents_where)
+    return {row[-1]: (row[0] or 0) for row in db.session.execute(stmt.add_columns(key_col).group_by(key_col))}
 
 
 def _status_at(p: Period):
@@ -235,21 +309,6 @@ def _stars_at(p: Period):
     return case((any_rating, latest), else_=Enterprise.stars)
 
 
-def _hazard_counts(key_col, ents_where, *where) -> dict:
-    stmt = select(func.count()).select_from(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id).where(*ents_where, *where)
-    return _grouped(stmt, key_col)
-
-
-def _three_lists(key_col, p: Period, ents_where) -> dict:
-    """Premises with a 隐患排查清单 (visited) whose 整改清单 holds nothing overdue at the quarter's end."""
-    end_day = p.end_day
-    visited = select(Visit.uuid).where(Visit.enterprise_id == Enterprise.id, Visit.finished_at < p.end).exists()
-    overdue = select(Hazard.uuid).where(
-        Hazard.enterprise_id == Enterprise.id, Hazard.raised_at < p.end, Hazard.deadline < end_day,
-        or_(Hazard.closed_at.is_(None), Hazard.closed_at >= p.end)).exists()
-    return _count(Enterprise, key_col, visited, ~overdue, *ents_where)
-
-
 def _manual(street_ids: list[int], p: Period, annex: int) -> dict[tuple[str, str], Decimal]:
     """Hand-entered figures summed from January to the quarter: {(row_key, column_key): value}."""
     rows = db.session.execute(
@@ -268,27 +327,23 @@ def _registered(p: Period):
 # --- the annexes ----------------------------------------------------------------------
 
 def annex4(streets: list[Street], p: Period) -> list[Row]:
-    key = Enterprise.street_id
-    ents = _registered(p)
-    size = {s: _count(Enterprise, key, *ents, Enterprise.size_class == s) for s in vocab.SIZE_CLASSES}
-    status = _status_at(p)
-    stars = _stars_at(p)
+    c = _Counts(p, [s.id for s in streets], "street_id", facts=("status", "stars"))
+    measures = c.measures()
     data = {
-        **{f"base_{s}": size[s] for s in vocab.SIZE_CLASSES},
-        "base_total": _count(Enterprise, key, *ents),
-        **{m: _measure_counts(key, p, ents, m) for m in ("org", "responsibility", "full_time", "rescue_team", "five_s", "six_signage")},
-        "three_lists": _three_lists(key, p, ents),
-        "self_found": _hazard_counts(key, (), Hazard.raised_at >= p.year_start, Hazard.raised_at < p.end),
-        "rectified": _hazard_counts(key, (), Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end),
-        "four_color": _count(Enterprise, key, *ents, select(RiskAssessment.id).where(
-            RiskAssessment.enterprise_id == Enterprise.id, RiskAssessment.decided_at >= ROLLING_2021,
-            RiskAssessment.decided_at < p.end).exists()),
-        "std_graded": _count(Enterprise, key, *ents, status.in_(GRADED)),
-        "std_micro": _count(Enterprise, key, *ents, status == "micro_pass"),
-        "std_self": _count(Enterprise, key, *ents, status == "self_assessed"),
-        **{f"stars_{n}": _count(Enterprise, key, *ents, stars == n) for n in (5, 4, 3, 2, 1)},
+        **{f"base_{size}": c.units_where(lambda u, size=size: u.size_class == size) for size in vocab.SIZE_CLASSES},
+        "base_total": c.units_where(),
+        **{m: c.units_in(measures[m]) for m in ("org", "responsibility", "full_time", "rescue_team", "five_s", "six_signage")},
+        "three_lists": c.three_lists(),
+        "self_found": c.hazards_found(),
+        "rectified": c.hazards_closed(),
+        "four_color": c.units_in(c.ids(select(RiskAssessment.enterprise_id).where(
+            RiskAssessment.decided_at >= ROLLING_2021, RiskAssessment.decided_at < p.end), RiskAssessment.enterprise_id)),
+        "std_graded": c.units_where(lambda u: u.status in GRADED),
+        "std_micro": c.units_where(lambda u: u.status == "micro_pass"),
+        "std_self": c.units_where(lambda u: u.status == "self_assessed"),
+        **{f"stars_{n}": c.units_where(lambda u, n=n: u.stars == n) for n in (5, 4, 3, 2, 1)},
     }
-    rows = [Row(s.name, {c.key: data.get(c.key, {}).get(s.id, 0) for c in ANNEX4}) for s in streets]
+    rows = [Row(s.name, {col.key: data.get(col.key, {}).get(s.id, 0) for col in ANNEX4}) for s in streets]
     for r in rows:
         r.values["std_total"] = r.values["std_graded"] + r.values["std_micro"] + r.values["std_self"]
     return rows
@@ -337,33 +392,30 @@ def _letters_where(kind: str, p: Period):
 
 
 def annex7(streets: list[Street], p: Period) -> list[Row]:
-    key = Enterprise.venue_type
     street_ids = [s.id for s in streets]
     in_streets = (Enterprise.street_id.in_(street_ids),)
-    ents = (*_registered(p), *in_streets, Enterprise.venue_type.is_not(None))
-    status = _status_at(p)
-    color = _color_at(p)
+    c = _Counts(p, street_ids, "venue_type", venues=True, facts=("status", "color"))
+    measures = c.measures()
     year_day = (p.year_start.date(), p.end_day)
+    found, closed = c.hazards_found(), c.hazards_closed()
     data = {
-        "base": _count(Enterprise, key, *ents),
-        "three_lists": _three_lists(key, p, ents),
-        "self_found": _hazard_counts(key, in_streets, Hazard.raised_at >= p.year_start, Hazard.raised_at < p.end),
-        "rectified": _hazard_counts(key, in_streets, Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end),
-        **{f"color_{c}": _count(Enterprise, key, *ents, color == c) for c in vocab.RISK_COLORS},
-        "five_s": _measure_counts(key, p, ents, "five_s"),
-        "six_signage": _measure_counts(key, p, ents, "six_signage"),
-        "reviewed_micro": _count(Enterprise, key, *ents, status == "micro_pass"),
-        "self_assessed": _count(Enterprise, key, *ents, select(StandardizationRecord.id).where(
-            StandardizationRecord.enterprise_id == Enterprise.id, StandardizationRecord.kind == "self_assessment",
-            StandardizationRecord.result == "pass", StandardizationRecord.on >= year_day[0],
-            StandardizationRecord.on < year_day[1]).exists()),
-        "excellent": _count(CampaignCase, key, CampaignCase.kind == "excellent_venue", CampaignCase.on >= year_day[0],
+        "base": c.units_where(),
+        "three_lists": c.three_lists(),
+        "self_found": found,
+        "rectified": closed,
+        **{f"color_{color}": c.units_where(lambda u, color=color: u.color == color) for color in vocab.RISK_COLORS},
+        "five_s": c.units_in(measures["five_s"]),
+        "six_signage": c.units_in(measures["six_signage"]),
+        "reviewed_micro": c.units_where(lambda u: u.status == "micro_pass"),
+        "self_assessed": c.units_in(c.ids(select(StandardizationRecord.enterprise_id).where(
+            StandardizationRecord.kind == "self_assessment", StandardizationRecord.result == "pass",
+            StandardizationRecord.on >= year_day[0], StandardizationRecord.on < year_day[1]), StandardizationRecord.enterprise_id)),
+        "excellent": _count(CampaignCase, Enterprise.venue_type, CampaignCase.kind == "excellent_venue", CampaignCase.on >= year_day[0],
                             CampaignCase.on < year_day[1], Enterprise.id == CampaignCase.enterprise_id, *in_streets),
-        "inspected": _count(Visit, key, Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
-                            Enterprise.id == Visit.enterprise_id, *in_streets),
-        "found": _hazard_counts(key, in_streets, Hazard.raised_at >= p.year_start, Hazard.raised_at < p.end),
-        "urged": _hazard_counts(key, in_streets, Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end),
-        **{name: _count(CampaignLetter, key, *_letters_where(kind, p), *in_streets,
+        "inspected": c.per_enterprise(Visit.enterprise_id, Visit.finished_at >= p.year_start, Visit.finished_at < p.end),
+        "found": found,
+        "urged": closed,
+        **{name: _count(CampaignLetter, Enterprise.venue_type, *_letters_where(kind, p), *in_streets,
                         what=func.count(func.distinct(CampaignLetter.enterprise_id)))
            for name, kind in (("notices", "notice"), ("commitments", "commitment"))},
     }
@@ -371,8 +423,8 @@ def annex7(streets: list[Street], p: Period) -> list[Row]:
     rows = []
     for code, name in vocab.VENUE_TYPES.items():
         values = {}
-        for c in ANNEX7:
-            values[c.key] = manual.get((code, c.key), Decimal(0)) if c.manual else data.get(c.key, {}).get(code, 0)
+        for col in ANNEX7:
+            values[col.key] = manual.get((code, col.key), Decimal(0)) if col.manual else data.get(col.key, {}).get(code, 0)
         rows.append(Row(name, values))
     return rows
 

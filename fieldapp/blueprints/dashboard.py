@@ -55,7 +55,7 @@ def index():
     scope_label = {"street": db.session.get(Street, g.user.street_id).name if g.user.street_id else "",
                    "department": f"{g.user.industry}行业"}.get(g.user.role, "全区")
     return render_template("dashboard/index.html", scope_label=scope_label, k=k, week=week, cats=cats, cov=cov, figs=figs, start=start, end=end, dim=dim,
-                           rows={d: dashboard.breakdown(g.user, d, w) for d in (dim, "industry", "venue_type", "level")},
+                           rows=dashboard.breakdowns(g.user, (dim, "industry", "venue_type", "level"), w),
                            dims=dashboard.DIMENSIONS, inspectors=dashboard.inspectors(g.user, w))
 
 

@@ -47,7 +47,7 @@ class Hazard(Base):
     evidence_flags: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    raised_at: Mapped[datetime]
+    raised_at: Mapped[datetime] = mapped_column(index=True)  # quarter and window counts
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None]
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -20,7 +20,7 @@ class Visit(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     started_at: Mapped[datetime]
-    finished_at: Mapped[datetime]
+    finished_at: Mapped[datetime] = mapped_column(index=True)  # visits in a window
     received_at: Mapped[datetime]  # server time: the authoritative one
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)

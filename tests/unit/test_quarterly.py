@@ -124,6 +124,18 @@ def test_annex4_every_column(data):
     assert rows["合计"]["base_total"] == 6 and rows["合计"]["self_found"] == 5
 
 
+def test_a_measure_reads_the_latest_inspection_with_its_checklist(data, world):
+    u = world.users["inspector_a1"]
+    # June: a3's inspection passed the safety officer but left the emergency team unanswered; an inspection
+    # with another checklist the day after does not change what was last seen.
+    visit(data["a3"], u, at(2026, 6, 1), {"safety_officer": "pass"})
+    visit(data["a3"], u, at(2026, 6, 2), {}, checklist="general")
+    db.session.commit()
+    a = {r.label: r.values for r in quarterly.build(4, streets(), Q2, unit="全区").rows}["甲街道"]
+    assert (a["org"], a["rescue_team"]) == (2, 0)
+    assert quarterly.build(4, streets(), quarterly.period(2026, 1), unit="全区").rows[0].values["rescue_team"] == 1
+
+
 def test_annex5_every_column(data):
     table = quarterly.build(5, streets(), Q2, unit="全区")
     a = {r.label: r.values for r in table.rows if r.group == "甲街道"}
