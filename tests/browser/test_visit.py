@@ -87,12 +87,14 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     assert rows.count() == 2 and "待整改" in rows.first.inner_text()
     assert page.locator(".hazard-row img").count() == 0  # thumbnails are on the hazard page
     page.locator(".hazard-row a", has_text="灭火器压力正常").click()
-    page.locator(".before-after img").first.wait_for()
-    for _ in range(50):  # lazy images: poll (the CSP forbids wait_for_function's eval)
-        if page.evaluate("document.querySelector('.before-after img').complete"):
+    page.locator(".before-after img").first.scroll_into_view_if_needed()
+    width = 0
+    for _ in range(100):  # a lazy image decodes when seen: poll (the CSP forbids wait_for_function's eval)
+        width = page.evaluate("document.querySelector('.before-after img').naturalWidth")
+        if width:
             break
         page.wait_for_timeout(100)
-    assert page.evaluate("document.querySelector('.before-after img').naturalWidth") > 0
+    assert width > 0
 
     page.goto(f"/visits/{visit.uuid}/notice")
     assert page.get_by_role("heading", name="安全隐患整改通知书").is_visible()
