@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["pages", "photos", "client"]
+BENCHES = ["pages", "photos", "client", "scale"]
 
 
 def main() -> None:

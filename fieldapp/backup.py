@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from . import pgtools, photos
 from .extensions import db
+from .storage import StorageMissing
 
 FORMAT = "fieldapp-backup"
 VERSION = 1
@@ -90,7 +91,11 @@ def _write(target: Path, now: datetime) -> dict:
     for sha in snap.photo_shas:
         for photo_kind in PHOTO_KINDS:
             key = photos.key(photo_kind, sha)
-            data = store.get(key)
+            try:
+                data = store.get(key)
+            except StorageMissing:
+                raise BackupError(f"照片 {sha} 在数据库中有记录，照片存储中却没有文件 {key}："
+                                  "请检查照片存储的设置（DATA_DIR 或 S3）是否指向本实例。") from None
             digest = hashlib.sha256(data).hexdigest()
             if photo_kind == "original" and digest != sha:
                 raise BackupError(f"照片原件 {key} 的内容与其 SHA-256 不符：存储中的证据已被改动或损坏，请先核查。")

@@ -201,3 +201,13 @@ def test_restore_into_a_migrated_but_empty_database(app, world, target, tmp_path
     assert result.exit_code == 0, result.output
     with target.app_context():
         assert data_tables() == json.loads((tmp_path / "b" / "manifest.json").read_text())["tables"]
+
+
+def test_backup_fails_clearly_when_the_photo_store_lacks_a_file(app, world, tmp_path):
+    sync_visit(app.test_client(), bearer(app, "inspector_a1"), world.ents["a1"], seed=8)
+    with app.app_context():
+        sha = db.session.scalar(select(Photo.sha256))
+        photos.store().delete(photos.key("thumb", sha))
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "照片存储中却没有文件" in result.output
+    assert not (tmp_path / "b").exists()  # no half-made backup left behind
