@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from urllib.parse import quote
+
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import pgtools, photos
 from .extensions import db
@@ -85,7 +88,11 @@ def create(target: Path, *, now: datetime) -> dict:
 def _write(target: Path, now: datetime) -> dict:
     kind = backend()
     db_file = target / DB_FILES[kind]
-    snap = _sqlite_snapshot(db_file) if kind == "sqlite" else _postgres_snapshot(db_file)
+    try:
+        snap = _sqlite_snapshot(db_file) if kind == "sqlite" else _postgres_snapshot(db_file)
+    except (sqlite3.Error, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+        raise BackupError(f"读取数据库失败（是否已运行 fieldapp db upgrade？）：{''.join(reason)}") from None
     files = {db_file.name: file_sha256(db_file)}
     store = photos.store()
     for sha in snap.photo_shas:
@@ -125,7 +132,10 @@ def _sqlite_snapshot(out: Path) -> Snapshot:
     source = db.engine.url.database
     if not source or source == ":memory:":
         raise BackupError("内存数据库无法备份。")
-    src = sqlite3.connect(source, timeout=30)
+    if not Path(source).is_file():
+        raise BackupError(f"数据库文件不存在：{source}")
+    # mode=rw: never create an empty database where the real one was expected.
+    src = sqlite3.connect(f"file:{quote(str(Path(source).resolve()))}?mode=rw", uri=True, timeout=30)
     dst = sqlite3.connect(out)
     try:
         # One step (pages=-1) copies the whole file under one read transaction:

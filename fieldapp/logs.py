@@ -138,6 +138,11 @@ def _path() -> str:
     for name, value in (request.view_args or {}).items():
         if name in SECRET_ARGS and isinstance(value, str) and value:
             path = path.replace(value, "{" + name + "}")
+    if path.startswith("/q/"):
+        # Also when no route matched: a mistyped placard link still carries its token.
+        parts = path.split("/")
+        parts[2] = "{token}"
+        path = "/".join(parts)
     return path[:MAX_PATH]
 
 

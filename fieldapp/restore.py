@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from . import audit, pgtools, photos
+from . import audit, paths, pgtools, photos
 from .backup import FORMAT, MANIFEST, PHOTO_KINDS, VERSION, BackupError, backend, data_tables, file_sha256, holds_data
 from .extensions import db
 from .storage import StorageMissing
@@ -73,6 +73,9 @@ def restore(source: Path) -> Report:
     source = Path(source)
     manifest = read_manifest(source)
     kind = backend()
+    if manifest.get("schema_revision") not in known_revisions():
+        raise BackupError(f"备份的数据库版本 {manifest.get('schema_revision')} 不为本程序所知（备份来自更新的程序？）："
+                          "请先把程序升级到不低于备份时的版本。")
     if manifest["backend"] != kind:
         names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
         raise BackupError(f"备份来自 {names.get(manifest['backend'], manifest['backend'])}，"
@@ -100,6 +103,16 @@ def restore(source: Path) -> Report:
         if name.startswith("photos/"):
             store.put(name.removeprefix("photos/"), (source / name).read_bytes())
     return verify(manifest)
+
+
+def known_revisions() -> set[str]:
+    """Return the schema revisions this code's migrations know."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(paths.MIGRATIONS_DIR))
+    return {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
 
 
 def _restore_sqlite(backup_file: Path) -> None:

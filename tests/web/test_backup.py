@@ -150,6 +150,14 @@ def test_backup_while_writing_then_restore_gives_identical_counts_hashes_and_cha
     assert visits(target) == manifest["tables"]["visits"] + 1
 
 
+def test_backup_of_a_missing_sqlite_file_is_refused_without_creating_it(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'nothing.sqlite3'}", tmp_path)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "数据库文件不存在" in result.output
+    assert not (tmp_path / "nothing.sqlite3").exists() and not (tmp_path / "b").exists()
+    _close(app)
+
+
 def test_backup_refuses_a_directory_that_is_not_empty(app, world, tmp_path):
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "keep.txt").write_text("yesterday")
@@ -173,12 +181,19 @@ def _flip_a_photo_byte(root: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _from_a_newer_schema(root: Path) -> None:
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["schema_revision"] = "9999_from_the_future"
+    (root / "manifest.json").write_text(json.dumps(manifest))
+
+
 @pytest.mark.parametrize("tamper,message", [
     (_flip_a_photo_byte, "的 SHA-256 与清单不符"),
     (lambda root: next((root / "photos" / "thumb").rglob("*.jpg")).unlink(), "缺少文件 photos/thumb/"),
     (lambda root: (root / "photos" / "extra.jpg").write_bytes(b"x"), "清单中没有的文件 photos/extra.jpg"),
     (lambda root: (root / "manifest.json").unlink(), "这不是完整的备份"),
-], ids=["changed", "missing", "extra", "no-manifest"])
+    (_from_a_newer_schema, "不为本程序所知"),
+], ids=["changed", "missing", "extra", "no-manifest", "newer-schema"])
 def test_restore_refuses_a_manifest_that_does_not_match_its_files(app, world, target, tmp_path, tamper, message):
     sync_visit(app.test_client(), bearer(app, "inspector_a1"), world.ents["a1"], seed=7)
     assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
