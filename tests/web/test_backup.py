@@ -30,26 +30,29 @@ def make_app(url: str, root: Path):
 
 
 @pytest.fixture
-def target(database, tmp_path):
-    """An empty instance to restore into: no SQLite file yet, or a brand-new PostgreSQL database."""
-    root = tmp_path / "restored"
+def empty_url(database, tmp_path):
+    """The URL of an empty database to restore into: no SQLite file yet, or a brand-new PostgreSQL database."""
     if database.backend == "sqlite":
-        app = make_app(f"sqlite:///{root / 'fieldapp.sqlite3'}", root)
-        yield app
-        _close(app)
+        yield f"sqlite:///{tmp_path / 'restored' / 'fieldapp.sqlite3'}"
         return
     admin = create_engine(make_url(normalize_database_url(PG_URL)), isolation_level="AUTOCOMMIT")
     name = f"fieldapp_restore_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    app = make_app(make_url(database.url).set(database=name).render_as_string(hide_password=False), root)
     try:
-        yield app
+        yield make_url(database.url).set(database=name).render_as_string(hide_password=False)
     finally:
-        _close(app)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def target(empty_url, tmp_path):
+    """An empty instance to restore into, with its own data directory."""
+    app = make_app(empty_url, tmp_path / "restored")
+    yield app
+    _close(app)
 
 
 def _close(app):
@@ -226,3 +229,34 @@ def test_backup_fails_clearly_when_the_photo_store_lacks_a_file(app, world, tmp_
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
     assert result.exit_code == 1 and "照片存储中却没有文件" in result.output
     assert not (tmp_path / "b").exists()  # no half-made backup left behind
+
+
+def test_backup_and_restore_move_photos_between_s3_buckets(database, empty_url, tmp_path, s3_server, s3_bucket):
+    """Photos go through the Storage interface both ways, so an S3 store backs up and restores too."""
+    from fieldapp.storage_s3 import from_config
+
+    from ..factories import build_world
+
+    source = create_app({**base_config(database.fresh(tmp_path), tmp_path), **s3_bucket})
+    source.test_client_class = Client
+    with source.app_context():
+        world = build_world()
+    sync_visit(source.test_client(), bearer(source, "inspector_a1"), world.ents["a1"], seed=31)
+    assert source.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    _close(source)
+
+    other = s3_server.config(f"restored-{uuid.uuid4().hex[:8]}")
+    admin = from_config(other)
+    admin.client.create_bucket(Bucket=other["S3_BUCKET"])
+    admin.client.close()
+    target = create_app({**base_config(empty_url, tmp_path / "restored"), **other})
+    result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert sorted(k.split("/")[0] for k in photos.store().keys()) == ["display", "original", "thumb"]
+        assert photos.store().keys() == sorted(k.removeprefix("photos/") for k in
+                                               json.loads((tmp_path / "b" / "manifest.json").read_text())["files"]
+                                               if k.startswith("photos/"))
+    _close(target)
+    for app in (source, target):
+        app.extensions["photo_storage"].client.close()
