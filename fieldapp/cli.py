@@ -18,9 +18,11 @@ from .tabular import TableError
 
 def init_app(app: Flask) -> None:
     from .archive.cli import archive_group
+    from .backup_cli import backup_command, restore_command
     from .checklist_cli import checklists_group
 
-    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group, archive_group):
+    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group,
+                    archive_group, backup_command, restore_command):
         app.cli.add_command(command)
 
 

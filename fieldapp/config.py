@@ -56,6 +56,19 @@ DEFAULTS: dict[str, object] = {
     "PER_PAGE_MAX": 200,
     "TIMEZONE": "Asia/Shanghai",
     "SERVER_TIMING": False,
+    # Photo bytes: "filesystem" (DATA_DIR/photos, one server) or "s3" (shared by many).
+    "PHOTO_STORAGE": "filesystem",
+    "S3_BUCKET": None,
+    "S3_PREFIX": "",
+    "S3_ENDPOINT_URL": None,
+    "S3_REGION": None,
+    "S3_ACCESS_KEY_ID": None,
+    "S3_SECRET_ACCESS_KEY": None,
+    "S3_ADDRESSING_STYLE": "path",
+    # JSON-lines access and security logs, one file per UTC day; "-" writes to stdout.
+    "LOG_DIR": None,
+    # Cybersecurity Law art. 21: network logs are kept for at least six months.
+    "LOG_RETENTION_DAYS": 190,
 }
 
 
@@ -82,8 +95,22 @@ def _derive(app: Flask) -> None:
     cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(instance)
+    cfg["LOG_DIR"] = str(cfg["LOG_DIR"] or data_dir / "logs")
+    _check_storage(cfg)
     if isinstance(cfg["TRUSTED_HOSTS"], str):
         cfg["TRUSTED_HOSTS"] = [h.strip() for h in cfg["TRUSTED_HOSTS"].split(",") if h.strip()]
+
+
+def _check_storage(cfg) -> None:
+    kind = cfg["PHOTO_STORAGE"]
+    if kind not in ("filesystem", "s3"):
+        raise ConfigError(f"PHOTO_STORAGE 只能是 filesystem 或 s3，而不是 {kind!r}")
+    if kind == "s3" and not cfg["S3_BUCKET"]:
+        raise ConfigError("PHOTO_STORAGE=s3 需要设置 FIELDAPP_S3_BUCKET")
+    # from_prefixed_env parses values as JSON: a numeric key id must stay a string.
+    for name in ("S3_BUCKET", "S3_PREFIX", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION"):
+        if cfg[name] is not None and not isinstance(cfg[name], str):
+            cfg[name] = str(cfg[name])
 
 
 def normalize_database_url(url: str) -> str:

@@ -7,6 +7,8 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import logs
+
 MESSAGES = {
     400: "请求有误，请检查后重试。",
     401: "请先登录。",
@@ -51,6 +53,7 @@ def error_response(code: int, message: str | None = None, **extra):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        logs.security("csrf_refused", status=400, reason=exc.description)
         return error_response(400, "页面已过期或缺少安全令牌，请刷新页面后重试。", reason="csrf")
 
     @app.errorhandler(HTTPException)

@@ -32,7 +32,9 @@ def run(*, host: str, port: int, workers: int | None, threads: int, instance_pat
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread" if threads > 1 else "sync",
-        "accesslog": "-",
+        # The app writes its own access log (fieldapp/logs.py) without raw
+        # addresses, query strings or placard tokens; gunicorn's would have all three.
+        "accesslog": None,
         "timeout": 120,
         "limit_request_line": 8190,
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),

@@ -20,6 +20,14 @@ class StorageMissing(KeyError):
     """The key is not in the store."""
 
 
+def check_key(key: str) -> str:
+    """Refuse keys that could address something outside the store, on every backend."""
+    parts = key.split("/")
+    if not key or key.startswith("/") or "\\" in key or "\x00" in key or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"key escapes the store: {key!r}")
+    return key
+
+
 class FilesystemStorage:
     """Keys are relative paths under one folder outside static/; writes are atomic."""
 
@@ -27,7 +35,7 @@ class FilesystemStorage:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
+        path = (self.root / check_key(key)).resolve()
         if self.root.resolve() not in path.parents:
             raise ValueError(f"key escapes the store: {key!r}")
         return path
@@ -72,5 +80,10 @@ class FilesystemStorage:
 
 
 def from_config(config) -> Storage:
-    """Build the configured store (PHOTO_STORAGE=filesystem; default under DATA_DIR)."""
+    """Build the configured store: PHOTO_STORAGE=filesystem (under DATA_DIR) or s3."""
+    if config.get("PHOTO_STORAGE", "filesystem") == "s3":
+        # Imported here: boto3 is only loaded by instances that use it.
+        from . import storage_s3
+
+        return storage_s3.from_config(config)
     return FilesystemStorage(Path(config["DATA_DIR"]) / "photos")

@@ -169,3 +169,37 @@ def login(app):
         return client
 
     return _login
+
+
+@dataclass
+class S3Server:
+    """A local S3-compatible server (moto, real HTTP) and the settings that reach it."""
+
+    endpoint_url: str
+
+    def config(self, bucket: str) -> dict:
+        return {"PHOTO_STORAGE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": self.endpoint_url,
+                "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing"}
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield S3Server(f"http://{host}:{port}")
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server) -> dict:
+    """A fresh bucket for one test; returns the app settings that use it."""
+    from fieldapp.storage_s3 import from_config
+
+    settings = s3_server.config(f"test-{uuid.uuid4().hex[:12]}")
+    store = from_config(settings)
+    store.client.create_bucket(Bucket=settings["S3_BUCKET"])
+    store.client.close()
+    return settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from .. import auth
+from .. import auth, logs
 from ..blueprints.auth import login_policy
 from ..clock import utcnow
 from ..errors import error_response
@@ -22,6 +22,7 @@ def token():
     result = auth.authenticate(
         body["username"][:64], body["password"][:256], ip=request.remote_addr or "-", policy=login_policy(), now=now
     )
+    logs.login(result, channel="api", username=body["username"][:64])
     if result.throttled:
         return error_response(429, "登录失败次数过多，请稍后再试。")
     if result.user is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from .. import auth
+from .. import auth, logs
 from ..clock import utcnow
 
 bp = Blueprint("auth", __name__)
@@ -36,6 +36,7 @@ def login():
     result = auth.authenticate(
         username, password, ip=request.remote_addr or "-", policy=login_policy(), now=utcnow()
     )
+    logs.login(result, channel="web", username=username)
     if result.throttled:
         minutes = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
         error = f"登录失败次数过多，请 {minutes} 分钟后再试。"

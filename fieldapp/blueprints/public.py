@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import NotFound
 
-from .. import auth, placards, public, scope, throttle
+from .. import auth, logs, placards, public, scope, throttle
 from ..blueprints.auth import login_policy
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -69,6 +69,8 @@ def pin(token: str):
         return render_template("public/pin.html", token=token, name=ent.name, error=None)
     result = placards.pin_login(ent.id, request.form.get("pin", "")[:12], ip=request.remote_addr or "-",
                                 policy=login_policy(), now=utcnow())
+    # The premises stands in for the account name: a PIN sign-in has none.
+    logs.login(result, channel="pin", username=f"premises:{ent.id}")
     if result.throttled:
         return render_template("public/pin.html", token=token, name=ent.name, error="错误次数过多，请 15 分钟后再试。"), 429
     if result.user is None:

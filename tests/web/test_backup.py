@@ -1,0 +1,262 @@
+"""Backup while the app is writing, restore into an empty instance, and prove the copy identical."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from fieldapp import audit, create_app, photos
+from fieldapp.backup import data_tables
+from fieldapp.config import normalize_database_url
+from fieldapp.extensions import db
+from fieldapp.models import Photo, Visit
+
+from .. import images
+from ..conftest import PG_URL, Client, base_config
+from ..factories import visit_body
+
+
+def make_app(url: str, root: Path):
+    app = create_app(base_config(url, root))
+    app.test_client_class = Client
+    return app
+
+
+@pytest.fixture
+def empty_url(database, tmp_path):
+    """The URL of an empty database to restore into: no SQLite file yet, or a brand-new PostgreSQL database."""
+    if database.backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored' / 'fieldapp.sqlite3'}"
+        return
+    admin = create_engine(make_url(normalize_database_url(PG_URL)), isolation_level="AUTOCOMMIT")
+    name = f"fieldapp_restore_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database.url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def target(empty_url, tmp_path):
+    """An empty instance to restore into, with its own data directory."""
+    app = make_app(empty_url, tmp_path / "restored")
+    yield app
+    _close(app)
+
+
+def _close(app):
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def bearer(app, username: str) -> dict:
+    token = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": "password123"}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sync_visit(client, headers, enterprise_id: int, seed: int) -> None:
+    """What a phone does: upload a photo, then the visit that uses it."""
+    data = images.jpeg(320, 240, seed=seed)
+    sha = hashlib.sha256(data).hexdigest()
+    assert client.put(f"/api/v1/photos/{sha}", data=data, headers={**headers, "Content-Type": "image/jpeg"}).status_code == 201
+    body = visit_body(enterprise_id, photos={"extinguishers": [sha], "gas_alarm": [sha]})
+    resp = client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers)
+    assert resp.status_code == 201, resp.json
+
+
+def visits(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Visit))
+
+
+def security_events(app, name: str) -> list[dict]:
+    lines = [json.loads(x) for p in Path(app.config["LOG_DIR"]).glob("security-*.jsonl") for x in p.read_text().splitlines()]
+    return [e for e in lines if e["event"] == name]
+
+
+def test_backup_while_writing_then_restore_gives_identical_counts_hashes_and_chain(app, world, target, tmp_path):
+    headers = bearer(app, "inspector_a1")
+    client = app.test_client()
+    for seed in range(3):
+        sync_visit(client, headers, world.ents["a1"], seed=100 + seed)
+    before = visits(app)
+
+    writes, stop, errors = threading.Semaphore(0), threading.Event(), []
+
+    def writer():
+        phone = app.test_client()
+        seed = 200
+        while not stop.is_set():
+            try:
+                sync_visit(phone, headers, world.ents["a1"], seed=seed)
+            except BaseException as exc:  # reported by the main thread
+                errors.append(exc)
+                return
+            seed += 1
+            writes.release()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writes.acquire(timeout=30)  # the phone is syncing when the backup starts
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "nightly")])
+        while writes.acquire(blocking=False):
+            pass
+        assert writes.acquire(timeout=30) or errors  # and still syncing after it ends
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert result.exit_code == 0, result.output
+    assert "已备份到" in result.output
+
+    manifest = json.loads((tmp_path / "nightly" / "manifest.json").read_text())
+    assert before < manifest["tables"]["visits"] < visits(app)  # a snapshot taken mid-stream
+    assert manifest["tables"]["photos"] == manifest["photos"] == len([f for f in manifest["files"] if "/original/" in f])
+    assert security_events(app, "backup")[-1]["outcome"] == "ok"
+
+    restored = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "nightly")])
+    assert restored.exit_code == 0, restored.output
+    assert "校验通过" in restored.output and "审计链完整" in restored.output
+
+    with target.app_context():
+        assert data_tables() == manifest["tables"]
+        chain = audit.verify()
+        assert chain.ok and (chain.head_seq, chain.head_hash) == (manifest["audit_head"]["seq"], manifest["audit_head"]["hash"])
+        store = photos.store()
+        for sha in db.session.scalars(select(Photo.sha256)):
+            assert hashlib.sha256(store.get(photos.key("original", sha))).hexdigest() == sha
+            for kind in ("display", "thumb"):
+                key = photos.key(kind, sha)
+                assert hashlib.sha256(store.get(key)).hexdigest() == manifest["files"][f"photos/{key}"]
+        db.session.rollback()
+        # The append-only guards came back with the schema.
+        with pytest.raises(Exception, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DELETE FROM audit_events WHERE seq = 1"))
+    assert security_events(target, "restore")[-1]["outcome"] == "ok"
+
+    # The restored instance works: the same inspector signs in and syncs again.
+    sync_visit(target.test_client(), bearer(target, "inspector_a1"), world.ents["a1"], seed=999)
+    assert visits(target) == manifest["tables"]["visits"] + 1
+
+
+def test_backup_of_a_missing_sqlite_file_is_refused_without_creating_it(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'nothing.sqlite3'}", tmp_path)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "数据库文件不存在" in result.output
+    assert not (tmp_path / "nothing.sqlite3").exists() and not (tmp_path / "b").exists()
+    _close(app)
+
+
+def test_backup_refuses_a_directory_that_is_not_empty(app, world, tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "keep.txt").write_text("yesterday")
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "old")])
+    assert result.exit_code == 1 and "已存在且不为空" in result.output
+    assert [p.name for p in (tmp_path / "old").iterdir()] == ["keep.txt"]
+
+
+def test_restore_refuses_a_database_that_holds_data(app, world, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    result = runner.invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "目标数据库不是空的" in result.output and "拒绝覆盖" in result.output
+    assert security_events(app, "restore")[-1]["outcome"] == "refused"
+
+
+def _flip_a_photo_byte(root: Path) -> None:
+    path = next((root / "photos" / "display").rglob("*.jpg"))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 1
+    path.write_bytes(bytes(data))
+
+
+def _from_a_newer_schema(root: Path) -> None:
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["schema_revision"] = "9999_from_the_future"
+    (root / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("tamper,message", [
+    (_flip_a_photo_byte, "的 SHA-256 与清单不符"),
+    (lambda root: next((root / "photos" / "thumb").rglob("*.jpg")).unlink(), "缺少文件 photos/thumb/"),
+    (lambda root: (root / "photos" / "extra.jpg").write_bytes(b"x"), "清单中没有的文件 photos/extra.jpg"),
+    (lambda root: (root / "manifest.json").unlink(), "这不是完整的备份"),
+    (_from_a_newer_schema, "不为本程序所知"),
+], ids=["changed", "missing", "extra", "no-manifest", "newer-schema"])
+def test_restore_refuses_a_manifest_that_does_not_match_its_files(app, world, target, tmp_path, tamper, message):
+    sync_visit(app.test_client(), bearer(app, "inspector_a1"), world.ents["a1"], seed=7)
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    tamper(tmp_path / "b")
+    result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code == 1 and message in result.output, result.output
+    with target.app_context():
+        assert not any(data_tables().values())  # nothing was written
+
+
+def test_restore_into_a_migrated_but_empty_database(app, world, target, tmp_path):
+    from flask_migrate import upgrade
+
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    (tmp_path / "restored").mkdir()
+    with target.app_context():
+        upgrade()
+        db.engine.dispose()
+    result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert data_tables() == json.loads((tmp_path / "b" / "manifest.json").read_text())["tables"]
+
+
+def test_backup_fails_clearly_when_the_photo_store_lacks_a_file(app, world, tmp_path):
+    sync_visit(app.test_client(), bearer(app, "inspector_a1"), world.ents["a1"], seed=8)
+    with app.app_context():
+        sha = db.session.scalar(select(Photo.sha256))
+        photos.store().delete(photos.key("thumb", sha))
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "照片存储中却没有文件" in result.output
+    assert not (tmp_path / "b").exists()  # no half-made backup left behind
+
+
+def test_backup_and_restore_move_photos_between_s3_buckets(database, empty_url, tmp_path, s3_server, s3_bucket):
+    """Photos go through the Storage interface both ways, so an S3 store backs up and restores too."""
+    from fieldapp.storage_s3 import from_config
+
+    from ..factories import build_world
+
+    source = create_app({**base_config(database.fresh(tmp_path), tmp_path), **s3_bucket})
+    source.test_client_class = Client
+    with source.app_context():
+        world = build_world()
+    sync_visit(source.test_client(), bearer(source, "inspector_a1"), world.ents["a1"], seed=31)
+    assert source.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    _close(source)
+
+    other = s3_server.config(f"restored-{uuid.uuid4().hex[:8]}")
+    admin = from_config(other)
+    admin.client.create_bucket(Bucket=other["S3_BUCKET"])
+    admin.client.close()
+    target = create_app({**base_config(empty_url, tmp_path / "restored"), **other})
+    result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert sorted(k.split("/")[0] for k in photos.store().keys()) == ["display", "original", "thumb"]
+        assert photos.store().keys() == sorted(k.removeprefix("photos/") for k in
+                                               json.loads((tmp_path / "b" / "manifest.json").read_text())["files"]
+                                               if k.startswith("photos/"))
+    _close(target)
+    for app in (source, target):
+        app.extensions["photo_storage"].client.close()
