@@ -102,7 +102,9 @@ def build_history(*, visits: int, seed: int, now: datetime, months: int = 12) ->
         vid = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
         fails = answered = items = 0
         for pos, c in enumerate(lists):
-            vc_rows.append(dict(visit_uuid=vid, checklist_id=c.id, version=c.version, content_hash=hashes[c.id], position=pos))
+            passed: list[str] = []
+            vc_rows.append(dict(visit_uuid=vid, checklist_id=c.id, version=c.version, content_hash=hashes[c.id], position=pos,
+                                enterprise_id=e.id, finished_at=finished, passed=passed))
             for item in c.items:
                 items += 1
                 roll = rng.random()
@@ -113,11 +115,14 @@ def build_history(*, visits: int, seed: int, now: datetime, months: int = 12) ->
                 result = "fail" if roll < 0.055 else "na" if roll < 0.13 else "pass"
                 a_rows.append(dict(visit_uuid=vid, checklist_id=c.id, item_key=item.key, result=result,
                                    note="现场发现问题" if result == "fail" else "", photos=[]))
+                if result == "pass":
+                    passed.append(item.key)
                 if result != "fail":
                     continue
                 fails += 1
                 h_rows.append(_hazard(rng, chain, e, vid, c, item, inspector, street_user.get(ent_street[e.id]),
                                       finished, now, today, after_pool, ref_rows))
+            passed.sort()
         v_rows.append(dict(uuid=vid, enterprise_id=e.id, inspector_id=inspector_id, started_at=started, finished_at=finished,
                            received_at=finished + timedelta(minutes=rng.randrange(1, 600)), lat=None, lng=None,
                            accuracy_m=None, location_status="ok" if rng.random() < 0.9 else "denied",

@@ -10,17 +10,19 @@ rows the street office enters, summed from January to the quarter.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import Text, and_, case, cast, func, or_, select
 
 from . import vocab
 from .clock import LOCAL_TZ
 from .extensions import db
-from .models import (Answer, CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
+from .models import (CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
                      StandardizationRecord, StarRating, Street, Visit, VisitChecklist)
 
 LEVEL_ROWS = {"city": "市级", "district": "区级", "street": "街道级"}
@@ -186,42 +188,63 @@ class Table:
 class _Counts:
     """The facts one table reads, fetched once: `key` groups premises (street id or venue type)."""
 
-    def __init__(self, p: Period, street_ids: list[int], key: str, *, venues: bool = False, facts: tuple[str, ...] = ()):
+    def __init__(self, p: Period, street_ids: list[int], key: str, *, venues: bool = False):
         self.p = p
         group = getattr(Enterprise, key)
-        whole = len(street_ids) >= (db.session.scalar(select(func.count()).select_from(Street)) or 0)
-        in_streets = Enterprise.street_id.in_(street_ids)
-        # Hazards and visits of one street are found through its premises; a district table reads them all.
-        self.mine = () if whole else (select(Enterprise.id).where(in_streets),)
-        # Every enterprise's group, for counting hazards and visits (also of premises since closed).
-        self.group_of = dict(db.session.execute(select(Enterprise.id, group).where(in_streets)).all())
-        extra = {"status": _status_at(p), "stars": _stars_at(p), "color": _color_at(p)}
-        stmt = select(Enterprise.id, group.label("key"), Enterprise.size_class, *(extra[f].label(f) for f in facts)).where(
-            *_registered(p), in_streets)
-        if venues:
-            stmt = stmt.where(Enterprise.venue_type.is_not(None))
-        self.units = db.session.execute(stmt).all()
+        self.in_streets = in_streets = Enterprise.street_id.in_(street_ids)
+        # The premises a table counts: every kind, or the 九小场所 only (annex 7).
+        self.counted = and_(in_streets, Enterprise.venue_type.is_not(None)) if venues else in_streets
+        registered = and_(*_registered(p), Enterprise.venue_type.is_not(None)) if venues else and_(*_registered(p))
+        rows = _rows(select(Enterprise.id, group, Enterprise.size_class, case((registered, 1), else_=0), Enterprise.standardization,
+                            Enterprise.stars, Enterprise.risk_color).where(in_streets))
+        # Every enterprise's group, for counting hazards and visits (also of premises since closed);
+        # the registered premises (active, created before the quarter's end) for counting premises,
+        # with their standardization, stars and colour as of the quarter's end.
+        self.group_of = {eid: key for eid, key, *_ in rows}
+        self.units = [Unit(eid, key, size, std, star, col) for eid, key, size, counted, std, star, col in rows if counted]
+        self._by: dict[str, Counter] = {}
 
-    def units_where(self, test=None) -> dict:
-        """Registered premises per group, optionally those passing `test(unit)`."""
+    def units_by(self, attr: str) -> Counter:
+        """Registered premises per (group, value of `attr` at the quarter's end)."""
+        if attr not in self._by:
+            if attr == "size_class":
+                self._by[attr] = Counter((u.key, u.size_class) for u in self.units)
+            else:  # the register's value unless the records say otherwise
+                as_of = {"status": _status_at, "stars": _stars_at, "color": _color_at}[attr](self.p)
+                self._by[attr] = Counter((u.key, as_of.get(u.id, getattr(u, attr))) for u in self.units)
+        return self._by[attr]
+
+    def units_with(self, attr: str, *values) -> dict:
+        """Registered premises per group whose `attr` is one of `values`."""
         out: dict = defaultdict(int)
-        for u in self.units:
-            if test is None or test(u):
-                out[u.key] += 1
+        for (key, value), n in self.units_by(attr).items():
+            if value in values:
+                out[key] += n
         return out
 
-    def units_in(self, ids: set[int]) -> dict:
-        return self.units_where(lambda u: u.id in ids)
+    def units_all(self) -> dict:
+        return Counter(u.key for u in self.units)
 
-    def ids(self, stmt, eid_col) -> set[int]:
-        """Enterprise ids a SELECT of one column yields, limited to the table's streets."""
-        return set(db.session.scalars(stmt.where(*(eid_col.in_(m) for m in self.mine)).distinct()))
+    def units_in(self, ids: set[int]) -> dict:
+        return Counter(u.key for u in self.units if u.id in ids)
+
+    def ids(self, stmt, *, distinct: bool = False) -> set[int]:
+        """Enterprise ids a SELECT of one column yields (any street: only the table's premises are tallied).
+
+        Without `distinct` the database may follow the WHERE clause's index, not one
+        that yields the ids in order: better when the rows matching are few.
+        """
+        return {eid for (eid,) in _rows(stmt.distinct() if distinct else stmt)}
 
     def per_enterprise(self, eid_col, *where) -> dict:
-        """Count rows per group through their enterprise: hazards or visits matching `where`."""
-        stmt = select(eid_col, func.count()).where(*where, *(eid_col.in_(m) for m in self.mine)).group_by(eid_col)
+        """Count rows per group through their enterprise: hazards or visits matching `where`.
+
+        The whole district's rows are counted per premises from an index range and
+        tallied here: filtering one street in SQL would mean a probe per premises.
+        """
+        stmt = select(eid_col, func.count()).where(*where).group_by(eid_col)
         out: dict = defaultdict(int)
-        for eid, n in db.session.execute(stmt):
+        for eid, n in _rows(stmt):
             if eid in self.group_of:
                 out[self.group_of[eid]] += n
         return out
@@ -231,34 +254,39 @@ class _Counts:
 
         The latest inspection before the quarter's end that walked the measure's checklist
         must have passed every item of the measure; an item it left unanswered is not met.
+        Each premises' latest one is a single seek on ix_visit_checklists_latest, and its
+        passed items are kept on that row (few distinct lists: decoded once each).
         """
         checklists = sorted({cid for cid, _ in MEASURES.values()})
-        items = sorted({key for _, keys in MEASURES.values() for key in keys})
-        latest = (
-            select(Visit.enterprise_id.label("eid"), VisitChecklist.visit_uuid.label("vid"), VisitChecklist.checklist_id.label("cid"),
-                   func.row_number().over(partition_by=(Visit.enterprise_id, VisitChecklist.checklist_id),
-                                          order_by=(Visit.finished_at.desc(), Visit.uuid.desc())).label("rn"))
-            .join(Visit, Visit.uuid == VisitChecklist.visit_uuid)
-            .where(VisitChecklist.checklist_id.in_(checklists), Visit.finished_at < self.p.end,
-                   *(Visit.enterprise_id.in_(m) for m in self.mine))
-            .subquery()
-        )
-        passed: dict[int, set] = defaultdict(set)
-        for eid, cid, item in db.session.execute(
-                select(latest.c.eid, Answer.checklist_id, Answer.item_key)
-                .join(Answer, (Answer.visit_uuid == latest.c.vid) & (Answer.checklist_id == latest.c.cid))
-                .where(latest.c.rn == 1, Answer.item_key.in_(items), Answer.result == "pass")):
-            passed[eid].add((cid, item))
-        return {m: {eid for eid, ok in passed.items() if all((cid, k) in ok for k in keys)}
-                for m, (cid, keys) in MEASURES.items()}
+        vc = VisitChecklist
+
+        def latest(cid):
+            return (select(cast(vc.passed, Text)).where(vc.checklist_id == cid, vc.enterprise_id == Enterprise.id,
+                                                       vc.finished_at < self.p.end)
+                    .order_by(vc.finished_at.desc(), vc.visit_uuid.desc()).limit(1).scalar_subquery())
+
+        decoded: dict[str, frozenset] = {}
+        out: dict[str, set[int]] = {m: set() for m in MEASURES}
+        needs = [(m, checklists.index(cid), frozenset(keys)) for m, (cid, keys) in MEASURES.items()]
+        for eid, *raws in _rows(select(Enterprise.id, *(latest(c) for c in checklists)).where(self.counted)):
+            passed = []
+            for raw in raws:
+                if raw is not None and raw not in decoded:
+                    decoded[raw] = frozenset(json.loads(raw))
+                passed.append(decoded.get(raw) if raw is not None else frozenset())
+            for m, i, need in needs:
+                if need <= passed[i]:
+                    out[m].add(eid)
+        return out
 
     def three_lists(self) -> dict:
         """Premises with a 隐患排查清单 (visited) whose 整改清单 holds nothing overdue at the quarter's end."""
         p = self.p
-        visited = self.ids(select(Visit.enterprise_id).where(Visit.finished_at < p.end), Visit.enterprise_id)
-        overdue = self.ids(select(Hazard.enterprise_id).where(
-            or_(Hazard.closed_at.is_(None), Hazard.closed_at >= p.end), Hazard.raised_at < p.end, Hazard.deadline < p.end_day),
-            Hazard.enterprise_id)
+        visited = self.ids(select(Visit.enterprise_id).where(Visit.finished_at < p.end), distinct=True)
+        # Not closed by the end: still open now, or closed after it. Two index ranges, not a scan of every hazard.
+        past_deadline = (Hazard.deadline < p.end_day, Hazard.raised_at < p.end)
+        overdue = (self.ids(select(Hazard.enterprise_id).where(Hazard.state.in_(("open", "rectified")), *past_deadline))
+                   | self.ids(select(Hazard.enterprise_id).where(Hazard.closed_at >= p.end, *past_deadline)))
         return self.units_in(visited - overdue)
 
     def hazards_found(self) -> dict:
@@ -270,43 +298,70 @@ class _Counts:
         return self.per_enterprise(Hazard.enterprise_id, Hazard.closed_at >= p.year_start, Hazard.closed_at < p.end)
 
 
+def _rows(stmt) -> list:
+    """Run a SELECT of plain columns through Core: no ORM machinery per row, thousands of rows."""
+    return db.session.connection().execute(stmt).all()
+
+
 def _count(base, key_col, *where, what=None) -> dict:
     """Count rows (or `what`) of a small table by `key_col`, with extra conditions."""
     stmt = select(what if what is not None else func.count()).select_from(base).where(*where)
     return {row[-1]: (row[0] or 0) for row in db.session.execute(stmt.add_columns(key_col).group_by(key_col))}
 
 
-def _status_at(p: Period):
-    """SQL for each premises' standardization status at the quarter's end.
+class Unit(NamedTuple):
+    id: int
+    key: object  # street id or venue type
+    size_class: str
+    status: str  # as registered; units_by reads the records for the quarter's end
+    stars: int | None
+    color: str
 
-    From the records when there are any (a valid passed review, else a self-assessment
-    in the last 12 months), else the status registered with the premises.
+
+def _status_at(p: Period) -> dict[int, str]:
+    """Each recorded premises' standardization status at the quarter's end (others keep the registered one).
+
+    From its records: a valid passed review, else a passed self-assessment within the
+    last 12 months, else none. Records are few; reading them all beats a subquery per premises.
     """
     end_day = p.end_day
-    review = (select(StandardizationRecord.level).where(
-        StandardizationRecord.enterprise_id == Enterprise.id, StandardizationRecord.kind == "review",
-        StandardizationRecord.result == "pass", StandardizationRecord.on < end_day,
-        or_(StandardizationRecord.valid_until.is_(None), StandardizationRecord.valid_until >= end_day))
-        .order_by(StandardizationRecord.on.desc()).limit(1).scalar_subquery())
-    self_ok = (select(literal("self_assessed")).where(
-        StandardizationRecord.enterprise_id == Enterprise.id, StandardizationRecord.kind == "self_assessment",
-        StandardizationRecord.result == "pass", StandardizationRecord.on < end_day,
-        StandardizationRecord.on >= date(end_day.year - 1, end_day.month, 1)).limit(1).scalar_subquery())
-    any_record = select(StandardizationRecord.id).where(StandardizationRecord.enterprise_id == Enterprise.id).exists()
-    return case((any_record, func.coalesce(review, self_ok, "none")), else_=Enterprise.standardization)
+    recent = date(end_day.year - 1, end_day.month, 1)
+    recorded: set[int] = set()
+    review: dict[int, str] = {}
+    self_ok: set[int] = set()
+    for eid, kind, level, result, on, valid_until in _rows(
+            select(StandardizationRecord.enterprise_id, StandardizationRecord.kind, StandardizationRecord.level,
+                   StandardizationRecord.result, StandardizationRecord.on, StandardizationRecord.valid_until)
+            .order_by(StandardizationRecord.on.desc(), StandardizationRecord.id.desc())):
+        recorded.add(eid)
+        if result != "pass" or on >= end_day:
+            continue
+        if kind == "review" and (valid_until is None or valid_until >= end_day):
+            review.setdefault(eid, level)  # the latest valid review
+        elif kind == "self_assessment" and on >= recent:
+            self_ok.add(eid)
+    return {eid: review.get(eid) or ("self_assessed" if eid in self_ok else "none") for eid in recorded}
 
 
-def _color_at(p: Period):
-    latest = (select(RiskAssessment.color).where(RiskAssessment.enterprise_id == Enterprise.id, RiskAssessment.decided_at < p.end)
-              .order_by(RiskAssessment.decided_at.desc()).limit(1).scalar_subquery())
-    return func.coalesce(latest, Enterprise.risk_color)
+def _latest_before(model, value_col, p: Period) -> dict:
+    """Each premises' latest value of `value_col` decided before the quarter's end (None if all came later)."""
+    ranked = select(model.enterprise_id, value_col.label("value"), func.row_number().over(
+        partition_by=model.enterprise_id, order_by=(model.decided_at.desc(), model.id.desc())).label("rn")).where(
+        model.decided_at < p.end).subquery()
+    out: dict = dict(_rows(select(ranked.c.enterprise_id, ranked.c.value).where(ranked.c.rn == 1)))
+    for (eid,) in _rows(select(model.enterprise_id).where(model.decided_at >= p.end).distinct()):
+        out.setdefault(eid, None)
+    return out
 
 
-def _stars_at(p: Period):
-    latest = (select(StarRating.stars).where(StarRating.enterprise_id == Enterprise.id, StarRating.decided_at < p.end)
-              .order_by(StarRating.decided_at.desc()).limit(1).scalar_subquery())
-    any_rating = select(StarRating.id).where(StarRating.enterprise_id == Enterprise.id).exists()
-    return case((any_rating, latest), else_=Enterprise.stars)
+def _stars_at(p: Period) -> dict[int, int | None]:
+    """Each rated premises' stars at the quarter's end: none yet if its first rating came later."""
+    return _latest_before(StarRating, StarRating.stars, p)
+
+
+def _color_at(p: Period) -> dict[int, str]:
+    """Each assessed premises' colour at the quarter's end; before its first assessment, the registered one."""
+    return {eid: c for eid, c in _latest_before(RiskAssessment, RiskAssessment.color, p).items() if c is not None}
 
 
 def _manual(street_ids: list[int], p: Period, annex: int) -> dict[tuple[str, str], Decimal]:
@@ -327,21 +382,21 @@ def _registered(p: Period):
 # --- the annexes ----------------------------------------------------------------------
 
 def annex4(streets: list[Street], p: Period) -> list[Row]:
-    c = _Counts(p, [s.id for s in streets], "street_id", facts=("status", "stars"))
+    c = _Counts(p, [s.id for s in streets], "street_id")
     measures = c.measures()
     data = {
-        **{f"base_{size}": c.units_where(lambda u, size=size: u.size_class == size) for size in vocab.SIZE_CLASSES},
-        "base_total": c.units_where(),
+        **{f"base_{size}": c.units_with("size_class", size) for size in vocab.SIZE_CLASSES},
+        "base_total": c.units_all(),
         **{m: c.units_in(measures[m]) for m in ("org", "responsibility", "full_time", "rescue_team", "five_s", "six_signage")},
         "three_lists": c.three_lists(),
         "self_found": c.hazards_found(),
         "rectified": c.hazards_closed(),
         "four_color": c.units_in(c.ids(select(RiskAssessment.enterprise_id).where(
-            RiskAssessment.decided_at >= ROLLING_2021, RiskAssessment.decided_at < p.end), RiskAssessment.enterprise_id)),
-        "std_graded": c.units_where(lambda u: u.status in GRADED),
-        "std_micro": c.units_where(lambda u: u.status == "micro_pass"),
-        "std_self": c.units_where(lambda u: u.status == "self_assessed"),
-        **{f"stars_{n}": c.units_where(lambda u, n=n: u.stars == n) for n in (5, 4, 3, 2, 1)},
+            RiskAssessment.decided_at >= ROLLING_2021, RiskAssessment.decided_at < p.end))),
+        "std_graded": c.units_with("status", *GRADED),
+        "std_micro": c.units_with("status", "micro_pass"),
+        "std_self": c.units_with("status", "self_assessed"),
+        **{f"stars_{n}": c.units_with("stars", n) for n in (5, 4, 3, 2, 1)},
     }
     rows = [Row(s.name, {col.key: data.get(col.key, {}).get(s.id, 0) for col in ANNEX4}) for s in streets]
     for r in rows:
@@ -394,22 +449,22 @@ def _letters_where(kind: str, p: Period):
 def annex7(streets: list[Street], p: Period) -> list[Row]:
     street_ids = [s.id for s in streets]
     in_streets = (Enterprise.street_id.in_(street_ids),)
-    c = _Counts(p, street_ids, "venue_type", venues=True, facts=("status", "color"))
+    c = _Counts(p, street_ids, "venue_type", venues=True)
     measures = c.measures()
     year_day = (p.year_start.date(), p.end_day)
     found, closed = c.hazards_found(), c.hazards_closed()
     data = {
-        "base": c.units_where(),
+        "base": c.units_all(),
         "three_lists": c.three_lists(),
         "self_found": found,
         "rectified": closed,
-        **{f"color_{color}": c.units_where(lambda u, color=color: u.color == color) for color in vocab.RISK_COLORS},
+        **{f"color_{color}": c.units_with("color", color) for color in vocab.RISK_COLORS},
         "five_s": c.units_in(measures["five_s"]),
         "six_signage": c.units_in(measures["six_signage"]),
-        "reviewed_micro": c.units_where(lambda u: u.status == "micro_pass"),
+        "reviewed_micro": c.units_with("status", "micro_pass"),
         "self_assessed": c.units_in(c.ids(select(StandardizationRecord.enterprise_id).where(
             StandardizationRecord.kind == "self_assessment", StandardizationRecord.result == "pass",
-            StandardizationRecord.on >= year_day[0], StandardizationRecord.on < year_day[1]), StandardizationRecord.enterprise_id)),
+            StandardizationRecord.on >= year_day[0], StandardizationRecord.on < year_day[1]))),
         "excellent": _count(CampaignCase, Enterprise.venue_type, CampaignCase.kind == "excellent_venue", CampaignCase.on >= year_day[0],
                             CampaignCase.on < year_day[1], Enterprise.id == CampaignCase.enterprise_id, *in_streets),
         "inspected": c.per_enterprise(Visit.enterprise_id, Visit.finished_at >= p.year_start, Visit.finished_at < p.end),

@@ -279,6 +279,11 @@ def receipt_for(visit_uuid: str) -> dict | None:
     return _receipt(visit) if visit else None
 
 
+def passed_items(answers: list[dict], checklist_id: str, *, checklist: str, item: str) -> list[str]:
+    """The item keys answered "pass" on one checklist, sorted: what a visit's checklist row keeps."""
+    return sorted(a[item] for a in answers if a[checklist] == checklist_id and a["result"] == "pass")
+
+
 def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
     """Store a finished visit, or answer a replay; the caller commits."""
     if isinstance(body, dict) and isinstance(visit_uuid, str):
@@ -313,7 +318,9 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         else:
             chash = db.session.scalar(select(ChecklistVersion.content_hash).where(
                 ChecklistVersion.checklist_id == cid, ChecklistVersion.version == version))
-        db.session.add(VisitChecklist(visit_uuid=visit_uuid, checklist_id=cid, version=version, content_hash=chash, position=pos))
+        db.session.add(VisitChecklist(visit_uuid=visit_uuid, checklist_id=cid, version=version, content_hash=chash, position=pos,
+                                      enterprise_id=ent.id, finished_at=clean["finished"],
+                                      passed=passed_items(answers, cid, checklist="checklist", item="item")))
     taken = set(db.session.scalars(select(Hazard.uuid).where(
         Hazard.uuid.in_([a["hazard"]["uuid"] for a in answers if a["hazard"]]))))
     if taken:

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import audit, photos, vocab
+from .. import audit, photos, visits, vocab
 from ..extensions import db
 from ..models import (Answer, AuditEvent, CampaignCase, CampaignLetter, ChecklistVersion, Enterprise, EnterpriseChange, Grid,
                       Hazard, Photo, PhotoRef, RiskAssessment, StandardizationRecord, StarRating, Street, User, Visit,
@@ -222,7 +222,9 @@ def _visits(ent: Enterprise, rows: list[dict], people: dict) -> int:
             body_hash=v["body_hash"], item_count=v["item_count"], answered_count=v["answered_count"],
             fail_count=v["fail_count"],
             checklists=[VisitChecklist(checklist_id=c["id"], version=c["version"], content_hash=c["content_hash"],
-                                       position=c["position"]) for c in v["checklists"]],
+                                       position=c["position"], enterprise_id=ent.id, finished_at=_time(v["finished_at"]),
+                                       passed=visits.passed_items(answers, c["id"], checklist="checklist", item="key"))
+                        for c in v["checklists"]],
             answers=[Answer(checklist_id=a["checklist"], item_key=a["key"], result=a["result"], note=a["note"],
                             photos=a["photos"]) for a in answers],
         ))

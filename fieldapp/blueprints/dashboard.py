@@ -38,10 +38,8 @@ def index():
     w, start, end = _window()
     now = utcnow()
     dim = "street" if g.user.role in ("district", "department") else "grid"
-    k = dashboard.kpis(g.user, w)
-    week = dashboard.weekly(g.user, now)
-    cats = dashboard.by_category(g.user, w)[:12]
-    cov = dashboard.coverage(g.user, now)
+    o = dashboard.overview(g.user, w, now, (dim, "industry", "venue_type", "level"))
+    k, week, cats, cov = o.kpis, o.weekly, o.categories[:12], o.coverage
     figs = {
         "weekly": charts.bars("每周新发现与销号隐患数", week["labels"],
                               [charts.Series("新发现", week["opened"]), charts.Series("销号", week["closed"])], chart_id="c-weekly"),
@@ -55,8 +53,7 @@ def index():
     scope_label = {"street": db.session.get(Street, g.user.street_id).name if g.user.street_id else "",
                    "department": f"{g.user.industry}行业"}.get(g.user.role, "全区")
     return render_template("dashboard/index.html", scope_label=scope_label, k=k, week=week, cats=cats, cov=cov, figs=figs, start=start, end=end, dim=dim,
-                           rows=dashboard.breakdowns(g.user, (dim, "industry", "venue_type", "level"), w),
-                           dims=dashboard.DIMENSIONS, inspectors=dashboard.inspectors(g.user, w))
+                           rows=o.rows, dims=dashboard.DIMENSIONS, inspectors=o.inspectors)
 
 
 @bp.route("/targets", methods=["GET", "POST"])

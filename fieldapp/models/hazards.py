@@ -13,9 +13,12 @@ from .base import Base
 class Hazard(Base):
     __tablename__ = "hazards"
     __table_args__ = (
-        # Overdue is derived (deadline passed, not closed): these indexes serve it.
-        Index("ix_hazards_state_deadline", "state", "deadline"),
+        # Overdue is derived (deadline passed, not closed): these indexes serve it, and with the
+        # premises and times in them the reports and dashboard count from the index alone.
+        Index("ix_hazards_open_due", "state", "deadline", "enterprise_id", "raised_at"),
         Index("ix_hazards_enterprise_state", "enterprise_id", "state"),
+        Index("ix_hazards_raised_enterprise", "raised_at", "enterprise_id"),
+        Index("ix_hazards_closed", "closed_at", "enterprise_id", "raised_at", "deadline"),
         CheckConstraint("state IN ('open', 'rectified', 'closed')", name="state"),
         CheckConstraint("level IN ('general', 'major')", name="level"),
     )
@@ -47,11 +50,11 @@ class Hazard(Base):
     evidence_flags: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     raised_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    raised_at: Mapped[datetime] = mapped_column(index=True)  # quarter and window counts
+    raised_at: Mapped[datetime]
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None]
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
     enterprise = relationship("Enterprise")

@@ -14,13 +14,16 @@ class Visit(Base):
     """One inspector's finished visit to one premises, received whole (PUT /api/v1/visits)."""
 
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_enterprise_finished", "enterprise_id", "finished_at"),)
+    __table_args__ = (
+        Index("ix_visits_enterprise_finished", "enterprise_id", "finished_at"),
+        Index("ix_visits_finished_enterprise", "finished_at", "enterprise_id"),  # visits in a window, per premises
+    )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)  # made by the client
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     started_at: Mapped[datetime]
-    finished_at: Mapped[datetime] = mapped_column(index=True)  # visits in a window
+    finished_at: Mapped[datetime]
     received_at: Mapped[datetime]  # server time: the authoritative one
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
@@ -40,15 +43,25 @@ class Visit(Base):
 
 
 class VisitChecklist(Base):
-    """The checklist versions a visit answered, pinned by content hash."""
+    """The checklist versions a visit answered, pinned by content hash.
+
+    Each row also carries its visit's premises and finishing time and the items passed
+    on this checklist (copies: a visit never changes once received), so the latest
+    inspection of a premises with a checklist is one index range for the campaign's
+    measures, not a join over every visit and answer.
+    """
 
     __tablename__ = "visit_checklists"
+    __table_args__ = (Index("ix_visit_checklists_latest", "checklist_id", "enterprise_id", "finished_at", "visit_uuid"),)
 
     visit_uuid: Mapped[str] = mapped_column(ForeignKey("visits.uuid", ondelete="CASCADE"), primary_key=True)
     checklist_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    finished_at: Mapped[datetime]
+    passed: Mapped[list] = mapped_column(JSON)  # item keys answered "pass", sorted
 
 
 class Answer(Base):

@@ -176,6 +176,13 @@
     });
   }
 
+  var forceAgain = false;
+
+  function after() {
+    if (forceAgain) { forceAgain = false; FA.sync.run({ force: true }); return; }
+    schedule();
+  }
+
   function schedule() {
     clearTimeout(timer);
     FA.store.all("outbox").then(function (items) {
@@ -209,12 +216,17 @@
     user: null,
     onChange: function (fn) { listeners.push(fn); },
     run: function (options) {
-      if (running) return running;
+      var force = !!(options && options.force);
+      if (running) {
+        // A tap on 立即同步 during a background run must not be lost: run again, forced, after it.
+        if (force) forceAgain = true;
+        return running;
+      }
       FA.sync.status = "running";
       running = runOnce(options).then(function () {
         if (FA.sync.status === "running") FA.sync.status = "idle";
-        running = null; emit(null, { done: true }); schedule();
-      }, function () { running = null; schedule(); });
+        running = null; emit(null, { done: true }); after();
+      }, function () { running = null; after(); });
       return running;
     },
     enqueue: function (item) {

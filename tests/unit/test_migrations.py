@@ -40,3 +40,62 @@ def test_postgres_urls_use_psycopg3():
     assert normalize_database_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert normalize_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_0007_fills_the_latest_inspection_columns_from_existing_visits(database, tmp_path):
+    """Visits received before 0007 get their premises, finishing time and passed items on each checklist row."""
+    import uuid as uuidlib
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import create_engine, select, text
+
+    from fieldapp import create_app
+    from fieldapp.config import normalize_database_url
+    from fieldapp.models import VisitChecklist
+
+    from ..conftest import base_config
+
+    if database.backend == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'm.sqlite3'}", None
+    else:  # a database of its own: this test walks the schema back and forth
+        admin = create_engine(normalize_database_url(database.url).rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        name = f"fieldapp_mig_{uuidlib.uuid4().hex[:8]}"
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url, drop = normalize_database_url(database.url).rsplit("/", 1)[0] + f"/{name}", (admin, name)
+    app = create_app(base_config(url, tmp_path))
+    try:
+        with app.app_context():
+            upgrade(revision="0006")
+            with db.engine.begin() as c:
+                c.execute(text("INSERT INTO streets (id, name, code) VALUES (1, '甲街道', 'A')"))
+                c.execute(text("INSERT INTO users (id, username, display_name, password_hash, role, active, created_at) "
+                               "VALUES (1, 'i', 'i', '!', 'inspector', true, '2026-01-01 00:00:00')"))
+                c.execute(text("INSERT INTO enterprises (id, name, street_id, industry, size_class, standardization, stars, "
+                               "risk_color, address, hosts_tenants, note, active, version, created_at, updated_at, public_token) "
+                               "VALUES (7, '某厂', 1, '工贸', 'small_micro', 'none', 0, 'blue', '路1号', false, '', true, 1, "
+                               "'2026-01-01 00:00:00', '2026-01-01 00:00:00', 'tok')"))
+                c.execute(text("INSERT INTO visits (uuid, enterprise_id, inspector_id, started_at, finished_at, received_at, "
+                               "location_status, body_hash, item_count, answered_count, fail_count) VALUES "
+                               "('v1', 7, 1, '2026-05-01 01:00:00', '2026-05-01 02:00:00', '2026-05-01 03:00:00', 'none', 'h', 3, 3, 1)"))
+                for cid in ("general", "enterprise_gbt33000"):
+                    c.execute(text("INSERT INTO visit_checklists (visit_uuid, checklist_id, version, content_hash, position) "
+                                   f"VALUES ('v1', '{cid}', 1, 'h', 0)"))
+                for key, result in (("safety_officer", "pass"), ("emergency_team", "fail"), ("responsibility_system", "pass")):
+                    c.execute(text("INSERT INTO answers (visit_uuid, checklist_id, item_key, result, note, photos) "
+                                   f"VALUES ('v1', 'enterprise_gbt33000', '{key}', '{result}', '', '[]')"))
+            upgrade()
+            rows = {r.checklist_id: r for r in db.session.scalars(select(VisitChecklist))}
+            assert rows["enterprise_gbt33000"].passed == ["responsibility_system", "safety_officer"]
+            assert rows["general"].passed == []
+            assert {(r.enterprise_id, r.finished_at.isoformat()) for r in rows.values()} == {(7, "2026-05-01T02:00:00+00:00")}
+            db.session.remove()
+            downgrade(revision="0006")  # and back: the columns go, the visit stays
+            with db.engine.connect() as c:
+                assert c.execute(text("SELECT count(*) FROM visit_checklists")).scalar() == 2
+            db.engine.dispose()
+    finally:
+        if drop:
+            with drop[0].connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{drop[1]}" WITH (FORCE)'))
+            drop[0].dispose()

@@ -31,7 +31,9 @@ def visit(ent_id, user_id, when, answers: dict[str, str], checklist="enterprise_
     vid = str(uuid.uuid4())
     db.session.add(Visit(uuid=vid, enterprise_id=ent_id, inspector_id=user_id, started_at=when, finished_at=when, received_at=when,
                          location_status="none", body_hash="x" * 64, item_count=len(answers), answered_count=len(answers), fail_count=0))
-    db.session.add(VisitChecklist(visit_uuid=vid, checklist_id=checklist, version=2, content_hash="h" * 64, position=0))
+    db.session.add(VisitChecklist(visit_uuid=vid, checklist_id=checklist, version=2, content_hash="h" * 64, position=0,
+                                  enterprise_id=ent_id, finished_at=when,
+                                  passed=sorted(k for k, r in answers.items() if r == "pass")))
     for key, result in answers.items():
         db.session.add(Answer(visit_uuid=vid, checklist_id=checklist, item_key=key, result=result, note="", photos=[]))
 
@@ -134,6 +136,25 @@ def test_a_measure_reads_the_latest_inspection_with_its_checklist(data, world):
     a = {r.label: r.values for r in quarterly.build(4, streets(), Q2, unit="全区").rows}["甲街道"]
     assert (a["org"], a["rescue_team"]) == (2, 0)
     assert quarterly.build(4, streets(), quarterly.period(2026, 1), unit="全区").rows[0].values["rescue_team"] == 1
+
+
+def test_status_stars_and_colour_are_as_of_the_quarters_end(data, world):
+    s = world.users["street_a"]
+    a2 = db.session.get(Enterprise, data["a2"])
+    a2.stars, a2.standardization = 3, "level2"  # the register's values: replaced by the records below
+    # Rated only after the quarter: no stars yet at its end. A self-assessment from May 2025 is too old
+    # for Q2 2026; a failed review counts for nothing, but the records still replace the register.
+    db.session.add(StarRating(enterprise_id=a2.id, stars=2, suggested=2, decided_by=s, decided_at=at(2026, 7, 2)))
+    db.session.add(StandardizationRecord(enterprise_id=a2.id, kind="self_assessment", level="self_assessed", result="pass",
+                                         on=date(2025, 5, 15), recorded_by=s, recorded_at=at(2025, 5, 15)))
+    db.session.add(StandardizationRecord(enterprise_id=a2.id, kind="review", level="level2", result="fail",
+                                         on=date(2026, 4, 15), recorded_by=s, recorded_at=at(2026, 4, 15)))
+    db.session.commit()
+    a = {r.label: r.values for r in quarterly.build(4, streets(), Q2, unit="全区").rows}["甲街道"]
+    assert [a[f"stars_{n}"] for n in (5, 4, 3, 2, 1)] == [0, 1, 0, 0, 0]  # only a3's 4 stars from January
+    assert (a["std_graded"], a["std_self"]) == (1, 1)  # a3's level 3 and a4's March self-assessment; a2 none
+    q3 = {r.label: r.values for r in quarterly.build(4, streets(), quarterly.period(2026, 3), unit="全区").rows}["甲街道"]
+    assert q3["stars_2"] == 1 and q3["stars_5"] == 1
 
 
 def test_annex5_every_column(data):
