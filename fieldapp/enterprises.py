@@ -179,8 +179,10 @@ def clean(raw: Mapping[str, object]) -> dict[str, object]:
     out["landlord_id"] = None
     if landlord_raw:
         landlord = db.session.get(Enterprise, int(landlord_raw)) if landlord_raw.isdigit() else None
-        if landlord is None:
-            errors["landlord_id"] = "找不到该出租方"
+        # A landlord's tenants are in its building, so in its street; a premises of another
+        # street reads as unknown, so a posted id reveals nothing outside the editor's street.
+        if landlord is None or landlord.street_id != out.get("street_id"):
+            errors["landlord_id"] = "找不到该出租方（须为同一街道的一企多租出租方）"
         elif not landlord.hosts_tenants:
             errors["landlord_id"] = f"{landlord.name} 未登记为一企多租出租方"
         else:
@@ -224,6 +226,12 @@ def create(data: dict[str, object], *, actor: scope.ActorLike | None, now: datet
     db.session.flush()
     _record(ent, actor, "create", {k: [None, getattr(ent, k)] for k in TRACKED if getattr(ent, k) not in (None, "", False)}, now, actor_label)
     return ent
+
+
+def link_landlord(ent: Enterprise, landlord: Enterprise, *, now: datetime, actor_label: str) -> None:
+    """Record an imported premises' landlord (known only once the whole file is in) as a change."""
+    ent.landlord_id = landlord.id
+    _record(ent, None, "update", {"landlord_id": [None, landlord.id]}, now, actor_label)
 
 
 def update(ent: Enterprise, data: dict[str, object], *, actor: scope.ActorLike, now: datetime) -> dict[str, list]:

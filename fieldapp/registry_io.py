@@ -124,14 +124,14 @@ def import_file(path: str | Path, *, now: datetime, skip_invalid: bool = False, 
         landlord = created.get(landlord_code) or db.session.scalar(
             select(Enterprise).where(Enterprise.credit_code == landlord_code)
         )
-        if landlord is None or not landlord.hosts_tenants or landlord is ent:
-            message = f"第 {line} 行：出租方 {landlord_code} 不存在或未登记为一企多租出租方"
+        if landlord is None or not landlord.hosts_tenants or landlord is ent or landlord.street_id != ent.street_id:
+            message = f"第 {line} 行：出租方 {landlord_code} 不存在、不在同一街道或未登记为一企多租出租方"
             if not skip_invalid:
                 db.session.rollback()
                 return ImportReport(errors=[(line, message)])
             report.errors.append((line, message))
             continue
-        ent.landlord_id = landlord.id
+        enterprises.link_landlord(ent, landlord, now=now, actor_label=actor_label)
     db.session.commit()
     return report
 

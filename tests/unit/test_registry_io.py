@@ -113,6 +113,11 @@ def test_landlord_link_by_credit_code(ctx, world, tmp_path):
     assert report.errors == []
     tenant_row = db.session.scalar(db.select(Enterprise).where(Enterprise.name == "园区租户"))
     assert tenant_row.landlord.name == "园区业主"
+    from fieldapp.models import EnterpriseChange
+
+    actions = [(c.action, c.changes.get("landlord_id")) for c in db.session.scalars(
+        db.select(EnterpriseChange).where(EnterpriseChange.enterprise_id == tenant_row.id).order_by(EnterpriseChange.id))]
+    assert actions == [("create", None), ("update", [None, tenant_row.landlord_id])]  # the link is in the history too
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])

@@ -160,3 +160,26 @@ def test_stale_edit_is_refused_with_409(world, login):
     resp = second.post(f"/enterprises/{world.ents['a1']}/edit", data=form2)
     assert resp.status_code == 409
     assert "已被他人修改" in resp.get_data(as_text=True) and "先保存的地址" in resp.get_data(as_text=True)
+
+
+def test_a_landlord_must_be_a_landlord_of_the_same_street(app, world, login):
+    """A posted landlord id from another street reads as unknown: nothing of that street leaks."""
+    from fieldapp.models import Street
+
+    from ..factories import make_enterprise
+
+    with app.app_context():
+        other = make_enterprise(db.session.get(Street, world.streets["B"]), None, name="乙街道大楼业主", hosts_tenants=True)
+        mine = make_enterprise(db.session.get(Street, world.streets["A"]), None, name="甲街道大楼业主", hosts_tenants=True)
+        db.session.commit()
+        other_id, mine_id = other.id, mine.id
+    client = login("street_a")
+    form = _form(client, world.ents["a1"])
+    form["landlord_id"] = str(other_id)
+    resp = client.post(f"/enterprises/{world.ents['a1']}/edit", data=form)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "找不到该出租方" in html and "乙街道大楼业主" not in html
+    form["landlord_id"] = str(mine_id)
+    assert client.post(f"/enterprises/{world.ents['a1']}/edit", data=form).status_code == 303
+    with app.app_context():
+        assert db.session.get(Enterprise, world.ents["a1"]).landlord_id == mine_id
