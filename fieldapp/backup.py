@@ -46,6 +46,7 @@ class BackupError(Exception):
 class Snapshot:
     tables: dict[str, int]
     photo_shas: list[str]
+    no_original: set[str]  # imported from an archive: the original evidence was never here
     audit_seq: int
     audit_hash: str
     revision: str | None
@@ -97,6 +98,8 @@ def _write(target: Path, now: datetime) -> dict:
     store = photos.store()
     for sha in snap.photo_shas:
         for photo_kind in PHOTO_KINDS:
+            if photo_kind == "original" and sha in snap.no_original:
+                continue
             key = photos.key(photo_kind, sha)
             try:
                 data = store.get(key)
@@ -167,10 +170,11 @@ def _postgres_snapshot(out: Path) -> Snapshot:
 
 def _read_snapshot(execute, tables: list[str]) -> Snapshot:
     counts = {t: execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-    shas = [r[0] for r in execute("SELECT sha256 FROM photos ORDER BY sha256").fetchall()]
+    rows = execute("SELECT sha256, original_held FROM photos ORDER BY sha256").fetchall()
+    shas = [r[0] for r in rows]
     seq, head = execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     revision = execute("SELECT version_num FROM alembic_version").fetchone()
-    return Snapshot(counts, shas, seq, head, revision[0] if revision else None)
+    return Snapshot(counts, shas, {r[0] for r in rows if not r[1]}, seq, head, revision[0] if revision else None)
 
 
 def data_tables() -> dict[str, int]:

@@ -170,11 +170,12 @@ def verify(manifest: dict) -> Report:
             report.problems.append(f"照片文件 {key} 的哈希不符")
         report.photo_files += 1
     with db.engine.connect() as conn:
-        shas = set(conn.execute(text("SELECT sha256 FROM photos")).scalars())
-    missing = sorted(s for s in shas if f"photos/{photos.key('original', s)}" not in manifest["files"])
+        held = dict(conn.execute(text("SELECT sha256, original_held FROM photos")).all())
+    missing = sorted(s for s, h in held.items() if h and f"photos/{photos.key('original', s)}" not in manifest["files"])
     report.problems += [f"照片 {s} 在数据库中有记录，备份中却没有文件" for s in missing]
-    if report.photo_files != len(shas) * len(PHOTO_KINDS):
-        report.problems.append(f"照片文件数 {report.photo_files} 与照片记录数 {len(shas)} 不相称")
+    expected_files = sum(len(PHOTO_KINDS) - (not h) for h in held.values())  # imported ones have no original
+    if report.photo_files != expected_files:
+        report.problems.append(f"照片文件数 {report.photo_files} 与照片记录数 {len(held)} 不相称")
     chain = audit.verify()
     db.session.remove()
     report.audit_count, report.audit_head = chain.count, chain.head_hash

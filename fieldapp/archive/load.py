@@ -297,7 +297,7 @@ def _photos(ent: Enterprise, rows: list[dict], displays: dict[str, bytes], peopl
             sha256=p["sha256"], size_bytes=p["size_bytes"], mime=p["mime"], width=p["width"], height=p["height"],
             phash=p["phash"], display_bytes=len(shown), thumb_bytes=len(done.thumb), captured_at=_time(p["captured_at"]),
             lat=p["lat"], lng=p["lng"], accuracy_m=p["accuracy_m"], uploaded_by=_user(people, p.get("uploaded_by")),
-            received_at=_time(p["received_at"]),
+            received_at=_time(p["received_at"]), original_held=False,
         ))
         stored += 1
     db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -28,6 +28,8 @@ class Photo(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     received_at: Mapped[datetime]  # server time: authoritative
+    # False for photos imported from a 一企一档 file: only the display copy came with it.
+    original_held: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class PhotoRef(Base):

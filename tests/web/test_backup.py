@@ -260,3 +260,37 @@ def test_backup_and_restore_move_photos_between_s3_buckets(database, empty_url, 
     _close(target)
     for app in (source, target):
         app.extensions["photo_storage"].client.close()
+
+
+def test_an_instance_holding_an_imported_archive_backs_up_and_restores(app, world, database, target, tmp_path):
+    """Imported photos come without their originals (the file holds display copies): that is no lost evidence."""
+    from fieldapp.archive import collect, load, render
+    from fieldapp.archive.cli import CONSOLE
+    from fieldapp.clock import utcnow
+
+    from ..archive_factory import build_record
+
+    archive = tmp_path / "archive.html"
+    with app.app_context():
+        rec = build_record(world)
+        doc = collect.collect(rec["enterprise_id"], actor=CONSOLE, now=utcnow())
+        with archive.open("wb") as fh:
+            render.write(doc, fh)
+    _close(app)
+    (tmp_path / "imp").mkdir()
+    imported = make_app(database.fresh(tmp_path / "imp"), tmp_path / "imp")
+    with imported.app_context():
+        load.import_bytes(archive.read_bytes(), now=utcnow())
+        db.session.commit()
+        held = dict(db.session.execute(select(Photo.sha256, Photo.original_held)).all())
+        assert held and not any(held.values())
+    result = imported.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    files = json.loads((tmp_path / "b" / "manifest.json").read_text())["files"]
+    assert not any(name.startswith("photos/original/") for name in files)
+    _close(imported)
+    result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert dict(db.session.execute(select(Photo.sha256, Photo.original_held)).all()) == held
+        assert audit.verify().ok
