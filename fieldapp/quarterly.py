@@ -120,7 +120,7 @@ ANNEX7 = [
     Column("three_lists", "九小场所数量（家）", ("落实全员安全生产责任制数量", "健全三张清单")),
     Column("self_found", "自查隐患数量（条）", ("落实全员安全生产责任制数量", "健全三张清单")),
     Column("rectified", "整改隐患数量（条）", ("落实全员安全生产责任制数量", "健全三张清单")),
-    *(Column(f"color_{c}", f"{t}色风险数量（家）", ("落实全员安全生产责任制数量", "四色安全风险分级管控"))
+    *(Column(f"color_{c}", f"{t}色风险数量（家）", ("落实全员安全生产责任制数量", "四级安全风险分级管控"))
       for c, t in (("red", "红"), ("orange", "橙"), ("yellow", "黄"), ("blue", "蓝"))),
     Column("five_s", "强化5S现场管理（家）", ("落实全员安全生产责任制数量",)),
     Column("six_signage", "完善六有可视化警示标识（家）", ("落实全员安全生产责任制数量",)),
@@ -146,10 +146,11 @@ ANNEX7 = [
     Column("observe_units", "参加九小场所（家次）", ("宣传发动", "现场观摩"), manual=True),
     Column("observe_people", "参加人数（人次）", ("宣传发动", "现场观摩"), manual=True),
 ]
+# Titles as on the forms; {year} is the report's year (the 2025 plan's forms say 2025年).
 ANNEXES = {
-    4: ("鲤城区安全生产标准化提升专项行动进展情况季报表（一）", ANNEX4),
-    5: ("鲤城区安全生产标准化提升专项行动进展情况季报表（二）", ANNEX5),
-    7: ("鲤城区“九小场所”安全生产标准化提升专项行动进展情况季报表（四）", ANNEX7),
+    4: ("鲤城区安全生产标准化提升专项行动{year}年持续深化进展情况季报表（一）", ANNEX4),
+    5: ("鲤城区安全生产标准化提升专项行动{year}年持续深化进展情况季报表（二）", ANNEX5),
+    7: ("鲤城区“九小场所”安全生产标准化提升专项行动{year}年持续深化进展情况季报表（四）", ANNEX7),
 }
 NOTES = {
     4: "企业基数、落实全员责任制各项（自查、整改隐患数量除外）和达标评审自 2021 年 8 月起累计滚动更新；自查、整改隐患数量为本年 1 月起累计；星级自 2024 年 4 月起累计；均截至季末。表格不应有空白处，若无则填 0。",
@@ -188,8 +189,10 @@ class Table:
 class _Counts:
     """The facts one table reads, fetched once: `key` groups premises (street id or venue type)."""
 
-    def __init__(self, p: Period, street_ids: list[int], key: str, *, venues: bool = False):
+    def __init__(self, p: Period, street_ids: list[int], key: str, *, since: datetime, venues: bool = False):
         self.p = p
+        # The table's rolling start (annex notes): inspections and reviews before it do not count.
+        self.since = since
         group = getattr(Enterprise, key)
         self.in_streets = in_streets = Enterprise.street_id.in_(street_ids)
         # The premises a table counts: every kind, or the 九小场所 only (annex 7).
@@ -210,7 +213,7 @@ class _Counts:
             if attr == "size_class":
                 self._by[attr] = Counter((u.key, u.size_class) for u in self.units)
             else:  # the register's value unless the records say otherwise
-                as_of = {"status": _status_at, "stars": _stars_at, "color": _color_at}[attr](self.p)
+                as_of = {"status": lambda p: _status_at(p, self.since), "stars": _stars_at, "color": _color_at}[attr](self.p)
                 self._by[attr] = Counter((u.key, as_of.get(u.id, getattr(u, attr))) for u in self.units)
         return self._by[attr]
 
@@ -262,7 +265,7 @@ class _Counts:
 
         def latest(cid):
             return (select(cast(vc.passed, Text)).where(vc.checklist_id == cid, vc.enterprise_id == Enterprise.id,
-                                                       vc.finished_at < self.p.end)
+                                                       vc.finished_at >= self.since, vc.finished_at < self.p.end)
                     .order_by(vc.finished_at.desc(), vc.visit_uuid.desc()).limit(1).scalar_subquery())
 
         decoded: dict[str, frozenset] = {}
@@ -282,7 +285,8 @@ class _Counts:
     def three_lists(self) -> dict:
         """Premises with a 隐患排查清单 (visited) whose 整改清单 holds nothing overdue at the quarter's end."""
         p = self.p
-        visited = self.ids(select(Visit.enterprise_id).where(Visit.finished_at < p.end), distinct=True)
+        visited = self.ids(select(Visit.enterprise_id).where(Visit.finished_at >= self.since, Visit.finished_at < p.end),
+                           distinct=True)
         # Not closed by the end: still open now, or closed after it. Two index ranges, not a scan of every hazard.
         past_deadline = (Hazard.deadline < p.end_day, Hazard.raised_at < p.end)
         overdue = (self.ids(select(Hazard.enterprise_id).where(Hazard.state.in_(("open", "rectified")), *past_deadline))
@@ -318,13 +322,15 @@ class Unit(NamedTuple):
     color: str
 
 
-def _status_at(p: Period) -> dict[int, str]:
+def _status_at(p: Period, since: datetime) -> dict[int, str]:
     """Each recorded premises' standardization status at the quarter's end (others keep the registered one).
 
-    From its records: a valid passed review, else a passed self-assessment within the
-    last 12 months, else none. Records are few; reading them all beats a subquery per premises.
+    From its records: a valid passed review held since the table's rolling start, else a
+    passed self-assessment within the last 12 months, else none. Records are few; reading
+    them all beats a subquery per premises.
     """
     end_day = p.end_day
+    since_day = since.date()
     recent = date(end_day.year - 1, end_day.month, 1)
     recorded: set[int] = set()
     review: dict[int, str] = {}
@@ -336,27 +342,28 @@ def _status_at(p: Period) -> dict[int, str]:
         recorded.add(eid)
         if result != "pass" or on >= end_day:
             continue
-        if kind == "review" and (valid_until is None or valid_until >= end_day):
+        if kind == "review" and on >= since_day and (valid_until is None or valid_until >= end_day):
             review.setdefault(eid, level)  # the latest valid review
         elif kind == "self_assessment" and on >= recent:
             self_ok.add(eid)
     return {eid: review.get(eid) or ("self_assessed" if eid in self_ok else "none") for eid in recorded}
 
 
-def _latest_before(model, value_col, p: Period) -> dict:
-    """Each premises' latest value of `value_col` decided before the quarter's end (None if all came later)."""
+def _latest_before(model, value_col, p: Period, since: datetime | None = None) -> dict:
+    """Each premises' latest value of `value_col` decided in [since, quarter's end); None if it has records, none there."""
+    window = (model.decided_at < p.end, *((model.decided_at >= since,) if since else ()))
     ranked = select(model.enterprise_id, value_col.label("value"), func.row_number().over(
         partition_by=model.enterprise_id, order_by=(model.decided_at.desc(), model.id.desc())).label("rn")).where(
-        model.decided_at < p.end).subquery()
+        *window).subquery()
     out: dict = dict(_rows(select(ranked.c.enterprise_id, ranked.c.value).where(ranked.c.rn == 1)))
-    for (eid,) in _rows(select(model.enterprise_id).where(model.decided_at >= p.end).distinct()):
+    for (eid,) in _rows(select(model.enterprise_id).where(~and_(*window)).distinct()):
         out.setdefault(eid, None)
     return out
 
 
 def _stars_at(p: Period) -> dict[int, int | None]:
-    """Each rated premises' stars at the quarter's end: none yet if its first rating came later."""
-    return _latest_before(StarRating, StarRating.stars, p)
+    """Each rated premises' stars at the quarter's end, star management counting from 2024-04 (annex 4 note 10)."""
+    return _latest_before(StarRating, StarRating.stars, p, STARS_SINCE)
 
 
 def _color_at(p: Period) -> dict[int, str]:
@@ -382,7 +389,7 @@ def _registered(p: Period):
 # --- the annexes ----------------------------------------------------------------------
 
 def annex4(streets: list[Street], p: Period) -> list[Row]:
-    c = _Counts(p, [s.id for s in streets], "street_id")
+    c = _Counts(p, [s.id for s in streets], "street_id", since=ROLLING_2021)
     measures = c.measures()
     data = {
         **{f"base_{size}": c.units_with("size_class", size) for size in vocab.SIZE_CLASSES},
@@ -449,7 +456,7 @@ def _letters_where(kind: str, p: Period):
 def annex7(streets: list[Street], p: Period) -> list[Row]:
     street_ids = [s.id for s in streets]
     in_streets = (Enterprise.street_id.in_(street_ids),)
-    c = _Counts(p, street_ids, "venue_type", venues=True)
+    c = _Counts(p, street_ids, "venue_type", since=ROLLING_2024_02, venues=True)
     measures = c.measures()
     year_day = (p.year_start.date(), p.end_day)
     found, closed = c.hazards_found(), c.hazards_closed()
@@ -502,7 +509,7 @@ def build(annex: int, streets: list[Street], p: Period, *, unit: str) -> Table:
     else:
         rows = annex7(streets, p)
         rows.append(_total("总数", rows, columns))
-    table = Table(annex, title, columns, rows, p, unit, NOTES[annex], "九小场所类型" if annex == 7 else "填报单位")
+    table = Table(annex, title.format(year=p.year), columns, rows, p, unit, NOTES[annex], "九小场所类型" if annex == 7 else "填报单位")
     return table
 
 

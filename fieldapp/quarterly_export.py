@@ -98,7 +98,9 @@ def add_sheet(wb: Workbook, table: Table, *, first: bool) -> None:
     width = len(leading_headers(table)) + len(table.columns)
     ws.cell(1, 1, table.title).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(2, 1, f"填报单位：{table.unit}　　统计期：{table.period.label}（截至季末）")
+    # The form's fill-in line: the stamp, who filled it in and their phone are for people to add.
+    ws.cell(2, 1, f"填报单位（盖章）：{table.unit}　　填表人：＿＿＿＿　　联系电话：＿＿＿＿　　"
+                  f"＿＿＿＿年＿＿月＿＿日　　统计期：{table.period.label}（截至季末）")
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     top = 3
     _place(ws, header_grid(table), top, header=True)

@@ -157,6 +157,36 @@ def test_status_stars_and_colour_are_as_of_the_quarters_end(data, world):
     assert q3["stars_2"] == 1 and q3["stars_5"] == 1
 
 
+def test_rolling_columns_start_where_the_annex_notes_say(data, world):
+    """Annex 4 counts from 2021-08 (stars from 2024-04), annex 7 from 2024-02: older records do not count."""
+    u, s = world.users["inspector_a1"], world.users["street_a"]
+    a4 = db.session.get(Enterprise, data["a4"])
+    visit(a4.id, u, at(2021, 7, 20), {"safety_officer": "pass"})  # before 2021-08: not a measure met
+    db.session.add(StarRating(enterprise_id=a4.id, stars=3, suggested=3, decided_by=s, decided_at=at(2024, 3, 1)))
+    a1 = db.session.get(Enterprise, data["a1"])  # catering: micro review from before 2024-02 (valid still), replacing May's
+    db.session.query(StandardizationRecord).filter_by(enterprise_id=a1.id).delete()
+    db.session.add(StandardizationRecord(enterprise_id=a1.id, kind="review", level="micro_pass", result="pass", on=date(2023, 12, 1),
+                                         valid_until=date(2026, 12, 1), organizer="street", recorded_by=s, recorded_at=at(2023, 12, 1)))
+    db.session.commit()
+    a = {r.label: r.values for r in quarterly.build(4, streets(), Q2, unit="全区").rows}["甲街道"]
+    assert (a["org"], a["stars_3"]) == (2, 0)  # a4's 2021-07 answer and 2024-03 rating are outside the windows
+    assert a["std_micro"] == 1  # annex 4 counts reviews from 2021-08: December 2023 is in
+    cat = {r.label: r.values for r in quarterly.build(7, streets(), Q2, unit="全区").rows}["小餐饮"]
+    assert cat["reviewed_micro"] == 0  # annex 7 counts from 2024-02
+
+
+def test_5s_and_signage_measures_count_premises_whose_last_check_passed_every_item(data, world):
+    u = world.users["inspector_a1"]
+    five_s, signage = quarterly.MEASURES["five_s"][1], quarterly.MEASURES["six_signage"][1]
+    visit(data["a1"], u, at(2026, 5, 2), {**dict.fromkeys(five_s, "pass"), **dict.fromkeys(signage, "pass")}, checklist="site_5s_signage")
+    visit(data["a2"], u, at(2026, 5, 2), {**dict.fromkeys(five_s, "pass"), signage[0]: "fail"}, checklist="site_5s_signage")
+    db.session.commit()
+    a = {r.label: r.values for r in quarterly.build(4, streets(), Q2, unit="全区").rows}["甲街道"]
+    assert (a["five_s"], a["six_signage"]) == (2, 1)
+    cat = {r.label: r.values for r in quarterly.build(7, streets(), Q2, unit="全区").rows}["小餐饮"]
+    assert (cat["five_s"], cat["six_signage"]) == (1, 1)
+
+
 def test_annex5_every_column(data):
     table = quarterly.build(5, streets(), Q2, unit="全区")
     a = {r.label: r.values for r in table.rows if r.group == "甲街道"}
@@ -197,6 +227,9 @@ def test_xlsx_has_the_annex_layout_and_no_blank_data_cells(data, tmp_path):
     wb = load_workbook(path)
     assert wb.sheetnames == ["附件4", "附件5", "附件7"]
     ws = wb["附件4"]
+    assert ws["A1"].value == "鲤城区安全生产标准化提升专项行动2026年持续深化进展情况季报表（一）"
+    assert "填表人" in ws["A2"].value and "联系电话" in ws["A2"].value  # the form's fill-in line
+    assert "四级安全风险分级管控" in [c.value for c in wb["附件7"][4]]
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert "B3:E3" in merged  # 企业基数（家） over its four columns
     assert ws["B3"].value == "企业基数（家）" and ws["B4"].value == "小微企业"
