@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, current_app, g, render_template
 
-from .. import enterprises, hazards, visits
+from .. import enterprises, hazards, placards, visits
 from ..access import login_required
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -36,5 +36,8 @@ def notice(visit_uuid: str):
     visit, ent = _load(visit_uuid)
     found = [h for h in visits.visit_hazards(visit) if not h.fixed_on_spot]
     street = db.session.get(Street, ent.street_id)
+    # The notice is handed to the enterprise, so it carries the placard link the
+    # owner uses to see progress and upload evidence (the same link is on the door).
+    url = placards.public_url(current_app.config["BASE_URL"], ent)
     return render_template("visits/notice.html", visit=visit, ent=ent, hazards=found, street=street, hz=hazards,
-                           public_url=None)
+                           public_url=url, qr_svg=placards.qr_svg(url).decode() if url else None)

@@ -104,8 +104,25 @@ def test_printable_placards_for_one_and_for_a_grid(world, login, a1_token):
     assert "甲一小吃店" in one and "<svg" in one and "扫码查看" in one and "0595-22000000" in one
     sheet = street.get("/placards/sheet?street=甲街道").get_data(as_text=True)
     assert sheet.count('class="placard"') == 2
+    grid = street.get("/placards/sheet?grid=SA-02").get_data(as_text=True)
+    assert grid.count('class="placard"') == 1 and "甲二机械厂" in grid and "甲一小吃店" not in grid
+    assert street.get("/placards/sheet?grid=SB-01").get_data(as_text=True).count('class="placard"') == 0  # out of scope
+    assert street.get("/placards/sheet").status_code == 400
     assert login("inspector_a1").get(f"/placards/{world.ents['a1']}").status_code == 403
     assert login("street_b").get(f"/placards/{world.ents['a1']}").status_code == 404
+
+
+@pytest.mark.parametrize("username,query,link", [
+    ("street_a", "grid=SA-01", "/placards/sheet?grid=SA-01"),
+    ("street_a", "street=甲街道", "/placards/sheet?street="),
+    ("street_a", "", None),
+    ("inspector_a1", "grid=SA-01", None),
+])
+def test_the_directory_links_to_the_placard_sheet_of_the_filtered_grid_or_street(world, login, username, query, link):
+    html = login(username).get(f"/enterprises?{query}").get_data(as_text=True)
+    assert ('id="placard-sheet-link"' in html) is (link is not None)
+    if link:
+        assert link in html
 
 
 def test_public_url_only_for_office_users(world, login, a1_token):

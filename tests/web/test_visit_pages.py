@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from fieldapp import checklists
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Hazard, Visit
+from fieldapp.models import Enterprise, Hazard, Visit
 
 from .. import images
 from ..factories import visit_body
@@ -55,6 +55,13 @@ def test_notice_lists_hazards_and_deadlines(world, login, visit):
     html = login("inspector_a1").get(f"/visits/{visit['uuid']}/notice").get_data(as_text=True)
     assert "安全隐患整改通知书" in html and "甲一小吃店" in html
     assert html.count("<tr><td>") == 2 and "2026-12-05" in html and "甲街道安办" in html
+
+
+def test_notice_carries_the_placard_link_and_its_qr(app, world, login, visit):
+    html = login("inspector_a1").get(f"/visits/{visit['uuid']}/notice").get_data(as_text=True)
+    with app.app_context():
+        url = f"{app.config['BASE_URL']}/q/{db.session.get(Enterprise, world.ents['a1']).public_token}"
+    assert 'id="notice-qr"' in html and url in html and "<svg" in html
 
 
 @pytest.mark.parametrize("username,status", [("inspector_a1", 200), ("street_a", 200), ("district", 200),
