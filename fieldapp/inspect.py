@@ -25,9 +25,10 @@ class DueRow:
 
 
 def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[DueRow]:
-    """Premises in scope, most urgent first: rechecks waiting, overdue hazards, then by the next visit's due date.
+    """Premises in scope, most urgent first: rechecks, overdue hazards, never visited, then by next visit due.
 
-    The due date follows the premises' risk colour and standardization (risk.next_due).
+    The due date follows the premises' risk colour and standardization (risk.next_due),
+    so among visited premises the longest overdue for a visit comes first.
     """
     today = local_today(now)
     hz = (
@@ -61,7 +62,7 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[Due
     for r in db.session.connection().execute(stmt.limit(5000)):
         due = risk.next_due(r.risk_color, r.standardization, r.last_visit, r.created_at)
         rows.append(DueRow(r, due, (due - today).days))
-    rows.sort(key=lambda d: (d.recheck == 0, d.overdue == 0, d.due, d.name))
+    rows.sort(key=lambda d: (d.recheck == 0, d.overdue == 0, d.last_visit is not None, d.due, d.name))
     return rows[:limit]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 from sqlalchemy import func, select
 
-from .. import enterprises, hazards, scope
+from .. import enterprises, hazards, risk, scope
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -62,6 +62,8 @@ def bootstrap():
             "lat": r.lat, "lng": r.lng, "hosts_tenants": r.hosts_tenants,
             "checklists": [{"id": c.id, "version": c.version} for c in applicable],
             "last_visit_at": last_visit[r.id].isoformat() if r.id in last_visit else None,
+            # Same rule as the due list (colour and standardization), for planning the day offline.
+            "next_visit_due": risk.next_due(r.risk_color, r.standardization, last_visit.get(r.id), r.created_at).isoformat(),
             "open_hazards": len(mine),
             "overdue_hazards": sum(hazards.is_overdue(h, today) for h in mine),
             "awaiting_recheck": sum(h.state == "rectified" for h in mine),

@@ -78,6 +78,8 @@
         FA.sync.onChange(refresh);
         FA.sync.run();
         if (navigator.onLine) FA.sync.bundle(user.id, true);  // ready for a day without signal
+        // Back in signal after a day out: fetch the fresh bundle too, not only push the queue.
+        window.addEventListener("online", function () { FA.sync.bundle(user.id, true); });
       }
     });
   }

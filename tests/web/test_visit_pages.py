@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from fieldapp import checklists
-from fieldapp.clock import utcnow
+from fieldapp.clock import local_today, utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Enterprise, Hazard, Visit
 
@@ -112,6 +112,20 @@ def test_due_list_puts_the_most_urgent_first(app, world, login, visit):
     assert "逾期 1" in html and "从未检查" in html
 
 
+def test_due_list_puts_never_visited_before_the_longest_since_a_visit(app, world, login, visit):
+    from ..factories import make_enterprise
+    from fieldapp.models import Grid, Street
+
+    with app.app_context():
+        street = db.session.get(Street, world.streets["A"])
+        make_enterprise(street, db.session.get(Grid, world.grids["a1"]), name="甲一新开店")
+        long_ago = utcnow() - timedelta(days=400)
+        db.session.execute(update(Visit).where(Visit.uuid == visit["uuid"]).values(started_at=long_ago, finished_at=long_ago))
+        db.session.commit()
+    html = login("inspector_a1").get("/inspect").get_data(as_text=True)
+    assert html.index("甲一新开店") < html.index("甲一小吃店")
+
+
 def test_due_list_search_and_htmx_fragment(world, login):
     client = login("inspector_a1")
     frag = client.get("/inspect?q=小吃", headers={"HX-Request": "true"})
@@ -147,6 +161,9 @@ def test_bootstrap_bundle_holds_the_inspectors_day(world, login, visit):
     premises = body["enterprises"][0]
     assert premises["checklists"] == [{"id": "general", "version": 1}, {"id": "catering", "version": 1}]
     assert premises["open_hazards"] == 2 and premises["last_visit_at"]
+    # The world's premises are yellow (3-month interval): the next visit is due ~90 days after this one.
+    due = date.fromisoformat(premises["next_visit_due"])
+    assert 85 <= (due - local_today(utcnow())).days <= 95
     lists = {c["id"]: c for c in body["checklists"]}
     assert set(lists) == {"general", "catering"} and all("key" in i for i in lists["general"]["items"])
     assert len(body["hazards"]) == 2 and {h["state"] for h in body["hazards"]} == {"open"}
