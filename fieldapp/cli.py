@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from . import auth, create_app, demo, registry_io, vocab
+from . import auth, create_app, demo, logs, registry_io, vocab
 from .clock import utcnow
 from .extensions import db
 from .models import Enterprise, Grid, Street, User
@@ -191,6 +191,7 @@ def enterprise_export(path: str) -> None:
         n = registry_io.export_file(path)
     except TableError as exc:
         fail(str(exc))
+    logs.security("export", kind="enterprises", rows=n, format=path.rsplit(".", 1)[-1].lower()[:10])
     click.echo(f"已导出 {n} 家到 {path}")
 
 
@@ -272,4 +273,6 @@ def report_quarterly(year: int, quarter: int, out_path: str, street: str | None)
             target.write_text(quarterly_export.to_csv(t), encoding="utf-8-sig")
     else:
         fail("输出文件须为 .xlsx 或 .csv")
+    logs.security("export", kind="quarterly", period=period.label, street=streets[0].id if street else None,
+                  format=path.suffix.lower().lstrip("."))
     click.echo(f"已生成 {period.label} 季报表（附件4、5、7）：{out_path}")

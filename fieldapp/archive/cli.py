@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 from werkzeug.exceptions import NotFound
 
+from .. import logs
 from ..auth import Actor
 from ..clock import utcnow
 from ..extensions import db
@@ -65,6 +66,8 @@ def export_command(enterprise_id: int, out: str) -> None:
         tmp.unlink(missing_ok=True)
     photos = collect.section_data(doc, "photos", [])
     events = collect.section_data(doc, "audit", {}).get("events", [])
+    # Exports leave the system with personal data in them: the security log records each one.
+    logs.security("export", kind="archive", enterprise=enterprise_id, bytes=written.size, sha256=written.sha256)
     click.echo(f"已导出一企一档：企业 ID {enterprise_id} → {out}（{written.size / 1_048_576:.1f} MB，"
                f"{sum(1 for p in photos if p.get('display'))} 张照片，{len(events)} 条审计事件）")
     click.echo(f"文件 SHA-256：{written.sha256}")

@@ -181,3 +181,17 @@ def test_several_processes_appending_never_garble_or_lose_lines(tmp_path):
     (path,) = tmp_path.glob("access-*.jsonl")
     lines = [json.loads(x) for x in path.read_text().splitlines()]
     assert sorted((r["w"], r["i"]) for r in lines) == [(w, i) for w in range(4) for i in range(400)]
+
+
+@pytest.mark.parametrize("args,kind", [
+    (["enterprise", "export", "{tmp}/all.csv"], "enterprises"),
+    (["archive", "export", "{a1}", "--out", "{tmp}/a1.html"], "archive"),
+    (["report", "quarterly", "--year", "2026", "--quarter", "3", "--out", "{tmp}/q.xlsx"], "quarterly"),
+])
+def test_command_line_exports_are_logged_too(app, world, tmp_path, args, kind):
+    argv = [a.format(tmp=tmp_path, a1=world.ents["a1"]) for a in args]
+    result = app.test_cli_runner().invoke(args=argv)
+    assert result.exit_code == 0, result.output
+    (export,) = events(app, "export")
+    assert export["kind"] == kind and export["source"] == "cli"
+    assert "甲一小吃店" not in raw(app)  # what was exported is not copied into the log
