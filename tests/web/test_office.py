@@ -141,6 +141,19 @@ def test_printable_letters_are_filled_in(world, login):
     assert "承诺单位（盖章）：甲一小吃店" in commit
 
 
+def test_the_panel_prints_letters_with_the_deadline_the_street_sets(world, login):
+    street = login("street_a")
+    html = street.get(f"/enterprises/{world.ents['a1']}").get_data(as_text=True)
+    form = html[html.index('id="letter-print"'):]
+    form = form[:form.index("</form>")]
+    assert 'method="get"' in form and 'name="deadline"' in form and 'type="date"' in form
+    for kind in ("notice", "commitment"):
+        action = f"/campaign/{world.ents['a1']}/letter/{kind}"
+        assert f'formaction="{action}"' in form
+        # What the browser sends when the street picks 2026-09-30 and presses the button.
+        assert "2026年9月30日" in street.get(f"{action}?year=2026&deadline=2026-09-30").get_data(as_text=True)
+
+
 def test_missing_letters_list(world, login):
     html = login("street_a").get("/campaign/letters?kind=commitment&year=2026").get_data(as_text=True)
     assert "甲一小吃店" in html and "乙一机械厂" not in html
