@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .extensions import db
-from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef
+from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef, Visit
 from .photos import hamming
 
 FLAGS = {
@@ -43,6 +43,7 @@ def check(h: Hazard, after: list[str], now: datetime) -> list[str]:
     before = list(db.session.scalars(select(Photo).where(Photo.sha256.in_(set(h.before_photos or []))))) if h.before_photos else []
     ent = db.session.get(Enterprise, h.enterprise_id)
     max_m = current_app.config["EVIDENCE_MAX_DISTANCE_M"]
+    found_at = _found_at(h)
     for p in photos.values():
         if p.sha256 in (h.before_photos or []) or any(hamming(p.phash, b.phash) <= NEAR for b in before):
             flags.add("same_as_before")
@@ -50,9 +51,20 @@ def check(h: Hazard, after: list[str], now: datetime) -> list[str]:
             flags.add("other_enterprise")
         if p.lat is not None and ent.lat is not None and distance_m(p.lat, p.lng, ent.lat, ent.lng) > max_m:
             flags.add("far_from_premises")
-        if p.captured_at is not None and p.captured_at < h.raised_at:
+        if p.captured_at is not None and p.captured_at < found_at:
             flags.add("captured_before_raised")
     return sorted(flags)
+
+
+def _found_at(h: Hazard) -> datetime:
+    """When the hazard was found: the visit's start if it came from one, else when it was raised.
+
+    A visit walked offline reaches the server hours later, and raised_at is the
+    server's time; photos of an on-the-spot fix (or a quick owner fix) taken after
+    the walk began must not be flagged as older than the hazard.
+    """
+    started = db.session.scalar(select(Visit.started_at).where(Visit.uuid == h.visit_uuid)) if h.visit_uuid else None
+    return min(started, h.raised_at) if started is not None else h.raised_at
 
 
 def _used_elsewhere(p: Photo, enterprise_id: int) -> bool:
@@ -68,8 +80,10 @@ def _used_elsewhere(p: Photo, enterprise_id: int) -> bool:
 
 def refresh_for_photo(sha: str, now: datetime) -> None:
     """Recompute flags of hazards awaiting review whose after photos just arrived."""
-    events = select(PhotoRef.object_id).where(PhotoRef.photo_sha256 == sha, PhotoRef.kind == "event")
+    events = select(PhotoRef.object_id).where(PhotoRef.photo_sha256 == sha, PhotoRef.kind.in_(("event", "after")))
     hazard_ids = select(AuditEvent.object_id).where(AuditEvent.uuid.in_(events), AuditEvent.object_type == "hazard")
-    for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(hazard_ids), Hazard.state == "rectified")):
+    # Awaiting review, or closed on the spot (never reviewed, so the flags are all the office sees).
+    waiting = (Hazard.state == "rectified") | Hazard.fixed_on_spot.is_(True)
+    for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(hazard_ids), waiting)):
         if sha in (h.after_photos or []):
             h.evidence_flags = check(h, h.after_photos, now)

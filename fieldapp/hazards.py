@@ -231,6 +231,9 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     elif action == "fix_on_spot":
         changes.update(fixed_on_spot=True, after_photos=photos, submitted_by=actor.id, submitted_at=now,
                        closed_by=actor.id, closed_at=now)
+        # Closed without a second pair of eyes: the same checks as a submitted rectification.
+        flags = evidence_flags(h, photos, now)
+        changes["evidence_flags"] = flags
     elif action == "reject":
         changes.update(evidence_flags=[])
     elif action == "request_extension":

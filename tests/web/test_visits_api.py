@@ -166,6 +166,42 @@ def test_on_the_spot_fix_closes_a_general_hazard_within_the_visit(app, client, a
         assert [e.action for e in audit.events_for("hazard", fixed.uuid)] == ["raise", "fix_on_spot"]
 
 
+def test_an_on_the_spot_fix_gets_the_same_evidence_checks(app, client, api, world, shots):
+    headers = api("inspector_a1")
+    before = images.jpeg(seed=21)  # the before photo of the extinguishers item in `shots`
+    client.put(f"/api/v1/photos/{images.sha(before)}", data=before, headers=headers)
+    same = images.jpeg(seed=21, quality=60)  # the same picture saved again, passed off as "after"
+    fixed_ok = images.jpeg(seed=41)
+    body = visit_body(world.ents["a1"], photos=shots)
+    body["answers"][1]["hazard"].update(fixed_on_spot=True, after_photos=[images.sha(same)])
+    body["answers"][2]["hazard"].update(fixed_on_spot=True, after_photos=[images.sha(fixed_ok)])
+    # Photos taken during the walk (10:00–10:30 on the phone), synced later.
+    for data in (same, fixed_ok):
+        client.put(f"/api/v1/photos/{images.sha(data)}?captured_at=2026-11-28T10:20:00%2B08:00", data=data, headers=headers)
+    assert client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers).status_code == 201
+    with app.app_context():
+        fake = db.session.get(Hazard, body["answers"][1]["hazard"]["uuid"])
+        honest = db.session.get(Hazard, body["answers"][2]["hazard"]["uuid"])
+        assert fake.state == honest.state == "closed"
+        assert fake.evidence_flags == ["same_as_before"] and honest.evidence_flags == []
+
+
+def test_an_on_the_spot_fix_photo_synced_after_the_visit_is_checked_when_it_arrives(app, client, api, world, shots):
+    headers = api("inspector_a1")
+    before = images.jpeg(seed=22)
+    client.put(f"/api/v1/photos/{images.sha(before)}", data=before, headers=headers)
+    same = images.jpeg(seed=22, quality=55)
+    body = visit_body(world.ents["a1"], photos=shots)
+    body["answers"][2]["hazard"].update(fixed_on_spot=True, after_photos=[images.sha(same)])
+    assert client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers).status_code == 201
+    uid = body["answers"][2]["hazard"]["uuid"]
+    with app.app_context():
+        assert db.session.get(Hazard, uid).evidence_flags == ["missing_photo"]
+    assert client.put(f"/api/v1/photos/{images.sha(same)}", data=same, headers=headers).status_code in (200, 201)
+    with app.app_context():
+        assert db.session.get(Hazard, uid).evidence_flags == ["same_as_before"]
+
+
 def test_major_hazard_cannot_be_fixed_on_the_spot(client, api, world, shots):
     body = visit_body(world.ents["a1"], photos=shots)
     body["answers"][1]["hazard"].update(level="major", fixed_on_spot=True, after_photos=[shots["gas_alarm"][0]])
