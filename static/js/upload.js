@@ -12,17 +12,33 @@
     var form = input.form;
     var button = form && form.querySelector("button[type=submit]");
     if (button) { button.disabled = true; button.dataset.label = button.textContent; button.textContent = "正在处理照片…"; }
-    Promise.all(files.map(function (file) {
+    // The camera stamps each file when it is taken; that is the capture time the reviewer checks.
+    var taken = files.map(function (f) { return f.lastModified; }).filter(function (t) { return t && t <= Date.now(); });
+    var capturedAt = new Date(taken.length ? Math.min.apply(null, taken) : Date.now()).toISOString();
+    // Where the evidence was taken, if the phone will say within a few seconds; never block the upload on it.
+    var where = form && form.elements.lat && FA.photo.position ? Promise.race([
+      FA.photo.position(),
+      new Promise(function (resolve) { setTimeout(function () { resolve({ status: "timeout" }); }, 6000); })
+    ]) : Promise.resolve({ status: "unavailable" });
+    var shrinking = Promise.all(files.map(function (file) {
       return FA.photo.downscale(file).then(function (blob) {
         return new File([blob], file.name.replace(/\.[^.]+$/, "") + ".jpg", { type: "image/jpeg" });
       }, function () { return file; });
-    })).then(function (shrunk) {
+    }));
+    Promise.all([shrinking, where]).then(function (done) {
+      var shrunk = done[0], pos = done[1];
       var dt = new DataTransfer();
       shrunk.forEach(function (f) { dt.items.add(f); });
       input.dataset.shrunk = "1";
       input.files = dt.files;
+      if (form && form.elements.captured_at) form.elements.captured_at.value = capturedAt;
+      if (form && form.elements.lat) {
+        var ok = pos.status === "ok";
+        form.elements.lat.value = ok ? pos.lat : "";
+        form.elements.lng.value = ok ? pos.lng : "";
+        form.elements.accuracy_m.value = ok ? pos.accuracy_m : "";
+      }
       input.dataset.shrunk = "";
-      if (form && form.elements.captured_at) form.elements.captured_at.value = new Date().toISOString();
     }).finally(function () {
       if (button) { button.disabled = false; button.textContent = button.dataset.label; }
     });

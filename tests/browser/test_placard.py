@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import time
+from datetime import timezone
+
 import pytest
 from sqlalchemy import select
 
 from fieldapp import placards
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Enterprise, Hazard, User
+from fieldapp.models import Enterprise, Hazard, Photo, User
 
 from .. import images
 from ..factories import make_hazard
@@ -27,6 +31,10 @@ def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_pat
         db.session.commit()
     photo = tmp_path / "fixed.jpg"
     photo.write_bytes(images.jpeg(2400, 1800, seed=111))
+    taken = time.time() - 2 * 3600  # the camera wrote the file two hours ago
+    os.utime(photo, (taken, taken))
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"latitude": 24.9087, "longitude": 118.5861, "accuracy": 15})
 
     phone.goto(f"/q/{token}")
     assert phone.get_by_role("heading", name="甲一小吃店").is_visible()
@@ -46,6 +54,11 @@ def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_pat
     with app.app_context():
         h = db.session.get(Hazard, hid)
         assert h.state == "rectified" and len(h.after_photos) == 1
+        # The evidence carries when (the file's camera time) and where it was taken.
+        shot = db.session.get(Photo, h.after_photos[0])
+        at = shot.captured_at if shot.captured_at.tzinfo else shot.captured_at.replace(tzinfo=timezone.utc)
+        assert abs(at.timestamp() - taken) < 5
+        assert (round(shot.lat, 4), round(shot.lng, 4), shot.accuracy_m) == (24.9087, 118.5861, 15)
         assert db.session.get(User, h.submitted_by).username == f"pin-{world.ents['a1']}"
     # The public page now says it awaits a recheck.
     phone.goto(f"/q/{token}")
