@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 from sqlalchemy import func, select
 
-from .. import enterprises, hazards, risk, scope
+from .. import checklist_versions, enterprises, hazards, risk, scope
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -68,6 +68,11 @@ def bootstrap():
             "overdue_hazards": sum(hazards.is_overdue(h, today) for h in mine),
             "awaiting_recheck": sum(h.state == "rectified" for h in mine),
         })
+    # A phone may walk these versions offline for days; record each one now, so a visit
+    # against it still syncs after the district has moved the file to a new version.
+    for c in used.values():
+        checklist_versions.ensure(c, now)
+    db.session.commit()
     return jsonify(
         bundle_version=BUNDLE_VERSION,
         generated_at=now.isoformat(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from datetime import date, timedelta
 
 import pytest
@@ -49,6 +50,22 @@ def test_old_visit_shows_the_texts_that_were_answered(app, world, login, visit):
     app.extensions["checklists"] = checklists.Registry([v2 if c.id == "general" else c for c in registry.all])
     html = login("street_a").get(f"/visits/{visit['uuid']}").get_data(as_text=True)
     assert "安全出口畅通" in html and "安全出口和疏散楼梯畅通" not in html
+
+
+def test_a_visit_walked_offline_on_an_old_version_syncs_after_the_file_moved_on(app, client, world, login):
+    assert login("inspector_a1").get("/api/v1/bootstrap").status_code == 200  # the phone takes version 1
+    registry = app.extensions["checklists"]
+    source = Path(app.config["CHECKLISTS_DIR"]) / "general.toml"
+    v2 = checklists.parse(source.read_text(encoding="utf-8").replace("version = 1", "version = 2"), "general.toml")
+    app.extensions["checklists"] = checklists.Registry([v2 if c.id == "general" else c for c in registry.all])
+    token = client.post("/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}).json["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    a, b = images.jpeg(seed=61), images.jpeg(seed=62)
+    for data in (a, b):
+        client.put(f"/api/v1/photos/{images.sha(data)}", data=data, headers=headers)
+    body = visit_body(world.ents["a1"], photos={"extinguishers": [images.sha(a)], "gas_alarm": [images.sha(b)]})
+    resp = client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers)
+    assert resp.status_code == 201, resp.json  # the body still names general version 1
 
 
 def test_notice_lists_hazards_and_deadlines(world, login, visit):
