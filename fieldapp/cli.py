@@ -241,6 +241,19 @@ def report_group() -> None:
     """Quarterly report tables (annexes 4, 5 and 7)."""
 
 
+@report_group.command("targets")
+@click.option("--year", type=click.IntRange(2020, 2100), required=True)
+@with_appcontext
+def report_targets(year: int) -> None:
+    """Load annex 1's per-street targets for a year where none are set (the street office edits them after)."""
+    from . import targets
+
+    made = targets.seed_annex1(year, utcnow())
+    db.session.commit()
+    known = db.session.scalar(select(db.func.count()).select_from(Street).where(Street.name.in_(targets.ANNEX1)))
+    click.echo(f"已载入 {year} 年附件1目标 {made} 项（已有的目标未改动；{known} 个街道与附件1同名）。")
+
+
 @report_group.command("quarterly")
 @click.option("--year", type=int, required=True)
 @click.option("--quarter", type=click.IntRange(1, 4), required=True)

@@ -99,3 +99,24 @@ def test_console_script_end_to_end(tmp_path):
     assert run("user", "create", "cli-user", "--role", "district", input="long-enough-pw\n").returncode == 0
     out = run("enterprise", "export", str(tmp_path / "all.xlsx"))
     assert out.returncode == 0 and "已导出 40 家" in out.stdout
+
+
+def test_report_targets_loads_annex_1_once_and_keeps_edits(app, runner, world):
+    from fieldapp.models import CampaignTarget, Street
+
+    with app.app_context():
+        db.session.get(Street, world.streets["A"]).name = "金龙街道"  # a street annex 1 names
+        db.session.commit()
+    first = invoke(runner, "report", "targets", "--year", "2026")
+    assert first.exit_code == 0 and "载入 2026 年附件1目标 8 项" in first.output and "1 个街道与附件1同名" in first.output
+    with app.app_context():
+        got = {t.key: t.target for t in db.session.scalars(
+            select(CampaignTarget).where(CampaignTarget.street_id == world.streets["A"], CampaignTarget.year == 2026))}
+        assert got == {"sample_street": 1, "benchmark": 3, "reviewed": 7, "posts": 70}
+        db.session.execute(db.update(CampaignTarget).where(CampaignTarget.key == "posts").values(target=99))
+        db.session.commit()
+    again = invoke(runner, "report", "targets", "--year", "2026")
+    assert again.exit_code == 0 and "载入 2026 年附件1目标 0 项" in again.output
+    with app.app_context():
+        assert set(db.session.scalars(select(CampaignTarget.target).where(CampaignTarget.key == "posts"))) == {99}
+    assert invoke(runner, "report", "targets", "--year", "1999").exit_code != 0
