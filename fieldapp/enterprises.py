@@ -352,6 +352,28 @@ def related(ent_row: Row) -> dict[str, list[Row] | Row | None]:
     return {"landlord": landlord, "tenants": tenants}
 
 
+def tenant_hazards(actor: scope.ActorLike, ent_row: Row, limit: int = 200) -> list:
+    """Open hazards of a landlord's tenants that the actor may see, soonest deadline first.
+
+    The landlord answers for coordinating its tenants' safety (Work Safety Law Art. 49),
+    so its page gathers what is still open across the micro-park.
+    """
+    from .models import Hazard
+
+    if not ent_row.hosts_tenants:
+        return []
+    tenant = Enterprise.__table__.alias("tenant")
+    stmt = (
+        select(Hazard, tenant.c.name.label("tenant_name"))
+        .join(tenant, tenant.c.id == Hazard.enterprise_id)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(Enterprise.landlord_id == ent_row.id, Hazard.state != "closed", scope.enterprise_clause(actor))
+        .order_by(Hazard.deadline, tenant.c.name)
+        .limit(limit)
+    )
+    return list(db.session.execute(stmt))
+
+
 def search(actor: scope.ActorLike, filters: Filters, *, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page:
     """Return one page of enterprise rows in scope matching the filters."""
     stmt = rows(actor)

@@ -64,7 +64,8 @@ def detail(enterprise_id: int):
     return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes, cp=cp,
                            checklists=applicable, hazards=found, hz=hazards, today=local_today(utcnow()),
                            visits=visits.for_enterprise(ent.id, limit=20),
-                           public_url=placards.public_url(current_app.config["BASE_URL"], ent), **enterprises.related(ent))
+                           public_url=placards.public_url(current_app.config["BASE_URL"], ent),
+                           tenant_hazards=enterprises.tenant_hazards(g.user, ent), **enterprises.related(ent))
 
 
 def _landlord_choices(ent: Enterprise) -> list[Enterprise]:

@@ -81,3 +81,25 @@ def test_disabled_user_sees_nothing_even_with_a_token(app, world, client):
         auth.set_active(db.session.get(User, world.users["district"]), False)
     resp = client.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401
+
+
+def test_a_landlord_sees_its_tenants_open_hazards_on_its_own_page(app, world, login):
+    from fieldapp.extensions import db
+    from fieldapp.models import Enterprise, Street
+
+    from ..factories import make_enterprise, make_hazard
+
+    with app.app_context():
+        landlord = db.session.get(Enterprise, world.ents["a1"])
+        landlord.hosts_tenants = True
+        tenant = make_enterprise(db.session.get(Street, world.streets["A"]), landlord_id=landlord.id, name="租户五金店")
+        make_hazard(tenant.id, item_text="配电箱未加锁")
+        make_hazard(tenant.id, item_text="早已整改的隐患", state="closed")
+        make_hazard(world.ents["a2"], item_text="别家的隐患")  # not a tenant
+        db.session.commit()
+    for username in ("owner_a1", "street_a"):
+        html = login(username).get(f"/enterprises/{world.ents['a1']}").get_data(as_text=True)
+        listed = html[html.index('id="tenant-hazards"'):]
+        listed = listed[:listed.index("</ul>")]
+        assert "租户五金店" in listed and "配电箱未加锁" in listed
+        assert "早已整改的隐患" not in listed and "别家的隐患" not in listed
