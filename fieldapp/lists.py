@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from . import hazards, scope
@@ -72,15 +72,35 @@ def _scoped(stmt: Select, actor, f: ListFilters) -> Select:
     return stmt
 
 
-def inspection(actor, f: ListFilters, *, limit: int | None = 500) -> list[dict]:
-    """Visits with what they found, newest first."""
+PER_PAGE = 100  # rows per page on screen; exports carry every row
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    page: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _visits_stmt(actor, f: ListFilters) -> Select:
     stmt = _scoped(select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id), actor, f)
     lo, hi = f.window()
     if lo:
         stmt = stmt.where(Visit.finished_at >= lo)
     if hi:
         stmt = stmt.where(Visit.finished_at < hi)
-    stmt = stmt.options(joinedload(Visit.enterprise), joinedload(Visit.inspector)).order_by(Visit.finished_at.desc())
+    return stmt
+
+
+def inspection(actor, f: ListFilters, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Visits with what they found, newest first."""
+    stmt = (_visits_stmt(actor, f).options(joinedload(Visit.enterprise), joinedload(Visit.inspector))
+            .order_by(Visit.finished_at.desc(), Visit.uuid).offset(offset))
     visits = list(db.session.scalars(stmt.limit(limit) if limit else stmt))
     found: dict[str, list[Hazard]] = {}
     if visits:
@@ -89,7 +109,7 @@ def inspection(actor, f: ListFilters, *, limit: int | None = 500) -> list[dict]:
     return [{"visit": v, "hazards": found.get(v.uuid, [])} for v in visits]
 
 
-def _hazards(actor, f: ListFilters, today: date, *, closed_only: bool, limit: int | None) -> list[Hazard]:
+def _hazards_stmt(actor, f: ListFilters, today: date, *, closed_only: bool) -> Select:
     stmt = _scoped(select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id), actor, f)
     lo, hi = f.window()
     stamp = Hazard.closed_at if closed_only else Hazard.raised_at
@@ -107,17 +127,32 @@ def _hazards(actor, f: ListFilters, today: date, *, closed_only: bool, limit: in
         stmt = stmt.where(stamp >= lo)
     if hi:
         stmt = stmt.where(stamp < hi)
+    return stmt
+
+
+def _hazards(actor, f: ListFilters, today: date, *, closed_only: bool, limit: int | None, offset: int = 0) -> list[Hazard]:
     order = (Hazard.closed_at.desc(),) if closed_only else (hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at)
-    stmt = stmt.options(joinedload(Hazard.enterprise), joinedload(Hazard.closer)).order_by(*order)
+    stmt = (_hazards_stmt(actor, f, today, closed_only=closed_only)
+            .options(joinedload(Hazard.enterprise), joinedload(Hazard.closer)).order_by(*order, Hazard.uuid).offset(offset))
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
-def rectification(actor, f: ListFilters, today: date, *, limit: int | None = 500) -> list[Hazard]:
-    return _hazards(actor, f, today, closed_only=False, limit=limit)
+def rectification(actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0) -> list[Hazard]:
+    return _hazards(actor, f, today, closed_only=False, limit=limit, offset=offset)
 
 
-def closure(actor, f: ListFilters, today: date, *, limit: int | None = 500) -> list[Hazard]:
-    return _hazards(actor, f, today, closed_only=True, limit=limit)
+def closure(actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0) -> list[Hazard]:
+    return _hazards(actor, f, today, closed_only=True, limit=limit, offset=offset)
+
+
+def page(kind: str, actor, f: ListFilters, today: date, number: int, per_page: int = PER_PAGE) -> Page:
+    """One screen of a list, with the total behind it; a page past the end shows the last one."""
+    base = _visits_stmt(actor, f) if kind == "inspection" else _hazards_stmt(actor, f, today, closed_only=kind == "closure")
+    total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(literal(1)).subquery())) or 0
+    number = min(max(1, number), max(1, -(-total // per_page)))
+    fetch = {"inspection": inspection, "rectification": rectification, "closure": closure}[kind]
+    args = (actor, f) if kind == "inspection" else (actor, f, today)
+    return Page(fetch(*args, limit=per_page, offset=(number - 1) * per_page), total, number, per_page)
 
 
 def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], list[list]]:

@@ -27,13 +27,8 @@ def show(kind: str):
     fmt = request.args.get("format", "")
     if fmt in ("csv", "xlsx"):
         return _export(kind, f, today, fmt)
-    if kind == "inspection":
-        rows = lists.inspection(g.user, f)
-    elif kind == "rectification":
-        rows = lists.rectification(g.user, f, today)
-    else:
-        rows = lists.closure(g.user, f, today)
-    return render_template(f"lists/{kind}.html", kind=kind, kinds=lists.KINDS, rows=rows, f=f, today=today, hz=hazards,
+    page = lists.page(kind, g.user, f, today, request.args.get("page", 1, type=int) or 1)
+    return render_template(f"lists/{kind}.html", kind=kind, kinds=lists.KINDS, page=page, rows=page.rows, f=f, today=today, hz=hazards,
                            states=lists.STATE_FILTERS, **lists.filter_choices(g.user))
 
 

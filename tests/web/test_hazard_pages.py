@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 
 import pytest
@@ -173,3 +174,23 @@ def test_audit_page_shows_the_head_and_verifies(login, world, rectified):
     assert "链头哈希" in html and "记录条数" in html
     assert "审计链完整：共 1 条" in client.get("/audit/verify").get_data(as_text=True)
     assert login("street_a").get("/audit").status_code == 403
+
+
+def test_long_lists_are_paged_and_keep_their_filters_while_exports_carry_everything(app, world, login):
+    with app.app_context():
+        for n in range(105):
+            make_hazard(world.ents["a1"], item_text=f"批量隐患{n:03d}", level="general")
+        make_hazard(world.ents["a1"], item_text="重大隐患一条", level="major")
+        db.session.commit()
+    client = login("street_a")
+    first = client.get("/lists/rectification?level=general").get_data(as_text=True)
+    assert first.count('id="row-') == 100 and "共 105 条" in first and "第 1/2 页" in first
+    assert 'href="/lists/rectification?page=2&amp;level=general" rel="next"' in first
+    second = client.get("/lists/rectification?level=general&page=2").get_data(as_text=True)
+    assert second.count('id="row-') == 5 and 'rel="prev"' in second and 'rel="next"' not in second
+    shown = {m for page in (first, second) for m in re.findall(r"批量隐患\d{3}", page)}
+    assert len(shown) == 105  # every row on exactly one of the two pages
+    assert client.get("/lists/rectification?level=general&page=99").get_data(as_text=True).count('id="row-') == 5
+    assert client.get("/lists/rectification?page=abc").status_code == 200
+    rows = list(csv.reader(io.StringIO(client.get("/lists/rectification?format=csv&level=general&page=2").get_data().decode("utf-8-sig"))))
+    assert len(rows) == 1 + 105
