@@ -20,6 +20,8 @@ from .extensions import db
 from .models import Enterprise, Hazard, PublicReport, Visit
 
 REPORT_MAX_CHARS = 500
+CONFIRMED_MAX_CHARS = 100
+REPORT_PHOTO_MAX_BYTES = 12 * 1024 * 1024  # anonymous uploads get less than signed-in users
 
 
 @dataclass
@@ -64,6 +66,8 @@ def submit_report(ent: Enterprise, *, description: str, contact: str, photo: byt
     if len(contact) > 60:
         raise ReportError(422, "联系方式不能超过 60 字。")
     sha = None
+    if photo and len(photo) > REPORT_PHOTO_MAX_BYTES:
+        raise ReportError(413, f"照片不能超过 {REPORT_PHOTO_MAX_BYTES // 1024 // 1024} MB，请换一张或不附照片。")
     if photo:
         sha = hashlib.sha256(photo).hexdigest()
         try:
@@ -86,14 +90,25 @@ class _Anonymous:
     username = "公众"
 
 
-def confirm(report: PublicReport, *, actor, now: datetime, level: str = "general", deadline_days: int = 7) -> Hazard:
-    """An inspector confirms a report: it becomes a hazard (its photo the before photo)."""
+def confirm(report: PublicReport, *, actor, now: datetime, item_text: str, level: str = "general",
+            deadline_days: int = 7) -> Hazard:
+    """An inspector confirms a report: it becomes a hazard (its photo the before photo).
+
+    The hazard is worded by the inspector: the reporter's own words stay on the
+    report (office and inspectors only), since the hazard text is shown on the
+    placard page and to the enterprise, and could name or betray the reporter.
+    """
     if report.status != "new":
         raise ReportError(409, "该举报已处理。")
+    item_text = " ".join((item_text or "").split())
+    if not item_text:
+        raise ReportError(422, "请用您自己的话写明核实的隐患（将在场所码页面公示）。")
+    if len(item_text) > CONFIRMED_MAX_CHARS:
+        raise ReportError(422, f"隐患描述不能超过 {CONFIRMED_MAX_CHARS} 字。")
     h = hazards.raise_hazard(hazards.NewHazard(
-        uuid=str(uuidlib.uuid4()), enterprise_id=report.enterprise_id, item_text=f"群众举报：{report.description[:60]}",
+        uuid=str(uuidlib.uuid4()), enterprise_id=report.enterprise_id, item_text=item_text,
         level=level, deadline=hazards.today(now) + timedelta(days=deadline_days), raised_at=now,
-        category="report", description=report.description, before_photos=[report.photo_sha256] if report.photo_sha256 else [],
+        category="report", description="经群众举报，网格员现场核实", before_photos=[report.photo_sha256] if report.photo_sha256 else [],
     ), actor=actor, now=now)
     report.status, report.handled_by, report.handled_at, report.hazard_uuid = "confirmed", actor.id, now, h.uuid
     audit.append(uuid=str(uuidlib.uuid4()), object_type="report", object_id=report.uuid, enterprise_id=report.enterprise_id,

@@ -96,7 +96,11 @@ def report(token: str):
         return render_template("public/report.html", token=token, name=ent.name, values=values,
                                error="提交过于频繁，请稍后再试。"), 429
     upload = request.files.get("photo")
-    data = upload.read() if upload and upload.filename else None
+    data = None
+    if upload and upload.filename:
+        # Read one byte past the limit at most, and let go of the spooled file at once.
+        with upload.stream as stream:
+            data = stream.read(public.REPORT_PHOTO_MAX_BYTES + 1)
     try:
         public.submit_report(ent, description=values["description"], contact=values["contact"], photo=data, now=now)
         db.session.commit()

@@ -46,7 +46,7 @@ def decide(report_uuid: str, decision: str):
     try:
         if decision == "confirm":
             level = "major" if request.form.get("level") == "major" else "general"
-            public.confirm(report, actor=g.user, now=utcnow(), level=level)
+            public.confirm(report, actor=g.user, now=utcnow(), level=level, item_text=request.form.get("item_text", "")[:500])
             message = "已确认，已登记为隐患。"
         else:
             public.dismiss(report, actor=g.user, now=utcnow(), reason=request.form.get("reason", "")[:500])

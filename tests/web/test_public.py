@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import warnings
 import re
 import string
 
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fieldapp import placards
 from fieldapp.clock import utcnow
@@ -173,13 +175,21 @@ def test_a_public_report_reaches_the_queue_and_becomes_a_hazard(app, client, wor
     with app.app_context():
         report = db.session.scalar(select(PublicReport))
         rid = report.uuid
-    done = inspector.post(f"/reports/{rid}/confirm", data={"level": "general"}, headers={"HX-Request": "true"})
+    unworded = inspector.post(f"/reports/{rid}/confirm", data={"level": "general", "item_text": "  "}, headers={"HX-Request": "true"})
+    assert unworded.status_code == 422 and "用您自己的话" in unworded.get_data(as_text=True)
+    done = inspector.post(f"/reports/{rid}/confirm", data={"level": "general", "item_text": "后门安全出口被杂物堵塞"},
+                          headers={"HX-Request": "true"})
     assert done.status_code == 200 and "已确认" in done.get_data(as_text=True)
     with app.app_context():
-        h = db.session.scalar(select(Hazard).where(Hazard.item_text.like("群众举报%")))
-        assert h.before_photos == [images.sha(photo)] and h.state == "open"
+        h = db.session.scalar(select(Hazard).where(Hazard.category == "report"))
+        assert h.item_text == "后门安全出口被杂物堵塞" and h.before_photos == [images.sha(photo)] and h.state == "open"
         assert db.session.get(PublicReport, rid).hazard_uuid == h.uuid
-    assert inspector.post(f"/reports/{rid}/confirm", data={}).status_code == 409
+    # The reporter's own words never reach the placard page or the enterprise: only the inspector's.
+    public_page = client.get(f"/q/{a1_token}").get_data(as_text=True)
+    assert "后门安全出口被杂物堵塞" in public_page and "后门被杂物堵住了" not in public_page
+    owner_view = login("owner_a1").get(f"/hazards/{h.uuid}").get_data(as_text=True)
+    assert "后门安全出口被杂物堵塞" in owner_view and "后门被杂物堵住了" not in owner_view and "王先生" not in owner_view
+    assert inspector.post(f"/reports/{rid}/confirm", data={"item_text": "x"}).status_code == 409
 
 
 def test_dismissing_a_report_needs_a_reason(app, client, world, login, a1_token):
@@ -197,6 +207,21 @@ def test_bad_reports_are_refused_and_keep_the_input(client, a1_token, data, mess
     data = {k: (io.BytesIO(v), "a.jpg") if isinstance(v, bytes) else v for k, v in data.items()}  # fresh per run
     resp = client.post(f"/q/{a1_token}/report", data=data, content_type="multipart/form-data")
     assert resp.status_code in (415, 422) and message in resp.get_data(as_text=True)
+
+
+def test_a_report_photo_over_the_public_limit_is_refused_before_decoding(app, client, a1_token):
+    big = b"\xff\xd8" + b"\0" * (12 * 1024 * 1024 + 1)
+    resp = client.post(f"/q/{a1_token}/report", content_type="multipart/form-data",
+                       data={"description": "有隐患", "photo": (io.BytesIO(big), "big.jpg")})
+    status, body = resp.status_code, resp.get_data(as_text=True)
+    del resp
+    with warnings.catch_warnings():
+        # Werkzeug's test client spools a body this large to a temporary file it never closes.
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    assert status == 413 and "照片不能超过 12 MB" in body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PublicReport)) == 0
 
 
 def test_reports_are_rate_limited_per_ip(app, client, a1_token):
