@@ -81,12 +81,39 @@ def _load_checklists(app: Flask, strict: bool) -> None:
     from .checklists import ChecklistError, Registry, load_dir
 
     try:
-        app.extensions["checklists"] = Registry(load_dir(app.config["CHECKLISTS_DIR"]))
+        loaded = load_dir(app.config["CHECKLISTS_DIR"])
+        if strict:
+            _check_versions(app, loaded)
+        app.extensions["checklists"] = Registry(loaded)
     except ChecklistError as exc:
         if strict:
             raise
         app.logger.error("检查清单有错误，已按空清单启动：\n%s", exc)
         app.extensions["checklists"] = Registry([])
+
+
+def _check_versions(app: Flask, loaded) -> None:
+    """Refuse a file edited without a new version number: phones would hold two contents under one version."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .checklist_versions import problems
+    from .checklists import ChecklistError
+
+    from .extensions import db
+
+    try:
+        with app.app_context():
+            try:
+                found = problems(loaded)
+            finally:
+                # No connection opened here may outlive start-up (nor be shared by forked workers).
+                db.session.remove()
+                db.engine.dispose()
+    except SQLAlchemyError as exc:  # database not reachable yet: the per-request checks still hold
+        app.logger.warning("启动时未能核对检查清单版本：%s", exc)
+        return
+    if found:
+        raise ChecklistError(found)
 
 
 @event.listens_for(Engine, "connect")

@@ -68,6 +68,31 @@ def test_a_visit_walked_offline_on_an_old_version_syncs_after_the_file_moved_on(
     assert resp.status_code == 201, resp.json  # the body still names general version 1
 
 
+def test_a_file_edited_without_a_new_version_stops_the_app_and_never_reaches_a_phone(app, world, login, tmp_path):
+    import shutil
+
+    from fieldapp import create_app
+
+    assert login("inspector_a1").get("/api/v1/bootstrap").status_code == 200  # general v1 is now on a phone
+    edited = tmp_path / "edited"
+    shutil.copytree(app.config["CHECKLISTS_DIR"], edited)
+    general = edited / "general.toml"
+    general.write_text(general.read_text(encoding="utf-8").replace("安全出口畅通", "安全出口畅通无阻"), encoding="utf-8")
+    config = {k: v for k, v in app.config.items() if k.isupper()}
+    config["CHECKLISTS_DIR"] = str(edited)
+    with pytest.raises(checklists.ChecklistError, match="version 加 1"):
+        create_app(config)
+    # Had it been running already (the lenient maintenance app), the bundle answers 409, not 500.
+    lenient = create_app(config, strict_checklists=False)
+    lenient.test_client_class = type(app.test_client())
+    client = lenient.test_client()
+    assert client.login("inspector_a1").status_code == 303
+    resp = client.get("/api/v1/bootstrap")
+    with lenient.app_context():
+        db.engine.dispose()
+    assert resp.status_code == 409 and "未更新版本号" in resp.json["error"]
+
+
 def test_notice_lists_hazards_and_deadlines(world, login, visit):
     html = login("inspector_a1").get(f"/visits/{visit['uuid']}/notice").get_data(as_text=True)
     assert "安全隐患整改通知书" in html and "甲一小吃店" in html
