@@ -26,6 +26,10 @@ TRACKED = (
     "hosts_tenants", "landlord_id", "note", "active",
 )
 
+# Set only through their own records (assessment with reasons, review, rating) on the
+# campaign panel, so the history, annex 4/7 and the archive agree with the register.
+RECORDED_ELSEWHERE = ("standardization", "stars", "risk_color")
+
 FIELD_LABELS = {
     "name": "名称",
     "credit_code": "统一社会信用代码",

@@ -91,6 +91,8 @@ def edit(enterprise_id: int):
     if request.method == "GET":
         return render_template("enterprises/edit.html", values=enterprises.form_values(ent), errors={}, **context)
     values = request.form.to_dict()
+    current = enterprises.form_values(ent)
+    values.update({k: current[k] for k in enterprises.RECORDED_ELSEWHERE})  # never from this form
     if str(ent.version) != values.get("version"):
         errors = {"_form": "该记录已被他人修改，以下为最新内容，请重新编辑。"}
         return render_template("enterprises/edit.html", values=enterprises.form_values(ent), errors=errors, **context), 409

@@ -98,16 +98,29 @@ def _form(client, ent_id):
 def test_edit_saves_and_records_the_change(app, world, login):
     client = login("street_a")
     form = _form(client, world.ents["a1"])
-    form.update(name="甲一小吃店（新）", risk_color="red", principal_phone="0595-22123456")
+    form.update(name="甲一小吃店（新）", principal_phone="0595-22123456")
     resp = client.post(f"/enterprises/{world.ents['a1']}/edit", data=form)
     assert resp.status_code == 303
     html = client.get(f"/enterprises/{world.ents['a1']}").get_data(as_text=True)
-    assert "甲一小吃店（新）" in html and "红色" in html and "修改记录" in html
+    assert "甲一小吃店（新）" in html and "修改记录" in html
     with app.app_context():
         change = db.session.scalars(db.select(EnterpriseChange).where(EnterpriseChange.action == "update")).one()
-        assert change.changes["risk_color"] == ["yellow", "red"]
+        assert change.changes["name"] == ["甲一小吃店", "甲一小吃店（新）"]
         assert change.actor_id == world.users["street_a"]
         assert db.session.get(Enterprise, world.ents["a1"]).version == 2
+
+
+def test_colour_stars_and_standardization_are_not_set_from_the_edit_form(app, world, login):
+    """They change only through their records (with reasons) on the campaign panel."""
+    client = login("street_a")
+    page = client.get(f"/enterprises/{world.ents['a1']}/edit").get_data(as_text=True)
+    assert 'id="recorded-elsewhere"' in page and 'name="risk_color"' not in page and 'name="stars"' not in page
+    form = _form(client, world.ents["a1"])
+    form.update(risk_color="red", stars="5", standardization="level1", note="备注改了")
+    assert client.post(f"/enterprises/{world.ents['a1']}/edit", data=form).status_code == 303
+    with app.app_context():
+        ent = db.session.get(Enterprise, world.ents["a1"])
+        assert (ent.risk_color, ent.stars, ent.standardization, ent.note) == ("yellow", None, "none", "备注改了")
 
 
 @pytest.mark.parametrize(
@@ -116,7 +129,6 @@ def test_edit_saves_and_records_the_change(app, world, login):
         ("name", "", "请填写名称"),
         ("credit_code", "913505020000000001", "校验位不正确"),
         ("grid", "SB-01", "不属于甲街道"),
-        ("stars", "7", "星级应在 1 至 5 之间"),
         ("principal_phone", "call me", "电话号码格式不正确"),
         ("lat", "north", "纬度应为数字"),
         ("industry", "魔法", "无效的行业领域"),
