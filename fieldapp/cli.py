@@ -148,6 +148,24 @@ def user_disable(username: str) -> None:
     click.echo(f"已停用用户 {username}，其所有会话已失效")
 
 
+@user_group.command("password")
+@click.argument("username")
+@with_appcontext
+def user_password(username: str) -> None:
+    """Set a new password (read from standard input) and end every session and API token of the user."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or user.username.startswith("pin-"):
+        fail(f"找不到用户：{username}（企业 PIN 请在单位页面的场所码面板重置）")
+    try:
+        user.password_hash = auth.hash_password(_read_password())
+    except auth.PasswordError as exc:
+        fail(str(exc))
+    auth.end_all_sessions(user)
+    db.session.commit()
+    logs.security("password_reset", target=user.id, role=user.role)
+    click.echo(f"已为 {username} 设置新密码；其所有会话和手机令牌已失效，需用新密码重新登录。")
+
+
 @user_group.command("enable")
 @click.argument("username")
 @with_appcontext

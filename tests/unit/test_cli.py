@@ -120,3 +120,18 @@ def test_report_targets_loads_annex_1_once_and_keeps_edits(app, runner, world):
     with app.app_context():
         assert set(db.session.scalars(select(CampaignTarget.target).where(CampaignTarget.key == "posts"))) == {99}
     assert invoke(runner, "report", "targets", "--year", "1999").exit_code != 0
+
+
+def test_user_password_resets_and_signs_the_user_out_everywhere(app, runner, world):
+    web = app.test_client()
+    assert web.login("inspector_a1").status_code == 303
+    api = app.test_client()
+    token = api.post("/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}).json["token"]
+    assert invoke(runner, "user", "password", "inspector_a1", input="short\n").exit_code != 0  # too short: nothing changes
+    result = invoke(runner, "user", "password", "inspector_a1", input="a-brand-new-password\n")
+    assert result.exit_code == 0 and "已失效" in result.output
+    assert web.get("/inspect").status_code in (302, 303)  # the old browser session is gone
+    assert api.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert app.test_client().login("inspector_a1", "password123").status_code == 401
+    assert app.test_client().login("inspector_a1", "a-brand-new-password").status_code == 303
+    assert invoke(runner, "user", "password", "nobody", input="a-long-password\n").exit_code != 0
