@@ -79,14 +79,48 @@
   }
 
   function resumeOrCreate(premises, draft) {
-    if (!draft) {
+    var found = draft ? Promise.resolve(draft) : FA.store.byUser("drafts", state.user.id).then(function (drafts) {
       // One open draft per premises: resume it rather than start a second.
-      return FA.store.byUser("drafts", state.user.id).then(function (drafts) {
-        var existing = drafts.filter(function (d) { return d.enterprise_id === premises.id; })[0];
-        return existing || newDraft(premises);
-      }).then(setDraft);
-    }
-    return Promise.resolve(setDraft(draft));
+      return drafts.filter(function (d) { return d.enterprise_id === premises.id; })[0] || null;
+    });
+    return found.then(function (existing) {
+      // A draft with nothing answered on a checklist version this phone no longer holds is simply replaced.
+      if (existing && !answeredCount(existing) && !versionsHeld(existing)) {
+        return discardDraft(existing).then(function () { return newDraft(premises); });
+      }
+      return existing || newDraft(premises);
+    }).then(setDraft);
+  }
+
+  function answeredCount(draft) {
+    return Object.keys(draft.answers || {}).filter(function (k) { return draft.answers[k].result; }).length;
+  }
+
+  function versionsHeld(draft) {
+    return draft.checklists.every(function (ref) {
+      return state.bundle.checklists.some(function (c) { return c.id === ref.id && c.version === ref.version; });
+    });
+  }
+
+  // Remove a draft and the photos only it used (never one a queued item still needs).
+  function discardDraft(draft) {
+    var mine = [];
+    Object.keys(draft.answers || {}).forEach(function (k) {
+      var a = draft.answers[k];
+      (a.photos || []).concat(a.hazard && a.hazard.after_photos || []).forEach(function (sha) { if (mine.indexOf(sha) < 0) mine.push(sha); });
+    });
+    return FA.store.all("outbox").then(function (items) {
+      var needed = {};
+      items.forEach(function (i) { (i.photos || []).forEach(function (sha) { needed[sha] = true; }); });
+      return Promise.all(mine.filter(function (sha) { return !needed[sha]; }).map(function (sha) { return FA.store.del("photos", sha); }));
+    }).then(function () { return FA.store.del("drafts", draft.uuid); });
+  }
+
+  function discard() {
+    var n = answeredCount(state.draft);
+    if (n && !window.confirm("放弃后，本次检查已填写的 " + n + " 项和照片将从手机上删除，且不会上传。确定放弃吗？")) return;
+    discardDraft(state.draft).then(function () { location.href = "/inspect"; },
+      function (err) { message("放弃失败：" + err.message, "error"); });
   }
 
   function newDraft(premises) {
@@ -104,7 +138,7 @@
       return state.bundle.checklists.filter(function (c) { return c.id === ref.id && c.version === ref.version; })[0];
     }).filter(Boolean);
     if (state.lists.length !== draft.checklists.length) {
-      message("手机上的检查清单版本已更新，请在线重新开始本次检查。", "error");
+      message("检查清单已更新，这次未完成的检查缺少旧版本的内容：可以完成剩下的部分，或点“放弃本次检查”后重新开始。", "error");
     }
     state.sections = [];
     state.lists.forEach(function (c) {
@@ -142,6 +176,10 @@
       o.value = i; o.textContent = (i + 1) + ". " + s.title;
       nav.appendChild(o);
     });
+    if (!state.sections.length) {
+      el("[data-walk-body]").hidden = true;  // nothing this phone can show: only discarding is left
+      return;
+    }
     nav.value = state.section;
     showSection(state.section);
     progress();
@@ -528,6 +566,7 @@
   el("[data-finish-open]").addEventListener("click", openFinish);
   el("[data-submit]").addEventListener("click", submit);
   el("[data-relocate]").addEventListener("click", locate);
+  el("[data-discard]").addEventListener("click", discard);
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
   start();
 })(window.FA = window.FA || {});

@@ -165,3 +165,62 @@ def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(app, browser, pla
 
         assert audit.verify().ok and audit.head()[0] == 2  # visit_received + raise, once each
     context.close()
+
+
+def drafts(page) -> list:
+    return page.evaluate("FA.store.all('drafts')")
+
+
+def test_an_unfinished_visit_can_be_thrown_away_with_its_photos(app, phone, world, tmp_path):
+    page = phone
+    shot = tmp_path / "one.jpg"
+    shot.write_bytes(images.jpeg(1200, 900, seed=83))
+    sign_in(page, "inspector_a1")
+    page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
+    page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
+    card = page.locator(".item-card").first
+    card.get_by_role("radio", name="不符合", exact=True).check()
+    card.locator("[data-photos='before'] input[type=file]").set_input_files(str(shot))
+    card.locator("[data-photos='before'] img").wait_for()
+    page.reload()
+    page.locator("[data-progress-text]").filter(has_text="已检查 1 / 5 项").wait_for()  # kept on the phone
+    assert len(drafts(page)) == 1 and page.evaluate("FA.store.all('photos').then(p => p.length)") == 1
+
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.get_by_role("button", name="放弃本次检查").click()
+    assert "1 项" in asked[0] and len(drafts(page)) == 1  # said no: nothing lost
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name="放弃本次检查").click()
+    assert page.url.endswith("/inspect")
+    assert drafts(page) == [] and page.evaluate("FA.store.all('photos').then(p => p.length)") == 0
+    assert "继续检查" not in page.locator("main").inner_text()
+    assert counts(app) == (0, 0, 0, 0)
+
+
+def test_a_draft_on_a_checklist_version_no_longer_held_does_not_lock_the_premises(app, phone, world):
+    page = phone
+    sign_in(page, "inspector_a1")
+    page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
+    page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
+    me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
+    stale = {"uuid": "00000000-0000-4000-8000-000000000001", "user_id": me, "enterprise_id": world.ents["a1"],
+             "enterprise_name": "甲一小吃店", "checklists": [{"id": "general", "version": 99}],
+             "started_at": "2026-11-01T02:00:00Z", "answers": {}, "section": 0, "item_count": 9}
+    page.evaluate("d => FA.store.del('drafts', location.search.split('=')[1]).then(() => FA.store.put('drafts', d))", stale)
+    # Nothing answered: a fresh visit simply starts.
+    page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
+    page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
+    assert [d["uuid"] for d in drafts(page)] != [stale["uuid"]] and len(drafts(page)) == 1
+    # Something answered on the lost version: say so and let the inspector discard it.
+    stale["answers"] = {"general/old_item": {"result": "pass", "note": "", "photos": []}}
+    page.evaluate("d => FA.store.all('drafts').then(all => Promise.all(all.map(x => FA.store.del('drafts', x.uuid))))"
+                  ".then(() => FA.store.put('drafts', d))", stale)
+    page.goto(f"/inspect/walk?visit={stale['uuid']}")
+    page.locator("[data-walk-message]").filter(has_text="检查清单已更新").wait_for()
+    assert page.locator("[data-walk-body]").is_hidden() and page.console_errors == []
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name="放弃本次检查").click()
+    assert drafts(page) == []
