@@ -36,6 +36,19 @@
         }
         if (item.state !== "synced" && item.state !== "syncing") li.querySelector("[data-retry]").hidden = false;
         li.querySelector("[data-retry]").addEventListener("click", function () { FA.sync.retry(item.uuid); });
+        if (["conflict", "rejected", "failed"].indexOf(item.state) >= 0) {
+          if (item.type === "event" && item.hazard_uuid) {
+            // A stale hazard action cannot succeed by resending: look at the hazard as it is now, then redo or drop it.
+            var h = li.querySelector("[data-open]"); h.hidden = false; h.textContent = "打开隐患"; h.href = "/hazards/" + item.hazard_uuid;
+          }
+          var drop = li.querySelector("[data-discard]");
+          drop.hidden = false;
+          drop.addEventListener("click", function () {
+            var what = item.type === "event" ? "这项隐患操作" : "这条检查记录（含照片）";
+            if (!window.confirm(what + "将从手机上删除，不再上传。确定放弃吗？")) return;
+            FA.sync.discard(item.uuid).then(draw);
+          });
+        }
         list.appendChild(li);
       });
     });

@@ -240,6 +240,18 @@
         return save(item).then(function () { return FA.sync.run({ force: true }); });
       });
     },
+    // The user resolves a conflict or refusal by dropping the item (only those states: never a pending one).
+    discard: function (uuid) {
+      return FA.store.get("outbox", uuid).then(function (item) {
+        if (!item || ["conflict", "rejected", "failed"].indexOf(item.state) < 0) return false;
+        return FA.store.all("outbox").then(function (items) {
+          var needed = {};
+          items.forEach(function (i) { if (i.uuid !== uuid) (i.photos || []).forEach(function (sha) { needed[sha] = true; }); });
+          return Promise.all((item.photos || []).filter(function (sha) { return !needed[sha]; })
+            .map(function (sha) { return FA.store.del("photos", sha); }));
+        }).then(function () { return FA.store.del("outbox", uuid); }).then(function () { emit(null, {}); return true; });
+      });
+    },
     session: session
   };
 

@@ -204,6 +204,7 @@ def test_a_draft_on_a_checklist_version_no_longer_held_does_not_lock_the_premise
     sign_in(page, "inspector_a1")
     page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
     page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
+    wait_until(page, "FA.store.get('kv', 'last_user').then(u => !!u)")
     me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
     stale = {"uuid": "00000000-0000-4000-8000-000000000001", "user_id": me, "enterprise_id": world.ents["a1"],
              "enterprise_name": "甲一小吃店", "checklists": [{"id": "general", "version": 99}],
@@ -224,3 +225,28 @@ def test_a_draft_on_a_checklist_version_no_longer_held_does_not_lock_the_premise
     with page.expect_navigation():
         page.get_by_role("button", name="放弃本次检查").click()
     assert drafts(page) == []
+
+
+def test_a_conflicting_item_is_shown_with_its_hazard_and_can_be_dropped_by_the_user(app, phone, world):
+    page = phone
+    sign_in(page, "inspector_a1")
+    page.goto("/inspect/outbox")
+    wait_until(page, "FA.store.get('kv', 'last_user').then(u => !!u)")
+    me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
+    hazard = "11111111-1111-4111-8111-111111111111"
+    for n, state in enumerate(("conflict", "pending")):
+        page.evaluate("i => FA.store.put('outbox', i)", {
+            "uuid": f"22222222-2222-4222-8222-22222222222{n}", "type": "event", "user_id": me, "hazard_uuid": hazard,
+            "enterprise_name": "甲一小吃店 · 灭火器", "state": state, "error": "该隐患已被他人更新，请刷新后重试。",
+            "created_at": 1_700_000_000_000 + n, "next_at": 9_999_999_999_999, "photos": [], "body": {}})
+    page.reload()
+    conflict = page.locator("#outbox-22222222-2222-4222-8222-222222222220")
+    pending = page.locator("#outbox-22222222-2222-4222-8222-222222222221")
+    conflict.wait_for()
+    assert "冲突：该隐患已被他人更新" in conflict.inner_text()
+    assert conflict.get_by_role("link", name="打开隐患").get_attribute("href") == f"/hazards/{hazard}"
+    assert pending.get_by_role("button", name="放弃此项").is_hidden()  # only what cannot go through by itself
+    page.once("dialog", lambda d: d.accept())
+    conflict.get_by_role("button", name="放弃此项").click()
+    conflict.wait_for(state="detached")
+    assert [i["state"] for i in page.evaluate("FA.store.all('outbox')")] == ["pending"]
