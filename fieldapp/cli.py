@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     from .backup_cli import backup_command, restore_command
     from .checklist_cli import checklists_group
 
-    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group,
+    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group, campaign_group,
                     archive_group, backup_command, restore_command):
         app.cli.add_command(command)
 
@@ -252,6 +252,24 @@ def audit_head() -> None:
 
     seq, head = audit.head()
     click.echo(f"{seq} {head}")
+
+
+@click.group("campaign")
+def campaign_group() -> None:
+    """Campaign upkeep (run daily from a timer)."""
+
+
+@campaign_group.command("refresh")
+@with_appcontext
+def campaign_refresh() -> None:
+    """Lapse standardization statuses whose review expired or whose self-assessment is over a year old."""
+    from . import standardization
+
+    changed = standardization.refresh_lapsed(utcnow())
+    db.session.commit()
+    for ent_id, old, new in changed:
+        click.echo(f"  企业 ID {ent_id}：{vocab.STANDARDIZATION[old]} → {vocab.STANDARDIZATION[new]}")
+    click.echo(f"已核对标准化状态：{len(changed)} 家因有效期届满或自评过期而变更。")
 
 
 @click.group("report")

@@ -423,7 +423,7 @@ def form_values(ent: Enterprise) -> dict[str, object]:
     return values
 
 
-def set_fields(ent: Enterprise, changes: dict[str, object], *, actor, now: datetime) -> dict[str, list]:
+def set_fields(ent: Enterprise, changes: dict[str, object], *, actor, now: datetime, label: str = "") -> dict[str, list]:
     """Change a few fields through a campaign action, recorded like an edit."""
     done = {}
     for key, value in changes.items():
@@ -433,5 +433,5 @@ def set_fields(ent: Enterprise, changes: dict[str, object], *, actor, now: datet
     if done:
         ent.updated_at = now
         ent.version += 1
-        _record(ent, actor, "update", done, now, "")
+        _record(ent, actor, "update", done, now, label)
     return done

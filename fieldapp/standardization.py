@@ -69,6 +69,25 @@ def record(ent: Enterprise, *, kind: str, level: str | None, result: str, on: da
     return row
 
 
+def refresh_lapsed(now: datetime) -> list[tuple[int, str, str]]:
+    """Bring every premises' status in line with its records today (a review expired, a self-assessment too old).
+
+    Run daily (`fieldapp campaign refresh`): a lapsed status must not keep the longer
+    visit interval of a standardized premises. Returns (enterprise id, old, new) per change.
+    """
+    today = local_today(now)
+    changed = []
+    # Only premises with records: a status imported from the district register has no dates to lapse by.
+    has_records = select(StandardizationRecord.id).where(StandardizationRecord.enterprise_id == Enterprise.id).exists()
+    stmt = select(Enterprise).where(Enterprise.standardization != "none", has_records).order_by(Enterprise.id)
+    for ent in db.session.scalars(stmt):
+        status = current_status(ent.id, today)
+        if status != ent.standardization:
+            changed.append((ent.id, ent.standardization, status))
+            set_fields(ent, {"standardization": status}, actor=None, now=now, label="系统（有效期届满）")
+    return changed
+
+
 def suggested_stars(standardization: str) -> int:
     return int(settings.get("star_ladder").get(standardization, 1))
 

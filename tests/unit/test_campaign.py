@@ -106,6 +106,28 @@ def test_standardization_status_follows_the_records(ctx, world):
     assert standardization.current_status(e.id, date(2027, 1, 1)) == "level3"
 
 
+def test_a_lapsed_review_or_self_assessment_is_lapsed_by_the_daily_refresh(app, ctx, world):
+    actor, now = user("street_a"), utcnow()
+    reviewed, assessed, imported = ent(world, "a2"), ent(world, "b1"), ent(world, "b2")
+    standardization.record(reviewed, kind="review", level="level3", result="pass", on=date(2023, 1, 10),
+                           valid_until=date(2026, 1, 10), organizer="district", note="", actor=actor, now=now - timedelta(days=700))
+    standardization.record(assessed, kind="self_assessment", level=None, result="pass", on=date(2025, 6, 1), valid_until=None,
+                           organizer=None, note="", actor=actor, now=now - timedelta(days=500))
+    reviewed.standardization, assessed.standardization = "level3", "self_assessed"  # as they were when recorded
+    imported.standardization = "level2"  # from the register, no records
+    db.session.commit()
+    interval_before = risk.interval_days(reviewed.risk_color, reviewed.standardization)
+    result = app.test_cli_runner().invoke(args=["campaign", "refresh"])
+    assert result.exit_code == 0 and "2 家" in result.output, result.output
+    db.session.expire_all()
+    assert (ent(world, "a2").standardization, ent(world, "b1").standardization, ent(world, "b2").standardization) == ("none", "none", "level2")
+    assert risk.interval_days(ent(world, "a2").risk_color, "none") < interval_before  # visited more often again
+    change = db.session.scalars(select(EnterpriseChange).where(EnterpriseChange.enterprise_id == world.ents["a2"])
+                                .order_by(EnterpriseChange.id.desc())).first()
+    assert change.changes["standardization"] == ["level3", "none"] and "有效期届满" in change.actor_label
+    assert "0 家" in app.test_cli_runner().invoke(args=["campaign", "refresh"]).output  # idempotent
+
+
 @pytest.mark.parametrize("kwargs,message", [
     ({"kind": "review", "level": None, "organizer": "city"}, "评审等级"),
     ({"kind": "review", "level": "level2", "organizer": None}, "层级"),
