@@ -6,12 +6,12 @@ import hashlib
 import uuid as uuidlib
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 
 from . import audit, hazards, photos, scope
 from .clock import local_today
 from .extensions import db
-from .models import CampaignCase, CampaignLetter, Enterprise, Street, TenancyAgreement
+from .models import CampaignCase, CampaignLetter, Enterprise, Grid, Street, TenancyAgreement
 
 LETTER_KINDS = {"notice": "告知书", "commitment": "承诺书"}
 CASE_KINDS = {"sample_street": "样板街道", "benchmark": "标杆企业", "excellent_venue": "九小场所优秀案例"}
@@ -65,11 +65,23 @@ def letters(enterprise_id: int) -> list[CampaignLetter]:
                                    .order_by(CampaignLetter.year.desc(), CampaignLetter.kind)))
 
 
-def missing_letters(actor, *, kind: str, year: int, limit: int = 1000) -> list[Enterprise]:
-    """Premises in scope still without this year's notice (or commitment)."""
+def _missing(actor, kind: str, year: int, grid: str = ""):
     has = exists().where(and_(CampaignLetter.enterprise_id == Enterprise.id, CampaignLetter.kind == kind, CampaignLetter.year == year))
-    return list(db.session.scalars(scope.enterprises(actor).where(Enterprise.active.is_(True), ~has)
-                                   .order_by(Enterprise.street_id, Enterprise.grid_id, Enterprise.name).limit(limit)))
+    stmt = scope.enterprises(actor).where(Enterprise.active.is_(True), ~has)
+    if grid:
+        stmt = stmt.where(Enterprise.grid_id == select(Grid.id).where(Grid.code == grid).scalar_subquery())
+    return stmt
+
+
+def missing_letters(actor, *, kind: str, year: int, grid: str = "", limit: int = 100, offset: int = 0) -> list[Enterprise]:
+    """Premises in scope still without this year's notice (or commitment)."""
+    stmt = _missing(actor, kind, year, grid).order_by(Enterprise.street_id, Enterprise.grid_id, Enterprise.name, Enterprise.id)
+    return list(db.session.scalars(stmt.offset(offset).limit(limit)))
+
+
+def count_missing(actor, *, kind: str, year: int, grid: str = "") -> int:
+    """How many premises in scope still lack this year's letter."""
+    return db.session.scalar(select(func.count()).select_from(_missing(actor, kind, year, grid).subquery())) or 0
 
 
 def record_agreement(landlord: Enterprise, tenant: Enterprise, *, signed_on: date, photo: bytes | None, note: str,

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, current_app, g, render_template, request
+from sqlalchemy import select
 
-from .. import campaign, enterprises, risk, scope, settings, standardization, vocab
+from .. import campaign, enterprises, lists, risk, scope, settings, standardization, vocab
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
 from ..htmx import is_htmx
 from ..models import Enterprise, Street
+
+MISSING_PER_PAGE = 100
+PRINT_MAX = 300  # one print job: a street's worth, still quick to render on a phone or PC
 
 bp = Blueprint("campaign", __name__, url_prefix="/campaign")
 OFFICE = ("street", "district")
@@ -133,8 +137,35 @@ def missing():
     if kind not in campaign.LETTER_KINDS:
         abort(404)
     year = request.args.get("year", type=int) or local_today(utcnow()).year
-    rows = campaign.missing_letters(g.user, kind=kind, year=year)
-    return render_template("campaign/missing.html", rows=rows, kind=kind, year=year, kinds=campaign.LETTER_KINDS)
+    grid = (request.args.get("grid") or "").strip()[:40]
+    total = campaign.count_missing(g.user, kind=kind, year=year, grid=grid)
+    pages = max(1, -(-total // MISSING_PER_PAGE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    rows = campaign.missing_letters(g.user, kind=kind, year=year, grid=grid, limit=MISSING_PER_PAGE,
+                                    offset=(page - 1) * MISSING_PER_PAGE)
+    return render_template("campaign/missing.html", rows=rows, kind=kind, year=year, kinds=campaign.LETTER_KINDS, grid=grid,
+                           total=total, page=page, pages=pages, print_max=PRINT_MAX,
+                           grids=lists.filter_choices(g.user)["grids"], today=local_today(utcnow()))
+
+
+@bp.get("/letters/print")
+@roles_required(*OFFICE)
+def print_missing():
+    """Every letter still missing (in scope, optionally one grid), filled in, one per page."""
+    kind = request.args.get("kind", "notice")
+    if kind not in campaign.LETTER_KINDS:
+        abort(404)
+    year = request.args.get("year", type=int) or local_today(utcnow()).year
+    grid = (request.args.get("grid") or "").strip()[:40]
+    try:
+        deadline = date.fromisoformat(request.args.get("deadline", ""))
+    except ValueError:
+        deadline = None
+    ents = campaign.missing_letters(g.user, kind=kind, year=year, grid=grid, limit=PRINT_MAX)
+    streets = {s.id: s for s in db.session.scalars(select(Street))}
+    return render_template("campaign/letters_print.html", kind=kind, title=campaign.LETTER_KINDS[kind], year=year,
+                           deadline=deadline, letters=[(e, streets[e.street_id]) for e in ents], print_max=PRINT_MAX,
+                           total=campaign.count_missing(g.user, kind=kind, year=year, grid=grid))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -159,6 +159,34 @@ def test_missing_letters_list(world, login):
     assert "甲一小吃店" in html and "乙一机械厂" not in html
 
 
+def test_missing_letters_page_through_filter_by_grid_and_print_in_one_go(app, world, login):
+    from fieldapp.models import Grid, Street
+
+    from ..factories import make_enterprise
+
+    with app.app_context():
+        street, grid = db.session.get(Street, world.streets["A"]), db.session.get(Grid, world.grids["a2"])
+        for n in range(120):
+            make_enterprise(street, grid, name=f"甲二批量{n:03d}号店")
+        db.session.commit()
+    client = login("street_a")
+    first = client.get("/campaign/letters?kind=notice&year=2026").get_data(as_text=True)
+    assert "尚未送达告知书的单位（122）" in first and first.count('#campaign-panel">') == 100 and 'rel="next"' in first
+    second = client.get("/campaign/letters?kind=notice&year=2026&page=2").get_data(as_text=True)
+    assert second.count('#campaign-panel">') == 22
+    only_a1 = client.get("/campaign/letters?kind=notice&year=2026&grid=SA-01").get_data(as_text=True)
+    assert "（1）" in only_a1 and "甲一小吃店" in only_a1 and 'id="letters-print-form"' in only_a1
+    printed = client.get("/campaign/letters/print?kind=notice&year=2026&grid=SA-02&deadline=2026-12-31").get_data(as_text=True)
+    assert printed.count('class="letter"') == 121 and printed.count("2026年12月31日") == 121
+    assert "甲二批量000号店" in printed and "甲一小吃店" not in printed and "甲街道（盖章）" in printed
+    commitments = client.get("/campaign/letters/print?kind=commitment&year=2026&grid=SA-01").get_data(as_text=True)
+    assert commitments.count('class="letter"') == 1 and "承诺单位（盖章）：甲一小吃店" in commitments
+    assert client.get("/campaign/letters/print?kind=bogus").status_code == 404
+    other_street = login("street_b").get("/campaign/letters/print?kind=notice&year=2026&grid=SA-02").get_data(as_text=True)
+    assert 'class="letter"' not in other_street and "甲二批量" not in other_street
+    assert login("inspector_a1").get("/campaign/letters/print?kind=notice").status_code == 403
+
+
 def test_settings_page_validates_and_saves(world, login):
     client = login("district")
     assert "四色风险规则" in client.get("/campaign/settings").get_data(as_text=True)
