@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
@@ -101,6 +102,9 @@ def _check_versions(app: Flask, loaded) -> None:
 
     from .extensions import db
 
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///").split("?")[0]).is_file():
+        return  # no database yet: nothing recorded to differ from, and connecting would create the file
     try:
         with app.app_context():
             try:
