@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from . import hazards, scope
@@ -32,6 +32,7 @@ class ListFilters:
     end: str = ""
     state: str = ""
     level: str = ""
+    flagged: str = ""  # "1": only hazards whose rectification evidence raised a flag (dates then count submissions)
 
     @classmethod
     def from_args(cls, args) -> ListFilters:
@@ -113,6 +114,10 @@ def _hazards_stmt(actor, f: ListFilters, today: date, *, closed_only: bool) -> S
     stmt = _scoped(select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id), actor, f)
     lo, hi = f.window()
     stamp = Hazard.closed_at if closed_only else Hazard.raised_at
+    if f.flagged == "1":
+        # The dashboard counts flags by when the evidence came in; so does this filter.
+        stmt = stmt.where(cast(Hazard.evidence_flags, String) != "[]")
+        stamp = Hazard.submitted_at
     if closed_only:
         stmt = stmt.where(Hazard.state == "closed")
     elif f.state == "overdue":

@@ -169,8 +169,8 @@ def make_hazard(enterprise_id: int, *, state: str = "open", level: str = "genera
         uuid=str(uuidlib.uuid4()), enterprise_id=enterprise_id, item_text=kw.pop("item_text", "灭火器压力正常、在有效期内"),
         category="fire", description=kw.pop("description", "测试隐患"), level=level, deadline=deadline or (now + timedelta(days=7)).date(),
         state=state, version=1, raised_by=raised_by, raised_at=raised_at or now - timedelta(hours=2), updated_at=now,
-        before_photos=before_photos or [], after_photos=after_photos or [], evidence_flags=[],
-        submitted_by=submitted_by, submitted_at=now if submitted_by else None,
+        before_photos=before_photos or [], after_photos=after_photos or [], evidence_flags=kw.pop("evidence_flags", []),
+        submitted_by=submitted_by, submitted_at=kw.pop("submitted_at", now if submitted_by else None),
         closed_at=kw.pop("closed_at", now if state == "closed" else None), extension_requested_to=extension_requested_to,
         supervised=supervised, **kw,
     )

@@ -39,6 +39,22 @@ def test_dashboard_counts_link_to_the_lists(world, login, hazards_data):
     assert "数据表" in html and "按网格" in html
 
 
+def test_the_evidence_flag_count_links_to_exactly_the_flagged_hazards(app, world, login):
+    with app.app_context():
+        now = utcnow()
+        make_hazard(world.ents["a1"], state="rectified", item_text="照片与整改前相同的", evidence_flags=["same_as_before"],
+                    submitted_at=now - timedelta(hours=2), raised_at=now - timedelta(days=400))
+        make_hazard(world.ents["a2"], state="rectified", item_text="证据正常的", submitted_at=now - timedelta(hours=1))
+        db.session.commit()
+    client = login("street_a")
+    html = client.get("/dashboard").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)"><strong>1</strong>本期整改证据提示', html)
+    assert link and "flagged=1" in link.group(1)
+    listed = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    # Raised long before the period, but its evidence came in now: it is listed, the clean one is not.
+    assert "照片与整改前相同的" in listed and "证据正常的" not in listed and listed.count('id="row-') == 1
+
+
 def test_district_compares_streets_and_sees_all(world, login, hazards_data):
     html = login("district").get("/dashboard").get_data(as_text=True)
     assert "按街道" in html and "乙街道" in html and re.search(r"/lists/closure\?start=[^\"]+\"><strong>1</strong>本期销号", html)
