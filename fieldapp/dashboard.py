@@ -247,7 +247,7 @@ def inspectors(actor, w: Window, groups: list | None = None, ids: set[int] | Non
         closed[closer] += closed_n
     ids = {i for i in (*visits, *raised, *closed) if i is not None}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids), User.role == "inspector"))} if ids else {}
-    rows = [{"name": u.name, "username": u.username, "visits": visits.get(uid, 0), "raised": raised.get(uid, 0),
+    rows = [{"id": uid, "name": u.name, "username": u.username, "visits": visits.get(uid, 0), "raised": raised.get(uid, 0),
              "verified": closed.get(uid, 0)} for uid, u in users.items()]
     return sorted(rows, key=lambda r: (-r["visits"], r["username"]))
 

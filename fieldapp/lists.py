@@ -33,6 +33,7 @@ class ListFilters:
     state: str = ""
     level: str = ""
     flagged: str = ""  # "1": only hazards whose rectification evidence raised a flag (dates then count submissions)
+    by: str = ""  # a user id: visits made, hazards raised, or closures verified by that user
 
     @classmethod
     def from_args(cls, args) -> ListFilters:
@@ -90,6 +91,8 @@ class Page:
 
 def _visits_stmt(actor, f: ListFilters) -> Select:
     stmt = _scoped(select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id), actor, f)
+    if f.by.isdigit():
+        stmt = stmt.where(Visit.inspector_id == int(f.by))
     lo, hi = f.window()
     if lo:
         stmt = stmt.where(Visit.finished_at >= lo)
@@ -114,6 +117,8 @@ def _hazards_stmt(actor, f: ListFilters, today: date, *, closed_only: bool) -> S
     stmt = _scoped(select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id), actor, f)
     lo, hi = f.window()
     stamp = Hazard.closed_at if closed_only else Hazard.raised_at
+    if f.by.isdigit():
+        stmt = stmt.where((Hazard.closed_by if closed_only else Hazard.raised_by) == int(f.by))
     if f.flagged == "1":
         # The dashboard counts flags by when the evidence came in; so does this filter.
         stmt = stmt.where(cast(Hazard.evidence_flags, String) != "[]")

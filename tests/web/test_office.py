@@ -55,6 +55,19 @@ def test_the_evidence_flag_count_links_to_exactly_the_flagged_hazards(app, world
     assert "照片与整改前相同的" in listed and "证据正常的" not in listed and listed.count('id="row-') == 1
 
 
+def test_coverage_and_inspector_figures_link_to_what_is_behind_them(app, world, login, hazards_data):
+    with app.app_context():
+        make_hazard(world.ents["a1"], item_text="网格员甲发现的", raised_by=world.users["inspector_a1"])
+        db.session.commit()
+    client = login("street_a")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/enterprises?visit=late&amp;grid=SA-01"' in html  # never visited: late
+    raised = re.search(r'href="(/lists/rectification\?by=\d+[^"]*)">1</a>', html)
+    assert raised, "the inspector's raised count links to the list"
+    listed = client.get(raised.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "网格员甲发现的" in listed and listed.count('id="row-') == 1 and "只显示一名网格员的记录" in listed
+
+
 def test_district_compares_streets_and_sees_all(world, login, hazards_data):
     html = login("district").get("/dashboard").get_data(as_text=True)
     assert "按街道" in html and "乙街道" in html and re.search(r"/lists/closure\?start=[^\"]+\"><strong>1</strong>本期销号", html)
