@@ -215,6 +215,17 @@ def _categories(groups: list) -> list[tuple[str, int]]:
     return sorted(named, key=lambda x: (-x[1], x[0]))
 
 
+def awaiting_supervision(actor, limit: int = 20) -> list:
+    """Open major hazards not yet under supervision (挂牌督办), newest first: the office's first call."""
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(scope.enterprise_clause(actor), Hazard.level == "major", Hazard.state != "closed", Hazard.supervised.is_(False))
+        .options(joinedload(Hazard.enterprise)).order_by(Hazard.raised_at.desc()).limit(limit)
+    ))
+
+
 def coverage(actor, now: datetime) -> dict:
     """Premises not visited within their colour's interval, overall and per grid."""
     last = risk.last_visit_subquery()

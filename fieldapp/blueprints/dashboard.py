@@ -53,7 +53,8 @@ def index():
     scope_label = {"street": db.session.get(Street, g.user.street_id).name if g.user.street_id else "",
                    "department": f"{g.user.industry}行业"}.get(g.user.role, "全区")
     return render_template("dashboard/index.html", scope_label=scope_label, k=k, week=week, cats=cats, cov=cov, figs=figs, start=start, end=end, dim=dim,
-                           rows=o.rows, dims=dashboard.DIMENSIONS, inspectors=o.inspectors)
+                           rows=o.rows, dims=dashboard.DIMENSIONS, inspectors=o.inspectors,
+                           majors=dashboard.awaiting_supervision(g.user), today=local_today(now))
 
 
 @bp.route("/targets", methods=["GET", "POST"])

@@ -68,6 +68,21 @@ def test_coverage_and_inspector_figures_link_to_what_is_behind_them(app, world, 
     assert "网格员甲发现的" in listed and listed.count('id="row-') == 1 and "只显示一名网格员的记录" in listed
 
 
+def test_a_major_hazard_waits_at_the_top_of_the_dashboard_until_it_is_supervised(app, world, login):
+    with app.app_context():
+        h = make_hazard(world.ents["a1"], level="major", item_text="液化气钢瓶放在地下室")
+        make_hazard(world.ents["b1"], level="major", item_text="乙街道的重大隐患")
+        db.session.commit()
+        uid = h.uuid
+    street = login("street_a")
+    html = street.get("/dashboard").get_data(as_text=True)
+    box = html[html.index('id="majors-awaiting"'):]
+    box = box[:box.index("</section>")]
+    assert "液化气钢瓶放在地下室" in box and f"/hazards/{uid}" in box and "乙街道的重大隐患" not in box
+    assert street.post(f"/hazards/{uid}/act", data={"action": "supervise", "version": "1"}).status_code in (200, 303)
+    assert 'id="majors-awaiting"' not in street.get("/dashboard").get_data(as_text=True)
+
+
 def test_district_compares_streets_and_sees_all(world, login, hazards_data):
     html = login("district").get("/dashboard").get_data(as_text=True)
     assert "按街道" in html and "乙街道" in html and re.search(r"/lists/closure\?start=[^\"]+\"><strong>1</strong>本期销号", html)
