@@ -5,11 +5,47 @@
     var skip = document.querySelector(".skip-link");
     if (skip) skip.addEventListener("click", function () { document.getElementById("main").focus(); });
     if (FA.store) inspectorHome();
+    offlineSearch();
     serviceWorker();
     iosHint();
   });
 
   var FIELD_ROLES = ["inspector", "street", "district"];
+
+  // The due list's search asks the server; with no signal, search the list this page holds instead.
+  function offlineSearch() {
+    var list = document.getElementById("due-list");
+    var input = document.querySelector("input[type=search][name=q]");
+    if (!list || !input) return;
+    var note = document.createElement("p");
+    note.className = "meta";
+    note.id = "offline-search-note";
+    note.hidden = true;
+    note.setAttribute("aria-live", "polite");
+    list.parentNode.insertBefore(note, list);
+    function filter() {
+      var q = input.value.trim().toLowerCase();
+      var shown = 0, rows = document.querySelectorAll("#due-list > li:not(.empty)");
+      rows.forEach(function (li) {
+        var hit = !q || li.textContent.toLowerCase().indexOf(q) >= 0;
+        li.hidden = !hit;
+        if (hit) shown++;
+      });
+      note.hidden = false;
+      note.textContent = "当前无网络：在手机上保存的 " + rows.length + " 个场所中找到 " + shown + " 个。";
+    }
+    document.body.addEventListener("htmx:beforeRequest", function (e) {
+      if (navigator.onLine || e.detail.elt !== input) return;
+      e.preventDefault();
+      filter();
+    });
+    if (input.form) input.form.addEventListener("submit", function (e) {
+      if (navigator.onLine) return;
+      e.preventDefault();
+      filter();
+    });
+    window.addEventListener("online", function () { note.hidden = true; });
+  }
 
   function serviceWorker() {
     if (!("serviceWorker" in navigator)) return;

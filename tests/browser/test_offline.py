@@ -250,3 +250,20 @@ def test_a_conflicting_item_is_shown_with_its_hazard_and_can_be_dropped_by_the_u
     conflict.get_by_role("button", name="放弃此项").click()
     conflict.wait_for(state="detached")
     assert [i["state"] for i in page.evaluate("FA.store.all('outbox')")] == ["pending"]
+
+
+def test_the_due_list_is_searched_on_the_phone_when_there_is_no_signal(app, phone, world, second_premises):
+    page = phone
+    sign_in(page, "inspector_a1")
+    page.goto("/inspect")
+    rows = page.locator("#due-list > li")
+    assert rows.count() == 2
+    page.context.set_offline(True)
+    page.get_by_label("搜索场所").fill("二号")
+    page.locator("#offline-search-note").filter(has_text="找到 1 个").wait_for()
+    assert [r.inner_text().split("\n")[0] for r in rows.all() if r.is_visible()] == ["甲一二号店"]
+    page.get_by_label("搜索场所").press("Enter")  # a plain submit stays on the page too
+    assert page.url.endswith("/inspect") and "找到 1 个" in page.locator("#offline-search-note").inner_text()
+    page.get_by_label("搜索场所").fill("")
+    page.locator("#offline-search-note").filter(has_text="找到 2 个").wait_for()
+    page.context.set_offline(False)
