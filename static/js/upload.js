@@ -43,4 +43,22 @@
       if (button) { button.disabled = false; button.textContent = button.dataset.label; }
     });
   });
+  // Show how far a photo form's upload has got on its submit button (htmx sends it with XHR).
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var form = e.target && e.target.closest && e.target.closest("form");
+    if (!form || !form.querySelector("input[type=file][data-downscale]") || !e.detail.lengthComputable) return;
+    var button = form.querySelector("button[type=submit]");
+    if (!button) return;
+    if (!button.dataset.idle) button.dataset.idle = button.textContent;
+    var pct = Math.round(e.detail.loaded / e.detail.total * 100);
+    button.textContent = pct < 100 ? "正在上传 " + pct + "%" : "正在保存…";
+    button.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.target && e.target.closest && e.target.closest("form");
+    var button = form && form.querySelector("button[type=submit][data-idle]");
+    if (button && document.contains(button)) {
+      button.textContent = button.dataset.idle; delete button.dataset.idle; button.removeAttribute("aria-busy");
+    }
+  });
 })(window.FA = window.FA || {});

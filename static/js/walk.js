@@ -545,8 +545,12 @@
     FA.store.put("outbox", item).then(function () { return FA.store.del("drafts", state.draft.uuid); }).then(function () {
       message("已完成检查，记录已保存在手机上，正在同步…", "ok");
       var done = false;
-      FA.sync.onChange(function (changed) {
+      FA.sync.onChange(function (changed, extra) {
         if (!changed || changed.uuid !== item.uuid || done) return;
+        if (extra && extra.photos) {
+          message("正在上传照片 " + extra.photo + "/" + extra.photos + "（" + Math.round(extra.fraction * 100) + "%）…", "ok");
+          return;
+        }
         if (changed.state === "synced") { done = true; location.href = "/visits/" + item.uuid; }
         else if (changed.state === "conflict" || changed.state === "failed" || changed.state === "rejected") {
           done = true; message("同步未成功：" + changed.error + "。记录仍保存在手机上。", "error"); outboxLink.hidden = false;

@@ -48,8 +48,13 @@ def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_pat
     form.locator("input[type=file]").set_input_files(str(photo))
     form.locator("input[name=photo][data-shrunk='']").wait_for(state="attached")
     form.get_by_label("整改说明（必填）").fill("已送检并更换两具灭火器")
+    # Record what the submit button says while the photo goes up.
+    form.get_by_role("button", name="提交整改").evaluate(
+        "b => { window.seen = []; new MutationObserver(() => seen.push(b.textContent))"
+        ".observe(b, {childList: true, characterData: true, subtree: true}); }")
     form.get_by_role("button", name="提交整改").click()
     phone.locator(".alert.ok", has_text="已提交整改").wait_for()
+    assert any(t.startswith("正在上传") or t == "正在保存…" for t in phone.evaluate("window.seen")), phone.evaluate("window.seen")
     assert fits_width(phone)
     with app.app_context():
         h = db.session.get(Hazard, hid)
