@@ -259,6 +259,7 @@ def test_the_due_list_is_searched_on_the_phone_when_there_is_no_signal(app, phon
     rows = page.locator("#due-list > li")
     assert rows.count() == 2
     page.context.set_offline(True)
+    wait_until(page, "navigator.onLine === false")  # the page learns of it a moment later
     page.get_by_label("搜索场所").fill("二号")
     page.locator("#offline-search-note").filter(has_text="找到 1 个").wait_for()
     assert [r.inner_text().split("\n")[0] for r in rows.all() if r.is_visible()] == ["甲一二号店"]
