@@ -32,6 +32,13 @@ def walk():
     return render_template("inspect/walk.html")
 
 
+@bp.get("/notice")
+@roles_required(*FIELD_ROLES)
+def notice():
+    """The 整改通知书 of a visit still on the phone, filled in there (works with no signal)."""
+    return render_template("inspect/notice.html")
+
+
 @bp.get("/outbox")
 @roles_required(*FIELD_ROLES)
 def outbox():

@@ -12,10 +12,10 @@ bp = Blueprint("pwa", __name__)
 
 # Static files the phone keeps for a day without signal.
 SHELL_ASSETS = ["css/app.css", "css/print.css", HTMX_PATH, "js/app.js", "js/store.js", "js/photo.js", "js/upload.js",
-                "js/sync.js", "js/walk.js", "js/outbox.js", "js/print.js", "js/scan.js", "img/icon.svg",
+                "js/sync.js", "js/walk.js", "js/outbox.js", "js/print.js", "js/scan.js", "js/notice.js", "img/icon.svg",
                 "img/icon-192.png", "img/icon-maskable-192.png"]
 # Pages the worker serves from its cache when there is no network.
-SHELL_PAGES = ["/inspect/walk", "/inspect/outbox", "/offline"]
+SHELL_PAGES = ["/inspect/walk", "/inspect/outbox", "/inspect/notice", "/offline"]
 
 
 def shell() -> tuple[list[str], str]:

@@ -34,6 +34,9 @@
         if (item.state === "synced") {
           var a = li.querySelector("[data-open]"); a.hidden = false; a.href = "/visits/" + item.uuid;
         }
+        if (item.type === "visit" && item.state !== "synced") {
+          var n = li.querySelector("[data-notice]"); n.hidden = false; n.href = "/inspect/notice?visit=" + encodeURIComponent(item.uuid);
+        }
         if (item.state !== "synced" && item.state !== "syncing") li.querySelector("[data-retry]").hidden = false;
         li.querySelector("[data-retry]").addEventListener("click", function () { FA.sync.retry(item.uuid); });
         if (["conflict", "rejected", "failed"].indexOf(item.state) >= 0) {

@@ -542,7 +542,10 @@
     var item = { uuid: state.draft.uuid, type: "visit", user_id: state.user.id, enterprise_id: state.draft.enterprise_id,
                  enterprise_name: state.draft.enterprise_name, body: body, photos: photoSet, expected_hazards: expected };
     var outboxLink = el("[data-outbox-link]");
+    var noticeLink = el("[data-notice-link]");
     FA.store.put("outbox", item).then(function () { return FA.store.del("drafts", state.draft.uuid); }).then(function () {
+      // The notice can be printed from the phone at once, signal or not.
+      noticeLink.href = "/inspect/notice?visit=" + encodeURIComponent(item.uuid); noticeLink.hidden = false;
       message("已完成检查，记录已保存在手机上，正在同步…", "ok");
       var done = false;
       FA.sync.onChange(function (changed, extra) {

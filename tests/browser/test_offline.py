@@ -268,3 +268,29 @@ def test_the_due_list_is_searched_on_the_phone_when_there_is_no_signal(app, phon
     page.get_by_label("搜索场所").fill("")
     page.locator("#offline-search-note").filter(has_text="找到 2 个").wait_for()
     page.context.set_offline(False)
+
+
+def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(app, phone, world, second_premises, tmp_path):
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
+    shot = tmp_path / "one.jpg"
+    shot.write_bytes(images.jpeg(1200, 900, seed=84))
+    ready_for_offline(page)
+    page.context.set_offline(True)
+    do_visit(page, world.ents["a1"], str(shot), "灭火器压力正常")
+    link = page.get_by_role("link", name="打印整改通知书")
+    visit_id = link.get_attribute("href").split("visit=")[1]
+    link.click()
+    notice = page.locator("[data-notice]")
+    notice.wait_for()
+    text = notice.inner_text()
+    assert "安全隐患整改通知书" in text and "甲一小吃店" in text and visit_id[:8].upper() in text
+    rows = page.locator("[data-rows] tr")
+    assert rows.count() == 1 and "灭火器" in rows.first.inner_text() and "一般隐患" in rows.first.inner_text()
+    assert "联系甲街道安办" in text
+    # The outbox links to it too, until the visit has synced.
+    page.goto("/inspect/outbox")
+    page.get_by_role("link", name="整改通知书").first.wait_for()
+    assert counts(app) == (0, 0, 0, 0)
+    page.context.set_offline(False)

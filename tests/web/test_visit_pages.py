@@ -181,8 +181,9 @@ def test_inspector_home_redirects_to_the_due_list(world, login):
 
 
 @pytest.mark.parametrize("username,status", [("inspector_a1", 200), ("dept_catering", 403), ("owner_a1", 403)])
-def test_walk_shell_roles(world, login, username, status):
-    assert login(username).get("/inspect/walk?enterprise=1").status_code == status
+@pytest.mark.parametrize("path", ["/inspect/walk?enterprise=1", "/inspect/notice?visit=x"])
+def test_walk_shell_roles(world, login, username, status, path):
+    assert login(username).get(path).status_code == status
 
 
 def test_scan_finds_a_premises_by_credit_code_in_scope(app, world, login):
