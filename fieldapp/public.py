@@ -116,6 +116,18 @@ def confirm(report: PublicReport, *, actor, now: datetime, item_text: str, level
     return h
 
 
+def pending_count(actor) -> int:
+    """Reports from the public in the actor's scope still waiting for an inspector."""
+    from sqlalchemy import func, select
+
+    from . import scope
+
+    return db.session.scalar(
+        select(func.count()).select_from(PublicReport).join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
+        .where(scope.enterprise_clause(actor), PublicReport.status == "new")
+    ) or 0
+
+
 def dismiss(report: PublicReport, *, actor, now: datetime, reason: str) -> None:
     if report.status != "new":
         raise ReportError(409, "该举报已处理。")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from .. import inspect
+from .. import inspect, public
 from ..access import roles_required
 from ..clock import utcnow
 from ..htmx import is_htmx, vary_on_htmx
@@ -22,8 +22,10 @@ FIELD_ROLES = ("inspector", "street", "district")
 def due():
     q = request.args.get("q", "").strip()[:50]
     rows = inspect.due_list(g.user, now=utcnow(), q=q)
-    template = "inspect/_due_list.html" if is_htmx() else "inspect/due.html"
-    return vary_on_htmx(current_app.make_response(render_template(template, rows=rows, q=q)))
+    if is_htmx():
+        return vary_on_htmx(current_app.make_response(render_template("inspect/_due_list.html", rows=rows, q=q)))
+    return vary_on_htmx(current_app.make_response(render_template("inspect/due.html", rows=rows, q=q,
+                                                                  reports=public.pending_count(g.user))))
 
 
 @bp.get("/walk")

@@ -168,6 +168,9 @@ def test_a_public_report_reaches_the_queue_and_becomes_a_hazard(app, client, wor
                        data={"description": "后门被杂物堵住了", "contact": "王先生 13700000000", "photo": (io.BytesIO(photo), "p.jpg")})
     assert resp.status_code == 200 and "已收到您的举报" in resp.get_data(as_text=True)
     inspector = login("inspector_a1")
+    assert "有 1 条群众举报待核实" in inspector.get("/inspect").get_data(as_text=True)
+    assert "有 1 条群众举报待核实" in login("street_a").get("/dashboard").get_data(as_text=True)
+    assert "群众举报待核实" not in login("inspector_b1").get("/inspect").get_data(as_text=True)
     queue = inspector.get("/reports").get_data(as_text=True)
     assert "后门被杂物堵住了" in queue and "王先生 13700000000" in queue
     assert "后门被杂物堵住了" not in login("inspector_b1").get("/reports").get_data(as_text=True)
@@ -190,6 +193,7 @@ def test_a_public_report_reaches_the_queue_and_becomes_a_hazard(app, client, wor
     owner_view = login("owner_a1").get(f"/hazards/{h.uuid}").get_data(as_text=True)
     assert "后门安全出口被杂物堵塞" in owner_view and "后门被杂物堵住了" not in owner_view and "王先生" not in owner_view
     assert inspector.post(f"/reports/{rid}/confirm", data={"item_text": "x"}).status_code == 409
+    assert "群众举报待核实" not in inspector.get("/inspect").get_data(as_text=True)
 
 
 def test_dismissing_a_report_needs_a_reason(app, client, world, login, a1_token):
