@@ -9,7 +9,7 @@ import math
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, or_, select
 
 from .extensions import db
 from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef, Visit
@@ -67,13 +67,28 @@ def _found_at(h: Hazard) -> datetime:
     return min(started, h.raised_at) if started is not None else h.raised_at
 
 
+BAND_HEX = 4  # four 16-bit bands of the 64-bit dHash (migration 0009 indexes each)
+
+
+def near_pictures(phash: str, *, limit: int = 500) -> list[str]:
+    """Photos whose picture is within NEAR bits of this one (found through the band indexes).
+
+    Any two within 3 bits share a whole band, so re-saved, resized or slightly cropped
+    copies are always found; farther ones up to NEAR only when a band happens to match.
+    """
+    # Start and length inline, not bound: only the very expression of the index can use it.
+    bands = [func.substr(Photo.phash, literal_column(str(1 + BAND_HEX * n)), literal_column(str(BAND_HEX)))
+             == phash[BAND_HEX * n:BAND_HEX * (n + 1)] for n in range(4)]
+    rows = db.session.execute(select(Photo.sha256, Photo.phash).where(or_(*bands)).limit(limit))
+    return [sha for sha, other in rows if hamming(phash, other) <= NEAR]
+
+
 def _used_elsewhere(p: Photo, enterprise_id: int) -> bool:
-    """The same bytes or the same picture (equal dHash) used for another enterprise."""
-    same_picture = select(Photo.sha256).where(Photo.phash == p.phash)
+    """The same bytes or nearly the same picture used for another enterprise."""
     return db.session.scalar(
         select(PhotoRef.id).where(
             PhotoRef.enterprise_id != enterprise_id,
-            PhotoRef.photo_sha256.in_(same_picture),
+            PhotoRef.photo_sha256.in_(near_pictures(p.phash)),
         ).limit(1)
     ) is not None
 

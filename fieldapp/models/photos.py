@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, true
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -30,6 +30,9 @@ class Photo(Base):
     received_at: Mapped[datetime]  # server time: authoritative
     # False for photos imported from a 一企一档 file: only the display copy came with it.
     original_held: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    # The dHash's four 16-bit bands, indexed for near-duplicate lookups (fieldapp.evidence).
+    __table_args__ = tuple(Index(f"ix_photos_phash_b{n}", text(f"substr(phash, {1 + 4 * n}, 4)")) for n in range(4))
 
 
 class PhotoRef(Base):

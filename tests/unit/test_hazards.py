@@ -232,6 +232,25 @@ def test_flag_after_photo_of_another_enterprise(ctx, world):
     assert submit(world, h, theirs) == ["other_enterprise"]
 
 
+def test_flag_a_resaved_and_cropped_copy_of_another_enterprises_photo(ctx, world):
+    import io
+
+    from PIL import Image, ImageEnhance
+
+    from fieldapp.models import PhotoRef
+
+    original = images.jpeg(1200, 900, seed=91)
+    theirs = store_photo(original, uploader_id=world.users["inspector_b1"])
+    db.session.add(PhotoRef(photo_sha256=theirs, enterprise_id=world.ents["b1"], kind="answer", object_id="x", created_at=utcnow()))
+    buf = io.BytesIO()  # cropped at the edges, brighter, saved again: other bytes, same picture
+    ImageEnhance.Brightness(Image.open(io.BytesIO(original)).crop((30, 20, 1170, 880))).enhance(1.1).save(buf, "JPEG", quality=70)
+    copy = store_photo(buf.getvalue(), uploader_id=world.users["owner_a1"])
+    assert copy != theirs
+    assert submit(world, make_hazard(world.ents["a1"]), copy) == ["other_enterprise"]
+    unrelated = store_photo(images.jpeg(1200, 900, seed=7), uploader_id=world.users["owner_a1"])
+    assert submit(world, make_hazard(world.ents["a1"]), unrelated) == []
+
+
 def test_flag_far_from_premises(ctx, world):
     from fieldapp.models import Enterprise
 
