@@ -130,14 +130,19 @@ def letter(enterprise_id: int, kind: str):
                            year=request.args.get("year", type=int) or local_today(utcnow()).year)
 
 
-@bp.get("/letters")
-@roles_required(*OFFICE)
-def missing():
+def _missing_args() -> tuple[str, int, str]:
+    """The letter kind, year and grid code a missing-letters request asks for (404 on an unknown kind)."""
     kind = request.args.get("kind", "notice")
     if kind not in campaign.LETTER_KINDS:
         abort(404)
     year = request.args.get("year", type=int) or local_today(utcnow()).year
-    grid = (request.args.get("grid") or "").strip()[:40]
+    return kind, year, (request.args.get("grid") or "").strip()[:40]
+
+
+@bp.get("/letters")
+@roles_required(*OFFICE)
+def missing():
+    kind, year, grid = _missing_args()
     total = campaign.count_missing(g.user, kind=kind, year=year, grid=grid)
     pages = max(1, -(-total // MISSING_PER_PAGE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
@@ -152,11 +157,7 @@ def missing():
 @roles_required(*OFFICE)
 def print_missing():
     """Every letter still missing (in scope, optionally one grid), filled in, one per page."""
-    kind = request.args.get("kind", "notice")
-    if kind not in campaign.LETTER_KINDS:
-        abort(404)
-    year = request.args.get("year", type=int) or local_today(utcnow()).year
-    grid = (request.args.get("grid") or "").strip()[:40]
+    kind, year, grid = _missing_args()
     try:
         deadline = date.fromisoformat(request.args.get("deadline", ""))
     except ValueError:
