@@ -119,6 +119,9 @@ def get_in_scope(actor: scope.ActorLike, hazard_uuid: str, *, for_update: bool =
 
 def _check_actor(h: Hazard, action: str, actor) -> None:
     """Who may act on this hazard now, beyond role and state (403 or 409)."""
+    if actor.role == "enterprise" and h.enterprise_id != getattr(actor, "enterprise_id", None):
+        # A landlord sees its tenants' hazards (scope) but the evidence must come from the tenant itself.
+        raise TransitionError(403, "出租方可以查看承租单位的隐患，整改材料和延期申请须由承租单位自己提交。")
     if action in ("verify", "reject") and h.level == "major" and actor.role not in OFFICE:
         raise TransitionError(403, "重大隐患的复查和销号由街道或区安委办负责。")
     if action == "verify" and h.submitted_by is not None and h.submitted_by == actor.id:

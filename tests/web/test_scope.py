@@ -103,3 +103,25 @@ def test_a_landlord_sees_its_tenants_open_hazards_on_its_own_page(app, world, lo
         listed = listed[:listed.index("</ul>")]
         assert "租户五金店" in listed and "配电箱未加锁" in listed
         assert "早已整改的隐患" not in listed and "别家的隐患" not in listed
+
+
+def test_a_landlord_sees_but_cannot_act_on_a_tenants_hazard(app, world, login):
+    from fieldapp.extensions import db
+    from fieldapp.models import Enterprise, Hazard, Street
+
+    from ..factories import make_enterprise, make_hazard
+
+    with app.app_context():
+        landlord = db.session.get(Enterprise, world.ents["a1"])
+        landlord.hosts_tenants = True
+        tenant = make_enterprise(db.session.get(Street, world.streets["A"]), landlord_id=landlord.id, name="租户五金店")
+        uid = make_hazard(tenant.id, item_text="配电箱未加锁").uuid
+        db.session.commit()
+    client = login("owner_a1")
+    page = client.get(f"/hazards/{uid}").get_data(as_text=True)
+    assert "配电箱未加锁" in page and "提交整改" not in page and "申请延期" not in page
+    resp = client.post(f"/hazards/{uid}/act", data={"action": "request_extension", "version": "1", "note": "代为申请",
+                                                   "deadline": "2027-01-31"})
+    assert resp.status_code == 403 and "须由承租单位自己提交" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Hazard, uid).extension_requested_to is None
