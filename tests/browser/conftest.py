@@ -73,5 +73,9 @@ def sign_in(page, username: str, password: str = "password123") -> None:
 
 
 def fits_width(page) -> bool:
-    """Say whether the page has no horizontal scroll at its viewport width."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """Say whether the page has no horizontal scroll at its viewport width.
+
+    Against the layout width (clientWidth), not innerWidth: a mobile browser zooms out to
+    show content wider than the screen, and innerWidth grows with it.
+    """
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -66,6 +66,11 @@ def test_owner_submits_evidence_street_verifies_and_all_three_lists_show_closed(
         row = page.locator("table.data tr", has_text="灭火器压力正常")
         assert "已销号" in row.first.inner_text(), kind
     desk.close()
+    # The office also works from a phone: the list pages and their filters fit 360 px.
+    sign_in(phone, "street_a")
+    for path in ("/lists/rectification", "/lists/closure", "/dashboard", "/campaign/letters"):
+        phone.goto(path)
+        assert fits_width(phone), path
     with app.app_context():
         assert db.session.get(Hazard, hazard_id).state == "closed"
         actions = [e.action for e in audit.events_for("hazard", hazard_id)]
