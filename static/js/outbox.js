@@ -59,7 +59,8 @@
 
   FA.sync.onChange(function (item, extra) {
     if (item && extra.photos) progress[item.uuid] = extra;
-    document.querySelector("[data-login-needed]").hidden = !(extra.login);
+    // From the sync's status, not this one event: the "run finished" event that follows must not hide it.
+    document.querySelector("[data-login-needed]").hidden = FA.sync.status !== "login";
     status.textContent = FA.sync.status === "offline" ? "当前无网络，联网后自动同步" : FA.sync.status === "running" ? "正在同步…" : "";
     draw();
   });

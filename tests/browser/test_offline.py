@@ -294,3 +294,62 @@ def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(app, phone
     page.get_by_role("link", name="整改通知书").first.wait_for()
     assert counts(app) == (0, 0, 0, 0)
     page.context.set_offline(False)
+
+
+def queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, seed: int):
+    """Finish a visit while visit uploads are cut off, so it waits in the outbox."""
+    shot = tmp_path / f"q{seed}.jpg"
+    shot.write_bytes(images.jpeg(1200, 900, seed=seed))
+    page.route("**/api/v1/visits/**", lambda route: route.abort("internetdisconnected"))
+    do_visit(page, world.ents["a1"], str(shot), "灭火器压力正常")
+    page.goto("/inspect/outbox")
+    wait_until(page, "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))")
+
+
+def test_the_queue_survives_logout_and_is_hidden_from_the_next_user(app, phone, world, second_premises, tmp_path):
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
+    ready_for_offline(page)
+    queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, 85)
+    with page.expect_navigation():
+        page.get_by_role("button", name="退出").click()
+    sign_in(page, "inspector_b1")  # a colleague borrows the phone
+    page.goto("/inspect/outbox")
+    page.locator("[data-outbox-empty]").wait_for()
+    assert page.locator("[data-outbox-list] li").count() == 0
+    with page.expect_navigation():
+        page.get_by_role("button", name="退出").click()
+    page.unroute("**/api/v1/visits/**")
+    sign_in(page, "inspector_a1")
+    page.goto("/inspect/outbox")
+    page.get_by_role("button", name="立即同步").click()
+    wait_until(page, "Array.from(document.querySelectorAll('[data-outbox-list] li')).every(li => li.dataset.state === 'synced')", 30)
+    assert counts(app)[0] == 1  # the visit made before the logout reached the server, once
+
+
+def test_an_expired_session_asks_to_sign_in_and_then_the_queue_resumes(app, phone, world, second_premises, tmp_path):
+    from fieldapp import auth
+    from fieldapp.models import User
+
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
+    ready_for_offline(page)
+    queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, 86)
+    with app.app_context():  # the session ends on the server (expired, or ended by the office)
+        auth.end_all_sessions(db.session.get(User, world.users["inspector_a1"]))
+        db.session.commit()
+    page.unroute("**/api/v1/visits/**")
+    page.get_by_role("button", name="立即同步").click()
+    page.locator("[data-login-needed]").wait_for()
+    assert counts(app)[0] == 0 and page.locator("[data-outbox-list] li").first.get_attribute("data-state") == "pending"
+    with page.expect_navigation():
+        page.locator("[data-login-needed] a").click()
+    page.get_by_label("用户名").fill("inspector_a1")
+    page.get_by_label("密码").fill("password123")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+    assert page.url.endswith("/inspect/outbox")
+    wait_until(page, "Array.from(document.querySelectorAll('[data-outbox-list] li')).every(li => li.dataset.state === 'synced')", 30)
+    assert counts(app)[0] == 1

@@ -257,3 +257,19 @@ def test_an_old_checklist_version_from_a_stale_phone_is_accepted(app, client, ap
     with app.app_context():
         texts = {h.item_text for h in db.session.scalars(select(Hazard).where(Hazard.item_key == "extinguishers"))}
         assert texts == {old.item("extinguishers").text}  # answered version 1: its text, not version 2's
+
+
+@pytest.mark.parametrize("status", ["denied", "timeout", "unavailable"])
+def test_a_refused_or_failed_location_is_recorded_as_such(app, client, api, world, shots, status):
+    body = visit_body(world.ents["a1"], photos=shots, location=None, location_status=status)
+    vid = str(uuid.uuid4())
+    assert client.put(f"/api/v1/visits/{vid}", json=body, headers=api("inspector_a1")).status_code == 201
+    with app.app_context():
+        visit = db.session.get(Visit, vid)
+        assert (visit.location_status, visit.lat, visit.lng) == (status, None, None)
+
+
+def test_an_unknown_location_status_is_refused(client, api, world, shots):
+    body = visit_body(world.ents["a1"], photos=shots, location=None, location_status="spoofed")
+    resp = client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=api("inspector_a1"))
+    assert resp.status_code == 422 and any("location_status" in e for e in resp.json["errors"])
