@@ -17,6 +17,11 @@ from .conftest import sign_in
 pytestmark = pytest.mark.browser
 
 
+# Not vacuously true while the list is being redrawn (empty for a moment).
+ALL_SYNCED = ("(items => items.length > 0 && items.every(li => li.dataset.state === 'synced'))"
+              "(Array.from(document.querySelectorAll('[data-outbox-list] li')))")
+
+
 def wait_until(page, expression: str, timeout_s: float = 15):
     """Poll a page expression (evaluate, not wait_for_function: the CSP forbids eval)."""
     deadline = time.time() + timeout_s
@@ -93,7 +98,7 @@ def test_two_visits_offline_survive_a_reload_and_sync_once_online(app, phone, wo
 
     page.context.set_offline(False)
     page.get_by_role("button", name="立即同步").click()
-    wait_until(page, "Array.from(document.querySelectorAll('[data-outbox-list] li')).every(li => li.dataset.state === 'synced')", 30)
+    wait_until(page, ALL_SYNCED, 30)
     assert counts(app) == (2, 10, 2, 2)
     with app.app_context():
         visits = db.session.scalars(select(Visit)).all()
@@ -324,7 +329,7 @@ def test_the_queue_survives_logout_and_is_hidden_from_the_next_user(app, phone, 
     sign_in(page, "inspector_a1")
     page.goto("/inspect/outbox")
     page.get_by_role("button", name="立即同步").click()
-    wait_until(page, "Array.from(document.querySelectorAll('[data-outbox-list] li')).every(li => li.dataset.state === 'synced')", 30)
+    wait_until(page, ALL_SYNCED, 30)
     assert counts(app)[0] == 1  # the visit made before the logout reached the server, once
 
 
@@ -351,5 +356,5 @@ def test_an_expired_session_asks_to_sign_in_and_then_the_queue_resumes(app, phon
     with page.expect_navigation():
         page.get_by_role("button", name="登录").click()
     assert page.url.endswith("/inspect/outbox")
-    wait_until(page, "Array.from(document.querySelectorAll('[data-outbox-list] li')).every(li => li.dataset.state === 'synced')", 30)
+    wait_until(page, ALL_SYNCED, 30)
     assert counts(app)[0] == 1
