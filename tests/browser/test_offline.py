@@ -358,3 +358,25 @@ def test_an_expired_session_asks_to_sign_in_and_then_the_queue_resumes(app, phon
     assert page.url.endswith("/inspect/outbox")
     wait_until(page, ALL_SYNCED, 30)
     assert counts(app)[0] == 1
+
+
+def test_an_app_update_keeps_the_queue(app, phone, world, second_premises, tmp_path, monkeypatch):
+    from fieldapp.blueprints import pwa
+
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
+    ready_for_offline(page)
+    queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, 87)
+    old = page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('fieldapp-static-')))")
+    # A new release: the worker's version changes; the phone installs it and drops the old caches.
+    monkeypatch.setattr(pwa, "SHELL_PAGES", pwa.SHELL_PAGES + ["/offline"])
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    wait_until(page, "caches.keys().then(k => k.filter(n => n.startsWith('fieldapp-static-')))"
+                     f".then(k => k.length === 1 && k[0] !== {old[0]!r})", 20)
+    page.reload()
+    wait_until(page, "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))")
+    page.unroute("**/api/v1/visits/**")
+    page.get_by_role("button", name="立即同步").click()
+    wait_until(page, ALL_SYNCED, 30)
+    assert counts(app)[0] == 1
