@@ -38,10 +38,16 @@ def live_server(app):
     """Serve the test app on a free localhost port in a thread."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Track request threads so closing the server waits for those still answering: a
+    # request in flight when the test ends must give its database connection back
+    # before the app fixture disposes of the pool (else the connection is leaked).
+    server.daemon_threads = False
+    server.block_on_close = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(timeout=5)
 
 

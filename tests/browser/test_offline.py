@@ -301,22 +301,24 @@ def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(app, phone
     page.context.set_offline(False)
 
 
-def queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, seed: int):
-    """Finish a visit while visit uploads are cut off, so it waits in the outbox."""
-    shot = tmp_path / f"q{seed}.jpg"
-    shot.write_bytes(images.jpeg(1200, 900, seed=seed))
-    page.route("**/api/v1/visits/**", lambda route: route.abort("internetdisconnected"))
-    do_visit(page, world.ents["a1"], str(shot), "灭火器压力正常")
-    page.goto("/inspect/outbox")
-    wait_until(page, "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))")
-
-
-def test_the_queue_survives_logout_and_is_hidden_from_the_next_user(app, phone, world, second_premises, tmp_path):
+@pytest.fixture
+def queued(phone, world, second_premises, tmp_path):
+    """The phone after one visit finished while visit uploads are cut off: it waits in the outbox."""
     page = phone
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
     ready_for_offline(page)
-    queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, 85)
+    shot = tmp_path / "queued.jpg"
+    shot.write_bytes(images.jpeg(1200, 900, seed=85))
+    page.route("**/api/v1/visits/**", lambda route: route.abort("internetdisconnected"))
+    do_visit(page, world.ents["a1"], str(shot), "灭火器压力正常")
+    page.goto("/inspect/outbox")
+    wait_until(page, "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))")
+    return page
+
+
+def test_the_queue_survives_logout_and_is_hidden_from_the_next_user(app, queued, world):
+    page = queued
     with page.expect_navigation():
         page.get_by_role("button", name="退出").click()
     sign_in(page, "inspector_b1")  # a colleague borrows the phone
@@ -333,15 +335,11 @@ def test_the_queue_survives_logout_and_is_hidden_from_the_next_user(app, phone, 
     assert counts(app)[0] == 1  # the visit made before the logout reached the server, once
 
 
-def test_an_expired_session_asks_to_sign_in_and_then_the_queue_resumes(app, phone, world, second_premises, tmp_path):
+def test_an_expired_session_asks_to_sign_in_and_then_the_queue_resumes(app, queued, world):
     from fieldapp import auth
     from fieldapp.models import User
 
-    page = phone
-    page.context.grant_permissions(["geolocation"])
-    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
-    ready_for_offline(page)
-    queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, 86)
+    page = queued
     with app.app_context():  # the session ends on the server (expired, or ended by the office)
         auth.end_all_sessions(db.session.get(User, world.users["inspector_a1"]))
         db.session.commit()
@@ -360,14 +358,10 @@ def test_an_expired_session_asks_to_sign_in_and_then_the_queue_resumes(app, phon
     assert counts(app)[0] == 1
 
 
-def test_an_app_update_keeps_the_queue(app, phone, world, second_premises, tmp_path, monkeypatch):
+def test_an_app_update_keeps_the_queue(app, queued, monkeypatch):
     from fieldapp.blueprints import pwa
 
-    page = phone
-    page.context.grant_permissions(["geolocation"])
-    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
-    ready_for_offline(page)
-    queue_one_visit_the_server_cannot_take_yet(page, world, tmp_path, 87)
+    page = queued
     old = page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('fieldapp-static-')))")
     # A new release: the worker's version changes; the phone installs it and drops the old caches.
     monkeypatch.setattr(pwa, "SHELL_PAGES", pwa.SHELL_PAGES + ["/offline"])
