@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 
 from . import paths
@@ -102,8 +102,8 @@ def _check_versions(app: Flask, loaded) -> None:
 
     from .extensions import db
 
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///").split("?")[0]).is_file():
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(url.database).is_file():
         return  # no database yet: nothing recorded to differ from, and connecting would create the file
     try:
         with app.app_context():

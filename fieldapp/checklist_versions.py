@@ -55,6 +55,21 @@ def ensure(c: Checklist, now: datetime) -> ChecklistVersion:
     return row
 
 
+def ensure_all(loaded: list[Checklist], now: datetime) -> None:
+    """ensure() for many checklists with one query when all are recorded already (the usual case)."""
+    known = {
+        (r.checklist_id, r.version): r.content_hash
+        for r in db.session.execute(select(ChecklistVersion.checklist_id, ChecklistVersion.version, ChecklistVersion.content_hash)
+                                    .where(ChecklistVersion.checklist_id.in_([c.id for c in loaded])))
+    }
+    for c in loaded:
+        recorded = known.get((c.id, c.version))
+        if recorded is None:
+            ensure(c, now)
+        elif recorded != c.content_hash:
+            raise VersionConflict(conflict_message(c))
+
+
 def history(checklist_id: str) -> list[ChecklistVersion]:
     """Return every recorded version of a checklist, newest first."""
     return list(db.session.scalars(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, case, cast, func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import True_
 
 from . import hazards, risk, scope, vocab
@@ -217,8 +218,6 @@ def _categories(groups: list) -> list[tuple[str, int]]:
 
 def awaiting_supervision(actor, limit: int = 20) -> list:
     """Open major hazards not yet under supervision (挂牌督办), newest first: the office's first call."""
-    from sqlalchemy.orm import joinedload
-
     return list(db.session.scalars(
         select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
         .where(scope.enterprise_clause(actor), Hazard.level == "major", Hazard.state != "closed", Hazard.supervised.is_(False))

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from . import audit, hazards, photos
+from . import audit, hazards, photos, scope
 from .clock import LOCAL_TZ
 from .extensions import db
 from .models import Enterprise, Hazard, PublicReport, Visit
@@ -118,10 +118,6 @@ def confirm(report: PublicReport, *, actor, now: datetime, item_text: str, level
 
 def pending_count(actor) -> int:
     """Reports from the public in the actor's scope still waiting for an inspector."""
-    from sqlalchemy import func, select
-
-    from . import scope
-
     return db.session.scalar(
         select(func.count()).select_from(PublicReport).join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
         .where(scope.enterprise_clause(actor), PublicReport.status == "new")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
 from .auth import Actor
@@ -72,6 +72,14 @@ def get_enterprise(actor: ActorLike, enterprise_id: int) -> Enterprise:
     )
     if ent is None:
         raise NotFound()
+    return ent
+
+
+def get_editable_enterprise(actor: ActorLike, enterprise_id: int) -> Enterprise:
+    """Return the enterprise if the actor may edit it: 404 outside scope, 403 when only readable."""
+    ent = get_enterprise(actor, enterprise_id)
+    if not can_edit_enterprise(actor, ent):
+        raise Forbidden()
     return ent
 
 

@@ -71,8 +71,7 @@ def bootstrap():
     # A phone may walk these versions offline for days; record each one now, so a visit
     # against it still syncs after the district has moved the file to a new version.
     try:
-        for c in used.values():
-            checklist_versions.ensure(c, now)
+        checklist_versions.ensure_all(list(used.values()), now)
     except checklist_versions.VersionConflict as exc:
         db.session.rollback()
         return jsonify(error="检查清单文件被修改但未更新版本号，请联系区级管理员。", detail=str(exc), status=409), 409

@@ -21,13 +21,6 @@ bp = Blueprint("campaign", __name__, url_prefix="/campaign")
 OFFICE = ("street", "district")
 
 
-def _editable(enterprise_id: int) -> Enterprise:
-    ent = scope.get_enterprise(g.user, enterprise_id)
-    if not scope.can_edit_enterprise(g.user, ent):
-        abort(403)
-    return ent
-
-
 def panel_context(ent: Enterprise) -> dict:
     now = utcnow()
     suggested, reasons = risk.suggest(ent, now)
@@ -62,7 +55,7 @@ def _photo() -> bytes | None:
 @bp.post("/<int:enterprise_id>/<action>")
 @roles_required(*OFFICE)
 def act(enterprise_id: int, action: str):
-    ent = _editable(enterprise_id)
+    ent = scope.get_editable_enterprise(g.user, enterprise_id)
     form, now = request.form, utcnow()
     try:
         if action == "risk":
@@ -98,7 +91,7 @@ def act(enterprise_id: int, action: str):
         db.session.commit()
     except (ValueError, campaign.CampaignError, standardization.StandardizationError) as exc:
         db.session.rollback()
-        ent = _editable(enterprise_id)
+        ent = scope.get_editable_enterprise(g.user, enterprise_id)
         return _panel(ent, error=str(exc), status=422)
     return _panel(ent, message=message)
 
@@ -118,16 +111,21 @@ def _panel(ent: Enterprise, *, message: str = "", error: str = "", status: int =
 @roles_required(*OFFICE)
 def letter(enterprise_id: int, kind: str):
     """The printable 告知书 (annex 2) or 承诺书 (annex 3), filled in."""
-    ent = _editable(enterprise_id)
+    ent = scope.get_editable_enterprise(g.user, enterprise_id)
     if kind not in campaign.LETTER_KINDS:
         abort(404)
-    try:
-        deadline = date.fromisoformat(request.args.get("deadline", ""))
-    except ValueError:
-        deadline = None
+    deadline = _deadline_arg()
     street = db.session.get(Street, ent.street_id)
-    return render_template(f"campaign/letter_{kind}.html", ent=ent, street=street, deadline=deadline,
-                           year=request.args.get("year", type=int) or local_today(utcnow()).year)
+    return render_template("campaign/letter.html", kind=kind, title=campaign.LETTER_KINDS[kind], ent=ent, street=street,
+                           deadline=deadline, year=request.args.get("year", type=int) or local_today(utcnow()).year)
+
+
+def _deadline_arg() -> date | None:
+    """The deadline to print into a letter (?deadline=YYYY-MM-DD); left blank to write by hand when absent or bad."""
+    try:
+        return date.fromisoformat(request.args.get("deadline", ""))
+    except ValueError:
+        return None
 
 
 def _missing_args() -> tuple[str, int, str]:
@@ -158,15 +156,20 @@ def missing():
 def print_missing():
     """Every letter still missing (in scope, optionally one grid), filled in, one per page."""
     kind, year, grid = _missing_args()
-    try:
-        deadline = date.fromisoformat(request.args.get("deadline", ""))
-    except ValueError:
-        deadline = None
+    deadline = _deadline_arg()
     ents = campaign.missing_letters(g.user, kind=kind, year=year, grid=grid, limit=PRINT_MAX)
     streets = {s.id: s for s in db.session.scalars(select(Street))}
     return render_template("campaign/letters_print.html", kind=kind, title=campaign.LETTER_KINDS[kind], year=year,
                            deadline=deadline, letters=[(e, streets[e.street_id]) for e in ents], print_max=PRINT_MAX,
                            total=campaign.count_missing(g.user, kind=kind, year=year, grid=grid))
+
+
+def _bounded(name: str, current, lo, hi, message: str, kind=int):
+    """A number from the settings form (the current value when absent), or ValueError with a Chinese message."""
+    value = kind(request.form.get(name, current))
+    if not lo <= value <= hi:
+        raise ValueError(message)
+    return value
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -184,26 +187,15 @@ def settings_page():
                 rules[key]["color"] = color
                 for param in ("threshold", "months"):
                     if param in rules[key]:
-                        value = int(request.form.get(f"{key}.{param}", rules[key][param]))
-                        if not 1 <= value <= 120:
-                            raise ValueError("阈值应在 1 至 120 之间")
-                        rules[key][param] = value
+                        rules[key][param] = _bounded(f"{key}.{param}", rules[key][param], 1, 120, "阈值应在 1 至 120 之间")
             intervals = settings.get("visit_intervals")
             for color in vocab.RISK_COLORS:
-                days = int(request.form.get(f"interval.{color}", intervals[color]))
-                if not 7 <= days <= 730:
-                    raise ValueError("检查间隔应在 7 至 730 天之间")
-                intervals[color] = days
-            factor = float(request.form.get("interval.standardized_factor", intervals["standardized_factor"]))
-            if not 1 <= factor <= 4:
-                raise ValueError("标准化企业的间隔倍数应在 1 至 4 之间")
-            intervals["standardized_factor"] = factor
+                intervals[color] = _bounded(f"interval.{color}", intervals[color], 7, 730, "检查间隔应在 7 至 730 天之间")
+            intervals["standardized_factor"] = _bounded("interval.standardized_factor", intervals["standardized_factor"], 1, 4,
+                                                        "标准化企业的间隔倍数应在 1 至 4 之间", kind=float)
             ladder = settings.get("star_ladder")
             for code in vocab.STANDARDIZATION:
-                stars = int(request.form.get(f"stars.{code}", ladder[code]))
-                if not 1 <= stars <= 5:
-                    raise ValueError("星级应为 1 至 5")
-                ladder[code] = stars
+                ladder[code] = _bounded(f"stars.{code}", ladder[code], 1, 5, "星级应为 1 至 5")
         except ValueError as exc:
             error = str(exc) if "invalid literal" not in str(exc) else "请填写整数"
         else:

@@ -15,13 +15,6 @@ bp = Blueprint("placards", __name__, url_prefix="/placards")
 OFFICE = ("street", "district")
 
 
-def _editable(enterprise_id: int) -> Enterprise:
-    ent = scope.get_enterprise(g.user, enterprise_id)
-    if not scope.can_edit_enterprise(g.user, ent):
-        abort(403)
-    return ent
-
-
 def _card(ent: Enterprise) -> dict:
     url = placards.public_url(current_app.config["BASE_URL"], ent)
     street = db.session.get(Street, ent.street_id)
@@ -31,7 +24,7 @@ def _card(ent: Enterprise) -> dict:
 @bp.get("/<int:enterprise_id>")
 @roles_required(*OFFICE)
 def one(enterprise_id: int):
-    return render_template("placards/sheet.html", cards=[_card(_editable(enterprise_id))], single=True)
+    return render_template("placards/sheet.html", cards=[_card(scope.get_editable_enterprise(g.user, enterprise_id))], single=True)
 
 
 @bp.get("/sheet")
@@ -52,7 +45,7 @@ def sheet():
 @bp.get("/<int:enterprise_id>/qr.<fmt>")
 @roles_required(*OFFICE)
 def qr(enterprise_id: int, fmt: str):
-    ent = _editable(enterprise_id)
+    ent = scope.get_editable_enterprise(g.user, enterprise_id)
     url = placards.public_url(current_app.config["BASE_URL"], ent)
     if url is None or fmt not in ("svg", "png"):
         abort(404)
@@ -66,7 +59,7 @@ def qr(enterprise_id: int, fmt: str):
 @bp.post("/<int:enterprise_id>/<action>")
 @roles_required(*OFFICE)
 def change(enterprise_id: int, action: str):
-    ent = _editable(enterprise_id)
+    ent = scope.get_editable_enterprise(g.user, enterprise_id)
     now = utcnow()
     pin = None
     if action == "rotate":

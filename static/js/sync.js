@@ -169,11 +169,18 @@
     });
   }
 
-  function forget(item) {
-    var shas = item.photos || [];
-    return FA.store.del("outbox", item.uuid).then(function () {
-      return Promise.all(shas.map(function (sha) { return FA.store.del("photos", sha); }));
+  // Delete these photos from the phone, except any another queued item still needs.
+  function dropPhotos(shas, exceptUuid) {
+    return FA.store.all("outbox").then(function (items) {
+      var needed = {};
+      items.forEach(function (i) { if (i.uuid !== exceptUuid) (i.photos || []).forEach(function (sha) { needed[sha] = true; }); });
+      return Promise.all((shas || []).filter(function (sha) { return !needed[sha]; })
+        .map(function (sha) { return FA.store.del("photos", sha); }));
     });
+  }
+
+  function forget(item) {
+    return FA.store.del("outbox", item.uuid).then(function () { return dropPhotos(item.photos, item.uuid); });
   }
 
   var forceAgain = false;
@@ -212,6 +219,7 @@
   FA.sync = {
     LABELS: LABELS,
     bundle: bundle,
+    dropPhotos: dropPhotos,
     status: "idle",
     user: null,
     onChange: function (fn) { listeners.push(fn); },
@@ -244,12 +252,7 @@
     discard: function (uuid) {
       return FA.store.get("outbox", uuid).then(function (item) {
         if (!item || ["conflict", "rejected", "failed"].indexOf(item.state) < 0) return false;
-        return FA.store.all("outbox").then(function (items) {
-          var needed = {};
-          items.forEach(function (i) { if (i.uuid !== uuid) (i.photos || []).forEach(function (sha) { needed[sha] = true; }); });
-          return Promise.all((item.photos || []).filter(function (sha) { return !needed[sha]; })
-            .map(function (sha) { return FA.store.del("photos", sha); }));
-        }).then(function () { return FA.store.del("outbox", uuid); }).then(function () { emit(null, {}); return true; });
+        return forget(item).then(function () { emit(null, {}); return true; });
       });
     },
     session: session

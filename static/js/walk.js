@@ -109,11 +109,7 @@
       var a = draft.answers[k];
       (a.photos || []).concat(a.hazard && a.hazard.after_photos || []).forEach(function (sha) { if (mine.indexOf(sha) < 0) mine.push(sha); });
     });
-    return FA.store.all("outbox").then(function (items) {
-      var needed = {};
-      items.forEach(function (i) { (i.photos || []).forEach(function (sha) { needed[sha] = true; }); });
-      return Promise.all(mine.filter(function (sha) { return !needed[sha]; }).map(function (sha) { return FA.store.del("photos", sha); }));
-    }).then(function () { return FA.store.del("drafts", draft.uuid); });
+    return FA.sync.dropPhotos(mine, null).then(function () { return FA.store.del("drafts", draft.uuid); });
   }
 
   function discard() {
