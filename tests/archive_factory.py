@@ -12,9 +12,10 @@ from fieldapp.extensions import db
 from fieldapp.models import Enterprise, User
 
 from . import images
+from .clock import VISIT_DAY, VISIT_FINISHED
 from .factories import store_photo, visit_body
 
-T0 = datetime(2026, 11, 28, 2, 40, tzinfo=timezone.utc)  # just after visit_body's default finish (10:30 +08:00)
+T0 = VISIT_FINISHED + timedelta(minutes=10)  # just after visit_body's default finish
 
 
 def _user(name: str) -> User:
@@ -58,7 +59,7 @@ def build_record(world, *, extra_visits: int = 0, seed: int = 100) -> dict:
                        note="补拍压力表", photos=[rounds[1]])
     hazards.transition(first, "verify", actor=street, now=now + timedelta(hours=3), version=4, note="复查合格")
     hazards.transition(second, "request_extension", actor=owner, now=now, version=1, note="报警器到货需时",
-                       data={"deadline": "2026-12-20"})
+                       data={"deadline": (VISIT_DAY + timedelta(days=22)).isoformat()})
     hazards.transition(second, "approve_extension", actor=street, now=now + timedelta(hours=1), version=2, note="同意")
     data = enterprises.clean({**enterprises.form_values(ent), "stars": "3", "standardization": "level3"})
     enterprises.update(ent, data, actor=street, now=now)

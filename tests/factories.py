@@ -12,6 +12,8 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Enterprise, Grid, Street, User
 
+from .clock import VISIT_FINISHED, VISIT_STARTED, local_iso
+
 PASSWORD = "password123"
 # One cheap hash for every test user keeps the suite fast; login still runs scrypt.
 _HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
@@ -123,19 +125,28 @@ def build_world() -> World:
 
 
 def visit_body(enterprise_id: int, *, photos: dict[str, list[str]] | None = None, hazard_ids: dict[str, str] | None = None,
-               finished: str = "2026-11-28T10:30:00+08:00", **overrides) -> dict:
+               finished: str | None = None, **overrides) -> dict:
     """A finished visit to the catering premises a1 (test checklists general + catering).
 
     Two items fail: general/extinguishers (general hazard) and catering/gas_alarm.
+    It finished at the session's VISIT_FINISHED, and both deadlines are 7 days after
+    that visit's day (the items' default), unless `finished` says otherwise.
     """
     import uuid as uuidlib
+    from datetime import datetime, timedelta
+
+    if finished is None:
+        finished, started = local_iso(VISIT_FINISHED), local_iso(VISIT_STARTED)
+    else:
+        started = (datetime.fromisoformat(finished) - timedelta(minutes=30)).isoformat()
+    deadline = (datetime.fromisoformat(finished).date() + timedelta(days=7)).isoformat()
 
     photos = photos or {}
     hazard_ids = hazard_ids or {}
     body = {
         "enterprise_id": enterprise_id,
         "checklists": [{"id": "general", "version": 1}, {"id": "catering", "version": 1}],
-        "started_at": "2026-11-28T10:00:00+08:00",
+        "started_at": started,
         "finished_at": finished,
         "location": {"lat": 24.91, "lng": 118.58, "accuracy_m": 12.5},
         "answers": [
@@ -143,11 +154,11 @@ def visit_body(enterprise_id: int, *, photos: dict[str, list[str]] | None = None
             {"checklist": "general", "item": "extinguishers", "result": "fail", "note": "压力表在红区",
              "photos": photos.get("extinguishers", []),
              "hazard": {"uuid": hazard_ids.get("extinguishers", str(uuidlib.uuid4())), "description": "灭火器失压",
-                        "level": "general", "deadline": "2026-12-05", "fixed_on_spot": False, "after_photos": []}},
+                        "level": "general", "deadline": deadline, "fixed_on_spot": False, "after_photos": []}},
             {"checklist": "catering", "item": "gas_alarm", "result": "fail", "note": "未装报警器",
              "photos": photos.get("gas_alarm", []),
              "hazard": {"uuid": hazard_ids.get("gas_alarm", str(uuidlib.uuid4())), "description": "厨房未装可燃气体报警器",
-                        "level": "general", "deadline": "2026-12-05", "fixed_on_spot": False, "after_photos": []}},
+                        "level": "general", "deadline": deadline, "fixed_on_spot": False, "after_photos": []}},
             {"checklist": "catering", "item": "lpg_not_in_dining", "result": "na", "note": "使用管道燃气", "photos": [], "hazard": None},
         ],
     }

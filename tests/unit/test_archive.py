@@ -21,6 +21,7 @@ from fieldapp.models import AuditEvent, Enterprise, Hazard, Photo, User, Visit
 
 from .. import images
 from ..archive_factory import build_record
+from ..clock import TODAY, day
 from ..conftest import Client, base_config
 from ..factories import build_world, make_user, store_photo
 
@@ -284,7 +285,6 @@ def test_a_photo_without_its_display_copy_is_listed_not_embedded(app, world, tmp
 
 def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app, world, tmp_path):
     """Four colours, standardization, stars, letters (with the photo) and cases: shown, sealed, imported."""
-    from datetime import date
 
     from fieldapp import campaign, risk, standardization
     from fieldapp.models import CampaignLetter, RiskAssessment, StandardizationRecord, StarRating, Street
@@ -295,13 +295,13 @@ def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app,
         ent = db.session.get(Enterprise, world.ents["a1"])
         now = utcnow()
         risk.decide(ent, color="orange", reason="燃气用量大", actor=street, now=now)
-        standardization.record(ent, kind="review", level="micro_pass", result="pass", on=date(2026, 5, 20), valid_until=None,
+        standardization.record(ent, kind="review", level="micro_pass", result="pass", on=day(-60), valid_until=None,
                                organizer="street", note="街道组织评审", actor=street, now=now)
         standardization.rate(ent, stars=4, reason="整改及时", actor=street, now=now)
-        letter = campaign.record_letter(ent, kind="commitment", year=2026, done_on=date(2026, 3, 2), deadline=date(2026, 6, 30),
+        letter = campaign.record_letter(ent, kind="commitment", year=TODAY.year, done_on=day(-90), deadline=day(30),
                                         signer="王老板", photo=images.jpeg(seed=77), note="", actor=street, now=now)
         campaign.record_case(kind="excellent_venue", street=db.session.get(Street, ent.street_id), enterprise=ent, level="street",
-                             on=date(2026, 6, 1), note="厨房管理规范", actor=street, now=now)
+                             on=day(-30), note="厨房管理规范", actor=street, now=now)
         db.session.commit()
         letter_photo = letter.photo_sha256
     doc = export(app, world, path)

@@ -13,7 +13,10 @@ from fieldapp.extensions import db
 from fieldapp.models import Enterprise, EnterpriseChange, RiskAssessment, User
 
 from .. import images
+from ..clock import TODAY, day
 from ..factories import make_hazard
+
+YEAR = TODAY.year
 
 
 def ent(world, key="a2") -> Enterprise:
@@ -93,7 +96,8 @@ def test_intervals_follow_settings(ctx, world):
 
 
 def test_standardization_status_follows_the_records(ctx, world):
-    e, actor, now = ent(world), user("street_a"), utcnow()
+    # Validity windows are this test's subject: it runs on its own clock.
+    e, actor, now = ent(world), user("street_a"), datetime(2026, 10, 15, 4, tzinfo=timezone.utc)
     standardization.record(e, kind="self_assessment", level=None, result="pass", on=date(2026, 9, 1), valid_until=None,
                            organizer=None, note="", actor=actor, now=now)
     assert e.standardization == "self_assessed"
@@ -109,9 +113,9 @@ def test_standardization_status_follows_the_records(ctx, world):
 def test_a_lapsed_review_or_self_assessment_is_lapsed_by_the_daily_refresh(app, ctx, world):
     actor, now = user("street_a"), utcnow()
     reviewed, assessed, imported = ent(world, "a2"), ent(world, "b1"), ent(world, "b2")
-    standardization.record(reviewed, kind="review", level="level3", result="pass", on=date(2023, 1, 10),
-                           valid_until=date(2026, 1, 10), organizer="district", note="", actor=actor, now=now - timedelta(days=700))
-    standardization.record(assessed, kind="self_assessment", level=None, result="pass", on=date(2025, 6, 1), valid_until=None,
+    standardization.record(reviewed, kind="review", level="level3", result="pass", on=day(-1430),
+                           valid_until=day(-335), organizer="district", note="", actor=actor, now=now - timedelta(days=700))
+    standardization.record(assessed, kind="self_assessment", level=None, result="pass", on=day(-553), valid_until=None,
                            organizer=None, note="", actor=actor, now=now - timedelta(days=500))
     reviewed.standardization, assessed.standardization = "level3", "self_assessed"  # as they were when recorded
     imported.standardization = "level2"  # from the register, no records
@@ -131,11 +135,11 @@ def test_a_lapsed_review_or_self_assessment_is_lapsed_by_the_daily_refresh(app, 
 @pytest.mark.parametrize("kwargs,message", [
     ({"kind": "review", "level": None, "organizer": "city"}, "评审等级"),
     ({"kind": "review", "level": "level2", "organizer": None}, "层级"),
-    ({"kind": "review", "level": "level2", "organizer": "city", "on": date(2099, 1, 1)}, "不能晚于今天"),
+    ({"kind": "review", "level": "level2", "organizer": "city", "on": day(2)}, "不能晚于今天"),
     ({"kind": "audit", "level": None, "organizer": None}, "定级评审或自评"),
 ])
 def test_bad_standardization_records(ctx, world, kwargs, message):
-    args = {"result": "pass", "on": date(2026, 1, 1), "valid_until": None, "note": "", **kwargs}
+    args = {"result": "pass", "on": day(-30), "valid_until": None, "note": "", **kwargs}
     with pytest.raises(standardization.StandardizationError, match=message):
         standardization.record(ent(world), actor=user("street_a"), now=utcnow(), **args)
 
@@ -156,23 +160,23 @@ def test_stars_follow_the_configurable_ladder(ctx, world):
 
 def test_letters_once_per_year_and_the_missing_list(ctx, world):
     actor, now = user("street_a"), utcnow()
-    campaign.record_letter(ent(world, "a1"), kind="notice", year=2026, done_on=date(2026, 1, 20), deadline=date(2026, 6, 30),
+    campaign.record_letter(ent(world, "a1"), kind="notice", year=YEAR, done_on=day(-20), deadline=day(150),
                            signer="", photo=None, note="", actor=actor, now=now)
     with pytest.raises(campaign.CampaignError, match="已登记"):
-        campaign.record_letter(ent(world, "a1"), kind="notice", year=2026, done_on=date(2026, 1, 21), deadline=None,
+        campaign.record_letter(ent(world, "a1"), kind="notice", year=YEAR, done_on=day(-19), deadline=None,
                                signer="", photo=None, note="", actor=actor, now=now)
     with pytest.raises(campaign.CampaignError, match="签字人"):
-        campaign.record_letter(ent(world, "a1"), kind="commitment", year=2026, done_on=date(2026, 1, 21), deadline=None,
+        campaign.record_letter(ent(world, "a1"), kind="commitment", year=YEAR, done_on=day(-19), deadline=None,
                                signer="", photo=None, note="", actor=actor, now=now)
-    missing = {e.name for e in campaign.missing_letters(actor, kind="notice", year=2026)}
+    missing = {e.name for e in campaign.missing_letters(actor, kind="notice", year=YEAR)}
     assert missing == {"甲二机械厂"}  # street A's other premises; street B is out of scope
-    assert {e.name for e in campaign.missing_letters(actor, kind="commitment", year=2026)} == {"甲一小吃店", "甲二机械厂"}
+    assert {e.name for e in campaign.missing_letters(actor, kind="commitment", year=YEAR)} == {"甲一小吃店", "甲二机械厂"}
 
 
 def test_a_signed_commitment_keeps_its_photo_as_evidence(ctx, world):
     from fieldapp.models import PhotoRef
 
-    row = campaign.record_letter(ent(world, "a1"), kind="commitment", year=2026, done_on=date(2026, 2, 1), deadline=None,
+    row = campaign.record_letter(ent(world, "a1"), kind="commitment", year=YEAR, done_on=day(-10), deadline=None,
                                  signer="张三", photo=images.jpeg(seed=121), note="", actor=user("street_a"), now=utcnow())
     assert row.photo_sha256 == images.sha(images.jpeg(seed=121))
     assert db.session.scalar(select(PhotoRef.kind).where(PhotoRef.photo_sha256 == row.photo_sha256)) == "document"
@@ -182,7 +186,7 @@ def test_tenancy_agreements_only_with_own_tenants(ctx, world):
     landlord, tenant, stranger = ent(world, "a1"), ent(world, "a2"), ent(world, "b1")
     landlord.hosts_tenants, tenant.landlord_id = True, landlord.id
     db.session.flush()
-    campaign.record_agreement(landlord, tenant, signed_on=date(2026, 3, 1), photo=None, note="", actor=user("street_a"), now=utcnow())
+    campaign.record_agreement(landlord, tenant, signed_on=day(-5), photo=None, note="", actor=user("street_a"), now=utcnow())
     assert set(campaign.agreements(landlord.id)) == {tenant.id}
     with pytest.raises(campaign.CampaignError, match="不是本出租方"):
-        campaign.record_agreement(landlord, stranger, signed_on=date(2026, 3, 1), photo=None, note="", actor=user("street_a"), now=utcnow())
+        campaign.record_agreement(landlord, stranger, signed_on=day(-5), photo=None, note="", actor=user("street_a"), now=utcnow())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
 import pytest
 
@@ -11,6 +12,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Photo
 
 from .. import images
+from ..clock import VISIT_STARTED, local_iso
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def put(client, headers, data: bytes, sha: str | None = None, query: str = "", c
 def test_upload_stores_evidence_and_answers_200_when_held(app, client, api):
     headers = api("inspector_a1")
     data = images.jpeg(orientation=6, gps=True)
-    first = put(client, headers, data, query="?captured_at=2026-11-28T10:05:00%2B08:00&lat=24.9&lng=118.6&accuracy_m=8")
+    first = put(client, headers, data, query=f"?captured_at={quote(local_iso(VISIT_STARTED))}&lat=24.9&lng=118.6&accuracy_m=8")
     assert first.status_code == 201 and first.json["sha256"] == images.sha(data)
     assert put(client, headers, data).status_code == 200
     with app.app_context():

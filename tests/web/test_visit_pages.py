@@ -15,6 +15,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Enterprise, Hazard, Visit
 
 from .. import images
+from ..clock import VISIT_DAY, day
 from ..factories import visit_body
 
 
@@ -96,7 +97,7 @@ def test_a_file_edited_without_a_new_version_stops_the_app_and_never_reaches_a_p
 def test_notice_lists_hazards_and_deadlines(world, login, visit):
     html = login("inspector_a1").get(f"/visits/{visit['uuid']}/notice").get_data(as_text=True)
     assert "安全隐患整改通知书" in html and "甲一小吃店" in html
-    assert html.count("<tr><td>") == 2 and "2026-12-05" in html and "甲街道安办" in html
+    assert html.count("<tr><td>") == 2 and day(7, base=VISIT_DAY).isoformat() in html and "甲街道安办" in html
 
 
 def test_notice_carries_the_placard_link_and_its_qr(app, world, login, visit):

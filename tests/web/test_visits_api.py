@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import timedelta
+from urllib.parse import quote
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,6 +16,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Answer, AuditEvent, Hazard, Visit, VisitChecklist
 
 from .. import images
+from ..clock import VISIT_DAY, VISIT_STARTED, day, local_iso
 from ..factories import visit_body
 
 
@@ -132,14 +135,14 @@ BAD = [
     ("unknown item", ("answers", 0, "item"), "no_such_item", "没有检查项 no_such_item"),
     ("bad result", ("answers", 0, "result"), "maybe", "result 应为 pass、fail 或 na"),
     ("fail without photo", ("answers", 1, "photos"), [], "该项不符合时须拍照"),
-    ("late deadline without reason", ("answers", 1, "hazard", "deadline"), "2027-01-30", "须说明理由"),
-    ("deadline before visit", ("answers", 1, "hazard", "deadline"), "2026-11-01", "不能早于检查日期"),
+    ("late deadline without reason", ("answers", 1, "hazard", "deadline"), day(63, base=VISIT_DAY).isoformat(), "须说明理由"),
+    ("deadline before visit", ("answers", 1, "hazard", "deadline"), day(-27, base=VISIT_DAY).isoformat(), "不能早于检查日期"),
     ("bad level", ("answers", 1, "hazard", "level"), "huge", "general 或 major"),
     ("bad hazard uuid", ("answers", 1, "hazard", "uuid"), "not-a-uuid", "隐患编号应为小写 UUID"),
     ("hazard on a pass", ("answers", 0, "hazard"), {"uuid": str(uuid.uuid4())}, "只有“不符合”才会产生隐患"),
     ("unknown checklist", ("checklists",), [{"id": "general", "version": 9}], "未知的检查清单版本"),
-    ("finish before start", ("finished_at",), "2026-11-28T09:00:00+08:00", "finished_at 早于 started_at"),
-    ("naive time", ("started_at",), "2026-11-28T10:00:00", "须带时区"),
+    ("finish before start", ("finished_at",), local_iso(VISIT_STARTED - timedelta(hours=1)), "finished_at 早于 started_at"),
+    ("naive time", ("started_at",), local_iso(VISIT_STARTED)[:19], "须带时区"),
     ("bad photo hash", ("answers", 1, "photos"), ["xyz"], "照片应为 SHA-256 列表"),
     ("bad location", ("location",), {"lat": 999, "lng": 1}, "经纬度无效"),
 ]
@@ -177,7 +180,7 @@ def test_an_on_the_spot_fix_gets_the_same_evidence_checks(app, client, api, worl
     body["answers"][2]["hazard"].update(fixed_on_spot=True, after_photos=[images.sha(fixed_ok)])
     # Photos taken during the walk (10:00–10:30 on the phone), synced later.
     for data in (same, fixed_ok):
-        client.put(f"/api/v1/photos/{images.sha(data)}?captured_at=2026-11-28T10:20:00%2B08:00", data=data, headers=headers)
+        client.put(f"/api/v1/photos/{images.sha(data)}?captured_at={quote(local_iso(VISIT_STARTED + timedelta(minutes=20)))}", data=data, headers=headers)
     assert client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers).status_code == 201
     with app.app_context():
         fake = db.session.get(Hazard, body["answers"][1]["hazard"]["uuid"])
@@ -217,7 +220,7 @@ def test_failed_answer_without_hazard_raises_one_with_the_items_defaults(app, cl
     assert resp.status_code == 201 and len(resp.json["hazards"]) == 2
     with app.app_context():
         h = db.session.scalar(select(Hazard).where(Hazard.item_key == "extinguishers"))
-        assert h.level == "general" and h.deadline.isoformat() == "2026-12-05"  # 7 days after 11-28
+        assert h.level == "general" and h.deadline == day(7, base=VISIT_DAY)  # the item's default: 7 days after the visit
 
 
 @pytest.mark.parametrize("username,status", [("inspector_b1", 404), ("street_b", 404), ("dept_catering", 403), ("owner_a1", 403)])
