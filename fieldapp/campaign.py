@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func, select
 
 from . import audit, hazards, photos, scope
 from .clock import local_today
+from .errors import DomainError
 from .extensions import db
 from .models import CampaignCase, CampaignLetter, Enterprise, Grid, Street, TenancyAgreement
 
@@ -18,7 +19,7 @@ CASE_KINDS = {"sample_street": "样板街道", "benchmark": "标杆企业", "exc
 LEVELS = {"city": "市级", "district": "区级", "street": "街道级"}
 
 
-class CampaignError(ValueError):
+class CampaignError(DomainError):
     """A record that cannot be taken, with a Chinese reason."""
 
 

@@ -8,12 +8,15 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from .checklists import Checklist
+from .errors import DomainError
 from .extensions import db
 from .models import ChecklistVersion
 
 
-class VersionConflict(ValueError):
+class VersionConflict(DomainError):
     """A checklist file changed without a new version number."""
+
+    status = 409
 
 
 def conflict_message(c: Checklist) -> str:

@@ -13,6 +13,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from . import creditcode, scope, vocab
 from .placards import new_token
+from .errors import DomainError
 from .extensions import db
 from .models import Enterprise, EnterpriseChange, Grid, Street, User
 
@@ -59,12 +60,13 @@ FIELD_LABELS = {
 }
 
 
-class ValidationError(ValueError):
-    """Carries per-field Chinese messages."""
+class ValidationError(DomainError):
+    """Carries per-field Chinese messages (`fields`: field name → message)."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{FIELD_LABELS.get(k, k)}：{v}" for k, v in errors.items()))
-        self.errors = errors
+        lines = [f"{FIELD_LABELS.get(k, k)}：{v}" for k, v in errors.items()]
+        super().__init__("; ".join(lines), errors=lines)
+        self.fields = errors
 
 
 def _enum(value: str, mapping: Mapping[str, str], *, required: bool, what: str) -> tuple[str | None, str | None]:

@@ -27,6 +27,23 @@ MESSAGES = {
 PUBLIC_MESSAGES = {404: "找不到该场所页面。"}
 
 
+class DomainError(Exception):
+    """A refusal by the domain: a Chinese message, the HTTP status, and per-item errors.
+
+    Every domain module raises a subclass of this, so the API and the pages answer a
+    refusal the same way (JSON `{"error", "status", "errors"}` or the error page).
+    """
+
+    status = 422
+
+    def __init__(self, message: str, *, status: int | None = None, errors: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.errors = list(errors or [])
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -55,6 +72,10 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         logs.security("csrf_refused", status=400, reason=exc.description)
         return error_response(400, "页面已过期或缺少安全令牌，请刷新页面后重试。", reason="csrf")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return error_response(exc.status, exc.message, **({"errors": exc.errors} if exc.errors else {}))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

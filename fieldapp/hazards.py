@@ -16,13 +16,14 @@ from sqlalchemy import and_, case, select, update
 
 from . import audit, scope
 from .clock import local_today
+from .errors import DomainError
 from .extensions import db
 from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef
+from .roles import FIELD, OFFICE, Role
 
 STATES = {"open": "待整改", "rectified": "待复查", "closed": "已销号"}
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 LEVELS = {"general": "一般隐患", "major": "重大隐患"}
-OFFICE = frozenset({"street", "district"})
 
 
 @dataclass(frozen=True)
@@ -34,29 +35,24 @@ class Rule:
 
 
 TRANSITIONS: dict[str, Rule] = {
-    "submit_rectification": Rule(frozenset({"open"}), "rectified", frozenset({"enterprise", "inspector", "street", "district"}), "提交整改"),
-    "verify": Rule(frozenset({"rectified"}), "closed", frozenset({"inspector", "street", "district"}), "复查通过，销号"),
-    "reject": Rule(frozenset({"rectified"}), "open", frozenset({"inspector", "street", "district"}), "复查不通过"),
-    "request_extension": Rule(frozenset({"open"}), None, frozenset({"enterprise", "inspector"}), "申请延期"),
+    "submit_rectification": Rule(frozenset({"open"}), "rectified", FIELD | {Role.ENTERPRISE}, "提交整改"),
+    "verify": Rule(frozenset({"rectified"}), "closed", FIELD, "复查通过，销号"),
+    "reject": Rule(frozenset({"rectified"}), "open", FIELD, "复查不通过"),
+    "request_extension": Rule(frozenset({"open"}), None, frozenset({Role.ENTERPRISE, Role.INSPECTOR}), "申请延期"),
     "approve_extension": Rule(frozenset({"open"}), None, OFFICE, "批准延期"),
     "refuse_extension": Rule(frozenset({"open"}), None, OFFICE, "不予延期"),
     "supervise": Rule(frozenset({"open", "rectified"}), None, OFFICE, "挂牌督办"),
     "refer": Rule(frozenset({"open", "rectified"}), None, OFFICE, "移交执法"),
     "reopen": Rule(frozenset({"closed"}), "open", OFFICE, "重新打开"),
     # Only while a visit is received: a general hazard closed on before + after photos.
-    "fix_on_spot": Rule(frozenset({"open"}), "closed", frozenset({"inspector", "street", "district"}), "当场整改"),
+    "fix_on_spot": Rule(frozenset({"open"}), "closed", FIELD, "当场整改"),
 }
 VISIT_ONLY = frozenset({"fix_on_spot"})
 ACTION_LABELS = {"raise": "发现隐患", **{k: r.label for k, r in TRANSITIONS.items()}}
 
 
-class TransitionError(Exception):
+class TransitionError(DomainError):
     """A refused action; `status` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass
@@ -113,29 +109,29 @@ def get_in_scope(actor: scope.ActorLike, hazard_uuid: str, *, for_update: bool =
     )
     h = db.session.scalar(stmt)
     if h is None:
-        raise TransitionError(404, "找不到该隐患，或不在您的管辖范围内。")
+        raise TransitionError("找不到该隐患，或不在您的管辖范围内。", status=404)
     return h
 
 
 def _check_actor(h: Hazard, action: str, actor) -> None:
     """Who may act on this hazard now, beyond role and state (403 or 409)."""
-    if actor.role == "enterprise" and h.enterprise_id != getattr(actor, "enterprise_id", None):
+    if actor.role == Role.ENTERPRISE and h.enterprise_id != getattr(actor, "enterprise_id", None):
         # A landlord sees its tenants' hazards (scope) but the evidence must come from the tenant itself.
-        raise TransitionError(403, "出租方可以查看承租单位的隐患，整改材料和延期申请须由承租单位自己提交。")
+        raise TransitionError("出租方可以查看承租单位的隐患，整改材料和延期申请须由承租单位自己提交。", status=403)
     if action in ("verify", "reject") and h.level == "major" and actor.role not in OFFICE:
-        raise TransitionError(403, "重大隐患的复查和销号由街道或区安委办负责。")
+        raise TransitionError("重大隐患的复查和销号由街道或区安委办负责。", status=403)
     if action == "verify" and h.submitted_by is not None and h.submitted_by == actor.id:
-        raise TransitionError(403, "提交整改的人不能复查自己提交的整改。")
+        raise TransitionError("提交整改的人不能复查自己提交的整改。", status=403)
     if action == "request_extension" and h.extension_requested_to is not None:
-        raise TransitionError(409, "已有待审批的延期申请。")
+        raise TransitionError("已有待审批的延期申请。", status=409)
     if action in ("approve_extension", "refuse_extension") and h.extension_requested_to is None:
-        raise TransitionError(409, "没有待审批的延期申请。")
+        raise TransitionError("没有待审批的延期申请。", status=409)
     if action == "supervise" and (h.level != "major" or h.supervised):
-        raise TransitionError(409, "只有尚未督办的重大隐患才能挂牌督办。")
+        raise TransitionError("只有尚未督办的重大隐患才能挂牌督办。", status=409)
     if action == "refer" and h.referred:
-        raise TransitionError(409, "该隐患已移交执法。")
+        raise TransitionError("该隐患已移交执法。", status=409)
     if action == "fix_on_spot" and h.level != "general":
-        raise TransitionError(409, "只有一般隐患可以当场整改销号。")
+        raise TransitionError("只有一般隐患可以当场整改销号。", status=409)
 
 
 NOTE_REQUIRED = {
@@ -150,13 +146,13 @@ NOTE_REQUIRED = {
 def _check_input(h: Hazard, action: str, *, note: str, photos: list[str], data: dict) -> None:
     """What the action must carry (422)."""
     if action in ("submit_rectification", "fix_on_spot") and not photos:
-        raise TransitionError(422, "须附整改后照片。")
+        raise TransitionError("须附整改后照片。", status=422)
     if action in NOTE_REQUIRED and not note:
-        raise TransitionError(422, NOTE_REQUIRED[action])
+        raise TransitionError(NOTE_REQUIRED[action], status=422)
     if action == "request_extension":
         wanted = _parse_date(data.get("deadline"))
         if wanted is None or wanted <= h.deadline:
-            raise TransitionError(422, "延期申请须填写晚于现期限的新期限（YYYY-MM-DD）。")
+            raise TransitionError("延期申请须填写晚于现期限的新期限（YYYY-MM-DD）。", status=422)
     if action == "verify":
         _require_after_photo(h)
 
@@ -164,12 +160,12 @@ def _check_input(h: Hazard, action: str, *, note: str, photos: list[str], data: 
 def _require_after_photo(h: Hazard) -> None:
     """Closing needs an after photo held by the server and received after the hazard was raised."""
     if not h.after_photos:
-        raise TransitionError(422, "没有整改后照片，不能销号。")
+        raise TransitionError("没有整改后照片，不能销号。", status=422)
     received = db.session.scalars(select(Photo.received_at).where(Photo.sha256.in_(h.after_photos))).all()
     if not received:
-        raise TransitionError(422, "整改后照片尚未上传到服务器，暂不能销号。")
+        raise TransitionError("整改后照片尚未上传到服务器，暂不能销号。", status=422)
     if not any(r > h.raised_at for r in received):
-        raise TransitionError(422, "整改后照片早于隐患发现时间，不能作为整改证据。")
+        raise TransitionError("整改后照片早于隐患发现时间，不能作为整改证据。", status=422)
 
 
 def _parse_date(value) -> date | None:
@@ -184,7 +180,7 @@ def _replay(event_uuid: str, hazard_uuid: str, action: str) -> Outcome | None:
     if event is None:
         return None
     if event.object_type != "hazard" or event.object_id != hazard_uuid or event.action != action:
-        raise TransitionError(409, "该事件编号已用于其他操作。")
+        raise TransitionError("该事件编号已用于其他操作。", status=409)
     return Outcome(db.session.get(Hazard, hazard_uuid), event, replayed=True)
 
 
@@ -202,21 +198,21 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     note = (note or "").strip()
     event_uuid = event_uuid or str(uuidlib.uuid4())
     if not _UUID_RE.match(event_uuid):
-        raise TransitionError(422, "事件编号应为小写 UUID。")
+        raise TransitionError("事件编号应为小写 UUID。", status=422)
     replay = _replay(event_uuid, hazard_uuid, action)
     if replay is not None:
         get_in_scope(actor, hazard_uuid)  # a replay still answers only within scope
         return replay
     h = get_in_scope(actor, hazard_uuid)
     if version != h.version:
-        raise TransitionError(409, "该隐患已被他人更新，请刷新后重试。")
+        raise TransitionError("该隐患已被他人更新，请刷新后重试。", status=409)
     rule = TRANSITIONS.get(action)
     if rule is None or (action in VISIT_ONLY and not within_visit):
-        raise TransitionError(422, f"不支持的操作：{action}")
+        raise TransitionError(f"不支持的操作：{action}", status=422)
     if actor.role not in rule.roles:
-        raise TransitionError(403, "您的角色不能执行此操作。")
+        raise TransitionError("您的角色不能执行此操作。", status=403)
     if h.state not in rule.from_states:
-        raise TransitionError(409, f"隐患当前为“{STATES[h.state]}”，不能{rule.label}。")
+        raise TransitionError(f"隐患当前为“{STATES[h.state]}”，不能{rule.label}。", status=409)
     _check_actor(h, action, actor)
     _check_input(h, action, note=note, photos=photos, data=data)
 
@@ -260,7 +256,7 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
         .returning(Hazard.version).execution_options(synchronize_session=False)
     ).first()
     if won is None:
-        raise TransitionError(409, "该隐患已被他人更新，请刷新后重试。")
+        raise TransitionError("该隐患已被他人更新，请刷新后重试。", status=409)
     from_state = h.state
     db.session.refresh(h)
     event = _event(h, action, actor, now, event_uuid, from_state=from_state, note=note, photos=photos, data=event_data)

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import storage as storage_mod
+from .errors import DomainError
 from .extensions import db
 from .models import Photo
 
@@ -33,13 +34,8 @@ DISPLAY_MAX_BYTES = 300 * 1024
 THUMB_LONG = 320
 
 
-class PhotoRejected(Exception):
+class PhotoRejected(DomainError):
     """A refused upload: `status` is the HTTP answer, `message` the Chinese reason."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass
@@ -80,22 +76,22 @@ def _encode(im: Image.Image, max_bytes: int | None, quality: int = 80) -> bytes:
 def process(data: bytes, *, max_pixels: int) -> Processed:
     """Decode, check and re-encode one image; raise PhotoRejected with a Chinese reason."""
     if not data:
-        raise PhotoRejected(400, "上传的内容为空。")
+        raise PhotoRejected("上传的内容为空。", status=400)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data), formats=list(FORMATS))
     except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         if isinstance(exc, UnidentifiedImageError):
-            raise PhotoRejected(415, "不是支持的图片格式：请上传 JPEG、PNG、WebP 或 HEIC 照片。") from None
-        raise PhotoRejected(422, "图片像素过多，拒绝处理。") from None
+            raise PhotoRejected("不是支持的图片格式：请上传 JPEG、PNG、WebP 或 HEIC 照片。", status=415) from None
+        raise PhotoRejected("图片像素过多，拒绝处理。", status=422) from None
     except Exception:  # any decoder error on hostile input is a refusal, not a 500
-        raise PhotoRejected(415, "无法识别该图片文件。") from None
+        raise PhotoRejected("无法识别该图片文件。", status=415) from None
     fmt = im.format
     width, height = im.size
     # Checked from the header, before anything is decoded.
     if width * height > max_pixels:
-        raise PhotoRejected(422, f"图片像素过多（{width}×{height}），最多 {max_pixels // 1_000_000} 百万像素。")
+        raise PhotoRejected(f"图片像素过多（{width}×{height}），最多 {max_pixels // 1_000_000} 百万像素。", status=422)
     try:
         orientation = im.getexif().get(0x0112, 1)
     except Exception:
@@ -121,7 +117,7 @@ def process(data: bytes, *, max_pixels: int) -> Processed:
     except PhotoRejected:
         raise
     except Exception:
-        raise PhotoRejected(422, "图片已损坏或不完整，无法解码。") from None
+        raise PhotoRejected("图片已损坏或不完整，无法解码。", status=422) from None
     # Hamming: antialiased like Lanczos when shrinking, at half the cost (measured).
     display = im.copy() if max(im.size) > DISPLAY_LONG else im
     display.thumbnail((DISPLAY_LONG, DISPLAY_LONG), Image.Resampling.HAMMING)
@@ -155,9 +151,9 @@ def _parse_time(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise PhotoRejected(400, "captured_at 应为 ISO 8601 时间。") from exc
+        raise PhotoRejected("captured_at 应为 ISO 8601 时间。", status=400) from exc
     if parsed.tzinfo is None:
-        raise PhotoRejected(400, "captured_at 须带时区。")
+        raise PhotoRejected("captured_at 须带时区。", status=400)
     return parsed
 
 
@@ -167,9 +163,9 @@ def _parse_float(value: str | None, lo: float, hi: float, name: str) -> float | 
     try:
         num = float(value)
     except ValueError as exc:
-        raise PhotoRejected(400, f"{name} 应为数字。") from exc
+        raise PhotoRejected(f"{name} 应为数字。", status=400) from exc
     if not lo <= num <= hi:
-        raise PhotoRejected(400, f"{name} 超出范围。")
+        raise PhotoRejected(f"{name} 超出范围。", status=400)
     return num
 
 
@@ -193,9 +189,9 @@ class Meta:
 def ingest(sha: str, data: bytes, meta: Meta, *, actor, now: datetime) -> bool:
     """Store a photo addressed by its SHA-256; return True if new, False if already held."""
     if not SHA_RE.match(sha):
-        raise PhotoRejected(400, "照片地址应为 64 位小写十六进制 SHA-256。")
+        raise PhotoRejected("照片地址应为 64 位小写十六进制 SHA-256。", status=400)
     if hashlib.sha256(data).hexdigest() != sha:
-        raise PhotoRejected(400, "照片内容与地址中的 SHA-256 不符（传输不完整或被改动），未保存。")
+        raise PhotoRejected("照片内容与地址中的 SHA-256 不符（传输不完整或被改动），未保存。", status=400)
     if db.session.get(Photo, sha) is not None:
         return False
     done = process(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"])

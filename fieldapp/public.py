@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from . import audit, hazards, photos, scope
 from .clock import LOCAL_TZ
+from .errors import DomainError
 from .extensions import db
 from .models import Enterprise, Hazard, PublicReport, Visit
 
@@ -48,11 +49,8 @@ def summary(ent: Enterprise, today: date) -> dict:
     }
 
 
-class ReportError(ValueError):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class ReportError(DomainError):
+    """A refused public report (bad input or a rate limit)."""
 
 
 def submit_report(ent: Enterprise, *, description: str, contact: str, photo: bytes | None, now: datetime) -> PublicReport:
@@ -60,20 +58,20 @@ def submit_report(ent: Enterprise, *, description: str, contact: str, photo: byt
     description = (description or "").strip()
     contact = (contact or "").strip()
     if not description:
-        raise ReportError(422, "请描述您看到的隐患。")
+        raise ReportError("请描述您看到的隐患。", status=422)
     if len(description) > REPORT_MAX_CHARS:
-        raise ReportError(422, f"描述不能超过 {REPORT_MAX_CHARS} 字。")
+        raise ReportError(f"描述不能超过 {REPORT_MAX_CHARS} 字。", status=422)
     if len(contact) > 60:
-        raise ReportError(422, "联系方式不能超过 60 字。")
+        raise ReportError("联系方式不能超过 60 字。", status=422)
     sha = None
     if photo and len(photo) > REPORT_PHOTO_MAX_BYTES:
-        raise ReportError(413, f"照片不能超过 {REPORT_PHOTO_MAX_BYTES // 1024 // 1024} MB，请换一张或不附照片。")
+        raise ReportError(f"照片不能超过 {REPORT_PHOTO_MAX_BYTES // 1024 // 1024} MB，请换一张或不附照片。", status=413)
     if photo:
         sha = hashlib.sha256(photo).hexdigest()
         try:
             photos.ingest(sha, photo, photos.Meta(), actor=_Anonymous(), now=now)
         except photos.PhotoRejected as exc:
-            raise ReportError(exc.status, exc.message) from None
+            raise ReportError(exc.message, status=exc.status) from None
         hazards._ref_photos(ent.id, "report", "public", [sha], now)
     report = PublicReport(uuid=str(uuidlib.uuid4()), enterprise_id=ent.id, description=description, photo_sha256=sha,
                           contact=contact, status="new", created_at=now, reason="")
@@ -99,12 +97,12 @@ def confirm(report: PublicReport, *, actor, now: datetime, item_text: str, level
     placard page and to the enterprise, and could name or betray the reporter.
     """
     if report.status != "new":
-        raise ReportError(409, "该举报已处理。")
+        raise ReportError("该举报已处理。", status=409)
     item_text = " ".join((item_text or "").split())
     if not item_text:
-        raise ReportError(422, "请用您自己的话写明核实的隐患（将在场所码页面公示）。")
+        raise ReportError("请用您自己的话写明核实的隐患（将在场所码页面公示）。", status=422)
     if len(item_text) > CONFIRMED_MAX_CHARS:
-        raise ReportError(422, f"隐患描述不能超过 {CONFIRMED_MAX_CHARS} 字。")
+        raise ReportError(f"隐患描述不能超过 {CONFIRMED_MAX_CHARS} 字。", status=422)
     h = hazards.raise_hazard(hazards.NewHazard(
         uuid=str(uuidlib.uuid4()), enterprise_id=report.enterprise_id, item_text=item_text,
         level=level, deadline=hazards.today(now) + timedelta(days=deadline_days), raised_at=now,
@@ -126,9 +124,9 @@ def pending_count(actor) -> int:
 
 def dismiss(report: PublicReport, *, actor, now: datetime, reason: str) -> None:
     if report.status != "new":
-        raise ReportError(409, "该举报已处理。")
+        raise ReportError("该举报已处理。", status=409)
     if not (reason or "").strip():
-        raise ReportError(422, "不予采纳须说明理由。")
+        raise ReportError("不予采纳须说明理由。", status=422)
     report.status, report.handled_by, report.handled_at, report.reason = "dismissed", actor.id, now, reason.strip()
     audit.append(uuid=str(uuidlib.uuid4()), object_type="report", object_id=report.uuid, enterprise_id=report.enterprise_id,
                  action="report_dismissed", actor_id=actor.id, actor_label=actor.username, at=now, payload={"reason": reason.strip()})

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Text, and_, case, cast, func, or_, select
+from sqlalchemy import Text, and_, case, cast, func, select
 
 from . import vocab
 from .clock import LOCAL_TZ

@@ -13,8 +13,13 @@ from sqlalchemy import and_, case, false, func, or_, select
 
 from . import audit, settings, vocab
 from .clock import local_today
+from .errors import DomainError
 from .extensions import db
 from .models import Enterprise, Hazard, RiskAssessment, Visit
+
+class RiskError(DomainError):
+    """A four-colour decision that cannot be taken, with a Chinese reason."""
+
 
 STANDARDIZED = ("level1", "level2", "level3", "micro_pass")
 
@@ -63,11 +68,11 @@ def suggest(ent: Enterprise, now: datetime) -> tuple[str, list[str]]:
 def decide(ent: Enterprise, *, color: str, reason: str, actor, now: datetime) -> RiskAssessment:
     """Confirm the suggestion or override it (with a reason); keep the history; set the colour."""
     if color not in vocab.RISK_COLORS:
-        raise ValueError("无效的风险等级")
+        raise RiskError("无效的风险等级")
     suggested, reasons = suggest(ent, now)
     reason = (reason or "").strip()
     if color != suggested and not reason:
-        raise ValueError("与系统建议的等级不同，须说明理由。")
+        raise RiskError("与系统建议的等级不同，须说明理由。")
     row = RiskAssessment(enterprise_id=ent.id, suggested=suggested, reasons=reasons, color=color,
                          override_reason=reason if color != suggested else "", decided_by=actor.id, decided_at=now)
     db.session.add(row)

@@ -15,14 +15,10 @@ from werkzeug.exceptions import Forbidden, NotFound
 from .extensions import db
 from .auth import Actor
 from .models import Enterprise, User, user_grids
+from .roles import Role
 
 # Domain code accepts the request's Actor or an ORM User: both carry these fields.
 ActorLike = Actor | User
-
-OFFICE_ROLES = frozenset({"street", "district", "department"})
-STAFF_ROLES = frozenset({"inspector", "street", "district", "department"})
-EDITOR_ROLES = frozenset({"street", "district"})
-
 
 class ScopeKey(NamedTuple):
     """What an actor's scope depends on; hashable, so scoped statements can be cached."""
@@ -85,6 +81,6 @@ def get_editable_enterprise(actor: ActorLike, enterprise_id: int) -> Enterprise:
 
 def can_edit_enterprise(actor: ActorLike, ent) -> bool:
     """Street users edit their street's records; district users edit all."""
-    if actor.role == "district":
+    if actor.role == Role.DISTRICT:
         return True
-    return actor.role == "street" and ent.street_id == actor.street_id
+    return actor.role == Role.STREET and ent.street_id == actor.street_id

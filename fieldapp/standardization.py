@@ -10,6 +10,7 @@ from sqlalchemy import select
 from . import audit, settings
 from .clock import local_today
 from .enterprises import set_fields
+from .errors import DomainError
 from .extensions import db
 from .models import Enterprise, StandardizationRecord, StarRating
 
@@ -20,7 +21,7 @@ VALIDITY_YEARS = 3  # domain facts §5.2 (M): a grade holds three years, then a 
 SELF_ASSESSMENT_MONTHS = 12  # GB/T 33000 5.8 (M): at least once a year
 
 
-class StandardizationError(ValueError):
+class StandardizationError(DomainError):
     """A record that cannot be taken, with a Chinese reason."""
 
 

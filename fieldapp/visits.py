@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from . import audit, checklist_versions, enterprises, hazards, photos
 from .checklists import Checklist
 from .clock import local_today, to_local
+from .errors import DomainError
 from .extensions import db
 from .models import Answer, ChecklistVersion, Hazard, PhotoRef, Visit, VisitChecklist
 
@@ -33,12 +34,8 @@ CLOCK_SKEW = timedelta(minutes=15)
 MAX_AGE = timedelta(days=90)
 
 
-class VisitError(Exception):
-    def __init__(self, status: int, message: str, errors: list[str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors or []
+class VisitError(DomainError):
+    """A refused visit body; `errors` lists every problem found, in Chinese."""
 
 
 @dataclass
@@ -94,13 +91,13 @@ def _photo_list(value, where: str, errors: list[str]) -> list[str]:
 def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
     """Check the body and resolve what it refers to; raise VisitError (400/404/422)."""
     if not UUID_RE.match(visit_uuid):
-        raise VisitError(400, "检查编号应为小写 UUID。")
+        raise VisitError("检查编号应为小写 UUID。", status=400)
     if not isinstance(body, dict):
-        raise VisitError(400, "请求体应为 JSON 对象。")
+        raise VisitError("请求体应为 JSON 对象。", status=400)
     errors: list[str] = []
     ent_id = body.get("enterprise_id")
     if not isinstance(ent_id, int) or isinstance(ent_id, bool):
-        raise VisitError(422, "enterprise_id 应为整数。")
+        raise VisitError("enterprise_id 应为整数。", status=422)
     ent = enterprises.get_row(actor, ent_id)  # 404 when out of scope
     started = _time(body.get("started_at"), "started_at", errors)
     finished = _time(body.get("finished_at"), "finished_at", errors)
@@ -192,7 +189,7 @@ def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
         clean_answers.append({"checklist": cid, "item": key, "result": result, "note": note.strip(),
                               "photos": shots, "hazard": clean_hazard, "item_data": item})
     if errors:
-        raise VisitError(422, "检查记录有误，未保存。", errors)
+        raise VisitError("检查记录有误，未保存。", status=422, errors=errors)
     return {
         "enterprise": ent, "started": started, "finished": finished, "location": location,
         "location_status": status if location is None else "ok", "contents": contents, "answers": clean_answers,
@@ -325,7 +322,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         Hazard.uuid.in_([a["hazard"]["uuid"] for a in answers if a["hazard"]]))))
     if taken:
         db.session.rollback()
-        raise VisitError(409, "隐患编号已被其他检查使用。", sorted(taken))
+        raise VisitError("隐患编号已被其他检查使用。", status=409, errors=sorted(taken))
     for a in answers:
         db.session.add(Answer(visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
                               result=a["result"], note=a["note"], photos=a["photos"]))
@@ -356,9 +353,9 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
 def _compare(existing: Visit, body, actor) -> Receipt:
     if existing.inspector_id != actor.id and actor.role != "district":
         # Another user's visit id: say nothing about it.
-        raise VisitError(409, "该检查编号已被使用。")
+        raise VisitError("该检查编号已被使用。", status=409)
     if body_hash(body) != existing.body_hash:
-        raise VisitError(409, "该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。")
+        raise VisitError("该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409)
     return Receipt(_receipt(existing), created=False)
 
 

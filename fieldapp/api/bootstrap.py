@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 from sqlalchemy import func, select
 
-from .. import checklist_versions, enterprises, hazards, risk, scope
+from .. import checklist_versions, enterprises, hazards, risk, roles, scope
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -29,7 +29,7 @@ def checklist_bundle(c) -> dict:
 
 
 @bp.get("/bootstrap")
-@roles_required("inspector", "street", "district")
+@roles_required(*roles.FIELD)
 def bootstrap():
     now = utcnow()
     today = local_today(now)

@@ -6,7 +6,7 @@ from flask import current_app, g, jsonify, request
 
 from sqlalchemy import Row
 
-from .. import enterprises, placards, scope
+from .. import enterprises, placards, roles
 from ..access import login_required
 from ..clock import utcnow
 from ..auth import Actor
@@ -51,7 +51,7 @@ def enterprise_detail(ent: Row, actor: Actor) -> dict:
         note=ent.note,
         created_at=ent.created_at.isoformat(),
     )
-    if actor.role in scope.EDITOR_ROLES:
+    if actor.role in roles.OFFICE:
         data["public_url"] = placards.public_url(current_app.config["BASE_URL"], ent)
     return data
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import photos
+from .. import photos, roles
 from ..access import roles_required
 from ..clock import utcnow
 from ..errors import error_response
 from ..extensions import db
 from . import bp
 
-UPLOADERS = ("inspector", "street", "district", "enterprise")
 
 
 @bp.put("/photos/<sha256>")
-@roles_required(*UPLOADERS)
+@roles_required(*roles.UPLOADERS)
 def photo_put(sha256: str):
     try:
         meta = photos.Meta.from_args(request.args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import checklist_versions, visits
+from .. import checklist_versions, roles, visits
 from ..access import roles_required
 from ..clock import utcnow
 from ..errors import error_response
@@ -14,7 +14,7 @@ from . import bp
 
 
 @bp.put("/visits/<visit_uuid>")
-@roles_required("inspector", "street", "district")
+@roles_required(*roles.FIELD)
 def visit_put(visit_uuid: str):
     body = request.get_json(silent=True)
     try:
@@ -35,7 +35,7 @@ def visit_put(visit_uuid: str):
 
 
 @bp.get("/visits/<visit_uuid>")
-@roles_required("inspector", "street", "district", "department")
+@roles_required(*roles.STAFF)
 def visit_receipt(visit_uuid: str):
     """The receipt of a stored visit (R9: 'which visits do you have?')."""
     from .. import enterprises

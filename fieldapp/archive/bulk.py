@@ -28,17 +28,18 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import scope
+from ..errors import DomainError
 from ..extensions import db
 from ..models import Enterprise, Grid, Street
+from ..roles import OFFICE
 from . import collect, render
 
-ROLES = frozenset({"street", "district"})
 JOB_RE = re.compile(r"^[0-9a-f]{32}$")
 MAX_AGE = timedelta(days=1)
 SUMS_NAME = "SHA256SUMS.txt"
 
 
-class BulkError(ValueError):
+class BulkError(DomainError):
     """A bulk export that cannot start; the message is Chinese."""
 
 
@@ -70,7 +71,7 @@ class Job:
 
 def may_bulk(actor) -> bool:
     """Street users export their street and its grids; district users any."""
-    return actor is not None and actor.role in ROLES
+    return actor is not None and actor.role in OFFICE
 
 
 def _root() -> Path:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
-from .. import scope
+from .. import roles, scope
 from ..extensions import db
 from ..models import AuditEvent, Enterprise, User
 from . import FORMAT, FORMAT_VERSION, seal
@@ -109,7 +109,7 @@ def may_download(actor, ent) -> bool:
     Inspectors work from the premises page; a landlord's account gets its own
     archive only, not its tenants' (their people's data is theirs).
     """
-    if actor.role in scope.OFFICE_ROLES:
+    if actor.role in roles.OVERSIGHT:
         return True
     return actor.role == "enterprise" and actor.enterprise_id == ent.id
 

@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import audit, photos, visits, vocab
+from ..errors import DomainError
 from ..extensions import db
 from ..models import (Answer, AuditEvent, CampaignCase, CampaignLetter, ChecklistVersion, Enterprise, EnterpriseChange, Grid,
                       Hazard, Photo, PhotoRef, RiskAssessment, StandardizationRecord, StarRating, Street, User, Visit,
@@ -43,13 +44,12 @@ DERIVED_SECTIONS = {"lists"}  # recomputed from the imported data, never stored
 IMPORT_LABEL = "一企一档导入"
 
 
-class ImportRefused(Exception):
+class ImportRefused(DomainError):
     """The archive was not imported; `problems` says why, item by item."""
 
     def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.problems = problems or []
+        super().__init__(message, errors=problems)
+        self.problems = self.errors
 
 
 @dataclass

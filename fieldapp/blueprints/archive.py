@@ -6,7 +6,7 @@ import tempfile
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, url_for
 
-from .. import lists
+from .. import lists, roles
 from ..access import login_required, roles_required
 from ..archive import bulk, collect, render
 from ..clock import utcnow
@@ -53,13 +53,13 @@ def _bulk_page(error: str | None = None, status: int = 200):
 
 
 @bp.get("/archive/bulk")
-@roles_required(*bulk.ROLES)
+@roles_required(*roles.OFFICE)
 def bulk_index():
     return _bulk_page()
 
 
 @bp.post("/archive/bulk")
-@roles_required(*bulk.ROLES)
+@roles_required(*roles.OFFICE)
 def bulk_start():
     try:
         job = bulk.start(g.user, request.form.get("scope", ""), now=utcnow())
@@ -69,13 +69,13 @@ def bulk_start():
 
 
 @bp.get("/archive/bulk/<job_id>")
-@roles_required(*bulk.ROLES)
+@roles_required(*roles.OFFICE)
 def bulk_job(job_id: str):
     return render_template("archive/job.html", job=bulk.load(job_id, actor=g.user))
 
 
 @bp.post("/archive/bulk/<job_id>/step")
-@roles_required(*bulk.ROLES)
+@roles_required(*roles.OFFICE)
 def bulk_step(job_id: str):
     budget = float(current_app.config.get("ARCHIVE_STEP_SECONDS", STEP_SECONDS))
     job = bulk.step(job_id, actor=g.user, now=utcnow(), budget_s=budget)
@@ -85,7 +85,7 @@ def bulk_step(job_id: str):
 
 
 @bp.get("/archive/bulk/<job_id>/download")
-@roles_required(*bulk.ROLES)
+@roles_required(*roles.OFFICE)
 def bulk_download(job_id: str):
     path, name = bulk.result(job_id, actor=g.user)
     return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)

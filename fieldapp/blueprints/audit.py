@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..access import roles_required
+from ..roles import Role
 from ..extensions import db
 from ..models import AuditEvent
 
@@ -14,7 +15,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 @bp.get("")
-@roles_required("district")
+@roles_required(Role.DISTRICT)
 def index():
     seq, head = audit.head()
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(30)).all()
@@ -22,6 +23,6 @@ def index():
 
 
 @bp.get("/verify")
-@roles_required("district")
+@roles_required(Role.DISTRICT)
 def verify():
     return render_template("audit/_verify.html", result=audit.verify())

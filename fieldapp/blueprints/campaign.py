@@ -7,9 +7,11 @@ from datetime import date
 from flask import Blueprint, abort, current_app, g, render_template, request
 from sqlalchemy import select
 
-from .. import campaign, enterprises, lists, risk, scope, settings, standardization, vocab
+from .. import campaign, lists, risk, roles, scope, settings, standardization, vocab
 from ..access import roles_required
+from ..roles import Role
 from ..clock import local_today, utcnow
+from ..errors import DomainError
 from ..extensions import db
 from ..htmx import is_htmx
 from ..models import Enterprise, Street
@@ -18,7 +20,6 @@ MISSING_PER_PAGE = 100
 PRINT_MAX = 300  # one print job: a street's worth, still quick to render on a phone or PC
 
 bp = Blueprint("campaign", __name__, url_prefix="/campaign")
-OFFICE = ("street", "district")
 
 
 def panel_context(ent: Enterprise) -> dict:
@@ -47,13 +48,20 @@ def _date(name: str, *, required: bool = True) -> date | None:
         raise campaign.CampaignError("请填写有效日期（年-月-日）") from None
 
 
+def _int(name: str, label: str) -> int:
+    value = request.form.get(name, "").strip() or "0"
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise campaign.CampaignError(f"{label}应为整数")
+    return int(value)
+
+
 def _photo() -> bytes | None:
     f = request.files.get("photo")
     return f.read() if f and f.filename else None
 
 
 @bp.post("/<int:enterprise_id>/<action>")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def act(enterprise_id: int, action: str):
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
     form, now = request.form, utcnow()
@@ -67,16 +75,16 @@ def act(enterprise_id: int, action: str):
                                    organizer=form.get("organizer") or None, note=form.get("note", ""), actor=g.user, now=now)
             message = f"已记录，当前标准化状态：{vocab.STANDARDIZATION[ent.standardization]}"
         elif action == "stars":
-            standardization.rate(ent, stars=int(form.get("stars") or 0), reason=form.get("reason", ""), actor=g.user, now=now)
+            standardization.rate(ent, stars=_int("stars", "星级"), reason=form.get("reason", ""), actor=g.user, now=now)
             message = f"已定为 {ent.stars} 星"
         elif action == "letter":
             kind = form.get("kind", "")
-            campaign.record_letter(ent, kind=kind, year=int(form.get("year") or 0), done_on=_date("done_on"),
+            campaign.record_letter(ent, kind=kind, year=_int("year", "年度"), done_on=_date("done_on"),
                                    deadline=_date("deadline", required=False), signer=form.get("signer", ""), photo=_photo(),
                                    note=form.get("note", ""), actor=g.user, now=now)
             message = f"已登记{campaign.LETTER_KINDS.get(kind, '')}"
         elif action == "agreement":
-            tenant = db.session.get(Enterprise, int(form.get("tenant_id") or 0))
+            tenant = db.session.get(Enterprise, _int("tenant_id", "承租单位"))
             if tenant is None:
                 raise campaign.CampaignError("请选择承租单位")
             campaign.record_agreement(ent, tenant, signed_on=_date("signed_on"), photo=_photo(), note=form.get("note", ""),
@@ -89,10 +97,10 @@ def act(enterprise_id: int, action: str):
         else:
             abort(404)
         db.session.commit()
-    except (ValueError, campaign.CampaignError, standardization.StandardizationError) as exc:
+    except DomainError as exc:
         db.session.rollback()
         ent = scope.get_editable_enterprise(g.user, enterprise_id)
-        return _panel(ent, error=str(exc), status=422)
+        return _panel(ent, error=exc.message, status=422)
     return _panel(ent, message=message)
 
 
@@ -108,7 +116,7 @@ def _panel(ent: Enterprise, *, message: str = "", error: str = "", status: int =
 
 
 @bp.get("/<int:enterprise_id>/letter/<kind>")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def letter(enterprise_id: int, kind: str):
     """The printable 告知书 (annex 2) or 承诺书 (annex 3), filled in."""
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
@@ -138,7 +146,7 @@ def _missing_args() -> tuple[str, int, str]:
 
 
 @bp.get("/letters")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def missing():
     kind, year, grid = _missing_args()
     total = campaign.count_missing(g.user, kind=kind, year=year, grid=grid)
@@ -152,7 +160,7 @@ def missing():
 
 
 @bp.get("/letters/print")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def print_missing():
     """Every letter still missing (in scope, optionally one grid), filled in, one per page."""
     kind, year, grid = _missing_args()
@@ -173,7 +181,7 @@ def _bounded(name: str, current, lo, hi, message: str, kind=int):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@roles_required("district")
+@roles_required(Role.DISTRICT)
 def settings_page():
     error = message = ""
     if request.method == "POST":

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 
-from .. import checklist_versions, checklists
+from .. import checklist_versions, checklists, roles
 from ..access import roles_required
+from ..roles import Role
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
-STAFF = ("inspector", "street", "district", "department")
 
 
 def registry() -> checklists.Registry:
@@ -25,14 +25,14 @@ def _snapshot(checklist_id: str, version: int) -> dict | None:
 
 
 @bp.get("")
-@roles_required(*STAFF)
+@roles_required(*roles.STAFF)
 def index():
     rows = [(c, checklists.describe(c), sum(1 for i in c.items if i.major)) for c in registry().all]
     return render_template("checklists/index.html", rows=rows, categories=checklists.CATEGORIES)
 
 
 @bp.get("/<checklist_id>")
-@roles_required(*STAFF)
+@roles_required(*roles.STAFF)
 def detail(checklist_id: str):
     current = registry().get(checklist_id)
     version = request.args.get("version", type=int)
@@ -48,7 +48,7 @@ def detail(checklist_id: str):
 
 
 @bp.get("/<checklist_id>/diff")
-@roles_required("district")
+@roles_required(Role.DISTRICT)
 def diff(checklist_id: str):
     old_v, new_v = request.args.get("from", type=int), request.args.get("to", type=int)
     old = _snapshot(checklist_id, old_v) if old_v is not None else None

@@ -7,14 +7,13 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import charts, dashboard, public, quarterly, targets
+from .. import charts, dashboard, public, quarterly, roles, targets
 from ..access import roles_required
 from ..clock import LOCAL_TZ, local_today, utcnow
 from ..extensions import db
 from ..models import Street
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-OFFICE = ("street", "district", "department")
 
 
 def _window() -> tuple[dashboard.Window, str, str]:
@@ -33,7 +32,7 @@ def _window() -> tuple[dashboard.Window, str, str]:
 
 
 @bp.get("")
-@roles_required(*OFFICE)
+@roles_required(*roles.OVERSIGHT)
 def index():
     w, start, end = _window()
     now = utcnow()
@@ -59,7 +58,7 @@ def index():
 
 
 @bp.route("/targets", methods=["GET", "POST"])
-@roles_required("street", "district")
+@roles_required(*roles.OFFICE)
 def targets_page():
     year = request.args.get("year", type=int) or local_today(utcnow()).year
     streets = db.session.scalars(select(Street).order_by(Street.id)).all()

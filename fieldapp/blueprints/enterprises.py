@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import enterprises, hazards, placards, scope, visits
+from .. import enterprises, hazards, placards, roles, scope, visits
 from .campaign import panel_context as campaign_panel_context
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
@@ -40,7 +40,7 @@ def filter_choices(user) -> dict:
 
 
 @bp.get("")
-@roles_required("inspector", "street", "district", "department")
+@roles_required(*roles.STAFF)
 def index():
     filters = enterprises.Filters.from_args(request.args)
     page = enterprises.search(g.user, filters, page=_page_arg(), per_page=PER_PAGE, now=utcnow())
@@ -54,7 +54,7 @@ def index():
 def detail(enterprise_id: int):
     ent = enterprises.get_row(g.user, enterprise_id)
     can_edit = scope.can_edit_enterprise(g.user, ent)
-    changes = enterprises.history(ent.id) if g.user.role in scope.OFFICE_ROLES else []
+    changes = enterprises.history(ent.id) if g.user.role in roles.OVERSIGHT else []
     applicable = current_app.extensions["checklists"].for_enterprise(ent)
     found = db.session.scalars(
         select(Hazard).where(Hazard.enterprise_id == ent.id)
@@ -79,7 +79,7 @@ def _landlord_choices(ent: Enterprise) -> list[Enterprise]:
 
 
 @bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
-@roles_required("street", "district")
+@roles_required(*roles.OFFICE)
 def edit(enterprise_id: int):
     ent = scope.get_enterprise(g.user, enterprise_id)
     if not scope.can_edit_enterprise(g.user, ent):
@@ -101,6 +101,6 @@ def edit(enterprise_id: int):
         enterprises.update(ent, data, actor=g.user, now=utcnow())
     except enterprises.ValidationError as exc:
         db.session.rollback()
-        return render_template("enterprises/edit.html", values=values, errors=exc.errors, **context), 422
+        return render_template("enterprises/edit.html", values=values, errors=exc.fields, **context), 422
     db.session.commit()
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)

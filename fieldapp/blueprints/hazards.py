@@ -6,7 +6,7 @@ import hashlib
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import audit, evidence, hazards, photos, scope
+from .. import audit, evidence, hazards, photos, roles, scope
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
@@ -46,7 +46,7 @@ def _ingest_uploads(now) -> list[str]:
     shas = []
     files = [f for f in request.files.getlist("photo") if f and f.filename]
     if len(files) > MAX_PHOTOS:
-        raise photos.PhotoRejected(422, f"一次最多上传 {MAX_PHOTOS} 张照片。")
+        raise photos.PhotoRejected(f"一次最多上传 {MAX_PHOTOS} 张照片。", status=422)
     meta = photos.Meta.from_args(request.form)
     for f in files:
         data = f.read()
@@ -103,7 +103,7 @@ def history(hazard_uuid: str):
 
 
 @bp.get("/queue")
-@roles_required("inspector", "street", "district")
+@roles_required(*roles.FIELD)
 def queue():
     """Rectifications awaiting verification in scope, oldest first."""
     items = db.session.scalars(

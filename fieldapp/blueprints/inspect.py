@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from .. import inspect, public
+from .. import inspect, public, roles
 from ..access import roles_required
 from ..clock import utcnow
 from ..htmx import is_htmx, vary_on_htmx
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
-FIELD_ROLES = ("inspector", "street", "district")
 
 
 @bp.get("")
-@roles_required(*FIELD_ROLES)
+@roles_required(*roles.FIELD)
 def due():
     q = request.args.get("q", "").strip()[:50]
     rows = inspect.due_list(g.user, now=utcnow(), q=q)
@@ -29,26 +28,26 @@ def due():
 
 
 @bp.get("/walk")
-@roles_required(*FIELD_ROLES)
+@roles_required(*roles.FIELD)
 def walk():
     return render_template("inspect/walk.html")
 
 
 @bp.get("/notice")
-@roles_required(*FIELD_ROLES)
+@roles_required(*roles.FIELD)
 def notice():
     """The 整改通知书 of a visit still on the phone, filled in there (works with no signal)."""
     return render_template("inspect/notice.html")
 
 
 @bp.get("/outbox")
-@roles_required(*FIELD_ROLES)
+@roles_required(*roles.FIELD)
 def outbox():
     return render_template("inspect/outbox.html")
 
 
 @bp.route("/scan", methods=["GET", "POST"])
-@roles_required(*FIELD_ROLES)
+@roles_required(*roles.FIELD)
 def scan():
     code = request.values.get("code", "").strip()
     if not code:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, request
 from sqlalchemy import or_, select
 
-from .. import photos, scope
+from .. import photos, roles, scope
 from ..access import login_required
 from ..extensions import db
 from ..models import Enterprise, Photo, PhotoRef
@@ -52,7 +52,7 @@ def show(sha: str, variant: str):
 @login_required
 def original(sha: str):
     """The bytes received, kept as evidence: office users only, always as a download."""
-    if g.user.role not in scope.EDITOR_ROLES or not photos.SHA_RE.match(sha):
+    if g.user.role not in roles.OFFICE or not photos.SHA_RE.match(sha):
         abort(404)
     photo = visible(g.user, sha)
     if photo is None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from sqlalchemy import select
 
-from .. import placards, scope
+from .. import placards, roles, scope
 from ..access import roles_required
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Enterprise, Grid, Street
 
 bp = Blueprint("placards", __name__, url_prefix="/placards")
-OFFICE = ("street", "district")
 
 
 def _card(ent: Enterprise) -> dict:
@@ -22,13 +21,13 @@ def _card(ent: Enterprise) -> dict:
 
 
 @bp.get("/<int:enterprise_id>")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def one(enterprise_id: int):
     return render_template("placards/sheet.html", cards=[_card(scope.get_editable_enterprise(g.user, enterprise_id))], single=True)
 
 
 @bp.get("/sheet")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def sheet():
     """Placards for a street or a grid, four A6 to an A4 page."""
     stmt = scope.enterprises(g.user).where(Enterprise.active.is_(True), Enterprise.public_token.is_not(None))
@@ -43,7 +42,7 @@ def sheet():
 
 
 @bp.get("/<int:enterprise_id>/qr.<fmt>")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def qr(enterprise_id: int, fmt: str):
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
     url = placards.public_url(current_app.config["BASE_URL"], ent)
@@ -57,7 +56,7 @@ def qr(enterprise_id: int, fmt: str):
 
 
 @bp.post("/<int:enterprise_id>/<action>")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def change(enterprise_id: int, action: str):
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
     now = utcnow()

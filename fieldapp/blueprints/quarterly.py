@@ -7,14 +7,13 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, Response, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import quarterly, quarterly_export, vocab
+from .. import quarterly, quarterly_export, roles, vocab
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
 from ..models import QuarterFigure, Street
 
 bp = Blueprint("quarterly", __name__, url_prefix="/quarterly")
-OFFICE = ("street", "district")
 
 
 def _choice() -> tuple[quarterly.Period, list[Street], str, list[Street]]:
@@ -38,7 +37,7 @@ def _choice() -> tuple[quarterly.Period, list[Street], str, list[Street]]:
 
 
 @bp.get("")
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def index():
     p, streets, unit, allowed = _choice()
     annex = request.args.get("annex", type=int) or 4
@@ -65,7 +64,7 @@ def _manual_columns(annex: int) -> list[quarterly.Column]:
 
 
 @bp.route("/figures", methods=["GET", "POST"])
-@roles_required(*OFFICE)
+@roles_required(*roles.OFFICE)
 def figures():
     """Enter the quarter's own figures the app cannot count (they are summed from January in the tables)."""
     p, streets, unit, allowed = _choice()

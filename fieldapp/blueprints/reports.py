@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import public, scope
+from .. import public, roles, scope
 from ..access import roles_required
 from ..clock import utcnow
 from ..extensions import db
@@ -13,7 +13,6 @@ from ..htmx import is_htmx
 from ..models import Enterprise, PublicReport
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-HANDLERS = ("inspector", "street", "district")
 
 
 def _in_scope(report_uuid: str) -> PublicReport:
@@ -27,7 +26,7 @@ def _in_scope(report_uuid: str) -> PublicReport:
 
 
 @bp.get("")
-@roles_required(*HANDLERS)
+@roles_required(*roles.FIELD)
 def index():
     rows = db.session.scalars(
         select(PublicReport).join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
@@ -37,7 +36,7 @@ def index():
 
 
 @bp.post("/<report_uuid>/<decision>")
-@roles_required(*HANDLERS)
+@roles_required(*roles.FIELD)
 def decide(report_uuid: str, decision: str):
     if decision not in ("confirm", "dismiss"):
         abort(404)

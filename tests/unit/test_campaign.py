@@ -62,7 +62,7 @@ def test_district_can_retune_the_rules(ctx, world):
 
 def test_deciding_keeps_history_and_an_override_needs_a_reason(ctx, world):
     e = ent(world)
-    with pytest.raises(ValueError, match="须说明理由"):
+    with pytest.raises(risk.RiskError, match="须说明理由"):
         risk.decide(e, color="red", reason="", actor=user("street_a"), now=utcnow())
     risk.decide(e, color="blue", reason="", actor=user("street_a"), now=utcnow())
     risk.decide(e, color="red", reason="仓库堆放大量易燃物", actor=user("street_a"), now=utcnow())

@@ -166,6 +166,9 @@ def test_campaign_panel_records_a_signed_commitment(app, world, login):
     ("risk", {"color": "purple"}, "无效的风险等级"),
     ("letter", {"kind": "notice", "year": "2026", "done_on": "not-a-date"}, "有效日期"),
     ("stars", {"stars": "9"}, "1 至 5"),
+    ("stars", {"stars": "五"}, "星级应为整数"),
+    ("letter", {"kind": "notice", "year": "１２", "done_on": "2026-01-01"}, "年度应为整数"),
+    ("agreement", {"tenant_id": "x"}, "承租单位应为整数"),
     ("standardization", {"kind": "review", "result": "pass", "on": "2026-01-01"}, "评审等级"),
 ])
 def test_campaign_panel_errors_keep_the_panel(world, login, action, data, message):
