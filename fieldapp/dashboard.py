@@ -275,9 +275,14 @@ def weekly(actor, now: datetime, weeks: int = 12, *, ids: set[int] | None | bool
 
     def overdue_at(i, still_open: bool):
         t = bounds[i + 1]
+        # Overdue means still 待整改: not yet submitted for recheck at the week's end
+        # (a hazard 待整改 now counts; a rejected one is back in 待整改).
         due = (Hazard.raised_at < t) & (Hazard.deadline < local_today(t))
+        not_submitted = Hazard.submitted_at >= t
         # Open hazards have no closed_at: leaving it out lets the open-hazard index answer alone.
-        return due if still_open else due & (Hazard.closed_at >= t)
+        if still_open:
+            return due & ((Hazard.state == "open") | not_submitted)
+        return due & (Hazard.closed_at >= t) & not_submitted
 
     opened = _sums(ids, per_week(Hazard.raised_at), Hazard.raised_at >= bounds[0])
     closed = _sums(ids, per_week(Hazard.closed_at), Hazard.closed_at >= bounds[0])

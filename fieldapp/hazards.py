@@ -64,7 +64,8 @@ class Outcome:
 
 
 def is_overdue(h: Hazard, today: date) -> bool:
-    return h.state != "closed" and h.deadline < today
+    """逾期: still 待整改 past its deadline. A 待复查 hazard is never overdue (PRODUCT.md §11)."""
+    return h.state == "open" and h.deadline < today
 
 
 def days_left(h: Hazard, today: date) -> int:
@@ -73,8 +74,21 @@ def days_left(h: Hazard, today: date) -> int:
 
 
 def overdue_clause(today: date):
-    """SQL for 'overdue': deadline passed and not closed (served by ix_hazards_state_deadline)."""
-    return and_(Hazard.state != "closed", Hazard.deadline < today)
+    """SQL for 'overdue': still 待整改 past its deadline (served by ix_hazards_state_deadline)."""
+    return and_(Hazard.state == "open", Hazard.deadline < today)
+
+
+def deadline_note(h: Hazard, today: date) -> tuple[str, str]:
+    """The words beside a deadline, and their CSS class: overdue only while 待整改."""
+    if h.state == "closed":
+        return "", ""
+    if h.state == "rectified":
+        late = h.submitted_at is not None and local_today(h.submitted_at) > h.deadline
+        return ("逾期后提交整改，待复查" if late else "已提交整改，待复查"), ""
+    d = days_left(h, today)
+    if d < 0:
+        return f"已逾期 {-d} 天", "danger-text"
+    return ("今天到期", "") if d == 0 else (f"剩 {d} 天", "")
 
 
 def display_state(h: Hazard, today: date) -> str:

@@ -61,7 +61,7 @@ def reference(actor, w, now):
     not_closed = [h for h in rows if h.state != "closed"]
     closed_in = sorted((h.closed_at - h.raised_at).total_seconds() / 86400 for h in rows if in_window(h.closed_at, w))
     kpis = {
-        "open": sum(h.state == "open" for h in rows), "overdue": sum(h.deadline < today for h in not_closed),
+        "open": sum(h.state == "open" for h in rows), "overdue": sum(h.state == "open" and h.deadline < today for h in rows),
         "rectified": sum(h.state == "rectified" for h in rows), "closed": len(closed_in),
         "raised": sum(in_window(h.raised_at, w) for h in rows),
         "major_open": sum(h.level == "major" for h in not_closed),
@@ -74,7 +74,7 @@ def reference(actor, w, now):
     for h in rows:
         street = streets[ents[h.enterprise_id].street_id]
         by_street[street, "open"] += h.state == "open"
-        by_street[street, "overdue"] += h.state != "closed" and h.deadline < today
+        by_street[street, "overdue"] += h.state == "open" and h.deadline < today  # 待复查 is never overdue
         by_street[street, "closed"] += in_window(h.closed_at, w)
     cats = Counter(h.category for h in rows if in_window(h.raised_at, w))
     monday = local_today(now) - timedelta(days=local_today(now).weekday())
@@ -82,8 +82,11 @@ def reference(actor, w, now):
     weekly = {
         "opened": [sum(bounds[i] <= h.raised_at < bounds[i + 1] for h in rows) for i in range(12)],
         "closed": [sum(h.closed_at is not None and bounds[i] <= h.closed_at < bounds[i + 1] for h in rows) for i in range(12)],
+        # Overdue at a week's end: past the deadline and still 待整改 then (not yet submitted for recheck).
         "overdue": [sum(h.raised_at < bounds[i + 1] and h.deadline < local_today(bounds[i + 1])
-                        and (h.closed_at is None or h.closed_at >= bounds[i + 1]) for h in rows) for i in range(12)],
+                        and (h.closed_at is None or h.closed_at >= bounds[i + 1])
+                        and (h.state == "open" or (h.submitted_at is not None and h.submitted_at >= bounds[i + 1]))
+                        for h in rows) for i in range(12)],
     }
     verified = Counter(h.closed_by for h in rows if in_window(h.closed_at, w))
     return kpis, by_street, cats, weekly, verified
