@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from . import auth, creditcode
+from . import auth, creditcode, search
 from .extensions import db
 from .models import Enterprise, EnterpriseChange, Grid, Street, User
 
@@ -134,6 +134,7 @@ def build(*, enterprises: int = 1091, seed: int = 2025, now: datetime, password_
             rows.append(_enterprise_row(rng, street, grids[i * len(grids) // count], used_names, now))
     db.session.execute(insert(Enterprise), rows)
     ents = db.session.execute(select(Enterprise.id, Enterprise.street_id, Enterprise.venue_type, Enterprise.size_class).order_by(Enterprise.id)).all()
+    search.refresh(db.session.connection(), [e.id for e in ents])  # Core insert: no session hook
     _link_tenants(rng, ents)
     db.session.execute(
         insert(EnterpriseChange),

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from datetime import datetime
 
-from sqlalchemy import Row, Select, bindparam, func, or_, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from . import creditcode, scope, vocab
 from .placards import new_token
+from .search import clause as search_clause
 from .errors import DomainError
 from .extensions import db
 from .models import Enterprise, EnterpriseChange, Grid, Street, User
@@ -389,14 +390,7 @@ def search(actor: scope.ActorLike, filters: Filters, *, page: int = 1, per_page:
         last = risk.last_visit_subquery()
         stmt = stmt.outerjoin(last, last.c.eid == Enterprise.id).where(risk.overdue_visit_clause(last.c.last_visit, now))
     if filters.q:
-        q = filters.q
-        stmt = stmt.where(
-            or_(
-                Enterprise.name.contains(q, autoescape=True),
-                Enterprise.address.contains(q, autoescape=True),
-                Enterprise.credit_code.startswith(creditcode.normalize(q), autoescape=True),
-            )
-        )
+        stmt = stmt.where(search_clause(filters.q, creditcode.normalize(filters.q)))
     if filters.street:
         stmt = stmt.where(Street.name == filters.street)
     if filters.grid:

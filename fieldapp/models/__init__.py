@@ -8,7 +8,7 @@ from .checklists import ChecklistVersion
 from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
 from .photos import Photo, PhotoRef
-from .registry import Enterprise, EnterpriseChange, Grid, Street
+from .registry import Enterprise, EnterpriseChange, EnterpriseGram, Grid, Street
 from .reports import PublicReport
 from .users import AuthSession, RateCounter, User, user_grids
 
@@ -30,6 +30,7 @@ __all__ = [
     "ChecklistVersion",
     "Enterprise",
     "EnterpriseChange",
+    "EnterpriseGram",
     "Grid",
     "Hazard",
     "Photo",

@@ -102,3 +102,19 @@ class EnterpriseChange(Base):
     changes: Mapped[dict] = mapped_column(JSON)
 
     actor = relationship("User")
+
+
+class EnterpriseGram(Base):
+    """One two-character piece of a premises' name or address: the register search's index.
+
+    A query's bigrams narrow the register to the premises holding all of them through
+    the primary key; the substring test then runs on those few. Kept in step with the
+    enterprise in the same flush (`fieldapp.search`).
+    """
+
+    __tablename__ = "enterprise_grams"
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True,
+                                               index=True)
+
