@@ -79,11 +79,15 @@ class FilesystemStorage:
         return sorted(out)
 
 
-def from_config(config) -> Storage:
-    """Build the configured store: PHOTO_STORAGE=filesystem (under DATA_DIR) or s3."""
+def from_config(config, area: str = "photos") -> Storage:
+    """Build the configured store for one area: PHOTO_STORAGE=filesystem (DATA_DIR/<area>) or s3.
+
+    Photos are the evidence store; other areas ("jobs": bulk exports) share the backend
+    under their own folder or key prefix, so several app servers see the same objects.
+    """
     if config.get("PHOTO_STORAGE", "filesystem") == "s3":
         # Imported here: boto3 is only loaded by instances that use it.
         from . import storage_s3
 
-        return storage_s3.from_config(config)
-    return FilesystemStorage(Path(config["DATA_DIR"]) / "photos")
+        return storage_s3.from_config(config, area=area)
+    return FilesystemStorage(Path(config["DATA_DIR"]) / area)

@@ -72,10 +72,13 @@ class S3Storage:
         return sorted(out)
 
 
-def from_config(config) -> S3Storage:
-    """Build the S3 store from S3_* settings."""
+def from_config(config, area: str = "photos") -> S3Storage:
+    """Build the S3 store from S3_* settings; areas other than photos get a key prefix of their own."""
+    prefix = (config.get("S3_PREFIX") or "").strip("/")
+    if area != "photos":  # photos keep the bare prefix, as they always had
+        prefix = f"{prefix}/{area}" if prefix else area
     return S3Storage(
-        bucket=config["S3_BUCKET"], prefix=config.get("S3_PREFIX") or "", endpoint_url=config.get("S3_ENDPOINT_URL"),
+        bucket=config["S3_BUCKET"], prefix=prefix, endpoint_url=config.get("S3_ENDPOINT_URL"),
         region=config.get("S3_REGION"), access_key_id=config.get("S3_ACCESS_KEY_ID"),
         secret_access_key=config.get("S3_SECRET_ACCESS_KEY"),
         addressing_style=config.get("S3_ADDRESSING_STYLE") or "path",

@@ -1,72 +1,47 @@
-"""Bulk export of a street or a grid: a ZIP of archive files, built step by step.
+"""Bulk export of a street or a grid: a ZIP of archive files, built step by step on any server.
 
-No task queue and no background thread: each step (a POST from the progress
-page) appends archives to a ZIP on disk for about `budget_s` seconds, saves the
-count, and answers; the page asks for the next step at once (htmx) or on a
-click (without JavaScript). One archive is in memory at a time, and a lock file
-keeps two steps of one job (two tabs, two workers) from writing together. Jobs
-live under DATA_DIR/exports/archives for a day; each belongs to its starter.
+No task queue and no background thread: each step (a POST from the progress page)
+renders archives for about `budget_s` seconds, stores each as an object in the
+configured store (filesystem or S3) and records the progress in the job's row;
+the page asks for the next step at once (htmx) or on a click (without
+JavaScript). Nothing lives on one server's disk, so behind a load balancer any
+server can take the next step or serve the download. A step first takes a short
+lease on the row with one conditional UPDATE, so two steps of one job (two tabs,
+two servers) never write together. The ZIP is streamed from the stored pieces on
+download, one archive in memory at a time. Jobs are kept for a day; each belongs
+to its starter.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
+import io
 import re
 import secrets
-import shutil
 import time
 import zipfile
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from werkzeug.exceptions import Forbidden, NotFound
 
-from .. import scope
+from .. import scope, storage
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Enterprise, Grid, Street
-from ..roles import OFFICE
+from ..models import Enterprise, ExportJob, Grid, Street
+from ..roles import OFFICE, Role
 from . import collect, render
 
 JOB_RE = re.compile(r"^[0-9a-f]{32}$")
 MAX_AGE = timedelta(days=1)
+LEASE_MARGIN = timedelta(seconds=60)  # a step that died frees its job this long after its budget
 SUMS_NAME = "SHA256SUMS.txt"
+KIND = "archives"
 
 
 class BulkError(DomainError):
     """A bulk export that cannot start; the message is Chinese."""
-
-
-@dataclass
-class Job:
-    id: str
-    owner: int
-    label: str
-    ids: list[int]
-    created_at: str
-    done: int = 0
-    skipped: int = 0
-    bytes: int = 0
-    finished: bool = False
-    sums: list[list[str]] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return len(self.ids)
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.ids else self.done * 100 // self.total
-
-    @property
-    def started(self) -> str:
-        return render.local_time(self.created_at)
 
 
 def may_bulk(actor) -> bool:
@@ -74,45 +49,37 @@ def may_bulk(actor) -> bool:
     return actor is not None and actor.role in OFFICE
 
 
-def _root() -> Path:
-    return Path(current_app.config["DATA_DIR"]) / "exports" / "archives"
+def store() -> storage.Storage:
+    ext = current_app.extensions
+    if "job_storage" not in ext:
+        ext["job_storage"] = storage.from_config(current_app.config, area="jobs")
+    return ext["job_storage"]
 
 
-def _dir(job_id: str) -> Path:
-    if not JOB_RE.match(job_id or ""):
-        raise NotFound()
-    return _root() / job_id
+def _piece(job: ExportJob, n: int) -> str:
+    return f"{job.kind}/{job.id}/{n:06d}"
 
 
-def _save(job: Job) -> None:
-    path = _dir(job.id) / "job.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(job), ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def load(job_id: str, *, actor) -> Job:
+def load(job_id: str, *, actor) -> ExportJob:
     """Return a job of this actor; another user's job, or none, is a 404."""
-    try:
-        job = Job(**json.loads((_dir(job_id) / "job.json").read_text(encoding="utf-8")))
-    except (FileNotFoundError, ValueError, TypeError):
-        raise NotFound() from None
-    if job.owner != actor.id:
+    job = db.session.get(ExportJob, job_id) if JOB_RE.match(job_id or "") else None
+    if job is None or job.owner_id != actor.id:
         raise NotFound()
     return job
 
 
 def _cleanup(now: datetime) -> None:
-    root = _root()
-    if not root.is_dir():
-        return
-    cutoff = now.timestamp() - MAX_AGE.total_seconds()
-    for d in root.iterdir():
-        if d.is_dir() and JOB_RE.match(d.name) and d.stat().st_mtime < cutoff:
-            shutil.rmtree(d, ignore_errors=True)
+    """Forget jobs older than a day, their pieces first."""
+    old = list(db.session.scalars(select(ExportJob).where(ExportJob.created_at < now - MAX_AGE)))
+    files = store()
+    for job in old:
+        for key in files.keys(f"{job.kind}/{job.id}/"):
+            files.delete(key)
+    if old:
+        db.session.execute(delete(ExportJob).where(ExportJob.id.in_([j.id for j in old])))
 
 
-def start(actor, choice: str, *, now: datetime) -> Job:
+def start(actor, choice: str, *, now: datetime) -> ExportJob:
     """Start exporting every premises of a street (``street:<name>``) or grid (``grid:<code>``) in scope.
 
     :raise 403: the role may not bulk-export.  :raise 404: the street or grid is unknown or out of scope.
@@ -133,91 +100,121 @@ def start(actor, choice: str, *, now: datetime) -> Job:
         stmt, label = stmt.where(Enterprise.grid_id == grid.id), f"{grid.street.name} {grid.code} 网格"
     else:
         raise BulkError("请选择要导出的街道或网格。")
-    if actor.role == "street" and (street.id if kind == "street" else grid.street_id) != actor.street_id:
+    if actor.role == Role.STREET and (street.id if kind == "street" else grid.street_id) != actor.street_id:
         raise NotFound()  # another street's area: the same answer as an unknown one
     ids = list(db.session.scalars(stmt))
     if not ids:
         raise BulkError(f"{label}没有可导出的企业。")
     _cleanup(now)
-    job = Job(id=secrets.token_hex(16), owner=actor.id, label=label, ids=ids, created_at=collect.iso(now))
-    _dir(job.id).mkdir(parents=True)
-    _save(job)
+    job = ExportJob(id=secrets.token_hex(16), owner_id=actor.id, kind=KIND, label=label, ids=ids, created_at=now,
+                    done=0, skipped=0, bytes=0, finished=False, sums=[], lease_until=None)
+    db.session.add(job)
+    db.session.flush()
     return job
 
 
-@contextmanager
-def _locked(job_id: str):
-    """Yield True when this step holds the job's lock, False when another step is running."""
-    with (_dir(job_id) / "lock").open("a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _take_lease(job: ExportJob, now: datetime, until: datetime) -> bool:
+    """Take the job for one step unless another step holds it; committed at once so others see it."""
+    won = db.session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job.id, ExportJob.finished.is_(False),
+               or_(ExportJob.lease_until.is_(None), ExportJob.lease_until < now))
+        .values(lease_until=until).returning(ExportJob.id).execution_options(synchronize_session=False)
+    ).first()
+    db.session.commit()
+    return won is not None
 
 
-def step(job_id: str, *, actor, now: datetime, budget_s: float) -> Job:
-    """Add archives to the job's ZIP for about `budget_s` seconds (at least one); return the progress."""
+def step(job_id: str, *, actor, now: datetime, budget_s: float) -> ExportJob:
+    """Add archives to the job for about `budget_s` seconds (at least one); return the progress.
+
+    Each archive is stored and its progress committed before the next, so a step
+    cut short loses nothing, and a poll on another server sees the count move.
+    """
     job = load(job_id, actor=actor)
-    with _locked(job.id) as mine:
-        if not mine:
-            return job
-        job = load(job_id, actor=actor)  # re-read under the lock: another step may have just finished
-        if job.finished:
-            return job
-        deadline = time.monotonic() + budget_s
-        with zipfile.ZipFile(_dir(job.id) / "archives.zip", "a", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            while job.done < job.total:
-                _add(zf, job, job.ids[job.done], actor, now)
-                job.done += 1
-                _save(job)
-                if time.monotonic() >= deadline:
-                    break
-            if job.done == job.total:
-                zf.writestr(SUMS_NAME, "".join(f"{sha}  {name}\n" for sha, name in job.sums))
-                job.finished = True
-        _save(job)
-    current_app.logger.info("archive bulk job=%s done=%d/%d skipped=%d", job.id, job.done, job.total, job.skipped)
+    if job.finished or not _take_lease(job, now, now + timedelta(seconds=budget_s) + LEASE_MARGIN):
+        db.session.refresh(job)
+        return job
+    db.session.refresh(job)  # another step may have just finished: work from the committed count
+    job_id, owner = job.id, job.owner_id
+    deadline = time.monotonic() + budget_s
+    try:
+        while job.done < len(job.ids):
+            _add(job, job.ids[job.done], actor, now)
+            job.done += 1
+            db.session.commit()
+            # Read-only work: drop what the session holds, so memory stays one archive deep.
+            db.session.expunge_all()
+            job = db.session.get(ExportJob, job_id)
+            if time.monotonic() >= deadline:
+                break
+        if job.done == len(job.ids):
+            job.finished = True
+    finally:
+        job = db.session.get(ExportJob, job_id)
+        job.lease_until = None
+        db.session.commit()
+    current_app.logger.info("archive bulk job=%s owner=%s done=%d/%d skipped=%d", job_id, owner, job.done,
+                            len(job.ids), job.skipped)
     return job
 
 
-def _add(zf: zipfile.ZipFile, job: Job, enterprise_id: int, actor, now: datetime) -> None:
+def _add(job: ExportJob, enterprise_id: int, actor, now: datetime) -> None:
     try:
         doc = collect.collect(enterprise_id, actor=actor, now=now)
     except (NotFound, Forbidden):
         job.skipped += 1  # left the actor's scope since the job started
         return
     name = f"{enterprise_id}-{render.file_name(doc)}"
-    with zf.open(name, "w", force_zip64=True) as fh:
-        written = render.write(doc, fh)
-    job.sums.append([written.sha256, name])
+    buf = io.BytesIO()
+    written = render.write(doc, buf)
+    store().put(_piece(job, len(job.sums)), buf.getvalue())
+    job.sums = [*job.sums, [written.sha256, name]]
     job.bytes += written.size
-    # Read-only work: drop what the session holds, so memory stays one archive deep.
-    db.session.expunge_all()
 
 
-def result(job_id: str, *, actor) -> tuple[Path, str]:
-    """Return the finished ZIP and its download name."""
+def result(job_id: str, *, actor) -> tuple[Iterator[bytes], str]:
+    """Return the finished ZIP as a stream of chunks, and its download name."""
     job = load(job_id, actor=actor)
-    path = _dir(job.id) / "archives.zip"
-    if not job.finished or not path.is_file():
+    if not job.finished:
         raise NotFound()
-    return path, f"一企一档-{job.label}-{render.local_time(job.created_at, '%Y-%m-%d')}.zip"
+    pieces = [(_piece(job, n), name) for n, (_, name) in enumerate(job.sums)]
+    sums = "".join(f"{sha}  {name}\n" for sha, name in job.sums)
+    name = f"一企一档-{job.label}-{render.local_time(collect.iso(job.created_at), '%Y-%m-%d')}.zip"
+    return _zip_stream(store(), pieces, sums), name
 
 
-def recent(actor, limit: int = 5) -> list[Job]:
+class _Drain(io.RawIOBase):
+    """A write-only stream the ZIP writer fills and the response empties (not seekable)."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.chunks.append(bytes(b))
+        return len(b)
+
+    def take(self) -> bytes:
+        out, self.chunks = b"".join(self.chunks), []
+        return out
+
+
+def _zip_stream(files: storage.Storage, pieces: list[tuple[str, str]], sums: str) -> Iterator[bytes]:
+    drain = _Drain()
+    with zipfile.ZipFile(drain, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for key, name in pieces:
+            with zf.open(name, "w", force_zip64=True) as fh:
+                fh.write(files.get(key))
+            yield drain.take()
+        zf.writestr(SUMS_NAME, sums)
+    yield drain.take()
+
+
+def recent(actor, *, now: datetime, limit: int = 5) -> list[ExportJob]:
     """The actor's jobs of the last day, newest first."""
-    root = _root()
-    if not root.is_dir():
-        return []
-    jobs = []
-    for d in root.iterdir():
-        try:
-            jobs.append(load(d.name, actor=actor))
-        except NotFound:
-            continue
-    return sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
+    return list(db.session.scalars(
+        select(ExportJob).where(ExportJob.owner_id == actor.id, ExportJob.created_at >= now - MAX_AGE)
+        .order_by(ExportJob.created_at.desc()).limit(limit)))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import tempfile
+from urllib.parse import quote
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, current_app, g, redirect, render_template, request, send_file, stream_with_context,
+                   url_for)
 
 from .. import lists, roles
 from ..access import login_required, roles_required
 from ..archive import bulk, collect, render
 from ..clock import utcnow
+from ..extensions import db
 from ..htmx import is_htmx
 
 bp = Blueprint("archive", __name__)
@@ -49,7 +52,7 @@ def download(enterprise_id: int):
 
 def _bulk_page(error: str | None = None, status: int = 200):
     choices = lists.filter_choices(g.user)
-    return render_template("archive/bulk.html", error=error, jobs=bulk.recent(g.user), **choices), status
+    return render_template("archive/bulk.html", error=error, jobs=bulk.recent(g.user, now=utcnow()), **choices), status
 
 
 @bp.get("/archive/bulk")
@@ -64,7 +67,8 @@ def bulk_start():
     try:
         job = bulk.start(g.user, request.form.get("scope", ""), now=utcnow())
     except bulk.BulkError as exc:
-        return _bulk_page(str(exc), 422)
+        return _bulk_page(exc.message, 422)
+    db.session.commit()
     return redirect(url_for("archive.bulk_job", job_id=job.id), 303)
 
 
@@ -87,5 +91,9 @@ def bulk_step(job_id: str):
 @bp.get("/archive/bulk/<job_id>/download")
 @roles_required(*roles.OFFICE)
 def bulk_download(job_id: str):
-    path, name = bulk.result(job_id, actor=g.user)
-    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
+    chunks, name = bulk.result(job_id, actor=g.user)
+    resp = current_app.response_class(stream_with_context(chunks), mimetype="application/zip")
+    # A Chinese file name travels as RFC 5987 filename*, with an ASCII fallback (as send_file does).
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"archives.zip\"; filename*=UTF-8''{quote(name)}"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -7,6 +7,7 @@ from .campaign import (CampaignCase, CampaignLetter, CampaignTarget, QuarterFigu
 from .checklists import ChecklistVersion
 from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
+from .jobs import ExportJob
 from .photos import Photo, PhotoRef
 from .registry import Enterprise, EnterpriseChange, EnterpriseGram, Grid, Street
 from .reports import PublicReport
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "ChecklistVersion",
     "Enterprise",
+    "ExportJob",
     "EnterpriseChange",
     "EnterpriseGram",
     "Grid",
