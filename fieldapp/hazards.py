@@ -316,14 +316,19 @@ class NewHazard:
     after_photos: list[str] = field(default_factory=list)
     measure: str = ""
     owner: str = ""
+    defect: str = ""  # the finding worded as a defect; empty only where no checklist item names it
+
+
+# A hazard that no checklist item describes (e.g. a confirmed public report) gets this measure.
+GENERIC_MEASURE = "由责任人针对隐患制定措施整改到位，整改后提交整改后照片和说明。"
 
 
 def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None = None) -> Hazard:
     """Create a hazard (state open) and its 'raise' event; close it at once if fixed on the spot."""
     h = Hazard(
         uuid=new.uuid, enterprise_id=new.enterprise_id, visit_uuid=new.visit_uuid, checklist_id=new.checklist_id,
-        item_key=new.item_key, item_text=new.item_text[:200], category=new.category, description=new.description,
-        measure=new.measure or f"按检查要求整改：{new.item_text}", owner=new.owner[:60],
+        item_key=new.item_key, item_text=new.item_text[:200], defect=new.defect, category=new.category,
+        description=new.description, measure=new.measure or GENERIC_MEASURE, owner=new.owner[:60],
         level=new.level, level_reason=new.level_reason, deadline=new.deadline, deadline_reason=new.deadline_reason,
         state="open", supervised=False, referred=False, fixed_on_spot=False, before_photos=list(new.before_photos),
         after_photos=[], evidence_flags=[], version=1, raised_by=actor.id, raised_at=new.raised_at, updated_at=now,
@@ -332,7 +337,7 @@ def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None
     db.session.flush()
     _event(h, "raise", actor, now, event_uuid or str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"raise:{h.uuid}")),
            from_state=None, note=new.description, photos=new.before_photos,
-           data={"item": new.item_key, "checklist": new.checklist_id, "visit": new.visit_uuid})
+           data={"item": new.item_key, "checklist": new.checklist_id, "visit": new.visit_uuid, "defect": new.defect})
     if new.fixed_on_spot:
         transition(h.uuid, "fix_on_spot", actor=actor, now=now, version=h.version, within_visit=True,
                    event_uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h.uuid}")), photos=new.after_photos)

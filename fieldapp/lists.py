@@ -180,16 +180,16 @@ def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], lis
             if not r["hazards"]:
                 rows.append(base + ["未发现隐患", "", ""])
             for h in r["hazards"]:
-                rows.append(base + [h.item_text, hazards.LEVELS[h.level], hazards.display_state(h, today)])
+                rows.append(base + [h.finding, hazards.LEVELS[h.level], hazards.display_state(h, today)])
         return headers, rows
     if kind == "rectification":
         headers = ["单位", "隐患", "情况说明", "等级", "整改措施", "责任人", "发现日期", "整改期限", "剩余天数", "状态", "挂牌督办"]
-        return headers, [[h.enterprise.name, h.item_text, h.description, hazards.LEVELS[h.level], h.measure, h.owner,
+        return headers, [[h.enterprise.name, h.finding, h.description, hazards.LEVELS[h.level], h.measure, h.owner,
                           d(h.raised_at), d(h.deadline), hazards.days_left(h, today) if h.state != "closed" else "",
                           hazards.display_state(h, today), "是" if h.supervised else "否"]
                          for h in rectification(actor, f, today, limit=None)]
     headers = ["单位", "隐患", "等级", "发现日期", "整改期限", "销号日期", "复查销号人", "整改后照片数", "当场整改", "逾期后销号"]
-    return headers, [[h.enterprise.name, h.item_text, hazards.LEVELS[h.level], d(h.raised_at), d(h.deadline),
+    return headers, [[h.enterprise.name, h.finding, hazards.LEVELS[h.level], d(h.raised_at), d(h.deadline),
                       d(h.closed_at), h.closer.name if h.closer else "", len(h.after_photos or []),
                       "是" if h.fixed_on_spot else "否", "是" if h.closed_at and to_local(h.closed_at).date() > h.deadline else "否"]
                      for h in closure(actor, f, today, limit=None)]

@@ -27,7 +27,7 @@ REPORT_PHOTO_MAX_BYTES = 12 * 1024 * 1024  # anonymous uploads get less than sig
 
 @dataclass
 class PublicHazard:
-    item_text: str
+    defect: str  # the hazard worded as a defect (never the inspector's notes)
     level: str
     deadline: date
     status: str
@@ -42,7 +42,7 @@ def summary(ent: Enterprise, today: date) -> dict:
     closed_year = db.session.scalar(select(func.count()).where(
         Hazard.enterprise_id == ent.id, Hazard.state == "closed", Hazard.closed_at >= datetime(today.year, 1, 1, tzinfo=LOCAL_TZ)))
     last_visit = db.session.scalar(select(func.max(Visit.finished_at)).where(Visit.enterprise_id == ent.id))
-    items = [PublicHazard(h.item_text, h.level, h.deadline, hazards.display_state(h, today)) for h in open_rows]
+    items = [PublicHazard(h.finding, h.level, h.deadline, hazards.display_state(h, today)) for h in open_rows]
     return {
         "name": ent.name, "risk_color": ent.risk_color, "last_visit": last_visit, "hazards": items,
         "overdue": sum(1 for i in items if i.status == "逾期"), "closed": closed or 0, "closed_this_year": closed_year or 0,
@@ -104,7 +104,7 @@ def confirm(report: PublicReport, *, actor, now: datetime, item_text: str, level
     if len(item_text) > CONFIRMED_MAX_CHARS:
         raise ReportError(f"隐患描述不能超过 {CONFIRMED_MAX_CHARS} 字。", status=422)
     h = hazards.raise_hazard(hazards.NewHazard(
-        uuid=str(uuidlib.uuid4()), enterprise_id=report.enterprise_id, item_text=item_text,
+        uuid=str(uuidlib.uuid4()), enterprise_id=report.enterprise_id, item_text=item_text, defect=item_text,
         level=level, deadline=hazards.today(now) + timedelta(days=deadline_days), raised_at=now,
         category="report", description="经群众举报，网格员现场核实", before_photos=[report.photo_sha256] if report.photo_sha256 else [],
     ), actor=actor, now=now)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import audit, checklist_versions, enterprises, hazards, photos
+from . import audit, checklist_versions, enterprises, fire_combined, hazards, photos
 from .checklists import Checklist
 from .clock import local_today, to_local
 from .errors import DomainError
@@ -32,6 +32,7 @@ LOCATION_STATUS = {"ok", "denied", "unavailable", "timeout", "none"}
 MAX_PHOTOS_PER_ANSWER = 10
 CLOCK_SKEW = timedelta(minutes=15)
 MAX_AGE = timedelta(days=90)
+MAX_DEFECT_CHARS = 200  # the public page and the notice show it in a table cell
 
 
 class VisitError(DomainError):
@@ -72,9 +73,25 @@ def _version_content(checklist_id: str, version: int) -> Checklist | dict | None
 
 def _items(content: Checklist | dict) -> dict[str, dict]:
     if isinstance(content, Checklist):
-        return {i.key: {"text": i.text, "major": i.major, "deadline_days": i.deadline_days,
-                        "photo_required": i.photo_required, "category": i.category} for i in content.items}
+        return {i.key: i.as_data() for i in content.items}
     return {i["key"]: i for s in content["sections"] for i in s["items"]}
+
+
+def _edition_problem(content: Checklist | dict, day: date) -> str | None:
+    """Say why a checklist version may not judge a visit on `day` (its edition not in force), or None."""
+    if isinstance(content, Checklist):
+        title, edition = content.title, content.edition
+        start, end = content.valid_from, content.valid_until
+    else:
+        title, edition = content.get("title", ""), content.get("edition") or ""
+        start = date.fromisoformat(content["valid_from"]) if content.get("valid_from") else None
+        end = date.fromisoformat(content["valid_until"]) if content.get("valid_until") else None
+    if (start is None or start <= day) and (end is None or day <= end):
+        return None
+    span = "".join([f"{start.year}年{start.month}月{start.day}日起" if start else "",
+                    f"至{end.year}年{end.month}月{end.day}日" if end else "施行"])
+    return (f"《{title}》依据{edition or '的标准'}，{span}，本次检查日期{day.year}年{day.month}月{day.day}日不在其施行期内："
+            f"请用检查当天施行的版本重新检查")
 
 
 def _photo_list(value, where: str, errors: list[str]) -> list[str]:
@@ -128,6 +145,7 @@ def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
                 errors.append("location 的经纬度无效")
                 location = None
 
+    visit_day = local_today(finished) if finished else local_today(now)
     raw_lists = body.get("checklists")
     contents: dict[str, tuple[int, Checklist | dict]] = {}
     if not isinstance(raw_lists, list) or not raw_lists:
@@ -141,6 +159,10 @@ def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
         if content is None:
             errors.append(f"未知的检查清单版本：{entry['id']} 第 {entry['version']} 版")
             continue
+        problem = _edition_problem(content, visit_day)
+        if problem:
+            errors.append(problem)
+            continue
         contents[entry["id"]] = (entry["version"], content)
 
     answers = body.get("answers")
@@ -149,7 +171,6 @@ def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
         answers = []
     seen: set[tuple[str, str]] = set()
     hazard_ids: set[str] = set()
-    visit_day = local_today(finished) if finished else local_today(now)
     clean_answers = []
     for n, a in enumerate(answers, 1):
         where = f"answers[{n}]"
@@ -188,11 +209,14 @@ def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
             clean_hazard = _clean_hazard(hz, item, where, visit_uuid, cid, key, visit_day, shots, errors, hazard_ids)
         clean_answers.append({"checklist": cid, "item": key, "result": result, "note": note.strip(),
                               "photos": shots, "hazard": clean_hazard, "item_data": item})
+    combined = fire_combined.clean(body.get("fire_combined"), clean_answers, ent, visit_uuid, visit_day, errors,
+                                   hazard_ids)
     if errors:
         raise VisitError("检查记录有误，未保存。", status=422, errors=errors)
     return {
         "enterprise": ent, "started": started, "finished": finished, "location": location,
         "location_status": status if location is None else "ok", "contents": contents, "answers": clean_answers,
+        "fire_combined": combined,
     }
 
 
@@ -247,13 +271,23 @@ def _clean_hazard(hz, item: dict, where: str, visit_uuid: str, cid: str, key: st
     description = str(hz.get("description") or "").strip()
     if len(description) > 2000:
         errors.append(f"{where}：隐患描述不能超过 2000 字")
-    measure = str(hz.get("measure") or "").strip()
+    measure = str(hz.get("measure") or "").strip() or (item.get("measure") or "")
     owner = str(hz.get("owner") or "").strip()
     if len(measure) > 2000 or len(owner) > 60:
         errors.append(f"{where}：整改措施或责任人过长")
+    defect = hz.get("defect")
+    if defect is None:
+        # Versions recorded before items carried a defect name the hazard by the item text.
+        defect = item.get("defect") or item.get("text") or ""
+    elif not isinstance(defect, str) or not defect.strip():
+        errors.append(f"{where}：隐患表述 defect 应为非空文字（不填则使用检查项的隐患表述）")
+        defect = ""
+    elif len(defect.strip()) > MAX_DEFECT_CHARS:
+        errors.append(f"{where}：隐患表述 defect 不能超过 {MAX_DEFECT_CHARS} 字")
+    defect = " ".join(str(defect).split())
     return {"uuid": hid, "level": level, "level_reason": level_reason, "deadline": deadline,
             "deadline_reason": deadline_reason, "fixed_on_spot": fixed, "after_photos": after,
-            "description": description, "measure": measure, "owner": owner}
+            "description": description, "measure": measure, "owner": owner, "defect": defect}
 
 
 def _receipt(visit: Visit) -> dict:
@@ -318,8 +352,10 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         db.session.add(VisitChecklist(visit_uuid=visit_uuid, checklist_id=cid, version=version, content_hash=chash, position=pos,
                                       enterprise_id=ent.id, finished_at=clean["finished"],
                                       passed=passed_items(answers, cid, checklist="checklist", item="item")))
-    taken = set(db.session.scalars(select(Hazard.uuid).where(
-        Hazard.uuid.in_([a["hazard"]["uuid"] for a in answers if a["hazard"]]))))
+    new_ids = [a["hazard"]["uuid"] for a in answers if a["hazard"]]
+    if clean["fire_combined"].decision == "confirm":
+        new_ids.append(clean["fire_combined"].hazard_uuid)
+    taken = set(db.session.scalars(select(Hazard.uuid).where(Hazard.uuid.in_(new_ids))))
     if taken:
         db.session.rollback()
         raise VisitError("隐患编号已被其他检查使用。", status=409, errors=sorted(taken))
@@ -332,7 +368,8 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
                  object_id=visit_uuid, enterprise_id=ent.id, action="visit_received", actor_id=actor.id,
                  actor_label=actor.username, at=now,
                  payload={"body_sha256": digest, "answers": len(answers), "fails": row["fail_count"],
-                          "checklists": [[cid, v] for cid, (v, _) in clean["contents"].items()]})
+                          "checklists": [[cid, v] for cid, (v, _) in clean["contents"].items()],
+                          "fire_combined": fire_combined.payload(clean["fire_combined"])})
     for a in answers:
         hz = a["hazard"]
         if hz is None:
@@ -344,8 +381,9 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
             category=item.get("category", ""), description=hz["description"] or a["note"],
             level_reason=hz["level_reason"], deadline_reason=hz["deadline_reason"], before_photos=a["photos"],
             fixed_on_spot=hz["fixed_on_spot"], after_photos=hz["after_photos"], measure=hz["measure"],
-            owner=hz["owner"] or (ent.principal_name or ""),
+            owner=hz["owner"] or (ent.principal_name or ""), defect=hz["defect"],
         ), actor=actor, now=now)
+    fire_combined.record(clean["fire_combined"], ent, visit_uuid, actor=actor, now=now)
     db.session.flush()
     return Receipt(_receipt(db.session.get(Visit, visit_uuid)), created=True)
 

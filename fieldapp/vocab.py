@@ -53,6 +53,7 @@ INDUSTRIES = [
     "纺织",
     "建材",
     "冶金有色",
+    "烟草",  # Order 10 (2023) Art. 2 and Art. 10: a 工贸 industry of its own
     "商贸",
     "餐饮",
     "住宿",

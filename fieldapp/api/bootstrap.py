@@ -85,6 +85,6 @@ def bootstrap():
         hazards=[{
             "uuid": h.uuid, "enterprise_id": h.enterprise_id, "state": h.state, "level": h.level,
             "deadline": h.deadline.isoformat(), "overdue": hazards.is_overdue(h, today), "version": h.version,
-            "item_text": h.item_text, "description": h.description,
+            "item_text": h.item_text, "defect": h.finding, "description": h.description,
         } for h in open_hazards],
     )

@@ -25,6 +25,7 @@ def hazard_item(h: Hazard, today) -> dict:
         "days_left": hazards.days_left(h, today) if h.state != "closed" else None,
         "version": h.version,
         "item_text": h.item_text,
+        "defect": h.finding,
         "checklist": h.checklist_id,
         "item": h.item_key,
         "category": h.category,

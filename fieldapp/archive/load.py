@@ -236,7 +236,7 @@ def _hazards(ent: Enterprise, rows: list[dict], people: dict) -> int:
     for h in rows:
         db.session.add(Hazard(
             uuid=h["uuid"], enterprise_id=ent.id, visit_uuid=h["visit_uuid"], checklist_id=h["checklist_id"],
-            item_key=h["item_key"], item_text=h["item_text"], category=h["category"], description=h["description"],
+            item_key=h["item_key"], item_text=h["item_text"], defect=h.get("defect", ""), category=h["category"], description=h["description"],
             measure=h["measure"], owner=h["owner"], level=h["level"], level_reason=h["level_reason"],
             deadline=_date(h["deadline"]), deadline_reason=h["deadline_reason"], state=h["state"],
             supervised=h["supervised"], referred=h["referred"], fixed_on_spot=h["fixed_on_spot"],

@@ -75,7 +75,7 @@ def hazard_records(ctx: Context):
                 ctx.use_photo(sha)
         out.append({
             "uuid": h.uuid, "visit_uuid": h.visit_uuid, "checklist_id": h.checklist_id, "item_key": h.item_key,
-            "item_text": h.item_text, "category": h.category, "description": h.description, "measure": h.measure,
+            "item_text": h.item_text, "defect": h.defect, "category": h.category, "description": h.description, "measure": h.measure,
             "owner": h.owner, "level": h.level, "level_reason": h.level_reason, "deadline": iso(h.deadline),
             "deadline_reason": h.deadline_reason, "state": h.state, "supervised": h.supervised, "referred": h.referred,
             "fixed_on_spot": h.fixed_on_spot, "extension_requested_to": iso(h.extension_requested_to),

@@ -28,8 +28,11 @@ class Hazard(Base):
     visit_uuid: Mapped[str | None] = mapped_column(ForeignKey("visits.uuid"), index=True)
     checklist_id: Mapped[str | None] = mapped_column(String(40))
     item_key: Mapped[str | None] = mapped_column(String(40))
-    # The item's text when raised: what the public page and the lists show.
+    # The item's text when raised (the compliant state), kept for hazards recorded before defects.
     item_text: Mapped[str] = mapped_column(String(200))
+    # The finding worded as a defect (the item's `defect`, as the inspector confirmed or edited it):
+    # what every page, list and notice calls the hazard.
+    defect: Mapped[str] = mapped_column(Text, default="", server_default="")
     category: Mapped[str] = mapped_column(String(30), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     # 整改清单: the rectification measure and who at the premises is responsible.
@@ -61,3 +64,8 @@ class Hazard(Base):
     raiser = relationship("User", foreign_keys=[raised_by])
     submitter = relationship("User", foreign_keys=[submitted_by])
     closer = relationship("User", foreign_keys=[closed_by])
+
+    @property
+    def finding(self) -> str:
+        """What the hazard is called: its defect wording, or the item text for hazards recorded before defects."""
+        return self.defect or self.item_text
