@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import checklist_versions, checklists, vocab
+from .clock import local_today, utcnow
 
 
 @click.group("checklists")
@@ -39,8 +40,14 @@ def check(folder: str | None) -> None:
     click.echo(f"{len(loaded)} 份检查清单，共 {total} 个检查项，格式正确。")
     for c in loaded:
         majors = sum(1 for i in c.items if i.major)
-        click.echo(f"  {c.source}: {c.id} v{c.version} {c.title}（{len(c.items)} 项，重大隐患项 {majors}）")
-    click.echo("各类九小场所适用的检查项数：")
+        flags = [f"{n} 项{label}" for n, label in ((sum(i.unverified for i in c.items), "待核实"),
+                                                   (sum(i.needs_expert for i in c.items), "须专业人员核实")) if n]
+        edition = f"，{c.edition} {c.validity()}" if c.edition else ""
+        click.echo(f"  {c.source}: {c.id} v{c.version} {c.title}（{len(c.items)} 项，重大隐患项 {majors}"
+                   f"{'，' + '，'.join(flags) if flags else ''}{edition}）")
+    today = local_today(utcnow())
+    click.echo(f"各类九小场所适用的检查项数（{today.isoformat()} 施行的版本）：")
     for code, name in vocab.VENUE_TYPES.items():
-        n = sum(len(c.items) for c in registry.for_premises(code, "其他", "small_micro", False))
+        n = sum(len(c.items_for(code, "其他", "small_micro", False))
+                for c in registry.for_premises(code, "其他", "small_micro", False, today))
         click.echo(f"  {name}：{n}")

@@ -184,3 +184,28 @@ def propose(failed: Iterable[Failed], venue_kind: str, day: date) -> Proposal | 
             ordered = sorted(listed, key=lambda f: (_sort_key(f.element), f.checklist, f.item))
             return Proposal(edition, venue_kind, rule, threshold, ordered, unverified)
     return None
+
+
+def rules() -> dict:
+    """The combined-judgement rules as data, so the phone proposes what the server will accept."""
+    crowded = sorted((c for c in ELEMENTS if _crowded_core(c)), key=_sort_key)
+    return {
+        "editions": [
+            {"edition": EDITION_2017, "valid_from": None, "valid_until": date.fromordinal(
+                EDITION_2025_FROM.toordinal() - 1).isoformat(), "unverified": False},
+            {"edition": EDITION_2025, "valid_from": EDITION_2025_FROM.isoformat(), "valid_until": None, "unverified": True},
+        ],
+        "venue_kinds": VENUE_KINDS,
+        "elements": {e.code: {"label": e.label, "verified": e.verified} for e in ELEMENTS.values()},
+        # Tried in order for the venue kind; the first met is proposed. Each element counts once.
+        "rules": [
+            {"venue_kinds": ["crowded"], "elements": crowded, "threshold": 3,
+             "rule": "第5.3.2条a）人员密集场所存在7.3.1～7.3.9、7.5、7.9.3规定的要素3条以上"},
+            {"venue_kinds": ["flammable"], "elements": sorted(FLAMMABLE_CORE, key=_sort_key), "threshold": 3,
+             "rule": "第5.3.2条b）易燃易爆危险品场所存在7.1.1～7.1.3、7.4.5、7.4.6规定的要素3条以上"},
+            {"venue_kinds": ["crowded", "flammable", "important"], "elements": None, "threshold": 4,
+             "rule": "第5.3.2条c）人员密集场所、易燃易爆危险品场所、重要场所存在第7章要素4条以上"},
+            {"venue_kinds": ["other"], "elements": None, "threshold": 6, "rule": "第5.3.2条d）其他场所存在第7章要素6条以上"},
+        ],
+        "source": SOURCE_2017,
+    }

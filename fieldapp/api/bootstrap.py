@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, g, jsonify
 from sqlalchemy import func, select
 
-from .. import checklist_versions, enterprises, hazards, risk, roles, scope
+from .. import checklist_versions, enterprises, fire_judgement, hazards, risk, roles, scope
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..extensions import db
 from ..models import Enterprise, Hazard, Visit
 from . import bp
 
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2
+# A phone may work offline for days: it also gets the editions coming into force within
+# this window, and picks by the visit's date (a visit on an edition not in force is refused).
+OFFLINE_DAYS = 14
 
 
 def checklist_bundle(c) -> dict:
+    """One checklist as the phone needs it: items with their defect, measure and rules."""
+    validity = {"edition": c.edition, "valid_from": c.valid_from.isoformat() if c.valid_from else None,
+                "valid_until": c.valid_until.isoformat() if c.valid_until else None}
     return {
-        "id": c.id, "version": c.version, "title": c.title, "content_hash": c.content_hash,
+        "id": c.id, "version": c.version, "title": c.title, "content_hash": c.content_hash, **validity,
         "sections": [{"key": s.key, "title": s.title} for s in c.sections],
-        "items": [
-            {"key": i.key, "section": s.key, "text": i.text, "guidance": i.guidance, "category": i.category,
-             "basis": i.basis, "major": i.major, "major_basis": i.major_basis, "deadline_days": i.deadline_days,
-             "photo_required": i.photo_required}
-            for s in c.sections for i in s.items
-        ],
+        "items": [{**i.as_data(), "section": s.key, **(validity if c.edition else {})}
+                  for s in c.sections for i in s.items],
     }
+
+
+def offered(registry, ent, today):
+    """The checklists a premises may be walked on from today to the end of the offline window."""
+    horizon = today + timedelta(days=OFFLINE_DAYS)
+    return [c for c in registry.for_enterprise(ent)
+            if (c.valid_from is None or c.valid_from <= horizon) and (c.valid_until is None or c.valid_until >= today)]
 
 
 @bp.get("/bootstrap")
@@ -52,7 +63,7 @@ def bootstrap():
     used: dict[str, object] = {}
     premises = []
     for r in rows:
-        applicable = registry.for_enterprise(r)
+        applicable = offered(registry, r, today)
         for c in applicable:
             used[c.id] = c
         mine = by_premises.get(r.id, [])
@@ -61,6 +72,9 @@ def bootstrap():
             "venue_type": r.venue_type, "size_class": r.size_class, "industry": r.industry, "risk_color": r.risk_color,
             "lat": r.lat, "lng": r.lng, "hosts_tenants": r.hosts_tenants,
             "checklists": [{"id": c.id, "version": c.version} for c in applicable],
+            # The items of each checklist that apply to this premises (an item may narrow its list's scope).
+            "checklist_items": {c.id: [i.key for i in registry.items_for_enterprise(c, r)] for c in applicable},
+            "fire_venue_kind": fire_judgement.venue_kind_for(r.venue_type, r.industry, r.employees),
             "last_visit_at": last_visit[r.id].isoformat() if r.id in last_visit else None,
             # Same rule as the due list (colour and standardization), for planning the day offline.
             "next_visit_due": risk.next_due(r.risk_color, r.standardization, last_visit.get(r.id), r.created_at).isoformat(),
@@ -82,6 +96,7 @@ def bootstrap():
         user={"id": g.user.id, "username": g.user.username, "name": g.user.name, "role": g.user.role},
         enterprises=premises,
         checklists=[checklist_bundle(c) for c in used.values()],
+        fire_judgement=fire_judgement.rules(),
         hazards=[{
             "uuid": h.uuid, "enterprise_id": h.enterprise_id, "state": h.state, "level": h.level,
             "deadline": h.deadline.isoformat(), "overdue": hazards.is_overdue(h, today), "version": h.version,

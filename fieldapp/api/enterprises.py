@@ -8,7 +8,7 @@ from sqlalchemy import Row
 
 from .. import enterprises, placards, roles
 from ..access import login_required
-from ..clock import utcnow
+from ..clock import local_today, utcnow
 from ..auth import Actor
 from . import bp, page_args
 
@@ -47,7 +47,8 @@ def enterprise_detail(ent: Row, actor: Actor) -> dict:
         safety_officer_name=ent.safety_officer_name,
         safety_officer_phone=ent.safety_officer_phone,
         tenants=[t.id for t in enterprises.related(ent)["tenants"]],
-        checklists=[{"id": c.id, "version": c.version} for c in current_app.extensions["checklists"].for_enterprise(ent)],
+        checklists=[{"id": c.id, "version": c.version}
+                    for c in current_app.extensions["checklists"].for_enterprise(ent, local_today(utcnow()))],
         note=ent.note,
         created_at=ent.created_at.isoformat(),
     )

@@ -55,7 +55,7 @@ def detail(enterprise_id: int):
     ent = enterprises.get_row(g.user, enterprise_id)
     can_edit = scope.can_edit_enterprise(g.user, ent)
     changes = enterprises.history(ent.id) if g.user.role in roles.OVERSIGHT else []
-    applicable = current_app.extensions["checklists"].for_enterprise(ent)
+    applicable = current_app.extensions["checklists"].for_enterprise(ent, local_today(utcnow()))
     found = db.session.scalars(
         select(Hazard).where(Hazard.enterprise_id == ent.id)
         .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc()).limit(100)

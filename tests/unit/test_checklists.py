@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ GOOD_ITEM = '''
 [[sections.items]]
 key = "{key}"
 text = "安全出口畅通"
+defect = "安全出口上锁或被杂物堵塞"
+measure = "清走杂物、打开锁具，营业时保持安全出口畅通。"
 guidance = "看：出口。"
 category = "fire"
 basis = "《消防法》"
@@ -52,6 +56,27 @@ BROKEN = [
     ("unknown venue type", GOOD.replace("[[sections]]", '[[applies]]\nvenue_types = ["spaceport"]\n[[sections]]'), "applies[1]", "spaceport"),
     ("unknown industry", GOOD.replace("[[sections]]", '[[applies]]\nindustries = ["魔法"]\n[[sections]]'), "applies[1]", "魔法"),
     ("toml syntax", GOOD.replace('title = "示例"', 'title = "示例'), "", "TOML 格式错误"),
+    # The fields of issues 17 and 18
+    ("missing defect", GOOD.replace('defect = "安全出口上锁或被杂物堵塞"\n', ""), "sections.fire.exits", "缺少“defect”"),
+    ("missing measure", GOOD.replace('measure = "清走杂物、打开锁具，营业时保持安全出口畅通。"\n', ""), "sections.fire.exits", "缺少“measure”"),
+    ("defect copies text", GOOD.replace('defect = "安全出口上锁或被杂物堵塞"', 'defect = "安全出口畅通"'), "sections.fire.exits", "不能照抄检查内容"),
+    ("tautological measure", GOOD.replace('measure = "清走杂物、打开锁具，营业时保持安全出口畅通。"', 'measure = "按检查要求整改：安全出口畅通"'),
+     "sections.fire.exits", "应写明整改措施"),
+    ("defect as a flag", GOOD.replace('defect = "安全出口上锁或被杂物堵塞"', "defect = true"), "sections.fire.exits", "“defect”应为文字"),
+    ("needs_expert as text", GOOD.replace("major = false", 'major = false\nneeds_expert = "是"'), "sections.fire.exits", "“needs_expert”应为 true 或 false"),
+    ("unverified as text", GOOD.replace("major = false", 'major = false\nunverified = 1'), "sections.fire.exits", "“unverified”应为 true 或 false"),
+    ("unknown fire element", GOOD.replace("major = false", 'major = false\nfire_element = "9.9.9"'), "sections.fire.exits", "fire_element"),
+    ("major basis without item", GOOD.replace("major = false\nmajor_basis = \"\"", 'major = true\nmajor_basis = "应急管理部令第10号"'),
+     "sections.fire.exits", "须写明条和项"),
+    ("GB 35181 major without edition", GOOD.replace("major = false\nmajor_basis = \"\"", 'major = true\nmajor_basis = "GB 35181-2017 第6.5条"'),
+     "sections.fire.exits", "注明版本"),
+    ("edition without dates", GOOD.replace('title = "示例"', 'title = "示例"\nedition = "GB 35181-2017"'), "edition", "valid_from"),
+    ("validity as text", GOOD.replace('title = "示例"', 'title = "示例"\nedition = "GB 35181-2017"\nvalid_until = "2025-10-31"'),
+     "valid_until", "应为日期"),
+    ("validity reversed", GOOD.replace('title = "示例"', 'title = "示例"\nedition = "X"\nvalid_from = 2025-11-01\nvalid_until = 2025-10-31'),
+     "valid_until", "早于"),
+    ("item applies unknown industry", GOOD.replace("major = false", 'major = false\napplies = [{ industries = ["魔法"] }]'),
+     "sections.fire.exits.applies[1]", "魔法"),
 ]
 
 
@@ -190,3 +215,177 @@ def test_shipped_texts_fit_a_phone():
         for i in c.items:
             assert len(i.text) <= 60, (c.id, i.key, i.text)
             assert i.guidance, (c.id, i.key)
+
+
+def test_check_reports_every_missing_new_field_at_once(runner, tmp_path):
+    """`fieldapp checklists check` names file, item and reason for every problem in one run."""
+    two_items = GOOD + GOOD_ITEM.format(key="lamps")
+    text = (two_items.replace('defect = "安全出口上锁或被杂物堵塞"\n', "", 1)
+            .replace('measure = "清走杂物、打开锁具，营业时保持安全出口畅通。"\n', "", 2))
+    folder = write(tmp_path / "lists", "broken.toml", text)
+    write(folder, "also.toml", GOOD.replace('id = "demo"', 'id = "also"').replace("major = false", 'major = false\nneeds_expert = "否"'))
+    result = runner.invoke(args=["checklists", "check", "--dir", str(folder)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "检查清单有 4 处错误" in out
+    assert "broken.toml：sections.fire.exits：缺少“defect”" in out
+    assert "broken.toml：sections.fire.exits：缺少“measure”" in out
+    assert "broken.toml：sections.fire.lamps：缺少“measure”" in out
+    assert "also.toml：sections.fire.exits：“needs_expert”应为 true 或 false" in out
+
+
+# --- editions by date and per-item scope -------------------------------------
+
+EDITIONS = GOOD.replace('id = "demo"', 'id = "{id}"').replace('title = "示例"', 'title = "示例"\nedition = "GB 35181-{year}"\n{validity}')
+
+
+def edition_registry(tmp_path) -> checklists.Registry:
+    folder = write(tmp_path / "e", "old.toml", EDITIONS.format(id="fire_old", year="2017", validity="valid_until = 2025-10-31"))
+    write(folder, "new.toml", EDITIONS.format(id="fire_new", year="2025", validity="valid_from = 2025-11-01"))
+    write(folder, "plain.toml", GOOD)
+    return checklists.Registry(checklists.load_dir(folder))
+
+
+@pytest.mark.parametrize("day,expected", [
+    (date(2025, 10, 31), {"demo", "fire_old"}),
+    (date(2025, 11, 1), {"demo", "fire_new"}),
+    (date(2024, 1, 1), {"demo", "fire_old"}),
+    (date(2030, 1, 1), {"demo", "fire_new"}),
+])
+def test_selection_takes_the_edition_in_force_on_the_day(tmp_path, day, expected):
+    registry = edition_registry(tmp_path)
+    assert {c.id for c in registry.for_premises("shop", "商贸", "small_micro", False, day)} == expected
+
+
+def test_selection_without_a_day_offers_every_edition(tmp_path):
+    assert {c.id for c in edition_registry(tmp_path).for_premises("shop", "商贸", "small_micro", False)} == {
+        "demo", "fire_old", "fire_new"}
+
+
+def test_an_item_narrows_its_checklists_scope(tmp_path):
+    text = GOOD + GOOD_ITEM.format(key="foundry").replace("photo_required = true", 'photo_required = true\napplies = [{ industries = ["机械"] }]')
+    c = checklists.parse(text, "a.toml")
+    assert [i.key for i in c.items_for(None, "机械", "medium", False)] == ["exits", "foundry"]
+    assert [i.key for i in c.items_for(None, "轻工", "medium", False)] == ["exits"]
+    # A checklist none of whose items applies is not offered at all.
+    only = checklists.parse(GOOD.replace("photo_required = true", 'photo_required = true\napplies = [{ venue_types = ["hotel"] }]'), "b.toml")
+    registry = checklists.Registry([only])
+    assert registry.for_premises("hotel", "住宿", "small_micro", False) and not registry.for_premises("shop", "商贸", "small_micro", False)
+
+
+def test_snapshot_keeps_the_new_fields_and_the_hash_follows_them():
+    a = checklists.parse(GOOD, "a.toml")
+    item = a.snapshot()["sections"][0]["items"][0]
+    assert item["defect"] == "安全出口上锁或被杂物堵塞" and item["measure"].startswith("清走杂物")
+    assert item["needs_expert"] is False and item["unverified"] is False
+    b = checklists.parse(GOOD.replace("安全出口上锁或被杂物堵塞", "安全出口被锁"), "b.toml")
+    assert a.content_hash != b.content_hash
+
+
+# --- the shipped checklists: the fields of issues 17 and 18 ----------------
+
+def shipped() -> list[checklists.Checklist]:
+    return checklists.load_dir(CHECKLISTS_DIR)
+
+
+def test_every_shipped_item_has_a_defect_and_a_measure_worded_apart_from_its_text():
+    items = [(c.id, i) for c in shipped() for i in c.items]
+    assert len(items) >= 200
+    for cid, i in items:
+        assert i.defect and i.measure, (cid, i.key)
+        assert i.defect != i.text and not i.measure.startswith("按检查要求整改"), (cid, i.key)
+        assert len(i.defect) <= 120 and len(i.measure) <= 300, (cid, i.key)
+    # Worded one by one, not generated: no two items share a defect or a measure, except the 2025
+    # edition's items (the 2017 topics carried over) and the paint rooms of Art. 7 (机械) and Art. 8 (轻工).
+    own = [i for cid, i in items if cid != "fire_major_2025"]
+    assert len({i.defect for i in own}) == len(own) - 1
+    assert len({i.measure for i in own}) == len(own) - 1
+
+
+def test_every_shipped_major_names_article_and_item_or_is_marked_unverified():
+    for c in shipped():
+        for i in c.items:
+            if not i.major:
+                continue
+            assert i.major_basis, (c.id, i.key)
+            if "GB 35181" in i.major_basis:
+                assert c.edition and c.edition in i.major_basis and (c.valid_from or c.valid_until), (c.id, i.key)
+            if not i.unverified:
+                assert i.source, (c.id, i.key)  # a verified clause says where it was checked
+
+
+def test_shipped_fire_editions_switch_on_2025_11_01():
+    registry = checklists.Registry(shipped())
+    before = {c.id for c in registry.for_premises("hotel", "住宿", "small_micro", False, date(2025, 10, 31))}
+    after = {c.id for c in registry.for_premises("hotel", "住宿", "small_micro", False, date(2025, 11, 1))}
+    assert "fire_major_2017" in before and "fire_major_2025" not in before
+    assert "fire_major_2025" in after and "fire_major_2017" not in after
+    new = registry.get("fire_major_2025")
+    assert all(i.unverified for i in new.items)  # the 2025 wording could not be checked
+    old = registry.get("fire_major_2017")
+    assert {i.major_basis.removeprefix("GB 35181-2017 ") for i in old.items} == {"第6.2条（直接判定要素）", "第6.4条（直接判定要素）", "第6.5条（直接判定要素）",
+                                                             "第6.6条（直接判定要素）", "第6.8条（直接判定要素）", "第6.9条（直接判定要素）",
+                                                             "第6.10条（直接判定要素）"}
+
+
+# Order 10 (2023): every article and item the register's industries can meet.
+ORDER10_ITEMS = {
+    "第三条": ["一", "二", "三"],
+    "第四条": ["一", "二", "三", "四"],
+    "第五条": ["一", "二", "三", "四", "五", "六", "十一", "十二"],
+    "第六条": ["一", "二", "三", "四", "五", "六", "七", "八"],
+    "第七条": ["一", "二", "三", "四", "五", "六"],
+    "第八条": ["一", "二", "三", "四", "五", "六"],
+    "第九条": ["一", "二"],
+    "第十条": ["一", "二"],
+    "第十一条": ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"],
+    "第十二条": ["一", "二"],
+    "第十三条": ["一", "二"],
+}
+
+
+NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三"]
+
+
+def cited_items(basis: str) -> set[tuple[str, str]]:
+    """(article, item) pairs a major_basis names: 第五条第（四）项、第（五）项 and 第（六）项至第（十）项 ranges."""
+    m = re.search(r"第10号(第[一二三四五六七八九十]+条)(.*)", basis)
+    if not m:
+        return set()
+    article, rest = m.group(1), m.group(2)
+    found = re.findall(r"第（([一二三四五六七八九十]+)）项(至)?", rest)
+    out, prev_range = set(), None
+    for n, is_range in found:
+        if prev_range is not None:
+            out.update((article, x) for x in NUMERALS[NUMERALS.index(prev_range):NUMERALS.index(n) + 1])
+        out.add((article, n))
+        prev_range = n if is_range else None
+    return out
+
+
+def test_order10_is_covered_article_by_article():
+    c = checklists.Registry(shipped()).get("major_hazards_gongmao")
+    cited = set().union(*(cited_items(i.major_basis) for i in c.items))
+    expected = {(article, n) for article, numbers in ORDER10_ITEMS.items() for n in numbers}
+    assert expected <= cited, sorted(expected - cited)
+    assert ("第五条", "八") in cited and ("第五条", "十三") in cited  # ranges and pairs are read right
+    assert any("第十四条" in i.major_basis for i in c.items)
+    assert all(i.major and "应急管理部令第10号" in i.major_basis for i in c.items)
+
+
+@pytest.mark.parametrize("industry,article", [("冶金有色", "第四条"), ("冶金有色", "第五条"), ("建材", "第六条"), ("机械", "第七条"),
+                                              ("轻工", "第八条"), ("纺织", "第九条"), ("烟草", "第十条")])
+def test_industry_articles_apply_to_their_industry_only(industry, article):
+    c = checklists.Registry(shipped()).get("major_hazards_gongmao")
+    mine = [i for i in c.items if f"第10号{article}" in i.major_basis]
+    assert mine
+    for other in ("机械", "轻工", "纺织", "建材", "冶金有色", "烟草", "商贸"):
+        applies = {i.key for i in c.items_for(None, other, "medium", False)}
+        assert all((i.key in applies) == (other == industry) for i in mine), (article, other)
+
+
+def test_gongmao_applies_to_trade_and_tobacco():
+    registry = checklists.Registry(shipped())
+    for industry in ("商贸", "烟草"):
+        ids = {c.id for c in registry.for_premises(None, industry, "small_micro", False, date(2026, 1, 1))}
+        assert "major_hazards_gongmao" in ids, industry
