@@ -438,6 +438,15 @@ def report(visit: Visit) -> list[SectionView]:
     return out
 
 
+def combined_judgement(visit: Visit) -> dict | None:
+    """The GB 35181 combined-judgement proposal of a visit and the inspector's answer, as recorded."""
+    from .models import AuditEvent
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "visit", AuditEvent.object_id == visit.uuid,
+                                                       AuditEvent.action == "visit_received"))
+    return audit.payload(event).get("fire_combined") if event else None
+
+
 def visit_hazards(visit: Visit) -> list[Hazard]:
     return list(db.session.scalars(select(Hazard).where(Hazard.visit_uuid == visit.uuid).order_by(Hazard.raised_at, Hazard.uuid)))
 

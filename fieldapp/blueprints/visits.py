@@ -27,7 +27,8 @@ def show(visit_uuid: str):
     visit, ent = _load(visit_uuid)
     found = visits.visit_hazards(visit)
     return render_template("visits/show.html", visit=visit, ent=ent, sections=visits.report(visit), hazards=found,
-                           today=local_today(utcnow()), hz=hazards, results=visits.RESULTS)
+                           today=local_today(utcnow()), hz=hazards, results=visits.RESULTS,
+                           combined=visits.combined_judgement(visit))
 
 
 @bp.get("/<visit_uuid>/notice")

@@ -305,3 +305,14 @@ def test_the_api_and_csv_lists_carry_the_defect(app, world, login, worded):
     assert client.get(f"/api/v1/hazards/{worded['legacy']}").json["defect"] == LEGACY
     csv = client.get("/lists/rectification?format=csv").get_data(as_text=True)
     assert DEFECT in csv
+
+
+@pytest.mark.parametrize("combined,shown", [(None, "网格员未作确认，请街道安办核实"), ({"decision": "confirm"}, "网格员已确认"),
+                                            ({"decision": "decline", "reason": "出口堆物已当场清走"}, "不予认定：出口堆物已当场清走")])
+def test_the_visit_page_shows_the_proposal_and_the_answer(app, world, login, combined, shown):
+    install(app, general_with_elements(app))
+    body = failing_elements_body(world, **(combined or {}))
+    vid = str(uuid.uuid4())
+    assert login("inspector_a1").put(f"/api/v1/visits/{vid}", json=body).status_code == 201
+    html = login("street_a").get(f"/visits/{vid}").get_data(as_text=True)
+    assert 'id="fire-combined"' in html and "第5.3.2条a）" in html and shown in html and "应急照明灯不亮（要素 7.3.6）" in html
