@@ -1,7 +1,7 @@
 """hazard defect wording
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0017
 Create Date: 2026-12-08 09:00:00
 
 A hazard is named by the finding worded as a defect (the checklist item's `defect`,
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
