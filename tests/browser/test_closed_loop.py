@@ -56,14 +56,14 @@ def test_owner_submits_evidence_street_verifies_and_all_three_lists_show_closed(
     page = desk.new_page()
     sign_in(page, "street_a")
     page.goto("/hazards/queue")
-    item = page.locator(".queue-item", has_text="灭火器压力正常")
+    item = page.locator(".queue-item", has_text="灭火器失压或过期")  # the hazard is named by its defect
     assert item.locator("img").count() == 2  # before and after, side by side
     item.get_by_role("button", name="通过，销号").click()
     page.locator(".queue-item .alert.ok", has_text="已复查通过，销号").wait_for()
 
     for kind in ("inspection", "rectification", "closure"):
         page.goto(f"/lists/{kind}")
-        row = page.locator("table.data tr", has_text="灭火器压力正常")
+        row = page.locator("table.data tr", has_text="灭火器失压或过期")  # the hazard is named by its defect
         assert "已销号" in row.first.inner_text(), kind
     desk.close()
     # The office also works from a phone: the list pages and their filters fit 360 px.

@@ -86,7 +86,7 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     rows = page.locator("section[aria-labelledby=hazards-h] .hazard-row")
     assert rows.count() == 2 and "待整改" in rows.first.inner_text()
     assert page.locator(".hazard-row img").count() == 0  # thumbnails are on the hazard page
-    page.locator(".hazard-row a", has_text="灭火器压力正常").click()
+    page.locator(".hazard-row a", has_text="灭火器失压或过期").click()  # hazards are named by their defect
     page.locator(".before-after img").first.scroll_into_view_if_needed()
     width = 0
     for _ in range(100):  # a lazy image decodes when seen: poll (the CSP forbids wait_for_function's eval)
