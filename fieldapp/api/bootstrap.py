@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .. import checklist_versions, enterprises, hazards, risk, roles, scope
 from ..access import roles_required
 from ..clock import local_today, utcnow
+from ..contract.rules import LIMITS, ItemRules
 from ..extensions import db
 from ..models import Enterprise, Hazard, Visit
 from . import bp
@@ -22,7 +23,9 @@ def checklist_bundle(c) -> dict:
         "items": [
             {"key": i.key, "section": s.key, "text": i.text, "guidance": i.guidance, "category": i.category,
              "basis": i.basis, "major": i.major, "major_basis": i.major_basis, "deadline_days": i.deadline_days,
-             "photo_required": i.photo_required}
+             "photo_required": i.photo_required,
+             # What the phone enforces, from the object the server validates with.
+             "rules": ItemRules.of(i).model_dump(mode="json")}
             for s in c.sections for i in s.items
         ],
     }
@@ -79,6 +82,7 @@ def bootstrap():
     return jsonify(
         bundle_version=BUNDLE_VERSION,
         generated_at=now.isoformat(),
+        limits=LIMITS.model_dump(mode="json"),
         user={"id": g.user.id, "username": g.user.username, "name": g.user.name, "role": g.user.role},
         enterprises=premises,
         checklists=[checklist_bundle(c) for c in used.values()],

@@ -121,7 +121,11 @@ def _clean_bytes(raw: bytes) -> bool:
 def check_request() -> None:
     """The first request hook: refuse unreadable input on every path (400/413)."""
     environ = request.environ
-    if not _clean_bytes(environ.get("PATH_INFO", "").encode("latin-1", "replace")):
+    # Some servers (Werkzeug's) have already replaced invalid UTF-8 in PATH_INFO; the raw
+    # request line they keep alongside still shows what was sent.
+    raw_uri = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
+    if not _clean_bytes(environ.get("PATH_INFO", "").encode("latin-1", "replace")) or (
+            raw_uri and not _clean_bytes(unquote_to_bytes(raw_uri.encode("latin-1", "replace")))):
         raise _refuse("网址路径")
     # WSGI hands both over as latin-1 text standing for the raw bytes.
     query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")
