@@ -40,9 +40,12 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     _load_checklists(app, strict_checklists)
 
     from . import access, errors, logs, security, templating
+    from .contract import guard
 
     # First, so its timer and request id cover the other request hooks too.
     logs.init_app(app)
+    # Then refuse unreadable input before anything reads it (user, CSRF, views).
+    guard.init_app(app)
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)

@@ -73,6 +73,7 @@ class LoginPolicy:
 class LoginResult:
     user: User | None
     throttled: bool = False
+    retry_after: int = 0  # seconds, when throttled
 
 
 def hash_password(password: str) -> str:
@@ -91,6 +92,10 @@ def authenticate(username: str, password: str, *, ip: str, policy: LoginPolicy, 
                  allow_pin_users: bool = False) -> LoginResult:
     """Check credentials with per-account and per-IP throttling.
 
+    Every attempt is counted first, by one atomic increment per key committed before
+    the password is checked, and refused when the count passes the limit: parallel
+    attempts (several workers) each get their own number, so no more than the limit
+    are ever checked. A successful sign-in takes its attempt back.
     Unknown users, wrong passwords and disabled accounts look the same to the caller.
     PIN users (placard sign-in) can only sign in from their premises' placard page.
     """
@@ -99,18 +104,17 @@ def authenticate(username: str, password: str, *, ip: str, policy: LoginPolicy, 
     hidden = username.startswith("pin-") and not allow_pin_users
     account_key = f"login:user:{username.lower()}"
     ip_key = f"login:ip:{ip}"
-    if throttle.over(account_key, policy.per_account, policy.window_s, now) or throttle.over(
-        ip_key, policy.per_ip, policy.window_s, now
-    ):
-        return LoginResult(None, throttled=True)
+    on_account = throttle.hit(account_key, policy.window_s, now)
+    on_ip = throttle.hit(ip_key, policy.window_s, now)
+    db.session.commit()  # the counts are settled before the (slow) password check
+    if on_account > policy.per_account or on_ip > policy.per_ip:
+        return LoginResult(None, throttled=True, retry_after=throttle.retry_after(policy.window_s, now))
     user = None if hidden else db.session.scalar(select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        throttle.hit(account_key, policy.window_s, now)
-        throttle.hit(ip_key, policy.window_s, now)
-        db.session.commit()
         return LoginResult(None)
     throttle.reset(account_key, policy.window_s, now)
+    throttle.unhit(ip_key, policy.window_s, now)
     return LoginResult(user)
 
 

@@ -71,7 +71,7 @@ def _parse_applies(chk: _Checker, raw, where_prefix: str = "applies") -> tuple[A
     if raw is None:
         return (Applicability(),)
     if not isinstance(raw, list) or not raw:
-        chk.err(where_prefix, f"“applies”应为一个或多个 {{…}} 适用条件")
+        chk.err(where_prefix, "“applies”应为一个或多个 {…} 适用条件")
         return ()
     blocks = []
     allowed = {

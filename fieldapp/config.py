@@ -40,6 +40,8 @@ DEFAULTS: dict[str, object] = {
     "API_TOKEN_LIFETIME": timedelta(days=30),
     # Photos arrive as whole request bodies; 25 MB is the interface's floor.
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    # A JSON body (a visit, an event) is text: far below the photo limit.
+    "MAX_JSON_BYTES": 4 * 1024 * 1024,
     # Phones take 12–50 MP; more than this is refused from the header, undecoded.
     "PHOTO_MAX_PIXELS": 64_000_000,
     "EVIDENCE_MAX_DISTANCE_M": 500,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Row, Select, bindparam, func, select
 from werkzeug.exceptions import Forbidden, NotFound
 
-from . import creditcode, scope, vocab
+from . import contract, creditcode, scope, vocab
 from .placards import new_token
 from .search import clause as search_clause
 from .errors import DomainError
@@ -182,10 +182,13 @@ def clean(raw: Mapping[str, object]) -> dict[str, object]:
             errors[key] = "电话号码格式不正确"
         out[key] = phone or None
     out["hosts_tenants"] = _bool(raw.get("hosts_tenants"))
-    landlord_raw = get("landlord_id")
     out["landlord_id"] = None
-    if landlord_raw:
-        landlord = db.session.get(Enterprise, int(landlord_raw)) if landlord_raw.isdigit() else None
+    try:
+        landlord_id = contract.form_id(get("landlord_id"))
+    except contract.ContractError:
+        landlord_id = 0  # not a possible id: answered like an unknown one
+    if landlord_id is not None:
+        landlord = db.session.get(Enterprise, landlord_id) if landlord_id else None
         # A landlord's tenants are in its building, so in its street; a premises of another
         # street reads as unknown, so a posted id reveals nothing outside the editor's street.
         if landlord is None or landlord.street_id != out.get("street_id"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -17,7 +17,7 @@ def _window(now: datetime, window_s: int) -> int:
 
 
 def count(key: str, window_s: int, now: datetime) -> int:
-    """Return how many hits `key` has in the current window."""
+    """Return how many hits `key` has in the current window (to show; a limit is decided on `hit`'s answer)."""
     row = db.session.get(RateCounter, (key, _window(now, window_s)))
     return row.count if row else 0
 
@@ -40,6 +40,20 @@ def hit(key: str, window_s: int, now: datetime) -> int:
     return total
 
 
+def unhit(key: str, window_s: int, now: datetime) -> None:
+    """Take back one hit counted in the current window (an attempt that turned out not to count)."""
+    db.session.execute(
+        update(RateCounter)
+        .where(RateCounter.key == key, RateCounter.window_start == _window(now, window_s), RateCounter.count > 0)
+        .values(count=RateCounter.count - 1)
+    )
+
+
+def retry_after(window_s: int, now: datetime) -> int:
+    """Seconds until the current window ends (a 429's Retry-After)."""
+    return max(1, _window(now, window_s) + window_s - int(now.timestamp()))
+
+
 def reset(key: str, window_s: int, now: datetime) -> None:
     """Forget the current window's hits for `key`."""
     db.session.execute(
@@ -49,9 +63,4 @@ def reset(key: str, window_s: int, now: datetime) -> None:
     )
 
 
-def over(key: str, limit: int, window_s: int, now: datetime) -> bool:
-    """Say whether `key` has reached `limit` hits in the current window."""
-    return count(key, window_s, now) >= limit
-
-
-__all__ = ["count", "hit", "over", "reset"]
+__all__ = ["count", "hit", "reset", "retry_after", "unhit"]

@@ -9,7 +9,6 @@ the ones still missing.
 
 from __future__ import annotations
 
-import re
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,20 +18,19 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import audit, checklist_versions, enterprises, fire_combined, hazards, photos
+from . import audit, checklist_versions, contract, enterprises, fire_combined, hazards, photos
 from .checklists import Checklist
+from .contract.api import LOCATION_STATUS, RESULTS, HazardIn, VisitIn  # noqa: F401  (RESULTS: used by pages)
+from .contract.rules import ItemRules
+from .contract.types import UUID_RE
 from .clock import local_today, to_local
 from .errors import DomainError
 from .extensions import db
 from .models import Answer, ChecklistVersion, Hazard, PhotoRef, Visit, VisitChecklist
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-RESULTS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
-LOCATION_STATUS = {"ok", "denied", "unavailable", "timeout", "none"}
-MAX_PHOTOS_PER_ANSWER = 10
 CLOCK_SKEW = timedelta(minutes=15)
 MAX_AGE = timedelta(days=90)
-MAX_DEFECT_CHARS = 200  # the public page and the notice show it in a table cell
+
 
 
 class VisitError(DomainError):
@@ -47,18 +45,6 @@ class Receipt:
 
 def body_hash(body: dict) -> str:
     return audit.sha256(audit.canonical(body))
-
-
-def _time(value, name: str, errors: list[str]) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        errors.append(f"{name} 应为带时区的 ISO 8601 时间")
-        return None
-    if parsed.tzinfo is None:
-        errors.append(f"{name} 须带时区")
-        return None
-    return parsed
 
 
 def _version_content(checklist_id: str, version: int) -> Checklist | dict | None:
@@ -94,90 +80,42 @@ def _edition_problem(content: Checklist | dict, day: date) -> str | None:
             f"请用检查当天施行的版本重新检查")
 
 
-def _photo_list(value, where: str, errors: list[str]) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) and photos.SHA_RE.match(v) for v in value):
-        errors.append(f"{where}：照片应为 SHA-256 列表（64 位小写十六进制）")
-        return []
-    if len(value) > MAX_PHOTOS_PER_ANSWER:
-        errors.append(f"{where}：照片最多 {MAX_PHOTOS_PER_ANSWER} 张")
-    return list(dict.fromkeys(value))
-
-
-def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
-    """Check the body and resolve what it refers to; raise VisitError (400/404/422)."""
+def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime) -> dict:
+    """Check a visit already in the contract's shape against the domain; raise VisitError (400/404/422)."""
     if not UUID_RE.match(visit_uuid):
         raise VisitError("检查编号应为小写 UUID。", status=400)
-    if not isinstance(body, dict):
-        raise VisitError("请求体应为 JSON 对象。", status=400)
     errors: list[str] = []
-    ent_id = body.get("enterprise_id")
-    if not isinstance(ent_id, int) or isinstance(ent_id, bool):
-        raise VisitError("enterprise_id 应为整数。", status=422)
-    ent = enterprises.get_row(actor, ent_id)  # 404 when out of scope
-    started = _time(body.get("started_at"), "started_at", errors)
-    finished = _time(body.get("finished_at"), "finished_at", errors)
-    if started and finished:
-        if finished < started:
-            errors.append("finished_at 早于 started_at")
-        if finished > now + CLOCK_SKEW:
-            errors.append("finished_at 晚于服务器时间，请检查手机时间")
-        if started < now - MAX_AGE:
-            errors.append("检查开始时间过早（超过 90 天），请联系街道核实")
+    ent = enterprises.get_row(actor, body.enterprise_id)  # 404 when out of scope
+    started, finished = body.started_at, body.finished_at
+    if finished < started:
+        errors.append("finished_at 早于 started_at")
+    if finished > now + CLOCK_SKEW:
+        errors.append("finished_at 晚于服务器时间，请检查手机时间")
+    if started < now - MAX_AGE:
+        errors.append("检查开始时间过早（超过 90 天），请联系街道核实")
 
-    location = body.get("location")
-    status = body.get("location_status") or ("ok" if location else "none")
-    if status not in LOCATION_STATUS:
-        errors.append("location_status 无效")
-    if location is not None:
-        if not isinstance(location, dict):
-            errors.append("location 应为 {lat, lng, accuracy_m} 或 null")
-            location = None
-        else:
-            try:
-                lat, lng = float(location["lat"]), float(location["lng"])
-                acc = float(location.get("accuracy_m")) if location.get("accuracy_m") is not None else None
-                if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (acc is not None and acc < 0):
-                    raise ValueError
-                location = {"lat": lat, "lng": lng, "accuracy_m": acc}
-            except (KeyError, TypeError, ValueError):
-                errors.append("location 的经纬度无效")
-                location = None
+    location = body.location.model_dump() if body.location else None
+    status = body.location_status or ("ok" if location else "none")
 
-    visit_day = local_today(finished) if finished else local_today(now)
-    raw_lists = body.get("checklists")
+    visit_day = local_today(finished)
     contents: dict[str, tuple[int, Checklist | dict]] = {}
-    if not isinstance(raw_lists, list) or not raw_lists:
-        errors.append("checklists 至少需要一份 {id, version}")
-        raw_lists = []
-    for entry in raw_lists:
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("version"), int):
-            errors.append("checklists 的每一项应为 {id, version}")
-            continue
-        content = _version_content(entry["id"], entry["version"])
+    for entry in body.checklists:
+        content = _version_content(entry.id, entry.version)
         if content is None:
-            errors.append(f"未知的检查清单版本：{entry['id']} 第 {entry['version']} 版")
+            errors.append(f"未知的检查清单版本：{entry.id} 第 {entry.version} 版")
             continue
         problem = _edition_problem(content, visit_day)
         if problem:
             errors.append(problem)
             continue
-        contents[entry["id"]] = (entry["version"], content)
+        contents[entry.id] = (entry.version, content)
 
-    answers = body.get("answers")
-    if not isinstance(answers, list):
-        errors.append("answers 应为列表")
-        answers = []
     seen: set[tuple[str, str]] = set()
     hazard_ids: set[str] = set()
     clean_answers = []
-    for n, a in enumerate(answers, 1):
+    for n, a in enumerate(body.answers):
         where = f"answers[{n}]"
-        if not isinstance(a, dict):
-            errors.append(f"{where} 应为对象")
-            continue
-        cid, key, result = a.get("checklist"), a.get("item"), a.get("result")
+        cid, key = a.checklist, a.item
         if cid not in contents:
             errors.append(f"{where}：清单 {cid} 不在本次检查的 checklists 中")
             continue
@@ -190,27 +128,21 @@ def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
             errors.append(f"{where}：同一检查项重复作答")
             continue
         seen.add((cid, key))
-        if result not in RESULTS:
-            errors.append(f"{where}：result 应为 pass、fail 或 na")
-            continue
-        note = a.get("note") or ""
-        if not isinstance(note, str) or len(note) > 2000:
-            errors.append(f"{where}：备注应为不超过 2000 字的文字")
-            note = ""
-        shots = _photo_list(a.get("photos"), where, errors)
-        hz = a.get("hazard")
+        rules = ItemRules.of(item)
+        shots = list(dict.fromkeys(a.photos or []))
         clean_hazard = None
-        if result != "fail":
-            if hz is not None:
+        if a.result != "fail":
+            if a.hazard is not None:
                 errors.append(f"{where}：只有“不符合”才会产生隐患")
         else:
-            if item.get("photo_required") and not shots:
+            if rules.photo_required and not shots:
                 errors.append(f"{where}：该项不符合时须拍照")
-            clean_hazard = _clean_hazard(hz, item, where, visit_uuid, cid, key, visit_day, shots, errors, hazard_ids)
-        clean_answers.append({"checklist": cid, "item": key, "result": result, "note": note.strip(),
+            clean_hazard = _clean_hazard(a.hazard, rules, item, where, visit_uuid, cid, key, visit_day, shots, errors,
+                                         hazard_ids)
+        clean_answers.append({"checklist": cid, "item": key, "result": a.result, "note": (a.note or "").strip(),
                               "photos": shots, "hazard": clean_hazard, "item_data": item})
-    combined = fire_combined.clean(body.get("fire_combined"), clean_answers, ent, visit_uuid, visit_day, errors,
-                                   hazard_ids)
+    raw_combined = body.fire_combined.model_dump(mode="json", exclude_none=True) if body.fire_combined else None
+    combined = fire_combined.clean(raw_combined, clean_answers, ent, visit_uuid, visit_day, errors, hazard_ids)
     if errors:
         raise VisitError("检查记录有误，未保存。", status=422, errors=errors)
     return {
@@ -220,74 +152,49 @@ def validate(visit_uuid: str, body, *, actor, now: datetime) -> dict:
     }
 
 
-def _clean_hazard(hz, item: dict, where: str, visit_uuid: str, cid: str, key: str, visit_day: date,
-                  shots: list[str], errors: list[str], seen: set[str]) -> dict | None:
-    default_level = "major" if item.get("major") else "general"
-    default_deadline = visit_day + timedelta(days=int(item.get("deadline_days", 0)))
+def _clean_hazard(hz: HazardIn | None, rules: ItemRules, item: dict, where: str, visit_uuid: str, cid: str, key: str,
+                  visit_day: date, shots: list[str], errors: list[str], seen: set[str]) -> dict:
+    default_deadline = visit_day + timedelta(days=rules.default_deadline_days)
     if hz is None:
         # A failed item always raises a hazard; a stable id keeps replays idempotent.
-        hz = {"uuid": str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{visit_uuid}/{cid}/{key}"))}
-    if not isinstance(hz, dict):
-        errors.append(f"{where}：hazard 应为对象或 null")
-        return None
-    hid = hz.get("uuid")
-    if not isinstance(hid, str) or not UUID_RE.match(hid):
-        errors.append(f"{where}：隐患编号应为小写 UUID")
-        return None
+        hz = HazardIn(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{visit_uuid}/{cid}/{key}")))
+    hid = hz.uuid
     if hid in seen:
         errors.append(f"{where}：隐患编号重复")
     seen.add(hid)
-    level = hz.get("level", default_level)
-    if level not in hazards.LEVELS:
-        errors.append(f"{where}：隐患等级应为 general 或 major")
-        level = default_level
-    level_reason = str(hz.get("level_reason") or "").strip()
-    if default_level == "major" and level == "general" and not level_reason:
+    level = hz.level or rules.default_level
+    level_reason = (hz.level_reason or "").strip()
+    if rules.level_reason_if_lowered and level == "general" and not level_reason:
         errors.append(f"{where}：该项按规定属重大隐患，定为一般隐患须说明理由")
-    try:
-        deadline = date.fromisoformat(str(hz.get("deadline") or default_deadline.isoformat()))
-    except ValueError:
-        errors.append(f"{where}：整改期限应为 YYYY-MM-DD")
-        deadline = default_deadline
-    deadline_reason = str(hz.get("deadline_reason") or "").strip()
+    deadline = hz.deadline or default_deadline
+    deadline_reason = (hz.deadline_reason or "").strip()
     if deadline < visit_day:
         errors.append(f"{where}：整改期限不能早于检查日期")
-    if deadline > default_deadline and not deadline_reason:
-        errors.append(f"{where}：整改期限长于该项默认的 {item.get('deadline_days')} 天，须说明理由")
-    if deadline > visit_day + timedelta(days=365):
+    if deadline > visit_day + timedelta(days=rules.deadline_reason_after_days) and not deadline_reason:
+        errors.append(f"{where}：整改期限长于该项默认的 {rules.default_deadline_days} 天，须说明理由")
+    if deadline > visit_day + timedelta(days=rules.max_deadline_days):
         errors.append(f"{where}：整改期限不能超过一年")
-    fixed = hz.get("fixed_on_spot", False)
-    if not isinstance(fixed, bool):
-        errors.append(f"{where}：fixed_on_spot 应为 true 或 false")
-        fixed = False
-    after = _photo_list(hz.get("after_photos"), where, errors)
+    fixed = hz.fixed_on_spot
+    after = list(dict.fromkeys(hz.after_photos or []))
     if fixed:
-        if level != "general":
+        if level not in rules.fix_on_spot_levels:
             errors.append(f"{where}：重大隐患不能当场整改销号")
-        if not shots or not after:
+        if rules.fix_on_spot_needs_photos and (not shots or not after):
             errors.append(f"{where}：当场整改须有整改前和整改后照片")
     elif after:
         errors.append(f"{where}：只有当场整改才附整改后照片")
-    description = str(hz.get("description") or "").strip()
-    if len(description) > 2000:
-        errors.append(f"{where}：隐患描述不能超过 2000 字")
-    measure = str(hz.get("measure") or "").strip() or (item.get("measure") or "")
-    owner = str(hz.get("owner") or "").strip()
-    if len(measure) > 2000 or len(owner) > 60:
-        errors.append(f"{where}：整改措施或责任人过长")
-    defect = hz.get("defect")
+    measure = (hz.measure or "").strip() or (item.get("measure") or "")
+    defect = hz.defect
     if defect is None:
         # Versions recorded before items carried a defect name the hazard by the item text.
         defect = item.get("defect") or item.get("text") or ""
-    elif not isinstance(defect, str) or not defect.strip():
+    elif not defect.strip():
         errors.append(f"{where}：隐患表述 defect 应为非空文字（不填则使用检查项的隐患表述）")
-        defect = ""
-    elif len(defect.strip()) > MAX_DEFECT_CHARS:
-        errors.append(f"{where}：隐患表述 defect 不能超过 {MAX_DEFECT_CHARS} 字")
-    defect = " ".join(str(defect).split())
+    defect = " ".join(defect.split())
     return {"uuid": hid, "level": level, "level_reason": level_reason, "deadline": deadline,
             "deadline_reason": deadline_reason, "fixed_on_spot": fixed, "after_photos": after,
-            "description": description, "measure": measure, "owner": owner, "defect": defect}
+            "description": (hz.description or "").strip(), "measure": measure,
+            "owner": (hz.owner or "").strip(), "defect": defect}
 
 
 def _receipt(visit: Visit) -> dict:
@@ -321,7 +228,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         existing = db.session.get(Visit, visit_uuid)
         if existing is not None:
             return _compare(existing, body, actor)
-    clean = validate(visit_uuid, body, actor=actor, now=now)
+    clean = validate(visit_uuid, contract.parse(VisitIn, body, what="检查记录"), actor=actor, now=now)
     digest = body_hash(body)
     ent = clean["enterprise"]
     answers = clean["answers"]

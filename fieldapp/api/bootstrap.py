@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .. import checklist_versions, enterprises, fire_judgement, hazards, risk, roles, scope
 from ..access import roles_required
 from ..clock import local_today, utcnow
+from ..contract.rules import LIMITS, ItemRules
 from ..extensions import db
 from ..models import Enterprise, Hazard, Visit
 from . import bp
@@ -27,7 +28,9 @@ def checklist_bundle(c) -> dict:
     return {
         "id": c.id, "version": c.version, "title": c.title, "content_hash": c.content_hash, **validity,
         "sections": [{"key": s.key, "title": s.title} for s in c.sections],
-        "items": [{**i.as_data(), "section": s.key, **(validity if c.edition else {})}
+        "items": [{**i.as_data(), "section": s.key, **(validity if c.edition else {}),
+                   # What the phone enforces, from the object the server validates with.
+                   "rules": ItemRules.of(i).model_dump(mode="json")}
                   for s in c.sections for i in s.items],
     }
 
@@ -93,6 +96,7 @@ def bootstrap():
     return jsonify(
         bundle_version=BUNDLE_VERSION,
         generated_at=now.isoformat(),
+        limits=LIMITS.model_dump(mode="json"),
         user={"id": g.user.id, "username": g.user.username, "name": g.user.name, "role": g.user.role},
         enterprises=premises,
         checklists=[checklist_bundle(c) for c in used.values()],

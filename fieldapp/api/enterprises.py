@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify
 
 from sqlalchemy import Row
 
-from .. import enterprises, placards, roles
+from .. import contract, enterprises, placards, roles
 from ..access import login_required
 from ..clock import local_today, utcnow
 from ..auth import Actor
+from ..contract.api import EnterpriseQuery
 from . import bp, page_args
 
 
@@ -60,8 +61,9 @@ def enterprise_detail(ent: Row, actor: Actor) -> dict:
 @bp.get("/enterprises")
 @login_required
 def enterprises_list():
-    page, per_page = page_args()
-    filters = enterprises.Filters.from_args(request.args)
+    q = contract.query(EnterpriseQuery)
+    page, per_page = page_args(q)
+    filters = enterprises.Filters(**q.model_dump(exclude={"page", "per_page"}))
     result = enterprises.search(g.user, filters, page=page, per_page=per_page, now=utcnow())
     return jsonify(items=[enterprise_item(e) for e in result.items], total=result.total, page=page, per_page=per_page)
 

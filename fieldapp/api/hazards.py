@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from sqlalchemy import func, select
 
-from .. import audit, hazards, scope
+from .. import audit, contract, hazards, scope
 from ..access import login_required
 from ..clock import local_today, utcnow
 from ..errors import error_response
 from ..extensions import db
 from ..models import Enterprise, Hazard
+from ..contract.api import HazardEventIn, HazardQuery
 from . import bp, page_args
 
 
@@ -56,22 +57,18 @@ def hazard_detail(h: Hazard, today, actor) -> dict:
 @bp.get("/hazards")
 @login_required
 def hazards_list():
-    page, per_page = page_args()
+    q = contract.query(HazardQuery)
+    page, per_page = page_args(q)
     today = local_today(utcnow())
     stmt = select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id).where(scope.enterprise_clause(g.user))
-    if (ent := request.args.get("enterprise")):
-        if not ent.isdigit():
-            return error_response(400, "enterprise 应为企业 ID")
-        stmt = stmt.where(Hazard.enterprise_id == int(ent))
-    state = request.args.get("state")
-    if state == "overdue":
+    if q.enterprise is not None:
+        stmt = stmt.where(Hazard.enterprise_id == q.enterprise)
+    if q.state == "overdue":
         stmt = stmt.where(hazards.overdue_clause(today))
-    elif state:
-        if state not in hazards.STATES:
-            return error_response(400, "state 应为 open、rectified、closed 或 overdue")
-        stmt = stmt.where(Hazard.state == state)
-    if (level := request.args.get("level")):
-        stmt = stmt.where(Hazard.level == level)
+    elif q.state:
+        stmt = stmt.where(Hazard.state == q.state)
+    if q.level:
+        stmt = stmt.where(Hazard.level == q.level)
     total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True))
     rows = db.session.scalars(stmt.order_by(Hazard.raised_at.desc(), Hazard.uuid).limit(per_page).offset((page - 1) * per_page))
     return jsonify(items=[hazard_item(h, today) for h in rows], total=total, page=page, per_page=per_page)
@@ -90,25 +87,11 @@ def hazard_get(hazard_uuid: str):
 @bp.post("/hazards/<hazard_uuid>/events")
 @login_required
 def hazard_event(hazard_uuid: str):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error_response(400, "请求体应为 JSON 对象。")
-    action, version = body.get("action"), body.get("version")
-    if not isinstance(action, str) or not isinstance(version, int) or isinstance(version, bool):
-        return error_response(400, "须提供 action（文字）和 version（整数）。")
-    event_uuid = body.get("uuid")
-    if event_uuid is not None and (not isinstance(event_uuid, str) or not hazards_uuid_ok(event_uuid)):
-        return error_response(400, "事件编号 uuid 应为小写 UUID。")
-    photos = body.get("photos") or []
-    if not isinstance(photos, list) or not all(isinstance(p, str) and len(p) == 64 for p in photos):
-        return error_response(400, "photos 应为 SHA-256 列表。")
-    note = body.get("note") or ""
-    if not isinstance(note, str) or len(note) > 2000:
-        return error_response(400, "note 应为不超过 2000 字的文字。")
-    data = {k: body[k] for k in ("deadline",) if k in body}
+    _, body = contract.json_body(HazardEventIn)
+    data = {"deadline": body.deadline.isoformat()} if body.deadline else {}
     try:
-        outcome = hazards.transition(hazard_uuid, action, actor=g.user, now=utcnow(), version=version,
-                                     event_uuid=event_uuid, note=note, photos=photos, data=data)
+        outcome = hazards.transition(hazard_uuid, body.action, actor=g.user, now=utcnow(), version=body.version,
+                                     event_uuid=body.uuid, note=body.note or "", photos=list(body.photos or []), data=data)
         db.session.commit()
     except hazards.TransitionError as exc:
         db.session.rollback()
@@ -117,9 +100,3 @@ def hazard_event(hazard_uuid: str):
     done = audit.payload(outcome.event)
     return jsonify(uuid=hazard_uuid, event=outcome.event.uuid, action=outcome.event.action,
                    state=done["to"], version=done["version"], at=outcome.event.at.isoformat())
-
-
-def hazards_uuid_ok(value: str) -> bool:
-    from ..visits import UUID_RE
-
-    return bool(UUID_RE.match(value))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import photos, roles
+from .. import contract, photos, roles
 from ..access import roles_required
 from ..clock import utcnow
+from ..contract.api import PhotoMeta
 from ..errors import error_response
 from ..extensions import db
 from . import bp
@@ -18,7 +19,7 @@ from . import bp
 @roles_required(*roles.UPLOADERS)
 def photo_put(sha256: str):
     try:
-        meta = photos.Meta.from_args(request.args)
+        meta = photos.Meta(**contract.query(PhotoMeta).model_dump())
         created = photos.ingest(sha256, request.get_data(cache=False), meta, actor=g.user, now=utcnow())
         db.session.commit()
     except photos.PhotoRejected as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from .. import auth, logs
+from .. import auth, contract, logs
 from ..blueprints.auth import login_policy
 from ..clock import utcnow
+from ..contract.api import TokenIn
 from ..errors import error_response
 from ..security import csrf_exempt
 from . import bp
@@ -15,16 +16,13 @@ from . import bp
 @bp.post("/auth/token")
 @csrf_exempt
 def token():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
-        return error_response(400, "请求体应为 JSON：{\"username\", \"password\"}")
+    _, body = contract.json_body(TokenIn)
     now = utcnow()
-    result = auth.authenticate(
-        body["username"][:64], body["password"][:256], ip=request.remote_addr or "-", policy=login_policy(), now=now
-    )
-    logs.login(result, channel="api", username=body["username"][:64])
+    result = auth.authenticate(body.username, body.password, ip=request.remote_addr or "-", policy=login_policy(), now=now)
+    logs.login(result, channel="api", username=body.username)
     if result.throttled:
-        return error_response(429, "登录失败次数过多，请稍后再试。")
+        resp = error_response(429, "登录失败次数过多，请稍后再试。")
+        return resp[0], 429, {"Retry-After": str(result.retry_after)}
     if result.user is None:
         return error_response(401, "用户名或密码错误。")
     raw = auth.start_session(result.user, kind="api", lifetime=current_app.config["API_TOKEN_LIFETIME"], now=now)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote, urlsplit
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from .. import auth, logs
@@ -20,10 +23,24 @@ def login_policy() -> auth.LoginPolicy:
 
 
 def safe_next(target: str | None) -> str:
-    """Only follow local paths after login, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    """Follow only a path on this site after login, as a browser would read it.
+
+    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+    "/\t/evil.example" is "//evil.example", another site; any control character,
+    space or backslash is refused outright, and the result is rebuilt from the path
+    and query alone, percent-encoded, so nothing else survives into `Location`.
+    """
+    home = url_for("main.home")
+    if not target or len(target) > 2000 or any(c.isspace() or c == "\\" or not c.isprintable() for c in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return home
+    path = re.sub(r"/{2,}", "/", parts.path)  # "//host" (or "/.//host" tricks) never reach the browser
+    location = quote(path, safe="/%:@!$&'()*+,;=-._~")
+    if parts.query:
+        location += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
+    return location
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +57,8 @@ def login():
     if result.throttled:
         minutes = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
         error = f"登录失败次数过多，请 {minutes} 分钟后再试。"
-        return render_template("auth/login.html", next=next_url, error=error, username=username), 429
+        return (render_template("auth/login.html", next=next_url, error=error, username=username), 429,
+                {"Retry-After": str(result.retry_after)})
     if result.user is None:
         error = "用户名或密码错误。"
         return render_template("auth/login.html", next=next_url, error=error, username=username), 401

@@ -7,10 +7,11 @@ from datetime import date
 from flask import Blueprint, abort, current_app, g, render_template, request
 from sqlalchemy import select
 
-from .. import campaign, lists, risk, roles, scope, settings, standardization, vocab
+from .. import campaign, contract, lists, risk, roles, scope, settings, standardization, vocab
 from ..access import roles_required
 from ..roles import Role
 from ..clock import local_today, utcnow
+from ..contract.pages import LettersQuery
 from ..errors import DomainError
 from ..extensions import db
 from ..htmx import is_htmx
@@ -84,7 +85,8 @@ def act(enterprise_id: int, action: str):
                                    note=form.get("note", ""), actor=g.user, now=now)
             message = f"已登记{campaign.LETTER_KINDS.get(kind, '')}"
         elif action == "agreement":
-            tenant = db.session.get(Enterprise, _int("tenant_id", "承租单位"))
+            tenant_id = contract.form_id(form.get("tenant_id"), what="承租单位")
+            tenant = db.session.get(Enterprise, tenant_id) if tenant_id else None
             if tenant is None:
                 raise campaign.CampaignError("请选择承租单位")
             campaign.record_agreement(ent, tenant, signed_on=_date("signed_on"), photo=_photo(), note=form.get("note", ""),
@@ -125,24 +127,20 @@ def letter(enterprise_id: int, kind: str):
     deadline = _deadline_arg()
     street = db.session.get(Street, ent.street_id)
     return render_template("campaign/letter.html", kind=kind, title=campaign.LETTER_KINDS[kind], ent=ent, street=street,
-                           deadline=deadline, year=request.args.get("year", type=int) or local_today(utcnow()).year)
+                           deadline=deadline, year=contract.query(LettersQuery).year or local_today(utcnow()).year)
 
 
 def _deadline_arg() -> date | None:
-    """The deadline to print into a letter (?deadline=YYYY-MM-DD); left blank to write by hand when absent or bad."""
-    try:
-        return date.fromisoformat(request.args.get("deadline", ""))
-    except ValueError:
-        return None
+    """The deadline to print into a letter (?deadline=YYYY-MM-DD); left blank to write by hand when absent."""
+    return contract.query(LettersQuery).deadline
 
 
 def _missing_args() -> tuple[str, int, str]:
     """The letter kind, year and grid code a missing-letters request asks for (404 on an unknown kind)."""
-    kind = request.args.get("kind", "notice")
-    if kind not in campaign.LETTER_KINDS:
+    q = contract.query(LettersQuery)
+    if q.kind not in campaign.LETTER_KINDS:
         abort(404)
-    year = request.args.get("year", type=int) or local_today(utcnow()).year
-    return kind, year, (request.args.get("grid") or "").strip()[:40]
+    return q.kind, q.year or local_today(utcnow()).year, q.grid
 
 
 @bp.get("/letters")
@@ -151,7 +149,7 @@ def missing():
     kind, year, grid = _missing_args()
     total = campaign.count_missing(g.user, kind=kind, year=year, grid=grid)
     pages = max(1, -(-total // MISSING_PER_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    page = min(contract.query(LettersQuery).page, pages)
     rows = campaign.missing_letters(g.user, kind=kind, year=year, grid=grid, limit=MISSING_PER_PAGE,
                                     offset=(page - 1) * MISSING_PER_PAGE)
     return render_template("campaign/missing.html", rows=rows, kind=kind, year=year, kinds=campaign.LETTER_KINDS, grid=grid,

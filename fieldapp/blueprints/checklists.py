@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template
 
-from .. import checklist_versions, checklists, roles
+from .. import checklist_versions, checklists, contract, roles
 from ..access import roles_required
+from ..contract.pages import DiffQuery, VersionQuery
 from ..roles import Role
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
@@ -35,7 +36,7 @@ def index():
 @roles_required(*roles.STAFF)
 def detail(checklist_id: str):
     current = registry().get(checklist_id)
-    version = request.args.get("version", type=int)
+    version = contract.query(VersionQuery).version
     if version is None and current is not None:
         version = current.version
     snap = _snapshot(checklist_id, version) if version is not None else None
@@ -50,7 +51,8 @@ def detail(checklist_id: str):
 @bp.get("/<checklist_id>/diff")
 @roles_required(Role.DISTRICT)
 def diff(checklist_id: str):
-    old_v, new_v = request.args.get("from", type=int), request.args.get("to", type=int)
+    q = contract.query(DiffQuery)
+    old_v, new_v = q.old, q.to
     old = _snapshot(checklist_id, old_v) if old_v is not None else None
     new = _snapshot(checklist_id, new_v) if new_v is not None else None
     if old is None or new is None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import charts, dashboard, public, quarterly, roles, targets
+from .. import charts, contract, dashboard, public, quarterly, roles, targets
 from ..access import roles_required
 from ..clock import LOCAL_TZ, local_today, utcnow
+from ..contract.pages import PeriodQuery, YearQuery
 from ..extensions import db
 from ..models import Street
 
@@ -22,11 +23,9 @@ def _window() -> tuple[dashboard.Window, str, str]:
     today = local_today(now)
     q = (today.month - 1) // 3 + 1
     default = quarterly.period(today.year, q)
-    try:
-        start = date.fromisoformat(request.args["start"]) if request.args.get("start") else default.start.date()
-        end = date.fromisoformat(request.args["end"]) if request.args.get("end") else today
-    except ValueError:
-        abort(400)
+    q = contract.query(PeriodQuery)
+    start = q.start or default.start.date()
+    end = q.end or today
     return (dashboard.Window(datetime.combine(start, time(), LOCAL_TZ), datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ), today),
             start.isoformat(), end.isoformat())
 
@@ -60,7 +59,7 @@ def index():
 @bp.route("/targets", methods=["GET", "POST"])
 @roles_required(*roles.OFFICE)
 def targets_page():
-    year = request.args.get("year", type=int) or local_today(utcnow()).year
+    year = contract.query(YearQuery).year or local_today(utcnow()).year
     streets = db.session.scalars(select(Street).order_by(Street.id)).all()
     if g.user.role == "street":
         streets = [s for s in streets if s.id == g.user.street_id]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import enterprises, hazards, placards, roles, scope, visits
+from .. import contract, enterprises, hazards, placards, roles, scope, visits
 from .campaign import panel_context as campaign_panel_context
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
+from ..contract.pages import EnterpriseFilters
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Enterprise, Grid, Hazard, Street, user_grids
@@ -16,13 +17,6 @@ from ..models import Enterprise, Grid, Hazard, Street, user_grids
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 
 PER_PAGE = 20
-
-
-def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
 
 
 def filter_choices(user) -> dict:
@@ -42,8 +36,9 @@ def filter_choices(user) -> dict:
 @bp.get("")
 @roles_required(*roles.STAFF)
 def index():
-    filters = enterprises.Filters.from_args(request.args)
-    page = enterprises.search(g.user, filters, page=_page_arg(), per_page=PER_PAGE, now=utcnow())
+    q = contract.query(EnterpriseFilters)
+    filters = enterprises.Filters(**q.model_dump(exclude={"page"}))
+    page = enterprises.search(g.user, filters, page=q.page, per_page=PER_PAGE, now=utcnow())
     context = {"page": page, "filters": filters, **filter_choices(g.user)}
     template = "enterprises/_results.html" if is_htmx() else "enterprises/index.html"
     return vary_on_htmx(current_app.make_response(render_template(template, **context)))

@@ -6,9 +6,11 @@ import hashlib
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import audit, evidence, hazards, photos, roles, scope
+from .. import audit, contract, evidence, hazards, photos, roles, scope
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
+from ..contract.api import PhotoMeta
+from ..contract.pages import HazardActForm
 from ..extensions import db
 from ..htmx import is_htmx, trigger
 from ..models import Enterprise, Hazard
@@ -47,7 +49,7 @@ def _ingest_uploads(now) -> list[str]:
     files = [f for f in request.files.getlist("photo") if f and f.filename]
     if len(files) > MAX_PHOTOS:
         raise photos.PhotoRejected(f"一次最多上传 {MAX_PHOTOS} 张照片。", status=422)
-    meta = photos.Meta.from_args(request.form)
+    meta = photos.Meta(**contract.query(PhotoMeta, request.form).model_dump())
     for f in files:
         data = f.read()
         sha = hashlib.sha256(data).hexdigest()
@@ -64,18 +66,14 @@ def act(hazard_uuid: str):
     form = request.form
     now = utcnow()
     try:
-        version = int(form.get("version", ""))
-    except ValueError:
-        abort(400)
-    try:
+        f = contract.query(HazardActForm, form)
         shas = _ingest_uploads(now) + [s for s in form.getlist("photos") if photos.SHA_RE.match(s)]
         outcome = hazards.transition(
-            h.uuid, form.get("action", ""), actor=g.user, now=now, version=version,
-            event_uuid=form.get("event_uuid") or None, note=form.get("note", "")[:2000], photos=shas,
-            data={"deadline": form.get("deadline")} if form.get("deadline") else {},
+            h.uuid, f.action, actor=g.user, now=now, version=f.version, event_uuid=f.event_uuid, note=f.note, photos=shas,
+            data={"deadline": f.deadline.isoformat()} if f.deadline else {},
         )
         db.session.commit()
-    except (hazards.TransitionError, photos.PhotoRejected) as exc:
+    except (hazards.TransitionError, photos.PhotoRejected, contract.ContractError) as exc:
         db.session.rollback()
         fresh = _load(hazard_uuid)
         return _respond(fresh, error=exc.message, status=exc.status)

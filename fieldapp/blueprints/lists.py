@@ -9,9 +9,10 @@ from io import BytesIO
 
 from flask import Blueprint, abort, g, render_template, request, send_file
 
-from .. import hazards, lists
+from .. import contract, hazards, lists
 from ..access import login_required
 from ..clock import local_today, utcnow
+from ..contract.pages import ListQuery
 from ..tabular import write_table
 
 bp = Blueprint("lists", __name__, url_prefix="/lists")
@@ -22,12 +23,12 @@ bp = Blueprint("lists", __name__, url_prefix="/lists")
 def show(kind: str):
     if kind not in lists.KINDS:
         abort(404)
+    q = contract.query(ListQuery)  # ids, dates and the page are checked; free text is kept as typed
     f = lists.ListFilters.from_args(request.args)
     today = local_today(utcnow())
-    fmt = request.args.get("format", "")
-    if fmt in ("csv", "xlsx"):
-        return _export(kind, f, today, fmt)
-    page = lists.page(kind, g.user, f, today, request.args.get("page", 1, type=int) or 1)
+    if q.format:
+        return _export(kind, f, today, q.format)
+    page = lists.page(kind, g.user, f, today, q.page)
     return render_template(f"lists/{kind}.html", kind=kind, kinds=lists.KINDS, page=page, rows=page.rows, f=f, today=today, hz=hazards,
                            states=lists.STATE_FILTERS, **lists.filter_choices(g.user))
 

@@ -72,7 +72,8 @@ def pin(token: str):
     # The premises stands in for the account name: a PIN sign-in has none.
     logs.login(result, channel="pin", username=f"premises:{ent.id}")
     if result.throttled:
-        return render_template("public/pin.html", token=token, name=ent.name, error="错误次数过多，请 15 分钟后再试。"), 429
+        return (render_template("public/pin.html", token=token, name=ent.name, error="错误次数过多，请 15 分钟后再试。"), 429,
+                {"Retry-After": str(result.retry_after)})
     if result.user is None:
         return render_template("public/pin.html", token=token, name=ent.name, error="PIN 不正确。"), 401
     session.clear()

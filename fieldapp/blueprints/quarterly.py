@@ -7,9 +7,10 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, Response, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import quarterly, quarterly_export, roles, vocab
+from .. import contract, quarterly, quarterly_export, roles, vocab
 from ..access import roles_required
 from ..clock import local_today, utcnow
+from ..contract.pages import QuarterQuery
 from ..extensions import db
 from ..models import QuarterFigure, Street
 
@@ -19,8 +20,9 @@ bp = Blueprint("quarterly", __name__, url_prefix="/quarterly")
 def _choice() -> tuple[quarterly.Period, list[Street], str, list[Street]]:
     today = local_today(utcnow())
     last_q = (today.month - 1) // 3 or 4  # by default the quarter just ended
-    year = request.args.get("year", type=int) or (today.year if last_q != 4 or today.month > 3 else today.year - 1)
-    quarter = request.args.get("quarter", type=int) or last_q
+    q = contract.query(QuarterQuery)
+    year = q.year or (today.year if last_q != 4 or today.month > 3 else today.year - 1)
+    quarter = q.quarter or last_q
     try:
         p = quarterly.period(year, quarter)
     except ValueError:
@@ -40,7 +42,7 @@ def _choice() -> tuple[quarterly.Period, list[Street], str, list[Street]]:
 @roles_required(*roles.OFFICE)
 def index():
     p, streets, unit, allowed = _choice()
-    annex = request.args.get("annex", type=int) or 4
+    annex = contract.query(QuarterQuery).annex or 4
     if annex not in quarterly.ANNEXES:
         abort(404)
     table = quarterly.build(annex, streets, p, unit=unit)

@@ -94,3 +94,79 @@ def test_openapi_documents_every_api_route(app, client):
             path = path.replace(f"<int:{arg}>", "{" + name + "}").replace(f"<{arg}>", "{" + name + "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
+
+
+def test_the_openapi_document_is_valid_and_generated_from_the_contract(client):
+    from openapi_spec_validator import validate
+
+    from fieldapp.contract.api import VisitIn
+
+    doc = client.get("/api/v1/openapi.json").json
+    validate(doc)
+    visit = doc["components"]["schemas"]["VisitIn"]
+    assert set(visit["properties"]) == set(VisitIn.model_fields) and visit["additionalProperties"] is False
+    page = next(p for p in doc["paths"]["/hazards"]["get"]["parameters"] if p["name"] == "page")
+    assert page["schema"]["maximum"] == 1_000_000
+
+
+def test_real_answers_validate_against_the_document(app, client, bearer, world):
+    import uuid
+
+    from jsonschema import Draft202012Validator
+
+    from fieldapp.extensions import db
+
+    from .. import images
+    from ..factories import make_hazard, visit_body
+
+    doc = client.get("/api/v1/openapi.json").json
+
+    def check(resp, method: str, path: str):
+        entry = doc["paths"][path][method]["responses"][str(resp.status_code)]
+        schema = {**entry["content"]["application/json"]["schema"], "components": doc["components"]}
+        Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(resp.json)
+
+    with app.app_context():
+        hid = make_hazard(world.ents["a1"], state="rectified", after_photos=["c" * 64]).uuid
+        db.session.commit()
+    token = client.post("/api/v1/auth/token", json={"username": "district", "password": "password123"})
+    check(token, "post", "/auth/token")
+    district, inspector = bearer("district"), bearer("inspector_a1")
+    check(client.get("/api/v1/enterprises?per_page=2", headers=district), "get", "/enterprises")
+    check(client.get(f"/api/v1/enterprises/{world.ents['a1']}", headers=district), "get", "/enterprises/{id}")
+    check(client.get("/api/v1/hazards", headers=district), "get", "/hazards")
+    check(client.get(f"/api/v1/hazards/{hid}", headers=district), "get", "/hazards/{uuid}")
+    check(client.get("/api/v1/session", headers=district), "get", "/session")
+    check(client.get("/api/v1/bootstrap", headers=inspector), "get", "/bootstrap")
+    data = images.jpeg(seed=3)
+    check(client.put(f"/api/v1/photos/{images.sha(data)}", data=data, headers={**inspector, "Content-Type": "image/jpeg"}),
+          "put", "/photos/{sha256}")
+    vid = str(uuid.uuid4())
+    receipt = client.put(f"/api/v1/visits/{vid}", json=visit_body(world.ents["a1"], photos={
+        "extinguishers": [images.sha(data)], "gas_alarm": [images.sha(data)]}), headers=inspector)
+    check(receipt, "put", "/visits/{uuid}")
+    check(client.get(f"/api/v1/visits/{vid}", headers=inspector), "get", "/visits/{uuid}")
+    event = client.post(f"/api/v1/hazards/{hid}/events", json={"action": "supervise", "version": 1}, headers=district)
+    check(event, "post", "/hazards/{uuid}/events")
+    for resp, method, path in [
+        (client.get("/api/v1/hazards?page=0", headers=district), "get", "/hazards"),
+        (client.get("/api/v1/enterprises"), "get", "/enterprises"),
+        (client.get("/api/v1/enterprises/999999", headers=district), "get", "/enterprises/{id}"),
+        (client.put(f"/api/v1/visits/{uuid.uuid4()}", json={"x": 1}, headers=inspector), "put", "/visits/{uuid}"),
+        (client.put(f"/api/v1/visits/{uuid.uuid4()}", json=visit_body(world.ents["a1"]), headers=inspector), "put", "/visits/{uuid}"),
+    ]:
+        assert resp.status_code >= 400
+        check(resp, method, path)
+
+
+def test_bootstrap_ships_the_rules_the_server_validates_with(app, client, bearer, world):
+    from fieldapp.contract.rules import LIMITS, ItemRules
+
+    bundle = client.get("/api/v1/bootstrap", headers=bearer("inspector_a1")).json
+    assert bundle["limits"] == LIMITS.model_dump(mode="json")
+    registry = app.extensions["checklists"]
+    for checklist in bundle["checklists"]:
+        for item in checklist["items"]:
+            assert item["rules"] == ItemRules.of(registry.get(checklist["id"]).item(item["key"])).model_dump(mode="json")
+    extinguishers = next(i for c in bundle["checklists"] for i in c["items"] if i["key"] == "extinguishers")
+    assert extinguishers["rules"]["default_deadline_days"] == 7 and extinguishers["rules"]["photo_required"] is True

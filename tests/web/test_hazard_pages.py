@@ -52,7 +52,8 @@ def test_api_event_verify_then_replay_gets_the_same_answer(client, bearer, recti
     ({"action": "supervise", "version": 9}, 409),   # stale is checked first
     ({"action": "verify"}, 400),
     ({"action": "teleport", "version": 1}, 422),
-    ({"uuid": "nope", "action": "verify", "version": 1}, 400),
+    ({"uuid": "nope", "action": "verify", "version": 1}, 422),  # the right type, a bad value (contract: 422)
+    ({"uuid": 7, "action": "verify", "version": 1}, 400),  # the wrong JSON type (contract: 400)
 ])
 def test_api_event_errors(client, bearer, rectified, body, status):
     resp = client.post(f"/api/v1/hazards/{rectified}/events", json=body, headers=bearer("street_a"))

@@ -133,18 +133,18 @@ def edit(body, path, value):
 
 BAD = [
     ("unknown item", ("answers", 0, "item"), "no_such_item", "没有检查项 no_such_item"),
-    ("bad result", ("answers", 0, "result"), "maybe", "result 应为 pass、fail 或 na"),
+    ("bad result", ("answers", 0, "result"), "maybe", "result：应为 pass、fail、na 之一"),
     ("fail without photo", ("answers", 1, "photos"), [], "该项不符合时须拍照"),
     ("late deadline without reason", ("answers", 1, "hazard", "deadline"), day(63, base=VISIT_DAY).isoformat(), "须说明理由"),
     ("deadline before visit", ("answers", 1, "hazard", "deadline"), day(-27, base=VISIT_DAY).isoformat(), "不能早于检查日期"),
-    ("bad level", ("answers", 1, "hazard", "level"), "huge", "general 或 major"),
-    ("bad hazard uuid", ("answers", 1, "hazard", "uuid"), "not-a-uuid", "隐患编号应为小写 UUID"),
+    ("bad level", ("answers", 1, "hazard", "level"), "huge", "level：应为 general、major 之一"),
+    ("bad hazard uuid", ("answers", 1, "hazard", "uuid"), "not-a-uuid", "hazard.uuid：应为小写 UUID"),
     ("hazard on a pass", ("answers", 0, "hazard"), {"uuid": str(uuid.uuid4())}, "只有“不符合”才会产生隐患"),
     ("unknown checklist", ("checklists",), [{"id": "general", "version": 9}], "未知的检查清单版本"),
     ("finish before start", ("finished_at",), local_iso(VISIT_STARTED - timedelta(hours=1)), "finished_at 早于 started_at"),
     ("naive time", ("started_at",), local_iso(VISIT_STARTED)[:19], "须带时区"),
-    ("bad photo hash", ("answers", 1, "photos"), ["xyz"], "照片应为 SHA-256 列表"),
-    ("bad location", ("location",), {"lat": 999, "lng": 1}, "经纬度无效"),
+    ("bad photo hash", ("answers", 1, "photos"), ["xyz"], "photos[0]：应为 SHA-256"),
+    ("bad location", ("location",), {"lat": 999, "lng": 1}, "location.lat：不能大于 90"),
 ]
 
 

@@ -1,0 +1,134 @@
+"""What a client sends to /api/v1: bodies, query parameters and capture metadata.
+
+Adding an optional field is one line in its model; the OpenAPI document, the shape
+check and the Chinese refusals follow from it. Domain rules (which checklist items
+exist, deadlines, reasons) run after this check, in `visits.validate` and `hazards`.
+"""
+
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .. import hazards
+from .pages import EnterpriseFilters
+from .rules import LIMITS
+from .types import (Accuracy, Body, Day, Id, Instant, Key, Lat, Lng, Page, PerPage, Query, Text, Uuid, Version,
+                    blank, photo_list)
+
+RESULTS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
+LOCATION_STATUS = ("ok", "denied", "unavailable", "timeout", "none")
+ACTIONS = tuple(a for a in hazards.TRANSITIONS if a not in hazards.VISIT_ONLY)
+
+Result = Literal[tuple(RESULTS)]  # type: ignore[valid-type]
+Level = Literal[tuple(hazards.LEVELS)]  # type: ignore[valid-type]
+LocationStatus = Literal[LOCATION_STATUS]  # type: ignore[valid-type]
+Action = Literal[ACTIONS]  # type: ignore[valid-type]
+Photos = photo_list(LIMITS.photos_per_answer)
+
+
+class ChecklistRef(Body):
+    id: Key = Field(description="检查清单编号")
+    version: Version = Field(description="手机上所答的清单版本")
+
+
+class Location(Body):
+    lat: Lat
+    lng: Lng
+    accuracy_m: Accuracy | None = None
+
+
+class HazardIn(Body):
+    """A hazard raised by a failed answer; absent fields take the item's defaults."""
+
+    uuid: Uuid = Field(description="客户端生成的隐患编号")
+    description: Text(LIMITS.text) | None = ""
+    level: Level | None = Field(None, description="缺省为检查项的默认等级")
+    level_reason: Text(LIMITS.reason) | None = ""
+    deadline: Day | None = Field(None, description="整改期限；缺省为检查日加检查项的默认天数")
+    deadline_reason: Text(LIMITS.reason) | None = ""
+    fixed_on_spot: bool = False
+    after_photos: Photos | None = None
+    measure: Text(LIMITS.text) | None = Field("", description="整改措施（缺省为检查项的标准整改措施）")
+    owner: Text(LIMITS.owner) | None = Field("", description="整改责任人（默认为主要负责人）")
+    defect: Text(LIMITS.defect) | None = Field(None, description="隐患表述（缺省为检查项的 defect，网格员可修改）")
+
+
+class AnswerIn(Body):
+    checklist: Key
+    item: Key
+    result: Result
+    note: Text(LIMITS.text) | None = ""
+    photos: Photos | None = None
+    hazard: HazardIn | None = None
+
+
+class FireCombinedHazardIn(Body):
+    uuid: Uuid | None = Field(None, description="客户端生成的综合判定隐患编号")
+    deadline: Day | None = Field(None, description="整改期限；缺省为检查日加 30 天")
+    defect: Text(LIMITS.text) | None = Field(None, description="隐患表述；缺省列出计入的各项")
+
+
+class FireCombinedIn(Body):
+    """The inspector's answer to a GB 35181 combined-judgement proposal (fieldapp/fire_combined.py)."""
+
+    decision: Literal["confirm", "decline"] = Field(description="confirm 确认综合判定为重大火灾隐患；decline 不予认定")
+    venue_kind: Literal["crowded", "flammable", "important", "other"] | None = Field(
+        None, description="场所类别；缺省按场所登记推定")
+    reason: Text(LIMITS.reason) | None = Field("", description="不予认定时必填")
+    hazard: FireCombinedHazardIn | None = Field(None, description="仅确认时可填")
+
+
+class VisitIn(Body):
+    """PUT /api/v1/visits/{uuid}: one finished visit."""
+
+    enterprise_id: Id
+    checklists: Annotated[list[ChecklistRef], Field(min_length=1, max_length=LIMITS.checklists_per_visit)]
+    started_at: Instant
+    finished_at: Instant
+    location: Location | None = None
+    location_status: LocationStatus | None = Field(None, description="定位结果；拒绝提供位置如实记录")
+    answers: Annotated[list[AnswerIn], Field(max_length=LIMITS.answers_per_visit)]
+    fire_combined: FireCombinedIn | None = Field(None, description="GB 35181 多项要素综合判定：对系统提议的确认或不予认定")
+
+
+class HazardEventIn(Body):
+    """POST /api/v1/hazards/{uuid}/events: one step of the closed loop."""
+
+    uuid: Uuid | None = Field(None, description="客户端生成；重放同一 uuid 得到同样的答复")
+    action: Action
+    version: Version = Field(description="客户端所见的隐患版本；过期答复 409")
+    note: Text(LIMITS.text) | None = ""
+    photos: Photos | None = None
+    deadline: Day | None = Field(None, description="申请延期的新期限")
+
+
+class TokenIn(Body):
+    """POST /api/v1/auth/token."""
+
+    username: Text(64)
+    password: Text(256)
+
+
+class PageQuery(Query):
+    page: Page = 1
+    per_page: blank(PerPage) = Field(None, description="每页条数，缺省 50；大于 200 时按 200")
+
+
+class EnterpriseQuery(PageQuery, EnterpriseFilters):
+    """GET /api/v1/enterprises: the register page's filters, paged like every list."""
+
+
+class HazardQuery(PageQuery):
+    enterprise: blank(Id) = None
+    state: blank(Literal["open", "rectified", "closed", "overdue"]) = None
+    level: blank(Level) = None
+
+
+class PhotoMeta(Query):
+    """Capture metadata on PUT /api/v1/photos/{sha256} (and the rectification form)."""
+
+    captured_at: blank(Instant) = Field(None, description="拍摄时间（ISO 8601，带时区）")
+    lat: blank(Lat) = None
+    lng: blank(Lng) = None
+    accuracy_m: blank(Accuracy) = None

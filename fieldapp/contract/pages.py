@@ -1,0 +1,92 @@
+"""What the office and inspector pages take in their query strings and form ids.
+
+Every number and date a page reads is bounded here, so a hand-edited URL (year
+9999, a date in year 1, an id past what the database holds) is a 400 in Chinese,
+never a 500; a garbled or huge `?page=` shows the nearest page, as lists always did.
+Free-text filters are bounded in length; NUL and the like never get this far (`guard`).
+"""
+
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .types import VERSION_MAX, Day, Id, PageShown, Query, Text, Version, Year, blank
+
+Filter = Text(100)
+
+
+class EnterpriseFilters(Query):
+    """The register's filters, on the page and on GET /api/v1/enterprises."""
+
+    q: Text(100) = Field("", description="名称、地址或信用代码")
+    street: Text(100) = Field("", description="街道名称")
+    grid: Text(100) = Field("", description="网格编码")
+    industry: Filter = ""
+    venue_type: Filter = ""
+    size_class: Filter = ""
+    risk_color: Filter = ""
+    standardization: Filter = ""
+    visit: Text(100) = Field("", description="late：超过检查周期未检查")
+    page: PageShown = 1
+
+
+class ListQuery(Query):
+    """/lists/<kind>: the three lists' filters (free text stays as typed, ids and dates are checked)."""
+
+    enterprise: blank(Id) = None
+    by: blank(Id) = None
+    start: blank(Day) = None
+    end: blank(Day) = None
+    format: blank(Literal["csv", "xlsx"]) = None
+    page: PageShown = 1
+
+
+class YearQuery(Query):
+    """Pages that show one campaign year (targets, letters)."""
+
+    year: blank(Year) = None
+
+
+class LettersQuery(YearQuery):
+    kind: Text(40) = "notice"
+    grid: Text(40) = ""
+    deadline: blank(Day) = None
+    page: PageShown = 1
+
+
+class QuarterQuery(YearQuery):
+    quarter: blank(Annotated[int, Field(ge=1, le=4)]) = None
+    annex: blank(Annotated[int, Field(ge=1, le=99)]) = None
+    street: Text(100) = ""
+    format: blank(Literal["csv", "xlsx"]) = None
+
+
+class PeriodQuery(Query):
+    """The dashboard's period (dates in Asia/Shanghai)."""
+
+    start: blank(Day) = None
+    end: blank(Day) = None
+
+
+# Reading a page: any version number that may exist (an unknown one is a 404).
+ShownVersion = Annotated[int, Field(ge=0, le=VERSION_MAX)]
+
+
+class VersionQuery(Query):
+    version: blank(ShownVersion) = None
+
+
+class DiffQuery(Query):
+    old: blank(ShownVersion) = Field(None, alias="from")
+    to: blank(ShownVersion) = None
+
+
+class HazardActForm(Query):
+    """The hazard page's action form (the API's event body, as form fields)."""
+
+    action: Text(40) = ""
+    version: Version
+    event_uuid: blank(Text(36)) = None
+    note: Text(2000) = ""
+    deadline: blank(Day) = None

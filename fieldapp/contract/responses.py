@@ -1,0 +1,204 @@
+"""What /api/v1 answers, declared for the OpenAPI document (tests check real answers against it).
+
+Answers may carry more fields than listed (PRODUCT.md §11: fields may grow); the
+listed ones exist with these types.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .. import hazards, vocab
+from .rules import ItemRules, Limits
+from .types import Sha256, Uuid
+
+VenueType = Literal[tuple(vocab.VENUE_TYPES)]  # type: ignore[valid-type]
+State = Literal[tuple(hazards.STATES)]  # type: ignore[valid-type]
+Level = Literal[tuple(hazards.LEVELS)]  # type: ignore[valid-type]
+
+
+class Answer(BaseModel):
+    """Base of every answer model: documentation only, never used to build a response."""
+
+
+class Error(Answer):
+    error: str = Field(description="中文错误说明")
+    status: int
+    errors: list[str] = Field([], description="逐项说明（字段位置：问题），如有")
+    reason: str | None = Field(None, description="csrf：安全令牌过期，取新令牌后重发")
+
+
+class ChecklistVersionRef(Answer):
+    id: str
+    version: int
+
+
+class EnterpriseItem(Answer):
+    id: int
+    name: str
+    credit_code: str | None = Field(description="统一社会信用代码")
+    street: str = Field(description="街道名称")
+    grid: str | None = Field(description="网格编码")
+    industry: str = ""
+    venue_type: VenueType | None
+    size_class: Literal[tuple(vocab.SIZE_CLASSES)]  # type: ignore[valid-type]
+    standardization: Literal[tuple(vocab.STANDARDIZATION)] = "none"  # type: ignore[valid-type]
+    stars: int | None = Field(None, ge=1, le=5)
+    risk_color: Literal[tuple(vocab.RISK_COLORS)]  # type: ignore[valid-type]
+    address: str = ""
+    hosts_tenants: bool = False
+    landlord_id: int | None = None
+    version: int = 1
+    updated_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class Enterprise(EnterpriseItem):
+    lat: float | None = None
+    lng: float | None = None
+    employees: int | None = None
+    principal_name: str | None = None
+    principal_phone: str | None = None
+    safety_officer_name: str | None = None
+    safety_officer_phone: str | None = None
+    tenants: list[int] = []
+    checklists: list[ChecklistVersionRef] = Field([], description="适用的检查清单及现行版本")
+    note: str | None = None
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    public_url: str | None = Field(None, description="场所码链接（仅街道和区用户可见）")
+
+
+class EnterprisePage(Answer):
+    items: list[EnterpriseItem]
+    total: int
+    page: int = 1
+    per_page: int = 50
+
+
+class Receipt(Answer):
+    uuid: Uuid
+    received_at: str = Field(description="服务器收到时间（UTC），重放时不变", json_schema_extra={"format": "date-time"})
+    hazards: list[Uuid]
+    missing_photos: list[Sha256] = Field(description="服务器尚未收到的照片")
+
+
+class HazardItem(Answer):
+    uuid: Uuid
+    enterprise_id: int
+    state: State
+    level: Level
+    deadline: str = Field(json_schema_extra={"format": "date"})
+    overdue: bool
+    version: int
+    days_left: int | None = None
+    item_text: str = ""
+    defect: str = Field("", description="隐患表述（网格员确认或修改的检查项 defect）")
+    checklist: str | None = None
+    item: str | None = None
+    category: str = ""
+    supervised: bool = False
+    referred: bool = False
+    fixed_on_spot: bool = False
+    extension_requested_to: str | None = Field(None, json_schema_extra={"format": "date"})
+    raised_at: str = Field(json_schema_extra={"format": "date-time"})
+    closed_at: str | None = Field(None, json_schema_extra={"format": "date-time"})
+
+
+class Hazard(HazardItem):
+    description: str = ""
+    visit: str | None = None
+    level_reason: str = ""
+    deadline_reason: str = ""
+    before_photos: list[Sha256] = []
+    after_photos: list[Sha256] = []
+    evidence_flags: list[str] = []
+    allowed_actions: list[str] = []
+
+
+class HazardPage(Answer):
+    items: list[HazardItem]
+    total: int
+    page: int = 1
+    per_page: int = 50
+
+
+class EventResult(Answer):
+    uuid: Uuid
+    event: Uuid
+    action: str
+    state: State
+    version: int
+    at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class Token(Answer):
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    role: str = ""
+
+
+class SessionUser(Answer):
+    id: int
+    username: str
+    name: str
+    role: str
+
+
+class Session(Answer):
+    user: SessionUser | None
+    csrf_token: str
+
+
+class PhotoStored(Answer):
+    sha256: Sha256
+    stored: bool
+
+
+class BootstrapItem(Answer):
+    key: str
+    section: str
+    text: str
+    major: bool
+    deadline_days: int
+    photo_required: bool
+    defect: str = Field("", description="不符合时的隐患表述（网格员可修改）")
+    measure: str = Field("", description="标准整改措施")
+    needs_expert: bool = Field(False, description="须专业人员核实：走查时显示“请专业人员核实”")
+    unverified: bool = Field(False, description="依据条款待核实")
+    rules: ItemRules = Field(description="手机离线时执行的规则；服务器按同一规则校验")
+
+
+class BootstrapChecklist(Answer):
+    id: str
+    version: int
+    title: str
+    content_hash: str
+    edition: str | None = Field(None, description="所依据标准的版本（如 GB 35181-2017）")
+    valid_from: str | None = Field(None, json_schema_extra={"format": "date"})
+    valid_until: str | None = Field(None, json_schema_extra={"format": "date"})
+    items: list[BootstrapItem]
+
+
+class BootstrapPremises(Answer):
+    id: int
+    name: str
+    checklists: list[ChecklistVersionRef]
+
+
+class BootstrapHazard(Answer):
+    uuid: Uuid
+    enterprise_id: int
+    state: State
+    level: Level
+    deadline: str = Field(json_schema_extra={"format": "date"})
+    version: int
+    defect: str = ""
+
+
+class Bootstrap(Answer):
+    bundle_version: int
+    generated_at: str = Field(json_schema_extra={"format": "date-time"})
+    limits: Limits = Field(description="手机端可提交内容的上限；服务器按同一上限校验")
+    enterprises: list[BootstrapPremises]
+    checklists: list[BootstrapChecklist]
+    hazards: list[BootstrapHazard]
+    fire_judgement: dict = Field(description="GB 35181 多项要素综合判定的规则、要素和版本")
