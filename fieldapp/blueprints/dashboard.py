@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import charts, dashboard, public, quarterly, roles, targets
+from .. import charts, dashboard, plan, public, quarterly, roles, targets
 from ..access import roles_required
 from ..clock import LOCAL_TZ, local_today, utcnow
 from ..extensions import db
@@ -54,7 +54,8 @@ def index():
     return render_template("dashboard/index.html", scope_label=scope_label, k=k, week=week, cats=cats, cov=cov, figs=figs, start=start, end=end, dim=dim,
                            rows=o.rows, dims=dashboard.DIMENSIONS, inspectors=o.inspectors,
                            majors=dashboard.awaiting_supervision(g.user), today=local_today(now),
-                           reports=public.pending_count(g.user) if g.user.role != "department" else 0)
+                           reports=public.pending_count(g.user) if g.user.role != "department" else 0,
+                           plan_due=plan.attention(g.user, local_today(now)))
 
 
 @bp.route("/targets", methods=["GET", "POST"])
