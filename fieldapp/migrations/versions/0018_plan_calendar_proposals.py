@@ -1,7 +1,7 @@
 """the plan's calendar and filings with receipts, checklist proposals, who decided a risk colour as what
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0012
 Create Date: 2026-12-08 10:00:00
 
 The plan (泉鲤安委〔2025〕1号) runs in five phases, each street and each supervising
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision = '0018'
-down_revision = '0017'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
