@@ -17,10 +17,13 @@ from ..clock import VISIT_FINISHED, VISIT_STARTED, local_iso
 from ..conftest import REPO, Client, base_config
 from ..factories import build_world, make_user
 
-NEW_ITEM = {"action": "add", "key": "fire_blanket", "section": "gas", "text": "厨房配备灭火毯", "guidance": "看：灶台旁。判：没有即不符合。",
+NEW_ITEM = {"action": "add", "key": "fire_blanket", "section": "gas", "text": "厨房配备灭火毯", "defect": "厨房未配备灭火毯",
+            "measure": "在灶台旁配备灭火毯并培训使用。", "guidance": "看：灶台旁。判：没有即不符合。",
             "category": "fire", "basis": "《餐饮场所燃气安全管理规范》", "deadline_days": "3", "has_major": "1",
             "has_photo_required": "1", "photo_required": "on"}
-CHANGE = {"action": "change", "key": "gas_alarm", "text": "安装可燃气体报警器并与切断阀联动", "guidance": "看：报警器与切断阀。判：未联动即不符合。",
+CHANGE = {"action": "change", "key": "gas_alarm", "text": "安装可燃气体报警器并与切断阀联动",
+          "defect": "可燃气体报警器未与紧急切断阀联动", "measure": "加装紧急切断阀并与报警器联动，每月测试。",
+          "guidance": "看：报警器与切断阀。判：未联动即不符合。",
           "basis": "GB 55009-2021", "deadline_days": "7", "category": "gas", "has_major": "1", "has_photo_required": "1",
           "photo_required": "on"}
 
@@ -100,6 +103,7 @@ def test_accepted_proposal_becomes_the_next_version_used_by_a_new_visit(papp, tm
     district = signin(papp, "district")
     page = district.get(f"/checklist-proposals/{pid}").get_data(as_text=True)
     assert "安装可燃气体报警器并与切断阀联动" in page and "厨房配备灭火毯" in page and 'id="decide-form"' in page
+    assert "可燃气体报警器未与紧急切断阀联动" in page and "加装紧急切断阀并与报警器联动" in page
     no_reason = district.post(f"/checklist-proposals/{pid}/decide", data={"decision": "accept", "reason": ""})
     assert no_reason.status_code == 422 and "理由" in no_reason.get_data(as_text=True)
     ok = district.post(f"/checklist-proposals/{pid}/decide", data={"decision": "accept", "reason": "采纳，与新规范一致"})
@@ -125,6 +129,8 @@ def test_accepted_proposal_becomes_the_next_version_used_by_a_new_visit(papp, tm
     boot = client.get("/api/v1/bootstrap", headers=headers).json
     catering = next(c for c in boot["checklists"] if c["id"] == "catering")
     assert catering["version"] == 2 and "fire_blanket" in [i["key"] for i in catering["items"]]
+    alarm = next(i for i in catering["items"] if i["key"] == "gas_alarm")
+    assert (alarm["defect"], alarm["measure"]) == ("可燃气体报警器未与紧急切断阀联动", "加装紧急切断阀并与报警器联动，每月测试。")
     w = papp.config["WORLD"]
     body = {"enterprise_id": w.ents["a1"], "checklists": [{"id": "general", "version": 1}, {"id": "catering", "version": 2}],
             "started_at": local_iso(VISIT_STARTED), "finished_at": local_iso(VISIT_FINISHED), "location": None,
@@ -177,7 +183,11 @@ def test_a_change_that_would_not_load_is_refused_with_the_parsers_reasons(papp):
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert "按此建议修改后，清单无法通过校验" in html and "缺少“basis”" in html
+    no_defect = client.post(f"/checklist-proposals/{pid}/changes", data={**NEW_ITEM, "key": "no_defect", "defect": ""})
+    assert no_defect.status_code == 422 and "缺少“defect”" in no_defect.get_data(as_text=True)
     same = client.post(f"/checklist-proposals/{pid}/changes", data={**CHANGE, "text": "安装可燃气体报警器并有效",
+                                                                    "defect": "厨房未安装可燃气体报警器或报警器失效",
+                                                                    "measure": "安装可燃气体报警器并定期测试。",
                                                                     "guidance": "看：报警器。判：未装或不报警即不符合。",
                                                                     "basis": "闽建城〔2022〕3号"})
     assert same.status_code == 422 and "没有任何内容与现行清单不同" in same.get_data(as_text=True)
