@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from . import audit, vocab
+from . import audit, scope, vocab
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
@@ -66,13 +66,14 @@ def filers() -> list[Filer]:
 
 
 def filer_of(actor) -> Filer | None:
-    """The filer an actor files for: its street or its industry's department; None for other roles."""
-    if actor.role == Role.STREET and actor.street_id:
+    """The filer an actor files for (scope.filer_key): its street or its industry's department; None for other roles."""
+    key = scope.filer_key(actor)
+    if key is None:
+        return None
+    if actor.role == Role.STREET:
         street = db.session.get(Street, actor.street_id)
         return street_filer(street) if street else None
-    if actor.role == Role.DEPARTMENT and actor.industry:
-        return department_filer(actor.industry)
-    return None
+    return department_filer(actor.industry)
 
 
 def filer_by_key(key: str) -> Filer | None:

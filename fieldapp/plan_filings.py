@@ -23,11 +23,11 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from . import audit, documents, plan, storage
+from . import audit, documents, plan, scope, storage
 from .clock import local_today
 from .extensions import db
 from .models import PlanFiling, PlanRequirement
-from .roles import PLAN_FILERS, Role
+from .roles import PLAN_FILERS
 
 NOTE_MAX = 5000
 
@@ -132,16 +132,8 @@ def _snapshot(req: PlanRequirement, filer: plan.Filer, snapshot_id: int | None) 
 
 
 def get(filing_id: int, actor) -> PlanFiling:
-    """A filing the actor may see: its own street's or department's, or any for the district; else 404."""
-    row = db.session.get(PlanFiling, filing_id)
-    if row is None:
-        raise NotFound()
-    if actor.role == Role.DISTRICT:
-        return row
-    me = plan.filer_of(actor)
-    if me is None or me.key != row.filer:
-        raise NotFound()
-    return row
+    """A filing the actor may see (fieldapp.scope): its own street's or department's, or any for the district; else 404."""
+    return scope.get_filing(actor, filing_id)
 
 
 def read(row: PlanFiling) -> bytes:

@@ -34,7 +34,7 @@ import tomlkit
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from . import audit, checklists
+from . import audit, checklists, scope
 from .errors import DomainError
 from .extensions import db
 from .models import ChecklistProposal, Enterprise
@@ -88,11 +88,8 @@ def proposable(actor, registry: checklists.Registry, checklist_id: str) -> check
 
 
 def get(proposal_id: int, actor) -> ChecklistProposal:
-    """A proposal the actor may see: the district any, a department its industry's; else 404."""
-    p = db.session.get(ChecklistProposal, proposal_id)
-    if p is None or not (actor.role == Role.DISTRICT or (actor.role == Role.DEPARTMENT and actor.industry == p.industry)):
-        raise NotFound()
-    return p
+    """A proposal the actor may see (fieldapp.scope): the district any, a department its industry's; else 404."""
+    return scope.get_proposal(actor, proposal_id)
 
 
 def listing(actor) -> list[ChecklistProposal]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from .. import checklists, proposals, roles
+from .. import checklists, proposals
 from ..access import roles_required
 from ..clock import utcnow
 from ..errors import DomainError
