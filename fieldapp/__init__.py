@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
 
     from .api import bp as api_bp
     from .blueprints import (archive, audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
-                             placards, public, pwa, quarterly, reports, visits)
+                             plan, placards, proposals, public, pwa, quarterly, reports, visits)
 
     app.register_blueprint(archive.bp)
     app.register_blueprint(audit.bp)
@@ -64,6 +64,8 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     app.register_blueprint(lists.bp)
     app.register_blueprint(photos.bp)
     app.register_blueprint(placards.bp)
+    app.register_blueprint(plan.bp)
+    app.register_blueprint(proposals.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(pwa.bp)
     app.register_blueprint(quarterly.bp)

@@ -20,9 +20,13 @@ def init_app(app: Flask) -> None:
     from .archive.cli import archive_group
     from .backup_cli import backup_command, restore_command
     from .checklist_cli import checklists_group
+    from .plan_cli import plan_group
+    from .proposals_cli import install_command
+
+    checklists_group.add_command(install_command)
 
     for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group, campaign_group,
-                    archive_group, backup_command, restore_command):
+                    archive_group, backup_command, restore_command, plan_group):
         app.cli.add_command(command)
 
 

@@ -45,6 +45,9 @@ DEFAULTS: dict[str, object] = {
     # Phones take 12–50 MP; more than this is refused from the header, undecoded.
     "PHOTO_MAX_PIXELS": 64_000_000,
     "EVIDENCE_MAX_DISTANCE_M": 500,
+    # A plan filing (方案, 评估报告, 总结: PDF, scan, Office file) — below MAX_CONTENT_LENGTH,
+    # so an oversized file is refused with its size named rather than a bare 413.
+    "FILING_MAX_BYTES": 20 * 1024 * 1024,
     # The placard pages are public: per-IP and per-premises limits.
     "PUBLIC_MAX_REQUESTS_PER_MINUTE": 60,
     "PUBLIC_MAX_REPORTS_PER_HOUR": 3,

@@ -42,12 +42,24 @@ class Overview:
     inspectors: list[dict]
 
 
-def overview(actor, w: Window, now: datetime, dims: tuple[str, ...]) -> Overview:
+def overview(actor, w: Window, now: datetime, dims: tuple[str, ...], coverage_by: str = "grid") -> Overview:
     """Everything the dashboard shows for the actor's scope and window."""
     ids = _scope_ids(actor)
     groups = _live_groups(actor, w, ids)
     return Overview(kpis=_kpis(actor, w, groups, ids), rows=_breakdowns(actor, groups, dims), categories=_categories(groups),
-                    weekly=weekly(actor, now, ids=ids), coverage=coverage(actor, now), inspectors=inspectors(actor, w, groups, ids))
+                    weekly=weekly(actor, now, ids=ids), coverage=coverage(actor, now, coverage_by),
+                    inspectors=inspectors(actor, w, groups, ids))
+
+
+def colours_by_street(actor) -> list[dict]:
+    """Premises in scope per street and 四色 (a department's industry across the streets), with each street's total."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(vocab.RISK_COLORS, 0))
+    for street, color, n in db.session.execute(
+            select(Street.name, Enterprise.risk_color, func.count()).join(Street, Street.id == Enterprise.street_id)
+            .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
+            .group_by(Street.id, Street.name, Enterprise.risk_color).order_by(Street.id)):
+        counts[street][color] = counts[street].get(color, 0) + int(n)
+    return [{"street": name, **c, "total": sum(c.values())} for name, c in counts.items()]
 
 
 # Scope. A street's or an industry's hazards are read from the same index ranges as the
@@ -225,13 +237,15 @@ def awaiting_supervision(actor, limit: int = 20) -> list:
     ))
 
 
-def coverage(actor, now: datetime) -> dict:
-    """Premises not visited within their colour's interval, overall and per grid."""
+def coverage(actor, now: datetime, by: str = "grid") -> dict:
+    """Premises not visited within their colour's interval, overall and per grid (or per street: a department's industry spans them)."""
     last = risk.last_visit_subquery()
     late = risk.overdue_visit_clause(last.c.last_visit, now)
-    stmt = (select(Grid.code, func.count(), func.sum(case((late, 1), else_=0)))
-            .select_from(Enterprise).outerjoin(last, last.c.eid == Enterprise.id).outerjoin(Grid, Grid.id == Enterprise.grid_id)
-            .where(scope.enterprise_clause(actor), Enterprise.active.is_(True)).group_by(Grid.code).order_by(Grid.code))
+    key, table, on = (Street.name, Street, Street.id == Enterprise.street_id) if by == "street" else \
+        (Grid.code, Grid, Grid.id == Enterprise.grid_id)
+    stmt = (select(key, func.count(), func.sum(case((late, 1), else_=0)))
+            .select_from(Enterprise).outerjoin(last, last.c.eid == Enterprise.id).outerjoin(table, on)
+            .where(scope.enterprise_clause(actor), Enterprise.active.is_(True)).group_by(key).order_by(key))
     grids = [{"grid": g or "未分配", "total": int(t), "late": int(n or 0)} for g, t, n in db.session.execute(stmt)]
     total = sum(g["total"] for g in grids)
     late_n = sum(g["late"] for g in grids)

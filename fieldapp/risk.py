@@ -1,4 +1,4 @@
-"""Four-colour risk (四色): a configurable rule table suggests, the street office decides.
+"""Four-colour risk (四色): a configurable rule table suggests; the street office or the industry's department decides.
 
 The colour sets the visit interval (and the placard band); standardized premises
 are visited less often.
@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, false, func, or_, select
 
-from . import audit, settings, vocab
+from . import audit, scope, settings, vocab
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
 from .models import Enterprise, Hazard, RiskAssessment, Visit
+from .roles import RISK_DECIDERS, Role
 
 class RiskError(DomainError):
     """A four-colour decision that cannot be taken, with a Chinese reason."""
@@ -65,8 +66,33 @@ def suggest(ent: Enterprise, now: datetime) -> tuple[str, list[str]]:
     return chosen or "blue", reasons
 
 
+DECIDER_LABELS = {Role.STREET: "街道", Role.DEPARTMENT: "行业主管部门"}
+
+
+def may_decide_role(role: str) -> bool:
+    """Whether a role decides 四色 under the district's setting (the district always does)."""
+    if role not in RISK_DECIDERS:
+        return False
+    return role == Role.DISTRICT or bool(settings.get("risk_deciders").get(role, False))
+
+
+def may_decide(actor) -> bool:
+    return may_decide_role(actor.role)
+
+
+def check_may_decide(actor, ent: Enterprise) -> None:
+    """Refuse an actor who may not decide this premises' colour: 404 outside scope, 403 by role or setting."""
+    scope.get_enterprise(actor, ent.id)
+    if actor.role not in RISK_DECIDERS:
+        raise RiskError("您的角色不能确定四色风险等级。", status=403)
+    if not may_decide(actor):
+        others = "、".join(label for role, label in DECIDER_LABELS.items() if role != actor.role and may_decide_role(role))
+        raise RiskError(f"按区安委办设置，四色风险等级由{others or '区安委办'}确定。", status=403)
+
+
 def decide(ent: Enterprise, *, color: str, reason: str, actor, now: datetime) -> RiskAssessment:
     """Confirm the suggestion or override it (with a reason); keep the history; set the colour."""
+    check_may_decide(actor, ent)
     if color not in vocab.RISK_COLORS:
         raise RiskError("无效的风险等级")
     suggested, reasons = suggest(ent, now)
@@ -74,7 +100,8 @@ def decide(ent: Enterprise, *, color: str, reason: str, actor, now: datetime) ->
     if color != suggested and not reason:
         raise RiskError("与系统建议的等级不同，须说明理由。")
     row = RiskAssessment(enterprise_id=ent.id, suggested=suggested, reasons=reasons, color=color,
-                         override_reason=reason if color != suggested else "", decided_by=actor.id, decided_at=now)
+                         override_reason=reason if color != suggested else "", decided_by=actor.id, decided_at=now,
+                         decided_as=actor.role)
     db.session.add(row)
     from .enterprises import set_fields
 

@@ -27,3 +27,8 @@ FIELD = frozenset({Role.INSPECTOR}) | OFFICE
 STAFF = FIELD | {Role.DEPARTMENT}
 # Who may upload photos (evidence comes from the field, the office and the enterprise).
 UPLOADERS = FIELD | {Role.ENTERPRISE}
+# Who may decide 四色 (plan 三（五）1): the offices, and each department for its industry;
+# the district's setting "risk_deciders" says whether streets, departments or both do.
+RISK_DECIDERS = OVERSIGHT
+# Who files the plan's documents and tables (方案, 评估报告, 季度/年度总结): each street and department.
+PLAN_FILERS = frozenset({Role.STREET, Role.DEPARTMENT})

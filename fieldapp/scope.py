@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from .extensions import db
 from .auth import Actor
-from .models import Enterprise, User, user_grids
+from .models import ChecklistProposal, Enterprise, PlanFiling, User, user_grids
 from .roles import Role
 
 # Domain code accepts the request's Actor or an ORM User: both carry these fields.
@@ -84,3 +84,30 @@ def can_edit_enterprise(actor: ActorLike, ent) -> bool:
     if actor.role == Role.DISTRICT:
         return True
     return actor.role == Role.STREET and ent.street_id == actor.street_id
+
+
+def filer_key(actor: ActorLike) -> str | None:
+    """The plan filer an actor files as: street:<id> or department:<industry>; None for other roles."""
+    if actor.role == Role.STREET and actor.street_id:
+        return f"street:{actor.street_id}"
+    if actor.role == Role.DEPARTMENT and actor.industry:
+        return f"department:{actor.industry}"
+    return None
+
+
+def get_filing(actor: ActorLike, filing_id: int) -> PlanFiling:
+    """A plan filing: the district sees every one, a street or department its own; else 404."""
+    row = db.session.get(PlanFiling, filing_id)
+    if row is None or not actor.active or (actor.role != Role.DISTRICT and row.filer != filer_key(actor)):
+        raise NotFound()
+    return row
+
+
+def get_proposal(actor: ActorLike, proposal_id: int) -> ChecklistProposal:
+    """A checklist proposal: the district sees every one, a department its industry's; else 404."""
+    p = db.session.get(ChecklistProposal, proposal_id)
+    if p is None or not actor.active:
+        raise NotFound()
+    if actor.role == Role.DISTRICT or (actor.role == Role.DEPARTMENT and actor.industry and actor.industry == p.industry):
+        return p
+    raise NotFound()

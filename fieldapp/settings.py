@@ -21,6 +21,10 @@ DEFAULTS: dict[str, dict] = {
     },
     # Days between visits by colour; standardized premises are visited less often (plan 四(四) 执法推动).
     "visit_intervals": {"red": 30, "orange": 60, "yellow": 90, "blue": 180, "standardized_factor": 1.5},
+    # Who decides 四色 besides the district. The plan has both: streets supervise every
+    # premises of their area by colour (三（五）, annex 4 note 8) and each supervising
+    # department assesses its industry's enterprises (三（五）1). The latest decision holds.
+    "risk_deciders": {"street": True, "department": True},
     # 星级: the ladder assumed from the Fengze model (domain facts §5.1, UNVERIFIED).
     "star_ladder": {"level1": 5, "level2": 5, "level3": 4, "micro_pass": 3, "self_assessed": 2, "none": 1},
 }

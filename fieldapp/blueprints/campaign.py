@@ -23,19 +23,27 @@ PRINT_MAX = 300  # one print job: a street's worth, still quick to render on a p
 bp = Blueprint("campaign", __name__, url_prefix="/campaign")
 
 
-def panel_context(ent: Enterprise) -> dict:
+def risk_context(ent: Enterprise, actor) -> dict:
+    """What the 四色 part of a premises' page shows: colour, suggestion, reasons, history, and whether the actor decides."""
     now = utcnow()
     suggested, reasons = risk.suggest(ent, now)
+    deciders = "、".join(label for role, label in risk.DECIDER_LABELS.items() if risk.may_decide_role(role)) or "区安委办"
+    return {"ent": ent, "suggested": suggested, "reasons": reasons, "risk_history": risk.history(ent.id)[:10],
+            "interval": risk.interval_days(ent.risk_color, ent.standardization), "may_decide": risk.may_decide(actor),
+            "decider_note": f"按区安委办设置，四色风险等级由{deciders}确定。", "decider_labels": risk.DECIDER_LABELS}
+
+
+def panel_context(ent: Enterprise) -> dict:
+    now = utcnow()
     tenants = list(ent.tenants) if ent.hosts_tenants else []
     return {
-        "ent": ent, "suggested": suggested, "reasons": reasons, "risk_history": risk.history(ent.id)[:10],
+        **risk_context(ent, g.user),
         "std_records": standardization.records(ent.id)[:10], "stars_history": standardization.star_history(ent.id)[:10],
         "suggested_stars": standardization.suggested_stars(ent.standardization), "letters": campaign.letters(ent.id),
         "tenants": tenants, "agreements": campaign.agreements(ent.id) if tenants else {},
         "cases": campaign.cases_for(ent.id), "year": local_today(now).year, "today": local_today(now),
         "levels": standardization.REVIEW_LEVELS, "organizers": standardization.ORGANIZERS,
         "letter_kinds": campaign.LETTER_KINDS, "case_kinds": campaign.CASE_KINDS, "case_levels": campaign.LEVELS,
-        "interval": risk.interval_days(ent.risk_color, ent.standardization),
     }
 
 
@@ -67,10 +75,7 @@ def act(enterprise_id: int, action: str):
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
     form, now = request.form, utcnow()
     try:
-        if action == "risk":
-            risk.decide(ent, color=form.get("color", ""), reason=form.get("reason", ""), actor=g.user, now=now)
-            message = f"已确定风险等级：{vocab.RISK_COLORS[ent.risk_color]}"
-        elif action == "standardization":
+        if action == "standardization":
             standardization.record(ent, kind=form.get("kind", ""), level=form.get("level") or None, result=form.get("result", ""),
                                    on=_date("on"), valid_until=_date("valid_until", required=False),
                                    organizer=form.get("organizer") or None, note=form.get("note", ""), actor=g.user, now=now)
@@ -104,6 +109,38 @@ def act(enterprise_id: int, action: str):
         ent = scope.get_editable_enterprise(g.user, enterprise_id)
         return _panel(ent, error=exc.message, status=422)
     return _panel(ent, message=message)
+
+
+@bp.post("/<int:enterprise_id>/risk")
+@roles_required(*roles.RISK_DECIDERS)
+def risk_decide(enterprise_id: int):
+    """Decide 四色: streets and districts from the campaign panel, departments for their industry."""
+    ent = scope.get_enterprise(g.user, enterprise_id)
+    try:
+        risk.decide(db.session.get(Enterprise, ent.id), color=request.form.get("color", ""),
+                    reason=request.form.get("reason", ""), actor=g.user, now=utcnow())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status != 422:
+            raise
+        return _risk_answer(enterprise_id, error=exc.message, status=422)
+    return _risk_answer(enterprise_id, message=f"已确定风险等级：{vocab.RISK_COLORS[db.session.get(Enterprise, ent.id).risk_color]}")
+
+
+def _risk_answer(enterprise_id: int, *, message: str = "", error: str = "", status: int = 200):
+    """Answer with the region the form came from: the campaign panel for editors, the risk panel for departments."""
+    ent = db.session.get(Enterprise, enterprise_id)
+    if scope.can_edit_enterprise(g.user, ent):
+        return _panel(ent, message=message, error=error, status=status)
+    html = render_template("campaign/_risk_panel.html", message=message, error=error, rk=risk_context(ent, g.user))
+    if is_htmx():
+        return current_app.make_response((html, status))
+    if error:
+        return render_template("campaign/page.html", panel=html, ent=ent), status
+    from flask import redirect, url_for
+
+    return redirect(url_for("enterprises.detail", enterprise_id=ent.id) + "#risk-panel", 303)
 
 
 def _panel(ent: Enterprise, *, message: str = "", error: str = "", status: int = 200):
@@ -199,6 +236,7 @@ def settings_page():
                 intervals[color] = _bounded(f"interval.{color}", intervals[color], 7, 730, "检查间隔应在 7 至 730 天之间")
             intervals["standardized_factor"] = _bounded("interval.standardized_factor", intervals["standardized_factor"], 1, 4,
                                                         "标准化企业的间隔倍数应在 1 至 4 之间", kind=float)
+            deciders = {role: request.form.get(f"deciders.{role}") == "on" for role in ("street", "department")}
             ladder = settings.get("star_ladder")
             for code in vocab.STANDARDIZATION:
                 ladder[code] = _bounded(f"stars.{code}", ladder[code], 1, 5, "星级应为 1 至 5")
@@ -209,8 +247,10 @@ def settings_page():
             settings.put("risk_rules", rules, actor=g.user, now=now)
             settings.put("visit_intervals", intervals, actor=g.user, now=now)
             settings.put("star_ladder", ladder, actor=g.user, now=now)
+            settings.put("risk_deciders", deciders, actor=g.user, now=now)
             db.session.commit()
             message = "已保存。"
     return render_template("campaign/settings.html", rules=settings.get("risk_rules"), order=settings.RULE_ORDER,
                            intervals=settings.get("visit_intervals"), ladder=settings.get("star_ladder"),
+                           deciders=settings.get("risk_deciders"),
                            message=message, error=error), 422 if error else 200

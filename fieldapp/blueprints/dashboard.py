@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import charts, contract, dashboard, public, quarterly, roles, targets
+from .. import charts, contract, dashboard, plan, public, quarterly, roles, targets
 from ..access import roles_required
 from ..clock import LOCAL_TZ, local_today, utcnow
 from ..contract.pages import PeriodQuery, YearQuery
@@ -36,7 +36,10 @@ def index():
     w, start, end = _window()
     now = utcnow()
     dim = "street" if g.user.role in ("district", "department") else "grid"
-    o = dashboard.overview(g.user, w, now, (dim, "industry", "venue_type", "level"))
+    department = g.user.role == roles.Role.DEPARTMENT
+    # A department's scope is one industry across every street: no industry breakdown (one row), coverage per street.
+    dims = (dim, "venue_type", "level") if department else (dim, "industry", "venue_type", "level")
+    o = dashboard.overview(g.user, w, now, dims, coverage_by="street" if department else "grid")
     k, week, cats, cov = o.kpis, o.weekly, o.categories[:12], o.coverage
     figs = {
         "weekly": charts.bars("每周新发现与销号隐患数", week["labels"],
@@ -44,7 +47,7 @@ def index():
         "overdue": charts.lines("每周末逾期未整改隐患数", week["labels"], [charts.Series("逾期", week["overdue"])], chart_id="c-overdue"),
         "category": charts.bars("本期隐患类别", [c for c, _ in cats], [charts.Series("隐患数", [n for _, n in cats])],
                                 chart_id="c-cat", horizontal=True),
-        "coverage": charts.bars("各网格超过检查周期未检查的单位", [x["grid"] for x in cov["grids"]],
+        "coverage": charts.bars(f"各{'街道' if department else '网格'}超过检查周期未检查的单位", [x["grid"] for x in cov["grids"]],
                                 [charts.Series("超期未查", [x["late"] for x in cov["grids"]]),
                                  charts.Series("单位总数", [x["total"] for x in cov["grids"]])], chart_id="c-cov"),
     }
@@ -53,7 +56,9 @@ def index():
     return render_template("dashboard/index.html", scope_label=scope_label, k=k, week=week, cats=cats, cov=cov, figs=figs, start=start, end=end, dim=dim,
                            rows=o.rows, dims=dashboard.DIMENSIONS, inspectors=o.inspectors,
                            majors=dashboard.awaiting_supervision(g.user), today=local_today(now),
-                           reports=public.pending_count(g.user) if g.user.role != "department" else 0)
+                           reports=public.pending_count(g.user) if g.user.role != "department" else 0,
+                           plan_due=plan.attention(g.user, local_today(now)), cov_by="街道" if department else "网格",
+                           colours=dashboard.colours_by_street(g.user) if department else None)
 
 
 @bp.route("/targets", methods=["GET", "POST"])

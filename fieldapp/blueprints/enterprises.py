@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from sqlalchemy import select
 
 from .. import contract, enterprises, hazards, placards, roles, scope, visits
-from .campaign import panel_context as campaign_panel_context
+from .campaign import panel_context as campaign_panel_context, risk_context
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..contract.pages import EnterpriseFilters
@@ -56,7 +56,9 @@ def detail(enterprise_id: int):
         .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc()).limit(100)
     ).all()
     cp = campaign_panel_context(db.session.get(Enterprise, ent.id)) if can_edit else None
-    return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes, cp=cp,
+    # A department decides 四色 for its industry's premises (the page is in its scope already).
+    rk = risk_context(db.session.get(Enterprise, ent.id), g.user) if g.user.role == roles.Role.DEPARTMENT else None
+    return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes, cp=cp, rk=rk,
                            checklists=applicable, hazards=found, hz=hazards, today=local_today(utcnow()),
                            visits=visits.for_enterprise(ent.id, limit=20),
                            public_url=placards.public_url(current_app.config["BASE_URL"], ent),

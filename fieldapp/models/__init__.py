@@ -9,6 +9,7 @@ from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
 from .jobs import ExportJob
 from .photos import Photo, PhotoRef
+from .plan import ChecklistProposal, PlanFiling, PlanPhase, PlanRequirement
 from .registry import Enterprise, EnterpriseChange, EnterpriseGram, Grid, Street
 from .reports import PublicReport
 from .users import AuthSession, RateCounter, User, user_grids
@@ -28,6 +29,7 @@ __all__ = [
     "AuditHead",
     "AuthSession",
     "Base",
+    "ChecklistProposal",
     "ChecklistVersion",
     "Enterprise",
     "ExportJob",
@@ -36,6 +38,9 @@ __all__ = [
     "Grid",
     "Hazard",
     "Photo",
+    "PlanFiling",
+    "PlanPhase",
+    "PlanRequirement",
     "PhotoRef",
     "PublicReport",
     "RateCounter",

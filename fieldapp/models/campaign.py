@@ -46,6 +46,9 @@ class RiskAssessment(Base):
     override_reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(index=True)
+    # The role the decider acted in (street, department, district): both streets and
+    # departments may decide (settings "risk_deciders"), and the history says which did.
+    decided_as: Mapped[str] = mapped_column(String(20), default="")
 
     decider = relationship("User")
 

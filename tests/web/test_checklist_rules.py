@@ -162,14 +162,17 @@ def test_the_hazard_takes_the_items_defect_and_measure_or_the_inspectors_edit(ap
         assert by_item["gas_alarm"].finding == by_item["gas_alarm"].defect
 
 
-@pytest.mark.parametrize("defect,message", [("", "defect 应为非空文字"), ("  ", "defect 应为非空文字"), (7, "defect 应为非空文字"),
-                                            ("隐" * 201, "不能超过 200 字")])
-def test_a_bad_defect_is_refused_in_chinese(world, login, defect, message):
+@pytest.mark.parametrize("defect,status,message", [
+    ("", 422, "defect 应为非空文字"), ("  ", 422, "defect 应为非空文字"),
+    (7, 400, "answers[1].hazard.defect：应为文字"),  # the contract: not the shape asked for
+    ("隐" * 201, 422, "answers[1].hazard.defect：不能超过 200 个字"),
+])
+def test_a_bad_defect_is_refused_in_chinese(world, login, defect, status, message):
     body = visit_body(world.ents["a1"], photos=SHOTS)
     body["answers"][1]["hazard"]["defect"] = defect
     inspector = login("inspector_a1")
     resp = inspector.put(f"/api/v1/visits/{uuid.uuid4()}", json=body)
-    assert resp.status_code == 422 and any(message in e for e in resp.json["errors"]), resp.json
+    assert resp.status_code == status and any(message in e for e in resp.json["errors"]), resp.json
 
 
 # --- combined judgement --------------------------------------------------
@@ -198,12 +201,12 @@ COMBINED = [
      201, None, True),
     ("declined with a reason", {"decision": "decline", "reason": "应急照明已当场修复，出口仅临时堆放"}, 201, None, False),
     ("declined without a reason", {"decision": "decline"}, 422, "须在 fire_combined.reason 中说明理由", False),
-    ("unknown decision", {"decision": "maybe"}, 422, "fire_combined.decision 应为 confirm", False),
-    ("unknown venue kind", {"decision": "confirm", "venue_kind": "stadium"}, 422, "fire_combined.venue_kind 应为", False),
+    ("unknown decision", {"decision": "maybe"}, 422, "fire_combined.decision：应为 confirm、decline 之一", False),
+    ("unknown venue kind", {"decision": "confirm", "venue_kind": "stadium"}, 422, "fire_combined.venue_kind：应为", False),
     ("other premises need six elements", {"decision": "confirm", "venue_kind": "other"}, 422, "没有可确认的综合判定提议", False),
     ("hazard on a refusal", {"decision": "decline", "reason": "理由", "hazard": {}}, 422, "只有确认综合判定时", False),
-    ("unknown field", {"decision": "confirm", "votes": 3}, 422, "未知字段“votes”", False),
-    ("not an object", "yes", 422, "fire_combined 应为对象或 null", False),
+    ("unknown field", {"decision": "confirm", "votes": 3}, 400, "fire_combined.votes：不是可接受的字段", False),
+    ("not an object", "yes", 400, "fire_combined：应为对象", False),
 ]
 
 

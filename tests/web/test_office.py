@@ -178,7 +178,8 @@ def test_campaign_panel_errors_keep_the_panel(world, login, action, data, messag
 
 @pytest.mark.parametrize("username,status", [("inspector_a1", 403), ("street_b", 404), ("dept_catering", 403)])
 def test_campaign_actions_are_office_and_scope_only(world, login, username, status):
-    assert login(username).post(f"/campaign/{world.ents['a1']}/risk", data={"color": "red", "reason": "x"}).status_code == status
+    # 四色 is decided by departments too (tests/web/test_department_risk.py); star ratings stay with the offices.
+    assert login(username).post(f"/campaign/{world.ents['a1']}/stars", data={"stars": "3", "reason": "x"}).status_code == status
 
 
 def test_printable_letters_are_filled_in(world, login):
