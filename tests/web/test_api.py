@@ -72,13 +72,25 @@ def test_detail_is_a_superset_of_the_list_item(client, bearer, world):
     assert detail["principal_name"] == "张三"
 
 
-def test_session_cookie_api_state_change_needs_csrf(world, login):
-    client = login("district")
-    # No state-changing enterprise endpoint yet: POSTing the token endpoint with a
-    # cookie is exempt (it takes its credentials in the body), but an unknown
-    # route still never bypasses the check.
-    resp = client.post("/api/v1/enterprises", json={}, csrf=False)
-    assert resp.status_code in (400, 405)
+def test_session_cookie_api_state_change_needs_csrf(app, world, login):
+    """The phone signs in with a cookie: every API state change then needs the CSRF token."""
+    from fieldapp.extensions import db
+
+    from ..factories import make_hazard
+
+    with app.app_context():
+        uid = make_hazard(world.ents["a1"]).uuid
+        db.session.commit()
+    client = login("inspector_a1")
+    event = {"action": "request_extension", "version": 1, "note": "配件未到", "deadline": "2100-01-01"}
+    refused = client.post(f"/api/v1/hazards/{uid}/events", json=event, csrf=False)
+    assert refused.status_code == 400 and refused.json["reason"] == "csrf"
+    with app.app_context():
+        from fieldapp.models import Hazard
+
+        assert db.session.get(Hazard, uid).extension_requested_to is None  # nothing happened
+    accepted = client.post(f"/api/v1/hazards/{uid}/events", json=event)
+    assert accepted.status_code == 200, accepted.json
 
 
 def test_openapi_documents_every_api_route(app, client):
