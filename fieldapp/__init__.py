@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
 
     from .api import bp as api_bp
     from .blueprints import (archive, audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
-                             placards, public, pwa, quarterly, reports, visits)
+                             placards, public, pwa, quarterly, reports, selfcheck, visits)
 
     app.register_blueprint(archive.bp)
     app.register_blueprint(audit.bp)
@@ -68,6 +68,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     app.register_blueprint(pwa.bp)
     app.register_blueprint(quarterly.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(selfcheck.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(checklists.bp)
     app.register_blueprint(dashboard.bp)
