@@ -70,8 +70,21 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[i:i + size]
 
 
+def _memo(method):
+    """Read a fact once per table (a roll-up tallies the same facts by street and by department)."""
+    def wrapped(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._memo:
+            self._memo[key] = method(self, *args, **kwargs)
+        return self._memo[key]
+
+    wrapped.__name__ = method.__name__
+    wrapped.__doc__ = method.__doc__
+    return wrapped
+
+
 class Facts:
-    """The records one table reads, fetched once; `key` maps a premises to its group."""
+    """The records one table reads, fetched once; `key` maps a premises to its group (None: not counted)."""
 
     def __init__(self, p: Period, since: datetime, clause, key: Callable[[Premises], object], *, venues: bool = False):
         self.p, self.since = p, since
@@ -80,12 +93,24 @@ class Facts:
         rows = _rows(select(Enterprise.id, Enterprise.street_id, Enterprise.industry, Enterprise.venue_type,
                             Enterprise.size_class, Enterprise.standardization, Enterprise.stars, Enterprise.active,
                             Enterprise.created_at).where(self.where))
-        ents = [Premises(i, s, ind, v, size, std, st, bool(active) and created < p.end)
-                for i, s, ind, v, size, std, st, active, created in rows]
+        self.ents = {i: Premises(i, s, ind, v, size, std, st, bool(active) and created < p.end)
+                     for i, s, ind, v, size, std, st, active, created in rows}
         # Hazards and visits count for every premises of the group (also one closed since);
         # premises-counting columns count the registered ones only.
-        self.group_of = {e.id: key(e) for e in ents}
-        self.units = {e.id: e for e in ents if e.registered}
+        self.units = {i: e for i, e in self.ents.items() if e.registered}
+        self._memo: dict = {}
+        self._group(key)
+
+    def _group(self, key) -> None:
+        self.key = key
+        self.group_of = {i: g for i, e in self.ents.items() if (g := key(e)) is not None}
+
+    def regroup(self, key: Callable[[Premises], object]) -> Facts:
+        """The same facts, tallied by another grouping."""
+        other = object.__new__(Facts)
+        other.__dict__.update(self.__dict__)
+        other._group(key)
+        return other
 
     # -- tallying ------------------------------------------------------------------------
 
@@ -94,7 +119,7 @@ class Facts:
         out: dict = defaultdict(dict)
         for eid, via in found.items():
             u = self.units.get(eid)
-            if u is not None and (where is None or where(u)):
+            if u is not None and eid in self.group_of and (where is None or where(u)):
                 out[self.group_of[eid]][eid] = via
         return out
 
@@ -112,6 +137,7 @@ class Facts:
 
     # -- inspections ---------------------------------------------------------------------
 
+    @_memo
     def measures(self) -> dict[str, dict[int, str]]:
         """Premises meeting each campaign measure: {measure: {premises id: the visit that showed it}}."""
         p, vc = self.p, VisitChecklist
@@ -152,19 +178,27 @@ class Facts:
         return out
 
     def visits_this_year(self) -> dict:
+        return self.by_premises_of(self._visits())
+
+    @_memo
+    def _visits(self) -> list:
         p = self.p
-        return self.by_premises_of(_rows(select(Visit.uuid, Visit.enterprise_id).where(
-            Visit.finished_at >= p.year_start, Visit.finished_at < p.end)))
+        return _rows(select(Visit.uuid, Visit.enterprise_id).where(Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
+                                                                   Visit.enterprise_id.in_(select(Enterprise.id).where(self.where))))
 
     # -- hazards -------------------------------------------------------------------------
 
     def hazards(self, *, self_found: bool, closed: bool) -> dict:
         """Hazards found this year (or closed this year), by the enterprise itself or by inspectors."""
+        return self.by_premises_of((uuid, eid) for uuid, eid, source in self._hazards(closed) if (source == "self") == self_found)
+
+    @_memo
+    def _hazards(self, closed: bool) -> list:
         p = self.p
         at = Hazard.closed_at if closed else Hazard.raised_at
-        source = Hazard.source == "self" if self_found else Hazard.source != "self"
-        return self.by_premises_of(_rows(select(Hazard.uuid, Hazard.enterprise_id).where(at >= p.year_start, at < p.end, source)))
+        return _rows(select(Hazard.uuid, Hazard.enterprise_id, Hazard.source).where(at >= p.year_start, at < p.end))
 
+    @_memo
     def own_lists_closed_loop(self) -> dict[int, str]:
         """Premises whose own three lists exist here (self-found hazards since the rolling start)
         and hold nothing overdue at the quarter's end (待整改 past its deadline)."""
@@ -180,6 +214,7 @@ class Facts:
 
     # -- campaign records ----------------------------------------------------------------
 
+    @_memo
     def assessed(self) -> dict[int, tuple[int, str]]:
         """Each premises' latest four-colour decision in [rolling start, quarter's end): (record id, colour)."""
         p = self.p
@@ -189,6 +224,7 @@ class Facts:
         return {eid: (rid, color) for rid, eid, color in _rows(
             select(ranked.c.id, ranked.c.enterprise_id, ranked.c.color).where(ranked.c.rn == 1)) if eid in self.units}
 
+    @_memo
     def status(self) -> dict[int, tuple[str, int | None]]:
         """Each registered premises' standardization at the quarter's end, and the record that gives it.
 
@@ -228,6 +264,7 @@ class Facts:
                 out[eid] = (u.standardization, None)
         return out
 
+    @_memo
     def stars(self, since: datetime) -> dict[int, tuple[int | None, int | None]]:
         """Each registered premises' stars at the quarter's end (rated since `since`), and the rating; else the register's."""
         p = self.p
@@ -243,12 +280,14 @@ class Facts:
                 rated.setdefault(eid, (None, None))  # rated, but not inside the window (yet)
         return {eid: rated.get(eid, (u.stars, None)) for eid, u in self.units.items()}
 
+    @_memo
     def self_assessments_this_year(self) -> dict[int, int]:
         p = self.p
         return {eid: rid for rid, eid in _rows(select(StandardizationRecord.id, StandardizationRecord.enterprise_id).where(
             StandardizationRecord.kind == "self_assessment", StandardizationRecord.result == "pass",
             StandardizationRecord.on >= p.year_start.date(), StandardizationRecord.on < p.end_day))}
 
+    @_memo
     def reviews_this_year(self) -> dict[str, dict[int, int]]:
         """Premises that passed a review this year, per organizing level: {level: {premises: record}}."""
         p = self.p
@@ -261,11 +300,13 @@ class Facts:
             out[organizer or ""].setdefault(eid, rid)
         return out
 
+    @_memo
     def letters_this_year(self, kind: str) -> dict[int, int]:
         p = self.p
         return {eid: lid for lid, eid in _rows(select(CampaignLetter.id, CampaignLetter.enterprise_id).where(
             CampaignLetter.kind == kind, CampaignLetter.done_on >= p.year_start.date(), CampaignLetter.done_on < p.end_day))}
 
+    @_memo
     def cases_this_year(self, kind: str) -> list[tuple[int, int | None, int, str]]:
         """(case id, premises id, street id, level) of the cases recognised this year."""
         p = self.p

@@ -85,14 +85,12 @@ def annex5_rows(f: Facts, groups: list, figures: dict, street_group) -> dict[obj
         if g is not None:
             by_level[(g, "sample_street", level)][cid] = None
     for cid, eid, _, level in f.cases_this_year("benchmark"):
-        u = f.units.get(eid)
-        if u is not None:
-            by_level[(f.group_of[eid], f"benchmark_{u.size_class}", level)][cid] = eid
+        if eid in f.group_of:
+            by_level[(f.group_of[eid], f"benchmark_{f.ents[eid].size_class}", level)][cid] = eid
     for level, found in reviews.items():
         for eid, rid in found.items():
-            u = f.units.get(eid)
-            if u is not None:
-                by_level[(f.group_of[eid], f"reviewed_{u.size_class}", level)][eid] = rid
+            if eid in f.units and eid in f.group_of:
+                by_level[(f.group_of[eid], f"reviewed_{f.units[eid].size_class}", level)][eid] = rid
     letters = {k: f.premises(f.letters_this_year(kind)) for k, kind in (("notices", "notice"), ("commitments", "commitment"))}
     out = {}
     for g in groups:
@@ -150,7 +148,7 @@ def annex7_rows(f: Facts, figures: dict, group=None) -> tuple[list[Row], Extra]:
                 _cell(row, col, data[col.key].get(code))
         rows.append(row)
     rows.append(total_row("total", rows, ANNEX7, label="总数"))
-    unassessed = [eid for eid in f.units if eid not in colours]
+    unassessed = [eid for eid in f.units if eid not in colours and eid in f.group_of]
     return rows, Extra(UNASSESSED, UNASSESSED_LABEL, len(unassessed), unassessed)
 
 
@@ -206,28 +204,28 @@ def unit_table(annex: int, unit: Unit, p: Period) -> Table:
 
 def live_rollup(annex: int, p: Period, street_units: list[Unit], department_units: list[Unit]) -> Table:
     """Every department's and street's rows as the data says now, with a total per 填报单位类型."""
-    blocks = []
+    street_ids = [u.street_id for u in street_units]
     industries = [u.industry for u in department_units]
-    for kind, units in (("department", department_units), ("street", street_units)):
-        if not units:
-            continue
-        if kind == "street":
-            ids = [u.street_id for u in units]
-            clause, key = Enterprise.street_id.in_(ids), (lambda e: str(e.street_id))
-            figs = _figures_by(manual_figures(p, street_ids=ids, annex=annex), lambda s, i: str(s) if s else None)
-        else:
-            clause, key = Enterprise.industry.in_(industries), (lambda e: e.industry)
-            figs = _figures_by(manual_figures(p, industries=industries, annex=annex), lambda s, i: i)
-        blocks.append((kind, units, clause, key, figs))
+    in_street, in_industry = set(street_ids), set(industries)
+    blocks = []
+    if department_units:
+        blocks.append(("department", department_units, lambda e: e.industry if e.industry in in_industry else None,
+                       _figures_by(manual_figures(p, industries=industries, annex=annex), lambda s, i: i)))
+    if street_units:
+        blocks.append(("street", street_units, lambda e: str(e.street_id) if e.street_id in in_street else None,
+                       _figures_by(manual_figures(p, street_ids=street_ids, annex=annex), lambda s, i: str(s) if s else None)))
+    # One read of the facts for the whole district, tallied per block.
+    facts = _facts(annex, p, or_(Enterprise.street_id.in_(street_ids), Enterprise.industry.in_(industries)), lambda e: None,
+                   venues=annex == 7)
     rows: list[Row] = []
     extras = []
-    for kind, units, clause, key, figs in blocks:
+    for kind, units, key, figs in blocks:
         label = KIND_LABELS[kind]
         if annex == 7:
-            f = _facts(7, p, clause, lambda u: u.venue_type, venues=True)
+            f = facts.regroup(lambda e, key=key: e.venue_type if key(e) is not None else None)
             # Sum over the block's filers: each filer's figures keyed by venue type.
             merged = defaultdict(list)
-            for (g, row_key, col), values in figs.items():
+            for (_, row_key, col), values in figs.items():
                 merged[("all", row_key, col)].extend(values)
             block, extra = annex7_rows(f, merged, "all")
             for r in block:
@@ -235,7 +233,7 @@ def live_rollup(annex: int, p: Period, street_units: list[Unit], department_unit
             rows += block
             extras.append(Extra(f"{kind}|{extra.key}", f"{label}：{extra.label}", extra.value, extra.ids))
             continue
-        f = _facts(annex, p, clause, key)
+        f = facts.regroup(key)
         groups = [u.key for u in units]
         if annex == 4:
             made = annex4_rows(f, groups)
@@ -247,7 +245,7 @@ def live_rollup(annex: int, p: Period, street_units: list[Unit], department_unit
                 extras += [Extra(f"{u.code}|{e.key}", f"{u.name}：{e.label}", e.value, e.ids) for e in r.extras]
             rows += block + [total_row(f"{kind}|total", block, ANNEX4, kind=label, unit="合计")]
         else:
-            made = annex5_rows(f, groups, figs, (lambda sid: str(sid) if kind == "street" else None))
+            made = annex5_rows(f, groups, figs, (lambda sid: str(sid) if kind == "street" and sid in in_street else None))
             block = []
             for u in units:
                 for r in made[u.key]:
@@ -255,9 +253,7 @@ def live_rollup(annex: int, p: Period, street_units: list[Unit], department_unit
                     block.append(r)
             for level, level_label in LEVELS.items():
                 mine = [r for r in block if r.label == level_label]
-                rows_total = total_row(f"{kind}|total|{level}", mine, ANNEX5, kind=label, unit="合计", label=level_label)
-                block.append(rows_total)
-            # Keep each filer's three rows together, the block's totals last.
+                block.append(total_row(f"{kind}|total|{level}", mine, ANNEX5, kind=label, unit="合计", label=level_label))
             rows += block
     table = new_table(annex, DISTRICT, p, rows, rollup=True)
     table.extras = extras
