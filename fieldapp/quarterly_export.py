@@ -26,9 +26,7 @@ class Cell:
 
 
 def lead_width(table: Table) -> int:
-    """Columns under 填报单位类型: the type, and in a roll-up the filer (annex 7: the venue type)."""
-    if table.annex == 7:
-        return 2 if table.rollup else 1
+    """Columns under 填报单位类型: the type, and in a roll-up also the filer (annex 7: the venue type)."""
     return 2 if table.rollup else 1
 
 
@@ -112,9 +110,10 @@ def to_csv(table: Table) -> str:
     """One header row joining the header path with '/'; a spanned value once, on the filer's first row."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    lead = {4: ["填报单位类型"], 5: ["填报单位类型"], 7: ["填报单位类型"]}[table.annex]
+    # The form's one lead header spans the roll-up's two lead columns; a flat file names both.
+    lead = ["填报单位类型"]
     if table.rollup:
-        lead = lead + (["填报单位"] if table.annex != 7 else ["场所类型"])
+        lead = ["填报单位类型", "填报单位"] if table.annex != 7 else ["填报单位", "填报单位类型"]
     writer.writerow(lead + ["/".join((*c.groups, c.label)) for c in table.columns])
     for r in table.rows:
         if table.annex == 7:

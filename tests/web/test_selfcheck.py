@@ -127,3 +127,36 @@ def test_the_domain_refuses_another_premises(app, world):
             selfcheck.record_finding(world.ents["a2"], actor=owner, now=NOW,
                                      text="x", level="general", deadline=day(3), measure="y")
         assert refused.value.status == 403
+
+
+def test_the_archive_carries_the_self_inspection_list_and_imports_it(app, world, login, tmp_path):
+    from fieldapp.archive import collect, load, render, verify
+    from fieldapp.archive.cli import CONSOLE
+
+    client = login("owner_a1")
+    assert client.post("/self-check", data=finding()).status_code == 303
+    with app.app_context():
+        hid = db.session.scalar(select(Hazard.uuid))
+    after = images.jpeg(seed=174)
+    assert client.post(f"/hazards/{hid}/act", data={"action": "self_close", "version": "1", "note": "已清走",
+                                                     "photo": (io.BytesIO(after), "a.jpg")},
+                       content_type="multipart/form-data").status_code == 303
+    path = tmp_path / "a1.html"
+    with app.app_context():
+        doc = collect.collect(world.ents["a1"], actor=CONSOLE, now=NOW)
+        with path.open("wb") as fh:
+            render.write(doc, fh)
+    report = verify.verify_file(path)
+    assert report.ok, report.problems
+    from ..conftest import base_config, migrate  # a second, empty instance to import into
+    from fieldapp import create_app
+
+    url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    migrate(url, tmp_path)
+    other = create_app(base_config(url, tmp_path))
+    with other.app_context():
+        load.import_bytes(path.read_bytes(), now=NOW)
+        h = db.session.get(Hazard, hid)
+        assert (h.source, h.state) == ("self", "closed")
+        db.session.remove()
+        db.engine.dispose()
