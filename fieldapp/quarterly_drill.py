@@ -12,7 +12,7 @@ from .models import CampaignCase, Enterprise, Hazard, QuarterFigure, Street, Vis
 from .roles import Role
 
 PER_PAGE = 200
-SOURCES = {"premises": "单位", "hazards": "隐患", "visits": "检查记录", "cases": "案例", "figures": "填报数"}
+SOURCES = {"premises": "家单位", "hazards": "条隐患", "visits": "次检查", "cases": "个案例", "figures": "项填报数"}
 
 
 @dataclass

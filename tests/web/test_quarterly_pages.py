@@ -143,7 +143,7 @@ def test_the_district_files_the_rollup_of_the_filed_versions(app, world, login, 
         assert [r.unit for r in four.rows] == ["甲街道", "合计"] and "乙街道" in four.missing
     cell = re.search(r'href="(/quarterly/filings/\d+/cell\?[^"]*col=base_total[^"]*)"',
                      district.get(f"/quarterly/filings/{f.id}").get_data(as_text=True)).group(1)
-    assert "该数字对应 2 条单位" in district.get(cell.replace("&amp;", "&")).get_data(as_text=True)
+    assert "该数字对应 2 家单位" in district.get(cell.replace("&amp;", "&")).get_data(as_text=True)
 
 
 def test_a_department_enters_its_own_figures(app, world, login):
