@@ -68,7 +68,8 @@ def record_finding(enterprise_id: int, *, actor, now: datetime, text: str, level
     if errors:
         raise SelfCheckError(errors[0], status=422, errors=errors)
     return hazards.raise_hazard(hazards.NewHazard(
-        uuid=hazard_uuid or str(uuidlib.uuid4()), enterprise_id=enterprise_id, item_text=text, level=level,
+        # The enterprise words what is wrong itself: that is the hazard's defect wording.
+        uuid=hazard_uuid or str(uuidlib.uuid4()), enterprise_id=enterprise_id, item_text=text, defect=text, level=level,
         deadline=deadline, raised_at=now, category="", description=(description or "").strip(), measure=measure,
         owner=owner, before_photos=list(photos or []), source="self",
     ), actor=actor, now=now)
