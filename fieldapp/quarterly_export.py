@@ -7,8 +7,9 @@ import io
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 
 from .quarterly import ANNEX6_NOTE, ROW_HEADER, Column, Table, fmt
 
@@ -127,19 +128,40 @@ def to_csv(table: Table) -> str:
 
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# Named styles: a cell takes one by name (cheap), where setting border, font and alignment
+# one cell at a time hashes each style again (seconds for a roll-up's workbook).
+STYLES = {"表格": dict(border=BOX, alignment=CENTER), "表头": dict(border=BOX, alignment=CENTER, font=Font(bold=True)),
+          "标题": dict(font=Font(bold=True, size=14)), "注": dict(alignment=Alignment(wrap_text=True, vertical="top"))}
+
+
+def _add_styles(wb: Workbook) -> None:
+    for name, parts in STYLES.items():
+        if name not in wb.named_styles:
+            wb.add_named_style(NamedStyle(name, **parts))
+
+
+def _merge(ws, top: int, left: int, bottom: int, right: int, style: str | None = None) -> None:
+    """Merge a range, boxing every cell of it (openpyxl's own merge restyles cell by cell, slowly)."""
+    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"))
+    if style:
+        for r in range(top, bottom + 1):
+            for c in range(left, right + 1):
+                ws.cell(r, c).style = style
 
 
 def add_sheet(wb: Workbook, table: Table, *, first: bool, seal_line: str = "") -> None:
     """One sheet per annex, laid out like the paper form (merged header cells, no blank data cells)."""
     ws = wb.active if first else wb.create_sheet()
+    _add_styles(wb)
     ws.title = f"附件{table.annex}"
     lead = lead_width(table)
     width = lead + len(table.columns)
-    ws.cell(1, 1, table.title).font = Font(bold=True, size=14)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(1, 1, table.title).style = "标题"
+    _merge(ws, 1, 1, 1, width)
     # The form's fill-in line: the stamp, who filled it in and their phone are for people to add.
     ws.cell(2, 1, f"{table.fill_in}　　统计期：{table.period.label}（截至季末）")
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    _merge(ws, 2, 1, 2, width)
     top = 3
     header = header_grid(table)
     _place(ws, header, top, header=True)
@@ -153,8 +175,8 @@ def add_sheet(wb: Workbook, table: Table, *, first: bool, seal_line: str = "") -
     if seal_line:
         tail.append(seal_line)
     for text in tail:
-        ws.cell(line, 1, text).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=width)
+        ws.cell(line, 1, text).style = "注"
+        _merge(ws, line, 1, line, width)
         line += 1
     for col in range(1, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = 14 if col <= lead else 10
@@ -171,6 +193,7 @@ def add_sheet(wb: Workbook, table: Table, *, first: bool, seal_line: str = "") -
 
 def _place(ws, grid: list[list[Cell]], top: int, *, header: bool) -> None:
     taken: set[tuple[int, int]] = set()
+    style = "表头" if header else "表格"
     for r, row in enumerate(grid):
         col = 1
         for cell in row:
@@ -178,15 +201,11 @@ def _place(ws, grid: list[list[Cell]], top: int, *, header: bool) -> None:
                 col += 1
             target = ws.cell(top + r, col)
             target.value = cell.text if header or cell.col is None else _number(cell.text)
+            target.style = style
             if not header and cell.col is not None and "." in cell.text:
                 target.number_format = "0.00"  # 万元, two decimals
-            target.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            target.border = BOX
-            if header:
-                target.font = Font(bold=True)
             if cell.colspan > 1 or cell.rowspan > 1:
-                ws.merge_cells(start_row=top + r, start_column=col, end_row=top + r + cell.rowspan - 1,
-                               end_column=col + cell.colspan - 1)
+                _merge(ws, top + r, col, top + r + cell.rowspan - 1, col + cell.colspan - 1, style)
             for dr in range(cell.rowspan):
                 for dc in range(cell.colspan):
                     taken.add((top + r + dr, col + dc))
@@ -221,14 +240,22 @@ def sheet_values(data: bytes) -> dict[str, list[list]]:
     """Every sheet's cell values (what a reader sees), for comparing a file with its filed snapshot."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(data))
-    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    # Read-only: binding a form's merged cells costs seconds, and only the values are compared.
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    finally:
+        wb.close()
 
 
 def identifier_of(data: bytes) -> str:
     from openpyxl import load_workbook
 
-    return load_workbook(io.BytesIO(data)).properties.identifier or ""
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return wb.properties.identifier or ""
+    finally:
+        wb.close()
 
 
 def legend(table: Table) -> list[tuple[str, str]]:
