@@ -362,18 +362,18 @@ def new_table(annex: int, unit: Unit, p: Period, rows: list[Row], *, rollup: boo
 
 def for_unit(annex: int, unit: Unit, p: Period) -> Table:
     """One filer's table as the data says now: its row(s) under its 填报单位类型."""
-    from . import quarterly_facts
+    from .quarterly_rows import unit_table  # imports this module: loaded on first use
 
-    return quarterly_facts.unit_table(annex, unit, p)
+    return unit_table(annex, unit, p)
 
 
 def build(annex: int, street_list: list[Street], p: Period, *, unit: str = "") -> Table:
     """One street's table, or (several streets) every street's and department's rows as the data says now."""
     if len(street_list) == 1:
         return for_unit(annex, street_unit(street_list[0]), p)
-    from . import quarterly_facts
+    from .quarterly_rows import live_rollup
 
-    return quarterly_facts.live_rollup(annex, p, [street_unit(s) for s in street_list], departments())
+    return live_rollup(annex, p, [street_unit(s) for s in street_list], departments())
 
 
 def fmt(value, column: Column) -> str:

@@ -9,11 +9,9 @@ always the number of the ids behind it and a drill-down shows exactly those rows
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
@@ -328,24 +326,3 @@ def manual_figures(p: Period, *, street_ids: list[int] = (), industries: list[st
                         QuarterFigure.column_key, QuarterFigure.value).where(
         or_(*whose), QuarterFigure.year == p.year, QuarterFigure.quarter <= p.quarter, QuarterFigure.annex == annex)
         .order_by(QuarterFigure.id))
-
-
-def decode(text: str) -> dict:
-    return json.loads(text)
-
-
-def as_number(value) -> int | Decimal:
-    return value if isinstance(value, (int, Decimal)) else Decimal(str(value))
-
-
-def unit_table(annex, unit, p):
-    """One filer's table (see fieldapp.quarterly_rows)."""
-    from .quarterly_rows import unit_table as build
-
-    return build(annex, unit, p)
-
-
-def live_rollup(annex, p, street_units, department_units):
-    from .quarterly_rows import live_rollup as build
-
-    return build(annex, p, street_units, department_units)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import or_, true
+from sqlalchemy import or_
 
 from . import vocab
 from .models import Enterprise
-from .quarterly import (ANNEX4, ANNEX5, ANNEX7, COLUMNS, KIND_LABELS, LEVELS, ROLLING_2021, ROLLING_2024_02, STARS_SINCE,
+from .quarterly import (ANNEX4, ANNEX5, ANNEX7, KIND_LABELS, LEVELS, ROLLING_2021, ROLLING_2024_02, STARS_SINCE,
                         VENUE_ROWS, Column, Extra, Period, Row, Table, Unit, DISTRICT, new_table)
 from .quarterly_facts import GRADED, REVIEWED, Facts, manual_figures
 

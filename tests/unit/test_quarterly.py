@@ -333,3 +333,20 @@ def test_cli_writes_the_workbook_for_a_street_or_department(data, runner, tmp_pa
     assert result.exit_code == 0 and load_workbook(dept)["附件4"]["A6"].value == "区安委会成员单位"
     bad = runner.invoke(args=["report", "quarterly", "--year", "2026", "--quarter", "2", "--street", "火星街道", "--out", str(out)])
     assert bad.exit_code == 1 and "未知的街道" in bad.output
+
+
+def test_the_measures_read_items_the_shipped_checklists_carry_for_every_kind_of_premises():
+    """Item keys tie the tables to the checklists: every measure's items exist, and every premises walks them."""
+    from pathlib import Path
+
+    from fieldapp import vocab
+    from fieldapp.checklists import Registry, load_dir
+    from fieldapp.quarterly_facts import MEASURES
+
+    registry = Registry(load_dir(Path(__file__).resolve().parents[2] / "checklists"))
+    for measure, (lists, keys) in MEASURES.items():
+        for cid in lists:
+            assert all(registry.get(cid).item(k) for k in keys), (measure, cid)
+        for venue in [None, *vocab.VENUE_TYPES]:  # enterprises and every 九小场所 type
+            walked = {c.id for c in registry.for_premises(venue, "机械", "small_micro", False)}
+            assert walked & set(lists), (measure, venue)
