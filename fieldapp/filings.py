@@ -125,6 +125,8 @@ def file_quarter(unit: Unit, year: int, quarter: int, *, actor, now: datetime, r
         raise FilingError(f"{p.label}已报送第 {previous.version} 版；更正须写明原因。", status=422)
     if len(reason) > 500:
         raise FilingError("更正原因不能超过 500 字。", status=422)
+    if unit.kind == "district" and not latest_filings(year, quarter):
+        raise FilingError(f"{p.label}还没有街道或部门报送，区汇总无可汇总。", status=409)
     tables = rollup(p) if unit.kind == "district" else [quarterly.for_unit(a, unit, p) for a in ANNEXES]
     figures = audit.canonical({str(t.annex): table_figures(t) for t in tables})
     rows_behind = audit.canonical({str(t.annex): table_ids(t) for t in tables})

@@ -128,6 +128,10 @@ def test_the_rollup_shows_departments_beside_streets_with_totals(data):
 
 
 def test_the_district_files_its_rollup_and_it_stays_fixed(data):
+    with pytest.raises(filings.FilingError) as refused:
+        file("district", quarterly.DISTRICT)
+    assert refused.value.status == 409  # nothing filed yet: nothing to roll up
+    db.session.rollback()
     a = file("street_a", street("甲街道"))
     district = file("district", quarterly.DISTRICT)
     assert district.unit == "district" and filings.check_record(district).ok
