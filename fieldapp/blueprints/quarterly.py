@@ -99,7 +99,8 @@ def index():
     if mine.kind == "district":
         context["filers"] = [(u, filings.latest(u.code, p.year, p.quarter)) for u in filings.filers()]
     context["versions"] = filings.versions(mine.code, p.year, p.quarter)
-    context["may_file"] = filings.may_file(g.user, mine) and utcnow() >= p.end
+    context["may_file"] = (filings.may_file(g.user, mine) and utcnow() >= p.end
+                           and (mine.kind != "district" or any(f for _, f in context["filers"])))
     context["mine"] = mine
     return render_template("quarterly/index.html", **context)
 
