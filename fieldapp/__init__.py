@@ -53,7 +53,12 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
 
     from .api import bp as api_bp
     from .blueprints import (archive, audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
-                             plan, placards, proposals, public, pwa, quarterly, reports, visits)
+                             plan, placards, proposals, public, pwa, quarterly, reports, selfcheck, visits)
+
+    # A plan filing may be a filed quarter: the quarterly filings answer for their ids.
+    from . import filings, plan_filings
+
+    plan_filings.register_snapshot_resolver(filings.snapshot_ref)
 
     app.register_blueprint(archive.bp)
     app.register_blueprint(audit.bp)
@@ -70,6 +75,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     app.register_blueprint(pwa.bp)
     app.register_blueprint(quarterly.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(selfcheck.bp)
     app.register_blueprint(visits.bp)
     app.register_blueprint(checklists.bp)
     app.register_blueprint(dashboard.bp)

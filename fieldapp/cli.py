@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from .proposals_cli import install_command
 
     checklists_group.add_command(install_command)
+    from .report_cli import report_group
 
     for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group, campaign_group,
                     archive_group, backup_command, restore_command, plan_group):
@@ -274,58 +275,3 @@ def campaign_refresh() -> None:
     for ent_id, old, new in changed:
         click.echo(f"  企业 ID {ent_id}：{vocab.STANDARDIZATION[old]} → {vocab.STANDARDIZATION[new]}")
     click.echo(f"已核对标准化状态：{len(changed)} 家因有效期届满或自评过期而变更。")
-
-
-@click.group("report")
-def report_group() -> None:
-    """Quarterly report tables (annexes 4, 5 and 7)."""
-
-
-@report_group.command("targets")
-@click.option("--year", type=click.IntRange(2020, 2100), required=True)
-@with_appcontext
-def report_targets(year: int) -> None:
-    """Load annex 1's per-street targets for a year where none are set (the street office edits them after)."""
-    from . import targets
-
-    made = targets.seed_annex1(year, utcnow())
-    db.session.commit()
-    known = db.session.scalar(select(db.func.count()).select_from(Street).where(Street.name.in_(targets.ANNEX1)))
-    click.echo(f"已载入 {year} 年附件1目标 {made} 项（已有的目标未改动；{known} 个街道与附件1同名）。")
-
-
-@report_group.command("quarterly")
-@click.option("--year", type=int, required=True)
-@click.option("--quarter", type=click.IntRange(1, 4), required=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="输出文件（.xlsx 或 .csv）")
-@click.option("--street", help="街道名称（不填为全区）")
-@with_appcontext
-def report_quarterly(year: int, quarter: int, out_path: str, street: str | None) -> None:
-    """Write annexes 4, 5 and 7 for a quarter: one XLSX sheet per annex, or CSV files."""
-    from pathlib import Path
-
-    from . import quarterly, quarterly_export
-
-    streets = db.session.scalars(select(Street).order_by(Street.id)).all()
-    if street:
-        streets = [s for s in streets if s.name == street]
-        if not streets:
-            fail(f"未知的街道：{street}")
-    try:
-        period = quarterly.period(year, quarter)
-    except ValueError as exc:
-        fail(str(exc))
-    unit = streets[0].name if street else "鲤城区（全区）"
-    tables = [quarterly.build(annex, streets, period, unit=unit) for annex in (4, 5, 7)]
-    path = Path(out_path)
-    if path.suffix.lower() == ".xlsx":
-        path.write_bytes(quarterly_export.workbook(tables))
-    elif path.suffix.lower() == ".csv":
-        for t in tables:
-            target = path.with_name(f"{path.stem}-附件{t.annex}.csv")
-            target.write_text(quarterly_export.to_csv(t), encoding="utf-8-sig")
-    else:
-        fail("输出文件须为 .xlsx 或 .csv")
-    logs.security("export", kind="quarterly", period=period.label, street=streets[0].id if street else None,
-                  format=path.suffix.lower().lstrip("."))
-    click.echo(f"已生成 {period.label} 季报表（附件4、5、7）：{out_path}")

@@ -12,7 +12,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from . import audit, scope
 from .clock import local_today
@@ -46,6 +46,10 @@ TRANSITIONS: dict[str, Rule] = {
     "reopen": Rule(frozenset({"closed"}), "open", OFFICE, "重新打开"),
     # Only while a visit is received: a general hazard closed on before + after photos.
     "fix_on_spot": Rule(frozenset({"open"}), "closed", FIELD, "当场整改"),
+    # 企业自查: the enterprise closes a general hazard it found itself, on its own list.
+    "self_close": Rule(frozenset({"open"}), "closed", frozenset({Role.ENTERPRISE}), "自查整改销号"),
+    # An inspector or office confirms a self-found hazard: from then on the placard page lists it.
+    "confirm_self": Rule(frozenset({"open", "rectified", "closed"}), None, FIELD, "核实企业自查隐患"),
 }
 VISIT_ONLY = frozenset({"fix_on_spot"})
 ACTION_LABELS = {"raise": "发现隐患", **{k: r.label for k, r in TRANSITIONS.items()}}
@@ -146,10 +150,17 @@ def _check_actor(h: Hazard, action: str, actor) -> None:
         raise TransitionError("该隐患已移交执法。", status=409)
     if action == "fix_on_spot" and h.level != "general":
         raise TransitionError("只有一般隐患可以当场整改销号。", status=409)
+    if action in ("self_close", "confirm_self") and h.source != "self":
+        raise TransitionError("只有企业自查发现的隐患才能这样处理。", status=409)
+    if action == "self_close" and h.level != "general":
+        raise TransitionError("自查发现的重大隐患须提交整改，由街道或区安委办复查销号。", status=409)
+    if action == "confirm_self" and h.confirmed_at is not None:
+        raise TransitionError("该自查隐患已经核实。", status=409)
 
 
 NOTE_REQUIRED = {
     "submit_rectification": "提交整改须填写整改说明。",
+    "self_close": "自查整改销号须填写整改说明。",
     "reject": "退回整改须说明原因。",
     "request_extension": "延期申请须说明理由。",
     "refuse_extension": "不予延期须说明理由。",
@@ -159,7 +170,7 @@ NOTE_REQUIRED = {
 
 def _check_input(h: Hazard, action: str, *, note: str, photos: list[str], data: dict) -> None:
     """What the action must carry (422)."""
-    if action in ("submit_rectification", "fix_on_spot") and not photos:
+    if action in ("submit_rectification", "fix_on_spot", "self_close") and not photos:
         raise TransitionError("须附整改后照片。", status=422)
     if action in NOTE_REQUIRED and not note:
         raise TransitionError(NOTE_REQUIRED[action], status=422)
@@ -241,14 +252,17 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
         changes["evidence_flags"] = flags
     elif action == "verify":
         changes.update(closed_by=actor.id, closed_at=now, extension_requested_to=None)
-    elif action == "fix_on_spot":
-        changes.update(fixed_on_spot=True, after_photos=photos, submitted_by=actor.id, submitted_at=now,
-                       closed_by=actor.id, closed_at=now)
+    elif action in ("fix_on_spot", "self_close"):
+        changes.update(after_photos=photos, submitted_by=actor.id, submitted_at=now, closed_by=actor.id, closed_at=now)
+        if action == "fix_on_spot":
+            changes["fixed_on_spot"] = True
         # Closed without a second pair of eyes: the same checks as a submitted rectification.
         flags = evidence_flags(h, photos, now)
         changes["evidence_flags"] = flags
     elif action == "reject":
         changes.update(evidence_flags=[])
+    elif action == "confirm_self":
+        changes.update(confirmed_by=actor.id, confirmed_at=now)
     elif action == "request_extension":
         changes["extension_requested_to"] = event_data["requested"] = _parse_date(data["deadline"])
     elif action == "approve_extension":
@@ -317,10 +331,17 @@ class NewHazard:
     measure: str = ""
     owner: str = ""
     defect: str = ""  # the finding worded as a defect; empty only where no checklist item names it
+    source: str = "inspection"  # or "self": found by the enterprise itself (企业自查)
 
 
 # A hazard that no checklist item describes (e.g. a confirmed public report) gets this measure.
 GENERIC_MEASURE = "由责任人针对隐患制定措施整改到位，整改后提交整改后照片和说明。"
+SOURCES = {"inspection": "检查发现", "self": "企业自查"}
+
+
+def publicly_listed():
+    """SQL: hazards the placard page may show (a self-found one only once confirmed by staff)."""
+    return or_(Hazard.source != "self", Hazard.confirmed_at.is_not(None))
 
 
 def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None = None) -> Hazard:
@@ -332,12 +353,14 @@ def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None
         level=new.level, level_reason=new.level_reason, deadline=new.deadline, deadline_reason=new.deadline_reason,
         state="open", supervised=False, referred=False, fixed_on_spot=False, before_photos=list(new.before_photos),
         after_photos=[], evidence_flags=[], version=1, raised_by=actor.id, raised_at=new.raised_at, updated_at=now,
+        source=new.source,
     )
     db.session.add(h)
     db.session.flush()
     _event(h, "raise", actor, now, event_uuid or str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"raise:{h.uuid}")),
            from_state=None, note=new.description, photos=new.before_photos,
-           data={"item": new.item_key, "checklist": new.checklist_id, "visit": new.visit_uuid, "defect": new.defect})
+           data={"item": new.item_key, "checklist": new.checklist_id, "visit": new.visit_uuid, "defect": new.defect,
+                 **({"source": new.source} if new.source != "inspection" else {})})
     if new.fixed_on_spot:
         transition(h.uuid, "fix_on_spot", actor=actor, now=now, version=h.version, within_visit=True,
                    event_uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h.uuid}")), photos=new.after_photos)

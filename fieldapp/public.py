@@ -35,12 +35,14 @@ class PublicHazard:
 
 def summary(ent: Enterprise, today: date) -> dict:
     """The public face of a premises."""
+    # The enterprise's own self-inspection list stays private until staff confirm an entry.
+    listed = hazards.publicly_listed()
     open_rows = db.session.scalars(
-        select(Hazard).where(Hazard.enterprise_id == ent.id, Hazard.state != "closed").order_by(Hazard.deadline)
+        select(Hazard).where(Hazard.enterprise_id == ent.id, Hazard.state != "closed", listed).order_by(Hazard.deadline)
     ).all()
-    closed = db.session.scalar(select(func.count()).where(Hazard.enterprise_id == ent.id, Hazard.state == "closed"))
+    closed = db.session.scalar(select(func.count()).where(Hazard.enterprise_id == ent.id, Hazard.state == "closed", listed))
     closed_year = db.session.scalar(select(func.count()).where(
-        Hazard.enterprise_id == ent.id, Hazard.state == "closed", Hazard.closed_at >= datetime(today.year, 1, 1, tzinfo=LOCAL_TZ)))
+        Hazard.enterprise_id == ent.id, Hazard.state == "closed", listed, Hazard.closed_at >= datetime(today.year, 1, 1, tzinfo=LOCAL_TZ)))
     last_visit = db.session.scalar(select(func.max(Visit.finished_at)).where(Visit.enterprise_id == ent.id))
     items = [PublicHazard(h.finding, h.level, h.deadline, hazards.display_state(h, today)) for h in open_rows]
     return {

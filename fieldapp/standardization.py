@@ -59,8 +59,15 @@ def record(ent: Enterprise, *, kind: str, level: str | None, result: str, on: da
             raise StandardizationError("有效期须晚于评审日期")
     else:
         level, organizer, valid_until = "self_assessed", None, None
+    # A renewal (复评、换证、升级): the premises held a grade already, by an earlier passed review or
+    # by the register (imported from the district's platform); annex 1 counts only new ones.
+    renewal = kind == "review" and result == "pass" and (
+        ent.standardization in REVIEW_LEVELS or db.session.scalar(select(StandardizationRecord.id).where(
+            StandardizationRecord.enterprise_id == ent.id, StandardizationRecord.kind == "review",
+            StandardizationRecord.result == "pass", StandardizationRecord.on < on).limit(1)) is not None)
     row = StandardizationRecord(enterprise_id=ent.id, kind=kind, level=level, result=result, on=on, valid_until=valid_until,
-                                organizer=organizer, note=(note or "").strip(), recorded_by=actor.id, recorded_at=now)
+                                organizer=organizer, note=(note or "").strip(), recorded_by=actor.id, recorded_at=now,
+                                renewal=renewal)
     db.session.add(row)
     db.session.flush()
     set_fields(ent, {"standardization": current_status(ent.id, local_today(now))}, actor=actor, now=now)

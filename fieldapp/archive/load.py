@@ -245,6 +245,9 @@ def _hazards(ent: Enterprise, rows: list[dict], people: dict) -> int:
             raised_by=_user(people, h["raised_by"]), raised_at=_time(h["raised_at"]),
             submitted_by=_user(people, h["submitted_by"]), submitted_at=_time(h["submitted_at"]),
             closed_by=_user(people, h["closed_by"]), closed_at=_time(h["closed_at"]), updated_at=_time(h["updated_at"]),
+            # Archives made before self-inspection existed hold inspectors' finds only.
+            source=h.get("source", "inspection"), confirmed_by=_user(people, h.get("confirmed_by")),
+            confirmed_at=_time(h.get("confirmed_at")),
         ))
     db.session.flush()
     return len(rows)

@@ -79,6 +79,7 @@ def hazard_records(ctx: Context):
             "owner": h.owner, "level": h.level, "level_reason": h.level_reason, "deadline": iso(h.deadline),
             "deadline_reason": h.deadline_reason, "state": h.state, "supervised": h.supervised, "referred": h.referred,
             "fixed_on_spot": h.fixed_on_spot, "extension_requested_to": iso(h.extension_requested_to),
+            "source": h.source, "confirmed_by": ctx.person(h.confirmed_by), "confirmed_at": iso(h.confirmed_at),
             "before_photos": list(h.before_photos or []), "after_photos": list(h.after_photos or []),
             "evidence_flags": list(h.evidence_flags or []), "version": h.version,
             "raised_by": ctx.person(h.raised_by), "raised_at": iso(h.raised_at),

@@ -309,6 +309,6 @@ def _hazards(report: Report, events: dict[int, dict]) -> None:
             report.problems.append(f"{name}：字段 {path}/before_photos 与事件 seq {raised[0]} 记录的照片不符")
         if raised and "note" in raised[1] and raised[1]["note"] != h.get("description"):
             report.problems.append(f"{name}：字段 {path}/description 与事件 seq {raised[0]} 记录的情况说明不符")
-        fixes = [(e["seq"], _payload(e)) for e in mine if e.get("action") in ("submit_rectification", "fix_on_spot")]
+        fixes = [(e["seq"], _payload(e)) for e in mine if e.get("action") in ("submit_rectification", "fix_on_spot", "self_close")]
         if fixes and "photos" in fixes[-1][1] and sorted(fixes[-1][1]["photos"]) != sorted(h.get("after_photos") or []):
             report.problems.append(f"{name}：字段 {path}/after_photos 与事件 seq {fixes[-1][0]} 记录的照片不符")

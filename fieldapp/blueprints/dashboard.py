@@ -84,6 +84,6 @@ def targets_page():
             db.session.rollback()
             error = "目标数应为 0 至 100000 的整数。"
     return render_template("dashboard/targets.html", rows=targets.progress(streets, year), year=year, keys=targets.KEYS,
-                           message=message, error=error), 422 if error else 200
+                           base_label=targets.KEYS[targets.BASE], message=message, error=error), 422 if error else 200
 
 

@@ -5,6 +5,7 @@ from .base import Base
 from .campaign import (CampaignCase, CampaignLetter, CampaignTarget, QuarterFigure, RiskAssessment, Setting,
                        StandardizationRecord, StarRating, TenancyAgreement)
 from .checklists import ChecklistVersion
+from .filings import QuarterFiling
 from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
 from .jobs import ExportJob
@@ -19,6 +20,7 @@ __all__ = [
     "CampaignLetter",
     "CampaignTarget",
     "QuarterFigure",
+    "QuarterFiling",
     "RiskAssessment",
     "Setting",
     "StandardizationRecord",

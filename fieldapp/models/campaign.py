@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -67,6 +67,9 @@ class StandardizationRecord(Base):
     on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     organizer: Mapped[str | None] = mapped_column(String(10))  # city / district / street
+    # A passed review of premises that already held a standardization grade (复评、换证、升级):
+    # annex 1's targets count only new ones (新增).
+    renewal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
@@ -139,13 +142,20 @@ class CampaignTarget(Base):
 
 
 class QuarterFigure(Base):
-    """A figure the app does not capture (enforcement, training …), entered for one quarter."""
+    """A figure the app does not capture (enforcement, training …), entered for one quarter.
+
+    Entered by a street (street_id) or by a supervising department for its industry
+    (industry); exactly one of the two is set. Each unique constraint holds for its own
+    kind of filer (NULLs never collide).
+    """
 
     __tablename__ = "quarter_figures"
-    __table_args__ = (UniqueConstraint("street_id", "year", "quarter", "annex", "row_key", "column_key"),)
+    __table_args__ = (UniqueConstraint("street_id", "year", "quarter", "annex", "row_key", "column_key"),
+                      UniqueConstraint("industry", "year", "quarter", "annex", "row_key", "column_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    industry: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[int] = mapped_column(Integer)
     quarter: Mapped[int] = mapped_column(Integer)
     annex: Mapped[int] = mapped_column(Integer)

@@ -46,6 +46,13 @@ class Hazard(Base):
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)  # 挂牌督办
     referred: Mapped[bool] = mapped_column(Boolean, default=False)  # 移交执法
     fixed_on_spot: Mapped[bool] = mapped_column(Boolean, default=False)  # 当场整改
+    # Who found it: "inspection" (an inspector, on a visit or confirming a public report) or
+    # "self" (the enterprise's own self-inspection, 企业自查). The quarterly tables count the
+    # two apart (自查隐患 vs 发现隐患); a self-found hazard stays off the public placard page
+    # until an inspector confirms it (confirmed_by/at).
+    source: Mapped[str] = mapped_column(String(12), default="inspection", server_default="inspection")
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
     # A pending 申请延期: the date asked for, until a street user decides.
     extension_requested_to: Mapped[date | None] = mapped_column(Date)
     before_photos: Mapped[list] = mapped_column(JSON, default=list)
@@ -64,6 +71,7 @@ class Hazard(Base):
     raiser = relationship("User", foreign_keys=[raised_by])
     submitter = relationship("User", foreign_keys=[submitted_by])
     closer = relationship("User", foreign_keys=[closed_by])
+    confirmer = relationship("User", foreign_keys=[confirmed_by])
 
     @property
     def finding(self) -> str:

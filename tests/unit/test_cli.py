@@ -108,11 +108,17 @@ def test_report_targets_loads_annex_1_once_and_keeps_edits(app, runner, world):
         db.session.get(Street, world.streets["A"]).name = "金龙街道"  # a street annex 1 names
         db.session.commit()
     first = invoke(runner, "report", "targets", "--year", "2026")
-    assert first.exit_code == 0 and "载入 2026 年附件1目标 8 项" in first.output and "1 个街道与附件1同名" in first.output
+    assert first.exit_code == 0 and "载入 2026 年附件1目标 10 项" in first.output and "1 个街道与附件1同名" in first.output
+    # It prints the table it holds: annex 1's columns, a row per street and the 合计 row.
+    lines = first.output.splitlines()
+    assert lines[2].split("\t") == ["街道", "生产经营单位底数（家）", "样板街道数（个）", "标杆企业数（家）", "评审达标企业数（家）",
+                                     "达标岗位数（个）"]
+    assert lines[3].split("\t") == ["金龙街道", "239", "1", "3", "7", "70"]
+    assert lines[-1].split("\t") == ["合计", "239", "1", "3", "7", "70"]
     with app.app_context():
         got = {t.key: t.target for t in db.session.scalars(
             select(CampaignTarget).where(CampaignTarget.street_id == world.streets["A"], CampaignTarget.year == 2026))}
-        assert got == {"sample_street": 1, "benchmark": 3, "reviewed": 7, "posts": 70}
+        assert got == {"base": 239, "sample_street": 1, "benchmark": 3, "reviewed": 7, "posts": 70}
         db.session.execute(db.update(CampaignTarget).where(CampaignTarget.key == "posts").values(target=99))
         db.session.commit()
     again = invoke(runner, "report", "targets", "--year", "2026")

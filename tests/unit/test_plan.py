@@ -149,8 +149,6 @@ def test_a_requirement_for_streets_only_refuses_departments(seeded):
 def test_a_table_filing_hands_in_the_filers_own_snapshot_for_the_quarter(seeded):
     a = user("street_a")
     r = req("q1_tables")
-    with pytest.raises(plan.PlanError, match="尚未启用"):
-        plan_filings.file(r, kind="table", actor=a, now=NOW, snapshot_id=7)
     mine = f"street:{seeded.streets['A']}"
     snaps = {7: plan_filings.SnapshotRef(7, mine, 2025, 1, "a" * 64), 8: plan_filings.SnapshotRef(8, "street:999", 2025, 1, "b" * 64),
              9: plan_filings.SnapshotRef(9, mine, 2025, 2, "c" * 64)}
@@ -165,6 +163,24 @@ def test_a_table_filing_hands_in_the_filers_own_snapshot_for_the_quarter(seeded)
         assert (row.snapshot_id, row.sha256) == (7, "a" * 64)
     finally:
         plan_filings.register_snapshot_resolver(None)
+    with pytest.raises(plan.PlanError, match="尚未启用"):
+        plan_filings.file(r, kind="table", actor=a, now=NOW, snapshot_id=7)
+
+
+def test_a_table_filing_hands_in_a_quarter_the_street_filed(app, seeded):
+    """The app wires the quarterly filings in: a street hands in the quarter it filed, sealed."""
+    from fieldapp import filings, plan_filings as wired, quarterly
+    from fieldapp.models import Street
+
+    wired.register_snapshot_resolver(filings.snapshot_ref)  # as create_app does
+    a = user("street_a")
+    street = db.session.get(Street, seeded.streets["A"])
+    filed = filings.file_quarter(quarterly.street_unit(street), 2025, 1, actor=a, now=local(date(2025, 4, 1)))
+    row = wired.file(req("q1_tables"), kind="table", actor=a, now=local(date(2025, 4, 1), 9), snapshot_id=filed.id)
+    assert (row.snapshot_id, row.sha256) == (filed.id, filed.seal)
+    with pytest.raises(plan.PlanError) as missing:
+        wired.file(req("q1_tables"), kind="table", actor=a, now=local(date(2025, 4, 1), 9), snapshot_id=filed.id + 99)
+    assert missing.value.status == 404
 
 
 def test_next_years_plan_starts_from_this_years_a_year_later(seeded):

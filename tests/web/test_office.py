@@ -104,13 +104,13 @@ def test_dashboard_bad_period_is_400(world, login):
 
 def test_quarterly_page_and_downloads(world, login):
     client = login("district")
-    html = client.get("/quarterly?year=2026&quarter=2&annex=4").get_data(as_text=True)
+    html = client.get("/quarterly?year=2026&quarter=2&annex=4&view=live").get_data(as_text=True)
     assert "季报表（一）" in html and 'colspan="4"' in html and "甲街道" in html and "合计" in html
-    xlsx = client.get("/quarterly?year=2026&quarter=2&format=xlsx")
+    xlsx = client.get("/quarterly?year=2026&quarter=2&format=xlsx&view=live")
     assert xlsx.mimetype.endswith("spreadsheetml.sheet")
-    assert load_workbook(io.BytesIO(xlsx.get_data())).sheetnames == ["附件4", "附件5", "附件7"]
-    csv = client.get("/quarterly?year=2026&quarter=2&annex=7&format=csv").get_data().decode("utf-8-sig")
-    assert csv.splitlines()[-1].startswith("总数,")
+    assert load_workbook(io.BytesIO(xlsx.get_data())).sheetnames == ["附件4", "附件5", "附件7", "说明"]
+    csv = client.get("/quarterly?year=2026&quarter=2&annex=7&format=csv&view=live").get_data().decode("utf-8-sig")
+    assert csv.splitlines()[-1].startswith("街道,总数,")
     assert client.get("/quarterly?year=2026&quarter=9").status_code == 400
 
 
@@ -118,7 +118,7 @@ def test_a_street_user_sees_only_its_street(world, login):
     client = login("street_a")
     html = client.get("/quarterly?year=2026&quarter=2&annex=4").get_data(as_text=True)
     assert "甲街道" in html and "乙街道" not in html
-    assert client.get("/quarterly?year=2026&quarter=2&street=乙街道").status_code == 404
+    assert client.get(f"/quarterly?year=2026&quarter=2&unit=street:{world.streets['B']}").status_code == 404
 
 
 def test_figures_form_saves_who_entered_what(app, world, login):

@@ -1,0 +1,328 @@
+"""Every figure of the quarterly tables, with the rows behind it, read from the records.
+
+A table counts premises, hazards, visits, cases or hand-entered figures per group: the
+filer itself, each street or department of a roll-up, or each 九小场所 type (annex 7).
+Each fact is read once per table as ids (with the record that qualifies each premises,
+where there is one) and tallied in Python against the premises' group, so a figure is
+always the number of the ids behind it and a drill-down shows exactly those rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import and_, func, or_, select
+
+from .extensions import db
+from .models import (Answer, CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
+                     StandardizationRecord, StarRating, Visit, VisitChecklist)
+from .quarterly import Period
+
+GRADED = ("level1", "level2", "level3")
+REVIEWED = GRADED + ("micro_pass",)
+FIVE_S = ("sort_unneeded", "set_in_order", "shine_clean", "standardize_5s", "sustain_discipline")
+SIX_SIGNAGE = ("risk_notice_board", "hazard_area_signs", "major_hazard_signs", "post_safety_points",
+               "penalty_results_published", "notices_updated_archived")
+# Campaign measures read from inspections: the checklists that carry them (enterprises walk
+# enterprise_gbt33000, 九小场所 venue_duties; 5S and 六有 fit every premises) and their items.
+# A premises meets a measure when the latest inspection before the quarter's end that walked
+# one of those checklists answered every item "pass" or "na" (不适用 never blocks), at least
+# one "pass"; an item left unanswered is not met.
+DUTY_LISTS = ("enterprise_gbt33000", "venue_duties")
+MEASURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "org": (DUTY_LISTS, ("safety_org",)),
+    "responsibility": (DUTY_LISTS, ("responsibility_system",)),
+    "full_time": (DUTY_LISTS, ("full_time_officer",)),
+    "rescue_team": (DUTY_LISTS, ("emergency_team",)),
+    "ledger": (DUTY_LISTS, ("hazard_ledger_closed_loop",)),
+    "five_s": (("site_5s_signage",), FIVE_S),
+    "six_signage": (("site_5s_signage",), SIX_SIGNAGE),
+}
+OWN_LISTS = "self"  # the qualifying record of premises whose own lists in this system are closed-loop
+CHUNK = 500
+
+IdMap = dict  # id -> the record that qualifies it (or None)
+
+
+class Premises(NamedTuple):
+    id: int
+    street_id: int
+    industry: str
+    venue_type: str | None
+    size_class: str
+    standardization: str
+    stars: int | None
+    registered: bool  # active and created before the quarter's end
+
+
+def _rows(stmt) -> list:
+    """Run a SELECT of plain columns through Core: no ORM machinery per row, thousands of rows."""
+    return db.session.connection().execute(stmt).all()
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _memo(method):
+    """Read a fact once per table (a roll-up tallies the same facts by street and by department)."""
+    def wrapped(self, *args, **kwargs):
+        key = (method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._memo:
+            self._memo[key] = method(self, *args, **kwargs)
+        return self._memo[key]
+
+    wrapped.__name__ = method.__name__
+    wrapped.__doc__ = method.__doc__
+    return wrapped
+
+
+class Facts:
+    """The records one table reads, fetched once; `key` maps a premises to its group (None: not counted)."""
+
+    def __init__(self, p: Period, since: datetime, clause, key: Callable[[Premises], object], *, venues: bool = False):
+        self.p, self.since = p, since
+        where = [clause] + ([Enterprise.venue_type.is_not(None)] if venues else [])
+        self.where = and_(*where)
+        rows = _rows(select(Enterprise.id, Enterprise.street_id, Enterprise.industry, Enterprise.venue_type,
+                            Enterprise.size_class, Enterprise.standardization, Enterprise.stars, Enterprise.active,
+                            Enterprise.created_at).where(self.where))
+        self.ents = {i: Premises(i, s, ind, v, size, std, st, bool(active) and created < p.end)
+                     for i, s, ind, v, size, std, st, active, created in rows}
+        # Hazards and visits count for every premises of the group (also one closed since);
+        # premises-counting columns count the registered ones only.
+        self.units = {i: e for i, e in self.ents.items() if e.registered}
+        self._memo: dict = {}
+        self._group(key)
+
+    def _group(self, key) -> None:
+        self.key = key
+        self.group_of = {i: g for i, e in self.ents.items() if (g := key(e)) is not None}
+
+    def regroup(self, key: Callable[[Premises], object]) -> Facts:
+        """The same facts, tallied by another grouping."""
+        other = object.__new__(Facts)
+        other.__dict__.update(self.__dict__)
+        other._group(key)
+        return other
+
+    # -- tallying ------------------------------------------------------------------------
+
+    def premises(self, found: dict[int, object], where: Callable[[Premises], bool] | None = None) -> dict:
+        """Registered premises among `found` (id → record) per group."""
+        out: dict = defaultdict(dict)
+        for eid, via in found.items():
+            u = self.units.get(eid)
+            if u is not None and eid in self.group_of and (where is None or where(u)):
+                out[self.group_of[eid]][eid] = via
+        return out
+
+    def all_premises(self, where: Callable[[Premises], bool] | None = None) -> dict:
+        return self.premises(dict.fromkeys(self.units), where)
+
+    def by_premises_of(self, rows: Iterable[tuple]) -> dict:
+        """(id, enterprise id) rows per group of their premises (any premises of the table, registered or not)."""
+        out: dict = defaultdict(dict)
+        for rid, eid in rows:
+            group = self.group_of.get(eid)
+            if group is not None:
+                out[group][rid] = None
+        return out
+
+    # -- inspections ---------------------------------------------------------------------
+
+    @_memo
+    def measures(self) -> dict[str, dict[int, str]]:
+        """Premises meeting each campaign measure: {measure: {premises id: the visit that showed it}}."""
+        p, vc = self.p, VisitChecklist
+        checklists = sorted({c for lists, _ in MEASURES.values() for c in lists})
+
+        def latest(cid):
+            return (select(vc.visit_uuid).where(vc.checklist_id == cid, vc.enterprise_id == Enterprise.id,
+                                                 vc.finished_at >= self.since, vc.finished_at < p.end)
+                    .order_by(vc.finished_at.desc(), vc.visit_uuid.desc()).limit(1).scalar_subquery())
+
+        latest_by: dict[str, dict[int, str]] = {c: {} for c in checklists}
+        for eid, *uuids in _rows(select(Enterprise.id, *(latest(c) for c in checklists)).where(self.where)):
+            if eid not in self.units:
+                continue
+            for c, u in zip(checklists, uuids, strict=True):
+                if u is not None:
+                    latest_by[c][eid] = u
+        visits = sorted({u for m in latest_by.values() for u in m.values()})
+        finished: dict[str, datetime] = {}
+        answers: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+        items = sorted({i for _, keys in MEASURES.values() for i in keys})
+        for chunk in _chunks(visits):
+            finished.update(_rows(select(Visit.uuid, Visit.finished_at).where(Visit.uuid.in_(chunk))))
+            for vid, cid, item, result in _rows(select(Answer.visit_uuid, Answer.checklist_id, Answer.item_key, Answer.result)
+                                                .where(Answer.visit_uuid.in_(chunk), Answer.item_key.in_(items))):
+                answers[(vid, cid)][item] = result
+        out: dict[str, dict[int, str]] = {m: {} for m in MEASURES}
+        for m, (lists, keys) in MEASURES.items():
+            for eid in self.units:
+                seen = [(finished.get(latest_by[c][eid]), latest_by[c][eid], c) for c in lists if eid in latest_by[c]]
+                if not seen:
+                    continue
+                _, vid, cid = max(seen, key=lambda s: (s[0] or datetime.min.replace(tzinfo=self.p.end.tzinfo), s[1]))
+                given = answers.get((vid, cid), {})
+                results = [given.get(k) for k in keys]
+                if all(r in ("pass", "na") for r in results) and "pass" in results:
+                    out[m][eid] = vid
+        return out
+
+    def visits_this_year(self) -> dict:
+        return self.by_premises_of(self._visits())
+
+    @_memo
+    def _visits(self) -> list:
+        p = self.p
+        return _rows(select(Visit.uuid, Visit.enterprise_id).where(Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
+                                                                   Visit.enterprise_id.in_(select(Enterprise.id).where(self.where))))
+
+    # -- hazards -------------------------------------------------------------------------
+
+    def hazards(self, *, self_found: bool, closed: bool) -> dict:
+        """Hazards found this year (or closed this year), by the enterprise itself or by inspectors."""
+        return self.by_premises_of((uuid, eid) for uuid, eid, source in self._hazards(closed) if (source == "self") == self_found)
+
+    @_memo
+    def _hazards(self, closed: bool) -> list:
+        p = self.p
+        at = Hazard.closed_at if closed else Hazard.raised_at
+        return _rows(select(Hazard.uuid, Hazard.enterprise_id, Hazard.source).where(at >= p.year_start, at < p.end))
+
+    @_memo
+    def own_lists_closed_loop(self) -> dict[int, str]:
+        """Premises whose own three lists exist here (self-found hazards since the rolling start)
+        and hold nothing overdue at the quarter's end (待整改 past its deadline)."""
+        p = self.p
+        own = {eid for (eid,) in _rows(select(Hazard.enterprise_id).where(
+            Hazard.source == "self", Hazard.raised_at >= self.since, Hazard.raised_at < p.end).distinct())}
+        # Still 待整改 at the end: not closed by then, and not submitted and awaiting recheck then.
+        overdue = {eid for (eid,) in _rows(select(Hazard.enterprise_id).where(
+            Hazard.source == "self", Hazard.raised_at < p.end, Hazard.deadline < p.end_day,
+            or_(Hazard.closed_at.is_(None), Hazard.closed_at >= p.end),
+            ~and_(Hazard.state == "rectified", Hazard.submitted_at < p.end)).distinct())}
+        return dict.fromkeys(own - overdue, OWN_LISTS)
+
+    # -- campaign records ----------------------------------------------------------------
+
+    @_memo
+    def assessed(self) -> dict[int, tuple[int, str]]:
+        """Each premises' latest four-colour decision in [rolling start, quarter's end): (record id, colour)."""
+        p = self.p
+        ranked = select(RiskAssessment.id, RiskAssessment.enterprise_id, RiskAssessment.color, func.row_number().over(
+            partition_by=RiskAssessment.enterprise_id, order_by=(RiskAssessment.decided_at.desc(), RiskAssessment.id.desc()))
+            .label("rn")).where(RiskAssessment.decided_at >= self.since, RiskAssessment.decided_at < p.end).subquery()
+        return {eid: (rid, color) for rid, eid, color in _rows(
+            select(ranked.c.id, ranked.c.enterprise_id, ranked.c.color).where(ranked.c.rn == 1)) if eid in self.units}
+
+    @_memo
+    def status(self) -> dict[int, tuple[str, int | None]]:
+        """Each registered premises' standardization at the quarter's end, and the record that gives it.
+
+        From its records: a valid passed review held since the table's rolling start, else a
+        passed self-assessment within the last 12 months, else none. Premises without any
+        record keep the register's status (imported from the district's platform).
+        """
+        end_day = self.p.end_day
+        since_day = self.since.date()
+        recent = date(end_day.year - 1, end_day.month, 1)
+        recorded: set[int] = set()
+        review: dict[int, tuple[str, int]] = {}
+        self_ok: dict[int, int] = {}
+        for rid, eid, kind, level, result, on, valid_until in _rows(
+                select(StandardizationRecord.id, StandardizationRecord.enterprise_id, StandardizationRecord.kind,
+                       StandardizationRecord.level, StandardizationRecord.result, StandardizationRecord.on,
+                       StandardizationRecord.valid_until)
+                .order_by(StandardizationRecord.on.desc(), StandardizationRecord.id.desc())):
+            if eid not in self.units:
+                continue
+            recorded.add(eid)
+            if result != "pass" or on >= end_day:
+                continue
+            if kind == "review" and on >= since_day and (valid_until is None or valid_until >= end_day):
+                review.setdefault(eid, (level, rid))  # the latest valid review
+            elif kind == "self_assessment" and on >= recent:
+                self_ok.setdefault(eid, rid)
+        out = {}
+        for eid, u in self.units.items():
+            if eid in review:
+                out[eid] = review[eid]
+            elif eid in self_ok:
+                out[eid] = ("self_assessed", self_ok[eid])
+            elif eid in recorded:
+                out[eid] = ("none", None)
+            else:
+                out[eid] = (u.standardization, None)
+        return out
+
+    @_memo
+    def stars(self, since: datetime) -> dict[int, tuple[int | None, int | None]]:
+        """Each registered premises' stars at the quarter's end (rated since `since`), and the rating; else the register's."""
+        p = self.p
+        rated: dict[int, tuple[int | None, int | None]] = {}
+        for rid, eid, stars, decided_at in _rows(select(StarRating.id, StarRating.enterprise_id, StarRating.stars,
+                                                        StarRating.decided_at)
+                                                 .order_by(StarRating.decided_at.desc(), StarRating.id.desc())):
+            if eid not in self.units or eid in rated and rated[eid][1] is not None:
+                continue
+            if since <= decided_at < p.end:
+                rated[eid] = (stars, rid)
+            else:
+                rated.setdefault(eid, (None, None))  # rated, but not inside the window (yet)
+        return {eid: rated.get(eid, (u.stars, None)) for eid, u in self.units.items()}
+
+    @_memo
+    def self_assessments_this_year(self) -> dict[int, int]:
+        p = self.p
+        return {eid: rid for rid, eid in _rows(select(StandardizationRecord.id, StandardizationRecord.enterprise_id).where(
+            StandardizationRecord.kind == "self_assessment", StandardizationRecord.result == "pass",
+            StandardizationRecord.on >= p.year_start.date(), StandardizationRecord.on < p.end_day))}
+
+    @_memo
+    def reviews_this_year(self) -> dict[str, dict[int, int]]:
+        """Premises that passed a review this year, per organizing level: {level: {premises: record}}."""
+        p = self.p
+        out: dict[str, dict[int, int]] = defaultdict(dict)
+        for rid, eid, organizer in _rows(select(StandardizationRecord.id, StandardizationRecord.enterprise_id,
+                                                StandardizationRecord.organizer).where(
+                StandardizationRecord.kind == "review", StandardizationRecord.result == "pass",
+                StandardizationRecord.on >= p.year_start.date(), StandardizationRecord.on < p.end_day)
+                .order_by(StandardizationRecord.on, StandardizationRecord.id)):
+            out[organizer or ""].setdefault(eid, rid)
+        return out
+
+    @_memo
+    def letters_this_year(self, kind: str) -> dict[int, int]:
+        p = self.p
+        return {eid: lid for lid, eid in _rows(select(CampaignLetter.id, CampaignLetter.enterprise_id).where(
+            CampaignLetter.kind == kind, CampaignLetter.done_on >= p.year_start.date(), CampaignLetter.done_on < p.end_day))}
+
+    @_memo
+    def cases_this_year(self, kind: str) -> list[tuple[int, int | None, int, str]]:
+        """(case id, premises id, street id, level) of the cases recognised this year."""
+        p = self.p
+        return _rows(select(CampaignCase.id, CampaignCase.enterprise_id, CampaignCase.street_id, CampaignCase.level).where(
+            CampaignCase.kind == kind, CampaignCase.on >= p.year_start.date(), CampaignCase.on < p.end_day)
+            .order_by(CampaignCase.id))
+
+
+def manual_figures(p: Period, *, street_ids: list[int] = (), industries: list[str] = (), annex: int) -> list[tuple]:
+    """Hand-entered figures from January to the quarter: (id, street id, industry, row key, column key, value)."""
+    whose = []
+    if street_ids:
+        whose.append(QuarterFigure.street_id.in_(list(street_ids)))
+    if industries:
+        whose.append(QuarterFigure.industry.in_(list(industries)))
+    if not whose:
+        return []
+    return _rows(select(QuarterFigure.id, QuarterFigure.street_id, QuarterFigure.industry, QuarterFigure.row_key,
+                        QuarterFigure.column_key, QuarterFigure.value).where(
+        or_(*whose), QuarterFigure.year == p.year, QuarterFigure.quarter <= p.quarter, QuarterFigure.annex == annex)
+        .order_by(QuarterFigure.id))
