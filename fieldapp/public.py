@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from . import audit, hazards, photos, scope
+from . import audit, hazards, photos, scope, throttle
 from .clock import LOCAL_TZ
 from .errors import DomainError
 from .extensions import db
@@ -55,8 +55,37 @@ class ReportError(DomainError):
     """A refused public report (bad input or a rate limit)."""
 
 
-def submit_report(ent: Enterprise, *, description: str, contact: str, photo: bytes | None, now: datetime) -> PublicReport:
-    """Record a report from the public; it waits for an inspector to confirm or dismiss it."""
+@dataclass(frozen=True)
+class Quota:
+    """How many stored reports a premises takes per day, in all and from one sender."""
+
+    per_premises_day: int
+    per_sender_premises_day: int
+
+    @classmethod
+    def from_config(cls, cfg) -> Quota:
+        return cls(cfg["PUBLIC_MAX_REPORTS_PER_PREMISES_DAY"], cfg["PUBLIC_MAX_REPORTS_PER_SENDER_PREMISES_DAY"])
+
+
+def _count_stored(ent: Enterprise, sender: str, quota: Quota, now: datetime) -> None:
+    """Count a report that is being stored against the premises' day; refuse it (429) over quota.
+
+    The counters move inside the report's own transaction, so a report that is
+    refused or rolled back never counts; and one sender can use only part of a
+    premises' day, so it cannot crowd out everyone else.
+    """
+    mine = throttle.hit(f"report:sender-ent:{sender}:{ent.id}", 86400, now)
+    total = throttle.hit(f"report:ent:{ent.id}", 86400, now)
+    if mine > quota.per_sender_premises_day or total > quota.per_premises_day:
+        raise ReportError("该场所今天收到的举报已较多，请明天再试，或拨打街道安办电话。", status=429)
+
+
+def submit_report(ent: Enterprise, *, description: str, contact: str, photo: bytes | None, now: datetime,
+                  sender: str = "-", quota: Quota | None = None) -> PublicReport:
+    """Record a report from the public; it waits for an inspector to confirm or dismiss it.
+
+    Only a report that passes every check counts toward the premises' daily quota.
+    """
     description = (description or "").strip()
     contact = (contact or "").strip()
     if not description:
@@ -65,6 +94,8 @@ def submit_report(ent: Enterprise, *, description: str, contact: str, photo: byt
         raise ReportError(f"描述不能超过 {REPORT_MAX_CHARS} 字。", status=422)
     if len(contact) > 60:
         raise ReportError("联系方式不能超过 60 字。", status=422)
+    if quota is not None:
+        _count_stored(ent, sender, quota, now)
     sha = None
     if photo and len(photo) > REPORT_PHOTO_MAX_BYTES:
         raise ReportError(f"照片不能超过 {REPORT_PHOTO_MAX_BYTES // 1024 // 1024} MB，请换一张或不附照片。", status=413)

@@ -89,11 +89,12 @@ def report(token: str):
         return render_template("public/report.html", token=token, name=ent.name, error=None, values={})
     now = utcnow()
     cfg = current_app.config
+    # The sender's own limit comes first and counts every attempt, stored or not:
+    # empty or refused posts use up the sender's hour, never the premises' day.
     over_ip = throttle.hit(f"report:ip:{request.remote_addr}", 3600, now) > cfg["PUBLIC_MAX_REPORTS_PER_HOUR"]
-    over_premises = throttle.hit(f"report:ent:{ent.id}", 86400, now) > cfg["PUBLIC_MAX_REPORTS_PER_PREMISES_DAY"]
     db.session.commit()
     values = {"description": request.form.get("description", ""), "contact": request.form.get("contact", "")}
-    if over_ip or over_premises:
+    if over_ip:
         return render_template("public/report.html", token=token, name=ent.name, values=values,
                                error="提交过于频繁，请稍后再试。"), 429
     upload = request.files.get("photo")
@@ -103,7 +104,8 @@ def report(token: str):
         with upload.stream as stream:
             data = stream.read(public.REPORT_PHOTO_MAX_BYTES + 1)
     try:
-        public.submit_report(ent, description=values["description"], contact=values["contact"], photo=data, now=now)
+        public.submit_report(ent, description=values["description"], contact=values["contact"], photo=data, now=now,
+                             sender=request.remote_addr or "-", quota=public.Quota.from_config(cfg))
         db.session.commit()
     except public.ReportError as exc:
         db.session.rollback()

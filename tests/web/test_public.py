@@ -236,6 +236,39 @@ def test_reports_are_rate_limited_per_ip(app, client, a1_token):
     assert codes == [200, 200, 200, 429]
 
 
+def _report(client, token: str, ip: str, description: str = "") -> int:
+    return client.post(f"/q/{token}/report", data={"description": description},
+                       environ_base={"REMOTE_ADDR": ip}).status_code
+
+
+def _stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(PublicReport))
+
+
+def test_empty_posts_from_one_ip_do_not_use_up_the_premises_day(app, client, a1_token):
+    """Measured on main: 21 empty posts from one IP used up the premises' 20, and a real reporter got 429."""
+    codes = [_report(client, a1_token, "10.0.0.1") for _ in range(21)]
+    assert codes[:3] == [422] * 3 and set(codes[3:]) == {429}  # the sender's own limit applies first
+    assert _report(client, a1_token, "10.0.0.2", "二楼消防通道堆满纸箱") == 200
+    assert _stored(app) == 1
+
+
+def test_only_stored_reports_count_toward_the_premises_day(app, client, a1_token):
+    app.config.update(PUBLIC_MAX_REPORTS_PER_HOUR=1000, PUBLIC_MAX_REPORTS_PER_PREMISES_DAY=2)
+    assert {_report(client, a1_token, f"10.0.1.{i}") for i in range(10)} == {422}
+    assert [_report(client, a1_token, f"10.0.2.{i}", f"第{i}条") for i in range(3)] == [200, 200, 429]
+    assert _stored(app) == 2
+
+
+def test_one_sender_cannot_use_up_a_premises_day(app, client, a1_token):
+    app.config.update(PUBLIC_MAX_REPORTS_PER_HOUR=1000)
+    codes = [_report(client, a1_token, "10.0.3.1", f"第{i}条") for i in range(21)]
+    assert codes[:3] == [200] * 3 and set(codes[3:]) == {429}
+    assert _report(client, a1_token, "10.0.3.2", "另一位群众") == 200
+    assert _stored(app) == 4
+
+
 def test_public_forms_need_the_csrf_token(client, a1_token):
     assert client.post(f"/q/{a1_token}/report", data={"description": "x"}, csrf=False).status_code == 400
 
