@@ -2,7 +2,11 @@
 
 Each row's hash is sha256(prev_hash + canonical JSON of the row). Appending locks
 the single head row, so concurrent appends queue instead of forking the chain.
-The database refuses UPDATE and DELETE on the table (triggers in migration 0003).
+The database refuses UPDATE and DELETE on the table (triggers in migration 0003),
+and any INSERT that does not follow the newest event, and keeps the head equal
+to the newest event (migration 0013). Whoever can lift those triggers can still
+rewrite the chain consistently: only a head noted outside the system
+(`verify(anchor=...)`, `fieldapp audit verify --head SEQ:HASH`) shows that.
 """
 
 from __future__ import annotations
@@ -49,10 +53,13 @@ def append(*, uuid: str, object_type: str, object_id: str, enterprise_id: int | 
     """Append one event to the chain inside the caller's transaction."""
     conn = db.session.connection()
     # Taking the head row's lock first serializes every append (PostgreSQL row
-    # lock; SQLite's write lock), so prev_hash is always the true head.
+    # lock; SQLite's write lock), so prev_hash is always the true head. The
+    # update changes nothing: the head's guard lets it move only to an event
+    # that exists, so it moves after the insert.
     seq, prev = conn.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash)
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq).returning(AuditHead.seq, AuditHead.hash)
     ).one()
+    seq += 1
     text = canonical(payload)
     event = AuditEvent(
         seq=seq, uuid=uuid, object_type=object_type, object_id=str(object_id), enterprise_id=enterprise_id,
@@ -64,7 +71,7 @@ def append(*, uuid: str, object_type: str, object_id: str, enterprise_id: int | 
                           at=at, payload_sha256=event.payload_sha256)
     db.session.add(event)
     db.session.flush()
-    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
+    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=event.hash))
     return event
 
 
@@ -81,10 +88,26 @@ class Verification:
     head_hash: str
     broken_seq: int | None = None
     reason: str = ""
+    anchor: tuple[int, str] | None = None  # the head kept outside the system, when one was given
 
 
-def verify(batch: int = 5000) -> Verification:
-    """Walk the chain from the start; name the first broken link."""
+def parse_anchor(value: str) -> tuple[int, str]:
+    """Read a head noted outside the system, as `fieldapp audit head` prints it: SEQ:HASH (or SEQ HASH)."""
+    seq, sep, digest = value.strip().replace(" ", ":", 1).partition(":")
+    digest = digest.strip().lower()
+    if not sep or not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("链头应写作 序号:哈希（例如 1234:3f5a…，64 位十六进制）")
+    return int(seq), digest
+
+
+def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None) -> Verification:
+    """Walk the chain from the start; name the first broken link.
+
+    With `anchor` (a head noted outside the system earlier), also check that the
+    chain still passes through it: the event of that sequence has that hash. A
+    chain recomputed after an edit is self-consistent, but cannot pass an anchor
+    noted before the edit; a chain cut below the anchor no longer reaches it.
+    """
     head_seq, head_hash = head()
     prev, expected_seq, count = GENESIS, 1, 0
     last_seq = 0
@@ -106,17 +129,23 @@ def verify(batch: int = 5000) -> Verification:
                           enterprise_id=ev.enterprise_id, action=ev.action, actor_id=ev.actor_id,
                           actor_label=ev.actor_label, at=ev.at, payload_sha256=ev.payload_sha256) != ev.hash:
                 problem = "记录哈希不符（记录被修改）"
+            elif anchor is not None and ev.seq == anchor[0] and ev.hash != anchor[1]:
+                problem = (f"第 {ev.seq} 条的哈希与系统外记下的链头 {anchor[0]}:{anchor[1]} 不符："
+                           "该条及以前的记录在记下链头之后被改写（哈希被重新计算）")
             if problem:
                 db.session.expunge_all()
                 # A gap is named by the first missing sequence number.
                 broken = expected_seq if ev.seq != expected_seq else ev.seq
-                return Verification(False, count, head_seq, head_hash, broken, problem)
+                return Verification(False, count, head_seq, head_hash, broken, problem, anchor)
             prev, expected_seq, count, last_seq = ev.hash, ev.seq + 1, count + 1, ev.seq
         db.session.expunge_all()
     if count != head_seq or prev != head_hash:
         return Verification(False, count, head_seq, head_hash, count + 1,
-                            "链头与最后一条记录不符（记录被截断或链头被改）")
-    return Verification(True, count, head_seq, head_hash)
+                            "链头与最后一条记录不符（记录被截断或链头被改）", anchor)
+    if anchor is not None and count < anchor[0]:
+        return Verification(False, count, head_seq, head_hash, count + 1,
+                            f"链只到第 {count} 条，短于系统外记下的链头（第 {anchor[0]} 条）：记录被截断或整条链被改写", anchor)
+    return Verification(True, count, head_seq, head_hash, anchor=anchor)
 
 
 def events_for(object_type: str, object_id: str) -> list[AuditEvent]:

@@ -235,15 +235,30 @@ def audit_group() -> None:
     """Check the tamper-evident audit chain."""
 
 
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify() -> None:
-    """Walk the whole chain; exit 1 naming the first broken link."""
+def _anchor(ctx, param, value: str | None):
     from . import audit
 
-    result = audit.verify()
+    if value is None:
+        return None
+    try:
+        return audit.parse_anchor(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@audit_group.command("verify")
+@click.option("--head", "anchor", metavar="SEQ:HASH", callback=_anchor,
+              help="系统外记下的链头（fieldapp audit head 或备份清单中的值）：核对链仍经过它")
+@with_appcontext
+def audit_verify(anchor: tuple[int, str] | None) -> None:
+    """Walk the whole chain; exit 1 naming the first broken link (and check a head kept outside, with --head)."""
+    from . import audit
+
+    result = audit.verify(anchor=anchor)
     if result.ok:
-        click.echo(f"审计链完整：{result.count} 条记录，链头 {result.head_hash}")
+        click.echo(f"审计链完整：{result.count} 条记录，链头 {result.head_seq}:{result.head_hash}")
+        if anchor:
+            click.echo(f"  与系统外记下的链头 {anchor[0]}:{anchor[1]} 一致：此后 {result.count - anchor[0]} 条为新增记录")
         return
     click.echo(f"审计链在第 {result.broken_seq} 条处断开：{result.reason}（此前 {result.count} 条完好）", err=True)
     sys.exit(1)
@@ -256,7 +271,7 @@ def audit_head() -> None:
     from . import audit
 
     seq, head = audit.head()
-    click.echo(f"{seq} {head}")
+    click.echo(f"{seq}:{head}")
 
 
 @click.group("campaign")

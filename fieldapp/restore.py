@@ -138,7 +138,8 @@ def _restore_postgres(dump: Path, *, schema_present: bool) -> None:
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
                 "AND table_type = 'BASE TABLE'")).scalars())
             conn.execute(text("DROP TABLE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
-            conn.execute(text("DROP FUNCTION IF EXISTS audit_events_append_only()"))
+            for function in ("audit_events_append_only", "audit_events_in_order", "audit_head_guard"):
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
     try:
         pgtools.run(db.engine.url, "pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
                     f"--dbname={db.engine.url.database}", str(dump))

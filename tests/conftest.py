@@ -69,8 +69,10 @@ class Database:
             if tables:
                 # The audit chain refuses TRUNCATE (as it should); the test owner lifts that for the reset.
                 conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
+                conn.execute(text("ALTER TABLE audit_head DISABLE TRIGGER audit_head_no_truncate"))
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
                 conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
+                conn.execute(text("ALTER TABLE audit_head ENABLE TRIGGER audit_head_no_truncate"))
                 conn.execute(text(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')"))
         engine.dispose()
         return self.url

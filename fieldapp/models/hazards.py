@@ -65,6 +65,10 @@ class Hazard(Base):
     submitted_at: Mapped[datetime | None]
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
+    # A major hazard with flagged evidence closes only when a second office user
+    # confirms: the first verifier waits here (PRODUCT.md §4, ASVS 2.3.5).
+    first_verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    first_verified_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
     enterprise = relationship("Enterprise")
@@ -72,6 +76,7 @@ class Hazard(Base):
     submitter = relationship("User", foreign_keys=[submitted_by])
     closer = relationship("User", foreign_keys=[closed_by])
     confirmer = relationship("User", foreign_keys=[confirmed_by])
+    first_verifier = relationship("User", foreign_keys=[first_verified_by])
 
     @property
     def finding(self) -> str:
