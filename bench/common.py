@@ -89,7 +89,7 @@ def serve(argv: list[str], env: dict[str, str], health: str):
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(health)
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:

@@ -42,8 +42,14 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     # A JSON body (a visit, an event) is text: far below the photo limit.
     "MAX_JSON_BYTES": 4 * 1024 * 1024,
-    # Phones take 12–50 MP; more than this is refused from the header, undecoded.
-    "PHOTO_MAX_PIXELS": 64_000_000,
+    # Phones take 12–50 MP (48 MP HEIF Max, 50 MP Android modes); more than this is
+    # refused from the header, undecoded.
+    "PHOTO_MAX_PIXELS": 50_000_000,
+    # Evidence must show the scene: a thumbnail-sized picture proves nothing.
+    "PHOTO_MIN_SHORT_SIDE": 320,
+    # What decoding one upload may hold (estimated from the header, see
+    # photos.decode_cost): with an idle worker at ~120 MB this keeps it under ~300 MB.
+    "PHOTO_DECODE_BUDGET_MB": 150,
     "EVIDENCE_MAX_DISTANCE_M": 500,
     # A plan filing (方案, 评估报告, 总结: PDF, scan, Office file) — below MAX_CONTENT_LENGTH,
     # so an oversized file is refused with its size named rather than a bare 413.

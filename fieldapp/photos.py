@@ -32,6 +32,9 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 DISPLAY_LONG = 1600
 DISPLAY_MAX_BYTES = 300 * 1024
 THUMB_LONG = 320
+# The most a worker may hold while decoding one upload (PRODUCT.md §12: a worker stays
+# under about 300 MB, and an idle one holds about 120 MB).
+DECODE_BUDGET = 150 * 2**20
 
 
 class PhotoRejected(DomainError):
@@ -73,10 +76,101 @@ def _encode(im: Image.Image, max_bytes: int | None, quality: int = 80) -> bytes:
         quality -= 10
 
 
-def process(data: bytes, *, max_pixels: int) -> Processed:
-    """Decode, check and re-encode one image; raise PhotoRejected with a Chinese reason."""
+def webp_size(data: bytes) -> tuple[int, int] | None:
+    """Read a WebP's canvas size from its first bytes (VP8X, VP8L or VP8), without decoding.
+
+    Pillow's WebP decoder allocates the whole canvas when the file is opened, so
+    the size must be known before Image.open.
+    """
+    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if chunk == b"VP8L" and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
+        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+    return None
+
+
+# Bytes per pixel Pillow keeps for an image of each mode (RGB is stored as four bytes).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+# What the decoder itself holds at its peak, per pixel, beyond Pillow's own image
+# (measured with bench/memory.py): libwebp keeps two RGBA canvases and hands
+# over a third copy; libheif keeps its YCbCr planes and an RGB buffer.
+_DECODER_EXTRA = {"WEBP": 12, "HEIF": 5}
+
+
+def decode_cost(fmt: str, mode: str, size: tuple[int, int], *, full_size: tuple[int, int] | None = None,
+                progressive_layers: list[tuple[int, int]] | None = None, alpha: bool = False) -> int:
+    """Estimate the peak bytes that decoding an image and shrinking it to the display size will hold.
+
+    `size` is what the decoder will produce (after a JPEG draft: 1/8 scale costs
+    1/64 of the pixels); a progressive JPEG also keeps every DCT coefficient of
+    the full image (2 bytes each, per component at its sampling `(h, v)`) however
+    small the output. Modes that cannot be shrunk directly (palette, 1-bit,
+    16-bit) are converted first, alpha is premultiplied into a full-size copy,
+    and resampling holds an intermediate of up to half the pixels.
+    """
+    width, height = size
+    pixels = width * height
+    cost = pixels * (_MODE_BYTES.get(mode, 4) + _DECODER_EXTRA.get(fmt, 0))
+    if progressive_layers:
+        full_w, full_h = full_size or size
+        h_max = max(h for h, _ in progressive_layers) or 1
+        v_max = max(v for _, v in progressive_layers) or 1
+        cost += sum(2 * (full_w * h // h_max) * (full_h * v // v_max) for h, v in progressive_layers)
+    shrink = max(width, height) > DISPLAY_LONG
+    if mode in ("P", "PA", "1", "I", "F") or mode.startswith("I;16"):
+        cost += pixels * 4
+    if shrink:
+        cost += pixels * 2
+        if alpha or mode in ("LA", "RGBA", "PA"):
+            cost += pixels * 4
+    return cost
+
+
+def _cost_of(im: Image.Image, header_size: tuple[int, int]) -> int:
+    layers = None
+    if im.format == "JPEG" and im.info.get("progressive"):
+        layers = [(h, v) for _, h, v, _ in getattr(im, "layer", None) or []] or [(1, 1)] * 3
+    return decode_cost(im.format, im.mode, im.size, full_size=header_size, progressive_layers=layers,
+                       alpha="transparency" in im.info)
+
+
+def _refuse_size(width: int, height: int, *, max_pixels: int, min_short_side: int) -> None:
+    if width * height > max_pixels:
+        raise PhotoRejected(f"图片像素过多（{width}×{height}），最多 {max_pixels / 1_000_000:g} 百万像素。", status=422)
+    if min(width, height) < min_short_side:
+        raise PhotoRejected(
+            f"照片太小（{width}×{height} 像素），看不清现场：证据照片的短边至少 {min_short_side} 像素，请用相机重新拍摄后上传。",
+            status=422)
+
+
+def _refuse_cost(fmt: str, size: tuple[int, int], cost: int, budget: int) -> None:
+    if cost > budget:
+        fits = int(size[0] * size[1] * budget / cost / 100_000) / 10  # megapixels that would fit, rounded down
+        raise PhotoRejected(
+            f"图片过大（{size[0]}×{size[1]}，{fmt}），解码约需 {cost // 2**20} MB 内存，超过上限 {budget // 2**20} MB："
+            f"请缩小到约 {fits:g} 百万像素以内，或改用 JPEG 上传。", status=422)
+
+
+def process(data: bytes, *, max_pixels: int, min_short_side: int = 0, decode_budget: int = DECODE_BUDGET) -> Processed:
+    """Decode, check and re-encode one image within a memory budget; raise PhotoRejected with a Chinese reason.
+
+    Everything that bounds memory is decided from the header, before decoding:
+    the pixel count, the short side, and the estimated peak of decoding
+    (`decode_cost`). JPEGs are decoded at a reduced scale (DCT scaling); other
+    formats are decoded whole and shrunk at once, before any mode conversion.
+    """
     if not data:
         raise PhotoRejected("上传的内容为空。", status=400)
+    if (size := webp_size(data)) is not None:
+        # libwebp allocates its canvases when the file is opened: check before that.
+        _refuse_size(*size, max_pixels=max_pixels, min_short_side=0)
+        _refuse_cost("WEBP", size, decode_cost("WEBP", "RGB", size), decode_budget)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -88,25 +182,32 @@ def process(data: bytes, *, max_pixels: int) -> Processed:
     except Exception:  # any decoder error on hostile input is a refusal, not a 500
         raise PhotoRejected("无法识别该图片文件。", status=415) from None
     fmt = im.format
-    width, height = im.size
+    width, height = header_size = im.size
     # Checked from the header, before anything is decoded.
-    if width * height > max_pixels:
-        raise PhotoRejected(f"图片像素过多（{width}×{height}），最多 {max_pixels // 1_000_000} 百万像素。", status=422)
+    _refuse_size(width, height, max_pixels=max_pixels, min_short_side=min_short_side)
+    if fmt == "JPEG":
+        # DCT scaling: decode at 1/2, 1/4 or 1/8 size when that still covers the
+        # display copy (both requested sides must fit, so ask by aspect ratio).
+        w, h = im.size
+        scale = DISPLAY_LONG / max(w, h)
+        if scale < 1:
+            im.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
+    _refuse_cost(fmt, header_size, _cost_of(im, header_size), decode_budget)
     try:
+        # After the budget check: a PNG's EXIF may follow its pixels, so reading it decodes them.
         orientation = im.getexif().get(0x0112, 1)
     except Exception:
         orientation = 1
     if orientation in (5, 6, 7, 8):  # the picture stands rotated by a quarter turn
         width, height = height, width
     try:
-        if fmt == "JPEG":
-            # DCT scaling: decode at 1/2, 1/4 or 1/8 size when that still covers the
-            # display copy (both requested sides must fit, so ask by aspect ratio).
-            w, h = im.size
-            scale = DISPLAY_LONG / max(w, h)
-            if scale < 1:
-                im.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
         im.load()
+        if im.mode in ("P", "PA", "1", "I", "F") or im.mode.startswith("I;16"):
+            im = im.convert("RGBA" if im.mode in ("P", "PA") and ("transparency" in im.info or im.mode == "PA")
+                            else ("L" if im.mode in ("1", "I", "F") or im.mode.startswith("I;16") else "RGB"))
+        # Shrink in place first (integer reduction, then resampling): the full-size
+        # pixels are released before any other copy is made.
+        im.thumbnail((DISPLAY_LONG, DISPLAY_LONG), Image.Resampling.HAMMING, reducing_gap=2.0)
         im = ImageOps.exif_transpose(im)
         if im.mode not in ("RGB", "L"):
             rgba = im.convert("RGBA")
@@ -118,9 +219,7 @@ def process(data: bytes, *, max_pixels: int) -> Processed:
         raise
     except Exception:
         raise PhotoRejected("图片已损坏或不完整，无法解码。", status=422) from None
-    # Hamming: antialiased like Lanczos when shrinking, at half the cost (measured).
-    display = im.copy() if max(im.size) > DISPLAY_LONG else im
-    display.thumbnail((DISPLAY_LONG, DISPLAY_LONG), Image.Resampling.HAMMING)
+    display = im
     thumb = display.copy()
     thumb.thumbnail((THUMB_LONG, THUMB_LONG), Image.Resampling.HAMMING)
     return Processed(
@@ -194,7 +293,9 @@ def ingest(sha: str, data: bytes, meta: Meta, *, actor, now: datetime) -> bool:
         raise PhotoRejected("照片内容与地址中的 SHA-256 不符（传输不完整或被改动），未保存。", status=400)
     if db.session.get(Photo, sha) is not None:
         return False
-    done = process(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"])
+    cfg = current_app.config
+    done = process(data, max_pixels=cfg["PHOTO_MAX_PIXELS"], min_short_side=cfg["PHOTO_MIN_SHORT_SIDE"],
+                   decode_budget=int(cfg["PHOTO_DECODE_BUDGET_MB"] * 2**20))
     files = store()
     files.put(key("original", sha), data)
     files.put(key("display", sha), done.display)

@@ -135,7 +135,7 @@ def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(app, browser, pla
     page.route("**/api/v1/photos/*", uploads)
     shot_a, shot_b = tmp_path / "a.jpg", tmp_path / "b.png"
     shot_a.write_bytes(images.jpeg(800, 600, seed=83))
-    shot_b.write_bytes(images.png(400, 300, seed=84))
+    shot_b.write_bytes(images.png(480, 360, seed=84))
     sign_in(page, "inspector_a1")
     page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
     page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()

@@ -32,7 +32,7 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     rotated = tmp_path / "rotated.jpg"
     rotated.write_bytes(images.jpeg(640, 480, orientation=6, gps=True))
     flat = tmp_path / "flat.png"
-    flat.write_bytes(images.png(300, 200))
+    flat.write_bytes(images.png(480, 320))
 
     sign_in(page, "inspector_a1")
     page.wait_for_url("**/inspect")
