@@ -6,7 +6,7 @@ They do not block a general hazard; the reviewer sees why a closure looks wrong.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, literal_column, or_, select
@@ -20,9 +20,12 @@ FLAGS = {
     "other_enterprise": "整改后照片与其他单位的照片相同",
     "far_from_premises": "整改照片拍摄地点离该单位过远",
     "captured_before_raised": "整改照片拍摄时间早于发现隐患的时间",
+    "captured_in_future": "整改照片的拍摄时间晚于服务器收到它的时间（手机时间有误或被改动）",
     "missing_photo": "整改照片尚未上传，无法核验",
 }
 NEAR = 6  # dHash bits that may differ for "nearly equal"
+# Phones' clocks drift: a capture time this far past the photo's arrival is not a drift.
+CLOCK_SKEW = timedelta(minutes=15)
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -37,7 +40,9 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def check(h: Hazard, after: list[str], now: datetime) -> list[str]:
     """Return the flag codes raised by these after photos."""
     flags: set[str] = set()
-    photos = {p.sha256: p for p in db.session.scalars(select(Photo).where(Photo.sha256.in_(set(after))))}
+    # Only photos cited for this premises count: one its sender could not cite is as good as absent.
+    cited_here = select(PhotoRef.id).where(PhotoRef.photo_sha256 == Photo.sha256, PhotoRef.enterprise_id == h.enterprise_id).exists()
+    photos = {p.sha256: p for p in db.session.scalars(select(Photo).where(Photo.sha256.in_(set(after)), cited_here))}
     if len(photos) < len(set(after)):
         flags.add("missing_photo")
     before = list(db.session.scalars(select(Photo).where(Photo.sha256.in_(set(h.before_photos or []))))) if h.before_photos else []
@@ -53,6 +58,8 @@ def check(h: Hazard, after: list[str], now: datetime) -> list[str]:
             flags.add("far_from_premises")
         if p.captured_at is not None and p.captured_at < found_at:
             flags.add("captured_before_raised")
+        if p.captured_at is not None and p.captured_at > p.received_at + CLOCK_SKEW:
+            flags.add("captured_in_future")
     return sorted(flags)
 
 

@@ -3,6 +3,10 @@
 States: open 待整改 → rectified 待复查 → closed 已销号; `reject` sends a rectified
 hazard back to open, `reopen` a closed one. Overdue is derived, never stored.
 Flags: supervised 挂牌督办, referred 移交执法; a pending 申请延期 is a date awaiting a decision.
+
+Evidence that looks wrong (fieldapp.evidence flags) is closed only with a written
+reason, and a major hazard with flagged evidence needs two office users: the
+first `verify` leaves it 待复查 awaiting `confirm_closure` by another one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, or_, select, update
 
 from . import audit, scope
+from . import photos as photo_rules
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
@@ -37,6 +42,8 @@ class Rule:
 TRANSITIONS: dict[str, Rule] = {
     "submit_rectification": Rule(frozenset({"open"}), "rectified", FIELD | {Role.ENTERPRISE}, "提交整改"),
     "verify": Rule(frozenset({"rectified"}), "closed", FIELD, "复查通过，销号"),
+    # A major hazard whose evidence is flagged: the first verification waits for this one.
+    "confirm_closure": Rule(frozenset({"rectified"}), "closed", OFFICE, "二次确认，销号"),
     "reject": Rule(frozenset({"rectified"}), "open", FIELD, "复查不通过"),
     "request_extension": Rule(frozenset({"open"}), None, frozenset({Role.ENTERPRISE, Role.INSPECTOR}), "申请延期"),
     "approve_extension": Rule(frozenset({"open"}), None, OFFICE, "批准延期"),
@@ -65,6 +72,16 @@ class Outcome:
     event: AuditEvent
     replayed: bool = False
     flags: list[str] = field(default_factory=list)
+
+
+def needs_second_confirmation(h: Hazard) -> bool:
+    """Say whether closing this hazard takes two office users: a major hazard with flagged evidence."""
+    return h.level == "major" and bool(h.evidence_flags)
+
+
+def awaiting_confirmation(h: Hazard) -> bool:
+    """Verified once, waiting for a second office user to confirm the closure."""
+    return h.state == "rectified" and h.first_verified_by is not None
 
 
 def is_overdue(h: Hazard, today: date) -> bool:
@@ -138,8 +155,15 @@ def _check_actor(h: Hazard, action: str, actor) -> None:
         raise TransitionError("出租方可以查看承租单位的隐患，整改材料和延期申请须由承租单位自己提交。", status=403)
     if action in ("verify", "reject") and h.level == "major" and actor.role not in OFFICE:
         raise TransitionError("重大隐患的复查和销号由街道或区安委办负责。", status=403)
-    if action == "verify" and h.submitted_by is not None and h.submitted_by == actor.id:
+    if action in ("verify", "confirm_closure") and h.submitted_by is not None and h.submitted_by == actor.id:
         raise TransitionError("提交整改的人不能复查自己提交的整改。", status=403)
+    if action == "verify" and awaiting_confirmation(h):
+        raise TransitionError("已有人复查通过，正等待另一位街道或区安委办人员二次确认。", status=409)
+    if action == "confirm_closure":
+        if not awaiting_confirmation(h):
+            raise TransitionError("该隐患尚未复查通过，无需二次确认。", status=409)
+        if h.first_verified_by == actor.id:
+            raise TransitionError("二次确认须由另一位街道或区安委办人员进行，不能确认自己的复查。", status=403)
     if action == "request_extension" and h.extension_requested_to is not None:
         raise TransitionError("已有待审批的延期申请。", status=409)
     if action in ("approve_extension", "refuse_extension") and h.extension_requested_to is None:
@@ -178,15 +202,26 @@ def _check_input(h: Hazard, action: str, *, note: str, photos: list[str], data: 
         wanted = _parse_date(data.get("deadline"))
         if wanted is None or wanted <= h.deadline:
             raise TransitionError("延期申请须填写晚于现期限的新期限（YYYY-MM-DD）。", status=422)
-    if action == "verify":
+    if action in ("verify", "confirm_closure"):
         _require_after_photo(h)
+        if h.evidence_flags and not note:
+            from .evidence import FLAGS
+
+            doubts = "；".join(FLAGS.get(f, f) for f in h.evidence_flags)
+            raise TransitionError(f"整改证据有疑点（{doubts}），复查通过须写明理由。", status=422)
 
 
 def _require_after_photo(h: Hazard) -> None:
-    """Closing needs an after photo held by the server and received after the hazard was raised."""
+    """Closing needs an after photo held by the server and received after the hazard was raised.
+
+    Only photos cited for this premises count: one the submitter could not cite
+    (fieldapp.photos.citable) is as good as absent.
+    """
     if not h.after_photos:
         raise TransitionError("没有整改后照片，不能销号。", status=422)
-    received = db.session.scalars(select(Photo.received_at).where(Photo.sha256.in_(h.after_photos))).all()
+    cited_here = select(PhotoRef.id).where(PhotoRef.photo_sha256 == Photo.sha256,
+                                           PhotoRef.enterprise_id == h.enterprise_id).exists()
+    received = db.session.scalars(select(Photo.received_at).where(Photo.sha256.in_(h.after_photos), cited_here)).all()
     if not received:
         raise TransitionError("整改后照片尚未上传到服务器，暂不能销号。", status=422)
     if not any(r > h.raised_at for r in received):
@@ -242,15 +277,23 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     _check_input(h, action, note=note, photos=photos, data=data)
 
     changes: dict = {"updated_at": now, "version": h.version + 1}
-    if rule.to_state:
-        changes["state"] = rule.to_state
+    to_state = rule.to_state
     event_data: dict = {}
     flags: list[str] = []
+    ref_kind = "after" if action == "fix_on_spot" else "event"
+    # A photo the actor may not cite is treated as absent: no reference, no evidence (fieldapp.photos.citable).
+    _ref_photos(h.enterprise_id, ref_kind, event_uuid, photo_rules.citable(actor, photos), now)
     if action == "submit_rectification":
-        changes.update(submitted_by=actor.id, submitted_at=now, after_photos=photos)
+        changes.update(submitted_by=actor.id, submitted_at=now, after_photos=photos, first_verified_by=None,
+                       first_verified_at=None)
         flags = evidence_flags(h, photos, now)
         changes["evidence_flags"] = flags
-    elif action == "verify":
+    elif action == "verify" and needs_second_confirmation(h):
+        # Major, with doubts about the evidence: this verification alone does not close it.
+        to_state = None
+        changes.update(first_verified_by=actor.id, first_verified_at=now)
+        event_data["awaiting_confirmation"] = True
+    elif action in ("verify", "confirm_closure"):
         changes.update(closed_by=actor.id, closed_at=now, extension_requested_to=None)
     elif action in ("fix_on_spot", "self_close"):
         changes.update(after_photos=photos, submitted_by=actor.id, submitted_at=now, closed_by=actor.id, closed_at=now)
@@ -260,7 +303,7 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
         flags = evidence_flags(h, photos, now)
         changes["evidence_flags"] = flags
     elif action == "reject":
-        changes.update(evidence_flags=[])
+        changes.update(evidence_flags=[], first_verified_by=None, first_verified_at=None)
     elif action == "confirm_self":
         changes.update(confirmed_by=actor.id, confirmed_at=now)
     elif action == "request_extension":
@@ -276,7 +319,10 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     elif action == "refer":
         changes["referred"] = True
     elif action == "reopen":
-        changes.update(closed_by=None, closed_at=None, submitted_by=None, submitted_at=None)
+        changes.update(closed_by=None, closed_at=None, submitted_by=None, submitted_at=None, first_verified_by=None,
+                       first_verified_at=None)
+    if to_state:
+        changes["state"] = to_state
 
     # Compare-and-set on the version: of two concurrent actions one wins, the other gets 409.
     won = db.session.execute(
@@ -288,7 +334,6 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     from_state = h.state
     db.session.refresh(h)
     event = _event(h, action, actor, now, event_uuid, from_state=from_state, note=note, photos=photos, data=event_data)
-    _ref_photos(h.enterprise_id, "after" if action == "fix_on_spot" else "event", event_uuid, photos, now)
     return Outcome(h, event, flags=flags)
 
 

@@ -16,14 +16,15 @@ from datetime import datetime
 import pillow_heif
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from . import scope
 from . import storage as storage_mod
 from .errors import DomainError
 from .extensions import db
-from .models import Photo
+from .models import Enterprise, Photo, PhotoRef, PhotoUpload
 
 pillow_heif.register_heif_opener()
 
@@ -292,6 +293,7 @@ def ingest(sha: str, data: bytes, meta: Meta, *, actor, now: datetime) -> bool:
     if hashlib.sha256(data).hexdigest() != sha:
         raise PhotoRejected("照片内容与地址中的 SHA-256 不符（传输不完整或被改动），未保存。", status=400)
     if db.session.get(Photo, sha) is not None:
+        _record_sender(sha, actor, now)  # they sent the bytes: they have the picture
         return False
     cfg = current_app.config
     done = process(data, max_pixels=cfg["PHOTO_MAX_PIXELS"], min_short_side=cfg["PHOTO_MIN_SHORT_SIDE"],
@@ -309,6 +311,7 @@ def ingest(sha: str, data: bytes, meta: Meta, *, actor, now: datetime) -> bool:
     inserted = db.session.execute(
         insert(Photo).values(**values).on_conflict_do_nothing(index_elements=["sha256"]).returning(Photo.sha256)
     ).first()
+    _record_sender(sha, actor, now)
     if inserted is not None:
         from .evidence import refresh_for_photo
 
@@ -316,9 +319,51 @@ def ingest(sha: str, data: bytes, meta: Meta, *, actor, now: datetime) -> bool:
     return inserted is not None
 
 
-def missing(shas: list[str]) -> list[str]:
-    """Return the hashes the server does not hold yet, in the order given."""
+def _record_sender(sha: str, actor, now: datetime) -> None:
+    if getattr(actor, "id", None) is None:  # the public: anonymous senders cite nothing
+        return
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(PhotoUpload).values(photo_sha256=sha, user_id=actor.id, received_at=now)
+                       .on_conflict_do_nothing(index_elements=["photo_sha256", "user_id"]))
+
+
+def visible_clause(actor):
+    """SQL on Photo: the actor sent these bytes, or a premises in the actor's scope uses the photo."""
+    used_in_scope = (
+        select(PhotoRef.id).join(Enterprise, Enterprise.id == PhotoRef.enterprise_id)
+        .where(PhotoRef.photo_sha256 == Photo.sha256, scope.enterprise_clause(actor)).exists()
+    )
+    sent = exists().where(PhotoUpload.photo_sha256 == Photo.sha256, PhotoUpload.user_id == actor.id)
+    return or_(Photo.uploaded_by == actor.id, sent, used_in_scope)
+
+
+def citable(actor, shas: list[str]) -> list[str]:
+    """The cited photos the actor may use, in order: the one rule for citing a photo by its hash.
+
+    A photo not held yet may be cited (it follows from the phone). A held one
+    only by someone who sent its bytes or who already sees it in their scope:
+    knowing a hash is not enough. Anything else is treated as if it were absent —
+    no reference is made, so it can be neither seen nor counted as evidence.
+    """
+    shas = list(dict.fromkeys(shas))
     if not shas:
         return []
-    held = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(set(shas)))))
+    held = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(shas))))
+    allowed = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(held), visible_clause(actor)))) if held else set()
+    return [s for s in shas if s not in held or s in allowed]
+
+
+def missing(shas: list[str], *, enterprise_id: int | None = None) -> list[str]:
+    """Return the hashes the server does not hold yet, in the order given.
+
+    With `enterprise_id`, a photo held but never cited for that premises (its
+    citer could not cite it) counts as missing too.
+    """
+    if not shas:
+        return []
+    stmt = select(Photo.sha256).where(Photo.sha256.in_(set(shas)))
+    if enterprise_id is not None:
+        stmt = stmt.where(select(PhotoRef.id).where(PhotoRef.photo_sha256 == Photo.sha256,
+                                                    PhotoRef.enterprise_id == enterprise_id).exists())
+    held = set(db.session.scalars(stmt))
     return [s for s in dict.fromkeys(shas) if s not in held]

@@ -208,7 +208,7 @@ def _receipt(visit: Visit) -> dict:
         "uuid": visit.uuid,
         "received_at": visit.received_at.isoformat(),
         "hazards": hazard_ids,
-        "missing_photos": photos.missing(refs),
+        "missing_photos": photos.missing(refs + [s for a in visit.answers for s in a.photos], enterprise_id=visit.enterprise_id),
     }
 
 
@@ -269,7 +269,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
     for a in answers:
         db.session.add(Answer(visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
                               result=a["result"], note=a["note"], photos=a["photos"]))
-        hazards._ref_photos(ent.id, "answer", visit_uuid, a["photos"], now)
+        hazards._ref_photos(ent.id, "answer", visit_uuid, photos.citable(actor, a["photos"]), now)
     db.session.flush()
     audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"visit:{visit_uuid}")), object_type="visit",
                  object_id=visit_uuid, enterprise_id=ent.id, action="visit_received", actor_id=actor.id,

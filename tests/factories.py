@@ -186,6 +186,12 @@ def make_hazard(enterprise_id: int, *, state: str = "open", level: str = "genera
         supervised=supervised, **kw,
     )
     db.session.add(h)
+    # Where the photos are used, as a visit and a rectification would have recorded it.
+    from fieldapp.models import PhotoRef
+
+    for kind, shas in (("answer", h.before_photos), ("after", h.after_photos)):
+        db.session.add_all(PhotoRef(photo_sha256=sha, enterprise_id=enterprise_id, kind=kind, object_id=h.uuid, created_at=now)
+                           for sha in shas)
     db.session.flush()
     return h
 

@@ -78,6 +78,8 @@ def act(hazard_uuid: str):
         fresh = _load(hazard_uuid)
         return _respond(fresh, error=exc.message, status=exc.status)
     label = hazards.ACTION_LABELS.get(outcome.event.action, "")
+    if hazards.awaiting_confirmation(outcome.hazard):
+        label = "复查通过，待另一位街道或区安委办人员二次确认"
     return _respond(outcome.hazard, message=f"已{label}。" if not outcome.replayed else "该操作已完成。")
 
 

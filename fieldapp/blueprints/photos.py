@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from .. import photos, roles, scope
+from .. import photos, roles
 from ..access import login_required
 from ..extensions import db
-from ..models import Enterprise, Photo, PhotoRef
+from ..models import Photo
 from ..storage import StorageMissing
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
@@ -17,12 +17,8 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "im
 
 
 def visible(actor, sha: str) -> Photo | None:
-    """The photo if a premises in the actor's scope uses it (or the actor uploaded it)."""
-    used_in_scope = (
-        select(PhotoRef.id).join(Enterprise, Enterprise.id == PhotoRef.enterprise_id)
-        .where(PhotoRef.photo_sha256 == sha, scope.enterprise_clause(actor)).exists()
-    )
-    return db.session.scalar(select(Photo).where(Photo.sha256 == sha, or_(used_in_scope, Photo.uploaded_by == actor.id)))
+    """The photo if a premises in the actor's scope uses it (or the actor sent its bytes)."""
+    return db.session.scalar(select(Photo).where(Photo.sha256 == sha, photos.visible_clause(actor)))
 
 
 def _send(data: bytes, mimetype: str, etag: str) -> Response:

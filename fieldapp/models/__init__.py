@@ -9,7 +9,7 @@ from .filings import QuarterFiling
 from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
 from .jobs import ExportJob
-from .photos import Photo, PhotoRef
+from .photos import Photo, PhotoRef, PhotoUpload
 from .plan import ChecklistProposal, PlanFiling, PlanPhase, PlanRequirement
 from .registry import Enterprise, EnterpriseChange, EnterpriseGram, Grid, Street
 from .reports import PublicReport
@@ -44,6 +44,7 @@ __all__ = [
     "PlanPhase",
     "PlanRequirement",
     "PhotoRef",
+    "PhotoUpload",
     "PublicReport",
     "RateCounter",
     "Street",

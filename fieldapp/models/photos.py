@@ -51,3 +51,17 @@ class PhotoRef(Base):
     kind: Mapped[str] = mapped_column(String(20))  # answer / after / event / report / document
     object_id: Mapped[str] = mapped_column(String(40))  # visit, hazard or event uuid
     created_at: Mapped[datetime]
+
+
+class PhotoUpload(Base):
+    """Who has sent these exact bytes: they may cite the photo wherever they work (fieldapp.photos.citable).
+
+    The first sender is also `Photo.uploaded_by`; a later sender of the same bytes
+    gets 200 "already held", and a row here, since they plainly have the picture.
+    """
+
+    __tablename__ = "photo_uploads"
+
+    photo_sha256: Mapped[str] = mapped_column(ForeignKey("photos.sha256"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    received_at: Mapped[datetime]

@@ -228,6 +228,8 @@ def test_flag_after_photo_of_another_enterprise(ctx, world):
 
     theirs = store_photo(images.jpeg(seed=91), uploader_id=world.users["inspector_b1"])
     db.session.add(PhotoRef(photo_sha256=theirs, enterprise_id=world.ents["b1"], kind="answer", object_id="x", created_at=utcnow()))
+    # The owner has the very file (sent it again): it may be cited, and the reviewer is warned.
+    store_photo(images.jpeg(seed=91), uploader_id=world.users["owner_a1"])
     h = make_hazard(world.ents["a1"])
     assert submit(world, h, theirs) == ["other_enterprise"]
 
@@ -273,7 +275,10 @@ def test_flags_do_not_block_a_general_closure(ctx, world):
     h = make_hazard(world.ents["a1"], before_photos=[before], raised_at=utcnow() - timedelta(days=1))
     after = store_photo(images.jpeg(seed=95, quality=70), uploader_id=world.users["owner_a1"])
     assert submit(world, h, after) == ["same_as_before"]
-    out = hazards.transition(h.uuid, "verify", actor=user("street_a"), now=utcnow(), version=2)
+    with pytest.raises(hazards.TransitionError) as info:  # a reason is asked for, nothing more
+        hazards.transition(h.uuid, "verify", actor=user("street_a"), now=utcnow(), version=2)
+    assert info.value.status == 422 and "须写明理由" in info.value.message
+    out = hazards.transition(h.uuid, "verify", actor=user("street_a"), now=utcnow(), version=2, note="现场核实，已更换新灭火器")
     assert out.hazard.state == "closed" and out.hazard.evidence_flags == ["same_as_before"]
 
 

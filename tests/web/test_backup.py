@@ -68,7 +68,7 @@ def bearer(app, username: str) -> dict:
 
 def sync_visit(client, headers, enterprise_id: int, seed: int) -> None:
     """What a phone does: upload a photo, then the visit that uses it."""
-    data = images.jpeg(320, 240, seed=seed)
+    data = images.jpeg(480, 320, seed=seed)
     sha = hashlib.sha256(data).hexdigest()
     assert client.put(f"/api/v1/photos/{sha}", data=data, headers={**headers, "Content-Type": "image/jpeg"}).status_code == 201
     body = visit_body(enterprise_id, photos={"extinguishers": [sha], "gas_alarm": [sha]})
