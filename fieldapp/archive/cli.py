@@ -76,6 +76,7 @@ def export_command(enterprise_id: int, out: str) -> None:
 
 @archive_group.command("verify")
 @click.argument("path")
+@with_appcontext  # the templates, to render the readable part again from the data (no database, no network)
 def verify_command(path: str) -> None:
     """Verify an archive file by itself (no database, no network); exit 1 naming each mismatch."""
     from . import verify
@@ -93,6 +94,10 @@ def verify_command(path: str) -> None:
     click.echo(f"  审计事件 {report.events_checked} 条：内容哈希与记录哈希均按链规则重算一致"
                + (f"（其中 {report.originals_checked} 条导入事件的原系统链值也一致）" if report.originals_checked else ""))
     click.echo(f"  相邻事件衔接 {report.links_checked} 处一致；另有 {report.gaps} 处间隔夹着其他单位的事件，无法仅凭本档案核对")
+    if report.page.digest_checked:
+        click.echo("  阅读部分与封存摘要一致" + ("，且与按内嵌数据重新生成的页面逐字一致" if report.page.rerendered else ""))
+    if report.page.note:
+        click.echo(f"  注意：{report.page.note}")
     click.echo(f"  导出时链头：seq {head.get('seq')} {head.get('hash')}")
     click.echo("  请把链头与系统外记录的值比对，并在原系统运行 fieldapp audit verify，才能确认事件真实完整。")
 

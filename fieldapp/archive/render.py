@@ -24,7 +24,9 @@ from flask import current_app
 from markupsafe import Markup
 
 from .. import campaign, evidence, hazards, paths, photos, standardization, visits, vocab
+from ..audit import canonical
 from ..clock import to_local
+from . import body
 from .collect import section_data
 
 # The file needs nothing from outside: no script, no fetch, only inline styles and data: images.
@@ -73,6 +75,16 @@ class Embedder:
         return Markup("data:image/jpeg;base64," + base64.b64encode(data).decode("ascii"))
 
 
+class DryEmbedder(Embedder):
+    """Lay the photos out as Embedder does, without their bytes: for sealing and re-checking the readable part."""
+
+    def __init__(self, by_sha: dict[str, dict]):
+        super().__init__(None, by_sha)
+
+    def src(self, sha: str) -> Markup:
+        return Markup("data:,")
+
+
 def local_time(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Show a stored UTC ISO time in Asia/Shanghai."""
     if not value:
@@ -87,14 +99,14 @@ def shown_state(h: dict, as_of: str) -> tuple[str, str]:
     return hazards.STATES.get(h["state"], h["state"]), h["state"]
 
 
-def _context(doc: dict, embed: Embedder) -> dict:
+def _context(doc: dict, embed: Embedder, css: bool = True) -> dict:
     by_seq = {e["seq"]: e for e in section_data(doc, "audit", {}).get("events", [])}
     people = {p["username"]: p for p in section_data(doc, "people", [])}
     hazard_list = section_data(doc, "hazards", [])
     return {
         "doc": doc,
         "sections": doc["sections"],
-        "css": Markup(_css()),
+        "css": Markup(_css()) if css else "",
         "csp": Markup(CSP),
         "data_json": Markup(data_json(doc)),
         "as_of": to_local(datetime.fromisoformat(doc["generated_at"])).date().isoformat(),
@@ -143,6 +155,25 @@ def _by_visit(hazard_list: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
+def vocabulary() -> str:
+    """The label tables the readable part is worded from, as canonical JSON (part of the renderer's fingerprint)."""
+    tables = {name: value for name, value in sorted(vars(vocab).items()) if isinstance(value, dict)}
+    probe = _context({"sections": [], "generated_at": "2000-01-01T00:00:00+00:00"}, DryEmbedder({}), css=False)
+    tables.update({k: v for k, v in probe.items() if isinstance(v, dict) and k != "photos"})
+    return canonical(tables)
+
+
+def _pieces(doc: dict, embed: Embedder):
+    return current_app.jinja_env.get_template("archive/document.html").generate(**_context(doc, embed))
+
+
+def body_of(doc: dict, *, keep_texts: bool = False) -> body.Canonical:
+    """Render the readable part from the document alone (no photo bytes) and walk it canonically."""
+    by_sha = {p["sha256"]: p for p in section_data(doc, "photos", [])}
+    # Fed whole, as verify reads a file: the parser may split a tag cut between two pieces differently.
+    return body.canonical(["".join(_pieces(doc, DryEmbedder(by_sha)))], keep_texts=keep_texts)
+
+
 @dataclass
 class Written:
     size: int
@@ -150,13 +181,17 @@ class Written:
 
 
 def write(doc: dict, out: BinaryIO) -> Written:
-    """Render the document into a binary stream; return the file's size and SHA-256."""
+    """Seal the readable part into the document, render it into a binary stream; return the file's size and SHA-256.
+
+    The body digest is taken from a rendering without photo bytes: the canonical
+    form leaves embedded images out, and nothing the page shows depends on it.
+    """
+    doc["seal"]["body"] = body.Seal(body_of(doc).digest.hexdigest(), body.renderer()).as_dict()
     by_sha = {p["sha256"]: p for p in section_data(doc, "photos", [])}
     embed = Embedder(photos.store(), by_sha)
-    template = current_app.jinja_env.get_template("archive/document.html")
     digest, size, buf = hashlib.sha256(), 0, []
     pending = 0
-    for piece in template.generate(**_context(doc, embed)):
+    for piece in _pieces(doc, embed):
         buf.append(piece)
         pending += len(piece)
         if pending >= CHUNK:

@@ -12,14 +12,16 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
+from flask import has_app_context
+
 from ..audit import row_hash, sha256
-from . import FORMAT, FORMAT_VERSION, seal
+from . import FORMAT, FORMAT_VERSION, body, seal
 from .collect import section_data
 
 DATA_URI = "data:image/jpeg;base64,"
+READABLE_VERSIONS = (1, FORMAT_VERSION)  # 1: before the readable part was sealed
 EVENT_FIELDS = ("seq", "uuid", "object_type", "object_id", "enterprise_id", "action", "actor_id", "actor_label",
                 "at", "payload", "payload_sha256", "prev_hash", "hash")
 
@@ -28,39 +30,35 @@ class NotAnArchive(ValueError):
     """The file is not a 一企一档 archive (or cannot be read as one)."""
 
 
-class _Parser(HTMLParser):
-    """Pull the embedded data and the photos out of the HTML (the standard library's tolerant parser)."""
+class _Parser(body.Canonical):
+    """Pull the embedded data and the photos out of the HTML (the standard library's tolerant parser),
+    walking the readable part canonically on the way (fieldapp.archive.body)."""
 
     def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.depth = 0
+        super().__init__(keep_texts=True)
         self.found = 0
         self.parts: list[str] = []
         self.images: list[tuple[str | None, str]] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag == "template":
-            if self.depth or dict(attrs).get("id") == "archive-data":
-                self.depth += 1
-                if self.depth == 1:
-                    self.found += 1
+        if tag == "template" and not self.depth and dict(attrs).get("id") == body.DATA_ID:
+            self.found += 1
         elif tag == "img" and not self.depth:
             a = dict(attrs)
             self.images.append((a.get("data-photo"), a.get("src") or ""))
-
-    def handle_endtag(self, tag):
-        if tag == "template" and self.depth:
-            self.depth -= 1
+        super().handle_starttag(tag, attrs)
 
     def handle_data(self, data):
         if self.depth:
             self.parts.append(data)
+        super().handle_data(data)
 
 
 @dataclass
 class Parsed:
     doc: dict
     images: list[tuple[str | None, str]]
+    page: body.Canonical | None = None
 
 
 def parse(data: bytes) -> Parsed:
@@ -80,9 +78,9 @@ def parse(data: bytes) -> Parsed:
         raise NotAnArchive(f"内嵌数据不是有效的 JSON（{exc.msg}，第 {exc.pos} 个字符处）。") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise NotAnArchive("不是一企一档档案文件：内嵌数据的格式标记不对。")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise NotAnArchive(f"不支持的档案格式版本：{doc.get('format_version')}（本程序支持第 {FORMAT_VERSION} 版）。")
-    return Parsed(doc, parser.images)
+    if doc.get("format_version") not in READABLE_VERSIONS:
+        raise NotAnArchive(f"不支持的档案格式版本：{doc.get('format_version')}（本程序支持第 1 至 {FORMAT_VERSION} 版）。")
+    return Parsed(doc, parser.images, parser)
 
 
 @dataclass
@@ -94,6 +92,7 @@ class Report:
     links_checked: int = 0
     gaps: int = 0
     originals_checked: int = 0
+    page: body.Comparison = field(default_factory=body.Comparison)
     displays: dict[str, bytes] = field(default_factory=dict, repr=False)  # kept only when asked (import)
 
     @property
@@ -118,11 +117,13 @@ def verify_bytes(data: bytes, *, keep_photos: bool = False) -> Report:
     parsed = parse(data)
     doc = parsed.doc
     report = Report(doc)
-    body = {k: v for k, v in doc.items() if k != "seal"}
-    report.problems += seal.check(body, doc.get("seal"), _field_label(doc))
+    data = {k: v for k, v in doc.items() if k != "seal"}
+    report.problems += seal.check(data, doc.get("seal"), _field_label(doc))
     if not isinstance(doc.get("sections"), list):
         report.problems.append("内嵌数据缺少 sections")
         return report
+    report.page = _readable_part(doc, parsed.page)
+    report.problems += report.page.problems
     photos = _photos(report, parsed.images, keep_photos)
     events = _events(report)
     _hazards(report, events)
@@ -131,6 +132,35 @@ def verify_bytes(data: bytes, *, keep_photos: bool = False) -> Report:
             if sha not in photos:
                 report.problems.append(f"事件 seq {e['seq']} 引用的照片 {sha} 不在照片清单中")
     return report
+
+
+def _readable_part(doc: dict, page: body.Canonical) -> body.Comparison:
+    """Hold what a person reads to the seal, and — when this program renders as the exporter did — to the data."""
+    out = body.Comparison()
+    sealed = (doc.get("seal") or {}).get("body") if isinstance(doc.get("seal"), dict) else None
+    if not isinstance(sealed, dict):
+        if doc.get("format_version", 1) >= 2:
+            out.problems.append("封存中缺少阅读部分的摘要（seal.body）：无法确认页面文字未被改动")
+        else:
+            out.note = "第 1 版档案的阅读部分未加封存，只核对了内嵌数据；如对页面文字有疑问，以内嵌数据为准"
+        return out
+    out.digest_checked = True
+    if page.digest.hexdigest() != sealed.get("sha256"):
+        out.problems.append("阅读部分（页面上的文字、标签或样式）与封存摘要不符：页面在导出后被改动")
+    if not has_app_context() or sealed.get("renderer") != body.renderer():
+        out.note = "本程序的版式与导出时不同，页面文字只按封存摘要核对，未按内嵌数据逐字重新生成比对"
+        return out
+    from .render import body_of
+
+    try:
+        expected = body_of(doc, keep_texts=True)
+    except Exception as exc:  # data that no longer renders is itself a finding, not a crash
+        out.problems.append(f"无法按内嵌数据重新生成阅读部分（{exc.__class__.__name__}）")
+        return out
+    out.rerendered = True
+    if expected.digest.hexdigest() != page.digest.hexdigest():
+        out.problems.append(f"阅读部分与内嵌数据不符：{body.first_difference(page.texts, expected.texts)}")
+    return out
 
 
 def _field_label(doc: dict):

@@ -331,3 +331,69 @@ def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app,
         db.session.remove()
         db.engine.dispose()
     assert doc["sections"][[s["key"] for s in doc["sections"]].index("campaign")]["title"] == "专项行动记录"
+
+
+# --- What a person reads is sealed (issue 16) ---------------------------------------------
+
+def edit_page(text: str, old: str, new: str) -> str:
+    """Change the readable part only (the embedded JSON stays as it was), as a text editor would."""
+    head, data, tail = DATA_RE.search(text).groups()
+    page, rest = text.split(head, 1)
+    assert old in page, old
+    return page.replace(old, new) + head + rest
+
+
+def test_every_visible_open_hazard_shown_closed_fails_verification(exported):
+    """Measured on main: archive verify passed a file whose every visible 待整改 was changed to 已销号."""
+    assert "待整改" in DATA_RE.sub("", exported.text)
+    changed = edit_page(exported.text, "待整改", "已销号")
+    report = verify.verify_bytes(changed.encode())
+    assert not report.ok and report.page.digest_checked
+    assert any("阅读部分" in p and "封存摘要不符" in p for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("old,new", [
+    ("</style>", ".state-open{visibility:hidden}</style>"),  # hidden by a style, not a word changed
+    ('class="state-open"', 'class="state-closed"'),
+    ("灭火器失压", "灭火器正常"),
+])
+def test_any_change_to_the_readable_part_fails_verification(exported, old, new):
+    report = verify.verify_bytes(edit_page(exported.text, old, new).encode())
+    assert any("封存摘要不符" in p for p in report.problems), report.problems
+
+
+def test_a_page_resealed_by_a_forger_is_caught_by_rendering_the_data_again(app, exported):
+    """A forger who also recomputes the body digest: the page no longer is the rendering of its data."""
+    from fieldapp.archive import body
+
+    changed = edit_page(exported.text, "待整改", "已销号")
+    forged = body.canonical([changed]).digest.hexdigest()
+    head, data, tail = DATA_RE.search(changed).groups()
+    resealed = changed.replace(data, data.replace(exported.doc["seal"]["body"]["sha256"], forged))
+    assert verify.verify_bytes(resealed.encode()).ok  # without the templates, only the digest can be checked
+    with app.app_context():
+        report = verify.verify_bytes(resealed.encode())
+    assert report.page.rerendered
+    assert any("阅读部分与内嵌数据不符" in p and "“已销号”，按内嵌数据应为“待整改”" in p for p in report.problems), report.problems
+
+
+def test_an_untouched_file_matches_its_data_rendered_again(app, exported):
+    with app.app_context():
+        report = verify.verify_bytes(exported.data)
+    assert report.ok and report.page.digest_checked and report.page.rerendered
+
+
+def test_a_first_version_file_still_verifies_with_a_note(exported):
+    import json
+
+    from fieldapp.archive import seal
+
+    head, data, tail = DATA_RE.search(exported.text).groups()
+    doc = json.loads(html.unescape(data))
+    doc["format_version"] = 1
+    del doc["seal"]
+    doc["seal"] = seal.make(doc)  # as version 1 exported it: no seal of the readable part
+    older = exported.text.replace(data, render.data_json(doc))
+    report = verify.verify_bytes(older.encode())
+    assert report.ok, report.problems
+    assert not report.page.digest_checked and "第 1 版" in report.page.note

@@ -23,6 +23,7 @@ def test_export_verify_and_import_from_the_command_line(app, runner, database, w
     result = runner.invoke(args=["archive", "verify", str(out)])
     assert result.exit_code == 0, result.output
     assert "档案核验通过" in result.output and "链头" in result.output and "1 处间隔" in result.output
+    assert "阅读部分与封存摘要一致，且与按内嵌数据重新生成的页面逐字一致" in result.output
 
     with app.app_context():
         db.session.remove()
@@ -82,3 +83,19 @@ def test_import_into_a_database_with_records_is_refused(app, runner, world, tmp_
     assert result.exit_code == 1 and "目标系统不是空的" in result.output
     with app.app_context():
         assert len(db.session.scalars(select(Enterprise)).all()) == 4
+
+
+def test_verify_names_a_change_to_what_a_person_reads(app, runner, world, tmp_path):
+    """Measured on main: a file whose every visible 待整改 read 已销号 passed archive verify."""
+    with app.app_context():
+        ent_id = build_record(world)["enterprise_id"]
+    out = tmp_path / "a.html"
+    assert runner.invoke(args=["archive", "export", str(ent_id), "--out", str(out)]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    page, data = text.split('<template id="archive-data"', 1)
+    assert "待整改" in page
+    out.write_text(page.replace("待整改", "已销号") + '<template id="archive-data"' + data, encoding="utf-8")
+    result = runner.invoke(args=["archive", "verify", str(out)])
+    assert result.exit_code == 1 and "档案核验未通过" in result.output
+    assert "阅读部分（页面上的文字、标签或样式）与封存摘要不符" in result.output
+    assert "“已销号”，按内嵌数据应为“待整改”" in result.output
