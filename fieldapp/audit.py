@@ -75,9 +75,10 @@ def append(*, uuid: str, object_type: str, object_id: str, enterprise_id: int | 
     return event
 
 
-def head() -> tuple[int, str]:
+def head(session=None) -> tuple[int, str]:
     """Return (seq, hash) of the chain head, to be noted outside the system."""
-    return tuple(db.session.connection().execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one())
+    session = session or db.session
+    return tuple(session.connection().execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one())
 
 
 @dataclass
@@ -100,19 +101,21 @@ def parse_anchor(value: str) -> tuple[int, str]:
     return int(seq), digest
 
 
-def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None) -> Verification:
+def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None, session=None) -> Verification:
     """Walk the chain from the start; name the first broken link.
 
     With `anchor` (a head noted outside the system earlier), also check that the
     chain still passes through it: the event of that sequence has that hash. A
     chain recomputed after an edit is self-consistent, but cannot pass an anchor
     noted before the edit; a chain cut below the anchor no longer reaches it.
+    `session` reads another database than the app's (a restore's staging copy).
     """
-    head_seq, head_hash = head()
+    session = session or db.session
+    head_seq, head_hash = head(session)
     prev, expected_seq, count = GENESIS, 1, 0
     last_seq = 0
     while True:
-        rows = list(db.session.scalars(
+        rows = list(session.scalars(
             select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
         ))
         if not rows:
@@ -133,12 +136,12 @@ def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None) -> Verif
                 problem = (f"第 {ev.seq} 条的哈希与系统外记下的链头 {anchor[0]}:{anchor[1]} 不符："
                            "该条及以前的记录在记下链头之后被改写（哈希被重新计算）")
             if problem:
-                db.session.expunge_all()
+                session.expunge_all()
                 # A gap is named by the first missing sequence number.
                 broken = expected_seq if ev.seq != expected_seq else ev.seq
                 return Verification(False, count, head_seq, head_hash, broken, problem, anchor)
             prev, expected_seq, count, last_seq = ev.hash, ev.seq + 1, count + 1, ev.seq
-        db.session.expunge_all()
+        session.expunge_all()
     if count != head_seq or prev != head_hash:
         return Verification(False, count, head_seq, head_hash, count + 1,
                             "链头与最后一条记录不符（记录被截断或链头被改）", anchor)

@@ -5,13 +5,17 @@ online backup API, or pg_dump inside a snapshot that this process also reads
 the row counts and photo list from. Photos are immutable and written before
 their row commits, so every photo row in the snapshot has its files; they are
 copied through the Storage interface (filesystem or S3 alike). manifest.json,
-written last, holds the SHA-256 of every file and the row count of every table:
-a directory without it is an unfinished backup.
+written last, holds the SHA-256 of every file, the row count of every table and
+the audit chain's head: a directory without it is an unfinished backup. It is
+signed (HMAC-SHA256) with a key that is not in the backup — FIELDAPP_BACKUP_KEY,
+or one derived from FIELDAPP_SECRET_KEY — so a manifest rewritten to match
+altered files, or naming another head, is refused on restore.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -30,7 +34,8 @@ from .extensions import db
 from .storage import StorageMissing
 
 FORMAT = "fieldapp-backup"
-VERSION = 1
+VERSION = 2  # 2: signed manifest (1: unsigned, restored only when asked to)
+SIGNATURE = "signature"
 MANIFEST = "manifest.json"
 DB_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 PHOTO_KINDS = ("original", "display", "thumb")
@@ -52,6 +57,39 @@ class Snapshot:
     revision: str | None
 
 
+@dataclass(frozen=True)
+class ManifestKey:
+    """The key that signs manifests, and a fingerprint that names it without revealing it."""
+
+    secret: bytes
+    source: str  # "FIELDAPP_BACKUP_KEY" or "FIELDAPP_SECRET_KEY"
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(b"fieldapp backup key id\x00" + self.secret).hexdigest()[:16]
+
+    @classmethod
+    def from_config(cls, config) -> ManifestKey:
+        """A dedicated FIELDAPP_BACKUP_KEY if set (it survives a SECRET_KEY rotation), else derived from SECRET_KEY."""
+        name = "BACKUP_KEY" if config.get("BACKUP_KEY") else "SECRET_KEY"
+        secret = hmac.new(str(config[name]).encode(), b"fieldapp backup manifest", hashlib.sha256).digest()
+        return cls(secret, f"FIELDAPP_{name}")
+
+
+def signature(manifest: dict, key: ManifestKey) -> dict:
+    """HMAC-SHA256 over the manifest's canonical JSON, without its signature."""
+    body = json.dumps({k: v for k, v in manifest.items() if k != SIGNATURE}, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return {"algorithm": "HMAC-SHA256", "key": key.fingerprint,
+            "value": hmac.new(key.secret, body.encode(), hashlib.sha256).hexdigest()}
+
+
+def signed(manifest: dict, key: ManifestKey) -> bool:
+    """Say whether the manifest carries a valid signature made with this key."""
+    given = manifest.get(SIGNATURE)
+    return isinstance(given, dict) and hmac.compare_digest(str(given.get("value", "")), signature(manifest, key)["value"])
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -67,15 +105,15 @@ def backend() -> str:
     return name
 
 
-def create(target: Path, *, now: datetime) -> dict:
-    """Write a backup into `target` (created; refused when not empty); return the manifest."""
+def create(target: Path, *, now: datetime, key: ManifestKey) -> dict:
+    """Write a backup into `target` (created; refused when not empty); return the signed manifest."""
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"备份目录 {target} 已存在且不为空：为免覆盖旧备份，请指定一个新的（或空的）目录。")
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     try:
-        return _write(target, now)
+        return _write(target, now, key)
     except BaseException:
         # An unfinished backup must not look like one; only remove what this run made.
         if created:
@@ -86,7 +124,7 @@ def create(target: Path, *, now: datetime) -> dict:
         raise
 
 
-def _write(target: Path, now: datetime) -> dict:
+def _write(target: Path, now: datetime, signer: ManifestKey) -> dict:
     kind = backend()
     db_file = target / DB_FILES[kind]
     try:
@@ -125,6 +163,7 @@ def _write(target: Path, now: datetime) -> dict:
         "audit_head": {"seq": snap.audit_seq, "hash": snap.audit_hash},
         "files": files,
     }
+    manifest[SIGNATURE] = signature(manifest, signer)
     tmp = target / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
     os.replace(tmp, target / MANIFEST)
@@ -177,14 +216,15 @@ def _read_snapshot(execute, tables: list[str]) -> Snapshot:
     return Snapshot(counts, shas, {r[0] for r in rows if not r[1]}, seq, head, revision[0] if revision else None)
 
 
-def data_tables() -> dict[str, int]:
-    """Row counts of the current database's tables (empty when it has none)."""
-    if backend() == "sqlite":
+def data_tables(engine=None) -> dict[str, int]:
+    """Row counts of the current database's tables (empty when it has none); `engine`: another database."""
+    engine = engine or db.engine
+    if engine.dialect.name == "sqlite":
         sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     else:
         sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
                "AND table_type = 'BASE TABLE'")
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         names = list(conn.execute(text(sql)).scalars())
         return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in sorted(names)}
 

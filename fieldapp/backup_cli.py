@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from . import logs
-from .backup import BackupError, create
+from .backup import BackupError, ManifestKey, create
 from .clock import utcnow
 from .pgtools import ToolError
 
@@ -26,7 +27,7 @@ def _refuse(action: str, exc: Exception) -> None:
 def backup_command(directory: Path) -> None:
     """Back up the database and photos into DIR (a new or empty directory)."""
     try:
-        manifest = create(directory, now=utcnow())
+        manifest = create(directory, now=utcnow(), key=ManifestKey.from_config(current_app.config))
     except (BackupError, ToolError) as exc:
         _refuse("backup", exc)
     rows = sum(manifest["tables"].values())
@@ -34,25 +35,26 @@ def backup_command(directory: Path) -> None:
     logs.security("backup", outcome="ok", tables=len(manifest["tables"]), rows=rows, photos=manifest["photos"],
                   files=len(manifest["files"]), audit_seq=manifest["audit_head"]["seq"])
     click.echo(f"已备份到 {directory}：{len(manifest['tables'])} 张表共 {rows} 行，{manifest['photos']} 张照片"
-               f"（{len(manifest['files'])} 个文件，{size / 1e6:.1f} MB）；审计链头 {manifest['audit_head']['seq']} "
-               f"{manifest['audit_head']['hash']}")
+               f"（{len(manifest['files'])} 个文件，{size / 1e6:.1f} MB）；审计链头 {manifest['audit_head']['seq']}:"
+               f"{manifest['audit_head']['hash']}（请记在系统之外）；清单已签名（密钥指纹 {manifest['signature']['key']}）")
 
 
 @click.command("restore")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--allow-unsigned", is_flag=True, help="恢复旧版程序做的未签名备份（确认其可信时）")
 @with_appcontext
-def restore_command(directory: Path) -> None:
-    """Restore a backup from DIR into an empty instance, then verify rows, photos and the audit chain."""
+def restore_command(directory: Path, allow_unsigned: bool) -> None:
+    """Restore a backup from DIR into an empty instance through a staging copy; switch only after rows, photos and the chain verify."""
     from .restore import restore
 
     try:
-        report = restore(directory)
+        report = restore(directory, key=ManifestKey.from_config(current_app.config), allow_unsigned=allow_unsigned)
     except (BackupError, ToolError) as exc:
         _refuse("restore", exc)
     m = report.manifest
     if report.problems:
         logs.security("restore", outcome="unverified", problems=len(report.problems))
-        click.echo(f"已从 {directory} 写入数据，但恢复后校验未通过（{len(report.problems)} 处）：", err=True)
+        click.echo(f"从 {directory} 恢复的副本校验未通过（{len(report.problems)} 处），已丢弃，目标未改动：", err=True)
         for problem in report.problems[:20]:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)

@@ -38,6 +38,8 @@ DEFAULTS: dict[str, object] = {
     # every response would only cost time.
     "SESSION_REFRESH_EACH_REQUEST": False,
     "API_TOKEN_LIFETIME": timedelta(days=30),
+    # Signs backup manifests; never written into a backup. Unset: derived from SECRET_KEY.
+    "BACKUP_KEY": None,
     # Photos arrive as whole request bodies; 25 MB is the interface's floor.
     "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     # A JSON body (a visit, an event) is text: far below the photo limit.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import uuid
 from pathlib import Path
@@ -184,10 +185,19 @@ def _flip_a_photo_byte(root: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def _from_a_newer_schema(root: Path) -> None:
+def resign(root: Path, change) -> None:
+    """Edit the manifest and sign it again with the test key, as a genuine backup would be."""
+    from fieldapp import backup
+
     manifest = json.loads((root / "manifest.json").read_text())
-    manifest["schema_revision"] = "9999_from_the_future"
+    change(manifest)
+    if hasattr(backup, "signature"):  # (so the same test also runs against code that signed nothing)
+        manifest["signature"] = backup.signature(manifest, backup.ManifestKey.from_config({"SECRET_KEY": "test-secret-key"}))
     (root / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _from_a_newer_schema(root: Path) -> None:
+    resign(root, lambda m: m.update(schema_revision="9999_from_the_future"))
 
 
 @pytest.mark.parametrize("tamper,message", [
@@ -294,3 +304,159 @@ def test_an_instance_holding_an_imported_archive_backs_up_and_restores(app, worl
     with target.app_context():
         assert dict(db.session.execute(select(Photo.sha256, Photo.original_held)).all()) == held
         assert audit.verify().ok
+
+
+# --- Signed manifests, no links, staged restores (issue 16) -------------------------------
+
+@pytest.fixture
+def backed_up(app, world, tmp_path) -> Path:
+    """A backup of a world with one synced visit and its photo."""
+    sync_visit(app.test_client(), bearer(app, "inspector_a1"), world.ents["a1"], seed=41)
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    return tmp_path / "b"
+
+
+def nothing_restored(target) -> None:
+    """The target is as it was before the restore: no rows, no photos, nothing staged."""
+    with target.app_context():
+        assert not any(n for t, n in data_tables().items() if t not in ("alembic_version", "audit_head")), data_tables()
+        assert photos.store().keys() == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_manifest_is_signed_with_a_key_that_is_not_in_the_backup(backed_up):
+    """Measured on main: the manifest was unsigned."""
+    from fieldapp.backup import ManifestKey
+
+    manifest = json.loads((backed_up / "manifest.json").read_text())
+    key = ManifestKey.from_config({"SECRET_KEY": "test-secret-key"})
+    assert manifest["signature"]["algorithm"] == "HMAC-SHA256" and manifest["signature"]["key"] == key.fingerprint
+    assert manifest["audit_head"]["seq"] > 0 and len(manifest["audit_head"]["hash"]) == 64
+    secrets_ = [b"test-secret-key", key.secret, key.secret.hex().encode()]
+    for path in backed_up.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(s in data for s in secrets_), path
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m: m["audit_head"].update(seq=m["audit_head"]["seq"] - 1),
+    lambda m: m["tables"].update(visits=m["tables"]["visits"] + 1),
+    lambda m: m.pop("signature"),
+], ids=["another-head", "another-count", "signature-removed"])
+def test_an_edited_or_unsigned_manifest_is_refused(backed_up, target, edit):
+    manifest = json.loads((backed_up / "manifest.json").read_text())
+    edit(manifest)
+    (backed_up / "manifest.json").write_text(json.dumps(manifest))
+    result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
+    assert result.exit_code == 1 and ("签名不符" in result.output or "没有签名" in result.output), result.output
+    nothing_restored(target)
+
+
+def test_files_altered_with_a_recomputed_manifest_are_refused_without_the_key(backed_up, target):
+    """What signing is for: whoever alters a photo can recompute its hash, but cannot sign for it."""
+    path = next((backed_up / "photos" / "display").rglob("*.jpg"))
+    path.write_bytes(images.jpeg(480, 320, seed=999))
+    manifest = json.loads((backed_up / "manifest.json").read_text())
+    manifest["files"][path.relative_to(backed_up).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (backed_up / "manifest.json").write_text(json.dumps(manifest))
+    result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
+    assert result.exit_code == 1 and "签名不符" in result.output
+    nothing_restored(target)
+
+
+def test_restore_needs_the_key_the_backup_was_signed_with(backed_up, empty_url, tmp_path):
+    other = create_app({**base_config(empty_url, tmp_path / "other"), "SECRET_KEY": "another-instance"})
+    result = other.test_cli_runner().invoke(args=["restore", str(backed_up)])
+    assert result.exit_code == 1 and "由另一把备份密钥签名" in result.output and "FIELDAPP_BACKUP_KEY" in result.output
+    _close(other)
+
+
+def test_a_dedicated_backup_key_survives_a_secret_key_rotation(database, app, world, empty_url, tmp_path):
+    app.config["BACKUP_KEY"] = "kept-in-the-safe"
+    assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
+    rotated = create_app({**base_config(empty_url, tmp_path / "r"), "SECRET_KEY": "rotated", "BACKUP_KEY": "kept-in-the-safe"})
+    result = rotated.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    _close(rotated)
+
+
+def test_an_unsigned_backup_of_the_first_version_needs_allow_unsigned(backed_up, target):
+    manifest = json.loads((backed_up / "manifest.json").read_text())
+    del manifest["signature"]
+    manifest["version"] = 1
+    (backed_up / "manifest.json").write_text(json.dumps(manifest))
+    refused = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
+    assert refused.exit_code == 1 and "--allow-unsigned" in refused.output
+    result = target.test_cli_runner().invoke(args=["restore", "--allow-unsigned", str(backed_up)])
+    assert result.exit_code == 0, result.output
+
+
+def _symlinked_system_file(root: Path) -> str:
+    """A 'photo' that is a link to a system file, listed in a manifest signed again (as an insider could)."""
+    name = "photos/display/ee/" + "e" * 64 + ".jpg"
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).symlink_to("/etc/hostname")
+    resign(root, lambda m: m["files"].update({name: hashlib.sha256(Path("/etc/hostname").read_bytes()).hexdigest()}))
+    return "符号链接 " + name
+
+
+def _symlinked_directory(root: Path) -> str:
+    (root / "photos" / "thumb" / "zz").symlink_to("/etc", target_is_directory=True)
+    return "符号链接 photos/thumb/zz"
+
+
+def _fifo(root: Path) -> str:
+    os.mkfifo(root / "photos" / "pipe")
+    return "不是普通文件的 photos/pipe"
+
+
+@pytest.mark.parametrize("plant", [_symlinked_system_file, _symlinked_directory, _fifo], ids=["file-link", "dir-link", "fifo"])
+def test_restore_refuses_symlinks_and_special_files(backed_up, target, plant):
+    """Measured on main: restore followed a link and copied a system file into the photo store."""
+    message = plant(backed_up)
+    result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
+    assert result.exit_code == 1 and message in result.output, result.output
+    nothing_restored(target)
+
+
+@pytest.mark.parametrize("migrated", [False, True], ids=["absent", "migrated-empty"])
+def test_a_restore_that_fails_verification_leaves_the_target_as_it_was(backed_up, target, tmp_path, migrated):
+    """Measured on main: a failed restore left its data written."""
+    from flask_migrate import upgrade
+
+    if migrated:
+        (tmp_path / "restored").mkdir(exist_ok=True)
+        with target.app_context():
+            upgrade()
+            before = data_tables()
+            db.engine.dispose()
+    # A signed manifest that the restored copy will not match (a row count): verification fails after staging.
+    resign(backed_up, lambda m: m["tables"].update(visits=m["tables"]["visits"] + 1))
+    result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
+    assert result.exit_code == 1 and "表 visits 应有" in result.output and "目标未改动" in result.output, result.output
+    url = target.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        assert Path(make_url(url).database).exists() is migrated  # not even an empty file where there was none
+        assert not list(Path(make_url(url).database).parent.glob("*.restoring-*"))
+    nothing_restored(target)
+    if migrated:
+        with target.app_context():
+            assert data_tables() == before  # the schema it had, still empty
+            db.engine.dispose()
+
+
+def test_a_successful_restore_leaves_nothing_staged(backed_up, target):
+    result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert not [k for k in photos.store().keys() if k.startswith("restore-staging/")]
+        url = target.config["SQLALCHEMY_DATABASE_URI"]
+        if url.startswith("sqlite"):
+            assert not list(Path(make_url(url).database).parent.glob("*.restoring-*"))
+        else:
+            schemas = db.session.scalars(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fieldapp_before_restore_%'"))
+            assert list(schemas) == []
+        db.session.remove()
+        db.engine.dispose()
