@@ -228,13 +228,14 @@ def run(*, code: str | None = None) -> dict:
     rows = []
     for kind, by_path in results.items():
         peak = max(r["peak_mb"] for r in by_path.values())
-        rows.append([kind, f"{next(iter(by_path.values()))['bytes'] / 1e3:,.0f}",
+        size = next(iter(by_path.values()))["bytes"]
+        rows.append([kind, f"{size / 1e3:,.0f} KB" if size >= 1000 else f"{size} B",
                      *(f"{r['peak_mb']} ({r['status']})" for r in by_path.values()),
                      "OK" if peak <= BUDGET_MB else "OVER"])
     rest = [r["rest_mb"] for by_path in results.values() for r in by_path.values()]
     print(f"\nworker at rest before each upload (same-run baseline): {min(rest)}–{max(rest)} MB; "
           f"peak VmHWM in MB (HTTP status), budget ≤ {BUDGET_MB} MB\n")
-    print(table(rows, ["upload", "KB", *PATHS, "verdict"]))
+    print(table(rows, ["upload", "size", *PATHS, "verdict"]))
     save("memory" + ("-" + Path(code).name if code else ""), results)
     return results
 
