@@ -1,10 +1,12 @@
-"""`fieldapp backup DIR`: a consistent copy of the database and photos, with a manifest.
+"""`fieldapp backup DIR`: a consistent copy of the database, photos and stored documents, with a manifest.
 
 The database is copied as of one instant while the app keeps running: SQLite's
 online backup API, or pg_dump inside a snapshot that this process also reads
 the row counts and photo list from. Photos are immutable and written before
 their row commits, so every photo row in the snapshot has its files; they are
-copied through the Storage interface (filesystem or S3 alike). manifest.json,
+copied through the Storage interface (filesystem or S3 alike), and so are the
+documents other features keep in their own areas of the store (plan filings;
+see fieldapp/stored_files.py), checked against their recorded hashes. manifest.json,
 written last, holds the SHA-256 of every file, the row count of every table and
 the audit chain's head: a directory without it is an unfinished backup. It is
 signed (HMAC-SHA256) with a key that is not in the backup — FIELDAPP_BACKUP_KEY,
@@ -29,7 +31,7 @@ from urllib.parse import quote
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import pgtools, photos
+from . import pgtools, photos, stored_files
 from .extensions import db
 from .storage import StorageMissing
 
@@ -55,6 +57,7 @@ class Snapshot:
     audit_seq: int
     audit_hash: str
     revision: str | None
+    stored: dict[str, list[tuple[str, str]]]  # area → (key, sha256) of its files (fieldapp.stored_files)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,21 @@ def _write(target: Path, now: datetime, signer: ManifestKey) -> dict:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             files[f"photos/{key}"] = digest
+    for area, entries in snap.stored.items():
+        store = stored_files.store(area)
+        for key, sha in entries:
+            try:
+                data = store.get(key)
+            except StorageMissing:
+                raise BackupError(f"文件 {area}/{key} 在数据库中有记录，存储中却没有：请检查存储设置是否指向本实例。") from None
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != sha:
+                raise BackupError(f"存储中的文件 {area}/{key} 与其登记的 SHA-256 不符：文件已被改动或损坏，请先核查。")
+            name = stored_files.backup_name(area, key)
+            path = target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            files[name] = digest
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -213,7 +231,10 @@ def _read_snapshot(execute, tables: list[str]) -> Snapshot:
     shas = [r[0] for r in rows]
     seq, head = execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     revision = execute("SELECT version_num FROM alembic_version").fetchone()
-    return Snapshot(counts, shas, {r[0] for r in rows if not r[1]}, seq, head, revision[0] if revision else None)
+    stored = {a.name: [tuple(r) for r in execute(a.files_sql).fetchall()]
+              for a in stored_files.AREAS if a.table in counts}
+    return Snapshot(counts, shas, {r[0] for r in rows if not r[1]}, seq, head, revision[0] if revision else None,
+                    stored)
 
 
 def data_tables(engine=None) -> dict[str, int]:

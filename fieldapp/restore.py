@@ -34,7 +34,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from . import audit, paths, pgtools, photos
+from . import audit, paths, pgtools, photos, stored_files
 from .backup import (FORMAT, MANIFEST, PHOTO_KINDS, SIGNATURE, VERSION, BackupError, ManifestKey, backend, data_tables,
                      holds_data, signed)
 from .extensions import db
@@ -118,7 +118,8 @@ def read_manifest(source: Path, *, key: ManifestKey, allow_unsigned: bool = Fals
         raise BackupError(f"{MANIFEST} 的签名不符：清单在备份后被改动，拒绝恢复。")
     listed: dict[str, str] = manifest.get("files") or {}
     problems = [f"清单中的文件名不合规：{name}" for name in sorted(listed)
-                if name != manifest.get("database_file") and not PHOTO_NAME.match(name)]
+                if name != manifest.get("database_file") and not PHOTO_NAME.match(name)
+                and not stored_files.parse_name(name)]
     problems += [f"缺少文件 {name}" for name in sorted(set(listed) - present)]
     problems += [f"清单中没有的文件 {name}" for name in sorted(present - set(listed))]
     if not problems:
@@ -200,6 +201,8 @@ class _Staging:
         self.source, self.manifest, self.store, self.prefix = source, manifest, store, prefix
         self.staged: list[str] = []  # photo keys written under the prefix
         self.created: list[str] = []  # photo keys written in place (undone unless the switch completes)
+        self.staged_files: list[tuple[str, str]] = []  # (area, key) of stored documents under the prefix
+        self.created_files: list[tuple[str, str]] = []
         self.sqlite_file: Path | None = None
         self.set_aside: str | None = None  # PostgreSQL: the target's schema, renamed until the restore verifies
         self.made_target: Path | None = None  # SQLite: a target file that did not exist before
@@ -211,6 +214,10 @@ class _Staging:
                 key = name.removeprefix("photos/")
                 self.store.put(self.prefix + key, read_file(self.source, name))
                 self.staged.append(key)
+            elif parsed := stored_files.parse_name(name):
+                area, key = parsed
+                stored_files.store(area).put(self.prefix + key, read_file(self.source, name))
+                self.staged_files.append(parsed)
 
     def database(self, kind: str) -> Report:
         dump = self.source / self.manifest["database_file"]
@@ -251,6 +258,11 @@ class _Staging:
             if not self.store.exists(key):
                 self.store.put(key, self.store.get(self.prefix + key))
                 self.created.append(key)
+        for area, key in self.staged_files:
+            store = stored_files.store(area)
+            if not store.exists(key):
+                store.put(key, store.get(self.prefix + key))
+                self.created_files.append((area, key))
         db.session.remove()
         db.engine.dispose()
         if kind == "sqlite":
@@ -270,10 +282,14 @@ class _Staging:
         """Remove what was staged; unless switched, undo what was written and put the target back."""
         for key in self.staged:
             self.store.delete(self.prefix + key)
+        for area, key in self.staged_files:
+            stored_files.store(area).delete(self.prefix + key)
         if self.switched:
             return
         for key in self.created:
             self.store.delete(key)
+        for area, key in self.created_files:
+            stored_files.store(area).delete(key)
         if self.sqlite_file is not None:
             self.sqlite_file.unlink(missing_ok=True)
         if self.made_target is not None:
@@ -335,6 +351,7 @@ def verify(manifest: dict, *, session=None, store=None, prefix: str = "", engine
     expected_files = sum(len(PHOTO_KINDS) - (not h) for h in held.values())  # imported ones have no original
     if report.photo_files != expected_files:
         report.problems.append(f"照片文件数 {report.photo_files} 与照片记录数 {len(held)} 不相称")
+    report.problems += _verify_stored_files(manifest, session, counts, prefix)
     chain = audit.verify(session=session)
     report.audit_count, report.audit_head = chain.count, chain.head_hash
     if not chain.ok:
@@ -344,3 +361,28 @@ def verify(manifest: dict, *, session=None, store=None, prefix: str = "", engine
         report.problems.append(f"审计链头 {chain.head_seq}:{chain.head_hash} 与备份时的 {head['seq']}:{head['hash']} 不符")
     session.rollback()
     return report
+
+
+def _verify_stored_files(manifest: dict, session, counts: dict[str, int], prefix: str) -> list[str]:
+    """Every stored document the restored rows point at is in the backup and in the store, byte for byte."""
+    problems = []
+    listed = {parsed: digest for name, digest in manifest["files"].items() if (parsed := stored_files.parse_name(name))}
+    for (area, key), expected in sorted(listed.items()):
+        store = stored_files.store(area)
+        try:
+            digest = hashlib.sha256(store.get(prefix + key)).hexdigest()
+        except StorageMissing:
+            problems.append(f"文件 {area}/{key} 未能写入存储")
+            continue
+        if digest != expected:
+            problems.append(f"文件 {area}/{key} 的哈希不符")
+        if prefix and store.exists(key) and hashlib.sha256(store.get(key)).hexdigest() != expected:
+            problems.append(f"存储中已有内容不同的 {area}/{key}：请先核查清理，恢复不覆盖已有文件")
+    for area in stored_files.AREAS:
+        if area.table not in counts:
+            continue
+        for key, sha in session.execute(text(area.files_sql)).all():
+            if listed.get((area.name, key)) != sha:
+                problems.append(f"文件 {area.name}/{key} 在数据库中有记录，备份中却没有或哈希不符")
+    return problems
+

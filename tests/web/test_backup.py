@@ -479,3 +479,55 @@ def test_a_successful_restore_leaves_nothing_staged(backed_up, target):
             assert list(schemas) == []
         db.session.remove()
         db.engine.dispose()
+
+
+def _file_a_plan_document(app, data: bytes) -> str:
+    """A street files its 2025 evaluation report (a PDF kept in the store's filings area); return its key."""
+    from datetime import datetime, timezone
+
+    from fieldapp import plan, plan_filings
+    from fieldapp.models import PlanRequirement, User
+
+    now = datetime(2025, 3, 20, 4, tzinfo=timezone.utc)  # before the report's due day
+    with app.app_context():
+        street = db.session.scalar(select(User).where(User.username == "street_a"))
+        plan.load_seed(2025, actor=db.session.scalar(select(User).where(User.username == "district")), now=now)
+        req = db.session.scalar(select(PlanRequirement).where(PlanRequirement.year == 2025,
+                                                              PlanRequirement.key == "evaluation"))
+        row = plan_filings.file(req, kind="document", actor=street, now=now, data=data, file_name="评估报告.pdf")
+        db.session.commit()
+        return row.file_key
+
+
+def test_filed_documents_are_backed_up_and_restored_with_their_receipts(app, world, target, tmp_path):
+    from fieldapp import plan_filings
+
+    from ..documents import pdf
+
+    data = pdf(seed=5)
+    key = _file_a_plan_document(app, data)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "b" / "stores" / "filings" / key).read_bytes() == data
+    restored = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert restored.exit_code == 0, restored.output
+    with target.app_context():
+        assert plan_filings.store().get(key) == data  # the receipt's file, byte for byte, on the new instance
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_backup_refuses_a_filed_document_the_store_lost_or_changed(app, world, tmp_path):
+    from fieldapp import plan_filings
+
+    from ..documents import pdf
+
+    key = _file_a_plan_document(app, pdf(seed=6))
+    with app.app_context():
+        plan_filings.store().put(key, b"%PDF-1.4 replaced")
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "与其登记的 SHA-256 不符" in result.output
+    with app.app_context():
+        plan_filings.store().delete(key)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "c")])
+    assert result.exit_code == 1 and "存储中却没有" in result.output
