@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     templating.init_app(app)
 
     from .api import bp as api_bp
-    from .blueprints import (archive, audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
+    from .blueprints import (alerts, archive, audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists, main, photos,
                              plan, placards, proposals, public, pwa, quarterly, reports, selfcheck, visits)
 
     # A plan filing may be a filed quarter: the quarterly filings answer for their ids.
@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
 
     plan_filings.register_snapshot_resolver(filings.snapshot_ref)
 
+    app.register_blueprint(alerts.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(auth.bp)

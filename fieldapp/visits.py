@@ -143,13 +143,54 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime) -> dict:
                               "photos": shots, "hazard": clean_hazard, "item_data": item})
     raw_combined = body.fire_combined.model_dump(mode="json", exclude_none=True) if body.fire_combined else None
     combined = fire_combined.clean(raw_combined, clean_answers, ent, visit_uuid, visit_day, errors, hazard_ids)
+    amends = _amends(body.amends, visit_uuid, ent, actor, clean_answers, errors)
     if errors:
         raise VisitError("检查记录有误，未保存。", status=422, errors=errors)
     return {
         "enterprise": ent, "started": started, "finished": finished, "location": location,
         "location_status": status if location is None else "ok", "contents": contents, "answers": clean_answers,
-        "fire_combined": combined,
+        "fire_combined": combined, "amends": amends,
     }
+
+
+MAX_AMENDMENT_CHAIN = 20
+
+
+def _amends(value: str | None, visit_uuid: str, ent, actor, answers: list[dict], errors: list[str]) -> str | None:
+    """Check the optional `amends`: the earlier visit this one corrects (same inspector, same premises).
+
+    A hazard the earlier visits already raised may be named again by its uuid on the same
+    item; it is then kept as it is, not raised twice (marked `inherited` on the answer).
+    """
+    if value is None:
+        return None
+    if value == visit_uuid:
+        errors.append("amends 应为被更正的原检查编号（不是本次检查）")
+        return None
+    first = db.session.get(Visit, value)
+    if first is None:
+        errors.append("被更正的原检查尚未同步到服务器，请先同步原检查")
+        return None
+    if first.inspector_id != actor.id:
+        errors.append("只能更正自己提交的检查")
+        return None
+    if first.enterprise_id != ent.id:
+        errors.append("更正记录须与原检查为同一场所")
+        return None
+    chain, at = [], first
+    while at is not None and len(chain) < MAX_AMENDMENT_CHAIN:
+        chain.append(at.uuid)
+        at = db.session.get(Visit, at.amends) if at.amends else None
+    earlier = {h.uuid: (h.checklist_id, h.item_key) for h in db.session.scalars(
+        select(Hazard).where(Hazard.visit_uuid.in_(chain)))}
+    for a in answers:
+        hz = a["hazard"]
+        if hz is None or hz["uuid"] not in earlier:
+            continue
+        if earlier[hz["uuid"]] != (a["checklist"], a["item"]):
+            errors.append(f"{a['checklist']}/{a['item']}：隐患编号属于原检查的另一检查项")
+        hz["inherited"] = True
+    return value
 
 
 def _clean_hazard(hz: HazardIn | None, rules: ItemRules, item: dict, where: str, visit_uuid: str, cid: str, key: str,
@@ -198,18 +239,49 @@ def _clean_hazard(hz: HazardIn | None, rules: ItemRules, item: dict, where: str,
 
 
 def _receipt(visit: Visit) -> dict:
-    hazard_ids = list(db.session.scalars(select(Hazard.uuid).where(Hazard.visit_uuid == visit.uuid).order_by(Hazard.raised_at, Hazard.uuid)))
-    refs = list(db.session.scalars(select(PhotoRef.photo_sha256).where(
-        PhotoRef.object_id.in_([visit.uuid, *hazard_ids]), PhotoRef.kind.in_(("answer", "after")))
-        .order_by(PhotoRef.id)))
-    after_events = [str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h}")) for h in hazard_ids]
-    refs += list(db.session.scalars(select(PhotoRef.photo_sha256).where(PhotoRef.object_id.in_(after_events)).order_by(PhotoRef.id)))
-    return {
-        "uuid": visit.uuid,
-        "received_at": visit.received_at.isoformat(),
-        "hazards": hazard_ids,
-        "missing_photos": photos.missing(refs + [s for a in visit.answers for s in a.photos], enterprise_id=visit.enterprise_id),
-    }
+    return receipts([visit])[visit.uuid]
+
+
+def receipts(rows: list[Visit]) -> dict[str, dict]:
+    """The receipts of these visits, in a fixed number of queries (the phone re-checks many at once)."""
+    if not rows:
+        return {}
+    ids = [v.uuid for v in rows]
+    hazard_rows = db.session.execute(select(Hazard.visit_uuid, Hazard.uuid).where(Hazard.visit_uuid.in_(ids))
+                                     .order_by(Hazard.raised_at, Hazard.uuid)).all()
+    by_visit: dict[str, list[str]] = {v: [] for v in ids}
+    for visit_uuid, hazard_uuid in hazard_rows:
+        by_visit[visit_uuid].append(hazard_uuid)
+    # Photos of the answers and hazards, then (an on-the-spot fix) those of the fix event,
+    # a uuid5 of its hazard: the order the receipt has always listed them in.
+    owner: dict[str, str] = {v: v for v in ids}
+    fix_owner: dict[str, str] = {}
+    for visit_uuid, hazard_uuid in hazard_rows:
+        owner[hazard_uuid] = visit_uuid
+        fix_owner[str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{hazard_uuid}"))] = visit_uuid
+    refs: dict[str, list[str]] = {v: [] for v in ids}
+    for object_id, sha in db.session.execute(select(PhotoRef.object_id, PhotoRef.photo_sha256).where(
+            PhotoRef.object_id.in_(list(owner)), PhotoRef.kind.in_(("answer", "after"))).order_by(PhotoRef.id)):
+        refs[owner[object_id]].append(sha)
+    if fix_owner:
+        for object_id, sha in db.session.execute(select(PhotoRef.object_id, PhotoRef.photo_sha256).where(
+                PhotoRef.object_id.in_(list(fix_owner))).order_by(PhotoRef.id)):
+            refs[fix_owner[object_id]].append(sha)
+    # The answers' own photos count too: a photo its citer could not cite has no ref.
+    for visit_uuid, shas in db.session.execute(select(Answer.visit_uuid, Answer.photos).where(
+            Answer.visit_uuid.in_(ids)).order_by(Answer.id)):
+        refs[visit_uuid].extend(shas)
+    # Held, and cited for the visit's premises (photos.missing): one question per premises.
+    missing: dict[int, set[str]] = {}
+    for eid in {v.enterprise_id for v in rows}:
+        shas = [sha for v in rows if v.enterprise_id == eid for sha in refs[v.uuid]]
+        missing[eid] = set(photos.missing(shas, enterprise_id=eid))
+    return {v.uuid: {
+        "uuid": v.uuid,
+        "received_at": v.received_at.isoformat(),
+        "hazards": by_visit[v.uuid],
+        "missing_photos": [sha for sha in dict.fromkeys(refs[v.uuid]) if sha in missing[v.enterprise_id]],
+    } for v in rows}
 
 
 def receipt_for(visit_uuid: str) -> dict | None:
@@ -240,6 +312,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         finished_at=clean["finished"], received_at=now, lat=loc.get("lat"), lng=loc.get("lng"),
         accuracy_m=loc.get("accuracy_m"), location_status=clean["location_status"], body_hash=digest,
         item_count=item_count, answered_count=len(answers), fail_count=sum(a["result"] == "fail" for a in answers),
+        amends=clean["amends"],
     )
     # Atomic create: never check-then-insert (KoboToolbox's duplicate bug).
     # RETURNING says whether this statement inserted (rowcount is -1 under psycopg 3).
@@ -259,7 +332,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         db.session.add(VisitChecklist(visit_uuid=visit_uuid, checklist_id=cid, version=version, content_hash=chash, position=pos,
                                       enterprise_id=ent.id, finished_at=clean["finished"],
                                       passed=passed_items(answers, cid, checklist="checklist", item="item")))
-    new_ids = [a["hazard"]["uuid"] for a in answers if a["hazard"]]
+    new_ids = [a["hazard"]["uuid"] for a in answers if a["hazard"] and not a["hazard"].get("inherited")]
     if clean["fire_combined"].decision == "confirm":
         new_ids.append(clean["fire_combined"].hazard_uuid)
     taken = set(db.session.scalars(select(Hazard.uuid).where(Hazard.uuid.in_(new_ids))))
@@ -276,11 +349,12 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
                  actor_label=actor.username, at=now,
                  payload={"body_sha256": digest, "answers": len(answers), "fails": row["fail_count"],
                           "checklists": [[cid, v] for cid, (v, _) in clean["contents"].items()],
-                          "fire_combined": fire_combined.payload(clean["fire_combined"])})
+                          "fire_combined": fire_combined.payload(clean["fire_combined"]),
+                          **({"amends": clean["amends"]} if clean["amends"] else {})})
     for a in answers:
         hz = a["hazard"]
-        if hz is None:
-            continue
+        if hz is None or hz.get("inherited"):
+            continue  # an amendment naming a hazard its earlier visit raised: kept as it is
         item = a["item_data"]
         hazards.raise_hazard(hazards.NewHazard(
             uuid=hz["uuid"], enterprise_id=ent.id, item_text=item["text"], level=hz["level"], deadline=hz["deadline"],

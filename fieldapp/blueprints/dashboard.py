@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import charts, contract, dashboard, plan, public, quarterly, roles, targets
+from .. import alerts, charts, contract, dashboard, plan, public, quarterly, roles, targets
 from ..access import roles_required
 from ..clock import LOCAL_TZ, local_today, utcnow
 from ..contract.pages import PeriodQuery, YearQuery
@@ -58,7 +58,8 @@ def index():
                            majors=dashboard.awaiting_supervision(g.user), today=local_today(now),
                            reports=public.pending_count(g.user) if g.user.role != "department" else 0,
                            plan_due=plan.attention(g.user, local_today(now)), cov_by="街道" if department else "网格",
-                           colours=dashboard.colours_by_street(g.user) if department else None)
+                           colours=dashboard.colours_by_street(g.user) if department else None,
+                           panel=alerts.open_for(g.user) if g.user.role in alerts.ACK_ROLES else {}, kinds=alerts.KINDS)
 
 
 @bp.route("/targets", methods=["GET", "POST"])

@@ -90,6 +90,8 @@ class VisitIn(Body):
     location_status: LocationStatus | None = Field(None, description="定位结果；拒绝提供位置如实记录")
     answers: Annotated[list[AnswerIn], Field(max_length=LIMITS.answers_per_visit)]
     fire_combined: FireCombinedIn | None = Field(None, description="GB 35181 多项要素综合判定：对系统提议的确认或不予认定")
+    amends: Uuid | None = Field(None, description="本次检查更正的原检查编号（同一网格员、同一场所，原检查须已同步）；"
+                                "答案中沿用原检查隐患编号的，保留原隐患，不重复生成")
 
 
 class HazardEventIn(Body):
@@ -101,6 +103,47 @@ class HazardEventIn(Body):
     note: Text(LIMITS.text) | None = ""
     photos: Photos | None = None
     deadline: Day | None = Field(None, description="申请延期的新期限")
+
+
+# What the phone asks and reports besides visits (fieldapp/reconcile.py, fieldapp/alerts.py).
+HELD_MAX = 200
+QUEUE_MAX = 500
+RecordType = Literal["visit", "event", "alert"]
+
+
+class HeldIn(Body):
+    """POST /api/v1/held: which of these records does the server hold? (at most 200 in all)"""
+
+    visits: Annotated[list[Uuid], Field(max_length=HELD_MAX)] = []
+    events: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="隐患操作（事件）编号")] = []
+    alerts: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="报告编号")] = []
+
+
+class QueuedRecord(Body):
+    uuid: Uuid
+    type: RecordType
+    enterprise_id: Id
+
+
+class QueueIn(Body):
+    """POST /api/v1/queue: what this phone still holds unsynced, and what its user discarded since."""
+
+    items: Annotated[list[QueuedRecord], Field(max_length=QUEUE_MAX)]
+    discarded: Annotated[list[Uuid], Field(max_length=QUEUE_MAX, description="用户在手机上主动放弃的记录（不算丢失）")] = []
+
+
+class AlertIn(Body):
+    """PUT /api/v1/alerts/{uuid}: a report to the street office from the phone."""
+
+    kind: Literal["major_hazard", "sync_conflict"] = Field(
+        description="major_hazard：重大隐患当日报告；sync_conflict：服务器拒收（409）的记录")
+    enterprise_id: Id
+    hazard_uuid: Uuid | None = Field(None, description="重大隐患报告必填：检查中该隐患的编号")
+    record_uuid: Uuid | None = Field(None, description="同步冲突必填：被拒收记录的编号；重大隐患报告：所在检查的编号")
+    subject: Text(200, min_length=1) = Field(description="检查项或记录名称")
+    note: Text(LIMITS.text) | None = ""
+    occurred_at: Instant = Field(description="手机上的时间（仅供参考）")
+    payload: dict | None = Field(None, description="同步冲突：手机上的记录原文，作为证据（至多 64000 字符）")
 
 
 class TokenIn(Body):

@@ -81,6 +81,34 @@ class Receipt(Answer):
     missing_photos: list[Sha256] = Field(description="服务器尚未收到的照片")
 
 
+class HeldEvent(Answer):
+    uuid: Uuid = Field(description="隐患编号")
+    event: Uuid
+    action: str
+    version: int | None = None
+
+
+class AlertReceipt(Answer):
+    uuid: Uuid
+    kind: Literal["major_hazard", "sync_conflict"]
+    received_at: str = Field(json_schema_extra={"format": "date-time"})
+    acknowledged_at: str | None = Field(None, description="街道安办接报时间", json_schema_extra={"format": "date-time"})
+
+
+class Held(Answer):
+    """Each asked uuid: its receipt when the server holds it for the caller, else null."""
+
+    visits: dict[str, Receipt | None] = {}
+    events: dict[str, HeldEvent | None] = {}
+    alerts: dict[str, AlertReceipt | None] = {}
+
+
+class QueueReport(Answer):
+    queued: int
+    reported_at: str = Field(json_schema_extra={"format": "date-time"})
+    lost: int = Field(description="本次发现的可能丢失记录数")
+
+
 class HazardItem(Answer):
     uuid: Uuid
     enterprise_id: int

@@ -1,5 +1,6 @@
 """All mapped classes, importable from one place."""
 
+from .alerts import Alert, DeviceQueue
 from .audit import AuditEvent, AuditHead
 from .base import Base
 from .campaign import (CampaignCase, CampaignLetter, CampaignTarget, QuarterFigure, RiskAssessment, Setting,
@@ -16,6 +17,8 @@ from .reports import PublicReport
 from .users import AuthSession, RateCounter, User, user_grids
 
 __all__ = [
+    "Alert",
+    "DeviceQueue",
     "CampaignCase",
     "CampaignLetter",
     "CampaignTarget",

@@ -35,6 +35,9 @@ class Visit(Base):
     item_count: Mapped[int] = mapped_column(Integer)
     answered_count: Mapped[int] = mapped_column(Integer)
     fail_count: Mapped[int] = mapped_column(Integer)
+    # The earlier visit this one corrects (same inspector and premises; checked on receipt).
+    # No foreign key: adding one rebuilds the table on SQLite, which cascades into its children.
+    amends: Mapped[str | None] = mapped_column(String(36), index=True)
 
     enterprise = relationship("Enterprise")
     inspector = relationship("User")

@@ -1,0 +1,23 @@
+"""The street office takes in hand what inspectors' phones reported (接报)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
+
+from .. import alerts
+from ..access import roles_required
+from ..clock import utcnow
+from ..extensions import db
+from ..htmx import is_htmx
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+
+@bp.post("/<alert_uuid>/ack")
+@roles_required(*alerts.ACK_ROLES)
+def acknowledge(alert_uuid: str):
+    alert = alerts.acknowledge(g.user, alert_uuid, now=utcnow())
+    db.session.commit()
+    if is_htmx():
+        return current_app.make_response(render_template("alerts/_entry.html", e=alerts.Entry(alert, None), done=True))
+    return redirect(url_for("dashboard.index") + "#alerts-panel", 303)
