@@ -12,12 +12,14 @@ from .. import inspect, public, roles
 from ..access import roles_required
 from ..clock import utcnow
 from ..htmx import is_htmx, vary_on_htmx
+from .pwa import shell_page
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 
 
 @bp.get("")
 @roles_required(*roles.FIELD)
+@shell_page
 def due():
     q = request.args.get("q", "").strip()[:50]
     rows = inspect.due_list(g.user, now=utcnow(), q=q)
@@ -29,12 +31,14 @@ def due():
 
 @bp.get("/walk")
 @roles_required(*roles.FIELD)
+@shell_page
 def walk():
     return render_template("inspect/walk.html")
 
 
 @bp.get("/notice")
 @roles_required(*roles.FIELD)
+@shell_page
 def notice():
     """The 整改通知书 of a visit still on the phone, filled in there (works with no signal)."""
     return render_template("inspect/notice.html")
@@ -42,6 +46,7 @@ def notice():
 
 @bp.get("/outbox")
 @roles_required(*roles.FIELD)
+@shell_page
 def outbox():
     return render_template("inspect/outbox.html")
 

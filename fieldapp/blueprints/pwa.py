@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, render_template
 
 from .. import HTMX_PATH
+from ..htmx import is_htmx
 
 bp = Blueprint("pwa", __name__)
 
-# Static files the phone keeps for a day without signal.
-SHELL_ASSETS = ["css/app.css", "css/print.css", HTMX_PATH, "js/app.js", "js/store.js", "js/photo.js", "js/upload.js",
-                "js/sync.js", "js/walk.js", "js/outbox.js", "js/print.js", "js/scan.js", "js/notice.js", "img/icon.svg",
-                "img/icon-192.png", "img/icon-maskable-192.png"]
+# Static files the phone keeps for a day without signal: every script and style the shell
+# pages load (a web test checks the pages against this list).
+SHELL_ASSETS = ["css/app.css", "css/print.css", HTMX_PATH, "js/app.js", "js/store.js", "js/net.js", "js/sync.js",
+                "js/status.js", "js/photo.js", "js/upload.js", "js/walk-answers.js", "js/walk-render.js",
+                "js/walk-photos.js", "js/walk-submit.js", "js/walk.js", "js/outbox.js", "js/print.js", "js/scan.js",
+                "js/notice.js", "img/icon.svg", "img/icon-192.png", "img/icon-maskable-192.png"]
 # Pages the worker serves from its cache when there is no network.
 SHELL_PAGES = ["/inspect/walk", "/inspect/outbox", "/inspect/notice", "/offline"]
+# The server marks its own app pages with the worker version they belong to. The worker
+# caches a page only with its own version: never a captive portal's page, never a page
+# whose assets it does not hold.
+SHELL_HEADER = "X-Fieldapp-Shell"
 
 
 def shell() -> tuple[list[str], str]:
@@ -25,10 +33,23 @@ def shell() -> tuple[list[str], str]:
     return urls, version
 
 
+def shell_page(view):
+    """Mark a full page of the app shell with the worker version it belongs to."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        resp = current_app.make_response(view(*args, **kwargs))
+        if resp.status_code == 200 and resp.mimetype == "text/html" and not is_htmx():
+            resp.headers[SHELL_HEADER] = shell()[1]
+        return resp
+
+    return wrapped
+
+
 @bp.get("/sw.js")
 def service_worker():
     urls, version = shell()
-    body = render_template("pwa/sw.js", assets=urls, pages=SHELL_PAGES, version=version)
+    body = render_template("pwa/sw.js", assets=urls, pages=SHELL_PAGES, version=version, header=SHELL_HEADER)
     resp = current_app.response_class(body, mimetype="text/javascript")
     # The browser must always ask for a new worker, or an old one lives on for a day.
     resp.headers["Cache-Control"] = "no-cache"
@@ -62,5 +83,6 @@ def manifest():
 
 
 @bp.get("/offline")
+@shell_page
 def offline():
     return render_template("pwa/offline.html")
