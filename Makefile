@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install chromium bench clean
+.PHONY: run test jstest install chromium bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,16 @@ run: install
 	$(BIN)/fieldapp demo --if-empty
 	$(BIN)/fieldapp serve --host 127.0.0.1 --port 5000
 
-## test: install what the tests need (Chromium included) and run the whole suite
-test: install chromium
+## test: install what the tests need (Chromium, the npm test packages) and run the whole suite
+test: install chromium jstest
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The phone's code (static/js) under Node's built-in test runner; npm packages are test-only.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+jstest: node_modules/.package-lock.json
+	node --test tests/js/
 
 chromium:
 	@test -x /usr/bin/chromium || { \
@@ -35,4 +42,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

@@ -4,7 +4,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     var skip = document.querySelector(".skip-link");
     if (skip) skip.addEventListener("click", function () { document.getElementById("main").focus(); });
-    if (FA.store) inspectorHome();
     offlineSearch();
     serviceWorker();
     iosHint();
@@ -57,10 +56,13 @@
     }
     if (FIELD_ROLES.indexOf(role) < 0) return;
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+      // Installed for offline work: ask the browser to keep our storage (the answer shows on the home page).
+      if (FA.persist) FA.persist();
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      // Keep the walk's shell current while there is signal.
-      if (navigator.onLine && reg.active) reg.active.postMessage({ type: "refresh-shell" });
+      // Fill in shell pages the worker lacks (after a logout, or for another user); not every load.
+      var user = document.body.dataset.user || "";
+      if (navigator.onLine && reg.active) reg.active.postMessage({ type: "refresh-shell", user: user });
     }).catch(function () { /* no worker: the app still works online */ });
   }
 
@@ -74,49 +76,6 @@
     hint.querySelector("button").addEventListener("click", function () {
       localStorage.setItem("fieldapp.iosHintDismissed", "1");
       hint.hidden = true;
-    });
-  }
-
-  // On the inspector's home: unfinished drafts, the outbox count, and a sync on load.
-  function inspectorHome() {
-    var drafts = document.querySelector("[data-drafts]");
-    var count = document.querySelector("[data-outbox-count]");
-    if (!drafts && !count) return;
-    FA.store.get("kv", "last_user").then(function (user) {
-      return FA.sync.session().then(function (s) { return s.user || user; }, function () { return user; });
-    }).then(function (user) {
-      if (!user) return;
-      FA.store.byUser("drafts", user.id).then(function (items) {
-        if (!drafts || !items.length) return;
-        drafts.innerHTML = "";
-        items.forEach(function (d) {
-          var li = document.createElement("li");
-          var a = document.createElement("a");
-          a.href = "/inspect/walk?visit=" + encodeURIComponent(d.uuid);
-          a.textContent = "继续检查：" + d.enterprise_name;
-          var n = Object.keys(d.answers).filter(function (k) { return d.answers[k].result; }).length;
-          var meta = document.createElement("span");
-          meta.className = "meta";
-          meta.textContent = "已检查 " + n + " / " + (d.item_count || "?") + " 项";
-          li.appendChild(a); li.appendChild(meta);
-          drafts.appendChild(li);
-        });
-        document.getElementById("drafts").hidden = false;
-      });
-      function refresh() {
-        FA.store.byUser("outbox", user.id).then(function (items) {
-          var n = items.filter(function (i) { return i.state !== "synced"; }).length;
-          if (count) { count.textContent = n; if (n) delete count.dataset.zero; else count.dataset.zero = ""; }
-        });
-      }
-      refresh();
-      if (FA.sync) {
-        FA.sync.onChange(refresh);
-        FA.sync.run();
-        if (navigator.onLine) FA.sync.bundle(user.id, true);  // ready for a day without signal
-        // Back in signal after a day out: fetch the fresh bundle too, not only push the queue.
-        window.addEventListener("online", function () { FA.sync.bundle(user.id, true); });
-      }
     });
   }
 })(window.FA = window.FA || {});

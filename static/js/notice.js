@@ -17,7 +17,8 @@
     return get("year") + "-" + get("month") + "-" + get("day");
   }
   var id = new URLSearchParams(location.search).get("visit") || "";
-  FA.store.get("kv", "last_user").then(function (user) {
+  // Whose phone this is: the session check, or offline the last user seen (never another user's notice).
+  (FA.sync ? FA.sync.whoami() : FA.store.get("kv", "last_user")).then(function (user) {
     if (!user) { say("手机上没有登录记录：请联网登录一次。"); return; }
     return Promise.all([FA.store.get("outbox", id), FA.store.get("kv", "bundle:" + user.id)]).then(function (got) {
       var item = got[0], bundle = got[1];
