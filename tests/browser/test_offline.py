@@ -47,7 +47,7 @@ def ready_for_offline(page):
     """Open the home page online: the worker installs, the shell and the bundle are stored."""
     sign_in(page, "inspector_a1")
     wait_until(page, "navigator.serviceWorker.controller !== null")
-    wait_until(page, "caches.open('fieldapp-pages').then(c => c.match('/inspect/walk')).then(r => !!r)")
+    wait_until(page, "caches.match('/inspect/walk').then(r => !!r)")
     wait_until(page, "FA.store.get('kv', 'last_user').then(u => u && FA.store.get('kv', 'bundle:' + u.id)).then(b => !!(b && b.enterprises.length === 2))")
 
 
@@ -68,7 +68,7 @@ def do_visit(page, enterprise_id: int, photo_path: str, fail_text: str):
     page.get_by_role("button", name="完成检查").click()
     page.locator("[data-location]").filter(has_text="已定位").wait_for()
     page.get_by_role("button", name="提交检查结果").click()
-    page.locator("[data-walk-message]").filter(has_text="已保存在手机上").wait_for()
+    page.locator("[data-finish-message]").filter(has_text="已保存在手机上").wait_for()
 
 
 def counts(app):
@@ -148,7 +148,7 @@ def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(app, browser, pla
     page.get_by_role("button", name="完成检查").click()
     page.locator("[data-finish]").wait_for()
     page.get_by_role("button", name="提交检查结果").click()
-    page.locator("[data-walk-message]").filter(has_text="已保存在手机上").wait_for(timeout=20_000)
+    page.locator("[data-finish-message]").filter(has_text="已保存在手机上").wait_for(timeout=20_000)
 
     # First attempt: photo 2 was cut, so the visit was not even sent.
     assert seen["visit"] == 0 and counts(app)[0] == 0
@@ -248,9 +248,11 @@ def test_a_conflicting_item_is_shown_with_its_hazard_and_can_be_dropped_by_the_u
     conflict = page.locator("#outbox-22222222-2222-4222-8222-222222222220")
     pending = page.locator("#outbox-22222222-2222-4222-8222-222222222221")
     conflict.wait_for()
-    assert "冲突：该隐患已被他人更新" in conflict.inner_text()
-    assert conflict.get_by_role("link", name="打开隐患").get_attribute("href") == f"/hazards/{hazard}"
-    assert pending.get_by_role("button", name="放弃此项").is_hidden()  # only what cannot go through by itself
+    assert conflict.locator("[data-state]").inner_text() == "冲突"
+    assert conflict.locator("[data-error]").inner_text() == "该隐患已被他人更新，请刷新后重试：手机上的记录已保留。"
+    assert conflict.get_by_role("link", name="查看服务器上的版本").get_attribute("href") == f"/hazards/{hazard}"
+    assert conflict.get_by_role("button", name="重试").count() == 0  # sending it again cannot help
+    assert pending.get_by_role("button", name="放弃此项").count() == 0  # only what cannot go through by itself
     page.once("dialog", lambda d: d.accept())
     conflict.get_by_role("button", name="放弃此项").click()
     conflict.wait_for(state="detached")
@@ -319,8 +321,11 @@ def queued(phone, world, second_premises, tmp_path):
 
 def test_the_queue_survives_logout_and_is_hidden_from_the_next_user(app, queued, world):
     page = queued
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     with page.expect_navigation():
         page.get_by_role("button", name="退出").click()
+    assert "还有 1 条记录未同步" in asked[0] and "仍保存在这部手机上" in asked[0]
     sign_in(page, "inspector_b1")  # a colleague borrows the phone
     page.goto("/inspect/outbox")
     page.locator("[data-outbox-empty]").wait_for()
