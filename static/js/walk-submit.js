@@ -57,7 +57,8 @@
     var box = q(W, "[data-finish-message]");
     btn.disabled = true;
     var item = A.buildVisit(W.draft, W.items, W.location || { status: "timeout" }, new Date().toISOString());
-    FA.store.put("outbox", item).then(function () { return FA.store.del("drafts", W.draft.uuid); }).then(function () {
+    // Queued (with its state) before the draft goes: at no moment is the visit in neither store.
+    FA.sync.queue(item).then(function () { return FA.store.del("drafts", W.draft.uuid); }).then(function () {
       W.submitted = true;
       R.lock(W, null);
       btn.hidden = true;
@@ -79,7 +80,7 @@
           q(W, "[data-outbox-link]").hidden = false;
         }
       });
-      FA.sync.enqueue(item).then(function () {
+      FA.sync.run({ force: true }).then(function () {
         if (!done) { R.say(box, "已保存在手机上，联网后会自动同步。", "ok"); q(W, "[data-outbox-link]").hidden = false; }
       });
     }, function (err) { btn.disabled = false; R.say(box, "保存失败：" + err.message, "error"); });
