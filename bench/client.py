@@ -116,7 +116,8 @@ def day_queue(bundle: dict, n_visits: int = 15, photos_per_visit: int = 4) -> tu
                                            "deadline": None, "fixed_on_spot": False, "after_photos": []} if fail else None})
         vid = str(uuid.uuid4())
         items.append({"uuid": vid, "type": "visit", "enterprise_id": premises["id"], "enterprise_name": premises["name"],
-                      "photos": shots, "expected_hazards": expected, "answers": answers})
+                      "photos": shots, "expected_hazards": expected, "answers": answers,
+                      "checklists": [{"id": ref["id"], "version": ref["version"]} for ref in premises["checklists"]]})
     return items, blobs
 
 
@@ -142,10 +143,10 @@ def sync_day(browser, base: str, inst, user: str) -> dict:
         for (const it of items) {
             for (const a of it.answers) if (a.hazard) { a.hazard.deadline = d.toISOString().slice(0, 10); a.hazard.deadline_reason = '压力测试'; }
             const now = new Date();
-            it.body = {enterprise_id: it.enterprise_id, checklists: [...new Set(it.answers.map(a => a.checklist))].map(id => ({id, version: 1})),
+            it.body = {enterprise_id: it.enterprise_id, checklists: it.checklists,
                        started_at: new Date(now - 1800e3).toISOString(), finished_at: now.toISOString(),
                        location: null, location_status: 'denied', answers: it.answers};
-            delete it.answers;
+            delete it.answers; delete it.checklists;
             it.user_id = user.id; it.state = 'pending'; it.attempts = 0; it.created_at = Date.now();
             await FA.store.put('outbox', it);
         }
