@@ -93,7 +93,7 @@ def sync_now(page, timeout_s: float = 30):
 def held_photo_body(app, world, enterprise: str = "a1") -> dict:
     """A finished visit (general + catering) whose photo the server already holds: nothing to upload first."""
     with app.app_context():
-        sha = store_photo(images.jpeg(320, 240, seed=77), uploader_id=world.users["inspector_a1"])
+        sha = store_photo(images.jpeg(640, 480, seed=77), uploader_id=world.users["inspector_a1"])
         db.session.commit()
     return visit_body(world.ents[enterprise], photos={"extinguishers": [sha], "gas_alarm": [sha]})
 
@@ -175,7 +175,7 @@ def test_a_conflict_offers_only_what_helps_and_its_text_wraps_at_360(app, phone,
     me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
     held = "33333333-3333-4333-8333-000000000001"
     with app.app_context():  # the server already holds another version under this uuid (and the photo)
-        sha = store_photo(images.jpeg(320, 240, seed=77), uploader_id=world.users["inspector_a1"])
+        sha = store_photo(images.jpeg(640, 480, seed=77), uploader_id=world.users["inspector_a1"])
         shots_ = {"extinguishers": [sha], "gas_alarm": [sha]}
         visits.receive(held, visit_body(world.ents["a1"], photos=shots_),
                        actor=db.session.get(User, world.users["inspector_a1"]), now=utcnow())
