@@ -4,6 +4,7 @@ and reaches the street's dashboard; every inspector page says online, offline, s
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
 from fieldapp.extensions import db
@@ -124,5 +125,11 @@ def test_every_inspector_page_shows_online_offline_syncing_and_pending(app, phon
     wait_until(page, "document.querySelector('[data-net-status]').textContent === '同步中 · 待同步 1'")
     page.unroute("**/api/v1/visits/*")
     for route in held:
-        route.continue_()
+        try:
+            route.continue_()
+        except PlaywrightError as exc:
+            # A sync the page started on the 'online' event, before the navigation
+            # aborted it: its route is already settled. The live one goes on.
+            if "already handled" not in str(exc):
+                raise
     wait_until(page, "document.querySelector('[data-net-status]').textContent === '在线'", 20)

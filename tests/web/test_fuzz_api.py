@@ -41,10 +41,15 @@ def test_schemathesis_finds_nothing(app, client, world, tmp_path, username):
         run = subprocess.run(
             [str(st), "run", f"{base}/api/v1/openapi.json", "--checks", CHECKS, "--seed", str(SEED),
              "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_SECONDS), "--workers", "2",
+             # A slow shared CI machine must not pass for a broken server: a generous
+             # per-request timeout, no retries (a crash or hang still fails the run).
+             "--request-timeout", "60",
              "--header", f"Authorization: Bearer {token}", "--no-color"],
             capture_output=True, text=True, timeout=170, cwd=tmp_path,
             env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
         )
         took = time.monotonic() - started
     print(f"schemathesis as {username}: {took:.1f} s\n" + run.stdout[-1500:])
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    # The errors section first: the tail alone hides which operation failed and why.
+    errors = run.stdout.partition("ERRORS")[2].partition("SUMMARY")[0]
+    assert run.returncode == 0, errors[:6000] + run.stdout[-3000:] + run.stderr[-2000:]
