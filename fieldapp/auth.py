@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -171,8 +170,3 @@ def set_active(user: User, active: bool) -> None:
     if not active:
         end_all_sessions(user)
     db.session.commit()
-
-
-def same_token(a: str, b: str) -> bool:
-    """Compare secrets in constant time."""
-    return hmac.compare_digest(a.encode(), b.encode())
