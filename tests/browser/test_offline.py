@@ -104,9 +104,16 @@ def test_two_visits_offline_survive_a_reload_and_sync_once_online(app, phone, wo
         visits = db.session.scalars(select(Visit)).all()
         assert {v.enterprise_id for v in visits} == {world.ents["a1"], second_premises}
         assert all(v.location_status == "ok" for v in visits)
-    # Syncing again changes nothing.
-    page.get_by_role("button", name="立即同步").click()
-    page.wait_for_timeout(500)
+    # Syncing again changes nothing: the forced run asks the server what it holds,
+    # learns it has both, and ends without sending either again.
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method in ("PUT", "POST") else None)
+    with page.expect_response("**/api/v1/held") as held:
+        page.get_by_role("button", name="立即同步").click()
+    assert held.value.status == 200
+    wait_until(page, "FA.sync.status !== 'running'")
+    wait_until(page, ALL_SYNCED)
+    assert [u for u in sent if "/api/v1/held" not in u] == []
     assert counts(app) == (2, 10, 2, 2)
 
 

@@ -85,9 +85,14 @@ def test_a_thousand_guesses_get_only_404_or_429(app, client, world):
 
 def test_rate_limit_per_ip(app, client, a1_token):
     app.config["PUBLIC_MAX_REQUESTS_PER_MINUTE"] = 5
-    if time.time() % 60 > 50:  # the counter's window is the clock minute: do not straddle two
-        time.sleep(61 - time.time() % 60)
-    codes = [client.get(f"/q/{a1_token}").status_code for _ in range(7)]
+    # The counter's window is the clock minute. Rather than wait for a fresh one, a run
+    # that straddled two minutes is done again at once from a fresh address.
+    for attempt in range(2):
+        ip = f"10.8.8.{attempt + 1}"
+        minute = int(time.time()) // 60
+        codes = [client.get(f"/q/{a1_token}", environ_base={"REMOTE_ADDR": ip}).status_code for _ in range(7)]
+        if int(time.time()) // 60 == minute:
+            break
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
     other_ip = client.get(f"/q/{a1_token}", environ_base={"REMOTE_ADDR": "10.9.9.9"})
     assert other_ip.status_code == 200
