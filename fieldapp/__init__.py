@@ -106,12 +106,17 @@ def _load_checklists(app: Flask, strict: bool) -> None:
 
 
 def _check_versions(app: Flask, loaded) -> None:
-    """Refuse a file edited without a new version number: phones would hold two contents under one version."""
+    """Refuse a file edited without a new version number, and pin the loaded versions.
+
+    Phones would otherwise hold two contents under one version. The versions this
+    process will hand out are recorded here, once, so that a visit walked offline on
+    one still syncs after the file moves on, and the bundle (a GET) never writes.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .checklist_versions import problems
+    from .checklist_versions import pin, problems
     from .checklists import ChecklistError
-
+    from .clock import utcnow
     from .extensions import db
 
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -121,6 +126,8 @@ def _check_versions(app: Flask, loaded) -> None:
         with app.app_context():
             try:
                 found = problems(loaded)
+                if not found:
+                    pin(loaded, utcnow())
             finally:
                 # No connection opened here may outlive start-up (nor be shared by forked workers).
                 db.session.remove()

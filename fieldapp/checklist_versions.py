@@ -60,17 +60,28 @@ def ensure(c: Checklist, now: datetime) -> ChecklistVersion:
 
 def ensure_all(loaded: list[Checklist], now: datetime) -> None:
     """ensure() for many checklists with one query when all are recorded already (the usual case)."""
+    for c in unpinned(loaded):
+        ensure(c, now)
+
+
+def pin(loaded: list[Checklist], now: datetime) -> None:
+    """Record every loaded version not recorded yet (at start-up), when the table exists."""
+    if loaded and inspect(db.engine).has_table(ChecklistVersion.__tablename__):
+        ensure_all(loaded, now)
+        db.session.commit()
+
+
+def unpinned(loaded: list[Checklist]) -> list[Checklist]:
+    """Return the checklists whose version is not recorded; raise VersionConflict on a changed one."""
     known = {
         (r.checklist_id, r.version): r.content_hash
         for r in db.session.execute(select(ChecklistVersion.checklist_id, ChecklistVersion.version, ChecklistVersion.content_hash)
                                     .where(ChecklistVersion.checklist_id.in_([c.id for c in loaded])))
     }
     for c in loaded:
-        recorded = known.get((c.id, c.version))
-        if recorded is None:
-            ensure(c, now)
-        elif recorded != c.content_hash:
+        if known.get((c.id, c.version), c.content_hash) != c.content_hash:
             raise VersionConflict(conflict_message(c))
+    return [c for c in loaded if (c.id, c.version) not in known]
 
 
 def history(checklist_id: str) -> list[ChecklistVersion]:

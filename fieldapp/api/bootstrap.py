@@ -85,14 +85,16 @@ def bootstrap():
             "overdue_hazards": sum(hazards.is_overdue(h, today) for h in mine),
             "awaiting_recheck": sum(h.state == "rectified" for h in mine),
         })
-    # A phone may walk these versions offline for days; record each one now, so a visit
-    # against it still syncs after the district has moved the file to a new version.
+    # A phone may walk these versions offline for days: each must be recorded (start-up
+    # pins them) so a visit against it still syncs after the file has moved on. A GET
+    # writes nothing: an unrecorded version is refused rather than recorded here.
     try:
-        checklist_versions.ensure_all(list(used.values()), now)
+        missing = checklist_versions.unpinned(list(used.values()))
     except checklist_versions.VersionConflict as exc:
-        db.session.rollback()
         return jsonify(error="检查清单文件被修改但未更新版本号，请联系区级管理员。", detail=str(exc), status=409), 409
-    db.session.commit()
+    if missing:
+        names = "、".join(f"{c.id} 第 {c.version} 版" for c in missing)
+        return jsonify(error=f"检查清单 {names} 尚未登记，请区级管理员执行数据库升级后重启服务。", status=503), 503
     return jsonify(
         bundle_version=BUNDLE_VERSION,
         generated_at=now.isoformat(),

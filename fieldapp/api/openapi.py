@@ -58,7 +58,7 @@ OPERATIONS = [
               path_params={"id": ID_PARAM}),
     Operation("get", "/session", "当前登录用户与新的 CSRF 令牌（离线同步前调用）", {200: (res.Session, "OK")}, public=True),
     Operation("get", "/bootstrap", "网格员的离线数据包：管辖场所、适用清单及其规则、未销号隐患", {200: (res.Bootstrap, "OK")},
-              {401: STAFF[401], 403: "角色不适用", 409: "检查清单文件被修改但未更新版本号"}),
+              {401: STAFF[401], 403: "角色不适用", 409: "检查清单文件被修改但未更新版本号", 503: "检查清单版本尚未登记（升级数据库后重启服务）"}),
     Operation("put", "/photos/{sha256}", "上传一张照片（地址为其 SHA-256，服务器重新计算核对）",
               {201: (res.PhotoStored, "已保存"), 200: (res.PhotoStored, "服务器已有该照片")},
               {400: "内容与 SHA-256 不符，或参数错误", 401: STAFF[401], 403: "角色不能上传", **TOO_LARGE,

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from fieldapp import audit, checklists, visits
-from fieldapp.clock import LOCAL_TZ
+from fieldapp import audit, checklist_versions, checklists, visits
+from fieldapp.clock import LOCAL_TZ, utcnow
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, Hazard, User
+from fieldapp.models import AuditEvent, ChecklistVersion, Hazard, User
 
 from ..clock import local_iso
 from ..factories import visit_body
@@ -65,10 +65,14 @@ EXTRA = [
 
 
 def install(app, *texts: str) -> None:
-    """Replace the registry with the test lists plus the given checklist files."""
+    """Start as if the test lists plus the given checklist files had been there from the first day."""
     extra = [checklists.parse(t, f"x{n}.toml") for n, t in enumerate(texts)]
     base = [c for c in app.extensions["checklists"].all if c.id not in {e.id for e in extra}]
     app.extensions["checklists"] = checklists.Registry(base + extra)
+    with app.app_context():
+        # Nothing was walked yet: forget what start-up pinned for the replaced files, pin these.
+        db.session.execute(delete(ChecklistVersion).where(ChecklistVersion.checklist_id.in_([e.id for e in extra])))
+        checklist_versions.pin(base + extra, utcnow())
 
 
 def general_with_elements(app) -> str:

@@ -69,6 +69,27 @@ def test_a_visit_walked_offline_on_an_old_version_syncs_after_the_file_moved_on(
     assert resp.status_code == 201, resp.json  # the body still names general version 1
 
 
+def test_the_bundle_is_a_get_that_writes_nothing_and_refuses_an_unpinned_version(app, world, login):
+    from fieldapp.models import ChecklistVersion
+
+    def pinned():
+        with app.app_context():
+            return {(r.checklist_id, r.version) for r in db.session.scalars(select(ChecklistVersion))}
+
+    at_start = pinned()
+    assert ("general", 1) in at_start  # start-up pinned what the app loaded
+    phone = login("inspector_a1")
+    assert phone.get("/api/v1/bootstrap").status_code == 200 and pinned() == at_start
+    # A version the process never pinned (a file swapped under a running server) is not
+    # handed out, and not recorded by the GET either.
+    registry = app.extensions["checklists"]
+    source = Path(app.config["CHECKLISTS_DIR"]) / "general.toml"
+    v2 = checklists.parse(source.read_text(encoding="utf-8").replace("version = 1", "version = 2"), "general.toml")
+    app.extensions["checklists"] = checklists.Registry([v2 if c.id == "general" else c for c in registry.all])
+    resp = phone.get("/api/v1/bootstrap")
+    assert resp.status_code == 503 and "general 第 2 版" in resp.json["error"] and pinned() == at_start
+
+
 def test_a_file_edited_without_a_new_version_stops_the_app_and_never_reaches_a_phone(app, world, login, tmp_path):
     import shutil
 
