@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+import math
+from collections.abc import Mapping
 from datetime import datetime
 
+from . import vocab
+from .errors import DomainError
 from .extensions import db
 from .models import Setting
 
@@ -47,3 +51,48 @@ def put(key: str, value: dict, *, actor, now: datetime) -> None:
         db.session.add(Setting(key=key, value=value, updated_by=actor.id, updated_at=now))
     else:
         row.value, row.updated_by, row.updated_at = value, actor.id, now
+
+
+class SettingsError(DomainError):
+    """A settings form value out of its range, with the Chinese reason."""
+
+
+def _number(values: Mapping[str, str], name: str, current, lo, hi, message: str, kind=int):
+    """A number from the form (the current value when absent) within [lo, hi], else SettingsError."""
+    raw = values.get(name)
+    if raw is None:
+        return current
+    try:
+        value = kind(str(raw).strip())
+    except ValueError:
+        raise SettingsError("请填写整数" if kind is int else "请填写数字") from None
+    if (kind is float and not math.isfinite(value)) or not lo <= value <= hi:
+        raise SettingsError(message)
+    return value
+
+
+def save_campaign(values: Mapping[str, str], *, actor, now: datetime) -> None:
+    """Save the 四色 rules, visit intervals, deciders and star ladder from the district's form, all or nothing."""
+    rules = get("risk_rules")
+    for key in RULE_ORDER:
+        rules[key]["enabled"] = values.get(f"{key}.enabled") == "on" or key == "default"
+        color = values.get(f"{key}.color", rules[key]["color"])
+        if color not in vocab.RISK_COLORS:
+            raise SettingsError("无效的颜色")
+        rules[key]["color"] = color
+        for param in ("threshold", "months"):
+            if param in rules[key]:
+                rules[key][param] = _number(values, f"{key}.{param}", rules[key][param], 1, 120, "阈值应在 1 至 120 之间")
+    intervals = get("visit_intervals")
+    for color in vocab.RISK_COLORS:
+        intervals[color] = _number(values, f"interval.{color}", intervals[color], 7, 730, "检查间隔应在 7 至 730 天之间")
+    intervals["standardized_factor"] = _number(values, "interval.standardized_factor", intervals["standardized_factor"],
+                                               1, 4, "标准化企业的间隔倍数应在 1 至 4 之间", kind=float)
+    deciders = {role: values.get(f"deciders.{role}") == "on" for role in ("street", "department")}
+    ladder = get("star_ladder")
+    for code in vocab.STANDARDIZATION:
+        ladder[code] = _number(values, f"stars.{code}", ladder[code], 1, 5, "星级应为 1 至 5")
+    put("risk_rules", rules, actor=actor, now=now)
+    put("visit_intervals", intervals, actor=actor, now=now)
+    put("star_ladder", ladder, actor=actor, now=now)
+    put("risk_deciders", deciders, actor=actor, now=now)

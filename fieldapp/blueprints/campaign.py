@@ -207,49 +207,18 @@ def print_missing():
                            total=campaign.count_missing(g.user, kind=kind, year=year, grid=grid))
 
 
-def _bounded(name: str, current, lo, hi, message: str, kind=int):
-    """A number from the settings form (the current value when absent), or ValueError with a Chinese message."""
-    value = kind(request.form.get(name, current))
-    if not lo <= value <= hi:
-        raise ValueError(message)
-    return value
-
-
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(Role.DISTRICT)
 def settings_page():
     error = message = ""
     if request.method == "POST":
         try:
-            rules = settings.get("risk_rules")
-            for key in settings.RULE_ORDER:
-                rules[key]["enabled"] = request.form.get(f"{key}.enabled") == "on" or key == "default"
-                color = request.form.get(f"{key}.color", rules[key]["color"])
-                if color not in vocab.RISK_COLORS:
-                    raise ValueError("无效的颜色")
-                rules[key]["color"] = color
-                for param in ("threshold", "months"):
-                    if param in rules[key]:
-                        rules[key][param] = _bounded(f"{key}.{param}", rules[key][param], 1, 120, "阈值应在 1 至 120 之间")
-            intervals = settings.get("visit_intervals")
-            for color in vocab.RISK_COLORS:
-                intervals[color] = _bounded(f"interval.{color}", intervals[color], 7, 730, "检查间隔应在 7 至 730 天之间")
-            intervals["standardized_factor"] = _bounded("interval.standardized_factor", intervals["standardized_factor"], 1, 4,
-                                                        "标准化企业的间隔倍数应在 1 至 4 之间", kind=float)
-            deciders = {role: request.form.get(f"deciders.{role}") == "on" for role in ("street", "department")}
-            ladder = settings.get("star_ladder")
-            for code in vocab.STANDARDIZATION:
-                ladder[code] = _bounded(f"stars.{code}", ladder[code], 1, 5, "星级应为 1 至 5")
-        except ValueError as exc:
-            error = str(exc) if "invalid literal" not in str(exc) else "请填写整数"
-        else:
-            now = utcnow()
-            settings.put("risk_rules", rules, actor=g.user, now=now)
-            settings.put("visit_intervals", intervals, actor=g.user, now=now)
-            settings.put("star_ladder", ladder, actor=g.user, now=now)
-            settings.put("risk_deciders", deciders, actor=g.user, now=now)
+            settings.save_campaign(request.form, actor=g.user, now=utcnow())
             db.session.commit()
             message = "已保存。"
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
     return render_template("campaign/settings.html", rules=settings.get("risk_rules"), order=settings.RULE_ORDER,
                            intervals=settings.get("visit_intervals"), ladder=settings.get("star_ladder"),
                            deciders=settings.get("risk_deciders"),

@@ -245,6 +245,22 @@ def test_settings_page_validates_and_saves(world, login):
     assert login("street_a").get("/campaign/settings").status_code == 403
 
 
+@pytest.mark.parametrize("field,value,message", [
+    ("interval.red", "abc", "请填写整数"),
+    ("interval.red", "1", "检查间隔应在 7 至 730 天之间"),
+    ("interval.standardized_factor", "nan", "标准化企业的间隔倍数应在 1 至 4 之间"),
+    ("interval.standardized_factor", "x", "请填写数字"),
+    ("open_many.threshold", "0", "阈值应在 1 至 120 之间"),
+    ("major_open.color", "purple", "无效的颜色"),
+    ("stars.level1", "9", "星级应为 1 至 5"),
+])
+def test_a_bad_settings_value_is_refused_in_chinese_and_nothing_is_saved(world, login, field, value, message):
+    client = login("district")
+    resp = client.post("/campaign/settings", data={"interval.blue": "200", field: value})
+    assert resp.status_code == 422 and message in resp.get_data(as_text=True)
+    assert 'name="interval.blue" value="180"' in client.get("/campaign/settings").get_data(as_text=True)
+
+
 def test_enterprise_list_filter_for_premises_past_their_visit_interval(world, login):
     html = login("district").get("/enterprises?visit=late").get_data(as_text=True)
     assert "超过检查周期未检查的单位：共 4 家" in html  # none of them was ever visited
