@@ -52,8 +52,9 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     templating.init_app(app)
 
     from .api import bp as api_bp
-    from .blueprints import (alerts, archive, audit, auth, campaign, checklists, dashboard, enterprises, hazards, inspect, lists,
-                             main, photos, plan, placards, proposals, public, pwa, quarterly, reports, selfcheck, visits)
+    from .blueprints import (alerts, archive, assessment, audit, auth, campaign, checklists, dashboard, enterprises, hazards,
+                             inspect, lists, main, photos, plan, placards, proposals, public, pwa, quarterly, reports, selfcheck,
+                             visits)
 
     # A plan filing may be a filed quarter: the quarterly filings answer for their ids.
     from . import filings, plan_filings
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
 
     app.register_blueprint(alerts.bp)
     app.register_blueprint(archive.bp)
+    app.register_blueprint(assessment.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(campaign.bp)

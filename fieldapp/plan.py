@@ -86,9 +86,14 @@ def applies(req: PlanRequirement, filer: Filer) -> bool:
 
 def status(req: PlanRequirement, first_filed_at: datetime | None, today: date) -> str:
     """The filer's status for a requirement, from its earliest filing (None: nothing filed) and today."""
+    return status_on(req.due_on, first_filed_at, today)
+
+
+def status_on(due_on: date, first_filed_at: datetime | None, today: date) -> str:
+    """按时报送 / 逾期报送 / 逾期未报 / 待报送 for anything due on a day ("……前": on or before it, Asia/Shanghai)."""
     if first_filed_at is not None:
-        return "on_time" if local_today(first_filed_at) <= req.due_on else "late"
-    return "missing" if today > req.due_on else "due"
+        return "on_time" if local_today(first_filed_at) <= due_on else "late"
+    return "missing" if today > due_on else "due"
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -78,9 +78,33 @@ def _first_in_year(rows, lo: date, hi: date) -> tuple[dict, dict]:
     return {s: len(v) for s, v in new.items()}, {s: len(v) for s, v in again.items()}
 
 
-def progress(streets: list[Street], year: int) -> list[StreetRow]:
-    """Per street: annex 1's 底数 and targets, and the new additions recorded this year; then the 合计 row."""
+def post_quarters(year: int, until: date | None, *, open_quarter: bool) -> list[int]:
+    """The quarters whose 达标岗位 figures count by `until`: those ended by then, and (open_quarter) the one running.
+
+    Posts are entered per quarter (annex 5), not dated within it: at a past date only the
+    quarters ended by that day count; "so far" also counts what the running quarter holds.
+    """
+    if until is None:
+        return [1, 2, 3, 4]
+    out = []
+    for q in (1, 2, 3, 4):
+        start = date(year, 3 * q - 2, 1)
+        end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)  # exclusive
+        if end <= until + timedelta(days=1) or (open_quarter and start <= until):
+            out.append(q)
+    return out
+
+
+def progress(streets: list[Street], year: int, until: date | None = None, *, open_quarter: bool = True) -> list[StreetRow]:
+    """Per street: annex 1's 底数 and targets, and the new additions recorded this year; then the 合计 row.
+
+    With `until`, only what was recorded on or before that day counts (a phase's end, or
+    today); the quarterly 达标岗位 figures as `post_quarters` says.
+    """
     lo, hi = date(year, 1, 1), date(year + 1, 1, 1)
+    if until is not None:
+        hi = max(lo, min(hi, until + timedelta(days=1)))
+    quarters = post_quarters(year, until, open_quarter=open_quarter)
     ids = [s.id for s in streets]
     targets = {(t.street_id, t.key): t.target for t in db.session.scalars(select(CampaignTarget).where(
         CampaignTarget.year == year, CampaignTarget.street_id.in_(ids)))}
@@ -93,7 +117,8 @@ def progress(streets: list[Street], year: int) -> list[StreetRow]:
     reviewed_new, renewals = _reviews(ids, lo, hi)
     posts = {sid: int(v or Decimal(0)) for sid, v in db.session.execute(
         select(QuarterFigure.street_id, func.sum(QuarterFigure.value)).where(
-            QuarterFigure.year == year, QuarterFigure.annex == 5, QuarterFigure.column_key.in_(POST_COLUMNS),
+            QuarterFigure.year == year, QuarterFigure.quarter.in_(quarters), QuarterFigure.annex == 5,
+            QuarterFigure.column_key.in_(POST_COLUMNS),
             QuarterFigure.street_id.in_(ids)).group_by(QuarterFigure.street_id))}
     rows = []
     for s in streets:

@@ -48,6 +48,13 @@ class YearQuery(Query):
     year: blank(Year) = None
 
 
+class LoopQuery(YearQuery):
+    """/assessment/<street>/hazards: the hazards behind one closed-loop figure of a year."""
+
+    figure: Text(20) = "found"
+    page: PageShown = 1
+
+
 class LettersQuery(YearQuery):
     kind: Text(40) = "notice"
     grid: Text(40) = ""
