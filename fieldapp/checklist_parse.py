@@ -16,7 +16,8 @@ CHECKLIST_FIELDS = {"id", "version", "title", "description", "order", "applies",
 APPLIES_FIELDS = {"venue_types", "industries", "size_classes", "landlords"}
 SECTION_FIELDS = {"key", "title", "items"}
 ITEM_FIELDS = {"key", "text", "defect", "measure", "guidance", "category", "basis", "major", "major_basis",
-               "deadline_days", "photo_required", "needs_expert", "unverified", "source", "fire_element", "applies"}
+               "deadline_days", "photo_required", "needs_expert", "unverified", "source", "fire_element", "applies",
+               "optional"}
 MAX_DEADLINE_DAYS = 180
 # A major item must name the article and the item (or clause) of its criterion.
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百]+条|\d+\.\d+")
@@ -145,6 +146,9 @@ def _parse_item(chk: _Checker, where: str, raw, edition: str) -> Item | None:
         deadline = 0
     photo = chk.flag(where, raw, "photo_required", True)
     needs_expert = chk.flag(where, raw, "needs_expert", False)
+    optional = chk.flag(where, raw, "optional", False)
+    if optional and major:
+        chk.err(where, "重大隐患项须逐项检查，不能标为选答（optional）")
     element = raw.get("fire_element", "")
     if not isinstance(element, str) or (element and element not in fire_judgement.ELEMENTS):
         chk.err(where, f"“fire_element”应为 GB 35181-2017 第7章的综合判定要素编号（如“7.3.3”），不认识“{element}”")
@@ -153,7 +157,7 @@ def _parse_item(chk: _Checker, where: str, raw, edition: str) -> Item | None:
     if "applies" in raw:
         applies = _parse_applies(chk, raw["applies"], f"{where}.applies")
     return Item(key, text, guidance, str(category), basis, major, major_basis, deadline, photo, defect, measure,
-                needs_expert, unverified, source, element, applies)
+                needs_expert, unverified, source, element, applies, optional)
 
 
 def parse(text: str, source: str) -> Checklist:

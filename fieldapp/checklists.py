@@ -30,6 +30,7 @@ A file holds one checklist (field reference: checklists/README.md):
     unverified = false         # the clause could not be checked against the text: 待核实
     source = ""                # where the basis was checked
     fire_element = ""          # GB 35181 combined-judgement element it counts as (fieldapp.fire_judgement)
+    optional = false           # the walk may be finished without it; a required item needs an answer or 未检查 with a reason
     applies = [{industries = ["机械"]}]  # narrows the checklist's applies for this item
 """
 
@@ -99,6 +100,11 @@ class Applicability:
             return False
         return True
 
+    @classmethod
+    def from_data(cls, data: dict) -> Applicability:
+        """Read back `as_data` (a recorded snapshot's item scope)."""
+        return cls(**{k: frozenset(v) if isinstance(v, list) else v for k, v in data.items()})
+
     def as_data(self) -> dict:
         return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in
                 (("venue_types", self.venue_types), ("industries", self.industries),
@@ -123,6 +129,7 @@ class Item:
     source: str = ""
     fire_element: str = ""
     applies: tuple[Applicability, ...] = ()  # empty: every premises the checklist applies to
+    optional: bool = False  # may be left unanswered without a reason (the walk requires every other item)
 
     @property
     def category_label(self) -> str:
@@ -142,6 +149,9 @@ class Item:
         }
         if self.applies:
             data["applies"] = [a.as_data() for a in self.applies]
+        if self.optional:
+            # Only when set: the content hash of every version recorded before the field existed stays the same.
+            data["optional"] = True
         return data
 
 
@@ -221,6 +231,12 @@ def with_hash(c: Checklist) -> Checklist:
                      c.edition, c.valid_from, c.valid_until)
 
 
+def item_applies(item: dict, ent) -> bool:
+    """Whether an item, as plain data (`Item.as_data` or a snapshot's), applies to a premises."""
+    blocks = [Applicability.from_data(a) for a in item.get("applies") or []]
+    return not blocks or any(a.matches(ent.venue_type, ent.industry, ent.size_class, ent.hosts_tenants) for a in blocks)
+
+
 class Registry:
     """The checklists in force, as loaded at start-up."""
 
@@ -250,7 +266,7 @@ class Registry:
 
 
 ITEM_DIFF_FIELDS = ("text", "defect", "measure", "guidance", "category", "basis", "major", "major_basis", "deadline_days",
-                    "photo_required", "needs_expert", "unverified", "fire_element", "applies")
+                    "photo_required", "needs_expert", "unverified", "fire_element", "applies", "optional")
 
 
 def diff(old: dict, new: dict) -> dict:

@@ -95,6 +95,8 @@ def _used_elsewhere(p: Photo, enterprise_id: int) -> bool:
     return db.session.scalar(
         select(PhotoRef.id).where(
             PhotoRef.enterprise_id != enterprise_id,
+            # A signature is ink on white: never a picture of another premises' site.
+            PhotoRef.kind != "signature",
             PhotoRef.photo_sha256.in_(near_pictures(p.phash)),
         ).limit(1)
     ) is not None

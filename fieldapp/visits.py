@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import audit, checklist_versions, contract, enterprises, fire_combined, hazards, photos
+from . import audit, checklist_versions, checklists, contract, enterprises, fire_combined, hazards, photos
 from .checklists import Checklist
 from .contract.api import LOCATION_STATUS, RESULTS, HazardIn, VisitIn  # noqa: F401  (RESULTS: used by pages)
 from .contract.rules import ItemRules
@@ -141,6 +141,8 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime) -> dict:
                                          hazard_ids)
         clean_answers.append({"checklist": cid, "item": key, "result": a.result, "note": (a.note or "").strip(),
                               "photos": shots, "hazard": clean_hazard, "item_data": item})
+    unchecked = _unchecked(body, contents, seen, errors)
+    sign_off = _sign_off(body, errors)
     raw_combined = body.fire_combined.model_dump(mode="json", exclude_none=True) if body.fire_combined else None
     combined = fire_combined.clean(raw_combined, clean_answers, ent, visit_uuid, visit_day, errors, hazard_ids)
     amends = _amends(body.amends, visit_uuid, ent, actor, clean_answers, errors)
@@ -149,8 +151,64 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime) -> dict:
     return {
         "enterprise": ent, "started": started, "finished": finished, "location": location,
         "location_status": status if location is None else "ok", "contents": contents, "answers": clean_answers,
-        "fire_combined": combined, "amends": amends,
+        "fire_combined": combined, "amends": amends, "unchecked": unchecked, "sign_off": sign_off,
     }
+
+
+def _unchecked(body: VisitIn, contents: dict, answered: set[tuple[str, str]], errors: list[str]) -> list[dict] | None:
+    """Check the items left unanswered on purpose (未检查): each an item of the visit, not answered, with a reason.
+
+    Requiring an answer or a reason is the phone's rule (PRODUCT.md §11: a visit's answers
+    need not cover every item, and integrations rely on that); what is listed must be right.
+    """
+    if body.unchecked is None:
+        return None
+    out, listed = [], set()
+    for n, u in enumerate(body.unchecked):
+        where = f"unchecked[{n}]"
+        if u.checklist not in contents:
+            errors.append(f"{where}：清单 {u.checklist} 不在本次检查的 checklists 中")
+            continue
+        if u.item not in _items(contents[u.checklist][1]):
+            errors.append(f"{where}：清单 {u.checklist} 第 {contents[u.checklist][0]} 版没有检查项 {u.item}")
+            continue
+        where = f"{u.checklist}/{u.item}"
+        if (u.checklist, u.item) in answered:
+            errors.append(f"{where}：已作答的检查项不能同时记为未检查")
+            continue
+        if (u.checklist, u.item) in listed:
+            errors.append(f"{where}：同一检查项重复记为未检查")
+            continue
+        listed.add((u.checklist, u.item))
+        reason = " ".join(u.reason.split())
+        if not reason:
+            errors.append(f"{where}：未检查须说明原因")
+            continue
+        out.append({"checklist": u.checklist, "item": u.item, "reason": reason})
+    return out or None
+
+
+def _sign_off(body: VisitIn, errors: list[str]) -> dict | None:
+    """Check the responsible person's sign-off: a signature image, or a refusal with its reason."""
+    s = body.sign_off
+    if s is None:
+        return None
+    reason = " ".join((s.reason or "").split())
+    signer = " ".join((s.signer or "").split())
+    out = {"status": s.status, "signer": signer, "signed_at": s.signed_at.isoformat() if s.signed_at else None}
+    if s.status == "signed":
+        if s.signature is None:
+            errors.append("sign_off：已签名须附签名图片（signature，签名 PNG 的 SHA-256）")
+        if reason:
+            errors.append("sign_off：已签名时不填拒签原因（reason）")
+        out["signature"] = s.signature
+    else:
+        if s.signature is not None:
+            errors.append("sign_off：拒绝签名时不附签名图片")
+        if not reason:
+            errors.append("sign_off：被检查单位负责人拒绝签名或无法签名，须说明原因")
+        out["reason"] = reason
+    return out
 
 
 MAX_AMENDMENT_CHAIN = 20
@@ -261,7 +319,7 @@ def receipts(rows: list[Visit]) -> dict[str, dict]:
         fix_owner[str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{hazard_uuid}"))] = visit_uuid
     refs: dict[str, list[str]] = {v: [] for v in ids}
     for object_id, sha in db.session.execute(select(PhotoRef.object_id, PhotoRef.photo_sha256).where(
-            PhotoRef.object_id.in_(list(owner)), PhotoRef.kind.in_(("answer", "after"))).order_by(PhotoRef.id)):
+            PhotoRef.object_id.in_(list(owner)), PhotoRef.kind.in_(("answer", "after", "signature"))).order_by(PhotoRef.id)):
         refs[owner[object_id]].append(sha)
     if fix_owner:
         for object_id, sha in db.session.execute(select(PhotoRef.object_id, PhotoRef.photo_sha256).where(
@@ -271,6 +329,9 @@ def receipts(rows: list[Visit]) -> dict[str, dict]:
     for visit_uuid, shas in db.session.execute(select(Answer.visit_uuid, Answer.photos).where(
             Answer.visit_uuid.in_(ids)).order_by(Answer.id)):
         refs[visit_uuid].extend(shas)
+    for v in rows:  # and the responsible person's signature, like a photo
+        if (v.sign_off or {}).get("signature"):
+            refs[v.uuid].append(v.sign_off["signature"])
     # Held, and cited for the visit's premises (photos.missing): one question per premises.
     missing: dict[int, set[str]] = {}
     for eid in {v.enterprise_id for v in rows}:
@@ -304,7 +365,8 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
     digest = body_hash(body)
     ent = clean["enterprise"]
     answers = clean["answers"]
-    item_count = sum(len(_items(c)) for _, c in clean["contents"].values())
+    # The items the premises is inspected on (an item may narrow its list's scope): what the phone showed.
+    item_count = sum(checklists.item_applies(i, ent) for _, c in clean["contents"].values() for i in _items(c).values())
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     loc = clean["location"] or {}
     row = dict(
@@ -312,7 +374,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         finished_at=clean["finished"], received_at=now, lat=loc.get("lat"), lng=loc.get("lng"),
         accuracy_m=loc.get("accuracy_m"), location_status=clean["location_status"], body_hash=digest,
         item_count=item_count, answered_count=len(answers), fail_count=sum(a["result"] == "fail" for a in answers),
-        amends=clean["amends"],
+        amends=clean["amends"], sign_off=clean["sign_off"], unchecked=clean["unchecked"],
     )
     # Atomic create: never check-then-insert (KoboToolbox's duplicate bug).
     # RETURNING says whether this statement inserted (rowcount is -1 under psycopg 3).
@@ -343,6 +405,9 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         db.session.add(Answer(visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
                               result=a["result"], note=a["note"], photos=a["photos"]))
         hazards._ref_photos(ent.id, "answer", visit_uuid, photos.citable(actor, a["photos"]), now)
+    if clean["sign_off"] and clean["sign_off"].get("signature"):
+        # Kept as evidence like a photo, and listed as missing until the phone sends it.
+        hazards._ref_photos(ent.id, "signature", visit_uuid, photos.citable(actor, [clean["sign_off"]["signature"]]), now)
     db.session.flush()
     audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"visit:{visit_uuid}")), object_type="visit",
                  object_id=visit_uuid, enterprise_id=ent.id, action="visit_received", actor_id=actor.id,
@@ -350,6 +415,9 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
                  payload={"body_sha256": digest, "answers": len(answers), "fails": row["fail_count"],
                           "checklists": [[cid, v] for cid, (v, _) in clean["contents"].items()],
                           "fire_combined": fire_combined.payload(clean["fire_combined"]),
+                          **({"sign_off": {k: v for k, v in clean["sign_off"].items() if k in ("status", "signature")}}
+                             if clean["sign_off"] else {}),
+                          **({"unchecked": len(clean["unchecked"])} if clean["unchecked"] else {}),
                           **({"amends": clean["amends"]} if clean["amends"] else {})})
     for a in answers:
         hz = a["hazard"]
@@ -388,6 +456,7 @@ class ItemView:
     text: str
     major: bool
     answer: Answer | None
+    unchecked_reason: str = ""  # why it was left unanswered (未检查), when the phone said
 
 
 @dataclass
@@ -410,11 +479,15 @@ def pinned_content(vc: VisitChecklist) -> dict:
 def report(visit: Visit) -> list[SectionView]:
     """Every item the visit covered, with its answer or none (unanswered), in checklist order."""
     answers = {(a.checklist_id, a.item_key): a for a in visit.answers}
+    reasons = {(u["checklist"], u["item"]): u["reason"] for u in visit.unchecked or []}
     out = []
     for vc in visit.checklists:
         snap = pinned_content(vc)
         for s in snap["sections"]:
-            items = [ItemView(i["key"], i["text"], i["major"], answers.get((vc.checklist_id, i["key"]))) for i in s["items"]]
+            # An item that does not apply to the premises was not offered: shown only if answered.
+            items = [ItemView(i["key"], i["text"], i["major"], answers.get((vc.checklist_id, i["key"])),
+                              reasons.get((vc.checklist_id, i["key"]), "")) for i in s["items"]
+                     if (vc.checklist_id, i["key"]) in answers or checklists.item_applies(i, visit.enterprise)]
             out.append(SectionView(snap["title"], s["title"], items))
     return out
 
@@ -426,6 +499,12 @@ def combined_judgement(visit: Visit) -> dict | None:
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "visit", AuditEvent.object_id == visit.uuid,
                                                        AuditEvent.action == "visit_received"))
     return audit.payload(event).get("fire_combined") if event else None
+
+
+def signature_held(visit: Visit) -> bool:
+    """Whether the responsible person's signature image has reached the server (it syncs like a photo)."""
+    sha = (visit.sign_off or {}).get("signature")
+    return bool(sha) and not photos.missing([sha], enterprise_id=visit.enterprise_id)
 
 
 def visit_hazards(visit: Visit) -> list[Hazard]:

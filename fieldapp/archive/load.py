@@ -220,7 +220,7 @@ def _visits(ent: Enterprise, rows: list[dict], people: dict) -> int:
             started_at=_time(v["started_at"]), finished_at=_time(v["finished_at"]), received_at=_time(v["received_at"]),
             lat=v["lat"], lng=v["lng"], accuracy_m=v["accuracy_m"], location_status=v["location_status"],
             body_hash=v["body_hash"], item_count=v["item_count"], answered_count=v["answered_count"],
-            fail_count=v["fail_count"],
+            fail_count=v["fail_count"], sign_off=v.get("sign_off"), unchecked=v.get("unchecked"),
             checklists=[VisitChecklist(checklist_id=c["id"], version=c["version"], content_hash=c["content_hash"],
                                        position=c["position"], enterprise_id=ent.id, finished_at=_time(v["finished_at"]),
                                        passed=visits.passed_items(answers, c["id"], checklist="checklist", item="key"))

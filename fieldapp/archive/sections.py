@@ -110,6 +110,8 @@ def visit_records(ctx: Context):
         # An answer whose item is missing from the pinned content is kept, not dropped.
         for a in answers.values():
             items.append(_item(ctx, v, a.checklist_id, "", a.item_key, "（清单中无此项）", False, a))
+        if (v.sign_off or {}).get("signature"):
+            ctx.use_photo(v.sign_off["signature"])
         out.append({
             "uuid": v.uuid, "inspector": ctx.person(v.inspector_id), "started_at": iso(v.started_at),
             "finished_at": iso(v.finished_at), "received_at": iso(v.received_at), "lat": v.lat, "lng": v.lng,
@@ -117,7 +119,7 @@ def visit_records(ctx: Context):
             "item_count": v.item_count, "answered_count": v.answered_count, "fail_count": v.fail_count,
             "checklists": [{"id": vc.checklist_id, "version": vc.version, "content_hash": vc.content_hash,
                             "position": vc.position} for vc in v.checklists],
-            "items": items,
+            "items": items, "sign_off": v.sign_off, "unchecked": v.unchecked,
         })
     return "检查记录", out
 

@@ -16,7 +16,10 @@ bp = Blueprint("pwa", __name__)
 # pages load (a web test checks the pages against this list).
 SHELL_ASSETS = ["css/app.css", "css/print.css", HTMX_PATH, "js/app.js", "js/store.js", "js/net.js", "js/sync.js",
                 "js/status.js", "js/photo.js", "js/upload.js", "js/walk-answers.js", "js/walk-render.js",
-                "js/walk-photos.js", "js/walk-submit.js", "js/walk.js", "js/outbox.js", "js/print.js", "js/scan.js",
+                "js/walk-photos.js", "js/walk.js",
+                # loaded by the walk when needed (offline too): the rechecks, then the finishing step
+                "js/walk-recheck.js", "js/walk-finish.js", "js/walk-fire.js", "js/walk-sign.js", "js/walk-submit.js",
+                "js/outbox.js", "js/print.js", "js/scan.js",
                 "js/notice.js", "img/icon.svg", "img/icon-192.png", "img/icon-maskable-192.png"]
 # Pages the worker serves from its cache when there is no network.
 SHELL_PAGES = ["/inspect/walk", "/inspect/outbox", "/inspect/notice", "/offline"]

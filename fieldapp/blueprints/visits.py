@@ -28,7 +28,7 @@ def show(visit_uuid: str):
     found = visits.visit_hazards(visit)
     return render_template("visits/show.html", visit=visit, ent=ent, sections=visits.report(visit), hazards=found,
                            today=local_today(utcnow()), hz=hazards, results=visits.RESULTS,
-                           combined=visits.combined_judgement(visit))
+                           combined=visits.combined_judgement(visit), signature_held=visits.signature_held(visit))
 
 
 @bp.get("/<visit_uuid>/notice")
@@ -41,4 +41,5 @@ def notice(visit_uuid: str):
     # owner uses to see progress and upload evidence (the same link is on the door).
     url = placards.public_url(current_app.config["BASE_URL"], ent)
     return render_template("visits/notice.html", visit=visit, ent=ent, hazards=found, street=street, hz=hazards,
-                           public_url=url, qr_svg=placards.qr_svg(url).decode() if url else None)
+                           public_url=url, qr_svg=placards.qr_svg(url).decode() if url else None,
+                           signature_held=visits.signature_held(visit))

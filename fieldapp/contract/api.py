@@ -13,8 +13,8 @@ from pydantic import Field
 from .. import hazards
 from .pages import EnterpriseFilters
 from .rules import LIMITS
-from .types import (Accuracy, Body, Day, Id, Instant, Key, Lat, Lng, Page, PerPage, Query, Text, Uuid, Version,
-                    blank, photo_list)
+from .types import (Accuracy, Body, Day, Id, Instant, Key, Lat, Lng, Page, PerPage, Query, Sha256, Text, Uuid,
+                    Version, blank, photo_list)
 
 RESULTS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
 LOCATION_STATUS = ("ok", "denied", "unavailable", "timeout", "none")
@@ -79,6 +79,24 @@ class FireCombinedIn(Body):
     hazard: FireCombinedHazardIn | None = Field(None, description="仅确认时可填")
 
 
+class UncheckedIn(Body):
+    """An item of the visit's checklists left unanswered on purpose (未检查), with the reason."""
+
+    checklist: Key
+    item: Key
+    reason: Text(LIMITS.reason, min_length=1) = Field(description="未检查的原因（必填）")
+
+
+class SignOffIn(Body):
+    """The premises' responsible person signs the visit on the phone, or refuses (with a reason)."""
+
+    status: Literal["signed", "refused"] = Field(description="signed 已签名；refused 拒绝签名或无法签名")
+    signature: Sha256 | None = Field(None, description="签名图片（PNG）的 SHA-256，照片一样上传（PUT /api/v1/photos）；签名时必填")
+    signer: Text(LIMITS.owner) | None = Field("", description="签名人姓名（可选）")
+    reason: Text(LIMITS.reason) | None = Field("", description="拒绝签名或无法签名的原因；refused 时必填")
+    signed_at: Instant | None = Field(None, description="手机上签名或记录拒签的时间（仅供参考）")
+
+
 class VisitIn(Body):
     """PUT /api/v1/visits/{uuid}: one finished visit."""
 
@@ -92,6 +110,9 @@ class VisitIn(Body):
     fire_combined: FireCombinedIn | None = Field(None, description="GB 35181 多项要素综合判定：对系统提议的确认或不予认定")
     amends: Uuid | None = Field(None, description="本次检查更正的原检查编号（同一网格员、同一场所，原检查须已同步）；"
                                 "答案中沿用原检查隐患编号的，保留原隐患，不重复生成")
+    unchecked: Annotated[list[UncheckedIn], Field(max_length=LIMITS.answers_per_visit)] | None = Field(
+        None, description="未检查的检查项及原因（不在 answers 中）；未列出也未作答的项记为“未检查（未说明原因）”")
+    sign_off: SignOffIn | None = Field(None, description="被检查单位负责人在手机上签名，或拒签及原因")
 
 
 class HazardEventIn(Body):

@@ -43,6 +43,7 @@ class ItemRules(BaseModel):
     level_reason_if_lowered: bool = Field(description="默认重大、改定为一般时须填 level_reason")
     fix_on_spot_levels: tuple[Literal["general", "major"], ...] = Field(description="可当场整改销号的等级")
     fix_on_spot_needs_photos: bool = Field(description="当场整改须有整改前和整改后照片")
+    required: bool = Field(True, description="必答：手机上完成检查前须作答，或选“未检查”并说明理由（清单标 optional 的为选答）")
 
     @classmethod
     def of(cls, item) -> ItemRules:
@@ -53,4 +54,5 @@ class ItemRules(BaseModel):
         return cls(major=major, default_level="major" if major else "general", default_deadline_days=days,
                    deadline_reason_after_days=days, max_deadline_days=LIMITS.max_deadline_days,
                    photo_required=bool(get("photo_required", False)), level_reason_if_lowered=major,
-                   fix_on_spot_levels=("general",), fix_on_spot_needs_photos=True)
+                   fix_on_spot_levels=("general",), fix_on_spot_needs_photos=True,
+                   required=not bool(get("optional", False)))

@@ -38,6 +38,11 @@ class Visit(Base):
     # The earlier visit this one corrects (same inspector and premises; checked on receipt).
     # No foreign key: adding one rebuilds the table on SQLite, which cascades into its children.
     amends: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The premises' responsible person at the end of the visit: {"status": "signed", "signature": sha256,
+    # "signer", "signed_at"} or {"status": "refused", "reason", "signer", "signed_at"}; None from older clients.
+    sign_off: Mapped[dict | None] = mapped_column(JSON)
+    # Items left unanswered on purpose (未检查): [{"checklist", "item", "reason"}]; None when there were none.
+    unchecked: Mapped[list | None] = mapped_column(JSON)
 
     enterprise = relationship("Enterprise")
     inspector = relationship("User")

@@ -16,6 +16,24 @@
     var get = function (t) { return parts.filter(function (p) { return p.type === t; })[0].value; };
     return get("year") + "-" + get("month") + "-" + get("day");
   }
+  // ---- signature block: the responsible person's signature (kept on the phone until it syncs) or refusal ----
+  function signature(sign) {
+    if (!sign) return;
+    var img = q("[data-sign-img]"), text = q("[data-sign-text]");
+    if (sign.status === "refused") {
+      q("[data-sign-blank]").hidden = true;
+      text.textContent = "未签名。原因：" + sign.reason + (sign.signer ? "（" + sign.signer + "）" : "");
+      return;
+    }
+    FA.store.get("photos", sign.signature).then(function (p) {
+      if (!p) { text.textContent = "（已在检查手机上签名）"; return; }
+      img.src = URL.createObjectURL(p.blob);
+      img.hidden = false;
+      q("[data-sign-blank]").hidden = true;
+      if (sign.signer) text.textContent = "　" + sign.signer;
+    });
+  }
+
   var id = new URLSearchParams(location.search).get("visit") || "";
   // Whose phone this is: the session check, or offline the last user seen (never another user's notice).
   (FA.sync ? FA.sync.whoami() : FA.store.get("kv", "last_user")).then(function (user) {
@@ -28,13 +46,20 @@
       }
       var body = item.body;
       var premises = (bundle && bundle.enterprises || []).filter(function (e) { return e.id === body.enterprise_id; })[0] || {};
+      // A hazard is named by its defect wording, as the inspector confirmed or edited it.
       var texts = {};
       (bundle && bundle.checklists || []).forEach(function (c) {
-        c.items.forEach(function (i) { texts[c.id + "/" + c.version + "/" + i.key] = i.text; });
+        c.items.forEach(function (i) { texts[c.id + "/" + c.version + "/" + i.key] = i.defect || i.text; });
       });
       var versions = {};
       body.checklists.forEach(function (c) { versions[c.id] = c.version; });
       var found = body.answers.filter(function (a) { return a.hazard && !a.hazard.fixed_on_spot; });
+      var fc = body.fire_combined;
+      if (fc && fc.decision === "confirm") {
+        // The GB 35181 combined judgement the inspector confirmed: one major hazard naming what was counted.
+        found = found.concat([{ hazard: { defect: item.fire_combined_defect || "重大火灾隐患（多项要素综合判定）", description: "",
+                                          level: "major", deadline: fc.hazard && fc.hazard.deadline || "" } }]);
+      }
       q("[data-no]").textContent = item.uuid.slice(0, 8).toUpperCase();
       q("[data-ent]").textContent = item.enterprise_name || premises.name || "";
       q("[data-address]").textContent = premises.address || "";
@@ -44,7 +69,7 @@
       var rows = q("[data-rows]");
       found.forEach(function (a, n) {
         var tr = document.createElement("tr");
-        [String(n + 1), texts[a.checklist + "/" + versions[a.checklist] + "/" + a.item] || a.item, a.hazard.description || "—",
+        [String(n + 1), a.hazard.defect || texts[a.checklist + "/" + versions[a.checklist] + "/" + a.item] || a.item, a.hazard.description || "—",
          LEVELS[a.hazard.level] || a.hazard.level, a.hazard.deadline].forEach(function (v) {
           var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
         });
@@ -53,6 +78,7 @@
       q("[data-table]").hidden = !found.length;
       q("[data-none]").hidden = !!found.length;
       q("[data-major-note]").hidden = !found.some(function (a) { return a.hazard.level === "major"; });
+      signature(body.sign_off);
       document.title = "安全隐患整改通知书 · " + q("[data-ent]").textContent;
       root.hidden = false;
     });

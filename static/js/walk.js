@@ -1,14 +1,16 @@
 // The checklist walk: loading and wiring. Everything is kept on the phone as it is given
 // (IndexedDB), so a reload, a dropped link or a day without signal loses nothing; the
 // finished visit goes to the outbox and up through PUT /api/v1/visits/{uuid}.
-// Answers: walk-answers.js · drawing: walk-render.js · photos: walk-photos.js ·
-// finishing and amendments: walk-submit.js.
+// Answers: walk-answers.js · drawing: walk-render.js · photos: walk-photos.js. Loaded when
+// needed: rechecks of earlier hazards, walk-recheck.js; finishing, when first opened:
+// walk-finish.js, walk-fire.js, walk-sign.js, walk-submit.js.
 (function (FA) {
   "use strict";
   var root = document.getElementById("walk-app");
   if (!root || !FA.walkAnswers || !FA.sync) return;
-  var A = FA.walkAnswers, R = FA.walkRender, S = FA.walkSubmit;
+  var A = FA.walkAnswers, R = FA.walkRender;
   function q(sel) { return root.querySelector(sel); }
+  function today() { return A.shanghaiDate(new Date()); }
 
   var W = { root: root, user: null, bundle: null, premises: null, draft: null, lists: [], sections: [], items: [],
             section: 0, locked: false, queued: null, reports: {}, on: {} };
@@ -23,25 +25,61 @@
     return FA.store.put("drafts", W.draft).then(function () { saved("已保存在手机上"); },
       function (err) { saved("保存失败！" + err.message); });
   }
+  W.persist = persist;
+
+  // --- moving through the walk -----------------------------------------------------
+
+  // Show a section and bring an item (or the section's first open item) just below the bar.
+  function go(index, x) {
+    R.showSection(W, index);
+    if (W.locked) R.lock(W, W.queued);
+    persist();
+    var target = x || A.restOfSection(W.sections[index], W.draft)[0] || W.sections[index].items[0];
+    current(target);
+  }
+  W.go = go;
+
+  // Mark the item the walk is at and bring its text into view, clear of the sticky bar.
+  function current(x) {
+    root.querySelectorAll(".item-card.current").forEach(function (c) { c.classList.remove("current"); });
+    var card = x && R.cardOf(W, x);
+    if (!card) return;
+    card.classList.add("current");
+    R.reveal(W, card);
+  }
+
+  // After 符合 or 不适用, on to the next item to answer (in this section first).
+  function advance(x) {
+    var next = A.nextToAnswer(W.sections, W.draft, x.id);
+    if (!next) return;  // everything answered: the bottom bar offers 完成检查
+    if (next.section !== W.section) go(next.section, next);
+    else current(next);
+  }
 
   // --- what a tap does ---------------------------------------------------------
 
   W.on.answer = function (x, card, result) {
     if (W.locked) return;
-    var dropped = A.setResult(W.draft, x, result, A.shanghaiDate(new Date()), FA.uuid);
+    var dropped = A.setResult(W.draft, x, result, today(), FA.uuid);
     if (dropped && dropped.reported) withdraw(dropped.reported);
     card.querySelector("[data-item-error]").textContent = "";
     R.renderHazard(W, card, x);
-    var h = A.hazardOf(W.draft, x.id);
-    // A major hazard's alert and its report button, where the inspector is looking.
-    if (h && h.level === "major" && !h.reported) card.querySelector("[data-major-alert]").scrollIntoView({ block: "nearest" });
     persist();
     R.progress(W);
+    // 不符合 opens the photo and the hazard under the item: stay, with the item's text in view.
+    if (result === "fail") R.keepInView(W, card);
+    else advance(x);
   };
   W.on.note = function (x, text) {
     if (W.locked) return;
     A.ensureAnswer(W.draft, x.id).note = text;
     persist();
+  };
+  W.on.unchecked = function (x, reason) {
+    if (W.locked || A.resultOf(W.draft, x.id)) return;
+    A.setUnchecked(W.draft, x, reason);
+    persist();
+    R.progress(W);
   };
   W.on.changed = persist;
 
@@ -54,7 +92,7 @@
     var item = { uuid: id, type: "alert", user_id: W.user.id, enterprise_id: W.premises.id,
                  enterprise_name: "重大隐患报告：" + W.premises.name,
                  body: { kind: "major_hazard", enterprise_id: W.premises.id, hazard_uuid: h.uuid, record_uuid: W.draft.uuid,
-                         subject: x.item.text.slice(0, 200), note: (h.description || a.note || "").slice(0, 2000),
+                         subject: (h.defect || x.item.text).slice(0, 200), note: (h.description || a.note || "").slice(0, 2000),
                          occurred_at: new Date().toISOString() } };
     h.reported = id;
     persist().then(function () { return FA.sync.queue(item); }).then(function () {
@@ -71,12 +109,41 @@
     });
   }
 
+  // 本部分其余全部符合: list what it will answer, and answer it once confirmed.
+  var dialog = q("[data-rest-dialog]");
+  function openRest() {
+    var rest = A.restOfSection(W.sections[W.section], W.draft);
+    if (!rest.length || W.locked) return;
+    var list = dialog.querySelector("[data-rest-list]");
+    list.innerHTML = "";
+    rest.forEach(function (x) {
+      var li = document.createElement("li");
+      li.textContent = x.item.text + (x.item.major ? "（重大隐患项）" : "");
+      list.appendChild(li);
+    });
+    dialog.querySelector("[data-rest-intro]").textContent = "以下 " + rest.length + " 项将记为“符合”；已作答的和记为“未检查”的项不变。";
+    dialog.showModal();
+  }
+  function confirmRest() {
+    var section = W.sections[W.section];
+    A.passRest(W.draft, A.restOfSection(section, W.draft), today(), FA.uuid);
+    dialog.close();
+    R.showSection(W, W.section);
+    persist();
+    R.progress(W);
+    var next = A.nextUnanswered(W.items, W.draft, section.items[section.items.length - 1].id);
+    if (next) go(next.section, next);
+  }
+
   // --- loading -----------------------------------------------------------------
 
   function find(bundle, id) {
     for (var i = 0; i < bundle.enterprises.length; i++) if (bundle.enterprises[i].id === id) return bundle.enterprises[i];
     return null;
   }
+
+  // A bundle carries each item's rules and the limits since the input contract; an older copy is refreshed.
+  function fresh(bundle) { return bundle && bundle.limits && bundle.fire_judgement; }
 
   function start() {
     var params = new URLSearchParams(location.search);
@@ -92,7 +159,7 @@
         if (queued) entId = queued.enterprise_id; else if (draft) entId = draft.enterprise_id;
         return FA.sync.bundle(user.id, false).then(function (bundle) {
           var premises = bundle && find(bundle, entId);
-          if (!premises && navigator.onLine) {
+          if ((!premises || !fresh(bundle)) && navigator.onLine) {
             return FA.sync.bundle(user.id, true).then(function (b2) { return [b2, b2 && find(b2, entId), draft, queued]; });
           }
           return [bundle, premises, draft, queued];
@@ -100,12 +167,17 @@
       }).then(function (got) {
         var bundle = got[0], premises = got[1], draft = got[2], queued = got[3];
         if (!bundle) { R.message("手机上还没有离线数据：请联网打开一次本页面。", "error"); return; }
+        if (!fresh(bundle)) { R.message("手机上的离线数据是旧版本：请联网打开一次本页面。", "error"); return; }
         if (!premises) { R.message("在离线数据中找不到该场所，或它不在您的网格内。", "error"); return; }
         W.bundle = bundle; W.premises = premises;
         return FA.store.byUser("outbox", user.id).then(function (items) {
           items.forEach(function (i) { if (i.type === "alert") W.reports[i.uuid] = i; });
           if (queued) return showQueued(queued);
-          return resumeOrCreate(premises, draft).then(function () { R.page(W); });
+          return resumeOrCreate(premises, draft).then(function () {
+            R.page(W);
+            var first = A.restOfSection(W.sections[W.section] || { items: [] }, W.draft)[0];
+            if (first && A.answeredCount(W.draft)) current(first);  // a resumed walk opens where it stopped
+          });
         });
       });
     }).catch(function (err) { R.message("打开检查失败：" + err.message, "error"); });
@@ -140,7 +212,7 @@
 
   function versionsHeld(draft) {
     return draft.checklists.every(function (ref) {
-      return W.bundle.checklists.some(function (c) { return c.id === ref.id && c.version === ref.version; });
+      return W.bundle.checklists.some(function (c) { return c.id === ref.id && c.version === ref.version && A.inForce(c, today()); });
     });
   }
 
@@ -151,6 +223,7 @@
       var a = draft.answers[k];
       (a.photos || []).concat(a.hazard && a.hazard.after_photos || []).forEach(function (sha) { if (mine.indexOf(sha) < 0) mine.push(sha); });
     });
+    if (draft.sign_off && draft.sign_off.signature) mine.push(draft.sign_off.signature);
     return FA.sync.dropPhotos(mine, null).then(function () { return FA.store.del("drafts", draft.uuid); });
   }
 
@@ -161,11 +234,12 @@
       function (err) { R.message("放弃失败：" + err.message, "error"); });
   }
 
+  // A new visit answers the checklists in force today (the bundle also holds the next editions).
   function newDraft(premises) {
     var draft = {
       uuid: FA.uuid(), user_id: W.user.id, enterprise_id: premises.id, enterprise_name: premises.name,
-      checklists: premises.checklists.map(function (c) { return { id: c.id, version: c.version }; }),
-      started_at: new Date().toISOString(), answers: {}, section: 0, item_count: 0
+      checklists: A.listsFor(W.bundle, premises, today()).map(function (c) { return { id: c.id, version: c.version }; }),
+      started_at: new Date().toISOString(), answers: {}, unchecked: {}, section: 0, item_count: 0
     };
     return FA.store.put("drafts", draft).then(function () { return draft; });
   }
@@ -178,33 +252,66 @@
     if (W.lists.length !== draft.checklists.length) {
       R.message("检查清单已更新，这次未完成的检查缺少旧版本的内容：可以完成剩下的部分，或点“放弃本次检查”后重新开始。", "error");
     }
-    W.sections = A.sections(W.lists);
+    W.sections = A.sections(W.lists, W.premises.checklist_items);
     W.items = [].concat.apply([], W.sections.map(function (s) { return s.items; }));
     draft.item_count = W.items.length;
     W.section = Math.max(0, Math.min(draft.section || 0, W.sections.length - 1));
   }
 
+  // Scripts the first load leaves out, loaded in order when needed (from the worker's cache offline):
+  // the finishing step's when it is first opened, the rechecks' when the premises has earlier hazards.
+  var loading = {};
+  function loadScripts(srcs) {
+    return srcs.reduce(function (chain, src) {
+      return chain.then(function () {
+        if (!loading[src]) {
+          loading[src] = new Promise(function (resolve, reject) {
+            var s = document.createElement("script");
+            s.src = src; s.onload = resolve;
+            s.onerror = function () { delete loading[src]; s.remove(); reject(new Error("无法加载检查页的程序，请联网后重试")); };
+            document.head.appendChild(s);
+          });
+        }
+        return loading[src];
+      });
+    }, Promise.resolve());
+  }
+  W.loadScripts = loadScripts;
+  function finishModules() { return loadScripts(root.dataset.lazy.split(" ")); }
+  W.finishModules = finishModules;
+
+  // Start (or resume) the amendment of a queued visit, and open it.
+  function amend(item) {
+    return FA.store.byUser("drafts", W.user.id).then(function (drafts) {
+      var open = drafts.filter(function (d) { return d.amends === item.uuid; })[0];
+      if (open) return open;
+      var draft = A.amendmentDraft(item, FA.uuid(), new Date().toISOString());
+      return FA.store.put("drafts", draft).then(function () { return draft; });
+    }).then(function (draft) { location.href = "/inspect/walk?visit=" + encodeURIComponent(draft.uuid); });
+  }
+
   // --- wiring --------------------------------------------------------------------
 
-  function go(index) {
-    R.showSection(W, index);
-    if (W.locked) R.lock(W, W.queued);
-    persist();
-    window.scrollTo(0, 0);
-  }
   q("[data-section-select]").addEventListener("change", function (e) { go(parseInt(e.target.value, 10)); });
   q("[data-prev]").addEventListener("click", function () { go(W.section - 1); });
   q("[data-next]").addEventListener("click", function () { go(W.section + 1); });
-  q("[data-finish-open]").addEventListener("click", function () { S.openFinish(W); });
-  q("[data-submit]").addEventListener("click", function () { S.submit(W); });
-  q("[data-relocate]").addEventListener("click", function () { S.locate(W); });
+  q("[data-rest-pass]").addEventListener("click", openRest);
+  dialog.querySelector("[data-rest-confirm]").addEventListener("click", confirmRest);
+  dialog.querySelector("[data-rest-cancel]").addEventListener("click", function () { dialog.close(); });
+  q("[data-finish-open]").addEventListener("click", function () {
+    var btn = q("[data-finish-open]");
+    btn.disabled = true;
+    finishModules().then(function () { btn.disabled = false; FA.walkSubmit.openFinish(W); },
+      function (err) { btn.disabled = false; R.message(err.message, "error"); });
+  });
   q("[data-discard]").addEventListener("click", discard);
   q("[data-amend]").addEventListener("click", function () {
     var item = W.queued;
-    if (item) return S.amend(W, item);
+    if (item) return amend(item);
     // Just submitted on this page: the item is the draft's uuid.
-    FA.store.get("outbox", W.draft.uuid).then(function (it) { if (it) S.amend(W, it); });
+    FA.store.get("outbox", W.draft.uuid).then(function (it) { if (it) amend(it); });
   });
+  window.addEventListener("resize", function () { if (W.draft) R.measureBars(W); });
   FA.sync.onChange(function (item) {
     if (item && item.type === "alert" && W.reports[item.uuid] !== undefined) {
       W.reports[item.uuid] = item;

@@ -77,7 +77,8 @@ def test_the_major_hazard_alert_is_at_the_item_and_its_offline_report_reaches_th
 
     with app.app_context():
         stored = db.session.scalar(select(Alert))
-        assert (stored.kind, stored.enterprise_id, stored.subject) == ("major_hazard", workshop, "粉尘清扫制度落实，无严重积尘")
+        # The report names the hazard by its defect wording, as the hazard itself is named.
+        assert (stored.kind, stored.enterprise_id, stored.subject) == ("major_hazard", workshop, "未落实粉尘清扫制度，现场积尘严重")
 
     office = phone_context(browser, playwright, live_server).new_page()
     sign_in(office, "street_a")
@@ -86,7 +87,7 @@ def test_the_major_hazard_alert_is_at_the_item_and_its_offline_report_reaches_th
     assert "重大隐患待处置" in section.inner_text()
     assert section.locator("[data-alert-count='major_hazard']").inner_text() == "1"
     entry = section.locator("li", has_text="甲一机械加工点")
-    assert "粉尘清扫制度落实" in entry.inner_text() and "检查记录尚未同步" in entry.inner_text()
+    assert "未落实粉尘清扫制度" in entry.inner_text() and "检查记录尚未同步" in entry.inner_text()
     entry.get_by_role("button", name="已接报").click()
     entry.locator(".ok-chip").filter(has_text="已接报").wait_for()
     office.context.close()

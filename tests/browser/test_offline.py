@@ -13,6 +13,7 @@ from fieldapp.models import Answer, Hazard, Photo, Visit
 from .. import images
 from ..factories import make_enterprise
 from .conftest import sign_in
+from .walking import finish, walk_all
 
 pytestmark = pytest.mark.browser
 
@@ -52,22 +53,11 @@ def ready_for_offline(page):
 
 
 def do_visit(page, enterprise_id: int, photo_path: str, fail_text: str):
+    """A whole visit: one item 不符合 with a photo, the rest 符合; the responsible person is absent (no signature image)."""
     page.goto(f"/inspect/walk?enterprise={enterprise_id}")
     page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
-    for _ in range(3):
-        for card in page.locator(".item-card").all():
-            if fail_text in card.inner_text():
-                card.get_by_role("radio", name="不符合", exact=True).check()
-                card.locator("[data-photos='before'] input[type=file]").set_input_files(photo_path)
-                card.locator("[data-photos='before'] img").wait_for()
-            else:
-                card.get_by_role("radio", name="符合", exact=True).check()
-        if page.get_by_role("button", name="下一部分").is_visible():
-            page.get_by_role("button", name="下一部分").click()
-    page.locator("[data-progress-text]").filter(has_text="已检查 5 / 5 项").wait_for()
-    page.get_by_role("button", name="完成检查").click()
-    page.locator("[data-location]").filter(has_text="已定位").wait_for()
-    page.get_by_role("button", name="提交检查结果").click()
+    walk_all(page, 5, {fail_text: photo_path})
+    finish(page, refuse="负责人不在场", located=True)
     page.locator("[data-finish-message]").filter(has_text="已保存在手机上").wait_for()
 
 
@@ -146,15 +136,8 @@ def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(app, browser, pla
     sign_in(page, "inspector_a1")
     page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
     page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
-    card = page.locator(".item-card", has_text="灭火器压力正常")
-    card.get_by_role("radio", name="不符合", exact=True).check()
-    card.locator("[data-photos='before'] input[type=file]").set_input_files([str(shot_a), str(shot_b)])
-    wait_until(page, "document.querySelectorAll(\".item-card [data-photos='before'] img\").length === 2")
-    for _ in range(2):
-        page.get_by_role("button", name="下一部分").click()
-    page.get_by_role("button", name="完成检查").click()
-    page.locator("[data-finish]").wait_for()
-    page.get_by_role("button", name="提交检查结果").click()
+    walk_all(page, 5, {"灭火器压力正常": [str(shot_a), str(shot_b)]})
+    finish(page, refuse="负责人不在场", located=True)
     page.locator("[data-finish-message]").filter(has_text="已保存在手机上").wait_for(timeout=20_000)
 
     # First attempt: photo 2 was cut, so the visit was not even sent.

@@ -25,6 +25,7 @@ from ..factories import store_photo, visit_body
 from ..web.test_backup import empty_url, target  # noqa: F401  (fixtures: an empty instance to restore into)
 from .conftest import CHROMIUM_ARGS, fits_width, sign_in  # noqa: F401
 from .faultproxy import FaultProxy
+from .walking import answer, finish, photograph
 from .test_offline import ALL_SYNCED, counts, do_visit, ready_for_offline, second_premises, wait_until  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -124,11 +125,13 @@ def test_a_submitted_visit_is_locked_and_a_later_change_is_a_linked_amendment(ap
     # The old fault: any touch re-created a draft under the same uuid. Now the walk is final.
     radios = page.locator(".item-card input[type=radio]")
     assert radios.count() > 0 and all(radios.nth(i).is_disabled() for i in range(radios.count()))
-    page.get_by_role("button", name="上一部分").click()
-    assert page.locator(".item-card input[type=radio]:not([disabled])").count() == 0
+    assert page.get_by_role("button", name="返回检查").is_hidden()  # the finished walk is not reopened for editing
     assert page.evaluate("FA.store.all('drafts')") == []
     page.reload()  # reopened from the worker's shell: still the queued, locked visit
     page.locator("[data-locked]").wait_for()
+    page.get_by_role("button", name="下一部分").click()
+    assert page.locator(".item-card input[type=radio]:not([disabled])").count() == 0
+    assert page.get_by_role("button", name="全部符合").is_hidden()
     assert "不能再修改" in page.locator("[data-locked]").inner_text()
     assert page.evaluate("FA.store.all('drafts')") == []
     assert page.evaluate("FA.store.all('outbox').then(xs => JSON.stringify(xs[0].body))") == sent
@@ -138,15 +141,10 @@ def test_a_submitted_visit_is_locked_and_a_later_change_is_a_linked_amendment(ap
     page.locator("[data-amending]").wait_for()
     amendment_id = page.url.split("visit=")[1]
     assert amendment_id != visit_id
-    card = page.locator(".item-card", has_text="安全出口畅通")
-    card.get_by_role("radio", name="不符合", exact=True).check()
-    card.locator("[data-photos='before'] input[type=file]").set_input_files(shot)
-    card.locator("[data-photos='before'] img").wait_for()
-    for _ in range(2):
-        page.get_by_role("button", name="下一部分").click()
-    page.get_by_role("button", name="完成检查").click()
-    page.locator("[data-location]").filter(has_text="已定位").wait_for()
-    page.get_by_role("button", name="提交检查结果").click()
+    page.locator("[data-section-select]").select_option(index=0)
+    card = answer(page, "安全出口畅通", "不符合")
+    photograph(card, shot)
+    finish(page, refuse="负责人不在场", located=True)  # every item is answered: 完成检查 is offered at once
     page.locator("[data-finish-message]").filter(has_text="已保存在手机上").wait_for()
 
     page.context.set_offline(False)

@@ -75,6 +75,9 @@ BROKEN = [
      "valid_until", "应为日期"),
     ("validity reversed", GOOD.replace('title = "示例"', 'title = "示例"\nedition = "X"\nvalid_from = 2025-11-01\nvalid_until = 2025-10-31'),
      "valid_until", "早于"),
+    ("optional major", GOOD.replace("major = false\nmajor_basis = \"\"", 'major = true\nmajor_basis = "应急管理部令第10号第四条第（一）项"\noptional = true'),
+     "sections.fire.exits", "不能标为选答"),
+    ("optional as text", GOOD.replace("major = false", 'major = false\noptional = "是"'), "sections.fire.exits", "“optional”应为 true 或 false"),
     ("item applies unknown industry", GOOD.replace("major = false", 'major = false\napplies = [{ industries = ["魔法"] }]'),
      "sections.fire.exits.applies[1]", "魔法"),
 ]
@@ -280,6 +283,17 @@ def test_snapshot_keeps_the_new_fields_and_the_hash_follows_them():
     assert item["needs_expert"] is False and item["unverified"] is False
     b = checklists.parse(GOOD.replace("安全出口上锁或被杂物堵塞", "安全出口被锁"), "b.toml")
     assert a.content_hash != b.content_hash
+
+
+def test_items_are_required_unless_marked_optional_and_old_hashes_stay():
+    from fieldapp.contract.rules import ItemRules
+
+    a = checklists.parse(GOOD, "a.toml")
+    assert "optional" not in a.snapshot()["sections"][0]["items"][0]  # versions recorded before the field keep their hash
+    assert ItemRules.of(a.sections[0].items[0]).required is True
+    b = checklists.parse(GOOD.replace("major = false", "major = false\noptional = true"), "b.toml")
+    assert b.snapshot()["sections"][0]["items"][0]["optional"] is True and b.content_hash != a.content_hash
+    assert ItemRules.of(b.sections[0].items[0]).required is False
 
 
 # --- the shipped checklists: the fields of issues 17 and 18 ----------------
