@@ -1,0 +1,322 @@
+"""The campaign's own records in the demo history, on the plan's calendar (2025 plan, 四、实施步骤).
+
+- 动员部署, by 01-25: every premises is handed the 告知书 and signs the 承诺书; the letters
+  set the self-assessment deadline at the end of the next phase (03-31); annex 1's targets.
+- 自评自纠, by 03-31: premises run their yearly standardization self-assessment; the street
+  office enters the grades premises already hold; landlords sign safety agreements.
+- 督导帮扶, by 09-30: risk colours decided, stars rated, the first new reviews.
+- 执法推动, by 11-30, and 总结完善, by 12-31: more reviews, benchmark and model cases.
+
+Each quarter the street office enters the figures the app cannot count; the public
+report hazards from placards; some premises get a placard PIN, one closes, one
+inspector leaves. After the plan's year, only what does not depend on a plan we do
+not hold goes on: the yearly self-assessment (GB/T 33000 5.8, in the same weeks),
+reviews and renewals, the quarter's figures; no letters or cases for a later year.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from . import (auth, campaign, demo, demo_photos, enterprises, placards, public, quarter_figures, risk, standardization,
+               targets)
+from .clock import local_today
+from .demo_history import History, Premises, at_local
+from .extensions import db
+from .models import Enterprise, Street, User
+
+# The plan's phases: (month, day) each ends on.
+MOBILISE_END = (1, 25)
+SELF_ASSESS_END = (3, 31)
+SUPPORT_END = (9, 30)
+ENFORCE_END = (11, 30)
+REPORTS = ["店门口堆放杂物堵住了消防通道", "后厨煤气罐放在过道里", "楼梯间有电动车在充电", "安全出口的门被锁住了",
+           "灭火器压力表指针在红区", "仓库里住了人", "电线乱拉乱接"]
+
+
+def _ent(p: Premises) -> Enterprise:
+    return db.session.get(Enterprise, p.id)
+
+
+def schedule(sim: History) -> None:
+    """Put every campaign record on the simulation's clock."""
+    rng = sim.rng
+    sim.on_major = recolour
+    ps = list(sim.premises.values())
+    plan_year = sim.start.year
+    sim.at(at_local(date(plan_year, 1, 15), 9.5), _targets, plan_year)
+    _letters(sim, ps, plan_year)
+    _cases(sim, ps, plan_year)
+    for year in range(plan_year, local_today(sim.end).year + 1):
+        # GB/T 33000 5.8: a self-assessment every year; reviews go on.
+        _self_assessments(sim, ps, year)
+        _new_reviews(sim, ps, year)
+        for quarter in range(1, 5):
+            end = date(year + quarter // 4, quarter % 4 * 3 + 1, 1)
+            for street_id in sorted(sim.street_user):
+                sim.at(sim.working_time(end - timedelta(days=rng.randrange(2, 9))), _figures, sim, street_id, year, quarter)
+    first = date(sim.start.year, 1, 1)
+    for p in ps:
+        if p.standardization in risk.STANDARDIZED:
+            # The grade held before the campaign, entered during mobilisation (certificate in hand).
+            sim.at(sim.working_time(first + timedelta(days=rng.randrange(19, 58))), _existing_review, sim, p)
+        if rng.random() < 0.65:
+            sim.at(sim.working_time(date(first.year, 3, 1) + timedelta(days=rng.randrange(0, 120))), _decide_colour, sim, p, True)
+        sim.at(sim.working_time(date(first.year, 4, 1) + timedelta(days=rng.randrange(0, 29))), _rate, sim, p)
+        if p.hosts_tenants:
+            for tenant in sorted(t.id for t in sim.premises.values() if t.landlord_id == p.id):
+                sim.at(sim.working_time(date(first.year, 2, 15) + timedelta(days=rng.randrange(0, 74))), _agreement, sim, p, tenant)
+    _placards(sim, ps)
+    _reports(sim, ps)
+    _endings(sim, ps)
+
+
+def _targets(now: datetime, year: int) -> None:
+    targets.seed_annex1(year, now)
+
+
+# --- 动员部署 and 自评自纠 -----------------------------------------------------------------------
+
+def _letters(sim: History, ps: list[Premises], year: int) -> None:
+    rng = sim.rng
+    end = date(year, *MOBILISE_END)
+    for p in ps:
+        if rng.random() >= 0.96:
+            continue  # not reached yet: the 'missing letters' list shows it
+        handed = end - timedelta(days=rng.randrange(0, 10))
+        # Entered by the street office the same afternoon or evening.
+        sim.at(at_local(handed, rng.uniform(16, 20)), _letter, sim, p, "notice", year, handed)
+        if rng.random() < 0.9:
+            signed = handed + timedelta(days=rng.randrange(0, (end - handed).days + 1))
+            sim.at(at_local(signed, rng.uniform(16, 20.5)), _letter, sim, p, "commitment", year, signed)
+
+
+def _letter(now: datetime, sim: History, p: Premises, kind: str, year: int, on: date) -> None:
+    photo = demo_photos.picture(sim.rng) if sim.rng.random() < 0.03 else None  # a photo of the signed page
+    campaign.record_letter(_ent(p), kind=kind, year=year, done_on=on, deadline=date(year, *SELF_ASSESS_END),
+                           signer=p.principal_name or "负责人", photo=photo, note="", actor=sim.street(p), now=now)
+    sim.counts["letters"] += 1
+
+
+def _self_assessments(sim: History, ps: list[Premises], year: int) -> None:
+    rng = sim.rng
+    chance = {"self_assessed": 0.95, "none": 0.3 if year == sim.start.year else 0.45}
+    for p in ps:
+        if rng.random() < chance.get(p.standardization, 0.6):
+            on = date(year, 2, 10) + timedelta(days=rng.randrange(0, 50))
+            sim.at(sim.working_time(on + timedelta(days=rng.randrange(0, 3))), _self_assessment, sim, p, on,
+                   "pass" if rng.random() < 0.93 else "fail")
+
+
+def _self_assessment(now: datetime, sim: History, p: Premises, on: date, result: str) -> None:
+    standardization.record(_ent(p), kind="self_assessment", level=None, result=result, on=min(on, local_today(now)),
+                           valid_until=None, organizer=None, note="", actor=sim.street(p), now=now)
+    sim.counts["reviews"] += 1
+
+
+def _existing_review(now: datetime, sim: History, p: Premises) -> None:
+    """A grade awarded before the campaign (rolling since 2021-08), renewed before its three years run out."""
+    on = local_today(now) - timedelta(days=sim.rng.randrange(60, 1000))
+    _review(now, sim, p, p.standardization, on, sim.rng.choice(["city", "district", "district"]))
+
+
+def _review(now: datetime, sim: History, p: Premises, level: str, on: date, organizer: str, note: str = "") -> None:
+    row = standardization.record(_ent(p), kind="review", level=level, result="pass", on=on, valid_until=None,
+                                 organizer=organizer, note=note, actor=sim.street(p), now=now)
+    sim.counts["reviews"] += 1
+    renew = row.valid_until - timedelta(days=sim.rng.randrange(10, 60))
+    sim.at(sim.working_time(renew), _renew, sim, p, level, organizer)
+
+
+def _renew(now: datetime, sim: History, p: Premises, level: str, organizer: str) -> None:
+    _review(now, sim, p, level, local_today(now) - timedelta(days=sim.rng.randrange(0, 5)), organizer, "复审")
+    sim.at(now + timedelta(days=sim.rng.uniform(5, 20)), _rate, sim, p)
+
+
+def _agreement(now: datetime, sim: History, landlord: Premises, tenant_id: int) -> None:
+    tenant = db.session.get(Enterprise, tenant_id)
+    photo = demo_photos.picture(sim.rng) if sim.rng.random() < 0.3 else None
+    campaign.record_agreement(_ent(landlord), tenant, signed_on=local_today(now), photo=photo, note="",
+                              actor=sim.street(landlord), now=now)
+    sim.counts["agreements"] += 1
+
+
+# --- 督导帮扶, 执法推动, 总结完善 -----------------------------------------------------------------
+
+def _decide_colour(now: datetime, sim: History, p: Premises, registered: bool) -> None:
+    """The street office sets the colour: the rule table's, or the registered one with its reason."""
+    ent = _ent(p)
+    suggested, _ = risk.suggest(ent, now)
+    color = p.risk_color if registered and sim.rng.random() < 0.6 else suggested
+    risk.decide(ent, color=color, reason="依据企业风险评估报告确定" if color != suggested else "", actor=sim.street(p), now=now)
+    sim.counts["assessments"] += 1
+
+
+def recolour(now: datetime, sim: History, p: Premises) -> None:
+    """After a major hazard the street office looks at the colour again."""
+    _decide_colour(now, sim, p, False)
+
+
+def _rate(now: datetime, sim: History, p: Premises) -> None:
+    ent = _ent(p)
+    suggested = standardization.suggested_stars(ent.standardization)
+    stars, reason = suggested, ""
+    if sim.rng.random() < 0.1:
+        stars = min(5, max(1, suggested + sim.rng.choice([-1, 1])))
+        reason = "结合现场管理水平调整" if stars != suggested else ""
+    standardization.rate(ent, stars=stars, reason=reason, actor=sim.street(p), now=now)
+    sim.counts["stars"] += 1
+
+
+def _new_reviews(sim: History, ps: list[Premises], year: int) -> None:
+    """New grades, about annex 1's guide per street, in the support and enforcement phases."""
+    rng = sim.rng
+    streets = {s.id: s.name for s in db.session.scalars(select(Street))}
+    for street_id, name in sorted(streets.items()):
+        wanted = targets.ANNEX1.get(name, (0, 0, 1, 0))[2]
+        pool = [p for p in ps if p.street_id == street_id and p.standardization in ("none", "self_assessed")]
+        for p in rng.sample(pool, min(len(pool), max(1, round(wanted * rng.uniform(0.7, 1.3))))):
+            on = date(year, 4, 1) + timedelta(days=rng.randrange(0, 240))
+            small = p.size_class == "small_micro"
+            level, organizer = ("micro_pass", rng.choice(["street", "district"])) if small else ("level3", rng.choice(["district", "city"]))
+            sim.at(sim.working_time(on + timedelta(days=rng.randrange(1, 6))), _new_review, sim, p, level, on, organizer)
+
+
+def _new_review(now: datetime, sim: History, p: Premises, level: str, on: date, organizer: str) -> None:
+    _review(now, sim, p, level, on, organizer)
+    sim.at(now + timedelta(days=sim.rng.uniform(5, 20)), _rate, sim, p)
+
+
+def _cases(sim: History, ps: list[Premises], year: int) -> None:
+    rng = sim.rng
+    streets = {s.id: s.name for s in db.session.scalars(select(Street))}
+    for street_id, name in sorted(streets.items()):
+        sample, benchmarks = targets.ANNEX1.get(name, (0, 1, 0, 0))[:2]
+        mine = [p for p in ps if p.street_id == street_id]
+        companies = [p for p in mine if p.venue_type is None]
+        venues = [p for p in mine if p.venue_type is not None]
+        picks = [(p, "benchmark") for p in rng.sample(companies, min(len(companies), benchmarks))]
+        picks += [(p, "excellent_venue") for p in rng.sample(venues, min(len(venues), rng.randrange(1, 4)))]
+        for p, kind in picks:
+            on = date(year, 7, 1) + timedelta(days=rng.randrange(0, 170))
+            sim.at(sim.working_time(on + timedelta(days=1)), _case, sim, street_id, p, kind, on)
+        if sample:
+            on = date(year, 12, 1) + timedelta(days=rng.randrange(0, 20))
+            sim.at(sim.working_time(on + timedelta(days=1)), _case, sim, street_id, None, "sample_street", on)
+
+
+def _case(now: datetime, sim: History, street_id: int, p: Premises | None, kind: str, on: date) -> None:
+    campaign.record_case(kind=kind, street=db.session.get(Street, street_id), enterprise=_ent(p) if p else None,
+                         level=sim.rng.choice(["district", "street", "district", "city"]), on=on, note="",
+                         actor=sim.street_user[street_id], now=now)
+    sim.counts["cases"] += 1
+
+
+def _figures(now: datetime, sim: History, street_id: int, year: int, quarter: int) -> None:
+    """The quarter's own figures (model posts, training, enforcement) entered by the street office."""
+    rng = sim.rng
+    values = {}
+    for annex, row_key, c in quarter_figures.cells():
+        if annex == 5:
+            value = rng.randrange(0, 6) if c.key.startswith("post_") else rng.randrange(0, 3) if "sessions" in c.key \
+                else rng.randrange(0, 40)
+        elif c.key in ("training_units", "observe_units", "training_people", "observe_people", "interviewed"):
+            value = rng.randrange(0, 8)
+        else:
+            value = rng.randrange(0, 2) if rng.random() < 0.15 else 0
+        values[(annex, row_key, c.key)] = Decimal(value) / (10 if c.decimal else 1)
+    quarter_figures.save(db.session.get(Street, street_id), year, quarter, values, actor=sim.street_user[street_id], now=now)
+    sim.counts["quarter_figures"] += 1
+
+
+# --- placards, the public, and endings ------------------------------------------------------
+
+def _placards(sim: History, ps: list[Premises]) -> None:
+    """PINs handed to some owners after their first visit; a few placards reissued."""
+    rng = sim.rng
+    printed = demo_pin_premises(ps)
+    chosen = [p for p in ps if p.visit_times and p.id not in sim.owner and (rng.random() < 0.01 or p is printed)]
+    for p in chosen:
+        sim.at(p.visit_times[0] + timedelta(days=rng.uniform(1, 3)), _pin, sim, p)
+    for p in ps:
+        if rng.random() < 0.005:
+            sim.at(sim.between(sim.start, sim.end), _rotate, sim, p)
+
+
+def demo_pin_premises(ps: list[Premises]) -> Premises | None:
+    """The premises whose placard PIN the demo prints: the first visited more than twice, in the first street."""
+    first_street = min((p.street_id for p in ps), default=None)
+    return next((p for p in ps if p.street_id == first_street and len(p.visit_times) > 2), None)
+
+
+def _pin(now: datetime, sim: History, p: Premises) -> None:
+    ent = _ent(p)
+    placards.set_pin(ent, actor=sim.street(p), now=now, pin=demo.pin_for(sim.seed, ent.id))
+    sim.owner[p.id] = db.session.scalar(select(User).where(User.username == placards.pin_username(ent.id)))
+    sim.counts["pins"] += 1
+
+
+def _rotate(now: datetime, sim: History, p: Premises) -> None:
+    placards.rotate(_ent(p), actor=sim.street(p), now=now)
+
+
+def _reports(sim: History, ps: list[Premises]) -> None:
+    rng = sim.rng
+    for p in rng.sample(ps, min(len(ps), max(3, len(ps) // 60))):
+        sim.at(sim.between(sim.start + timedelta(days=20), sim.end), _report, sim, p)
+
+
+def _report(now: datetime, sim: History, p: Premises) -> None:
+    rng = sim.rng
+    photo = demo_photos.picture(rng) if rng.random() < 0.6 else None
+    report = public.submit_report(_ent(p), description=rng.choice(REPORTS), contact=rng.choice(["", "", "附近居民"]),
+                                  photo=photo, now=now)
+    sim.counts["reports"] += 1
+    roll = rng.random()
+    if roll < 0.9:
+        sim.at(now + timedelta(hours=rng.uniform(3, 72)), _handle_report, sim, p, report.uuid, roll < 0.75)
+
+
+def _handle_report(now: datetime, sim: History, p: Premises, report_uuid: str, confirm: bool) -> None:
+    from .models import PublicReport
+
+    report = db.session.scalar(select(PublicReport).where(PublicReport.uuid == report_uuid))
+    inspector = sim.inspector_for(p, now)
+    if inspector is None or report.status != "new":
+        return
+    if not confirm:
+        public.dismiss(report, actor=inspector, now=now, reason="现场核实，未发现所述情况。")
+        return
+    h = public.confirm(report, actor=inspector, now=now, item_text=report.description[:30] + "（群众举报，已核实）")
+    sim.counts["hazards"] += 1
+    sim.plan_hazard(h.uuid, p, h.level, now, h.deadline)
+
+
+def _endings(sim: History, ps: list[Premises]) -> None:
+    """One premises closes down after most of its visits; the former inspector of a grid leaves."""
+    printed = demo_pin_premises(ps)
+    visited = [p for p in ps if len(p.visit_times) >= 2 and not p.hosts_tenants and p.landlord_id is None
+               and p.id not in sim.owner and p is not printed]
+    if visited:
+        # One with a record worth keeping: visited often, with hazards found.
+        p = max(visited, key=lambda p: (len(p.visit_times) * sim.sloppiness(p), -p.id))
+        # After most of its visits (later ones do not happen: the premises is gone).
+        after = min(p.visit_times[len(p.visit_times) * 2 // 3] + timedelta(days=10), sim.end - timedelta(days=5))
+        sim.at(sim.between(after, sim.end - timedelta(days=1)), _close_down, sim, p)
+    if sim.former is not None:
+        sim.at(sim.former_until, _leave, sim)
+
+
+def _close_down(now: datetime, sim: History, p: Premises) -> None:
+    ent = _ent(p)
+    enterprises.update(ent, {"active": False, "street_id": ent.street_id, "note": "已停业（演示）"}, actor=sim.street(p), now=now)
+    placards.revoke(ent, actor=sim.street(p), now=now)
+    p.active_until = now
+    sim.counts["closed_down"] += 1
+
+
+def _leave(now: datetime, sim: History) -> None:
+    auth.set_active(sim.former, False)
