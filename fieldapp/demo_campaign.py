@@ -237,19 +237,15 @@ def _figures(now: datetime, sim: History, street_id: int, year: int, quarter: in
 def _placards(sim: History, ps: list[Premises]) -> None:
     """PINs handed to some owners after their first visit; a few placards reissued."""
     rng = sim.rng
-    printed = demo_pin_premises(ps)
-    chosen = [p for p in ps if p.visit_times and p.id not in sim.owner and (rng.random() < 0.01 or p is printed)]
+    printed = sim.featured
+    # Others in other streets: the printed one is then the first premises with a PIN (the CLI prints that).
+    chosen = [p for p in ps if p.visit_times and p.id not in sim.owner
+              and (p is printed or (rng.random() < 0.01 and printed is not None and p.street_id != printed.street_id))]
     for p in chosen:
         sim.at(p.visit_times[0] + timedelta(days=rng.uniform(1, 3)), _pin, sim, p)
     for p in ps:
         if rng.random() < 0.005:
             sim.at(sim.between(sim.start, sim.end), _rotate, sim, p)
-
-
-def demo_pin_premises(ps: list[Premises]) -> Premises | None:
-    """The premises whose placard PIN the demo prints: the first visited more than twice, in the first street."""
-    first_street = min((p.street_id for p in ps), default=None)
-    return next((p for p in ps if p.street_id == first_street and len(p.visit_times) > 2), None)
 
 
 def _pin(now: datetime, sim: History, p: Premises) -> None:
@@ -296,21 +292,24 @@ def _handle_report(now: datetime, sim: History, p: Premises, report_uuid: str, c
 
 
 def _endings(sim: History, ps: list[Premises]) -> None:
-    """One premises closes down after most of its visits; the former inspector of a grid leaves."""
-    printed = demo_pin_premises(ps)
-    visited = [p for p in ps if len(p.visit_times) >= 2 and not p.hosts_tenants and p.landlord_id is None
-               and p.id not in sim.owner and p is not printed]
-    if visited:
-        # One with a record worth keeping: visited often, with hazards found.
-        p = max(visited, key=lambda p: (len(p.visit_times) * sim.sloppiness(p), -p.id))
-        # After most of its visits (later ones do not happen: the premises is gone).
-        after = min(p.visit_times[len(p.visit_times) * 2 // 3] + timedelta(days=10), sim.end - timedelta(days=5))
-        sim.at(sim.between(after, sim.end - timedelta(days=1)), _close_down, sim, p)
+    """A premises closes down late in the history; the former inspector of a grid leaves."""
+    sim.at(sim.start + (sim.end - sim.start) * 0.85, _close_down, sim, sim.featured)
     if sim.former is not None:
         sim.at(sim.former_until, _leave, sim)
 
 
-def _close_down(now: datetime, sim: History, p: Premises) -> None:
+def _close_down(now: datetime, sim: History, printed: Premises | None) -> None:
+    """The premises with the most hazards so far closes (its record worth keeping); it is not visited again."""
+    from sqlalchemy import func
+
+    from .models import Hazard
+
+    counts = db.session.execute(select(Hazard.enterprise_id, func.count()).group_by(Hazard.enterprise_id)).all()
+    candidates = [(n, -eid) for eid, n in counts if eid in sim.premises and sim.premises[eid] is not printed
+                  and eid not in sim.owner and not sim.premises[eid].hosts_tenants and sim.premises[eid].landlord_id is None]
+    if not candidates:
+        return
+    p = sim.premises[-max(candidates)[1]]
     ent = _ent(p)
     enterprises.update(ent, {"active": False, "street_id": ent.street_id, "note": "已停业（演示）"}, actor=sim.street(p), now=now)
     placards.revoke(ent, actor=sim.street(p), now=now)

@@ -113,6 +113,7 @@ class History:
         # Who at a premises submits its evidence: its owner account, or its placard PIN once one is set.
         self.owner = {u.enterprise_id: u for u in users if u.role == "enterprise" and u.enterprise_id}
         self.on_major = None  # the office's second look at a premises' colour after a major hazard
+        self.featured: Premises | None = None  # see plan_visits
 
     def _load_premises(self) -> list[Premises]:
         rows = db.session.execute(select(
@@ -132,8 +133,8 @@ class History:
 
     def run(self) -> None:
         done = 0
-        # The collector would walk the session's objects over and over; they are freed at each commit.
-        gc.disable()
+        # What exists now (the app, its registry) lives to the end: keep the collector off it.
+        gc.freeze()
         try:
             while self._queue:
                 when, _, step, args = heapq.heappop(self._queue)
@@ -141,10 +142,9 @@ class History:
                 done += 1
                 if done % COMMIT_EVERY == 0:
                     db.session.commit()
-                    gc.collect()
             db.session.commit()
         finally:
-            gc.enable()
+            gc.unfreeze()
 
     def uuid(self) -> str:
         return str(uuidlib.UUID(int=self.rng.getrandbits(128), version=4))
@@ -200,7 +200,15 @@ class History:
             if n == 0:
                 continue
             first = self.start + timedelta(days=4) + (sweep - timedelta(days=4)) * self.rng.random()
-            times = [first] + sorted(self.between(first, self.end - timedelta(hours=3)) for _ in range(n - 1))
+            # Then more often as the grid work takes hold: the density grows toward today.
+            last = self.end - timedelta(hours=3)
+            times = [first] + sorted(first + (last - first) * self.rng.random() ** (1 / 3) for _ in range(n - 1))
+            featured = self.featured is None and p.street_id == ps[0].street_id and n > 2
+            if featured:
+                # The premises whose placard PIN the demo prints: its latest visit a few days ago, so
+                # its owner has a hazard to fix and one awaiting the recheck when someone signs in.
+                self.featured = p
+                times[-1] = self.end - timedelta(days=self.rng.uniform(3, 6))
             for finished_day in (local_today(t) for t in times):
                 finished = self.working_time(finished_day, 9.0, 17.5)
                 while finished > self.end - timedelta(minutes=30):  # today, later than now: a day before
@@ -210,7 +218,8 @@ class History:
                 p.visit_times.append(finished)
                 # Synced by the end: the history holds the visits it was asked for.
                 received = min(finished + self._sync_delay(), self.end - timedelta(minutes=1))
-                self.at(received, self.visit, p, started, finished, len(p.visit_times))
+                self.at(received, self.visit, p, started, finished, len(p.visit_times),
+                        featured and len(p.visit_times) == n)
 
     def sloppiness(self, p: Premises) -> float:
         """How much more often than usual a premises fails an item (some keep failing); fixed by the seed."""
@@ -224,7 +233,7 @@ class History:
             return timedelta(hours=self.rng.uniform(1, 8))
         return timedelta(hours=self.rng.uniform(12, 40))  # the next day
 
-    def visit(self, now: datetime, p: Premises, started: datetime, finished: datetime, nth: int) -> None:
+    def visit(self, now: datetime, p: Premises, started: datetime, finished: datetime, nth: int, featured: bool = False) -> None:
         """An inspector's walk, synced as the phone syncs it: photos one by one, then the visit."""
         inspector = self.inspector_for(p, now)  # who syncs it: the former inspector's last walks reach the server before he leaves
         if inspector is None or (p.active_until is not None and finished >= p.active_until):
@@ -250,6 +259,10 @@ class History:
 
         items = [(c, i) for c in lists for i in c.items]
         unanswered = set(rng.sample(range(len(items)), rng.randrange(1, 4))) if rng.random() < 0.25 else set()
+        # The featured visit finds two general hazards that take a week or more to put right.
+        forced = {n for n, (c, i) in enumerate(items) if featured and not i.major and i.deadline_days >= 7}
+        forced = set(sorted(forced)[:2])
+        unanswered -= forced
         p_fail = BASE_FAIL * self.sloppiness(p) * (0.85 ** (nth - 1))
         visit_day = local_today(finished)
         answers = []
@@ -257,13 +270,16 @@ class History:
             if n in unanswered:
                 continue
             r = rng.random()
-            result = "fail" if r < p_fail else "na" if r < p_fail + 0.07 else "pass"
+            result = "fail" if r < p_fail or n in forced else "na" if r < p_fail + 0.07 else "pass"
             answer = {"checklist": c.id, "item": item.key, "result": result, "note": "", "photos": [], "hazard": None}
             if result == "fail":
                 answer["note"] = rng.choice(FAIL_NOTES) if rng.random() < 0.7 else ""
-                if item.photo_required or rng.random() < 0.5:
+                if item.photo_required or rng.random() < 0.5 or n in forced:
                     answer["photos"] = [shoot()]
                 answer["hazard"] = self._hazard_body(item, visit_day, answer["photos"], shoot)
+                if n in forced:
+                    answer["hazard"].update(fixed_on_spot=False, after_photos=[], level="general", level_reason="")
+                    answer["hazard"]["script"] = "awaits_recheck" if len(forced & set(range(n))) == 0 else "open"
             else:
                 if rng.random() < 0.01:
                     answer["note"] = rng.choice(PASS_NOTES)
@@ -292,7 +308,7 @@ class History:
             if hz["fixed_on_spot"]:
                 self.counts["fixed_on_spot"] += 1
                 continue
-            self.plan_hazard(hz["uuid"], p, hz["level"], now, date.fromisoformat(hz["deadline"]))
+            self.plan_hazard(hz["uuid"], p, hz["level"], now, date.fromisoformat(hz["deadline"]), hz.get("script"))
 
     def _hazard_body(self, item, visit_day: date, before: list[str], shoot) -> dict:
         """The hazard as the inspector sets it on the phone: the item's defaults, sometimes changed with a reason."""
@@ -311,9 +327,13 @@ class History:
 
     # --- the closed loop -----------------------------------------------------------------
 
-    def plan_hazard(self, hid: str, p: Premises, level: str, raised: datetime, deadline: date) -> None:
+    def plan_hazard(self, hid: str, p: Premises, level: str, raised: datetime, deadline: date, script: str | None = None) -> None:
         """Decide now what will happen to a hazard, and put each step on the clock."""
         rng = self.rng
+        if script == "awaits_recheck":  # the featured visit's: submitted the next day, the recheck still to come
+            self.at(raised + timedelta(days=1), self.submit, hid, p, 1, False)
+        if script is not None:
+            return
         if level == "major":
             if self.on_major is not None:
                 self.at(raised + timedelta(days=rng.uniform(1, 5)), self.on_major, self, p)
@@ -327,7 +347,7 @@ class History:
             days = rng.choice([7, 10, 14, 21])
             # The office decides within days, mostly; a few requests wait until someone notices,
             # and the premises waits for the answer before it does the work.
-            decide = asked + timedelta(days=rng.expovariate(1 / 6)) if rng.random() < 0.92 else None
+            decide = asked + timedelta(days=rng.expovariate(1 / 6)) if rng.random() < 0.88 else None
             approve = rng.random() < 0.75
             self.at(asked, self.ask_extension, hid, p, days, decide, approve)
             if decide is None:
@@ -339,6 +359,8 @@ class History:
             return  # never rectified: overdue once the deadline passes
         if fate < 0.25:
             submit = due + timedelta(days=rng.uniform(1, 25))  # late
+        elif fate < 0.70:
+            submit = min(raised + timedelta(hours=rng.uniform(4, 72)), due - timedelta(hours=1))  # fixed at once
         else:
             submit = self.between(raised + (due - raised) * 0.15, due - timedelta(hours=1))
         self.at(max(submit, raised + timedelta(hours=2)), self.submit, hid, p, 1)
@@ -388,7 +410,7 @@ class History:
         else:
             self._act(now, h, "refuse_extension", self.street(p), note="整改工作量不大，应按原期限完成。")
 
-    def submit(self, now: datetime, hid: str, p: Premises, attempt: int) -> None:
+    def submit(self, now: datetime, hid: str, p: Premises, attempt: int, recheck: bool = True) -> None:
         h = self._hazard(hid)
         actor = self.submitter(p, now)
         if h.state != "open" or actor is None:
@@ -404,10 +426,10 @@ class History:
                     for k in range(2 if rng.random() < 0.05 else 1)]
         if not self._act(now, h, "submit_rectification", actor, note=rng.choice(SUBMIT_NOTES), photos=shas):
             return
-        if rng.random() < 0.02:
-            return  # left in the queue: nobody rechecks it
-        slow = rng.random() < 0.3
-        wait = timedelta(days=rng.uniform(5, 30)) if slow else timedelta(hours=rng.uniform(4, 120))
+        if not recheck or rng.random() < 0.02:
+            return  # left in the queue: nobody rechecks it (yet)
+        # Rechecks wait for the inspector's next round or the office's queue: days, sometimes weeks.
+        wait = timedelta(hours=rng.uniform(4, 72)) if rng.random() < 0.25 else timedelta(days=3 + rng.expovariate(1 / 12))
         self.at(now + wait, self.review, hid, p, attempt)
 
     def review(self, now: datetime, hid: str, p: Premises, attempt: int) -> None:

@@ -19,18 +19,22 @@ SIZE = (480, 360)
 
 
 def picture(rng: random.Random) -> bytes:
-    """A JPEG no other call makes: a smooth random field under random blocks.
+    """A JPEG no other call makes: a 9×8 grid of random colours under a few random shapes.
 
-    Each picture's perceptual hash is its own (random low frequencies), so the
-    evidence checks never take one premises' photo for another's.
+    The grid is the geometry of the perceptual hash (fieldapp.photos.dhash), so each
+    picture's hash is its own: the evidence checks never take one premises' photo for
+    another's.
     """
-    field = Image.new("RGB", (8, 6))
-    field.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(48)])
-    im = field.resize(SIZE, Image.Resampling.BILINEAR)
+    im = Image.new("RGB", SIZE)
     draw = ImageDraw.Draw(im)
+    cols, rows = 9, 8
+    for r in range(rows):
+        for c in range(cols):
+            box = [c * SIZE[0] // cols, r * SIZE[1] // rows, (c + 1) * SIZE[0] // cols, (r + 1) * SIZE[1] // rows]
+            draw.rectangle(box, fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
     for _ in range(rng.randrange(3, 7)):
         x, y = rng.randrange(SIZE[0] - 40), rng.randrange(SIZE[1] - 40)
-        box = [x, y, x + rng.randrange(20, 140), y + rng.randrange(20, 100)]
+        box = [x, y, x + rng.randrange(10, 60), y + rng.randrange(10, 45)]
         colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
         (draw.ellipse if rng.random() < 0.4 else draw.rectangle)(box, fill=colour)
     buf = io.BytesIO()

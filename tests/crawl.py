@@ -1,4 +1,4 @@
-"""Follow every same-origin link and hx-get a signed-in user meets, and record what answered how.
+"""Follow every same-origin link, hx-get and GET form a signed-in user meets, and record what answered how.
 
 URLs are grouped by pattern: ids, hashes and tokens in the path stand for their kind,
 and a query by the names of its parameters. Each pattern is visited a few times and
@@ -22,9 +22,13 @@ SKIP_PREFIXES = ("/static/",)
 
 
 class _Links(HTMLParser):
+    """Links, hx-gets, and GET forms submitted as they stand (each formaction too)."""
+
     def __init__(self):
         super().__init__()
         self.links: list[tuple[str, bool]] = []
+        self.form: dict | None = None
+        self.select: str | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -32,6 +36,31 @@ class _Links(HTMLParser):
             self.links.append((a["href"], False))
         if a.get("hx-get"):
             self.links.append((a["hx-get"], True))
+        if tag == "form" and (a.get("method") or "get").lower() == "get":
+            self.form = {"actions": [a.get("action") or ""], "fields": []}
+        if self.form is None:
+            return
+        if tag == "button" and a.get("formaction"):
+            self.form["actions"].append(a["formaction"])
+        elif tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self.form["fields"].append((a["name"], a.get("value") or ""))
+        elif tag == "select" and a.get("name"):
+            self.select = a["name"]
+            self.form["fields"].append((a["name"], None))  # the first option, unless one is selected
+        elif tag == "option" and self.select:
+            name, value = self.form["fields"][-1]
+            if value is None or "selected" in a:
+                self.form["fields"][-1] = (name, a.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        if tag == "form" and self.form is not None:
+            query = urlencode([(k, v or "") for k, v in self.form["fields"]])
+            for action in dict.fromkeys(self.form["actions"]):
+                self.links.append((action.split("?")[0] + (f"?{query}" if query else ""), False))
+            self.form = None
 
 
 def links(html: str) -> list[tuple[str, bool]]:
