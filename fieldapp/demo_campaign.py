@@ -220,13 +220,17 @@ def _figures(now: datetime, sim: History, street_id: int, year: int, quarter: in
     rng = sim.rng
     values = {}
     for annex, row_key, c in quarter_figures.cells():
-        if annex == 5:
+        if annex == 5:  # the street's row: model posts, training sessions and who came
             value = rng.randrange(0, 6) if c.key.startswith("post_") else rng.randrange(0, 3) if "sessions" in c.key \
                 else rng.randrange(0, 40)
-        elif c.key in ("training_units", "observe_units", "training_people", "observe_people", "interviewed"):
-            value = rng.randrange(0, 8)
-        else:
-            value = rng.randrange(0, 2) if rng.random() < 0.15 else 0
+        elif rng.random() < 0.7:
+            value = 0  # most venue types have nothing to report in a quarter
+        elif c.key.endswith("_people"):
+            value = rng.randrange(2, 15)
+        elif c.key.endswith("_units"):
+            value = rng.randrange(1, 4)
+        else:  # an enforcement case now and then
+            value = 1 if rng.random() < 0.2 else 0
         values[(annex, row_key, c.key)] = Decimal(value) / (10 if c.decimal else 1)
     quarter_figures.save(db.session.get(Street, street_id), year, quarter, values, actor=sim.street_user[street_id], now=now)
     sim.counts["quarter_figures"] += 1
