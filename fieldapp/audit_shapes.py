@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from .errors import DomainError
+
 Check = Callable[[object], bool]
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -32,8 +34,10 @@ IMPORTED_FIELDS = ("seq", "uuid", "object_type", "object_id", "enterprise_id", "
                    "payload", "payload_sha256", "prev_hash", "hash")
 
 
-class PayloadError(ValueError):
+class PayloadError(DomainError, ValueError):
     """A payload that is not the declared shape of its action (a bug in the writer, never user input)."""
+
+    status = 500
 
 
 def STR(v) -> bool:
@@ -54,6 +58,11 @@ def BOOL(v) -> bool:
 
 def DICT(v) -> bool:
     return isinstance(v, dict)
+
+
+def ANY(v) -> bool:
+    """Any JSON value (a structure another module defines and checks, e.g. a proposal's changes)."""
+    return True
 
 
 def NONE(v) -> bool:
@@ -109,12 +118,17 @@ def _hazard(data: dict[str, Check]) -> tuple[str, dict[str, Check]]:
 
 _LETTER = ("campaign", {"year": INT, "on": DATE, "photo": opt(SHA)})
 _CASE = ("campaign", {"level": one_of(*CASE_LEVELS), "on": DATE})
+_PROPOSAL = {"checklist": STR, "base_version": INT}
+_FIRE_COMBINED = opt(DICT)  # fieldapp.fire_combined.payload: the proposal and the inspector's answer, or None
 
-# action → (object_type, {key: check}). Keys are exact: none missing, none extra.
+# action → (object_type, {key: check}). Keys are exact: none missing, none extra; a key ending in "?" may be absent.
 SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
-    "raise": _hazard({"item": opt(STR), "checklist": opt(STR), "visit": opt(UUID)}),
+    "raise": _hazard({"item": opt(STR), "checklist": opt(STR), "visit": opt(UUID), "defect": opt(STR),
+                      "source?": one_of("self")}),
     "submit_rectification": _hazard({}),
-    "verify": _hazard({}),
+    # A flagged major hazard's first verification waits for a second office user's confirm_closure.
+    "verify": _hazard({"awaiting_confirmation?": one_of(True)}),
+    "confirm_closure": _hazard({}),
     "reject": _hazard({}),
     "request_extension": _hazard({"requested": DATE}),
     "approve_extension": _hazard({"old": DATE, "new": DATE}),
@@ -123,7 +137,10 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     "refer": _hazard({}),
     "reopen": _hazard({}),
     "fix_on_spot": _hazard({}),
-    "visit_received": ("visit", {"body_sha256": SHA, "answers": INT, "fails": INT, "checklists": list_of(_checklist_pin)}),
+    "self_close": _hazard({}),
+    "confirm_self": _hazard({}),
+    "visit_received": ("visit", {"body_sha256": SHA, "answers": INT, "fails": INT, "checklists": list_of(_checklist_pin),
+                                 "fire_combined": _FIRE_COMBINED, "amends?": UUID}),
     "report_received": ("report", {"description_sha256": SHA, "photo": opt(SHA)}),
     "report_confirmed": ("report", {"hazard": UUID}),
     "report_dismissed": ("report", {"reason": TEXT}),
@@ -145,15 +162,34 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
                                   "override": STR}),
     "archive_import": ("enterprise", {"file_sha256": SHA, "data_sha256": SHA, "source_enterprise_id": INT,
                                       "source_chain_head": DICT, "generated_at": STR, "events": INT, "events_sha256": SHA}),
+    "file_quarter": ("quarter_filing", {"seal": STR, "unit": STR, "unit_name": STR, "year": INT, "quarter": one_of(1, 2, 3, 4),
+                                        "version": INT, "reason": opt(STR)}),
+    "plan_filed": ("plan_filing", {"requirement": STR, "filer": STR, "kind": STR, "sha256": opt(STR), "size": opt(INT),
+                                   "file_type": opt(STR), "snapshot": opt(INT), "due_on": DATE, "on_time": BOOL}),
+    "plan_phase_saved": ("plan", {"year": INT, "key": STR, "title": STR, "starts_on": opt(DATE), "ends_on": DATE}),
+    "plan_requirement_saved": ("plan", {"year": INT, "key": STR, "title": STR, "due_on": DATE, "filers": ANY,
+                                        "forms": ANY, "phase": opt(STR)}),
+    "plan_requirement_deleted": ("plan", {"year": INT, "key": STR, "title": STR}),
+    "plan_loaded": ("plan", {"year": INT, "phases": INT, "requirements": INT, "source": STR}),
+    "proposal_submitted": ("checklist_proposal", {**_PROPOSAL, "changes": ANY, "reason": STR}),
+    "proposal_refused": ("checklist_proposal", {**_PROPOSAL, "reason": STR}),
+    "proposal_accepted": ("checklist_proposal", {**_PROPOSAL, "reason": STR, "new_version": INT, "toml_sha256": SHA,
+                                                 "content_hash": STR}),
+    "proposal_installed": ("checklist_proposal", {**_PROPOSAL, "new_version": INT, "toml_sha256": SHA, "file": STR}),
+    "alert_received": ("alert", {"kind": STR, "hazard": opt(UUID), "record": opt(UUID), "body_sha256": SHA}),
+    "offline_loss_noticed": ("alert", {"kind": STR, "record": STR, "type": STR, "device": STR}),
+    "alert_acknowledged": ("alert", {"kind": STR}),
 }
 HAZARD_ACTIONS = frozenset(a for a, (kind, _) in SHAPES.items() if kind == "hazard")
 
 
 def problems(shape: dict[str, Check], payload: dict) -> list[str]:
     """What differs from the shape: missing keys, unexpected keys, values of the wrong kind."""
-    out = [f"缺少 {k}" for k in shape if k not in payload]
-    out += [f"多出 {k}" for k in payload if k not in shape]
-    out += [f"{k} 的值不合规定：{payload[k]!r}" for k, check in shape.items() if k in payload and not check(payload[k])]
+    keys = {k.rstrip("?"): k.endswith("?") for k in shape}
+    checks = {k.rstrip("?"): c for k, c in shape.items()}
+    out = [f"缺少 {k}" for k, optional in keys.items() if not optional and k not in payload]
+    out += [f"多出 {k}" for k in payload if k not in keys]
+    out += [f"{k} 的值不合规定：{payload[k]!r}" for k, check in checks.items() if k in payload and not check(payload[k])]
     return out
 
 
@@ -193,7 +229,7 @@ def view(action: str, payload) -> dict:
     """
     raw = payload if isinstance(payload, dict) else {}
     _, shape = SHAPES.get(action, ("", {}))
-    out = {k: None for k in shape}
+    out = {k.rstrip("?"): None for k in shape}
     out.update(raw)
     if action in HAZARD_ACTIONS or "hazard" in raw:
         out["note"] = raw["note"] if isinstance(raw.get("note"), str) else ""
