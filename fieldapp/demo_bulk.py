@@ -88,14 +88,15 @@ def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
         finished = start + timedelta(seconds=rng.randrange(3600, int(span) - 3600))
         started = finished - timedelta(minutes=rng.randrange(15, 60))
         received = finished + timedelta(minutes=rng.randrange(1, 600))
-        lists = registry.for_premises(e.venue_type, e.industry, e.size_class, e.hosts_tenants)
+        kind = (e.venue_type, e.industry, e.size_class, e.hosts_tenants)
+        lists = registry.for_premises(*kind, local_today(finished))
         vid = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
         fails = answered = items = 0
         for pos, c in enumerate(lists):
             passed: list[str] = []
             vc_rows.append(dict(visit_uuid=vid, checklist_id=c.id, version=c.version, content_hash=hashes[c.id], position=pos,
                                 enterprise_id=e.id, finished_at=finished, passed=passed))
-            for item in c.items:
+            for item in c.items_for(*kind):
                 items += 1
                 roll = rng.random()
                 if roll < 0.04:

@@ -7,9 +7,14 @@
 - 督导帮扶, by 09-30: risk colours decided, stars rated, the first new reviews.
 - 执法推动, by 11-30, and 总结完善, by 12-31: more reviews, benchmark and model cases.
 
-Each quarter the street office enters the figures the app cannot count; the public
-report hazards from placards; some premises get a placard PIN, one closes, one
-inspector leaves. After the plan's year, only what does not depend on a plan we do
+Each quarter the street office enters the figures the app cannot count
+(`quarter_figures.save`); after it ends every street and department files its tables
+(`filings.file_quarter`) and the district its roll-up. The district enters the plan on
+its date (`plan.load_seed`, later years `plan.copy_year`) and streets and departments
+file for its requirements (`plan_filings.file`): on time, late or not at all. Departments
+decide colours for their industry as streets do. Premises with an account inspect
+themselves (`selfcheck`), and inspectors confirm what they found. The public report
+hazards from placards; some premises get a placard PIN, one closes, one inspector leaves. After the plan's year, only what does not depend on a plan we do
 not hold goes on: the yearly self-assessment (GB/T 33000 5.8, in the same weeks),
 reviews and renewals, the quarter's figures; no letters or cases for a later year.
 """
@@ -21,12 +26,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from . import (auth, campaign, demo, demo_photos, enterprises, placards, public, quarter_figures, risk, standardization,
-               targets)
+from . import (auth, campaign, demo, demo_photos, enterprises, filings, placards, plan, plan_filings, plan_samples, public,
+               quarter_figures, quarterly, risk, selfcheck, standardization, targets)
 from .clock import local_today
 from .demo_history import History, Premises, at_local
 from .extensions import db
-from .models import Enterprise, Street, User
+from .models import Enterprise, PlanRequirement, Street, User
 
 # The plan's phases: (month, day) each ends on.
 MOBILISE_END = (1, 25)
@@ -72,6 +77,17 @@ def schedule(sim: History) -> None:
     _placards(sim, ps)
     _reports(sim, ps)
     _endings(sim, ps)
+    _plan(sim)
+    for year in range(plan_year, local_today(sim.end).year + 1):
+        for quarter in range(1, 5):
+            after = date(year + quarter // 4, quarter % 4 * 3 + 1, 1)
+            for unit, actor in _filers(sim):
+                sim.at(sim.working_time(after + timedelta(days=rng.randrange(1, 9))), _file_quarter, sim, unit, actor, year, quarter)
+            sim.at(sim.working_time(after + timedelta(days=rng.randrange(12, 20))), _file_quarter, sim, quarterly.DISTRICT,
+                   sim.district, year, quarter)
+    owner = next(iter(sim.owner.items()), None)  # the owner account's premises inspects itself from the start
+    if owner is not None and owner[0] in sim.premises:
+        _self_inspections(sim, sim.premises[owner[0]], sim.start + timedelta(days=rng.uniform(20, 60)))
 
 
 def _targets(now: datetime, year: int) -> None:
@@ -151,7 +167,10 @@ def _decide_colour(now: datetime, sim: History, p: Premises, registered: bool) -
     ent = _ent(p)
     suggested, _ = risk.suggest(ent, now)
     color = p.risk_color if registered and sim.rng.random() < 0.6 else suggested
-    risk.decide(ent, color=color, reason="依据企业风险评估报告确定" if color != suggested else "", actor=sim.street(p), now=now)
+    # Both decide by default: the industry's department for its premises, about half the time.
+    department = sim.department.get(p.industry)
+    actor = department if department is not None and sim.rng.random() < 0.5 else sim.street(p)
+    risk.decide(ent, color=color, reason="依据企业风险评估报告确定" if color != suggested else "", actor=actor, now=now)
     sim.counts["assessments"] += 1
 
 
@@ -257,6 +276,7 @@ def _pin(now: datetime, sim: History, p: Premises) -> None:
     placards.set_pin(ent, actor=sim.street(p), now=now, pin=demo.pin_for(sim.seed, ent.id))
     sim.owner[p.id] = db.session.scalar(select(User).where(User.username == placards.pin_username(ent.id)))
     sim.counts["pins"] += 1
+    _self_inspections(sim, p, now + timedelta(days=sim.rng.uniform(5, 30)))
 
 
 def _rotate(now: datetime, sim: History, p: Premises) -> None:
@@ -323,3 +343,107 @@ def _close_down(now: datetime, sim: History, printed: Premises | None) -> None:
 
 def _leave(now: datetime, sim: History) -> None:
     auth.set_active(sim.former, False)
+
+
+# --- 企业自查, quarterly filings and the plan's filings ----------------------------------------
+
+SELF_FINDINGS = [("灭火器压力不足", "更换灭火器并每月检查压力"), ("配电箱周边堆放纸箱", "清理配电箱周边可燃物"),
+                 ("疏散指示灯不亮", "更换应急照明和疏散指示灯"), ("员工未参加消防培训", "组织全员消防培训并留存记录"),
+                 ("电动车在楼道充电", "设置集中充电点，禁止楼道充电"), ("安全出口堆放杂物", "清理安全出口，专人每日检查")]
+
+
+def _self_inspections(sim: History, p: Premises, first: datetime) -> None:
+    """A premises with an account inspects itself every month or two (自评自纠), on its own list."""
+    at = first
+    while at < sim.end:
+        sim.at(sim.working_time(local_today(at)), _self_inspect, sim, p)
+        at += timedelta(days=sim.rng.uniform(30, 75))
+
+
+def _self_inspect(now: datetime, sim: History, p: Premises) -> None:
+    owner = sim.owner.get(p.id)
+    if owner is None or (p.active_until is not None and now >= p.active_until):
+        return
+    rng = sim.rng
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        text, measure = rng.choice(SELF_FINDINGS)
+        shot = sim.photo(actor=owner, now=now - timedelta(seconds=30), taken=now - timedelta(minutes=rng.uniform(5, 90)), p=p)
+        h = selfcheck.record_finding(p.id, actor=owner, now=now, text=text, level="major" if rng.random() < 0.05 else "general",
+                                     deadline=local_today(now) + timedelta(days=rng.choice([7, 10, 15, 20])), measure=measure,
+                                     owner=p.principal_name or "", photos=[shot], hazard_uuid=sim.uuid())
+        sim.counts["self_found"] += 1
+        if rng.random() < 0.85:
+            sim.at(now + timedelta(days=rng.uniform(1, 12)), _self_rectify, sim, p, h.uuid)
+        if rng.random() < 0.5:  # the inspector sees it at the next round and confirms it
+            sim.at(now + timedelta(days=rng.uniform(3, 25)), _confirm_self, sim, p, h.uuid)
+
+
+def _self_rectify(now: datetime, sim: History, p: Premises, hid: str) -> None:
+    h = sim._hazard(hid)
+    owner = sim.owner.get(p.id)
+    if h.state != "open" or owner is None:
+        return
+    shot = sim.photo(actor=owner, now=now - timedelta(seconds=30), taken=now - timedelta(hours=sim.rng.uniform(1, 20)), p=p)
+    selfcheck.record_rectification(hid, actor=owner, now=now, version=h.version, note="已按措施整改完毕", photos=[shot],
+                                   event_uuid=sim.uuid())
+    if h.level == "major":  # submitted for the office to recheck, as any rectification
+        sim.at(now + timedelta(days=sim.rng.uniform(2, 10)), sim.review, hid, p, 1)
+
+
+def _confirm_self(now: datetime, sim: History, p: Premises, hid: str) -> None:
+    h = sim._hazard(hid)
+    inspector = sim.inspector_for(p, now)
+    if h.confirmed_at is None and inspector is not None:
+        sim._act(now, h, "confirm_self", inspector, note="现场核实企业自查隐患")
+
+
+def _filers(sim: History) -> list[tuple[quarterly.Unit, User]]:
+    """Each street and each department that files, with the account that files for it."""
+    streets = db.session.scalars(select(Street).order_by(Street.id)).all()
+    out = [(quarterly.street_unit(s), sim.street_user[s.id]) for s in streets if s.id in sim.street_user]
+    out += [(u, sim.department[u.industry]) for u in quarterly.departments() if u.industry in sim.department]
+    return out
+
+
+def _file_quarter(now: datetime, sim: History, unit: quarterly.Unit, actor, year: int, quarter: int) -> None:
+    """A filer files the quarter just ended (its figures frozen, sealed); the district its roll-up."""
+    filings.file_quarter(unit, year, quarter, actor=actor, now=now)
+    sim.counts["quarter_filings"] += 1
+
+
+def _plan(sim: History) -> None:
+    """The district enters the plan on its date; each later year starts from the year before."""
+    sim.at(at_local(date(sim.start.year, 1, 15), 10), _load_plan, sim, sim.start.year)
+    for year in range(sim.start.year + 1, local_today(sim.end).year + 1):
+        sim.at(at_local(date(year, 1, 2), 9.5), _load_plan, sim, year)
+
+
+def _load_plan(now: datetime, sim: History, year: int) -> None:
+    if year not in plan.years():
+        if year == sim.start.year:
+            plan.load_seed(year, actor=sim.district, now=now)
+        else:
+            plan.copy_year(year - 1, actor=sim.district, now=now)
+    # Every street and two departments file, each in its own way: on time, late, missing (as plan_samples does).
+    rng = sim.rng
+    filers = [f for f in plan.filers() if f.kind == "street"] + [f for f in plan.filers() if f.kind == "department"][:2]
+    for i, filer in enumerate(filers):
+        actor = sim.street_user.get(filer.street_id) if filer.kind == "street" else sim.department.get(filer.industry)
+        for n, req in enumerate(plan.requirements(year)):
+            mood = (i + n) % 4
+            if actor is None or not plan.applies(req, filer) or mood == 2:
+                continue  # missing
+            when = req.due_on + timedelta(days=rng.randint(1, 12)) if mood == 1 else req.due_on - timedelta(days=rng.randint(0, 10))
+            sim.at(max(at_local(when, rng.randint(9, 17)), now + timedelta(hours=1)), _file_plan, sim, req.id, actor, mood, n)
+
+
+def _file_plan(now: datetime, sim: History, req_id: int, actor, mood: int, n: int) -> None:
+    req = db.session.get(PlanRequirement, req_id)
+    if "note" in req.forms and mood == 3:
+        plan_filings.file(req, kind="note", actor=actor, now=now, note=plan_samples.NOTES[n % len(plan_samples.NOTES)])
+    elif "document" in req.forms:
+        plan_filings.file(req, kind="document", actor=actor, now=now, data=plan_samples.scan(sim.rng.randrange(1 << 30)),
+                          file_name=f"{req.title[:20]}.pdf")
+    else:
+        return
+    sim.counts["plan_filings"] += 1

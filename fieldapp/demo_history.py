@@ -10,6 +10,12 @@ have happened, in time order:
 - every later step of a hazard is `hazards.transition`: rectifications submitted by
   the premises (PIN or owner account) or the inspector, verified or rejected,
   extensions requested and decided, supervision, referral, reopening;
+- a major hazard is reported from the phone the same day (`alerts.receive`) and the
+  street office takes it in hand (`alerts.acknowledge`); a flagged major hazard's closure
+  waits for a second office user (`confirm_closure`); a few visits are corrected from the
+  phone after syncing (`amends`); now and then a crowded venue fails four fire elements
+  and the inspector answers GB 35181's combined judgement (`fire_combined`);
+- the checklists walked are the editions in force on the visit's day;
 - the campaign's records follow the plan's phases (`fieldapp.demo_campaign`).
 
 Nothing here writes a row or an audit payload itself, so a page meets only what real use
@@ -32,13 +38,15 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from . import demo, demo_photos, hazards, visits
+from . import alerts, demo, demo_photos, fire_judgement, hazards, visits
 from .clock import LOCAL_TZ, local_today
 from .extensions import db
 from .models import Enterprise, Hazard, User, user_grids
 
 COMMIT_EVERY = 400  # steps per transaction: fewer commits, the same records
 BASE_FAIL = 0.012  # per answered item: about half a hazard in a 46-item visit
+AMEND = 0.01  # per visit: the inspector corrects it from the phone after it synced
+FIRE_STORM = 0.01  # per visit to a crowded venue: four fire elements fail at once (a combined judgement)
 
 FAIL_NOTES = ["现场发现问题，已当面告知负责人", "负责人在场，已口头提醒", "问题较明显，需尽快整改", "与上次检查时相同的问题",
               "员工称不清楚相关要求", "已拍照留存"]
@@ -109,6 +117,7 @@ class History:
         self.inspector = {g: self.users[next(i for i in ids if self.former is None or i != self.former.id)]
                           for g, ids in grid_users.items()}
         self.street_user = {u.street_id: u for u in users if u.role == "street"}
+        self.department = {u.industry: u for u in users if u.role == "department" and u.industry}
         self.district = next(u for u in users if u.role == "district")
         # Who at a premises submits its evidence: its owner account, or its placard PIN once one is set.
         self.owner = {u.enterprise_id: u for u in users if u.role == "enterprise" and u.enterprise_id}
@@ -238,7 +247,8 @@ class History:
         inspector = self.inspector_for(p, now)  # who syncs it: the former inspector's last walks reach the server before he leaves
         if inspector is None or (p.active_until is not None and finished >= p.active_until):
             return
-        lists = self.registry.for_premises(p.venue_type, p.industry, p.size_class, p.hosts_tenants)
+        kind = (p.venue_type, p.industry, p.size_class, p.hosts_tenants)
+        lists = self.registry.for_premises(*kind, local_today(finished))  # the editions in force that day
         if not lists:
             return
         rng = self.rng
@@ -257,20 +267,30 @@ class History:
             shots.append((self.between(started, finished), data))
             return hashlib.sha256(data).hexdigest()
 
-        items = [(c, i) for c in lists for i in c.items]
+        items = [(c, i) for c in lists for i in c.items_for(*kind)]
         unanswered = set(rng.sample(range(len(items)), rng.randrange(1, 4))) if rng.random() < 0.25 else set()
         # The featured visit finds two general hazards that take a week or more to put right.
         forced = {n for n, (c, i) in enumerate(items) if featured and not i.major and i.deadline_days >= 7}
         forced = set(sorted(forced)[:2])
-        unanswered -= forced
+        # Now and then a crowded venue is found in a bad state: four fire elements fail at once,
+        # and the phone proposes GB 35181's combined judgement (fieldapp.fire_combined).
+        storm: set[int] = set()
+        if not featured and p.venue_type in fire_judgement.CROWDED_VENUES and rng.random() < FIRE_STORM:
+            elements = {}
+            for n, (c, i) in enumerate(items):
+                if i.fire_element and not i.major:
+                    elements.setdefault(i.fire_element, n)
+            storm = set(list(elements.values())[:4]) if len(elements) >= 4 else set()
+        unanswered -= forced | storm
         p_fail = BASE_FAIL * self.sloppiness(p) * (0.85 ** (nth - 1))
         visit_day = local_today(finished)
         answers = []
+        scripts: dict[str, str] = {}  # the featured visit's hazards: what happens to each
         for n, (c, item) in enumerate(items):
             if n in unanswered:
                 continue
             r = rng.random()
-            result = "fail" if r < p_fail or n in forced else "na" if r < p_fail + 0.07 else "pass"
+            result = "fail" if r < p_fail or n in forced or n in storm else "na" if r < p_fail + 0.07 else "pass"
             answer = {"checklist": c.id, "item": item.key, "result": result, "note": "", "photos": [], "hazard": None}
             if result == "fail":
                 answer["note"] = rng.choice(FAIL_NOTES) if rng.random() < 0.7 else ""
@@ -279,7 +299,7 @@ class History:
                 answer["hazard"] = self._hazard_body(item, visit_day, answer["photos"], shoot)
                 if n in forced:
                     answer["hazard"].update(fixed_on_spot=False, after_photos=[], level="general", level_reason="")
-                    answer["hazard"]["script"] = "awaits_recheck" if len(forced & set(range(n))) == 0 else "open"
+                    scripts[answer["hazard"]["uuid"]] = "awaits_recheck" if not scripts else "open"
             else:
                 if rng.random() < 0.01:
                     answer["note"] = rng.choice(PASS_NOTES)
@@ -289,6 +309,9 @@ class History:
         body = {"enterprise_id": p.id, "checklists": [{"id": c.id, "version": c.version} for c in lists],
                 "started_at": started.astimezone(LOCAL_TZ).isoformat(), "finished_at": finished.astimezone(LOCAL_TZ).isoformat(),
                 "location": location, "location_status": status, "answers": answers}
+        combined = self._fire_combined(p, items, answers, visit_day)
+        if combined is not None:
+            body["fire_combined"] = combined
         # A phone that lost a photo before syncing (rare): the visit says so by its missing photo.
         lost = len(shots) - 1 if shots and rng.random() < 0.01 else None
         for n, (taken, data) in enumerate(shots):
@@ -300,7 +323,15 @@ class History:
             demo_photos.upload(data, actor=inspector, now=now - timedelta(seconds=5 * (len(shots) - n)), captured_at=taken,
                                lat=lat, lng=lng, accuracy_m=location["accuracy_m"] if location else None)
         vid = self.uuid()
+        # A major hazard is reported to the street office from the phone the same day, ahead of the visit.
+        by_key = {(c.id, i.key): i for c, i in items}
+        for a in answers:
+            hz = a["hazard"]
+            if hz is not None and hz["level"] == "major" and not hz["fixed_on_spot"]:
+                self._report_major(p, inspector, by_key[a["checklist"], a["item"]], a, vid, finished, now)
         visits.receive(vid, body, actor=inspector, now=now)
+        if rng.random() < AMEND:
+            self.at(now + timedelta(hours=rng.uniform(1, 48)), self._amend, inspector, vid, body)
         self.counts["visits"] += 1
         self.counts["answers"] += len(answers)
         for hz in (a["hazard"] for a in answers if a["hazard"]):
@@ -308,7 +339,53 @@ class History:
             if hz["fixed_on_spot"]:
                 self.counts["fixed_on_spot"] += 1
                 continue
-            self.plan_hazard(hz["uuid"], p, hz["level"], now, date.fromisoformat(hz["deadline"]), hz.get("script"))
+            self.plan_hazard(hz["uuid"], p, hz["level"], now, date.fromisoformat(hz["deadline"]), scripts.get(hz["uuid"]))
+        if combined is not None and combined["decision"] == "confirm":  # the combined major hazard the server raised
+            self.counts["hazards"] += 1
+            self.plan_hazard(combined["hazard"]["uuid"], p, "major", now, date.fromisoformat(combined["hazard"]["deadline"]))
+
+    def _amend(self, now: datetime, inspector, vid: str, body: dict) -> None:
+        """The inspector corrects a synced visit from the phone: the same walk again, one note added (amends)."""
+        if not inspector.active:
+            return
+        answers = [dict(a) for a in body["answers"]]
+        passed = [a for a in answers if a["result"] == "pass"]
+        if not passed:
+            return
+        self.rng.choice(passed)["note"] = "更正：补充检查记录"
+        visits.receive(self.uuid(), {**body, "answers": answers, "amends": vid}, actor=inspector, now=now)
+        self.counts["amendments"] += 1
+
+    def _report_major(self, p: Premises, inspector, item, answer: dict, vid: str, finished: datetime, now: datetime) -> None:
+        """The phone's same-day report of a major hazard (alerts.receive); the street office takes it in hand."""
+        aid = self.uuid()
+        alerts.receive(aid, {"kind": "major_hazard", "enterprise_id": p.id, "hazard_uuid": answer["hazard"]["uuid"],
+                             "record_uuid": vid, "subject": (item.defect or item.text)[:200], "note": answer["note"],
+                             "occurred_at": finished.astimezone(LOCAL_TZ).isoformat()}, actor=inspector, now=now)
+        self.counts["alerts"] += 1
+        if self.rng.random() < 0.95:  # a few wait in the street office's list
+            self.at(now + timedelta(hours=self.rng.uniform(0.2, 30)), self._acknowledge, p, aid)
+
+    def _acknowledge(self, now: datetime, p: Premises, aid: str) -> None:
+        alerts.acknowledge(self.street(p), aid, now=now)
+        self.counts["alerts_acknowledged"] += 1
+
+    def _fire_combined(self, p: Premises, items: list, answers: list[dict], visit_day: date) -> dict | None:
+        """The inspector's answer when the failed fire elements reach GB 35181's threshold (the phone proposes it)."""
+        by_key = {(c.id, i.key): i for c, i in items}
+        failed = [fire_judgement.Failed(a["checklist"], a["item"], by_key[a["checklist"], a["item"]].fire_element,
+                                        by_key[a["checklist"], a["item"]].defect or by_key[a["checklist"], a["item"]].text)
+                  for a in answers if a["result"] == "fail" and by_key[a["checklist"], a["item"]].fire_element]
+        if not failed:
+            return None
+        ent = db.session.get(Enterprise, p.id)
+        kind = fire_judgement.venue_kind_for(ent.venue_type, ent.industry, ent.employees)
+        if fire_judgement.propose(failed, kind, visit_day) is None:
+            return None
+        self.counts["fire_combined"] += 1
+        if self.rng.random() < 0.3:
+            return {"decision": "decline", "reason": "各项问题已当场督促整改，综合研判不构成重大火灾隐患"}
+        return {"decision": "confirm", "hazard": {"uuid": self.uuid(), "deadline": (visit_day + timedelta(days=30)).isoformat()}}
 
     def _hazard_body(self, item, visit_day: date, before: list[str], shoot) -> dict:
         """The hazard as the inspector sets it on the phone: the item's defaults, sometimes changed with a reason."""
@@ -444,15 +521,27 @@ class History:
             reviewer = inspector
         else:
             reviewer = self.street(p)
-        reject = rng.random() < (0.8 if h.evidence_flags else 0.08)
-        # A closure the rules refuse (an after photo older than the hazard) is sent back instead.
-        if not reject and self._act(now, h, "verify", reviewer):
-            if rng.random() < 0.025:
+        flagged = bool(h.evidence_flags)
+        reject = rng.random() < (0.5 if flagged else 0.08)
+        # Evidence in doubt is passed only with a written reason; a closure the rules refuse
+        # (an after photo older than the hazard) is sent back instead.
+        note = "现场复核，整改属实（照片为复查时补拍）。" if flagged else ""
+        if not reject and self._act(now, h, "verify", reviewer, note=note):
+            h = self._hazard(hid)
+            if h.state == "rectified":  # a major hazard in doubt: a second office user confirms it
+                second = self.district if reviewer is not self.district else self.street(p)
+                self.at(now + timedelta(days=rng.uniform(1, 12)), self.confirm, hid, p, second)
+            elif rng.random() < 0.025:
                 self.at(now + timedelta(days=rng.uniform(3, 40)), self.reopen, hid, p, attempt)
             return
         if self._act(now, self._hazard(hid), "reject", reviewer, note=rng.choice(REJECT_NOTES)) and attempt < 3 \
                 and rng.random() < 0.85:
             self.at(now + timedelta(days=rng.uniform(1, 8)), self.submit, hid, p, attempt + 1)
+
+    def confirm(self, now: datetime, hid: str, p: Premises, second) -> None:
+        h = self._hazard(hid)
+        if h.state == "rectified" and h.first_verified_by is not None:
+            self._act(now, h, "confirm_closure", second, note="二次确认：复核整改材料，同意销号。")
 
     def reopen(self, now: datetime, hid: str, p: Premises, attempt: int) -> None:
         h = self._hazard(hid)

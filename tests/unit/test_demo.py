@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from fieldapp import creditcode, demo, vocab
@@ -67,7 +69,7 @@ def test_history_is_realistic_and_its_audit_chain_valid(demo_app):
 
     with demo_app.app_context():
         # A premises that closes down is not visited any more: a few planned visits do not happen.
-        visits = db.session.scalar(select(func.count()).select_from(Visit))
+        visits = db.session.scalar(select(func.count()).select_from(Visit).where(Visit.amends.is_(None)))  # not corrections
         assert demo.default_visits(1091) * 0.98 <= visits <= demo.default_visits(1091)
         states = dict(db.session.execute(select(Hazard.state, func.count()).group_by(Hazard.state)).all())
         assert set(states) == {"open", "rectified", "closed"} and states["closed"] > states["open"] + states["rectified"]
@@ -150,3 +152,57 @@ def test_history_goes_through_the_domain_functions(demo_app):
             assert im.size == (480, 360) and (p.width, p.height) == im.size
         flagged = [f for flags in db.session.scalars(select(Hazard.evidence_flags)) for f in flags]
         assert "other_enterprise" not in flagged and "same_as_before" in flagged
+
+
+def test_the_demo_does_the_plan_s_work_through_main_s_functions(demo_app):
+    """The plan entered and filed for, quarters filed and rolled up, self-inspection, phone reports, corrections."""
+    from fieldapp import plan, quarterly
+    from fieldapp.clock import local_today
+    from fieldapp.models import Alert, AuditEvent, CampaignLetter, Hazard, PlanFiling, QuarterFiling, Street, User, Visit
+
+    with demo_app.app_context():
+        today = local_today(NOW)
+        actions = dict(db.session.execute(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
+        # The plan of every year up to today's, each filed for by streets and departments.
+        assert set(range(2025, today.year + 1)) <= set(plan.years())
+        assert actions["plan_loaded"] == len(plan.years()) and actions["plan_filed"] == db.session.scalar(
+            select(func.count()).select_from(PlanFiling))
+        # Dated campaign records follow the plan's phase dates: the letters by the end of 动员部署.
+        mobilise = {p.year: p.ends_on for y in plan.years() for p in plan.phases(y) if p.key == "mobilize"}
+        assert all(done <= mobilise[year] for year, done in db.session.execute(
+            select(CampaignLetter.year, CampaignLetter.done_on)).all())
+        # Every quarter ended since 2025 Q1 is filed by every street and rolled up by the district.
+        units = {quarterly.street_unit(s).code for s in db.session.scalars(select(Street))} | {quarterly.DISTRICT.code}
+        filed = set(db.session.execute(select(QuarterFiling.unit, QuarterFiling.year, QuarterFiling.quarter)).all())
+        ended = [(y, q) for y in range(2025, today.year + 1) for q in range(1, 5)
+                 if quarterly.period(y, q).end + timedelta(days=25) <= NOW]
+        assert ended and {(u, y, q) for u in units for y, q in ended} <= filed
+        # Departments decide colours too; enterprises inspect themselves and inspectors confirm it.
+        deciders = set(db.session.scalars(select(User.role).join(AuditEvent, AuditEvent.actor_id == User.id)
+                                          .where(AuditEvent.action == "risk_decided")))
+        assert {"department", "street"} <= deciders
+        assert db.session.scalar(select(func.count()).select_from(Hazard).where(Hazard.source == "self")) > 0
+        assert actions["self_close"] > 0 and actions["confirm_self"] > 0
+        # The phone's same-day reports of major hazards, taken in hand; corrections of synced visits.
+        assert actions["alert_received"] == db.session.scalar(select(func.count()).select_from(Alert))
+        assert 0 < actions["alert_acknowledged"] < actions["alert_received"]
+        assert db.session.scalar(select(func.count()).select_from(Visit).where(Visit.amends.is_not(None))) > 0
+        # Checklist defects name the hazards; a combined fire judgement raised one; a flagged major closed by two.
+        assert not db.session.scalar(select(func.count()).select_from(Hazard).where(
+            Hazard.source == "inspection", Hazard.defect.is_(None)))
+        assert db.session.scalar(select(func.count()).select_from(Hazard).where(Hazard.item_key == "fire_combined")) > 0
+        assert actions["confirm_closure"] > 0
+
+
+def test_the_demo_s_register_search_index_is_in_step(demo_app):
+    """Every premises' search grams are those of its name and address as the history left them."""
+    from fieldapp import search
+    from fieldapp.models import EnterpriseGram
+
+    with demo_app.app_context():
+        held: dict[int, set[str]] = {}
+        for eid, gram in db.session.execute(select(EnterpriseGram.enterprise_id, EnterpriseGram.gram)):
+            held.setdefault(eid, set()).add(gram)
+        want = {eid: search.grams(name, address) for eid, name, address in db.session.execute(
+            select(Enterprise.id, Enterprise.name, Enterprise.address))}
+        assert held == {eid: g for eid, g in want.items() if g}

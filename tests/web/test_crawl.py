@@ -48,6 +48,11 @@ HAZARD_KINDS = {
     "from a public report": Hazard.visit_uuid.is_(None),
     "flagged evidence": nonempty(Hazard.evidence_flags),
     "at a closed-down premises": Enterprise.active.is_(False),  # examples() joins the premises
+    "found by the enterprise itself": Hazard.source == "self",
+    "self-found, confirmed by an inspector": and_(Hazard.source == "self", Hazard.confirmed_at.is_not(None)),
+    "from a combined fire judgement": Hazard.item_key == "fire_combined",
+    "closed by a second office user": exists().where(AuditEvent.object_id == Hazard.uuid,
+                                                     AuditEvent.action == "confirm_closure"),
 }
 _answers = select(Answer.id).where(Answer.visit_uuid == Visit.uuid)
 VISIT_KINDS = {
@@ -67,6 +72,10 @@ VISIT_KINDS = {
         PhotoRef.object_id == Visit.uuid, ~exists().where(Photo.sha256 == PhotoRef.photo_sha256)),
     "by an inspector who left": exists().where(User.id == Visit.inspector_id, User.active.is_(False)),
     "at a closed-down premises": Enterprise.active.is_(False),
+    "correcting an earlier visit": Visit.amends.is_not(None),
+    "with a combined fire judgement answered": exists().where(
+        AuditEvent.object_id == Visit.uuid, AuditEvent.action == "visit_received",
+        AuditEvent.payload.like('%"decision"%')),
 }
 
 
