@@ -73,7 +73,9 @@ def test_history_is_realistic_and_its_audit_chain_valid(demo_app):
         assert demo.default_visits(1091) * 0.98 <= visits <= demo.default_visits(1091)
         states = dict(db.session.execute(select(Hazard.state, func.count()).group_by(Hazard.state)).all())
         assert set(states) == {"open", "rectified", "closed"} and states["closed"] > states["open"] + states["rectified"]
-        assert 0.3 * visits <= sum(states.values()) <= 0.8 * visits
+        # Inspections find about two hazards in three visits; self-inspection adds its own on top.
+        found = db.session.scalar(select(func.count()).select_from(Hazard).where(Hazard.source == "inspection"))
+        assert 0.3 * visits <= found <= 0.9 * visits
         assert audit.verify().ok
 
 
