@@ -238,7 +238,7 @@ def test_the_plans_year_has_inspection_figures_every_quarter(demo_app, demo_site
             a4 = quarterly.build(4, streets, p, unit="全区").rows[-1].values
             a7 = quarterly.build(7, streets, p, unit="全区").rows[-1].values
             a5 = quarterly.build(5, streets, p, unit="全区").rows
-            assert a4["self_found"] > 0 and a4["rectified"] > 0 and a4["three_lists"] > 0, quarter
+            assert a4["self_found"] > 0 and a4["self_rectified"] > 0 and a4["three_lists"] > 0, quarter
             assert a7["inspected"] > 0 and a7["found"] > 0 and a7["urged"] > 0, quarter
             assert sum(r.values["notices"] or 0 for r in a5) > 0 and sum(r.values["commitments"] or 0 for r in a5) > 0
 
