@@ -140,7 +140,10 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     "self_close": _hazard({}),
     "confirm_self": _hazard({}),
     "visit_received": ("visit", {"body_sha256": SHA, "answers": INT, "fails": INT, "checklists": list_of(_checklist_pin),
-                                 "fire_combined": _FIRE_COMBINED, "amends?": UUID}),
+                                 "fire_combined": _FIRE_COMBINED, "amends?": UUID,
+                                 # The responsible person's sign-off (a signature's hash, or refused) and how many items were left unchecked.
+                                 "sign_off?": obj({"status": one_of("signed", "refused"), "signature?": SHA}),
+                                 "unchecked?": INT}),
     "report_received": ("report", {"description_sha256": SHA, "photo": opt(SHA)}),
     "report_confirmed": ("report", {"hazard": UUID}),
     "report_dismissed": ("report", {"reason": TEXT}),

@@ -90,6 +90,9 @@ def test_an_optional_key_may_be_absent_or_present():
     raise_ = VALID["raise"][1]
     audit_shapes.check("hazard", "raise", {**raise_, "data": {**raise_["data"], "source": "self"}})
     audit_shapes.check("visit", "visit_received", {**VALID["visit_received"][1], "amends": H})
+    audit_shapes.check("visit", "visit_received", {**VALID["visit_received"][1], "unchecked": 2,
+                                                   "sign_off": {"status": "signed", "signature": SHA}})
+    audit_shapes.check("visit", "visit_received", {**VALID["visit_received"][1], "sign_off": {"status": "refused"}})
     with pytest.raises(audit_shapes.PayloadError):
         audit_shapes.check("hazard", "raise", {**raise_, "data": {**raise_["data"], "source": "rumour"}})
 
