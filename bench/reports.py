@@ -183,7 +183,7 @@ def run(backend: str, hazards: int, keep: str | None = None) -> dict:
             app = create_app({"DATABASE_URL": f"sqlite:///{keep}", "SECRET_KEY": "bench", "DATA_DIR": "/tmp"}, strict_checklists=False)
             made = kept_counts(app)
         else:
-            inst = make_instance(enterprises=UNITS, database_url=db_url, demo_args=("--visits", "0"))
+            inst = make_instance(enterprises=UNITS, database_url=db_url, demo_args=("--visits", "0", "--bulk"))
             app = create_app({"DATABASE_URL": inst.database_url, "SECRET_KEY": "bench", "DATA_DIR": str(inst.root / "data")},
                              strict_checklists=False)
             made = generate(app, hazards)

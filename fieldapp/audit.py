@@ -7,6 +7,8 @@ and any INSERT that does not follow the newest event, and keeps the head equal
 to the newest event (migration 0013). Whoever can lift those triggers can still
 rewrite the chain consistently: only a head noted outside the system
 (`verify(anchor=...)`, `fieldapp audit verify --head SEQ:HASH`) shows that.
+Every payload is written here and checked against its action's declared shape
+(`fieldapp.audit_shapes`); pages read payloads back through `view`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
+from . import audit_shapes
 from .extensions import db
 from .models import AuditEvent, AuditHead
 
@@ -50,7 +53,11 @@ def row_hash(prev_hash: str, *, seq: int, uuid: str, object_type: str, object_id
 
 def append(*, uuid: str, object_type: str, object_id: str, enterprise_id: int | None, action: str,
            actor_id: int | None, actor_label: str, at: datetime, payload: dict) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
+    """Append one event to the chain inside the caller's transaction.
+
+    :raise audit_shapes.PayloadError: the payload is not the declared shape of `action`.
+    """
+    audit_shapes.check(object_type, action, payload)
     conn = db.session.connection()
     # Taking the head row's lock first serializes every append (PostgreSQL row
     # lock; SQLite's write lock), so prev_hash is always the true head. The
@@ -159,4 +166,40 @@ def events_for(object_type: str, object_id: str) -> list[AuditEvent]:
 
 
 def payload(event: AuditEvent) -> dict:
+    """The payload exactly as stored (any shape ever written); pages use `view`."""
     return json.loads(event.payload)
+
+
+def view(event: AuditEvent) -> dict:
+    """The payload as pages read it: every part present and typed, whatever shape the row has."""
+    try:
+        raw = json.loads(event.payload)
+    except ValueError:
+        raw = {}
+    return audit_shapes.view(event.action, raw)
+
+
+def append_many(events: list[dict]) -> int:
+    """Append many events in one go (bulk load data), each checked and hashed exactly as `append` does.
+
+    Each item has the keyword arguments of `append`. Only for loading data no one is
+    writing to concurrently: the head is read once and written once.
+    """
+    seq, prev = head()
+    rows = []
+    for e in events:
+        audit_shapes.check(e["object_type"], e["action"], e["payload"])
+        seq += 1
+        text = canonical(e["payload"])
+        psha = sha256(text)
+        h = row_hash(prev, seq=seq, uuid=e["uuid"], object_type=e["object_type"], object_id=str(e["object_id"]),
+                     enterprise_id=e["enterprise_id"], action=e["action"], actor_id=e["actor_id"],
+                     actor_label=e["actor_label"], at=e["at"], payload_sha256=psha)
+        rows.append(dict(seq=seq, uuid=e["uuid"], object_type=e["object_type"], object_id=str(e["object_id"]),
+                         enterprise_id=e["enterprise_id"], action=e["action"], actor_id=e["actor_id"],
+                         actor_label=e["actor_label"], at=e["at"], payload=text, payload_sha256=psha, prev_hash=prev, hash=h))
+        prev = h
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
+        db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    return len(rows)

@@ -49,10 +49,12 @@ def fail(message: str) -> None:
 @click.option("--seed", type=int, default=2025, show_default=True)
 @click.option("--if-empty", is_flag=True, help="数据库已有数据时不报错，只打印演示账号")
 @click.option("--visits", "visit_count", type=click.IntRange(0, 5_000_000), default=None,
-              help="生成的历史检查次数（默认每家约 3 次）")
+              help="生成的历史检查次数（默认每家约 2 次）")
+@click.option("--bulk", is_flag=True,
+              help="供性能测试：直接批量写入大量检查记录（不经业务流程、无照片），不用于演示")
 @with_appcontext
-def demo_command(count: int, seed: int, if_empty: bool, visit_count: int | None) -> None:
-    """Fill an empty database with the demo district, a year of history, and print its logins."""
+def demo_command(count: int, seed: int, if_empty: bool, visit_count: int | None, bulk: bool) -> None:
+    """Fill an empty database with the demo district, its history since the plan's start, and print its logins."""
     if not demo.is_empty():
         if not if_empty:
             fail("数据库中已有数据；演示数据只能写入空数据库。")
@@ -63,15 +65,34 @@ def demo_command(count: int, seed: int, if_empty: bool, visit_count: int | None)
         logins = demo.build(enterprises=count, seed=seed, now=now)
         n = db.session.scalar(select(db.func.count()).select_from(Enterprise))
         click.echo(f"已生成演示数据：{len(demo.STREETS)} 个街道，{n} 家生产经营单位。")
-        from .demo_history import build_history
+        visits = demo.default_visits(count) if visit_count is None else visit_count
+        since = demo.history_start(now).date().isoformat()
+        if bulk:
+            from .demo_bulk import build_campaign, build_history
 
-        made = build_history(visits=count * 3 if visit_count is None else visit_count, seed=seed, now=now)
-        click.echo(f"已生成一年的检查记录：{made['visits']} 次检查，{made['hazards']} 条隐患。")
-        from .demo_history import build_campaign
+            made = build_history(visits=visits, seed=seed, now=now)
+            made.update(build_campaign(seed=seed, now=now))
+        else:
+            from .demo_history import build_history
 
-        done = build_campaign(seed=seed, now=now)
-        click.echo(f"已生成专项行动记录：告知书和承诺书 {done['letters']} 份，标准化记录 {done['reviews']} 条。")
+            made = build_history(visits=visits, seed=seed, now=now)
+        click.echo(f"已生成自 {since} 起的检查记录：{made.get('visits', 0)} 次检查，{made.get('hazards', 0)} 条隐患。")
+        click.echo(f"已生成专项行动记录：告知书和承诺书 {made.get('letters', 0)} 份，标准化记录 {made.get('reviews', 0)} 条。")
     _print_logins(logins)
+    _print_pin(seed)
+
+
+def _print_pin(seed: int) -> None:
+    """The placard PIN sign-in of one demo premises (the PINs are fixed by the seed)."""
+    from . import placards
+
+    user = db.session.scalar(select(User).where(User.username.like(f"{placards.PIN_USER_PREFIX}%"), User.active.is_(True))
+                             .order_by(User.enterprise_id))
+    ent = db.session.get(Enterprise, user.enterprise_id) if user else None
+    if ent is None or not ent.public_token:
+        return
+    base = current_app.config["BASE_URL"].rstrip("/")
+    click.echo(f"场所码 PIN 登录（{ent.name}）：{base}/q/{ent.public_token}/pin  PIN {demo.pin_for(seed, ent.id)}\n")
 
 
 def _print_logins(logins: list[demo.DemoLogin]) -> None:

@@ -6,11 +6,12 @@ import math
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
 from . import auth, creditcode, search
+from .clock import LOCAL_TZ
 from .extensions import db
 from .models import Enterprise, EnterpriseChange, Grid, Street, User
 
@@ -70,6 +71,26 @@ STANDARDIZATION_BY_SIZE = {
 STARS = {"level1": 5, "level2": 5, "level3": 4, "micro_pass": 3, "self_assessed": 2, "none": 1}
 COLORS = [("red", 3), ("orange", 12), ("yellow", 45), ("blue", 40)]
 DEPARTMENTS = [("dept-catering", "餐饮"), ("dept-machinery", "机械"), ("dept-lodging", "住宿")]
+PLAN_START = date(2025, 1, 1)  # the 2025 plan's year: the demo's history starts here
+# An inspector who worked the first grid before leaving; disabled part-way through the history, never printed.
+FORMER_INSPECTOR = "inspector-former"
+VISITS_PER_UNIT = 2  # over the history, more often where the risk is higher: keeps `make run` quick (README)
+
+
+def default_visits(units: int) -> int:
+    """How many visits the demo's history holds by default."""
+    return units * VISITS_PER_UNIT
+
+
+def history_start(now: datetime) -> datetime:
+    """Where the demo's history begins: 1 January of the plan's year (a year back when that is under a month ago)."""
+    start = datetime.combine(PLAN_START, time(), LOCAL_TZ)
+    return start if now - start >= timedelta(days=30) else now - timedelta(days=365)
+
+
+def pin_for(seed: int, enterprise_id: int) -> str:
+    """The placard PIN the demo gives a premises: fixed by the seed, so it can be printed again."""
+    return f"{random.Random(f'{seed}-pin-{enterprise_id}').randrange(10 ** 6):06d}"
 
 
 @dataclass
@@ -110,6 +131,7 @@ def is_empty() -> bool:
 def build(*, enterprises: int = 1091, seed: int = 2025, now: datetime, password_hasher=auth.hash_password) -> list[DemoLogin]:
     """Create streets, grids, enterprises and one user per role and scope."""
     rng = random.Random(seed)
+    start = history_start(now)
     counts = street_counts(enterprises)
     streets: list[Street] = []
     grids_by_street: dict[int, list[Grid]] = {}
@@ -131,22 +153,23 @@ def build(*, enterprises: int = 1091, seed: int = 2025, now: datetime, password_
     for street, count in zip(streets, counts, strict=True):
         grids = grids_by_street[street.id]
         for i in range(count):
-            rows.append(_enterprise_row(rng, street, grids[i * len(grids) // count], used_names, now))
+            rows.append(_enterprise_row(rng, street, grids[i * len(grids) // count], used_names, start))
     db.session.execute(insert(Enterprise), rows)
     ents = db.session.execute(select(Enterprise.id, Enterprise.street_id, Enterprise.venue_type, Enterprise.size_class).order_by(Enterprise.id)).all()
     search.refresh(db.session.connection(), [e.id for e in ents])  # Core insert: no session hook
     _link_tenants(rng, ents)
+    created = dict(db.session.execute(select(Enterprise.id, Enterprise.created_at)).all())
     db.session.execute(
         insert(EnterpriseChange),
-        [{"enterprise_id": e.id, "actor_id": None, "actor_label": "演示数据", "at": now, "action": "create",
+        [{"enterprise_id": e.id, "actor_id": None, "actor_label": "演示数据", "at": created[e.id], "action": "create",
           "changes": {"source": [None, "fieldapp demo"]}} for e in ents],
     )
-    logins = _users(rng, streets, grids_by_street, ents, now, password_hasher, seed, enterprises)
+    logins = _users(rng, streets, grids_by_street, ents, start - timedelta(days=30), password_hasher, seed, enterprises)
     db.session.commit()
     return logins
 
 
-def _enterprise_row(rng: random.Random, street: Street, grid: Grid, used: set[str], now: datetime) -> dict:
+def _enterprise_row(rng: random.Random, street: Street, grid: Grid, used: set[str], start: datetime) -> dict:
     venue = rng.choices(list(VENUE_WEIGHTS), weights=list(VENUE_WEIGHTS.values()))[0] if rng.random() < 0.55 else None
     if venue:
         endings, industry = VENUES[venue]
@@ -191,10 +214,10 @@ def _enterprise_row(rng: random.Random, street: Street, grid: Grid, used: set[st
         "note": "",
         "active": True,
         "public_token": secrets.token_urlsafe(24),  # placards are random, not derived from the seed
-        "public_token_at": now,
         # Registered in the years before the campaign, so quarterly bases count them.
-        "created_at": now - timedelta(days=rng.randrange(400, 2500)),
-        "updated_at": now,
+        "created_at": (created := start - timedelta(days=rng.randrange(40, 2500), minutes=rng.randrange(0, 600))),
+        "public_token_at": created,
+        "updated_at": created,
         "version": 1,
     }
 
@@ -271,4 +294,8 @@ def _users(rng, streets, grids_by_street, ents, now, hasher, seed, total) -> lis
             user.enterprise_id = owner.id
             user.display_name = "企业负责人"
         db.session.add(user)
+    # No usable password ("!" matches no hash): the account is only a name on the visits it made.
+    first_grid = min((g for gs in grids_by_street.values() for g in gs), key=lambda g: g.code)
+    db.session.add(User(username=FORMER_INSPECTOR, password_hash="!", role="inspector", created_at=now, active=True,
+                        display_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}（已调离）", grids=[first_grid]))
     return logins

@@ -104,7 +104,12 @@ def _used_elsewhere(p: Photo, enterprise_id: int) -> bool:
 
 def refresh_for_photo(sha: str, now: datetime) -> None:
     """Recompute flags of hazards awaiting review whose after photos just arrived."""
-    events = select(PhotoRef.object_id).where(PhotoRef.photo_sha256 == sha, PhotoRef.kind.in_(("event", "after")))
+    events = db.session.scalars(select(PhotoRef.object_id).where(
+        PhotoRef.photo_sha256 == sha, PhotoRef.kind.in_(("event", "after")))).all()
+    if not events:
+        # The usual case: a photo is uploaded before the visit or action that uses it. (Given the
+        # events as a subquery, SQLite walked every hazard event to match them: slow as the chain grows.)
+        return
     hazard_ids = select(AuditEvent.object_id).where(AuditEvent.uuid.in_(events), AuditEvent.object_type == "hazard")
     # Awaiting review, or closed on the spot (never reviewed, so the flags are all the office sees).
     waiting = (Hazard.state == "rectified") | Hazard.fixed_on_spot.is_(True)

@@ -337,14 +337,20 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     return Outcome(h, event, flags=flags)
 
 
-def _event(h: Hazard, action: str, actor, now: datetime, event_uuid: str, *, from_state: str | None,
-           note: str = "", photos: list[str] | None = None, data: dict | None = None) -> AuditEvent:
-    payload = {
+def event_payload(h, *, from_state: str | None, note: str = "", photos: list[str] | None = None,
+                  data: dict | None = None) -> dict:
+    """The payload of a hazard event (its declared shape: fieldapp.audit_shapes), the hazard as it stands after it."""
+    return {
         "hazard": h.uuid, "from": from_state, "to": h.state, "version": h.version, "note": note,
         "photos": list(photos or []), "level": h.level, "deadline": h.deadline.isoformat(),
         "supervised": h.supervised, "referred": h.referred,
         "data": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (data or {}).items()},
     }
+
+
+def _event(h: Hazard, action: str, actor, now: datetime, event_uuid: str, *, from_state: str | None,
+           note: str = "", photos: list[str] | None = None, data: dict | None = None) -> AuditEvent:
+    payload = event_payload(h, from_state=from_state, note=note, photos=photos, data=data)
     return audit.append(uuid=event_uuid, object_type="hazard", object_id=h.uuid, enterprise_id=h.enterprise_id,
                         action=action, actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "username", "system"),
                         at=now, payload=payload)

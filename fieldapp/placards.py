@@ -86,9 +86,14 @@ def pin_username(enterprise_id: int) -> str:
     return f"{PIN_USER_PREFIX}{enterprise_id}"
 
 
-def set_pin(ent: Enterprise, *, actor, now: datetime) -> str:
-    """Set (or reset) the premises' PIN; return it once, to hand to the owner. Old PIN sessions end."""
-    pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
+def set_pin(ent: Enterprise, *, actor, now: datetime, pin: str | None = None) -> str:
+    """Set (or reset) the premises' PIN; return it once, to hand to the owner. Old PIN sessions end.
+
+    The PIN is random unless given (the demo gives one it can print again).
+    """
+    if pin is not None and not re.fullmatch(rf"\d{{{PIN_DIGITS}}}", pin):
+        raise ValueError(f"PIN 应为 {PIN_DIGITS} 位数字")
+    pin = pin or "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
     user = db.session.scalar(select(User).where(User.username == pin_username(ent.id)))
     if user is None:
         user = User(username=pin_username(ent.id), display_name=f"{ent.name}（扫码登录）", role="enterprise",

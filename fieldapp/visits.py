@@ -384,11 +384,11 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
     if inserted is None:
         db.session.rollback()
         return _compare(db.session.get(Visit, visit_uuid), body, actor)
+    # One light query for the versions in force (ensure() per list would load each snapshot).
+    checklist_versions.ensure_all([c for _, c in clean["contents"].values() if isinstance(c, Checklist)], now)
     for pos, (cid, (version, content)) in enumerate(clean["contents"].items()):
         chash = content.content_hash if isinstance(content, Checklist) else None
-        if isinstance(content, Checklist):
-            checklist_versions.ensure(content, now)
-        else:
+        if not isinstance(content, Checklist):
             chash = db.session.scalar(select(ChecklistVersion.content_hash).where(
                 ChecklistVersion.checklist_id == cid, ChecklistVersion.version == version))
         db.session.add(VisitChecklist(visit_uuid=visit_uuid, checklist_id=cid, version=version, content_hash=chash, position=pos,

@@ -205,3 +205,91 @@ def s3_bucket(s3_server) -> dict:
     store.client.create_bucket(Bucket=settings["S3_BUCKET"])
     store.client.close()
     return settings
+
+
+def cheap_hash(password: str) -> str:
+    """A scrypt hash with small parameters: demo logins still verify, the build does not wait on them."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method="scrypt:1024:8:1")
+
+
+@dataclass
+class DemoSite:
+    """The full default demo on one backend: where it is, its logins, how long it took to build."""
+
+    backend: str
+    url: str
+    data_dir: Path
+    logins: dict
+    seed: int
+    build_s: float
+    counts: dict
+
+    def config(self, url: str | None = None) -> dict:
+        """App settings for this demo: the shipped checklists (the demo walks them), its photos."""
+        cfg = base_config(url or self.url, self.data_dir.parent)
+        cfg.pop("CHECKLISTS_DIR")
+        cfg["DATA_DIR"] = str(self.data_dir)
+        return cfg
+
+
+@pytest.fixture(scope="session")
+def demo_site(database, tmp_path_factory):
+    """The default demo (1,091 units, history from the plan's start to the session's now), built once per backend."""
+    import time
+
+    from fieldapp import demo, demo_history
+
+    from .clock import NOW
+
+    tmp = tmp_path_factory.mktemp(f"demo-{database.backend}")
+    admin = name = None
+    if database.backend == "sqlite":
+        path = tmp / "demo.sqlite3"
+        shutil.copyfile(database.template, path)
+        url = f"sqlite:///{path}"
+    else:
+        admin_url = make_url(normalize_database_url(PG_URL))
+        name = f"fieldapp_demo_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+        migrate(url, tmp)
+    site = DemoSite(database.backend, url, tmp / "data", {}, 2025, 0.0, {})
+    app = create_app(site.config())
+    try:
+        with app.app_context():
+            t0 = time.perf_counter()
+            logins = demo.build(now=NOW, seed=site.seed, password_hasher=cheap_hash)
+            site.counts = demo_history.build_history(visits=demo.default_visits(1091), seed=site.seed, now=NOW)
+            site.build_s = time.perf_counter() - t0
+            site.logins = {lg.username: lg for lg in logins}
+            db.session.remove()
+            db.engine.dispose()
+        if database.backend == "sqlite":
+            with sqlite3.connect(path) as conn:
+                conn.execute("PRAGMA journal_mode=DELETE")  # one file: a plain copy is the whole database
+        yield site
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture
+def demo_app(demo_site, tmp_path):
+    """An app on the demo: a copy of it on SQLite, the session's demo database on PostgreSQL (pages only read it)."""
+    url = demo_site.url
+    if demo_site.backend == "sqlite":
+        target = tmp_path / "demo.sqlite3"
+        shutil.copyfile(demo_site.url.removeprefix("sqlite:///"), target)
+        url = f"sqlite:///{target}"
+    app = create_app(demo_site.config(url))
+    app.test_client_class = Client
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -97,6 +97,8 @@ def hazard_event(hazard_uuid: str):
         db.session.rollback()
         return error_response(exc.status, exc.message)
     # Built from the event itself, so a replay gets exactly the first answer.
-    done = audit.payload(outcome.event)
+    # An event from an older shape (the first demo's) may lack "version": the hazard's own then.
+    done = audit.view(outcome.event)
     return jsonify(uuid=hazard_uuid, event=outcome.event.uuid, action=outcome.event.action,
-                   state=done["to"], version=done["version"], at=outcome.event.at.isoformat())
+                   state=done["to"] or outcome.hazard.state, version=done["version"] or outcome.hazard.version,
+                   at=outcome.event.at.isoformat())

@@ -23,7 +23,7 @@ from typing import BinaryIO
 from flask import current_app
 from markupsafe import Markup
 
-from .. import campaign, evidence, hazards, paths, photos, standardization, visits, vocab
+from .. import audit_shapes, campaign, evidence, hazards, paths, photos, standardization, visits, vocab
 from ..audit import canonical
 from ..clock import to_local
 from . import body
@@ -113,7 +113,7 @@ def _context(doc: dict, embed: Embedder, css: bool = True) -> dict:
         "photos": embed.by_sha,
         "embed": embed,
         "events_of": lambda seqs: [by_seq[s] for s in seqs if s in by_seq],
-        "payload_of": lambda e: _payload(e["payload"]),
+        "payload_of": lambda e: audit_shapes.view(e.get("action", ""), _payload(e.get("payload", ""))),
         "who": lambda username: _who(people, username),
         "t": local_time,
         "shown_state": shown_state,
@@ -135,7 +135,7 @@ def _context(doc: dict, embed: Embedder, css: bool = True) -> dict:
 def _payload(text: str) -> dict:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (TypeError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
 

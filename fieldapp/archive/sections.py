@@ -71,7 +71,7 @@ def hazard_records(ctx: Context):
         for sha in h.after_photos or []:
             ctx.use_photo(sha)
         for e in by_object.get(h.uuid, []):
-            for sha in audit.payload(e).get("photos") or []:
+            for sha in audit.view(e)["photos"]:
                 ctx.use_photo(sha)
         out.append({
             "uuid": h.uuid, "visit_uuid": h.visit_uuid, "checklist_id": h.checklist_id, "item_key": h.item_key,

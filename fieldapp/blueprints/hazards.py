@@ -20,7 +20,7 @@ MAX_PHOTOS = 6
 
 
 def _events(h) -> list[dict]:
-    return [{"event": e, "payload": audit.payload(e), "label": hazards.ACTION_LABELS.get(e.action, e.action)}
+    return [{"event": e, "payload": audit.view(e), "label": hazards.ACTION_LABELS.get(e.action, e.action)}
             for e in audit.events_for("hazard", h.uuid)]
 
 
@@ -123,5 +123,5 @@ def _submissions(items: list[Hazard]) -> dict[str, dict]:
     for h in items:
         events = [e for e in audit.events_for("hazard", h.uuid) if e.action == "submit_rectification"]
         if events:
-            out[h.uuid] = {"note": audit.payload(events[-1])["note"], "by": events[-1].actor_label, "at": events[-1].at}
+            out[h.uuid] = {"note": audit.view(events[-1])["note"], "by": events[-1].actor_label, "at": events[-1].at}
     return out
