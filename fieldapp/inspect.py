@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import case, func, literal, or_, select
 
-from . import placards, risk, scope
+from . import cadres, placards, risk, scope
 from .clock import local_today
 from .creditcode import normalize
 from .extensions import db
@@ -19,6 +19,7 @@ class DueRow:
     row: object
     due: date
     days_to_due: int
+    cadre: str | None = None  # 包保责任人: the premises' own, else its grid's
 
     def __getattr__(self, name):
         return getattr(self.row, name)
@@ -47,7 +48,7 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[Due
     overdue = func.coalesce(hz.c.overdue, 0)
     stmt = (
         select(Enterprise.id, Enterprise.name, Enterprise.address, Enterprise.risk_color, Enterprise.venue_type,
-               Enterprise.size_class, Enterprise.standardization, Enterprise.created_at,
+               Enterprise.size_class, Enterprise.standardization, Enterprise.created_at, Enterprise.grid_id,
                Grid.code.label("grid_code"), recheck.label("recheck"), overdue.label("overdue"),
                func.coalesce(hz.c.open_count, 0).label("open_count"), visits.c.last_visit)
         .outerjoin(Grid, Grid.id == Enterprise.grid_id)
@@ -63,7 +64,11 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[Due
         due = risk.next_due(r.risk_color, r.standardization, r.last_visit, r.created_at)
         rows.append(DueRow(r, due, (due - today).days))
     rows.sort(key=lambda d: (d.recheck == 0, d.overdue == 0, d.last_visit is not None, d.due, d.name))
-    return rows[:limit]
+    rows = rows[:limit]
+    names = cadres.names_for([(d.id, d.grid_id) for d in rows])
+    for d in rows:
+        d.cadre = names.get(d.id)
+    return rows
 
 
 def find_by_code(actor, code: str) -> int | None:
