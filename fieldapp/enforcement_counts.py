@@ -23,7 +23,7 @@ the setting `enforcement_counting.records_from` and counts records from then on.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -84,47 +84,94 @@ def zero() -> dict:
     return {c: (Decimal("0.00") if c in DECIMAL_COLUMNS else 0) for c in COLUMNS}
 
 
+@dataclass
+class Cell:
+    """One figure and the rows behind it: record uuids, or hazard uuids for the two hazard columns."""
+
+    value: int | Decimal = 0
+    ids: dict = field(default_factory=dict)  # id -> the premises it counts for (ordered, no duplicates)
+
+
+HAZARD_COLUMNS = frozenset({"penalty_hazards", "penalty_rectified"})
+
+
+def tally(start: date | datetime, end: date | datetime, group_of, *, where=()) -> dict:
+    """{group: {column: Cell}} for decisions in [start, end); `group_of(premises id)` names a premises' group or None.
+
+    The one place the columns are counted: `counts` keeps the values, the quarterly
+    tables (fieldapp.quarterly_rows) the ids behind them too.
+    """
+    start_day, end_day, end_at = _day(start), _day(end), _end_instant(end)
+    base = (EnforcementRecord.voided_at.is_(None), EnforcementRecord.decided_on >= start_day,
+            EnforcementRecord.decided_on < end_day, *where)
+    conn = db.session.connection()
+    out: dict = defaultdict(lambda: defaultdict(Cell))
+
+    def add(g, column, rid, eid, amount=None):
+        cell = out[g][column]
+        cell.ids.setdefault(rid, eid)
+        cell.value += 1 if amount is None else amount
+
+    for rid, eid, kind, measures, fine, person_fine, persons in conn.execute(
+            select(EnforcementRecord.uuid, EnforcementRecord.enterprise_id, EnforcementRecord.kind,
+                   EnforcementRecord.measures, EnforcementRecord.fine_wan, EnforcementRecord.person_fine_wan,
+                   EnforcementRecord.persons).join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
+            .where(*base).order_by(EnforcementRecord.decided_on, EnforcementRecord.uuid)):
+        g = group_of(eid)
+        if g is None:
+            continue
+        if kind in PER_RECORD:
+            add(g, PER_RECORD[kind], rid, eid)
+        elif kind == "judicial":
+            add(g, "judicial", rid, eid, persons or 0)
+        elif kind == "penalty":
+            measures = set(measures or [])
+            add(g, "penalty_places", rid, eid)
+            if "fine" in measures:
+                add(g, "fine_places", rid, eid)
+                add(g, "fine_amount", rid, eid, (fine or Decimal(0)) + (person_fine or Decimal(0)))
+            for column in sorted({PER_MEASURE[m] for m in measures if m in PER_MEASURE}):
+                add(g, column, rid, eid)
+    # Hazards named by penalty decisions: each once per group, rectified if closed by the end.
+    for eid, hid, closed_at in conn.execute(
+            select(EnforcementRecord.enterprise_id, Hazard.uuid, Hazard.closed_at).select_from(EnforcementHazard)
+            .join(EnforcementRecord, EnforcementRecord.uuid == EnforcementHazard.record_uuid)
+            .join(Hazard, Hazard.uuid == EnforcementHazard.hazard_uuid)
+            .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
+            .where(EnforcementRecord.kind == "penalty", *base).order_by(Hazard.raised_at, Hazard.uuid)):
+        g = group_of(eid)
+        if g is None or hid in out[g]["penalty_hazards"].ids:
+            continue
+        add(g, "penalty_hazards", hid, eid)
+        if closed_at is not None and closed_at < end_at:
+            add(g, "penalty_rectified", hid, eid)
+    for cells in out.values():
+        if "fine_amount" in cells:
+            cells["fine_amount"].value = Decimal(cells["fine_amount"].value).quantize(Decimal("0.01"))
+    return out
+
+
+def value_of(column: str, ids: list[str]) -> int | Decimal:
+    """A figure recomputed from the ids behind it (records, or hazards for the two hazard columns)."""
+    if column == "judicial":
+        return sum(db.session.scalars(select(EnforcementRecord.persons).where(EnforcementRecord.uuid.in_(ids))), 0)
+    if column == "fine_amount":
+        rows = db.session.execute(select(EnforcementRecord.fine_wan, EnforcementRecord.person_fine_wan)
+                                  .where(EnforcementRecord.uuid.in_(ids))).all()
+        return sum(((a or Decimal(0)) + (b or Decimal(0)) for a, b in rows), Decimal("0.00"))
+    return len(set(ids))
+
+
 def counts(filer: Filer, start: date | datetime, end: date | datetime, *, group: str = "venue_type") -> dict:
     """Annex 7's enforcement figures per group (九小场所 type by default) for decisions in [start, end).
 
     `start` and `end` are days, or instants read as days in Asia/Shanghai (a quarterly
     Period's `year_start` and `end`). Groups with nothing are absent; `zero()` fills them.
     """
-    start_day, end_day, end_at = _day(start), _day(end), _end_instant(end)
     key = getattr(Enterprise, group)
-    where = (EnforcementRecord.voided_at.is_(None), EnforcementRecord.decided_on >= start_day,
-             EnforcementRecord.decided_on < end_day, key.is_not(None), filer.clause())
-    conn = db.session.connection()
-    rows = conn.execute(select(key, EnforcementRecord.kind, EnforcementRecord.measures, EnforcementRecord.fine_wan,
-                               EnforcementRecord.person_fine_wan, EnforcementRecord.persons)
-                        .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id).where(*where)).all()
-    out: dict = defaultdict(zero)
-    for g, kind, measures, fine, person_fine, persons in rows:
-        cell = out[g]
-        if kind in PER_RECORD:
-            cell[PER_RECORD[kind]] += 1
-        elif kind == "judicial":
-            cell["judicial"] += persons or 0
-        elif kind == "penalty":
-            measures = set(measures or [])
-            cell["penalty_places"] += 1
-            if "fine" in measures:
-                cell["fine_places"] += 1
-                cell["fine_amount"] += (fine or Decimal(0)) + (person_fine or Decimal(0))
-            for column in {PER_MEASURE[m] for m in measures if m in PER_MEASURE}:
-                cell[column] += 1
-    # Hazards named by penalty decisions: each counted once per group, and as rectified if closed by the end.
-    hz = conn.execute(select(key, Hazard.uuid, Hazard.closed_at)
-                      .select_from(EnforcementHazard)
-                      .join(EnforcementRecord, EnforcementRecord.uuid == EnforcementHazard.record_uuid)
-                      .join(Hazard, Hazard.uuid == EnforcementHazard.hazard_uuid)
-                      .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
-                      .where(EnforcementRecord.kind == "penalty", *where).distinct()).all()
-    for g, _uuid, closed_at in hz:
-        out[g]["penalty_hazards"] += 1
-        if closed_at is not None and closed_at < end_at:
-            out[g]["penalty_rectified"] += 1
-    return dict(out)
+    groups = dict(db.session.connection().execute(select(Enterprise.id, key).where(key.is_not(None), filer.clause())).all())
+    found = tally(start, end, groups.get, where=(filer.clause(),))
+    return {g: {**zero(), **{c: cell.value for c, cell in cells.items()}} for g, cells in found.items()}
 
 
 def records_from() -> date:
@@ -139,6 +186,16 @@ def records_from() -> date:
 
 def _quarter_start(year: int, quarter: int) -> date:
     return date(year, 3 * quarter - 2, 1)
+
+
+def first_counted_quarter(year: int) -> int:
+    """The first quarter of `year` counted from records (1–4), or 5 when the whole year is typed in."""
+    since = records_from()
+    if since.year < year:
+        return 1
+    if since.year > year:
+        return 5
+    return (since.month - 1) // 3 + 1
 
 
 def hand_entry_allowed(year: int, quarter: int) -> bool:

@@ -216,3 +216,36 @@ def test_the_archive_holds_the_records(ctx, world):
     doc = collect(world.ents["a1"], actor=user("district"), now=utcnow())
     data = section_data(doc, "enforcement")
     assert [r["kind"] for r in data["records"]] == ["exposure"] and data["records"][0]["summary"] == "曝光典型案例"
+
+
+# --- annex 7 reads them (fieldapp.quarterly) --------------------------------------------------------
+
+def test_annex7_counts_the_records_and_types_in_only_the_quarters_before_them(counted, world):
+    from fieldapp import quarterly
+    from fieldapp.quarterly_drill import rows_behind
+
+    settings.put("enforcement_counting", {"records_from": f"{YEAR}-04-01"}, actor=user("district"), now=utcnow())
+    for quarter, value in ((1, 4), (2, 9)):  # Q2's is a stale entry: Q2 is counted from records, never typed in
+        db.session.add(QuarterFigure(street_id=counted["a"], year=YEAR, quarter=quarter, annex=7, row_key="catering",
+                                     column_key="interviewed", value=value, entered_by=world.users["street_a"],
+                                     entered_at=utcnow()))
+    db.session.commit()
+    unit = quarterly.street_unit(db.session.get(Street, counted["a"]))
+    table = quarterly.for_unit(7, unit, quarterly.period(YEAR, 2))
+    cafe, shop = table.row("catering"), table.row("shop")
+    assert (cafe.values["penalty_places"], cafe.values["penalty_hazards"], cafe.values["penalty_rectified"]) == (2, 2, 1)
+    assert (cafe.values["fine_places"], cafe.values["fine_amount"], cafe.values["judicial"]) == (1, Decimal("2.80"), 3)
+    assert (cafe.values["suspended"], cafe.values["licence"], cafe.values["closed_down"]) == (1, 1, 1)
+    assert cafe.values["interviewed"] == 4  # Q1 typed in; no catering interview on record in the half year
+    assert (shop.values["interviewed"], shop.values["exposed"], shop.values["fine_amount"]) == (2, 1, Decimal("0.75"))
+    assert table.row("total").values["penalty_places"] == 3 and table.row("total").values["fine_amount"] == Decimal("3.55")
+    typed = db.session.scalar(select(QuarterFigure.id).where(QuarterFigure.quarter == 1))
+    assert cafe.ids["interviewed"] == [f"figure:{typed}"]
+    behind = rows_behind(user("street_a"), "enforcement", cafe.ids["penalty_places"])
+    assert behind.total == 2 and {r.kind for r in behind.items} == {"penalty"}
+    assert rows_behind(user("street_a"), "hazards", cafe.ids["penalty_hazards"]).total == 2
+    assert rows_behind(user("street_a"), "enforcement", cafe.ids["interviewed"]).figures[0].value == 4
+    # The district's live view reads the same records for the street block.
+    rollup = quarterly.build(7, db.session.scalars(select(Street).order_by(Street.id)).all(), quarterly.period(YEAR, 2))
+    assert rollup.row("street|catering").values["penalty_places"] == 2
+    assert rollup.row("street|hotel").values["fine_amount"] == Decimal("9.00")

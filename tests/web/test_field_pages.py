@@ -239,3 +239,27 @@ def test_pages_answer_without_a_5xx_for_every_role(app, world, login):
                      f"/enterprises/{world.ents['a1']}", "/enforcement/new"):
             assert client.get(path).status_code < 500, (username, path)
 
+
+
+def test_the_figures_form_no_longer_takes_what_the_records_count(app, world, login):
+    from ..web.test_quarterly_pages import P, Q
+
+    street = login("street_a")
+    with app.app_context():
+        from fieldapp import settings
+        from fieldapp.models import User
+
+        settings.put("enforcement_counting", {"records_from": f"{P.year}-01-01"},
+                     actor=db.session.get(User, world.users["district"]), now=utcnow())
+        db.session.add(EnforcementRecord(uuid=str(uuid.uuid4()), kind="interview", enterprise_id=world.ents["a1"],
+                                         doc_number="约谈〔1〕号", decided_on=P.start.date(), measures=[], attachments=[],
+                                         filer_kind="street", filer_street_id=world.streets["A"],
+                                         recorded_by=world.users["street_a"], recorded_at=utcnow(), void_reason=""))
+        db.session.commit()
+    page = street.get(f"/quarterly/figures?{Q}").get_data(as_text=True)
+    assert 'id="counted-note"' in page and re.search(r'name="7\.catering\.interviewed"[^>]*\sdisabled', page, re.S)
+    refused = street.post(f"/quarterly/figures?{Q}", data={"7.catering.interviewed": "3"})
+    assert refused.status_code == 422 and "由执法记录统计" in refused.get_data(as_text=True)
+    assert street.post(f"/quarterly/figures?{Q}", data={"7.catering.training_units": "3"}).status_code == 200
+    cell = street.get(f"/quarterly/cell?{Q}&annex=7&row=catering&col=interviewed").get_data(as_text=True)
+    assert "该数字对应 1 条执法记录" in cell and "约谈〔1〕号" in cell

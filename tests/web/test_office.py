@@ -124,6 +124,13 @@ def test_a_street_user_sees_only_its_street(world, login):
 
 
 def test_figures_form_saves_who_entered_what(app, world, login):
+    from fieldapp import settings
+    from fieldapp.models import User
+
+    with app.app_context():  # 2026 is before the enforcement records here: its annex 7 enforcement cells are typed in
+        settings.put("enforcement_counting", {"records_from": "2027-01-01"},
+                     actor=db.session.get(User, world.users["district"]), now=utcnow())
+        db.session.commit()
     client = login("street_a")
     page = client.get("/quarterly/figures?year=2026&quarter=2").get_data(as_text=True)
     assert "甲街道" in page and 'name="7.catering.fine_amount"' in page
