@@ -326,22 +326,20 @@ def test_two_offices_deciding_at_once_one_wins(app, client, world, bearer):
 
 
 def test_an_approved_unit_counts_in_the_base_from_its_approval(app, client, world, bearer):
-    """企业基数 of annex 4 counts the unit in the quarter it was approved, not before."""
-    uid, _ = put_unit(client, bearer("inspector_a1"))
+    """企业基数 of annex 4 counts the unit from the day it is approved, not from when it was found or received."""
+    uid, _ = put_unit(client, bearer("inspector_a1"))  # found and received this quarter
+    local = NOW.astimezone(quarterly.LOCAL_TZ)
+    this_q = quarterly.period(local.year, (local.month - 1) // 3 + 1)
+    next_q = quarterly.period(this_q.year + (this_q.quarter == 4), this_q.quarter % 4 + 1)
     with app.app_context():
         p = db.session.get(UnitProposal, uid)
         units.approve(uid, {**units.form_values(p), "size_class": "small_micro"}, actor=user("street_a"),
-                      version=p.version, now=NOW)
+                      version=p.version, now=next_q.start + timedelta(days=1))  # approved next quarter
         db.session.commit()
-        street = db.session.get(Street, world.streets["A"])
-        local = NOW.astimezone(quarterly.LOCAL_TZ)
-        this_q = quarterly.period(local.year, (local.month - 1) // 3 + 1)
-        before = quarterly.period(*(lambda y, q: (y - 1, 4) if q == 1 else (y, q - 1))(this_q.year, this_q.quarter))
-        now_rows = quarterly.annex4([street], this_q)[0].values
-        before_rows = quarterly.annex4([street], before)[0].values
-        # The world's two premises of street A were created just now too: both quarters differ by all three.
-        assert now_rows["base_total"] == 3 and now_rows["base_small_micro"] == 3
-        assert before_rows["base_total"] == 0
+        unit = quarterly.street_unit(db.session.get(Street, world.streets["A"]))
+        # Street A's two premises of the world, then those two and the approved unit.
+        assert quarterly.for_unit(4, unit, this_q).rows[0].values["base_total"] == 2
+        assert quarterly.for_unit(4, unit, next_q).rows[0].values["base_total"] == 3
 
 
 # --- pages per role ---------------------------------------------------------------------------------
