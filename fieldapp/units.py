@@ -119,7 +119,8 @@ def receive(unit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         uuid=unit_uuid, name=" ".join(unit.name.split()), credit_code=code, no_licence=unit.no_licence,
         venue_type=unit.venue_type, industry=unit.industry, size_class=unit.size_class, address=unit.address.strip(),
         lat=loc.lat if loc else None, lng=loc.lng if loc else None, accuracy_m=loc.accuracy_m if loc else None,
-        location_status="ok" if loc else (unit.location_status or "none"), photos=list(dict.fromkeys(unit.photos)),
+        # A photo the inspector may not cite (someone else's, known only by its hash) is treated as absent.
+        location_status="ok" if loc else (unit.location_status or "none"), photos=photos.citable(actor, unit.photos),
         note=unit.note.strip(), street_id=street_id, grid_id=grid_id, found_at=unit.found_at, proposed_by=actor.id,
         received_at=now, body_hash=body_hash(body), status="proposed", reason="", version=1,
     )

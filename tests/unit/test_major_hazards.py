@@ -244,3 +244,17 @@ def test_a_referral_opens_an_enforcement_case(ctx, world):
     out = act(h, "refer", "street_a", note="拒不整改，移交执法")
     case = db.session.scalar(select(EnforcementCase).where(EnforcementCase.hazard_uuid == h.uuid))
     assert case.uuid == out.event.uuid and case.status == "open" and case.note == "拒不整改，移交执法"
+
+
+def test_a_flagged_major_hazard_needs_its_governance_and_a_second_office_user(ctx, world):
+    """Issue 20's closure rules and the second confirmation of doubtful evidence hold together."""
+    h = make_hazard(world.ents["a1"], state="rectified", level="major", submitted_by=world.users["owner_a1"],
+                    after_photos=[photo(world, 9)], evidence_flags=["far_from_premises"], major_confirmed_at=utcnow(),
+                    plan_status="accepted")
+    db.session.commit()
+    assert "销号验收记录" in refused(h, "verify", "street_a", note="现场核实").message
+    act(h, "record_acceptance", "street_a", photos=[photo(world, 10, "street_a")], data=ACCEPTANCE)
+    first = act(h, "verify", "street_a", note="现场核实，照片位置偏差系定位误差")
+    assert first.hazard.state == "rectified" and hazards.awaiting_confirmation(first.hazard)
+    assert refused(h, "confirm_closure", "street_a", note="同上").status == 403
+    assert act(h, "confirm_closure", "district", note="同意").hazard.state == "closed"

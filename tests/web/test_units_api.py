@@ -390,3 +390,15 @@ def test_audit_chain_holds_every_unit_event(app, client, world, bearer):
         assert [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == uid))] == [
             "unit_proposed", "unit_rejected"]
         assert audit.verify().ok
+
+
+def test_a_front_photo_known_only_by_its_hash_is_not_cited(app, client, world, bearer):
+    """Another inspector's photo, named by its hash, does not become this unit's evidence (fieldapp.photos.citable)."""
+    theirs = images.jpeg(seed=31)
+    client.put(f"/api/v1/photos/{images.sha(theirs)}", data=theirs,
+               headers={**bearer("inspector_b1"), "Content-Type": "image/jpeg"})
+    mine = "e" * 64  # not uploaded yet: it follows from the phone
+    uid, resp = put_unit(client, bearer("inspector_a1"), unit_body(photos=[images.sha(theirs), mine]))
+    assert resp.status_code == 201 and resp.json["missing_photos"] == [mine]
+    with app.app_context():
+        assert db.session.get(UnitProposal, uid).photos == [mine]
