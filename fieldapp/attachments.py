@@ -24,7 +24,10 @@ MAX_FILES = 10
 
 
 def store() -> storage.Storage:
-    return storage.from_config(current_app.config, area="attachments")
+    """The attachments' area of the configured store (backed up with it: fieldapp.stored_files)."""
+    from . import stored_files
+
+    return stored_files.store("attachments")
 
 
 def ingest(data: bytes, name: str, *, actor, now: datetime) -> Attachment:
