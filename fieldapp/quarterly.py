@@ -152,7 +152,7 @@ ANNEX7 = [
            legend="季末持有有效评审达标结果的九小场所（各等级合计，不分级）"),
     Column("self_assessed", "自评达标九小场所数量（家）", ("创建标准化",), legend="本年完成自评并达标的九小场所"),
     Column("excellent", "九小场所优秀案例（家次）", ("创建标准化",), source="cases", legend="本年登记的九小场所优秀案例"),
-    Column("inspected", "检查场所（家次）", ENFORCE, source="visits", legend="本年网格员检查次数"),
+    Column("inspected", "检查场所（家次）", ENFORCE, source="visits", legend="本年网格员检查次数（督导帮扶检查另计）"),
     Column("found", "发现隐患（条）", ENFORCE, source="hazards", legend="本年检查发现的隐患（企业自查的不计）"),
     Column("urged", "督促整改隐患（条）", ENFORCE, source="hazards", legend="检查发现、本年整改复查销号的隐患"),
     # Counted from enforcement records (fieldapp.enforcement_counts); `manual` because quarters

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 
-from . import enforcement_counts
+from . import enforcement_counts, supervision
 from .extensions import db
 from .models import (Answer, CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
                      StandardizationRecord, StarRating, Visit, VisitChecklist)
@@ -182,8 +182,10 @@ class Facts:
     @_memo
     def _visits(self) -> list:
         p = self.p
+        # Routine inspections only: 督导帮扶 visits are counted apart (fieldapp.supervision).
         return _rows(select(Visit.uuid, Visit.enterprise_id).where(Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
-                                                                   Visit.enterprise_id.in_(select(Enterprise.id).where(self.where))))
+                                                                   Visit.enterprise_id.in_(select(Enterprise.id).where(self.where)),
+                                                                   supervision.routine_clause()))
 
     # -- hazards -------------------------------------------------------------------------
 

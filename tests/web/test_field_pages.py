@@ -263,3 +263,20 @@ def test_the_figures_form_no_longer_takes_what_the_records_count(app, world, log
     assert street.post(f"/quarterly/figures?{Q}", data={"7.catering.training_units": "3"}).status_code == 200
     cell = street.get(f"/quarterly/cell?{Q}&annex=7&row=catering&col=interviewed").get_data(as_text=True)
     assert "该数字对应 1 条执法记录" in cell and "约谈〔1〕号" in cell
+
+
+def test_annex7_counts_routine_inspections_and_leaves_supervision_visits_apart(app, client, world, bearer):
+    from fieldapp import quarterly
+
+    from ..clock import VISIT_FINISHED
+
+    inspector = bearer("inspector_a1")
+    shots = {"photos": {"extinguishers": ["c" * 64], "gas_alarm": ["d" * 64]}}
+    client.put(f"/api/v1/visits/{uuid.uuid4()}", json=visit_body(world.ents["a1"], **shots), headers=inspector)
+    team = {"participants": ["专家组"], "experts": "王工"}
+    client.put(f"/api/v1/visits/{uuid.uuid4()}", json=visit_body(world.ents["a1"], supervision=team, **shots), headers=inspector)
+    local = VISIT_FINISHED.astimezone(quarterly.LOCAL_TZ)
+    p = quarterly.period(local.year, (local.month - 1) // 3 + 1)
+    with app.app_context():
+        unit = quarterly.street_unit(db.session.get(quarterly.Street, world.streets["A"]))
+        assert quarterly.for_unit(7, unit, p).row("catering").values["inspected"] == 1
