@@ -278,5 +278,7 @@ def test_annex7_counts_routine_inspections_and_leaves_supervision_visits_apart(a
     local = VISIT_FINISHED.astimezone(quarterly.LOCAL_TZ)
     p = quarterly.period(local.year, (local.month - 1) // 3 + 1)
     with app.app_context():
-        unit = quarterly.street_unit(db.session.get(quarterly.Street, world.streets["A"]))
+        from fieldapp.models import Street
+
+        unit = quarterly.street_unit(db.session.get(Street, world.streets["A"]))
         assert quarterly.for_unit(7, unit, p).row("catering").values["inspected"] == 1
