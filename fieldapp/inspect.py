@@ -11,7 +11,8 @@ from . import cadres, placards, risk, scope
 from .clock import local_today
 from .creditcode import normalize
 from .extensions import db
-from .models import Enterprise, Grid, Hazard, Visit
+from .models import Enterprise, Grid, Hazard, Visit, user_grids
+from .roles import Role
 
 
 @dataclass
@@ -69,6 +70,16 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[Due
     for d in rows:
         d.cadre = names.get(d.id)
     return rows
+
+
+def grids_of(actor) -> list[Grid]:
+    """The grids a unit found in the field may be recorded in: the inspector's, the street's, or all."""
+    stmt = select(Grid).order_by(Grid.code)
+    if actor.role == Role.INSPECTOR:
+        stmt = stmt.join(user_grids, user_grids.c.grid_id == Grid.id).where(user_grids.c.user_id == actor.id)
+    elif actor.role == Role.STREET:
+        stmt = stmt.where(Grid.street_id == actor.street_id)
+    return list(db.session.scalars(stmt))
 
 
 def find_by_code(actor, code: str) -> int | None:

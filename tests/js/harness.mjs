@@ -45,6 +45,7 @@ export class FakeServer {
     this.photos = new Set();
     this.events = new Map();
     this.alerts = new Map();
+    this.units = new Map();
     this.reports = [];
     this.calls = [];
     this.faults = [];
@@ -104,6 +105,17 @@ export class FakeServer {
       }
       this.visits.set(uuid, { body, text, received_at: new Date(this.clock()).toISOString() });
       return json(201, this.receipt(uuid));
+    }
+    if (method === "PUT" && (m = path.match(/^\/api\/v1\/units\/(.+)$/))) {
+      const uuid = m[1], text = JSON.stringify(body);
+      if (this.units.has(uuid) && this.units.get(uuid).text !== text) {
+        return json(409, { error: "该单位编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status: 409 });
+      }
+      const created = !this.units.has(uuid);
+      if (created) this.units.set(uuid, { body, text, received_at: new Date(this.clock()).toISOString() });
+      return json(created ? 201 : 200, { uuid, received_at: this.units.get(uuid).received_at, status: "proposed",
+                                         enterprise_id: null, reason: "", visits: [],
+                                         missing_photos: body.photos.filter((s) => !this.photos.has(s)) });
     }
     if (method === "POST" && (m = path.match(/^\/api\/v1\/hazards\/(.+)\/events$/))) {
       if (!this.events.has(body.uuid)) this.events.set(body.uuid, { hazard: m[1], version: body.version + 1, action: body.action });
