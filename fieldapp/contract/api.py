@@ -210,6 +210,7 @@ class HeldIn(Body):
     visits: Annotated[list[Uuid], Field(max_length=HELD_MAX)] = []
     events: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="隐患操作（事件）编号")] = []
     alerts: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="报告编号")] = []
+    units: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="新发现单位编号（回执带审核状态）")] = []
 
 
 class QueuedRecord(Body):

@@ -29,7 +29,7 @@
   var LABELS = { pending: "等待同步", syncing: "同步中", partial: "照片补传中", synced: "已同步", failed: "失败",
                  conflict: "冲突", rejected: "被拒绝", kept: "已保留在手机上" };
   var DUE = { pending: true, syncing: true, partial: true };
-  var HELD_KEYS = { visit: "visits", event: "events", alert: "alerts" };
+  var HELD_KEYS = { visit: "visits", event: "events", alert: "alerts", unit: "units" };
 
   // Join message parts as one Chinese sentence: no doubled or missing full stops ("。。").
   function sentence() {
@@ -248,7 +248,7 @@
       for (var start = 0; start < kept.length; start += cfg.heldBatch) {
         (function (batch) {
           chain = chain.then(function () {
-            var body = { visits: [], events: [], alerts: [] };
+            var body = { visits: [], events: [], alerts: [], units: [] };
             batch.forEach(function (i) { body[HELD_KEYS[i.type || "visit"]].push(i.uuid); });
             return request(ctx, "POST", "/api/v1/held", body).then(function (res) {
               if (res.status !== 200 || !res.data) {
@@ -272,8 +272,9 @@
         return markPhotos(item.photos, false).then(function () { return save(item); });
       }
       item.confirmed_at = now();
-      if (item.type === "alert") item.receipt = receipt;
-      var missing = item.type === "visit" && receipt.missing_photos || [];
+      // The office's later word: an alert acknowledged, a unit decided, a visit to it attached.
+      if (item.type === "alert" || item.type === "unit" || (item.body && item.body.unit)) item.receipt = receipt;
+      var missing = (item.type === "visit" || item.type === "unit") && receipt.missing_photos || [];
       if (missing.length) {
         item.state = "partial"; item.next_at = 0; item.receipt = receipt;
         item.error = "服务器缺少 " + missing.length + " 张照片，正在补传";

@@ -105,3 +105,16 @@ test("keeping the phone's copy of a visit to a unit keeps it as it is: no amendm
   assert.equal((await get(store, v.uuid)).state, "kept");
   assert.equal((await store.byUser("outbox", 7)).length, 1);
 });
+
+test("each sync run asks for the office's decision on a unit, and the outbox shows it", async () => {
+  const { sync, store, server } = engine();
+  const [u] = await queued(store, unit());
+  await sync.run({ force: true });
+  assert.equal((await get(store, u.uuid)).receipt.status, "proposed");
+  server.decide(u.uuid, "rejected", "居民住宅，不是经营场所");
+  await sync.run({ force: true });
+  const after = await get(store, u.uuid);
+  assert.deepEqual([after.state, after.receipt.status], ["synced", "rejected"]);
+  assert.match(FA.outboxView(after, T0).detail, /未予入册：居民住宅，不是经营场所。$/);
+  assert.equal(server.count("PUT /api/v1/units"), 1);  // asked, not sent again
+});

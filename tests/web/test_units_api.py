@@ -214,6 +214,31 @@ def test_a_visit_to_a_proposed_unit_is_held_then_received_when_approved(app, cli
     assert client.get(f"/photos/{images.sha(shot)}/thumb.jpg", headers=bearer("street_a")).status_code == 200
 
 
+def test_the_phone_asks_after_its_units_and_held_visits_and_hears_the_decision(app, client, world, bearer):
+    """POST /api/v1/held: a held visit is held (not "lost", which would send it again), and a unit carries its status."""
+    inspector = bearer("inspector_a1")
+    uid, _ = put_unit(client, inspector)
+    vid = str(uuid.uuid4())
+    assert client.put(f"/api/v1/visits/{vid}", json=unit_visit(uid), headers=inspector).status_code == 201
+    asked = {"visits": [vid], "units": [uid]}
+    before = client.post("/api/v1/held", json=asked, headers=inspector)
+    assert before.status_code == 200, before.json
+    assert before.json["visits"][vid]["status"] == "held" and before.json["visits"][vid]["unit"] == uid
+    assert before.json["units"][uid]["status"] == "proposed" and before.json["units"][uid]["visits"] == [vid]
+    with app.app_context():
+        p = db.session.get(UnitProposal, uid)
+        ent = units.approve(uid, {**units.form_values(p), "size_class": "small_micro"}, actor=user("street_a"),
+                            version=p.version, now=utcnow())
+        db.session.commit()
+        ent_id = ent.id
+    after = client.post("/api/v1/held", json=asked, headers=inspector).json
+    assert (after["units"][uid]["status"], after["units"][uid]["enterprise_id"]) == ("approved", ent_id)
+    assert (after["visits"][vid]["status"], after["visits"][vid]["enterprise_id"]) == ("attached", ent_id)
+    # Another inspector's phone learns nothing of them.
+    other = client.post("/api/v1/held", json=asked, headers=bearer("inspector_b1")).json
+    assert other["units"] == {uid: None} and other["visits"] == {vid: None}
+
+
 def test_a_visit_before_its_unit_is_409_and_the_phone_keeps_it(client, world, bearer):
     inspector = bearer("inspector_a1")
     uid = str(uuid.uuid4())
