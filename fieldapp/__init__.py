@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     from .blueprints import (alerts, archive, assessment, audit, auth, campaign, checklists, dashboard, enterprises, hazards,
                              inspect, lists, main, photos, plan, placards, proposals, public, pwa, quarterly, reports, selfcheck,
                              visits)
+    from .blueprints import enforcement as enforcement_bp, field as field_bp, units as units_bp
 
     # A plan filing may be a filed quarter: the quarterly filings answer for their ids.
     from . import filings, plan_filings
@@ -85,6 +86,9 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     app.register_blueprint(main.bp)
     app.register_blueprint(enterprises.bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(units_bp.bp)
+    app.register_blueprint(enforcement_bp.bp)
+    app.register_blueprint(field_bp.bp)
 
     from . import cli
 

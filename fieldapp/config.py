@@ -56,6 +56,10 @@ DEFAULTS: dict[str, object] = {
     # A plan filing (方案, 评估报告, 总结: PDF, scan, Office file) — below MAX_CONTENT_LENGTH,
     # so an oversized file is refused with its size named rather than a bare 413.
     "FILING_MAX_BYTES": 20 * 1024 * 1024,
+    # Documents attached to enforcement records, 治理方案 and acceptances (decisions, scans): per file.
+    "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
+    # Proposed units: an approved register entry within this distance with a similar name is a candidate duplicate.
+    "UNIT_DUPLICATE_DISTANCE_M": 50,
     # The placard pages are public: per-IP and per-premises limits.
     "PUBLIC_MAX_REQUESTS_PER_MINUTE": 60,
     "PUBLIC_MAX_REPORTS_PER_HOUR": 3,

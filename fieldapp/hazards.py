@@ -7,6 +7,12 @@ Flags: supervised 挂牌督办, referred 移交执法; a pending 申请延期 is
 Evidence that looks wrong (fieldapp.evidence flags) is closed only with a written
 reason, and a major hazard with flagged evidence needs two office users: the
 first `verify` leaves it 待复查 awaiting `confirm_closure` by another one.
+
+Major hazards follow their own steps through the same function (fieldapp.hazard_major):
+confirmation or a downgrade with a reason, the enterprise's 治理方案 accepted or returned
+by the office, 挂牌督办 with its level and supervisor, and a 销号 acceptance record
+without which a major hazard does not close. A referral (移交执法) opens an enforcement
+case (fieldapp.enforcement) in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,17 +24,18 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, case, or_, select, update
 
-from . import audit, scope
+from . import audit, hazard_major, scope
 from . import photos as photo_rules
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
 from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef
-from .roles import FIELD, OFFICE, Role
+from .roles import FIELD, OFFICE, OVERSIGHT, Role
 
 STATES = {"open": "待整改", "rectified": "待复查", "closed": "已销号"}
 _UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 LEVELS = {"general": "一般隐患", "major": "重大隐患"}
+level_label = hazard_major.level_label  # 待确认重大隐患 until confirmed
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,17 @@ TRANSITIONS: dict[str, Rule] = {
     "request_extension": Rule(frozenset({"open"}), None, frozenset({Role.ENTERPRISE, Role.INSPECTOR}), "申请延期"),
     "approve_extension": Rule(frozenset({"open"}), None, OFFICE, "批准延期"),
     "refuse_extension": Rule(frozenset({"open"}), None, OFFICE, "不予延期"),
-    "supervise": Rule(frozenset({"open", "rectified"}), None, OFFICE, "挂牌督办"),
+    "supervise": Rule(frozenset({"open", "rectified"}), None, OVERSIGHT, "挂牌督办"),
     "refer": Rule(frozenset({"open", "rectified"}), None, OFFICE, "移交执法"),
     "reopen": Rule(frozenset({"closed"}), "open", OFFICE, "重新打开"),
+    # Major hazards (fieldapp.hazard_major): confirmed by the office or the industry's department,
+    # treated to a 治理方案 the office accepts, closed only after a recorded 销号 acceptance.
+    "confirm_major": Rule(frozenset({"open", "rectified"}), None, OVERSIGHT, "确认重大隐患"),
+    "downgrade_major": Rule(frozenset({"open", "rectified"}), None, OVERSIGHT, "降为一般隐患"),
+    "submit_plan": Rule(frozenset({"open"}), None, frozenset({Role.ENTERPRISE}), "提交治理方案"),
+    "accept_plan": Rule(frozenset({"open", "rectified"}), None, OFFICE, "治理方案审查通过"),
+    "return_plan": Rule(frozenset({"open", "rectified"}), None, OFFICE, "退回治理方案"),
+    "record_acceptance": Rule(frozenset({"rectified"}), None, OVERSIGHT, "记录销号验收"),
     # Only while a visit is received: a general hazard closed on before + after photos.
     "fix_on_spot": Rule(frozenset({"open"}), "closed", FIELD, "当场整改"),
     # 企业自查: the enterprise closes a general hazard it found itself, on its own list.
@@ -170,6 +185,11 @@ def _check_actor(h: Hazard, action: str, actor) -> None:
         raise TransitionError("没有待审批的延期申请。", status=409)
     if action == "supervise" and (h.level != "major" or h.supervised):
         raise TransitionError("只有尚未督办的重大隐患才能挂牌督办。", status=409)
+    if action in hazard_major.ACTIONS or action == "supervise":
+        try:
+            hazard_major.check_actor(h, action, actor)
+        except hazard_major.MajorRuleError as exc:
+            raise TransitionError(exc.message, status=exc.status) from None
     if action == "refer" and h.referred:
         raise TransitionError("该隐患已移交执法。", status=409)
     if action == "fix_on_spot" and h.level != "general":
@@ -209,6 +229,10 @@ def _check_input(h: Hazard, action: str, *, note: str, photos: list[str], data: 
 
             doubts = "；".join(FLAGS.get(f, f) for f in h.evidence_flags)
             raise TransitionError(f"整改证据有疑点（{doubts}），复查通过须写明理由。", status=422)
+        try:
+            hazard_major.check_closure(h)
+        except hazard_major.MajorRuleError as exc:
+            raise TransitionError(exc.message, status=exc.status) from None
 
 
 def _require_after_photo(h: Hazard) -> None:
@@ -275,17 +299,29 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
         raise TransitionError(f"隐患当前为“{STATES[h.state]}”，不能{rule.label}。", status=409)
     _check_actor(h, action, actor)
     _check_input(h, action, note=note, photos=photos, data=data)
+    # A photo the actor may not cite is treated as absent: no reference, no evidence (fieldapp.photos.citable).
+    cited = photo_rules.citable(actor, photos)
+    major_clean: dict = {}
+    if action in hazard_major.ACTIONS or action == "supervise":
+        try:
+            major_clean = hazard_major.check_input(h, action, actor=actor, note=note, photos=cited, data=data, now=now)
+        except hazard_major.MajorRuleError as exc:
+            raise TransitionError(exc.message, status=exc.status, errors=exc.errors) from None
 
     changes: dict = {"updated_at": now, "version": h.version + 1}
     to_state = rule.to_state
     event_data: dict = {}
     flags: list[str] = []
     ref_kind = "after" if action == "fix_on_spot" else "event"
-    # A photo the actor may not cite is treated as absent: no reference, no evidence (fieldapp.photos.citable).
-    _ref_photos(h.enterprise_id, ref_kind, event_uuid, photo_rules.citable(actor, photos), now)
+    _ref_photos(h.enterprise_id, ref_kind, event_uuid, cited, now)
+    if action in hazard_major.ACTIONS or action == "supervise":
+        more, event_data = hazard_major.apply(h, action, actor=actor, now=now, event_uuid=event_uuid, note=note,
+                                              clean=major_clean)
+        changes.update(more)
     if action == "submit_rectification":
+        # A new round of rectification: an acceptance recorded for the last one no longer holds.
         changes.update(submitted_by=actor.id, submitted_at=now, after_photos=photos, first_verified_by=None,
-                       first_verified_at=None)
+                       first_verified_at=None, acceptance_uuid=None)
         flags = evidence_flags(h, photos, now)
         changes["evidence_flags"] = flags
     elif action == "verify" and needs_second_confirmation(h):
@@ -303,7 +339,7 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
         flags = evidence_flags(h, photos, now)
         changes["evidence_flags"] = flags
     elif action == "reject":
-        changes.update(evidence_flags=[], first_verified_by=None, first_verified_at=None)
+        changes.update(evidence_flags=[], first_verified_by=None, first_verified_at=None, acceptance_uuid=None)
     elif action == "confirm_self":
         changes.update(confirmed_by=actor.id, confirmed_at=now)
     elif action == "request_extension":
@@ -320,7 +356,7 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
         changes["referred"] = True
     elif action == "reopen":
         changes.update(closed_by=None, closed_at=None, submitted_by=None, submitted_at=None, first_verified_by=None,
-                       first_verified_at=None)
+                       first_verified_at=None, acceptance_uuid=None)
     if to_state:
         changes["state"] = to_state
 
@@ -333,6 +369,12 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
         raise TransitionError("该隐患已被他人更新，请刷新后重试。", status=409)
     from_state = h.state
     db.session.refresh(h)
+    if action in hazard_major.ACTIONS:
+        hazard_major.record(h, action, actor=actor, now=now, event_uuid=event_uuid, note=note, photos=cited, clean=major_clean)
+    elif action == "refer":
+        from . import enforcement
+
+        enforcement.open_case(h, actor=actor, now=now, case_uuid=event_uuid, note=note)
     event = _event(h, action, actor, now, event_uuid, from_state=from_state, note=note, photos=photos, data=event_data)
     return Outcome(h, event, flags=flags)
 
@@ -406,12 +448,15 @@ def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None
         after_photos=[], evidence_flags=[], version=1, raised_by=actor.id, raised_at=new.raised_at, updated_at=now,
         source=new.source,
     )
+    if hazard_major.confirmed_at_raise(actor, new.level):
+        h.major_confirmed_by, h.major_confirmed_at = actor.id, now
     db.session.add(h)
     db.session.flush()
     _event(h, "raise", actor, now, event_uuid or str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"raise:{h.uuid}")),
            from_state=None, note=new.description, photos=new.before_photos,
            data={"item": new.item_key, "checklist": new.checklist_id, "visit": new.visit_uuid, "defect": new.defect,
-                 **({"source": new.source} if new.source != "inspection" else {})})
+                 **({"source": new.source} if new.source != "inspection" else {}),
+                 **({"major_confirmed": h.major_confirmed_at is not None} if new.level == "major" else {})})
     if new.fixed_on_spot:
         transition(h.uuid, "fix_on_spot", actor=actor, now=now, version=h.version, within_visit=True,
                    event_uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h.uuid}")), photos=new.after_photos)

@@ -7,11 +7,12 @@ from datetime import date, datetime
 
 from sqlalchemy import case, func, literal, or_, select
 
-from . import placards, risk, scope
+from . import cadres, placards, risk, scope
 from .clock import local_today
 from .creditcode import normalize
 from .extensions import db
-from .models import Enterprise, Grid, Hazard, Visit
+from .models import Enterprise, Grid, Hazard, Visit, user_grids
+from .roles import Role
 
 
 @dataclass
@@ -19,6 +20,7 @@ class DueRow:
     row: object
     due: date
     days_to_due: int
+    cadre: str | None = None  # 包保责任人: the premises' own, else its grid's
 
     def __getattr__(self, name):
         return getattr(self.row, name)
@@ -47,7 +49,7 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[Due
     overdue = func.coalesce(hz.c.overdue, 0)
     stmt = (
         select(Enterprise.id, Enterprise.name, Enterprise.address, Enterprise.risk_color, Enterprise.venue_type,
-               Enterprise.size_class, Enterprise.standardization, Enterprise.created_at,
+               Enterprise.size_class, Enterprise.standardization, Enterprise.created_at, Enterprise.grid_id,
                Grid.code.label("grid_code"), recheck.label("recheck"), overdue.label("overdue"),
                func.coalesce(hz.c.open_count, 0).label("open_count"), visits.c.last_visit)
         .outerjoin(Grid, Grid.id == Enterprise.grid_id)
@@ -63,7 +65,21 @@ def due_list(actor, *, now: datetime, q: str = "", limit: int = 200) -> list[Due
         due = risk.next_due(r.risk_color, r.standardization, r.last_visit, r.created_at)
         rows.append(DueRow(r, due, (due - today).days))
     rows.sort(key=lambda d: (d.recheck == 0, d.overdue == 0, d.last_visit is not None, d.due, d.name))
-    return rows[:limit]
+    rows = rows[:limit]
+    names = cadres.names_for([(d.id, d.grid_id) for d in rows])
+    for d in rows:
+        d.cadre = names.get(d.id)
+    return rows
+
+
+def grids_of(actor) -> list[Grid]:
+    """The grids a unit found in the field may be recorded in: the inspector's, the street's, or all."""
+    stmt = select(Grid).order_by(Grid.code)
+    if actor.role == Role.INSPECTOR:
+        stmt = stmt.join(user_grids, user_grids.c.grid_id == Grid.id).where(user_grids.c.user_id == actor.id)
+    elif actor.role == Role.STREET:
+        stmt = stmt.where(Grid.street_id == actor.street_id)
+    return list(db.session.scalars(stmt))
 
 
 def find_by_code(actor, code: str) -> int | None:

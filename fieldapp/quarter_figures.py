@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from . import quarterly, vocab
+from . import enforcement_counts, quarterly, vocab
 from .errors import DomainError
 from .extensions import db
 from .models import QuarterFigure, Street
@@ -83,7 +83,14 @@ def save(who: Street | quarterly.Unit, year: int, quarter: int, values: dict[tup
     unit = _unit(who)
     held = existing(unit, year, quarter)
     changed = 0
+    counted = not enforcement_counts.hand_entry_allowed(year, quarter)
     for (annex, row_key, key), value in values.items():
+        if counted and annex == 7 and key in enforcement_counts.COLUMNS:
+            # Counted from the enforcement records for this quarter: nothing to type in.
+            if value != (held[(annex, row_key, key)].value if (annex, row_key, key) in held else 0):
+                raise FigureError(f"{year} 年第 {quarter} 季度起，附件7“执法激励约束”各栏由执法记录统计，不再手工填报；"
+                                  "请在“执法”页面登记执法记录。")
+            continue
         f = held.get((annex, row_key, key))
         if f is None:
             if value == 0:

@@ -136,6 +136,7 @@ ANNEX5 = [
 
 ENFORCE = ("执法激励约束",)
 _MANUAL = "逐季填报，本年累计"
+_RECORDS = "{}，由执法记录统计（作废的不计）；系统使用前的季度为手工填报数"
 ANNEX7 = [
     Column("base", "“九小场所”底数（家）", legend="季末登记在册的九小场所"),
     Column("three_lists", "九小场所数量（家）", THREE, legend=ANNEX4[7].legend),
@@ -151,18 +152,27 @@ ANNEX7 = [
            legend="季末持有有效评审达标结果的九小场所（各等级合计，不分级）"),
     Column("self_assessed", "自评达标九小场所数量（家）", ("创建标准化",), legend="本年完成自评并达标的九小场所"),
     Column("excellent", "九小场所优秀案例（家次）", ("创建标准化",), source="cases", legend="本年登记的九小场所优秀案例"),
-    Column("inspected", "检查场所（家次）", ENFORCE, source="visits", legend="本年网格员检查次数"),
+    Column("inspected", "检查场所（家次）", ENFORCE, source="visits", legend="本年网格员检查次数（督导帮扶检查另计）"),
     Column("found", "发现隐患（条）", ENFORCE, source="hazards", legend="本年检查发现的隐患（企业自查的不计）"),
     Column("urged", "督促整改隐患（条）", ENFORCE, source="hazards", legend="检查发现、本年整改复查销号的隐患"),
-    Column("penalty_places", "场所数量（家次）", ENFORCE, source="figures", manual=True, legend=_MANUAL),
-    Column("penalty_hazards", "隐患数量（条）", ENFORCE, source="figures", manual=True, legend=_MANUAL),
-    Column("penalty_rectified", "隐患整改数量（条）", ENFORCE, source="figures", manual=True, legend=_MANUAL),
-    Column("fine_places", "场所数量（家次）", ENFORCE + ("罚款",), source="figures", manual=True, legend=_MANUAL),
-    Column("fine_amount", "金额（万元）", ENFORCE + ("罚款",), source="figures", manual=True, decimal=True, legend=_MANUAL),
-    *(Column(k, v, ENFORCE, source="figures", manual=True, legend=_MANUAL) for k, v in (
-        ("suspended", "责令停产停业整顿（家次）"), ("licence", "暂扣或吊销证照（家次）"), ("closed_down", "取缔关闭（家次）"),
-        ("judicial", "移送司法机关（人次）"), ("exposed", "曝光典型案例（家次）"), ("interviewed", "约谈警示（家次）"),
-        ("incentive", "激励（家次）"), ("restraint", "约束（家次）"))),
+    # Counted from enforcement records (fieldapp.enforcement_counts); `manual` because quarters
+    # before the records (setting enforcement_counting.records_from) are still typed in.
+    Column("penalty_places", "场所数量（家次）", ENFORCE, source="enforcement", manual=True, legend=_RECORDS.format("本年行政处罚决定")),
+    Column("penalty_hazards", "隐患数量（条）", ENFORCE, source="hazards", manual=True,
+           legend=_RECORDS.format("本年行政处罚决定所涉隐患（同一隐患计一次）")),
+    Column("penalty_rectified", "隐患整改数量（条）", ENFORCE, source="hazards", manual=True,
+           legend=_RECORDS.format("其中季末前已整改销号的隐患")),
+    Column("fine_places", "场所数量（家次）", ENFORCE + ("罚款",), source="enforcement", manual=True,
+           legend=_RECORDS.format("本年处以罚款的行政处罚决定")),
+    Column("fine_amount", "金额（万元）", ENFORCE + ("罚款",), source="enforcement", manual=True, decimal=True,
+           legend=_RECORDS.format("这些决定的罚款金额（一案双罚含对责任人的罚款）")),
+    *(Column(k, v, ENFORCE, source="enforcement", manual=True, legend=_RECORDS.format(what)) for k, v, what in (
+        ("suspended", "责令停产停业整顿（家次）", "本年责令停产停业整顿的处罚决定"),
+        ("licence", "暂扣或吊销证照（家次）", "本年暂扣或吊销证照的处罚决定"),
+        ("closed_down", "取缔关闭（家次）", "本年取缔关闭的处罚决定"),
+        ("judicial", "移送司法机关（人次）", "本年移送司法机关的人数"),
+        ("exposed", "曝光典型案例（家次）", "本年曝光典型案例记录"), ("interviewed", "约谈警示（家次）", "本年约谈警示记录"),
+        ("incentive", "激励（家次）", "本年激励记录"), ("restraint", "约束（家次）", "本年约束记录"))),
     Column("notices", "函告场所数（家）", ("宣传发动",), legend="本年送达告知书的九小场所"),
     Column("commitments", "签订承诺书场所数（家）", ("宣传发动",), legend="本年签订承诺书的九小场所"),
     Column("training_units", "参训九小场所（家次）", ("宣传发动", "专题培训"), source="figures", manual=True, legend=_MANUAL),

@@ -8,11 +8,13 @@ from sqlalchemy import or_, select, true
 
 from . import scope
 from .extensions import db
-from .models import CampaignCase, Enterprise, Hazard, QuarterFigure, Street, Visit
+from .models import CampaignCase, EnforcementRecord, Enterprise, Hazard, QuarterFigure, Street, Visit
 from .roles import Role
 
 PER_PAGE = 200
-SOURCES = {"premises": "家单位", "hazards": "条隐患", "visits": "次检查", "cases": "个案例", "figures": "项填报数"}
+SOURCES = {"premises": "家单位", "hazards": "条隐患", "visits": "次检查", "cases": "个案例", "figures": "项填报数",
+           "enforcement": "条执法记录"}
+FIGURE = "figure:"  # an id of a hand-entered figure inside a figure counted from records (annex 7's enforcement)
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Behind:
     hidden: int = 0  # on this page, outside the viewer's scope (or since removed)
     page: int = 1
     pages: int = 1
+    figures: list = field(default_factory=list)  # hand-entered figures behind it too (quarters before the records)
 
 
 def rows_behind(actor, source: str, ids: list, via: dict | None = None, *, page: int = 1) -> Behind:
@@ -31,8 +34,11 @@ def rows_behind(actor, source: str, ids: list, via: dict | None = None, *, page:
     page = min(max(1, page), pages)
     chunk = ids[(page - 1) * PER_PAGE: page * PER_PAGE]
     via = via or {}
+    typed = [int(i[len(FIGURE):]) for i in chunk if isinstance(i, str) and i.startswith(FIGURE)]
+    chunk = [i for i in chunk if not (isinstance(i, str) and i.startswith(FIGURE))]
     items = _load(actor, source, chunk, via) if chunk else []
-    return Behind(source, len(ids), items, len(chunk) - len(items), page, pages)
+    figures = _load(actor, "figures", typed, {}) if typed else []
+    return Behind(source, len(ids), items, len(chunk) + len(typed) - len(items) - len(figures), page, pages, figures)
 
 
 def _load(actor, source: str, chunk: list, via: dict) -> list:
@@ -54,6 +60,10 @@ def _load(actor, source: str, chunk: list, via: dict) -> list:
             CampaignCase.id.in_([int(i) for i in chunk]),
             or_(CampaignCase.enterprise_id.is_(None) & _street_scope(actor, CampaignCase.street_id), in_scope))
         return list(db.session.scalars(stmt.order_by(CampaignCase.on)))
+    if source == "enforcement":
+        return list(db.session.scalars(select(EnforcementRecord).join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
+                                       .where(EnforcementRecord.uuid.in_(chunk), in_scope)
+                                       .order_by(EnforcementRecord.decided_on, EnforcementRecord.uuid)))
     if source == "figures":
         stmt = select(QuarterFigure).where(QuarterFigure.id.in_([int(i) for i in chunk]), _figure_scope(actor))
         return list(db.session.scalars(stmt.order_by(QuarterFigure.year, QuarterFigure.quarter, QuarterFigure.id)))

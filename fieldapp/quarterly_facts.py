@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 
+from . import enforcement_counts, supervision
 from .extensions import db
 from .models import (Answer, CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
                      StandardizationRecord, StarRating, Visit, VisitChecklist)
@@ -181,8 +182,10 @@ class Facts:
     @_memo
     def _visits(self) -> list:
         p = self.p
+        # Routine inspections only: 督导帮扶 visits are counted apart (fieldapp.supervision).
         return _rows(select(Visit.uuid, Visit.enterprise_id).where(Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
-                                                                   Visit.enterprise_id.in_(select(Enterprise.id).where(self.where))))
+                                                                   Visit.enterprise_id.in_(select(Enterprise.id).where(self.where)),
+                                                                   supervision.routine_clause()))
 
     # -- hazards -------------------------------------------------------------------------
 
@@ -322,7 +325,10 @@ def manual_figures(p: Period, *, street_ids: list[int] = (), industries: list[st
         whose.append(QuarterFigure.industry.in_(list(industries)))
     if not whose:
         return []
+    # Annex 7's enforcement columns: typed in only for quarters before the records (fieldapp.enforcement_counts).
+    typed = or_(QuarterFigure.column_key.not_in(enforcement_counts.COLUMNS),
+                QuarterFigure.quarter < enforcement_counts.first_counted_quarter(p.year)) if annex == 7 else True
     return _rows(select(QuarterFigure.id, QuarterFigure.street_id, QuarterFigure.industry, QuarterFigure.row_key,
                         QuarterFigure.column_key, QuarterFigure.value).where(
-        or_(*whose), QuarterFigure.year == p.year, QuarterFigure.quarter <= p.quarter, QuarterFigure.annex == annex)
+        or_(*whose), QuarterFigure.year == p.year, QuarterFigure.quarter <= p.quarter, QuarterFigure.annex == annex, typed)
         .order_by(QuarterFigure.id))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import or_
 
-from . import vocab
+from . import enforcement_counts, vocab
 from .models import Enterprise
 from .quarterly import (ANNEX4, ANNEX5, ANNEX7, KIND_LABELS, LEVELS, ROLLING_2021, ROLLING_2024_02, STARS_SINCE,
                         VENUE_ROWS, Column, Extra, Period, Row, Table, Unit, DISTRICT, new_table)
@@ -30,6 +30,22 @@ def _manual_cell(row: Row, col: Column, figures: list[tuple[int, Decimal]]) -> N
     total = sum((v for _, v in figures), Decimal(0))
     row.values[col.key] = total if col.decimal else int(total)
     row.ids[col.key] = [fid for fid, _ in figures]
+
+
+def _enforcement_cell(row: Row, col: Column, figures: list[tuple[int, Decimal]], counted) -> None:
+    """Hand-entered figures of the quarters before the records, plus what the records count (the ids of both)."""
+    _manual_cell(row, col, figures)
+    if counted is not None:
+        row.values[col.key] += counted.value
+        row.ids[col.key] = list(counted.ids) + [f"figure:{fid}" for fid in row.ids[col.key]]
+    else:
+        row.ids[col.key] = [f"figure:{fid}" for fid in row.ids[col.key]]
+
+
+def _counted_enforcement(f: Facts) -> dict:
+    """Annex 7's enforcement columns from the records, per venue type of the table's premises."""
+    since = max(f.p.year_start.date(), enforcement_counts.records_from())
+    return enforcement_counts.tally(since, f.p.end, f.group_of.get) if since < f.p.end_day else {}
 
 
 def _figures_by(figs: list[tuple], group_of_filer) -> dict:
@@ -138,11 +154,14 @@ def annex7_rows(f: Facts, figures: dict, group=None) -> tuple[list[Row], Extra]:
         "notices": f.premises(f.letters_this_year("notice")),
         "commitments": f.premises(f.letters_this_year("commitment")),
     }
+    counted = _counted_enforcement(f)
     rows = []
     for code, name in VENUE_ROWS.items():
         row = Row(code, label=name)
         for col in ANNEX7:
-            if col.manual:
+            if col.key in enforcement_counts.COLUMNS:
+                _enforcement_cell(row, col, figures.get((group, code, col.key), []), counted.get(code, {}).get(col.key))
+            elif col.manual:
                 _manual_cell(row, col, figures.get((group, code, col.key), []))
             else:
                 _cell(row, col, data[col.key].get(code))

@@ -14,11 +14,11 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from . import alerts, contract, scope, visits
+from . import alerts, contract, scope, units, visits
 from .contract.api import HELD_MAX, HeldIn, QueueIn
 from .errors import DomainError
 from .extensions import db
-from .models import Alert, AuditEvent, DeviceQueue, Enterprise, Visit
+from .models import Alert, AuditEvent, DeviceQueue, Enterprise, UnitProposal, UnitVisit, Visit
 
 
 class ReconcileError(DomainError):
@@ -26,9 +26,9 @@ class ReconcileError(DomainError):
 
 
 def validate_held(body) -> dict[str, list[str]]:
-    """Check a "which of these do you hold?" body: {"visits", "events", "alerts"}, at most 200 in all."""
+    """Check a "which of these do you hold?" body: {"visits", "events", "alerts", "units"}, at most 200 in all."""
     data = contract.parse(HeldIn, body, what="核对请求")
-    asked = {k: list(dict.fromkeys(getattr(data, k))) for k in ("visits", "events", "alerts")}
+    asked = {k: list(dict.fromkeys(getattr(data, k))) for k in ("visits", "events", "alerts", "units")}
     if sum(len(v) for v in asked.values()) > HELD_MAX:
         raise ReconcileError("核对请求有误。", status=422, errors=[f"一次最多核对 {HELD_MAX} 条记录"])
     return asked
@@ -38,16 +38,24 @@ def held(actor, asked: dict[str, list[str]]) -> dict[str, dict]:
     """For each asked uuid: its receipt when the server holds it for this caller, else null.
 
     A visit counts as held for its own inspector, or for anyone whose scope covers its
-    premises; events and alerts only for the user who sent them.
+    premises; events and alerts only for the user who sent them. A visit to a unit found
+    in the field answers with its unit receipt (held, attached or unit_rejected), as its
+    PUT does; a unit, with its review status, for the inspector who recorded it.
     """
-    out: dict[str, dict] = {"visits": {}, "events": {}, "alerts": {}}
+    out: dict[str, dict] = {"visits": {}, "events": {}, "alerts": {}, "units": {}}
     if asked["visits"]:
         rows = list(db.session.scalars(
             select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id)
             .where(Visit.uuid.in_(asked["visits"]),
                    or_(Visit.inspector_id == actor.id, scope.enterprise_clause(actor)))))
         receipts = visits.receipts(rows)
+        receipts.update({v.uuid: units.visit_receipt(v) for v in db.session.scalars(select(UnitVisit).where(
+            UnitVisit.uuid.in_(asked["visits"]), UnitVisit.inspector_id == actor.id))})
         out["visits"] = {u: receipts.get(u) for u in asked["visits"]}
+    if asked["units"]:
+        found_units = {p.uuid: p for p in db.session.scalars(select(UnitProposal).where(
+            UnitProposal.uuid.in_(asked["units"]), UnitProposal.proposed_by == actor.id))}
+        out["units"] = {u: (units.receipt(found_units[u]) if u in found_units else None) for u in asked["units"]}
     if asked["events"]:
         found = {e.uuid: e for e in db.session.scalars(select(AuditEvent).where(
             AuditEvent.uuid.in_(asked["events"]), AuditEvent.object_type == "hazard", AuditEvent.actor_id == actor.id))}

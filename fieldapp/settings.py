@@ -31,6 +31,9 @@ DEFAULTS: dict[str, dict] = {
     "risk_deciders": {"street": True, "department": True},
     # 星级: the ladder assumed from the Fengze model (domain facts §5.1, UNVERIFIED).
     "star_ladder": {"level1": 5, "level2": 5, "level3": 4, "micro_pass": 3, "self_assessed": 2, "none": 1},
+    # Annex 7's enforcement columns: counted from enforcement records from this day (a quarter's
+    # first day; one inside a quarter leaves that quarter typed in), typed in (QuarterFigure) before it.
+    "enforcement_counting": {"records_from": "2025-01-01"},
 }
 RULE_ORDER = ["major_open", "overdue_recent", "major_recent", "open_many", "no_standardization", "default"]
 

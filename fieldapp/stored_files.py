@@ -30,6 +30,8 @@ class Area:
 AREAS = (
     Area("filings", "plan_filings",
          "SELECT DISTINCT file_key, sha256 FROM plan_filings WHERE file_key IS NOT NULL ORDER BY file_key"),
+    # Documents of enforcement records, 治理方案 and 销号 acceptances, kept under their SHA-256 (fieldapp.attachments).
+    Area("attachments", "attachments", "SELECT sha256, sha256 FROM attachments ORDER BY sha256"),
 )
 NAME_RE = re.compile(r"^stores/(?P<area>[a-z]+)/(?P<key>.+)$")
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import audit, checklist_versions, checklists, contract, enterprises, fire_combined, hazards, photos
+from . import audit, checklist_versions, checklists, contract, enterprises, fire_combined, hazards, photos, supervision
 from .checklists import Checklist
 from .contract.api import LOCATION_STATUS, RESULTS, HazardIn, VisitIn  # noqa: F401  (RESULTS: used by pages)
 from .contract.rules import ItemRules
@@ -80,12 +80,21 @@ def _edition_problem(content: Checklist | dict, day: date) -> str | None:
             f"请用检查当天施行的版本重新检查")
 
 
-def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime) -> dict:
-    """Check a visit already in the contract's shape against the domain; raise VisitError (400/404/422)."""
+def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise_row=None) -> dict:
+    """Check a visit already in the contract's shape against the domain; raise VisitError (400/404/422).
+
+    `enterprise_row` stands for the premises when the visit's is not looked up in the
+    actor's scope: a unit awaiting approval (fieldapp.units) or one a visit is attached to.
+    """
     if not UUID_RE.match(visit_uuid):
         raise VisitError("检查编号应为小写 UUID。", status=400)
     errors: list[str] = []
-    ent = enterprises.get_row(actor, body.enterprise_id)  # 404 when out of scope
+    if enterprise_row is not None:
+        ent = enterprise_row
+    elif body.supervision is not None:
+        ent = supervision.premises_row(actor, body.enterprise_id)  # 督导帮扶: any premises of the actor's street
+    else:
+        ent = enterprises.get_row(actor, body.enterprise_id)  # 404 when out of scope
     started, finished = body.started_at, body.finished_at
     if finished < started:
         errors.append("finished_at 早于 started_at")
@@ -355,13 +364,22 @@ def passed_items(answers: list[dict], checklist_id: str, *, checklist: str, item
     return sorted(a[item] for a in answers if a[checklist] == checklist_id and a["result"] == "pass")
 
 
-def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
-    """Store a finished visit, or answer a replay; the caller commits."""
+def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None) -> Receipt:
+    """Store a finished visit, or answer a replay; the caller commits.
+
+    A visit to a unit not yet in the register (`"unit"` in place of `enterprise_id`)
+    is kept by fieldapp.units until the street office decides on the unit.
+    """
+    if isinstance(body, dict) and body.get("unit") is not None and enterprise_row is None:
+        from . import units
+
+        return units.receive_visit(visit_uuid, body, actor=actor, now=now)
     if isinstance(body, dict) and isinstance(visit_uuid, str):
         existing = db.session.get(Visit, visit_uuid)
         if existing is not None:
             return _compare(existing, body, actor)
-    clean = validate(visit_uuid, contract.parse(VisitIn, body, what="检查记录"), actor=actor, now=now)
+    parsed = contract.parse(VisitIn, body, what="检查记录")
+    clean = validate(visit_uuid, parsed, actor=actor, now=now, enterprise_row=enterprise_row)
     digest = body_hash(body)
     ent = clean["enterprise"]
     answers = clean["answers"]
@@ -418,7 +436,8 @@ def receive(visit_uuid: str, body, *, actor, now: datetime) -> Receipt:
                           **({"sign_off": {k: v for k, v in clean["sign_off"].items() if k in ("status", "signature")}}
                              if clean["sign_off"] else {}),
                           **({"unchecked": len(clean["unchecked"])} if clean["unchecked"] else {}),
-                          **({"amends": clean["amends"]} if clean["amends"] else {})})
+                          **({"amends": clean["amends"]} if clean["amends"] else {}),
+                          **supervision.record(visit_uuid, parsed.supervision, ent)})
     for a in answers:
         hz = a["hazard"]
         if hz is None or hz.get("inherited"):

@@ -32,6 +32,9 @@ def hazard_item(h: Hazard, today) -> dict:
         "category": h.category,
         "supervised": h.supervised,
         "referred": h.referred,
+        "major_pending": hazards.hazard_major.pending(h),
+        "supervision_level": h.supervision_level,
+        "plan_status": h.plan_status,
         "fixed_on_spot": h.fixed_on_spot,
         "extension_requested_to": h.extension_requested_to.isoformat() if h.extension_requested_to else None,
         "raised_at": h.raised_at.isoformat(),
@@ -89,6 +92,12 @@ def hazard_get(hazard_uuid: str):
 def hazard_event(hazard_uuid: str):
     _, body = contract.json_body(HazardEventIn)
     data = {"deadline": body.deadline.isoformat()} if body.deadline else {}
+    # The major-hazard steps' own fields (fieldapp.hazard_major), passed on as given.
+    if body.plan is not None:
+        data["plan"] = body.plan.model_dump()
+    data.update({k: v for k, v in (("supervision_level", body.supervision_level), ("supervisor", body.supervisor),
+                                   ("accepted_by", body.accepted_by), ("accepted_on", body.accepted_on),
+                                   ("attachments", body.attachments)) if v is not None})
     try:
         outcome = hazards.transition(hazard_uuid, body.action, actor=g.user, now=utcnow(), version=body.version,
                                      event_uuid=body.uuid, note=body.note or "", photos=list(body.photos or []), data=data)

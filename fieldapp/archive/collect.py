@@ -120,7 +120,7 @@ def collect(enterprise_id: int, *, actor, now: datetime) -> dict:
     :raise 404: the enterprise is unknown or out of the actor's scope.
     :raise 403: the actor's role may not download archives.
     """
-    from . import campaign_sections, sections  # noqa: F401  (registers the sections)
+    from . import campaign_sections, field_sections, sections  # noqa: F401  (registers the sections)
 
     ent = scope.get_enterprise(actor, enterprise_id)
     if not may_download(actor, ent):

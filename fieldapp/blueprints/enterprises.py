@@ -62,7 +62,17 @@ def detail(enterprise_id: int):
                            checklists=applicable, hazards=found, hz=hazards, today=local_today(utcnow()),
                            visits=visits.for_enterprise(ent.id, limit=20),
                            public_url=placards.public_url(current_app.config["BASE_URL"], ent),
-                           tenant_hazards=enterprises.tenant_hazards(g.user, ent), **enterprises.related(ent))
+                           tenant_hazards=enterprises.tenant_hazards(g.user, ent), **enterprises.related(ent),
+                           **_field_context(ent))
+
+
+def _field_context(ent) -> dict:
+    """Issue 20 on the premises page: its 包保责任人 and, for oversight roles, its enforcement records."""
+    from .. import cadres, enforcement
+
+    records = enforcement.for_enterprise(ent.id) if g.user.role in roles.OVERSIGHT else []
+    return {"cadre": cadres.for_premises(ent.id, ent.grid_id) if g.user.role in roles.STAFF else None,
+            "enforcement_records": records, "describe_record": enforcement.describe}
 
 
 def _landlord_choices(ent: Enterprise) -> list[Enterprise]:

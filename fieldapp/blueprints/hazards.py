@@ -6,7 +6,7 @@ import hashlib
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import audit, contract, evidence, hazards, photos, roles, scope
+from .. import attachments, audit, contract, documents, evidence, hazard_major, hazards, photos, roles, scope
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..contract.api import PhotoMeta
@@ -25,8 +25,10 @@ def _events(h) -> list[dict]:
 
 
 def panel_context(h: Hazard, **extra) -> dict:
+    major = {"plans": hazard_major.plans(h), "acceptances": hazard_major.acceptances(h), "hm": hazard_major,
+             "files": attachments.rows} if h.level == "major" or h.plan_status else {}
     return {"h": h, "hz": hazards, "today": local_today(utcnow()), "actions": hazards.allowed_actions(h, g.user),
-            "flag_labels": evidence.FLAGS, "labels": hazards.ACTION_LABELS, **extra}
+            "flag_labels": evidence.FLAGS, "labels": hazards.ACTION_LABELS, **major, **extra}
 
 
 def _load(hazard_uuid: str) -> Hazard:
@@ -68,12 +70,16 @@ def act(hazard_uuid: str):
     try:
         f = contract.query(HazardActForm, form)
         shas = _ingest_uploads(now) + [s for s in form.getlist("photos") if photos.SHA_RE.match(s)]
+        data = {"deadline": f.deadline.isoformat()} if f.deadline else {}
+        data.update(f.major_data())
+        if f.action in ("submit_plan", "record_acceptance"):
+            data["attachments"] = attachments.ingest_uploads(request.files.getlist("attachment"), actor=g.user, now=now)
         outcome = hazards.transition(
             h.uuid, f.action, actor=g.user, now=now, version=f.version, event_uuid=f.event_uuid, note=f.note, photos=shas,
-            data={"deadline": f.deadline.isoformat()} if f.deadline else {},
+            data=data,
         )
         db.session.commit()
-    except (hazards.TransitionError, photos.PhotoRejected, contract.ContractError) as exc:
+    except (hazards.TransitionError, photos.PhotoRejected, contract.ContractError, documents.DocumentRejected) as exc:
         db.session.rollback()
         fresh = _load(hazard_uuid)
         return _respond(fresh, error=exc.message, status=exc.status)

@@ -51,6 +51,14 @@ def outbox():
     return render_template("inspect/outbox.html")
 
 
+@bp.get("/unit")
+@roles_required(*roles.FIELD)
+@shell_page
+def unit():
+    """Record a unit found in the field (排查摸底), offline like a visit; it syncs with PUT /api/v1/units/{uuid}."""
+    return render_template("inspect/unit.html", grids=inspect.grids_of(g.user))
+
+
 @bp.route("/scan", methods=["GET", "POST"])
 @roles_required(*roles.FIELD)
 def scan():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import contract, filings, hazards, quarter_figures, quarterly, quarterly_drill, quarterly_export, roles
+from .. import contract, enforcement, enforcement_counts, filings, hazards, quarter_figures, quarterly, quarterly_drill, quarterly_export, roles
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..contract.pages import QuarterQuery
@@ -129,6 +129,7 @@ def _behind_page(table: quarterly.Table, row, col, *, title: str, back: str):
                            value=quarterly.fmt(row.values[col.key], col), path=quarterly_export.column_path(col),
                            row_label=filings._row_label(row), via_label=quarterly_drill.via_label,
                            sources=quarterly_drill.SOURCES, hz=hazards, today=local_today(utcnow()),
+                           describe_record=enforcement.describe,
                            pager_args={**{k: v for k, v in request.args.items() if k != "page"}, **(request.view_args or {})})
 
 
@@ -249,5 +250,7 @@ def figures():
     return (render_template("quarterly/figures.html", unit=unit, p=p, cols5=quarter_figures.manual_columns(5),
                            cols7=quarter_figures.manual_columns(7), rows7=rows7, existing=existing,
                            form=request.form if error else None, message=message, error=error,
-                           unit_arg=unit.code if mine.kind == "district" else "", form_label=quarter_figures.form_label),
+                           unit_arg=unit.code if mine.kind == "district" else "", form_label=quarter_figures.form_label,
+                           counted_columns=() if enforcement_counts.hand_entry_allowed(p.year, p.quarter)
+                           else enforcement_counts.COLUMNS),
             422 if error else 200)

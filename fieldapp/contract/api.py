@@ -8,9 +8,10 @@ exist, deadlines, reasons) run after this check, in `visits.validate` and `hazar
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from .. import hazards
+from .. import hazard_major, hazards, vocab
 from .pages import EnterpriseFilters
 from .rules import LIMITS
 from .types import (Accuracy, Body, Day, Id, Instant, Key, Lat, Lng, Page, PerPage, Query, Sha256, Text, Uuid,
@@ -97,10 +98,21 @@ class SignOffIn(Body):
     signed_at: Instant | None = Field(None, description="手机上签名或记录拒签的时间（仅供参考）")
 
 
+class SupervisionIn(Body):
+    """A 督导帮扶 visit's team (plan 四(三)): counted apart from routine visits."""
+
+    participants: Annotated[list[Text(40, min_length=1)], Field(min_length=1, max_length=20)] = Field(
+        description="小分队成员姓名（含提交人以外的成员）")
+    experts: Text(500) | None = Field("", description="参加的专家（姓名、单位，照写）")
+
+
 class VisitIn(Body):
     """PUT /api/v1/visits/{uuid}: one finished visit."""
 
-    enterprise_id: Id
+    enterprise_id: Id | None = Field(None, description="场所编号；检查新发现、尚未入册的单位时不填，改填 unit")
+    unit: Uuid | None = Field(None, description="新发现单位的编号（PUT /units/{uuid}）：检查先行保存，单位入册后记入该单位；"
+                                             "回执另有 unit、status（held/attached/unit_rejected）和 enterprise_id")
+    supervision: SupervisionIn | None = Field(None, description="督导帮扶检查：可查本街道任一场所，与日常检查分开统计")
     checklists: Annotated[list[ChecklistRef], Field(min_length=1, max_length=LIMITS.checklists_per_visit)]
     started_at: Instant
     finished_at: Instant
@@ -114,6 +126,58 @@ class VisitIn(Body):
         None, description="未检查的检查项及原因（不在 answers 中）；未列出也未作答的项记为“未检查（未说明原因）”")
     sign_off: SignOffIn | None = Field(None, description="被检查单位负责人在手机上签名，或拒签及原因")
 
+    @model_validator(mode="after")
+    def _one_premises(self):
+        if (self.enterprise_id is None) == (self.unit is None):
+            raise PydanticCustomError("premises", "enterprise_id 与 unit 须且只须填一个")
+        return self
+
+
+IndustryName = Literal[tuple(vocab.INDUSTRIES)]  # type: ignore[valid-type]
+VenueTypeCode = Literal[tuple(vocab.VENUE_TYPES)]  # type: ignore[valid-type]
+SizeClass = Literal[tuple(vocab.SIZE_CLASSES)]  # type: ignore[valid-type]
+
+
+class UnitIn(Body):
+    """PUT /api/v1/units/{uuid}: a unit found in the field (排查摸底), for the street office to approve."""
+
+    name: Text(200, min_length=1) = Field(description="单位名称（门头或营业执照所写）")
+    credit_code: Text(18) | None = Field(None, description="统一社会信用代码（18 位）；尚未办照时不填，并置 no_licence")
+    no_licence: bool = Field(False, description="尚未办照")
+    venue_type: VenueTypeCode | None = Field(None, description="九小场所类型；不是九小场所时不填")
+    industry: IndustryName = Field(description="行业领域")
+    size_class: SizeClass | None = Field(None, description="企业规模（网格员估计，街道审核时确定）")
+    address: Text(300) = ""
+    grid: Text(20) | None = Field(None, description="网格编码；网格员只有一个网格时可不填")
+    location: Location | None = None
+    location_status: LocationStatus | None = Field(None, description="定位结果；拒绝提供位置如实记录")
+    photos: photo_list(LIMITS.photos_per_answer) = Field([], description="门头照片（SHA-256，照片另行上传）")
+    note: Text(LIMITS.text) = ""
+    found_at: Instant = Field(description="手机上记录的时间")
+
+    @model_validator(mode="after")
+    def _code_or_no_licence(self):
+        if bool(self.credit_code) == self.no_licence:
+            raise PydanticCustomError("licence", "credit_code 与 no_licence（尚未办照）须且只须填一个")
+        return self
+
+
+PlanText = Text(hazard_major.TEXT_MAX)
+
+
+class PlanIn(Body):
+    """A 治理方案 (原国家安全生产监督管理总局令第16号 Art. 15), with the report's Art. 14 contents."""
+
+    goal: PlanText = Field(description="目标任务")
+    method: PlanText = Field(description="方法措施")
+    funds: PlanText = Field(description="经费物资")
+    organization: PlanText = Field(description="机构人员")
+    timeline: PlanText = Field(description="时限要求")
+    safety_measures: PlanText = Field(description="安全措施")
+    emergency_plan: PlanText = Field(description="应急预案")
+    status_and_cause: PlanText | None = Field("", description="隐患的现状及其产生原因")
+    harm_analysis: PlanText | None = Field("", description="隐患的危害程度和整改难易程度分析")
+
 
 class HazardEventIn(Body):
     """POST /api/v1/hazards/{uuid}/events: one step of the closed loop."""
@@ -124,6 +188,14 @@ class HazardEventIn(Body):
     note: Text(LIMITS.text) | None = ""
     photos: Photos | None = None
     deadline: Day | None = Field(None, description="申请延期的新期限")
+    plan: PlanIn | None = Field(None, description="submit_plan：治理方案")
+    supervision_level: Literal[tuple(hazard_major.SUPERVISION_LEVELS)] | None = Field(  # type: ignore[valid-type]
+        None, description="supervise：督办级别（street 街道，district 区）")
+    supervisor: Text(60) | None = Field(None, description="supervise：督办人")
+    accepted_by: Text(200) | None = Field(None, description="record_acceptance：验收人员")
+    accepted_on: Day | None = Field(None, description="record_acceptance：验收日期")
+    attachments: Annotated[list[Sha256], Field(max_length=10)] | None = Field(
+        None, description="已上传的附件（SHA-256），如验收报告")
 
 
 # What the phone asks and reports besides visits (fieldapp/reconcile.py, fieldapp/alerts.py).
@@ -138,6 +210,7 @@ class HeldIn(Body):
     visits: Annotated[list[Uuid], Field(max_length=HELD_MAX)] = []
     events: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="隐患操作（事件）编号")] = []
     alerts: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="报告编号")] = []
+    units: Annotated[list[Uuid], Field(max_length=HELD_MAX, description="新发现单位编号（回执带审核状态）")] = []
 
 
 class QueuedRecord(Body):

@@ -97,3 +97,30 @@ class HazardActForm(Query):
     event_uuid: blank(Text(36)) = None
     note: Text(2000) = ""
     deadline: blank(Day) = None
+    # Major-hazard steps (fieldapp.hazard_major): the 治理方案, 挂牌督办 and the 销号 acceptance.
+    goal: Text(2000) = ""
+    method: Text(2000) = ""
+    funds: Text(2000) = ""
+    organization: Text(2000) = ""
+    timeline: Text(2000) = ""
+    safety_measures: Text(2000) = ""
+    emergency_plan: Text(2000) = ""
+    status_and_cause: Text(2000) = ""
+    harm_analysis: Text(2000) = ""
+    supervision_level: Text(10) = ""
+    supervisor: Text(60) = ""
+    accepted_by: Text(200) = ""
+    accepted_on: blank(Day) = None
+
+    def major_data(self) -> dict:
+        """The major-hazard fields as hazards.transition takes them in `data`."""
+        from ..hazard_major import PLAN_FIELDS, REPORT_FIELDS
+
+        data: dict = {}
+        if self.action == "submit_plan":
+            data["plan"] = {k: getattr(self, k) for k in (*PLAN_FIELDS, *REPORT_FIELDS)}
+        if self.action == "supervise":
+            data.update(supervision_level=self.supervision_level, supervisor=self.supervisor)
+        if self.action == "record_acceptance":
+            data.update(accepted_by=self.accepted_by, accepted_on=self.accepted_on)
+        return data

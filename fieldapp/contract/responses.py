@@ -95,12 +95,26 @@ class AlertReceipt(Answer):
     acknowledged_at: str | None = Field(None, description="街道安办接报时间", json_schema_extra={"format": "date-time"})
 
 
+class UnitReceipt(Answer):
+    """The answer to PUT /api/v1/units/{uuid} (and its replays)."""
+
+    uuid: Uuid
+    received_at: str = Field(description="服务器收到时间（UTC），重放时不变", json_schema_extra={"format": "date-time"})
+    status: Literal["proposed", "approved", "merged", "rejected"] = Field(
+        description="proposed 待街道审核；approved 已入册；merged 与已有单位合并；rejected 未予入册")
+    enterprise_id: int | None = Field(description="入册（或合并到）的场所编号")
+    reason: str = Field("", description="未予入册的理由")
+    missing_photos: list[Sha256] = Field(description="服务器尚未收到的照片")
+    visits: list[Uuid] = Field([], description="对该单位的检查（已保存，入册后记入）")
+
+
 class Held(Answer):
     """Each asked uuid: its receipt when the server holds it for the caller, else null."""
 
     visits: dict[str, Receipt | None] = {}
     events: dict[str, HeldEvent | None] = {}
     alerts: dict[str, AlertReceipt | None] = {}
+    units: dict[str, UnitReceipt | None] = {}
 
 
 class QueueReport(Answer):
@@ -125,6 +139,9 @@ class HazardItem(Answer):
     category: str = ""
     supervised: bool = False
     referred: bool = False
+    major_pending: bool = Field(False, description="待确认重大隐患：网格员定为重大，尚待街道、区或行业部门确认")
+    supervision_level: Literal["street", "district"] | None = Field(None, description="挂牌督办级别")
+    plan_status: Literal["submitted", "accepted", "returned"] | None = Field(None, description="治理方案状态")
     fixed_on_spot: bool = False
     extension_requested_to: str | None = Field(None, json_schema_extra={"format": "date"})
     raised_at: str = Field(json_schema_extra={"format": "date-time"})

@@ -6,6 +6,8 @@ from .base import Base
 from .campaign import (CampaignCase, CampaignLetter, CampaignTarget, QuarterFigure, RiskAssessment, Setting,
                        StandardizationRecord, StarRating, TenancyAgreement)
 from .checklists import ChecklistVersion
+from .enforcement import Attachment, AttachmentRef, EnforcementCase, EnforcementHazard, EnforcementRecord
+from .governance import CadreAssignment, HazardAcceptance, HazardPlan, VisitTeam
 from .filings import QuarterFiling
 from .hazards import Hazard
 from .inspections import Answer, Visit, VisitChecklist
@@ -14,6 +16,7 @@ from .photos import Photo, PhotoRef, PhotoUpload
 from .plan import ChecklistProposal, PlanFiling, PlanPhase, PlanRequirement
 from .registry import Enterprise, EnterpriseChange, EnterpriseGram, Grid, Street
 from .reports import PublicReport
+from .units import UnitProposal, UnitVisit
 from .users import AuthSession, RateCounter, User, user_grids
 
 __all__ = [
@@ -30,6 +33,17 @@ __all__ = [
     "StarRating",
     "TenancyAgreement",
     "Answer",
+    "Attachment",
+    "AttachmentRef",
+    "CadreAssignment",
+    "EnforcementCase",
+    "EnforcementHazard",
+    "EnforcementRecord",
+    "HazardAcceptance",
+    "HazardPlan",
+    "UnitProposal",
+    "UnitVisit",
+    "VisitTeam",
     "AuditEvent",
     "AuditHead",
     "AuthSession",

@@ -69,6 +69,16 @@ class Hazard(Base):
     # confirms: the first verifier waits here (PRODUCT.md §4, ASVS 2.3.5).
     first_verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     first_verified_at: Mapped[datetime | None]
+    # A major hazard is 待确认 until a street, district or department user confirms it
+    # (an office user raising it confirms it at once); a downgrade makes it general with a reason.
+    major_confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    major_confirmed_at: Mapped[datetime | None]
+    # 挂牌督办: at which level (street 街道 / district 区) and who supervises it.
+    supervision_level: Mapped[str | None] = mapped_column(String(10))
+    supervisor: Mapped[str | None] = mapped_column(String(60))
+    # The latest 治理方案's state (submitted / accepted / returned) and the current 销号 acceptance record.
+    plan_status: Mapped[str | None] = mapped_column(String(10))
+    acceptance_uuid: Mapped[str | None] = mapped_column(String(36))
     updated_at: Mapped[datetime]
 
     enterprise = relationship("Enterprise")
@@ -77,6 +87,7 @@ class Hazard(Base):
     closer = relationship("User", foreign_keys=[closed_by])
     confirmer = relationship("User", foreign_keys=[confirmed_by])
     first_verifier = relationship("User", foreign_keys=[first_verified_by])
+    major_confirmer = relationship("User", foreign_keys=[major_confirmed_by])
 
     @property
     def finding(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -70,6 +70,10 @@ class Enterprise(Base):
     hosts_tenants: Mapped[bool] = mapped_column(Boolean, default=False)
     landlord_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # 四类市场主体 (plan 四(一)): 新办企业 and 商贸企业 are flags; 小微企业 is size_class
+    # small_micro and 九小场所 a venue_type, so those two are never stored twice.
+    new_business: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    trade: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The placard's capability token (QR link /q/<token>); null when revoked.
     public_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     public_token_at: Mapped[datetime | None]
@@ -82,6 +86,13 @@ class Enterprise(Base):
     grid: Mapped[Grid | None] = relationship()
     landlord: Mapped[Enterprise | None] = relationship(remote_side=[id], back_populates="tenants")
     tenants: Mapped[list[Enterprise]] = relationship(back_populates="landlord")
+
+    @property
+    def market_categories(self) -> list[str]:
+        """The 四类市场主体 this premises belongs to, in the plan's order."""
+        return [label for label, held in (("新办企业", self.new_business), ("商贸企业", self.trade),
+                                          ("小微企业", self.size_class == "small_micro"), ("九小场所", bool(self.venue_type)))
+                if held]
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.id} {self.name}>"

@@ -8,6 +8,15 @@
     return new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
   }
 
+  var UNIT_STATUS = { proposed: "等待街道安办审核入册", approved: "已审核入册", merged: "已与在册单位合并", rejected: "未予入册" };
+
+  var HELD_STATUS = { held: "等待该单位审核入册后记入", attached: "已记入入册单位", unit_rejected: "该单位未予入册，检查记录存档" };
+
+  function unitStatus(receipt) {
+    if (!receipt || !receipt.status) return "";
+    return UNIT_STATUS[receipt.status] + (receipt.status === "rejected" && receipt.reason ? "：" + receipt.reason : "");
+  }
+
   // What one item shows: chip label and tone, a line of detail, and its actions.
   function outboxView(item, now) {
     var sentence = FA.sentence;
@@ -65,6 +74,14 @@
         break;
     }
     if (item.reported && ["conflict", "kept", "rejected", "failed"].indexOf(item.state) >= 0) detail = sentence(detail, "已报告街道安办");
+    var toUnit = type === "visit" && !!(item.body && item.body.unit);
+    if (type === "unit" || toUnit) {
+      // A unit found in the field, or a visit to one: no premises yet to report against or
+      // to print a notice for, and no page of its own for the inspector.
+      actions = actions.filter(function (a) { return a !== "report" && a !== "open" && a !== "notice"; });
+      if (item.state === "synced" && type === "unit") detail = sentence(detail, unitStatus(item.receipt));
+      if (item.state === "synced" && toUnit) detail = sentence(detail, HELD_STATUS[item.receipt && item.receipt.status] || "");
+    }
     return { label: label, tone: tone, detail: detail, actions: actions };
   }
 
@@ -83,14 +100,14 @@
 
   function serverUrl(item) {
     if (item.type === "event") return "/hazards/" + item.hazard_uuid;
-    if (item.type === "alert") return null;
+    if (item.type === "alert" || item.type === "unit" || (item.body && item.body.unit)) return null;
     return "/visits/" + item.uuid;
   }
 
   function act(item, action) {
     if (action === "retry") return FA.sync.retry(item.uuid);
     if (action === "keep") {
-      var what = item.type === "visit" ? "手机上的版本将作为对服务器上那份记录的更正重新提交（新的编号，与原记录关联）。继续吗？"
+      var what = item.type === "visit" && !(item.body && item.body.unit) ? "手机上的版本将作为对服务器上那份记录的更正重新提交（新的编号，与原记录关联）。继续吗？"
         : "这项操作将保留在手机上，不再自动上传。继续吗？";
       if (!window.confirm(what)) return;
       return FA.sync.keep(item.uuid).then(draw);
@@ -112,7 +129,7 @@
     var chip = li.querySelector("[data-state]");
     chip.textContent = view.label;
     chip.className = "chip sync-" + view.tone;
-    li.querySelector("[data-when]").textContent = (item.type === "alert" ? "报告于 " : "完成于 ") + fmt(item.created_at) +
+    li.querySelector("[data-when]").textContent = (item.type === "alert" ? "报告于 " : item.type === "unit" ? "登记于 " : "完成于 ") + fmt(item.created_at) +
       (item.synced_at ? "，同步于 " + fmt(item.synced_at) : "");
     var p = progress[item.uuid];
     li.querySelector("[data-progress]").textContent = item.state === "syncing" && p

@@ -29,7 +29,7 @@
   var LABELS = { pending: "等待同步", syncing: "同步中", partial: "照片补传中", synced: "已同步", failed: "失败",
                  conflict: "冲突", rejected: "被拒绝", kept: "已保留在手机上" };
   var DUE = { pending: true, syncing: true, partial: true };
-  var HELD_KEYS = { visit: "visits", event: "events", alert: "alerts" };
+  var HELD_KEYS = { visit: "visits", event: "events", alert: "alerts", unit: "units" };
 
   // Join message parts as one Chinese sentence: no doubled or missing full stops ("。。").
   function sentence() {
@@ -170,6 +170,8 @@
       if (!r || typeof r !== "object") return false;
       if (item.type === "event") return r.uuid === item.hazard_uuid && r.event === item.uuid && typeof r.version === "number";
       if (item.type === "alert") return r.uuid === item.uuid && typeof r.received_at === "string";
+      if (item.type === "unit") return r.uuid === item.uuid && typeof r.received_at === "string" &&
+        typeof r.status === "string" && Array.isArray(r.missing_photos);
       return r.uuid === item.uuid && Array.isArray(r.hazards) && r.hazards.length >= (item.expected_hazards || 0) &&
         typeof r.received_at === "string" && Array.isArray(r.missing_photos);
     }
@@ -177,6 +179,7 @@
     function submit(ctx, item) {
       if (item.type === "event") return request(ctx, "POST", "/api/v1/hazards/" + item.hazard_uuid + "/events", item.body);
       if (item.type === "alert") return request(ctx, "PUT", "/api/v1/alerts/" + item.uuid, item.body);
+      if (item.type === "unit") return request(ctx, "PUT", "/api/v1/units/" + item.uuid, item.body);
       return request(ctx, "PUT", "/api/v1/visits/" + item.uuid, item.body);
     }
 
@@ -194,7 +197,7 @@
       return chain.then(function () { return submit(ctx, item); }).then(function (res) {
         if (res.status !== 200 && res.status !== 201) throw refusal(res);
         if (!checkReceipt(item, res.data)) throw new Transient("服务器回执无效（可能连接到了无线网络的登录页）");
-        var missing = item.type === "visit" ? res.data.missing_photos : [];
+        var missing = item.type === "visit" || item.type === "unit" ? res.data.missing_photos : [];
         if (!missing.length) { synced(item, res.data); return; }
         return markPhotos(missing, false).then(function () {
           if (round < 1) return deliver(ctx, item, round + 1);
@@ -245,7 +248,7 @@
       for (var start = 0; start < kept.length; start += cfg.heldBatch) {
         (function (batch) {
           chain = chain.then(function () {
-            var body = { visits: [], events: [], alerts: [] };
+            var body = { visits: [], events: [], alerts: [], units: [] };
             batch.forEach(function (i) { body[HELD_KEYS[i.type || "visit"]].push(i.uuid); });
             return request(ctx, "POST", "/api/v1/held", body).then(function (res) {
               if (res.status !== 200 || !res.data) {
@@ -269,8 +272,9 @@
         return markPhotos(item.photos, false).then(function () { return save(item); });
       }
       item.confirmed_at = now();
-      if (item.type === "alert") item.receipt = receipt;
-      var missing = item.type === "visit" && receipt.missing_photos || [];
+      // The office's later word: an alert acknowledged, a unit decided, a visit to it attached.
+      if (item.type === "alert" || item.type === "unit" || (item.body && item.body.unit)) item.receipt = receipt;
+      var missing = (item.type === "visit" || item.type === "unit") && receipt.missing_photos || [];
       if (missing.length) {
         item.state = "partial"; item.next_at = 0; item.receipt = receipt;
         item.error = "服务器缺少 " + missing.length + " 张照片，正在补传";
@@ -283,10 +287,12 @@
       return DUE[item.state] && (force || !item.next_at || item.next_at <= now());
     }
 
-    // An amendment waits until the visit it corrects is on the server.
+    // An amendment waits until the visit it corrects is on the server; a visit to a unit
+    // found in the field, until that unit is (the server answers 409 before).
     function waiting(item, byUuid) {
       var first = item.body && item.body.amends && byUuid[item.body.amends];
-      return !!first && first.state !== "synced";
+      var unit = item.body && item.body.unit && byUuid[item.body.unit];
+      return (!!first && first.state !== "synced") || (!!unit && unit.state !== "synced" && unit.state !== "partial");
     }
 
     function sendDue(ctx, items, force) {
@@ -330,7 +336,8 @@
     function reportQueue(ctx, userId) {
       return Promise.all([store.byUser("outbox", userId), store.get("kv", "discarded:" + userId),
                           store.get("kv", "queue_report:" + userId)]).then(function (got) {
-        var items = got[0].filter(function (i) { return i.state !== "synced"; })
+        // A unit found in the field (and a visit to one) has no premises yet: the queue report (by premises) leaves it out.
+        var items = got[0].filter(function (i) { return i.state !== "synced" && i.type !== "unit" && !(i.body && i.body.unit); })
           .map(function (i) { return { uuid: i.uuid, type: i.type || "visit", enterprise_id: i.enterprise_id }; });
         var discarded = got[1] || [];
         var sig = JSON.stringify([items.map(function (i) { return i.uuid; }).sort(), discarded]);
@@ -489,7 +496,8 @@
     // version the server holds (its own uuid, linked); a hazard action stays on the phone.
     function keep(uuid) {
       return change(uuid, ["conflict"], function (item) {
-        if (item.type !== "visit") {
+        // A visit to a unit not yet in the register cannot be amended on the server: kept as it is.
+        if (item.type !== "visit" || (item.body && item.body.unit)) {
           item.state = "kept";
           return save(item);
         }

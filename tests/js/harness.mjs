@@ -45,6 +45,7 @@ export class FakeServer {
     this.photos = new Set();
     this.events = new Map();
     this.alerts = new Map();
+    this.units = new Map();
     this.reports = [];
     this.calls = [];
     this.faults = [];
@@ -57,6 +58,17 @@ export class FakeServer {
   fail(match, answer, times = 1) { this.faults.push({ match, answer, times }); }
 
   count(match) { return this.calls.filter((c) => (c.method + " " + c.url).startsWith(match)).length; }
+
+  // The street office's decision on a unit (what GET /units or /held then answers).
+  decide(uuid, status, reason = "") {
+    Object.assign(this.units.get(uuid), { status, reason });
+  }
+
+  unitReceipt(uuid) {
+    const u = this.units.get(uuid);
+    return { uuid, received_at: u.received_at, status: u.status, enterprise_id: u.status === "proposed" ? null : 9,
+             reason: u.reason, visits: [], missing_photos: u.body.photos.filter((s) => !this.photos.has(s)) };
+  }
 
   receipt(uuid) {
     const v = this.visits.get(uuid);
@@ -105,6 +117,15 @@ export class FakeServer {
       this.visits.set(uuid, { body, text, received_at: new Date(this.clock()).toISOString() });
       return json(201, this.receipt(uuid));
     }
+    if (method === "PUT" && (m = path.match(/^\/api\/v1\/units\/(.+)$/))) {
+      const uuid = m[1], text = JSON.stringify(body);
+      if (this.units.has(uuid) && this.units.get(uuid).text !== text) {
+        return json(409, { error: "该单位编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status: 409 });
+      }
+      const created = !this.units.has(uuid);
+      if (created) this.units.set(uuid, { body, text, received_at: new Date(this.clock()).toISOString(), status: "proposed", reason: "" });
+      return json(created ? 201 : 200, this.unitReceipt(uuid));
+    }
     if (method === "POST" && (m = path.match(/^\/api\/v1\/hazards\/(.+)\/events$/))) {
       if (!this.events.has(body.uuid)) this.events.set(body.uuid, { hazard: m[1], version: body.version + 1, action: body.action });
       const e = this.events.get(body.uuid);
@@ -116,7 +137,8 @@ export class FakeServer {
       return json(201, { uuid: m[1], kind: body.kind, received_at: a.received_at, acknowledged_at: a.acknowledged_at });
     }
     if (method === "POST" && path === "/api/v1/held") {
-      const out = { visits: {}, events: {}, alerts: {} };
+      const out = { visits: {}, events: {}, alerts: {}, units: {} };
+      for (const u of body.units || []) out.units[u] = this.units.has(u) ? this.unitReceipt(u) : null;
       for (const u of body.visits) out.visits[u] = this.visits.has(u) ? this.receipt(u) : null;
       for (const u of body.events) out.events[u] = this.events.has(u) ? { uuid: this.events.get(u).hazard, event: u, version: this.events.get(u).version } : null;
       for (const u of body.alerts) {

@@ -80,7 +80,8 @@ def test_the_file_is_self_contained_and_carries_the_whole_record(exported):
     assert "http://" not in text and "https://" not in text
     assert "default-src 'none'" in text and "@page" in text and "break-before: page" in text
     keys = [s["key"] for s in doc["sections"]]
-    assert keys == ["base", "lists", "hazards", "visits", "changes", "campaign", "checklists", "photos", "people", "audit"]
+    assert keys == ["base", "lists", "hazards", "visits", "changes", "campaign", "enforcement", "major_governance",
+                    "field_origin", "checklists", "photos", "people", "audit"]
     hazards = collect.section_data(doc, "hazards")
     events = collect.section_data(doc, "audit")["events"]
     photos = collect.section_data(doc, "photos")

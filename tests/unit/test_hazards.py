@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from fieldapp import audit, hazards
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, Hazard, User
+from fieldapp.models import AuditEvent, Hazard, HazardPlan, User
 
 from .. import images
+from ..clock import TODAY
 from ..factories import make_hazard, make_user, store_photo
 
 # Who may do what from which state (PRODUCT.md §4). Anything not listed is refused.
@@ -25,12 +26,26 @@ ALLOWED = {
     ("request_extension", "open"): {"owner_a1", "inspector_a1"},
     ("approve_extension", "open"): {"street_a", "district"},
     ("refuse_extension", "open"): {"street_a", "district"},
-    ("supervise", "open"): {"street_a", "district"},
-    ("supervise", "rectified"): {"street_a", "district"},
+    # The department confirms and supervises major hazards of its industry (a1 is 餐饮), issue 19 point 1.
+    ("supervise", "open"): {"street_a", "district", "dept_catering"},
+    ("supervise", "rectified"): {"street_a", "district", "dept_catering"},
     ("refer", "open"): {"street_a", "district"},
     ("refer", "rectified"): {"street_a", "district"},
     ("reopen", "closed"): {"street_a", "district"},
+    # Major hazards governed to the law (issue 20 point 3).
+    ("confirm_major", "open"): {"street_a", "district", "dept_catering"},
+    ("confirm_major", "rectified"): {"street_a", "district", "dept_catering"},
+    ("downgrade_major", "open"): {"street_a", "district", "dept_catering"},
+    ("downgrade_major", "rectified"): {"street_a", "district", "dept_catering"},
+    ("submit_plan", "open"): {"owner_a1"},
+    ("accept_plan", "open"): {"street_a", "district"},
+    ("accept_plan", "rectified"): {"street_a", "district"},
+    ("return_plan", "open"): {"street_a", "district"},
+    ("return_plan", "rectified"): {"street_a", "district"},
+    ("record_acceptance", "rectified"): {"street_a", "district", "dept_catering"},
 }
+MAJOR_ACTIONS = {"supervise", "confirm_major", "downgrade_major", "submit_plan", "accept_plan", "return_plan",
+                 "record_acceptance"}
 ACTORS = ["owner_a1", "inspector_a1", "street_a", "district", "dept_catering"]
 ACTIONS = sorted({a for a, _ in ALLOWED})
 STATES = ["open", "rectified", "closed"]
@@ -45,16 +60,32 @@ def setup_hazard(world, action: str, state: str):
     """A hazard in `state`, prepared so the action's own preconditions hold."""
     after = [store_photo(images.jpeg(seed=hash((action, state)) % 1000), uploader_id=world.users["owner_a1"],
                          received_at=utcnow())] if state in ("rectified", "closed") else []
-    return make_hazard(
-        world.ents["a1"], state=state, level="major" if action == "supervise" else "general",
+    h = make_hazard(
+        world.ents["a1"], state=state, level="major" if action in MAJOR_ACTIONS else "general",
         submitted_by=world.users["owner_a1"] if state != "open" else None, after_photos=after,
         extension_requested_to=(utcnow() + timedelta(days=30)).date() if action in ("approve_extension", "refuse_extension") else None,
+        # Only a confirmed major hazard is supervised; one to confirm or downgrade is still 待确认.
+        major_confirmed_at=utcnow() if action in MAJOR_ACTIONS - {"confirm_major", "downgrade_major"} else None,
+        plan_status="submitted" if action in ("accept_plan", "return_plan") else None,
     )
+    if action in ("accept_plan", "return_plan"):
+        db.session.add(HazardPlan(uuid=str(uuid.uuid4()), hazard_uuid=h.uuid, submitted_at=utcnow(), status="submitted",
+                                  submitted_by=world.users["owner_a1"], **PLAN))
+    return h
 
 
-def inputs(action: str, photo: str) -> dict:
-    return {"note": "整改完成，已更换灭火器", "photos": [photo] if action == "submit_rectification" else [],
-            "data": {"deadline": (utcnow() + timedelta(days=30)).date().isoformat()}}
+PLAN = {"goal": "一个月内消除隐患", "method": "更换燃气管道并加装报警器", "funds": "企业自筹 3 万元，材料已采购",
+        "organization": "由店长负责，维修公司施工", "timeline": "30 日内完成", "safety_measures": "施工期间停用燃气",
+        "emergency_plan": "现场配置灭火器，发生泄漏立即关阀撤人"}
+LEVEL_OF = {"street_a": "street", "district": "district", "dept_catering": "district"}
+
+
+def inputs(action: str, photo: str, username: str = "street_a") -> dict:
+    return {"note": "整改完成，已更换灭火器",
+            "photos": [photo] if action in ("submit_rectification", "record_acceptance") else [],
+            "data": {"deadline": (utcnow() + timedelta(days=30)).date().isoformat(), "plan": PLAN,
+                     "supervision_level": LEVEL_OF.get(username, "street"), "supervisor": "街道办副主任 王五",
+                     "accepted_by": "街道安办 张三、专家 李四", "accepted_on": TODAY.isoformat()}}
 
 
 @pytest.mark.parametrize("action,state,username", CASES)
@@ -65,7 +96,8 @@ def test_transition_table(ctx, world, action, state, username):
     allowed = username in ALLOWED.get((action, state), set())
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     if allowed:
-        out = hazards.transition(h.uuid, action, actor=user(username), now=utcnow(), version=1, **inputs(action, photo))
+        out = hazards.transition(h.uuid, action, actor=user(username), now=utcnow(), version=1,
+                                 **inputs(action, photo, username))
         db.session.commit()
         rule = hazards.TRANSITIONS[action]
         assert out.hazard.state == (rule.to_state or state)
@@ -73,7 +105,8 @@ def test_transition_table(ctx, world, action, state, username):
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
     else:
         with pytest.raises(hazards.TransitionError) as info:
-            hazards.transition(h.uuid, action, actor=user(username), now=utcnow(), version=1, **inputs(action, photo))
+            hazards.transition(h.uuid, action, actor=user(username), now=utcnow(), version=1,
+                               **inputs(action, photo, username))
         db.session.rollback()
         assert info.value.status in (403, 409), info.value.message
         assert db.session.get(Hazard, h.uuid).version == 1
@@ -128,7 +161,8 @@ def test_submitter_can_never_verify_their_own_rectification(ctx, world):
 
 def test_major_hazard_is_closed_only_by_office_users(ctx, world):
     h = setup_hazard(world, "verify", "rectified")
-    h.level = "major"
+    # Governed to the law (test_major_hazards): confirmed, plan accepted, acceptance on record.
+    h.level, h.major_confirmed_at, h.plan_status, h.acceptance_uuid = "major", utcnow(), "accepted", str(uuid.uuid4())
     db.session.commit()
     with pytest.raises(hazards.TransitionError) as info:
         hazards.transition(h.uuid, "verify", actor=user("inspector_a1"), now=utcnow(), version=1)

@@ -531,3 +531,31 @@ def test_a_backup_refuses_a_filed_document_the_store_lost_or_changed(app, world,
         plan_filings.store().delete(key)
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "c")])
     assert result.exit_code == 1 and "存储中却没有" in result.output
+
+
+def test_enforcement_documents_are_backed_up_and_restored(app, world, target, tmp_path):
+    """A 处罚决定书 attached to an enforcement record (issue 20) travels with the backup, proved by its hash."""
+    from fieldapp import attachments, enforcement
+    from fieldapp.clock import utcnow
+    from fieldapp.models import User
+
+    from ..clock import TODAY
+    from ..documents import pdf
+
+    data = pdf(seed=7)
+    with app.app_context():
+        street = db.session.scalar(select(User).where(User.username == "street_a"))
+        doc = attachments.ingest(data, "处罚决定书.pdf", actor=street, now=utcnow())
+        enforcement.record(enforcement.NewRecord(kind="interview", enterprise_id=world.ents["a1"], doc_number="约谈〔9〕号",
+                                                 decided_on=TODAY, attachments=[doc.sha256]), actor=street, now=utcnow())
+        db.session.commit()
+        sha = doc.sha256
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "b" / "stores" / "attachments" / sha).read_bytes() == data
+    restored = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
+    assert restored.exit_code == 0, restored.output
+    with target.app_context():
+        assert attachments.store().get(sha) == data
+        db.session.remove()
+        db.engine.dispose()

@@ -41,11 +41,16 @@ def flagged(app, world):
         with app.app_context():
             after = store_photo(images.jpeg(seed=301), uploader_id=world.users["owner_a1"])
             h = make_hazard(world.ents["a1"], state="rectified", level=level, submitted_by=world.users["owner_a1"],
-                            after_photos=[after], evidence_flags=ALL_FLAGS)
+                            after_photos=[after], evidence_flags=ALL_FLAGS, **(governed() if level == "major" else {}))
             db.session.commit()
             return h.uuid
 
     return _make
+
+
+def governed() -> dict:
+    """A major hazard governed to the law (issue 20): confirmed, 治理方案 accepted, 销号 acceptance on record."""
+    return {"major_confirmed_at": utcnow(), "plan_status": "accepted", "acceptance_uuid": str(uuid.uuid4())}
 
 
 def act(client, hid: str, action: str, version: int, note: str = ""):
@@ -100,7 +105,8 @@ def test_rejecting_after_a_first_verification_starts_over(app, login, flagged):
 
 def test_a_major_hazard_without_flags_closes_on_one_verification(app, ctx, world):
     after = store_photo(images.jpeg(seed=302), uploader_id=world.users["owner_a1"])
-    h = make_hazard(world.ents["a1"], state="rectified", level="major", submitted_by=world.users["owner_a1"], after_photos=[after])
+    h = make_hazard(world.ents["a1"], state="rectified", level="major", submitted_by=world.users["owner_a1"], after_photos=[after],
+                    **governed())
     out = hazards.transition(h.uuid, "verify", actor=user("street_a"), now=utcnow(), version=1)
     assert out.hazard.state == "closed"
 

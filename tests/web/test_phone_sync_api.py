@@ -316,7 +316,7 @@ def test_the_app_shell_pages_carry_the_worker_version_and_nothing_else_does(app,
     with app.test_request_context():
         version = pwa.shell()[1]
     inspector = login("inspector_a1")
-    for path in ("/inspect", "/inspect/walk", "/inspect/outbox", "/inspect/notice", "/offline"):
+    for path in ("/inspect", "/inspect/walk", "/inspect/outbox", "/inspect/notice", "/inspect/unit", "/offline"):
         assert inspector.get(path).headers.get("X-Fieldapp-Shell") == version, path
     assert "X-Fieldapp-Shell" not in inspector.get("/enterprises").headers
     assert "X-Fieldapp-Shell" not in inspector.get("/inspect", headers={"HX-Request": "true"}).headers
@@ -330,7 +330,7 @@ def test_the_worker_stores_every_script_and_style_the_shell_pages_load(app, logi
 
     inspector = login("inspector_a1")
     worker = inspector.get("/sw.js").get_data(as_text=True)
-    for path in ("/inspect", "/inspect/walk", "/inspect/outbox", "/inspect/notice", "/offline"):
+    for path in ("/inspect", "/inspect/walk", "/inspect/outbox", "/inspect/notice", "/inspect/unit", "/offline"):
         html = inspector.get(path).get_data(as_text=True)
         for url in re.findall(r'(?:src|href)="(/static/[^"]+\.(?:js|css)\?v=[^"]+)"', html):
             assert f'"{url}"' in worker, (path, url)

@@ -1,0 +1,80 @@
+"""A unit found in the field (issue 20): recorded with no signal, kept across a reload, synced once back online."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldapp.extensions import db
+from fieldapp.models import Photo, UnitProposal
+
+from .. import images
+from .conftest import fits_width, sign_in
+from .test_offline import ALL_SYNCED, wait_until
+
+
+def assert_resync_sends_nothing(page) -> None:
+    """Syncing again: the forced run asks the server what it holds, hears it has everything, sends nothing."""
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method in ("PUT", "POST") else None)
+    with page.expect_response("**/api/v1/held") as held:
+        page.get_by_role("button", name="立即同步").click()
+    assert held.value.status == 200
+    wait_until(page, "FA.sync.status !== 'running'")
+    wait_until(page, ALL_SYNCED)
+    assert [u for u in sent if "/api/v1/held" not in u] == []
+
+
+def record_unit(page, name: str, front) -> None:
+    page.goto("/inspect/unit")
+    page.get_by_label("单位名称").fill(name)
+    page.get_by_label("尚未办照").check()
+    page.get_by_label("行业领域").select_option("餐饮")
+    page.get_by_label("九小场所类型").select_option("catering")
+    page.get_by_label("地址").fill("甲街道新华路 18 号")
+    page.locator("[data-unit-photos] input[type=file]").set_input_files(str(front))
+    page.locator("[data-unit-photos] img").wait_for()
+    page.locator("[data-location]").filter(has_text="已定位").wait_for()
+    page.get_by_role("button", name="保存登记").click()
+    page.locator("[data-unit-message]").filter(has_text="已登记").wait_for()
+
+pytestmark = pytest.mark.browser
+
+
+def test_records_a_unit_offline_and_syncs_it(app, phone, world, tmp_path):
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 15})
+    front = tmp_path / "front.jpg"
+    front.write_bytes(images.jpeg(1600, 1200, seed=91))
+    sign_in(page, "inspector_a1")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    wait_until(page, "caches.match('/inspect/unit').then(r => !!r)")
+
+    page.context.set_offline(True)
+    record_unit(page, "新华路阿明小吃店", front)  # the page from the worker's cache
+    assert fits_width(page)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UnitProposal)) == 0  # nothing reached the server
+
+    page.goto("/inspect/outbox")
+    page.reload()  # still offline: the outbox comes from the worker and IndexedDB
+    item = page.locator("[data-outbox-list] li")
+    item.first.wait_for()
+    assert item.count() == 1 and "新华路阿明小吃店（新发现单位）" in item.inner_text() and "等待同步" in item.inner_text()
+
+    page.context.set_offline(False)
+    page.get_by_role("button", name="立即同步").click()
+    wait_until(page, ALL_SYNCED, 30)
+    assert "等待街道安办审核入册" in page.locator("[data-outbox-list] li").inner_text()
+    with app.app_context():
+        p = db.session.scalar(select(UnitProposal))
+        assert (p.name, p.no_licence, p.venue_type, p.grid_id) == ("新华路阿明小吃店", True, "catering", world.grids["a1"])
+        assert p.location_status == "ok" and abs(p.lat - 24.9091) < 1e-6 and len(p.photos) == 1
+        assert db.session.get(Photo, p.photos[0]) is not None  # the front photo came with it
+    assert_resync_sends_nothing(page)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UnitProposal)) == 1
+    # Requests tried while there was no signal fail as they should; nothing else went wrong.
+    assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
