@@ -124,7 +124,9 @@ _FIRE_COMBINED = opt(DICT)  # fieldapp.fire_combined.payload: the proposal and t
 # action → (object_type, {key: check}). Keys are exact: none missing, none extra; a key ending in "?" may be absent.
 SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     "raise": _hazard({"item": opt(STR), "checklist": opt(STR), "visit": opt(UUID), "defect": opt(STR),
-                      "source?": one_of("self")}),
+                      "source?": one_of("self"),
+                      # A major hazard raised by an inspector waits for the office's confirmation (issue 20).
+                      "major_confirmed?": BOOL}),
     "submit_rectification": _hazard({}),
     # A flagged major hazard's first verification waits for a second office user's confirm_closure.
     "verify": _hazard({"awaiting_confirmation?": one_of(True)}),
@@ -133,8 +135,16 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     "request_extension": _hazard({"requested": DATE}),
     "approve_extension": _hazard({"old": DATE, "new": DATE}),
     "refuse_extension": _hazard({"requested": DATE}),
-    "supervise": _hazard({}),
+    # 挂牌督办 names its level and supervisor (issue 20); 移交执法 opens a case under the event's own uuid.
+    "supervise": _hazard({"level": one_of("street", "district"), "supervisor": TEXT}),
     "refer": _hazard({}),
+    # Major hazards governed to the law (fieldapp.hazard_major): confirmation, downgrade, 治理方案, 销号 acceptance.
+    "confirm_major": _hazard({}),
+    "downgrade_major": _hazard({"old": one_of("major"), "new": one_of("general"), "was_confirmed": BOOL}),
+    "submit_plan": _hazard({"plan": DICT, "attachments": list_of(SHA)}),
+    "accept_plan": _hazard({"plan": opt(UUID)}),
+    "return_plan": _hazard({"plan": opt(UUID)}),
+    "record_acceptance": _hazard({"accepted_by": TEXT, "accepted_on": DATE, "attachments": list_of(SHA)}),
     "reopen": _hazard({}),
     "fix_on_spot": _hazard({}),
     "self_close": _hazard({}),
@@ -143,7 +153,29 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
                                  "fire_combined": _FIRE_COMBINED, "amends?": UUID,
                                  # The responsible person's sign-off (a signature's hash, or refused) and how many items were left unchecked.
                                  "sign_off?": obj({"status": one_of("signed", "refused"), "signature?": SHA}),
-                                 "unchecked?": INT}),
+                                 "unchecked?": INT,
+                                 # A 督导帮扶 visit's team (fieldapp.supervision.record); routine visits have none.
+                                 "supervision?": obj({"participants": list_of(TEXT), "experts": STR})}),
+    # Units found in the field (fieldapp.units): proposed from the phone, decided by the office.
+    "unit_proposed": ("unit", {"body_sha256": SHA, "name": TEXT, "credit_code": opt(STR), "no_licence": BOOL,
+                               "street": opt(INT), "grid": opt(INT), "photos": list_of(SHA)}),
+    "unit_approved": ("unit", {"enterprise": INT, "name": TEXT, "credit_code": opt(STR), "four_categories": ANY,
+                               "visits": list_of(UUID)}),
+    "unit_merged": ("unit", {"enterprise": INT, "filled": list_of(STR), "note": STR, "visits": list_of(UUID)}),
+    "unit_rejected": ("unit", {"reason": TEXT, "visits": list_of(UUID)}),
+    "unit_visit_held": ("visit", {"unit": UUID, "body_sha256": SHA, "hazards": list_of(UUID),
+                                  "unit_status": one_of("proposed", "approved", "merged", "rejected")}),
+    # Enforcement records and referral cases (fieldapp.enforcement); amounts are exact decimal text.
+    "enforcement_recorded": ("enforcement", {"kind": STR, "doc_number": STR, "decided_on": DATE, "measures": list_of(STR),
+                                             "fine_wan": opt(STR), "dual_penalty": BOOL, "person_name": opt(STR),
+                                             "person_role": opt(STR), "person_fine_wan": opt(STR), "persons": ANY,
+                                             "hazards": list_of(UUID), "attachments": list_of(SHA), "case": opt(UUID),
+                                             "filer": DICT, "note": STR}),
+    "enforcement_voided": ("enforcement", {"reason": TEXT, "case": opt(UUID)}),
+    "case_closed": ("case", {"hazard": UUID, "outcome": TEXT}),
+    # 包保 cadres (fieldapp.cadres).
+    "cadre_assigned": ("cadre", {"enterprise": opt(INT), "grid": opt(INT), "name": TEXT, "title": STR}),
+    "cadre_ended": ("cadre", {"enterprise": opt(INT), "grid": opt(INT), "name": TEXT}),
     "report_received": ("report", {"description_sha256": SHA, "photo": opt(SHA)}),
     "report_confirmed": ("report", {"hazard": UUID}),
     "report_dismissed": ("report", {"reason": TEXT}),

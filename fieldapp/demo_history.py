@@ -566,4 +566,12 @@ def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
         sim.plan_visits(visits)
         demo_campaign.schedule(sim)
         sim.run()
-    return dict(sim.counts)
+    made = dict(sim.counts)
+    # One example of each thing of issue 20 (a unit found in the field, enforcement records
+    # and a case, a governed major hazard, 督导帮扶 and 包保), through their domain functions,
+    # dated within the last three weeks.
+    from . import field_samples
+
+    made.update(field_samples.populate(now=now, seed=seed))
+    db.session.commit()
+    return made
