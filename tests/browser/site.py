@@ -105,7 +105,7 @@ def furnish(app) -> Site:
     _file_plan(office, rid)
     assert _signed_in(app, "dept_catering").post("/checklist-proposals", data={"checklist": "catering", "reason": ""}).status_code == 303
     return Site(token=token, pin=pin, starts={
-        "district": ["/", "/checklists/general/diff?old=1&to=1"],
+        "district": ["/", "/checklists/general/diff?old=1&to=1", "/plan?year=2025"],
         "street": ["/", "/plan?year=2025", "/enterprises?street=甲街道"], "department": ["/"], "enterprise": ["/"],
         # The phone's pages that only its own store (or the worker) links to.
         "inspector": ["/", "/inspect/notice", "/offline"],
