@@ -128,6 +128,27 @@ def _file_plan(client, rid: int) -> None:
     assert resp.status_code == 303, resp.get_data(as_text=True)
 
 
+TAP = 44
+# Every control one can tap, as the phone lays it out. A checkbox or radio wrapped in its
+# label is tapped through the label, so the label is measured; so is a file input hidden
+# inside a label styled as a button (拍照).
+SMALL_TARGETS = """(tap) => {
+  const out = [];
+  for (const el of document.querySelectorAll("a[href], button, input, select, textarea, summary, [role=button]")) {
+    if (el.type === "hidden" || el.closest("[hidden], template, .skip-link")) continue;
+    let target = el;
+    const label = el.closest("label");
+    if (label && (["checkbox", "radio", "file"].includes(el.type))) target = label;
+    const box = target.getBoundingClientRect();
+    const style = getComputedStyle(target);
+    if (!box.width || !box.height || style.visibility === "hidden") continue;
+    if (box.width + 0.5 < tap || box.height + 0.5 < tap)
+      out.push(`${target.tagName.toLowerCase()} “${(target.innerText || target.value || target.getAttribute("aria-label") || "").trim().slice(0, 16)}” ${Math.round(box.width)}×${Math.round(box.height)}`);
+  }
+  return out;
+}"""
+
+
 def sign_in_as(page, site: Site, role: str) -> None:
     """Sign a browser page in as the role (the PIN user through the placard; the public not at all)."""
     if role == "public":

@@ -1,8 +1,10 @@
 """axe-core on one page of every type, for every role, at 360 px (a phone) and 1366 px (an office PC).
 
-The budget is 0 serious or critical violations. axe-core is a test-only npm package
-(package.json; `make test` runs `npm ci`), injected into each page: the context
-bypasses the app's CSP, which rightly refuses injected scripts.
+The budget is 0 serious or critical violations. In the same walk, every control an
+inspector, an enterprise (account or PIN) or the public can tap is at least 44 × 44 px at
+360 px (a checkbox, radio or file input is tapped through its label, so the label counts).
+axe-core is a test-only npm package (package.json; `make test` runs `npm ci`), injected
+into each page: the context bypasses the app's CSP, which rightly refuses injected scripts.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import DESKTOP, PHONE, new_context
-from .site import AXE, NOT_PAGES, sign_in_as, site, visit_page_types  # noqa: F401 (a fixture)
+from .site import AXE, NOT_PAGES, SMALL_TARGETS, TAP, sign_in_as, site, visit_page_types  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +21,8 @@ ROLES = ["street", "district", "inspector", "department", "enterprise", "pin", "
 # scope; a PIN user is an enterprise user) is checked on its start pages and the page types the
 # other did not reach: the time budget of the suite (PRODUCT.md §12) pays for each template once.
 SAME_PAGES_AS = {"district": "street", "pin": "enterprise"}
+# Who taps the app on a phone: every control on their pages must be 44 × 44 px at 360 px.
+TAPPERS = {"inspector", "enterprise", "pin", "public"}
 
 
 def serious_violations(page) -> list[str]:
@@ -36,8 +40,11 @@ def page_endpoints(app) -> set[str]:
             if "GET" in r.methods and r.endpoint not in NOT_PAGES and not r.endpoint.startswith("api")}
 
 
-def test_no_page_type_has_a_serious_or_critical_axe_violation(app, browser, playwright, live_server, site):
+def test_every_page_type_has_no_serious_axe_violation_and_every_phone_control_is_44_px(
+        app, browser, playwright, live_server, site):
+    """One walk for both budgets (the suite's time): axe at both widths, tap targets on the phone's pages."""
     found: dict[str, list[str]] = {}
+    small: dict[str, list[str]] = {}
     covered: set[str] = set()
     seen: dict[str, dict[str, str]] = {}
     for role in ROLES:
@@ -47,12 +54,14 @@ def test_no_page_type_has_a_serious_or_critical_axe_violation(app, browser, play
         sign_in_as(page, site, role)
 
         def check(page, kind, role=role):
+            where = f"{kind} {page.url.split('//', 1)[1].split('/', 1)[1]}"
+            if role in TAPPERS and (tiny := page.evaluate(SMALL_TARGETS, TAP)):
+                small[f"{role} {where}"] = tiny
             # Each page at both widths without a second crawl: the layout follows the viewport's width.
             for size in (PHONE, DESKTOP):
                 page.set_viewport_size(size)
-                bad = serious_violations(page)
-                if bad:
-                    found[f"{role} {size['width']}px {kind} {page.url.split('//', 1)[1].split('/', 1)[1]}"] = bad
+                if bad := serious_violations(page):
+                    found[f"{role} {size['width']}px {where}"] = bad
             page.set_viewport_size(PHONE)
 
         visited = seen[role] = visit_page_types(app, page, site.starts[role], check,
@@ -61,4 +70,7 @@ def test_no_page_type_has_a_serious_or_critical_axe_violation(app, browser, play
         context.close()
     # Every page the app serves was among them (a new page type is covered by being linked).
     assert page_endpoints(app) - covered == set()
+    reached = {role: len(seen[role]) for role in ("inspector", "enterprise", "public")}
+    assert reached["inspector"] >= 12 and reached["enterprise"] >= 4 and reached["public"] >= 3, reached
     assert found == {}, "\n".join(f"/{where}: {'; '.join(bad)}" for where, bad in found.items())
+    assert small == {}, "\n".join(f"/{where}: {'; '.join(tiny)}" for where, tiny in small.items())

@@ -1,53 +1,15 @@
-"""On a 360 px phone every control an inspector or an enterprise taps is at least 44 × 44 px,
-and the top navigation shows each role's first links and a 更多 menu, with nothing off screen."""
+"""At 360 px the top navigation shows each role's first links and a 更多 menu, with nothing off
+screen, and the walk's controls a crawl does not open are 44 × 44 px (every page type's own
+controls are measured in the same walk as axe-core: test_accessibility.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from .conftest import PHONE, new_context
-from .site import USERS, sign_in_as, site, visit_page_types  # noqa: F401 (a fixture)
+from .site import SMALL_TARGETS, TAP, sign_in_as, site  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
-
-TAP = 44
-# Every control one can tap, as the phone lays it out. A checkbox or radio wrapped in its
-# label is tapped through the label, so the label is measured; so is a file input hidden
-# inside a label styled as a button (拍照).
-SMALL_TARGETS = """(tap) => {
-  const out = [];
-  for (const el of document.querySelectorAll("a[href], button, input, select, textarea, summary, [role=button]")) {
-    if (el.type === "hidden" || el.closest("[hidden], template, .skip-link")) continue;
-    let target = el;
-    const label = el.closest("label");
-    if (label && (["checkbox", "radio", "file"].includes(el.type))) target = label;
-    const box = target.getBoundingClientRect();
-    const style = getComputedStyle(target);
-    if (!box.width || !box.height || style.visibility === "hidden") continue;
-    if (box.width + 0.5 < tap || box.height + 0.5 < tap)
-      out.push(`${target.tagName.toLowerCase()} “${(target.innerText || target.value || target.getAttribute("aria-label") || "").trim().slice(0, 16)}” ${Math.round(box.width)}×${Math.round(box.height)}`);
-  }
-  return out;
-}"""
-
-
-@pytest.mark.parametrize("role", ["inspector", "enterprise", "public"])  # a PIN user is an enterprise user
-def test_every_control_on_the_phone_pages_is_at_least_44_px(app, browser, playwright, live_server, site, role):
-    context = new_context(browser, playwright, live_server, PHONE, service_workers="block")
-    page = context.new_page()
-    sign_in_as(page, site, role)
-    small: dict[str, list[str]] = {}
-
-    def check(page, kind):
-        found = page.evaluate(SMALL_TARGETS, TAP)
-        if found:
-            small[f"{kind} {page.url.split('/', 3)[3]}"] = found
-
-    visited = visit_page_types(app, page, site.starts[role], check)
-    context.close()
-    assert len(visited) >= {"inspector": 12, "enterprise": 4, "public": 3}[role], visited
-    assert small == {}, "\n".join(f"/{where}: {'; '.join(found)}" for where, found in small.items())
-
 
 # What each role reaches from the bar; on a phone the first few, the rest under 更多.
 NAV = {
@@ -108,3 +70,24 @@ def test_the_more_menu_works_without_javascript(app, browser, playwright, live_s
     nav.get_by_role("link", name="季报表").click()
     page.wait_for_url("**/quarterly")
     context.close()
+
+
+def test_a_walk_item_with_a_hazard_and_a_photo_has_only_44_px_controls(browser, playwright, live_server, site, tmp_path):
+    """The controls a crawl does not open: 不符合's hazard panel (已当场整改) and a photo's ✕."""
+    from .. import images
+
+    shot = tmp_path / "shot.jpg"
+    shot.write_bytes(images.jpeg(seed=81))
+    context = new_context(browser, playwright, live_server, PHONE, service_workers="block")
+    page = context.new_page()
+    sign_in_as(page, site, "inspector")
+    page.goto("/inspect")
+    page.get_by_role("link", name="开始检查").first.click()
+    item = page.locator("main .item-card").first
+    item.locator("label.choice.fail").click()
+    item.locator("[data-photos=before] input[type=file]").set_input_files(str(shot))
+    item.locator(".thumb .remove").wait_for()
+    item.get_by_text("已当场整改").wait_for()
+    small = page.evaluate(SMALL_TARGETS, TAP)
+    context.close()
+    assert small == []
