@@ -82,6 +82,32 @@ def grids_of(actor) -> list[Grid]:
     return list(db.session.scalars(stmt))
 
 
+# The due list's tabs: what to do now, each a distinct question (a visit is 逾期未查; a hazard's
+# deadline passing is 整改逾期, shown on its card, never under the same word).
+DUE_TABS = {"today": "今日应检", "late": "逾期未查", "recheck": "有整改待复查", "all": "全部"}
+
+
+def _in_tab(row: DueRow, tab: str) -> bool:
+    if tab == "today":
+        return row.days_to_due == 0
+    if tab == "late":
+        return row.days_to_due < 0
+    if tab == "recheck":
+        return row.recheck > 0
+    return True
+
+
+def due_tabs(actor, *, now: datetime, tab: str, q: str = "", limit: int = 200) -> tuple[list[DueRow], dict[str, int]]:
+    """The rows of one tab of the due list, most urgent first, and every tab's count (before any search)."""
+    every = due_list(actor, now=now, limit=5000)
+    counts = {key: sum(_in_tab(r, key) for r in every) for key in DUE_TABS}
+    rows = [r for r in (due_list(actor, now=now, q=q, limit=5000) if q else every) if _in_tab(r, tab)]
+    if tab == "late":
+        # The longest overdue first: the question this tab answers.
+        rows.sort(key=lambda d: (d.due, d.name))
+    return rows[:limit], counts
+
+
 def find_by_code(actor, code: str) -> int | None:
     """Resolve what an inspector typed or scanned (placard link, token or credit code) to a premises in scope."""
     text = code.strip()

@@ -213,7 +213,7 @@ def _security_event(status: int, response: Response) -> tuple[str, dict] | None:
         return "rate_limited", {}
     if 200 <= status < 300 and response.headers.get("Content-Disposition", "").startswith("attachment"):
         return "download", {"format": (request.args.get("format") or response.mimetype)[:80]}
-    if endpoint == "placards.change" and request.method == "POST" and status == 200:
+    if endpoint == "placards.change" and request.method == "POST" and status == 200 and g.get("placard_changed"):
         args = request.view_args or {}
         return f"placard.{args.get('action')}", {"enterprise": args.get("enterprise_id")}
     return None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask, g, url_for
 
-from . import HTMX_PATH, vocab
+from . import HTMX_PATH, nav, vocab
 from .clock import to_local
 from .enterprises import FIELD_LABELS
 
@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
         # One per action form: a double submit replays the same event instead of acting twice.
         new_uuid=lambda: str(uuid.uuid4()),
         field_labels=FIELD_LABELS,
+        nav_for=nav.for_user,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -22,10 +22,13 @@ bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 @shell_page
 def due():
     q = request.args.get("q", "").strip()[:50]
-    rows = inspect.due_list(g.user, now=utcnow(), q=q)
+    tab = request.args.get("show", "all")
+    tab = tab if tab in inspect.DUE_TABS else "all"
+    rows, counts = inspect.due_tabs(g.user, now=utcnow(), tab=tab, q=q)
+    ctx = dict(rows=rows, q=q, tab=tab, counts=counts, tabs=inspect.DUE_TABS)
     if is_htmx():
-        return vary_on_htmx(current_app.make_response(render_template("inspect/_due_list.html", rows=rows, q=q)))
-    return vary_on_htmx(current_app.make_response(render_template("inspect/due.html", rows=rows, q=q,
+        return vary_on_htmx(current_app.make_response(render_template("inspect/_due_list.html", **ctx)))
+    return vary_on_htmx(current_app.make_response(render_template("inspect/due.html", **ctx,
                                                                   reports=public.pending_count(g.user))))
 
 

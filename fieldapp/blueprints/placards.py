@@ -55,10 +55,25 @@ def qr(enterprise_id: int, fmt: str):
     return resp
 
 
+# What each change undoes for good, stated before it is made: a mis-tap must not void a printed placard.
+CONSEQUENCES = {
+    "rotate": ("更换链接", "更换后，已张贴的场所码和旧链接立即失效，扫码打不开，必须重新打印张贴。此操作不能撤销。"),
+    "revoke": ("停用场所码", "停用后，扫码打不开公示页，企业也无法再用 PIN 登录。重新启用会生成新链接，必须重新打印张贴。"),
+    "pin": ("重置 PIN", "重置后，原 PIN 和用它登录的会话立即失效；新 PIN 只显示一次，须当面交给企业负责人。"),
+}
+
+
 @bp.post("/<int:enterprise_id>/<action>")
 @roles_required(*roles.OFFICE)
 def change(enterprise_id: int, action: str):
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
+    url = placards.public_url(current_app.config["BASE_URL"], ent)
+    if action not in ("rotate", "revoke", "pin"):
+        abort(404)
+    # Enabling a revoked placard voids nothing; every other change waits for its confirmation.
+    if request.form.get("confirm") != "1" and (url or action == "pin"):
+        return render_template("placards/_panel.html", ent=ent, message=None, pin=None, url=url,
+                               confirm=(action, *CONSEQUENCES[action]))
     now = utcnow()
     pin = None
     if action == "rotate":
@@ -70,8 +85,7 @@ def change(enterprise_id: int, action: str):
     elif action == "pin":
         pin = placards.set_pin(ent, actor=g.user, now=now)
         message = "已设置新的 PIN（原 PIN 和已登录的会话即刻失效）。"
-    else:
-        abort(404)
     db.session.commit()
+    g.placard_changed = True  # for the security log: a confirmation page changes nothing
     return render_template("placards/_panel.html", ent=ent, message=message, pin=pin,
                            url=placards.public_url(current_app.config["BASE_URL"], ent))

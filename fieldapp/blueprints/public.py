@@ -14,7 +14,7 @@ from .. import auth, logs, placards, public, scope, throttle
 from ..blueprints.auth import login_policy
 from ..clock import local_today, utcnow
 from ..extensions import db
-from ..models import Enterprise
+from ..models import Enterprise, Street
 from ..errors import error_response
 
 bp = Blueprint("public", __name__, url_prefix="/q")
@@ -62,20 +62,26 @@ def page(token: str):
     return render_template("public/page.html", token=token, s=public.summary(ent, local_today(utcnow())))
 
 
+def _pin_page(token: str, ent: Enterprise, error: str | None) -> str:
+    """The PIN sign-in, with whom to call for a new PIN (the street office's phone, as on the placard)."""
+    street = db.session.get(Street, ent.street_id)
+    return render_template("public/pin.html", token=token, name=ent.name, error=error, street=street)
+
+
 @bp.route("/<token>/pin", methods=["GET", "POST"])
 def pin(token: str):
     ent = _premises(token)
     if request.method == "GET":
-        return render_template("public/pin.html", token=token, name=ent.name, error=None)
+        return _pin_page(token, ent, None)
     result = placards.pin_login(ent.id, request.form.get("pin", "")[:12], ip=request.remote_addr or "-",
                                 policy=login_policy(), now=utcnow())
     # The premises stands in for the account name: a PIN sign-in has none.
     logs.login(result, channel="pin", username=f"premises:{ent.id}")
     if result.throttled:
-        return (render_template("public/pin.html", token=token, name=ent.name, error="错误次数过多，请 15 分钟后再试。"), 429,
+        return (_pin_page(token, ent, "错误次数过多，请 15 分钟后再试。"), 429,
                 {"Retry-After": str(result.retry_after)})
     if result.user is None:
-        return render_template("public/pin.html", token=token, name=ent.name, error="PIN 不正确。"), 401
+        return _pin_page(token, ent, "PIN 不正确。"), 401
     session.clear()
     session["sid"] = auth.start_session(result.user, kind="web", lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"], now=utcnow())
     session.permanent = True

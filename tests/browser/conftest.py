@@ -60,21 +60,47 @@ def live_server(app):
         gc.collect()
 
 
-@pytest.fixture
-def phone(browser, playwright, live_server):
-    """A fresh browser context sized like a cheap Android phone (360 px wide)."""
-    device = dict(playwright.devices["Pixel 7"])
-    device["viewport"] = {"width": 360, "height": 740}
-    device["screen"] = {"width": 360, "height": 740}
-    context = browser.new_context(**device, base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai")
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def new_context(browser, playwright, base_url: str, size: dict, **kw):
+    """A browser context at one screen size: a touch phone (Pixel 7 at 360 px) or an office PC."""
+    if size["width"] < 720:
+        device = dict(playwright.devices["Pixel 7"])
+        device["viewport"] = dict(size)
+        device["screen"] = dict(size)
+    else:
+        device = {"viewport": dict(size), "screen": dict(size)}
+    context = browser.new_context(**device, **kw, base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(10_000)
+    return context
+
+
+def watched_page(context):
+    """A page that collects console errors, page errors and failed responses (login refusals aside)."""
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 and "/login" not in r.url else None)
     page.console_errors = errors
-    yield page
+    return page
+
+
+@pytest.fixture
+def phone(browser, playwright, live_server):
+    """A fresh browser context sized like a cheap Android phone (360 px wide)."""
+    context = new_context(browser, playwright, live_server, PHONE)
+    yield watched_page(context)
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, playwright, live_server):
+    """A fresh browser context sized like an office PC's screen (1366 × 768)."""
+    context = new_context(browser, playwright, live_server, DESKTOP)
+    yield watched_page(context)
     context.close()
 
 

@@ -109,9 +109,9 @@ def test_placard_changes_are_logged_without_the_pin_or_token(app, login, world):
     with app.app_context():
         old_token = db.session.get(Enterprise, world.ents["a1"]).public_token
     street = login("street_a")
-    html = street.post(f"/placards/{world.ents['a1']}/pin").get_data(as_text=True)
+    html = street.post(f"/placards/{world.ents['a1']}/pin", data={"confirm": "1"}).get_data(as_text=True)
     pin = re.search(r'class="pin-digits">(\d{6})<', html).group(1)
-    street.post(f"/placards/{world.ents['a1']}/rotate")
+    street.post(f"/placards/{world.ents['a1']}/rotate", data={"confirm": "1"})
     changes = [(e["event"], e["enterprise"], e["user"]) for e in read(app, "security") if e["event"].startswith("placard.")]
     assert changes == [("placard.pin", world.ents["a1"], world.users["street_a"]),
                        ("placard.rotate", world.ents["a1"], world.users["street_a"])]

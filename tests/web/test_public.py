@@ -63,11 +63,11 @@ def test_public_page_shows_status_and_nothing_personal(client, world, a1_token):
 def test_unknown_old_and_revoked_tokens_look_the_same(app, client, world, login, a1_token):
     unknown = client.get("/q/" + "A" * 32)
     street = login("street_a")
-    street.post(f"/placards/{world.ents['a1']}/rotate")
+    street.post(f"/placards/{world.ents['a1']}/rotate", data={"confirm": "1"})
     new = token_of(app, world.ents["a1"])
     old = client.get(f"/q/{a1_token}")
     assert new != a1_token and client.get(f"/q/{new}").status_code == 200
-    street.post(f"/placards/{world.ents['a1']}/revoke")
+    street.post(f"/placards/{world.ents['a1']}/revoke", data={"confirm": "1"})
     revoked = client.get(f"/q/{new}")
     assert unknown.status_code == old.status_code == revoked.status_code == 404
 
@@ -141,7 +141,7 @@ def test_public_url_only_for_office_users(world, login, a1_token):
 
 
 def set_pin(login, world) -> str:
-    html = login("street_a").post(f"/placards/{world.ents['a1']}/pin").get_data(as_text=True)
+    html = login("street_a").post(f"/placards/{world.ents['a1']}/pin", data={"confirm": "1"}).get_data(as_text=True)
     return re.search(r'class="pin-digits">(\d{6})<', html).group(1)
 
 

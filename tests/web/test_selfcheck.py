@@ -27,7 +27,7 @@ def token(app, world) -> str:
 
 
 def pin_client(app, world, login):
-    html = login("street_a").post(f"/placards/{world.ents['a1']}/pin").get_data(as_text=True)
+    html = login("street_a").post(f"/placards/{world.ents['a1']}/pin", data={"confirm": "1"}).get_data(as_text=True)
     pin = re.search(r'class="pin-digits">(\d{6})<', html).group(1)
     client = app.test_client()
     assert client.post(f"/q/{token(app, world)}/pin", data={"pin": pin}).status_code == 303

@@ -173,7 +173,7 @@ def test_due_list_puts_the_most_urgent_first(app, world, login, visit):
         db.session.commit()
     html = login("inspector_a1").get("/inspect").get_data(as_text=True)
     assert html.index("甲一小吃店") < html.index("甲一新开店")
-    assert "逾期 1" in html and "从未检查" in html
+    assert "整改逾期 1 项" in html and "从未检查" in html
 
 
 def test_due_list_puts_never_visited_before_the_longest_since_a_visit(app, world, login, visit):
