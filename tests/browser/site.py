@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 import pytest
 
-from fieldapp import placards, plan, public
+from fieldapp import field_samples, placards, plan, public
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Enterprise, PlanRequirement, User
+from fieldapp.models import Enterprise, PlanRequirement, UnitProposal, User
 
 from .. import images
 from ..clock import TODAY
@@ -39,6 +39,7 @@ NOT_PAGES = {
     "plan.download": "a filed document", "proposals.download": "a TOML download",
     "hazards.history": "an htmx fragment of the hazard page", "audit.verify": "an htmx fragment of the audit page",
     "main.home": "a redirect to the role's start page",
+    "units.photo": "an image", "enforcement.attachment": "a filed document",
 }
 
 
@@ -94,6 +95,9 @@ def furnish(app) -> Site:
                     raised_by=world.users["inspector_a1"])
         public.submit_report(ent, description="后门被锁住了", contact="", photo=None, now=now, sender="198.51.100.7")
         plan.load_seed(2025, actor=db.session.get(User, world.users["district"]), now=now)
+        # Issue 20's pages: a unit found in the field, enforcement records and a case, a cadre.
+        field_samples.populate(now=now, seed=7)
+        unit = db.session.scalar(select(UnitProposal.uuid).order_by(UnitProposal.received_at).limit(1))
         token = ent.public_token
         db.session.commit()
         rid = db.session.scalar(select(PlanRequirement.id).where(PlanRequirement.year == 2025, PlanRequirement.key == "plan"))
@@ -106,7 +110,7 @@ def furnish(app) -> Site:
     assert _signed_in(app, "dept_catering").post("/checklist-proposals", data={"checklist": "catering", "reason": ""}).status_code == 303
     return Site(token=token, pin=pin, starts={
         "district": ["/", "/checklists/general/diff?old=1&to=1", "/plan?year=2025"],
-        "street": ["/", "/plan?year=2025", "/enterprises?street=甲街道"], "department": ["/"], "enterprise": ["/"],
+        "street": ["/", "/plan?year=2025", "/enterprises?street=甲街道", f"/units/{unit}"], "department": ["/"], "enterprise": ["/"],
         # The phone's pages that only its own store (or the worker) links to.
         "inspector": ["/", "/inspect/notice", "/offline"],
         "pin": ["/"], "public": [f"/q/{token}"],
