@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from . import (auth, campaign, demo, demo_photos, enterprises, filings, placards, plan, plan_filings, plan_samples, public,
+from . import (auth, campaign, demo, demo_photos, enforcement_counts, enterprises, filings, placards, plan, plan_filings, plan_samples, public,
                quarter_figures, quarterly, risk, selfcheck, standardization, targets)
 from .clock import local_today
 from .demo_history import History, Premises, at_local
@@ -238,7 +238,10 @@ def _figures(now: datetime, sim: History, street_id: int, year: int, quarter: in
     """The quarter's own figures (model posts, training, enforcement) entered by the street office."""
     rng = sim.rng
     values = {}
+    typed = enforcement_counts.hand_entry_allowed(year, quarter)
     for annex, row_key, c in quarter_figures.cells():
+        if annex == 7 and not typed and c.key in enforcement_counts.COLUMNS:
+            continue  # counted from the enforcement records: the form no longer takes them
         if annex == 5:  # the street's row: model posts, training sessions and who came
             value = rng.randrange(0, 6) if c.key.startswith("post_") else rng.randrange(0, 3) if "sessions" in c.key \
                 else rng.randrange(0, 40)
