@@ -414,6 +414,8 @@ class History:
         if level == "major":
             if self.on_major is not None:
                 self.at(raised + timedelta(days=rng.uniform(1, 5)), self.on_major, self, p)
+            # Governed to the law: confirmed, a 治理方案 from the premises, accepted by the street.
+            self.at(raised + timedelta(hours=rng.uniform(2, 30)), self.govern, hid, p)
             if rng.random() < 0.75:
                 self.at(raised + timedelta(hours=rng.uniform(3, 72)), self.flag, hid, p, "supervise")
             if rng.random() < 0.2:
@@ -509,6 +511,43 @@ class History:
         wait = timedelta(hours=rng.uniform(4, 72)) if rng.random() < 0.25 else timedelta(days=3 + rng.expovariate(1 / 12))
         self.at(now + wait, self.review, hid, p, attempt)
 
+    def govern(self, now: datetime, hid: str, p: Premises) -> None:
+        """A major hazard's confirmation, then its 治理方案 from the premises (fieldapp.hazard_major)."""
+        h = self._hazard(hid)
+        if h.level != "major" or h.state == "closed":
+            return
+        office = self.street(p)
+        if h.major_confirmed_at is None and not self._act(now, h, "confirm_major", office):
+            return
+        if self.owner.get(p.id) is None:
+            # The street gives the owner a placard PIN, so the premises can file its plan itself.
+            from . import placards
+
+            placards.set_pin(db.session.get(Enterprise, p.id), actor=office, now=now)
+            self.owner[p.id] = db.session.scalar(select(User).where(User.username == placards.pin_username(p.id)))
+        if self.owner.get(p.id) is not None:
+            self.at(now + timedelta(days=self.rng.uniform(1, 6)), self.plan_step, hid, p, "submit_plan")
+
+    def plan_step(self, now: datetime, hid: str, p: Premises, action: str) -> None:
+        from .field_samples import PLAN
+
+        h = self._hazard(hid)
+        if h.level != "major" or h.state != "open":
+            return
+        if action == "submit_plan":
+            plan = {**PLAN, "goal": f"按期消除隐患：{h.finding}"}
+            if self._act(now, h, "submit_plan", self.owner[p.id], data={"plan": plan}):
+                self.at(now + timedelta(hours=self.rng.uniform(4, 48)), self.plan_step, hid, p, "accept_plan")
+        elif h.plan_status == "submitted":
+            self._act(now, h, "accept_plan", self.street(p), note="方案可行，按期实施")
+
+    def accept_major(self, now: datetime, h: Hazard, p: Premises, reviewer) -> None:
+        """The 销号 acceptance a major hazard needs before its verification: who, when, a photo."""
+        office = reviewer if reviewer.role != "inspector" else self.street(p)
+        shot = self.photo(actor=office, now=now, taken=now - timedelta(minutes=20), p=p, located=True, far=False)
+        self._act(now, h, "record_acceptance", office, note="现场验收合格", photos=[shot],
+                  data={"accepted_by": "街道安办、行业专家", "accepted_on": local_today(now).isoformat()})
+
     def review(self, now: datetime, hid: str, p: Premises, attempt: int) -> None:
         h = self._hazard(hid)
         if h.state != "rectified":
@@ -526,6 +565,9 @@ class History:
         # Evidence in doubt is passed only with a written reason; a closure the rules refuse
         # (an after photo older than the hazard) is sent back instead.
         note = "现场复核，整改属实（照片为复查时补拍）。" if flagged else ""
+        if not reject and h.level == "major" and h.plan_status == "accepted" and h.acceptance_uuid is None:
+            self.accept_major(now, h, p, reviewer)
+            h = self._hazard(hid)
         if not reject and self._act(now, h, "verify", reviewer, note=note):
             h = self._hazard(hid)
             if h.state == "rectified":  # a major hazard in doubt: a second office user confirms it
@@ -566,12 +608,12 @@ def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
         sim.plan_visits(visits)
         demo_campaign.schedule(sim)
         sim.run()
-    made = dict(sim.counts)
-    # One example of each thing of issue 20 (a unit found in the field, enforcement records
-    # and a case, a governed major hazard, 督导帮扶 and 包保), through their domain functions,
-    # dated within the last three weeks.
-    from . import field_samples
+        made = dict(sim.counts)
+        # One example of each thing of issue 20 (a unit found in the field, enforcement records
+        # and a case, a governed major hazard, 督导帮扶 and 包保), through their domain functions,
+        # dated within the last three weeks; its ids drawn from the seed like the rest.
+        from . import field_samples
 
-    made.update(field_samples.populate(now=now, seed=seed))
-    db.session.commit()
+        made.update(field_samples.populate(now=now, seed=seed))
+        db.session.commit()
     return made

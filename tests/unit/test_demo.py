@@ -69,8 +69,9 @@ def test_history_is_realistic_and_its_audit_chain_valid(demo_app):
 
     with demo_app.app_context():
         # A premises that closes down is not visited any more: a few planned visits do not happen.
-        visits = db.session.scalar(select(func.count()).select_from(Visit).where(Visit.amends.is_(None)))  # not corrections
-        assert demo.default_visits(1091) * 0.98 <= visits <= demo.default_visits(1091)
+        # Not corrections; field_samples adds a few examples (督导帮扶, a found unit's visit) beside the planned ones.
+        visits = db.session.scalar(select(func.count()).select_from(Visit).where(Visit.amends.is_(None)))
+        assert demo.default_visits(1091) * 0.98 <= visits <= demo.default_visits(1091) + 5
         states = dict(db.session.execute(select(Hazard.state, func.count()).group_by(Hazard.state)).all())
         assert set(states) == {"open", "rectified", "closed"} and states["closed"] > states["open"] + states["rectified"]
         # Inspections find about two hazards in three visits; self-inspection adds its own on top.
