@@ -523,7 +523,7 @@ class History:
             # The street gives the owner a placard PIN, so the premises can file its plan itself.
             from . import placards
 
-            placards.set_pin(db.session.get(Enterprise, p.id), actor=office, now=now)
+            placards.set_pin(db.session.get(Enterprise, p.id), actor=office, now=now, pin=demo.pin_for(self.seed, p.id))
             self.owner[p.id] = db.session.scalar(select(User).where(User.username == placards.pin_username(p.id)))
         if self.owner.get(p.id) is not None:
             self.at(now + timedelta(days=self.rng.uniform(1, 6)), self.plan_step, hid, p, "submit_plan")
