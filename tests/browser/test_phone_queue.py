@@ -9,19 +9,17 @@ where the server behind the phone's origin is swapped for one restored from a ba
 from __future__ import annotations
 
 import contextlib
-import logging
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from fieldapp.extensions import db
 from fieldapp.models import Hazard, Photo, Visit
 
 from .. import images
 from ..factories import store_photo, visit_body
+from ..live import serve
 from ..web.test_backup import empty_url, target  # noqa: F401  (fixtures: an empty instance to restore into)
 from .conftest import CHROMIUM_ARGS, fits_width, sign_in  # noqa: F401
 from .faultproxy import FaultProxy
@@ -42,23 +40,6 @@ def phone_context(browser, playwright, base_url: str, **extra):
     context.grant_permissions(["geolocation"])
     context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
     return context
-
-
-@contextlib.contextmanager
-def serving(app):
-    """Serve another app instance (the restored one) on a free port, as the live_server fixture does."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    server.daemon_threads = False
-    server.block_on_close = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -243,7 +224,7 @@ def test_a_server_restored_from_an_older_backup_gets_every_visit_back_without_du
     restored = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "nightly")])
     assert restored.exit_code == 0, restored.output
     assert distinct_visits(target) == (1, 1)
-    with serving(target) as url:
+    with serve(target) as url:
         proxy.upstream = url
         page.goto("/inspect/outbox")
         asked_at = page.evaluate("Date.now()")
