@@ -165,9 +165,23 @@
     return FA.store.byUser("outbox", me.id).then(function (items) {
       var now = Date.now();
       items.sort(function (a, b) { return b.created_at - a.created_at; });
-      list.innerHTML = "";
       document.querySelector("[data-outbox-empty]").hidden = items.length > 0;
-      items.forEach(function (item) { list.appendChild(itemRow(item, now)); });
+      // Sync status changes redraw often; a row that reads the same stays the same node, so
+      // a finger already on its button is not lost to a rebuilt list.
+      var old = {};
+      Array.prototype.forEach.call(list.children, function (li) { old[li.id] = li; });
+      var prev = null;
+      items.forEach(function (item) {
+        var fresh = itemRow(item, now);
+        var cur = old[fresh.id];
+        delete old[fresh.id];
+        var li = cur && cur.outerHTML === fresh.outerHTML ? cur : fresh;
+        var at = prev ? prev.nextSibling : list.firstChild;
+        if (li !== at) list.insertBefore(li, at);
+        if (cur && cur !== li) cur.remove();
+        prev = li;
+      });
+      Object.keys(old).forEach(function (id) { old[id].remove(); });
     });
   }
 

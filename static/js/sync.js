@@ -411,7 +411,9 @@
         if (due.length && ctx && ctx.retryAt && (next === null || ctx.retryAt > next)) next = ctx.retryAt;
         if (api.status === "login") next = null;  // signing in starts the next run
         api.nextRunAt = next;
-        if (next !== null) timer = timers.set(function () { timer = null; run(); }, Math.max(SECOND, next - now()));
+        // Browsers run a timer longer than 2^31-1 ms (24.8 days) at once; a far retry (a server's
+        // Retry-After) would become a loop. Waking at most hourly only re-plans.
+        if (next !== null) timer = timers.set(function () { timer = null; run(); }, Math.min(HOUR, Math.max(SECOND, next - now())));
         emit(null, { done: true });
       });
     }

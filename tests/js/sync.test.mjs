@@ -142,6 +142,16 @@ test("503 with Retry-After: pending with the later of backoff and Retry-After; t
   assert.equal(scheduled.at(-1).ms, 120 * SECOND);
 });
 
+test("a retry weeks away is not a timer that fires at once: the engine wakes within the hour to re-plan", async () => {
+  const { sync, store, server, scheduled } = engine();
+  const [a] = await queued(store, visit({ created_at: T0 }));
+  server.fail("PUT /api/v1/visits/", { status: 503, data: null, retryAfterMs: 40 * DAY });
+  await sync.run();
+  assert.equal((await get(store, a.uuid)).next_at, T0 + 40 * DAY);
+  assert.equal(sync.nextRunAt, T0 + 40 * DAY);
+  assert.equal(scheduled.at(-1).ms, HOUR, "2^31 ms and more would fire at once in a browser");
+});
+
 test("5xx backoff grows exponentially, with jitter, up to an hour", () => {
   const { sync } = engine();
   assert.deepEqual([1, 2, 3, 4].map(sync.backoff), [30, 60, 120, 240].map((s) => s * SECOND));
