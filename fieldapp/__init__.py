@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from . import paths
 
 HTMX_PATH = "vendor/htmx-2.0.11/htmx.min.js"
+# Draws the placard QR code on the 整改通知书 the phone prints offline.
+QRCODE_PATH = "vendor/qrcode-generator-1.4.4/qrcode.js"
 
 
 def create_app(test_config: dict | None = None, *, strict_checklists: bool = True) -> Flask:

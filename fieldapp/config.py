@@ -88,6 +88,10 @@ DEFAULTS: dict[str, object] = {
     "LOG_DIR": None,
     # Cybersecurity Law art. 21: network logs are kept for at least six months.
     "LOG_RETENTION_DAYS": 190,
+    # The 整改通知书: its title, and its number ({street} 金龙, {street1} 金, {year}, {seq}),
+    # e.g. "鲤{street1}安整〔{year}〕第{seq:04d}号" for 鲤金安整〔2026〕第0012号.
+    "NOTICE_TITLE": "隐患整改通知书",
+    "NOTICE_NUMBER_PATTERN": "{street}安整〔{year}〕第{seq:04d}号",
 }
 
 
@@ -116,6 +120,7 @@ def _derive(app: Flask) -> None:
         cfg["SECRET_KEY"] = _instance_secret(instance)
     cfg["LOG_DIR"] = str(cfg["LOG_DIR"] or data_dir / "logs")
     _check_storage(cfg)
+    _check_notice(cfg)
     if isinstance(cfg["TRUSTED_HOSTS"], str):
         cfg["TRUSTED_HOSTS"] = [h.strip() for h in cfg["TRUSTED_HOSTS"].split(",") if h.strip()]
 
@@ -130,6 +135,18 @@ def _check_storage(cfg) -> None:
     for name in ("S3_BUCKET", "S3_PREFIX", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION"):
         if cfg[name] is not None and not isinstance(cfg[name], str):
             cfg[name] = str(cfg[name])
+
+
+def _check_notice(cfg) -> None:
+    from .notices import PatternError, check_pattern
+
+    cfg["NOTICE_TITLE"] = str(cfg["NOTICE_TITLE"]).strip()
+    if not cfg["NOTICE_TITLE"]:
+        raise ConfigError("NOTICE_TITLE 不能为空")
+    try:
+        check_pattern(str(cfg["NOTICE_NUMBER_PATTERN"]))
+    except PatternError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def normalize_database_url(url: str) -> str:

@@ -319,6 +319,7 @@ class Page:
 ROW_COLUMNS = (
     *Enterprise.__table__.c,
     Street.name.label("street_name"),
+    Street.office_phone.label("street_phone"),
     Grid.code.label("grid_code"),
     Grid.name.label("grid_name"),
 )

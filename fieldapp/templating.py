@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask, g, url_for
 
-from . import HTMX_PATH, nav, vocab
+from . import HTMX_PATH, QRCODE_PATH, nav, vocab
 from .clock import to_local
 from .enterprises import FIELD_LABELS
 
@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
         vocab=vocab,
         label=vocab.label,
         htmx_path=HTMX_PATH,
+        QRCODE_PATH=QRCODE_PATH,
         current_user=lambda: g.get("user"),
         asset=_asset_url(app),
         # One per action form: a double submit replays the same event instead of acting twice.

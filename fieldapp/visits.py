@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import audit, checklist_versions, checklists, contract, enterprises, fire_combined, hazards, photos, supervision
+from . import audit, checklist_versions, checklists, contract, enterprises, fire_combined, hazards, notices, photos, supervision
 from .checklists import Checklist
 from .contract.api import LOCATION_STATUS, RESULTS, HazardIn, VisitIn  # noqa: F401  (RESULTS: used by pages)
 from .contract.rules import ItemRules
@@ -351,6 +351,8 @@ def receipts(rows: list[Visit]) -> dict[str, dict]:
         "received_at": v.received_at.isoformat(),
         "hazards": by_visit[v.uuid],
         "missing_photos": [sha for sha in dict.fromkeys(refs[v.uuid]) if sha in missing[v.enterprise_id]],
+        # The 整改通知书's number, for the phone's reprint (None: nothing to rectify).
+        "notice_no": notices.number(v, pattern=current_app.config["NOTICE_NUMBER_PATTERN"]),
     } for v in rows}
 
 
@@ -453,7 +455,10 @@ def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None)
         ), actor=actor, now=now)
     fire_combined.record(clean["fire_combined"], ent, visit_uuid, actor=actor, now=now)
     db.session.flush()
-    return Receipt(_receipt(db.session.get(Visit, visit_uuid)), created=True)
+    visit = db.session.get(Visit, visit_uuid)
+    notices.allocate(visit, pattern=current_app.config["NOTICE_NUMBER_PATTERN"])
+    db.session.flush()
+    return Receipt(_receipt(visit), created=True)
 
 
 def _compare(existing: Visit, body, actor) -> Receipt:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app, g, jsonify
 from sqlalchemy import func, select
 
-from .. import checklist_versions, enterprises, fire_judgement, hazards, risk, roles, scope
+from .. import checklist_versions, enterprises, fire_judgement, hazards, placards, risk, roles, scope
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..contract.rules import LIMITS, ItemRules
@@ -60,6 +60,7 @@ def bootstrap():
         .where(scope.enterprise_clause(g.user), Hazard.state != "closed")
         .order_by(Hazard.deadline)
     ))
+    base_url = current_app.config["BASE_URL"]
     by_premises: dict[int, list[Hazard]] = {}
     for h in open_hazards:
         by_premises.setdefault(h.enterprise_id, []).append(h)
@@ -84,6 +85,8 @@ def bootstrap():
             "open_hazards": len(mine),
             "overdue_hazards": sum(hazards.is_overdue(h, today) for h in mine),
             "awaiting_recheck": sum(h.state == "rectified" for h in mine),
+            # For the 整改通知书 printed offline: the placard page its QR code opens, the office's phone.
+            "public_url": placards.public_url(base_url, r), "street_phone": r.street_phone or "",
         })
     # A phone may walk these versions offline for days: each must be recorded (start-up
     # pins them) so a visit against it still syncs after the file has moved on. A GET

@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, render_template
 
-from .. import HTMX_PATH
+from .. import HTMX_PATH, QRCODE_PATH
 from ..htmx import is_htmx
 
 bp = Blueprint("pwa", __name__)
@@ -20,7 +20,7 @@ SHELL_ASSETS = ["css/app.css", "css/print.css", HTMX_PATH, "js/app.js", "js/stor
                 # loaded by the walk when needed (offline too): the rechecks, then the finishing step
                 "js/walk-recheck.js", "js/walk-finish.js", "js/walk-fire.js", "js/walk-sign.js", "js/walk-submit.js",
                 "js/outbox.js", "js/print.js", "js/scan.js",
-                "js/notice.js", "js/unit.js", "img/icon.svg", "img/icon-192.png", "img/icon-maskable-192.png"]
+                "js/notice.js", QRCODE_PATH, "js/unit.js", "img/icon.svg", "img/icon-192.png", "img/icon-maskable-192.png"]
 # Pages the worker serves from its cache when there is no network.
 SHELL_PAGES = ["/inspect/walk", "/inspect/outbox", "/inspect/notice", "/inspect/unit", "/offline"]
 # The server marks its own app pages with the worker version they belong to. The worker

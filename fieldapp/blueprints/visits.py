@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, render_template
 
-from .. import enterprises, hazards, placards, visits
+from .. import enterprises, hazards, notices, visits
 from ..access import login_required
 from ..clock import local_today, utcnow
 from ..extensions import db
-from ..models import Street, Visit
+from ..models import Visit
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -28,18 +28,17 @@ def show(visit_uuid: str):
     found = visits.visit_hazards(visit)
     return render_template("visits/show.html", visit=visit, ent=ent, sections=visits.report(visit), hazards=found,
                            today=local_today(utcnow()), hz=hazards, results=visits.RESULTS,
-                           combined=visits.combined_judgement(visit), signature_held=visits.signature_held(visit))
+                           combined=visits.combined_judgement(visit), signature_held=visits.signature_held(visit),
+                           notice_no=notices.number(visit, pattern=current_app.config["NOTICE_NUMBER_PATTERN"]))
 
 
 @bp.get("/<visit_uuid>/notice")
 @login_required
 def notice(visit_uuid: str):
-    visit, ent = _load(visit_uuid)
+    visit, _ent = _load(visit_uuid)
     found = [h for h in visits.visit_hazards(visit) if not h.fixed_on_spot]
-    street = db.session.get(Street, ent.street_id)
-    # The notice is handed to the enterprise, so it carries the placard link the
-    # owner uses to see progress and upload evidence (the same link is on the door).
-    url = placards.public_url(current_app.config["BASE_URL"], ent)
-    return render_template("visits/notice.html", visit=visit, ent=ent, hazards=found, street=street, hz=hazards,
-                           public_url=url, qr_svg=placards.qr_svg(url).decode() if url else None,
-                           signature_held=visits.signature_held(visit))
+    cfg = current_app.config
+    # Handed to the enterprise: it carries the placard link the owner uses to see progress
+    # and upload evidence (the same link is on the door).
+    n = notices.view(visit, found, title=cfg["NOTICE_TITLE"], pattern=cfg["NOTICE_NUMBER_PATTERN"], base_url=cfg["BASE_URL"])
+    return render_template("visits/notice.html", visit=visit, n=n, signature_held=visits.signature_held(visit))

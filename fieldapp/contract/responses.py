@@ -79,6 +79,7 @@ class Receipt(Answer):
     received_at: str = Field(description="服务器收到时间（UTC），重放时不变", json_schema_extra={"format": "date-time"})
     hazards: list[Uuid]
     missing_photos: list[Sha256] = Field(description="服务器尚未收到的照片")
+    notice_no: str | None = Field(None, description="整改通知书编号（街道按年编号）；本次检查无需整改的为 null")
 
 
 class HeldEvent(Answer):

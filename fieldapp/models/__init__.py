@@ -10,7 +10,7 @@ from .enforcement import Attachment, AttachmentRef, EnforcementCase, Enforcement
 from .governance import CadreAssignment, HazardAcceptance, HazardPlan, VisitTeam
 from .filings import QuarterFiling
 from .hazards import Hazard
-from .inspections import Answer, Visit, VisitChecklist
+from .inspections import Answer, NoticeSequence, Visit, VisitChecklist
 from .jobs import ExportJob
 from .photos import Photo, PhotoRef, PhotoUpload
 from .plan import ChecklistProposal, PlanFiling, PlanPhase, PlanRequirement
@@ -41,6 +41,7 @@ __all__ = [
     "EnforcementRecord",
     "HazardAcceptance",
     "HazardPlan",
+    "NoticeSequence",
     "UnitProposal",
     "UnitVisit",
     "VisitTeam",

@@ -17,6 +17,7 @@ class Visit(Base):
     __table_args__ = (
         Index("ix_visits_enterprise_finished", "enterprise_id", "finished_at"),
         Index("ix_visits_finished_enterprise", "finished_at", "enterprise_id"),  # visits in a window, per premises
+        Index("uq_visits_notice_number", "notice_street_id", "notice_year", "notice_seq", unique=True),
     )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)  # made by the client
@@ -43,6 +44,13 @@ class Visit(Base):
     sign_off: Mapped[dict | None] = mapped_column(JSON)
     # Items left unanswered on purpose (未检查): [{"checklist", "item", "reason"}]; None when there were none.
     unchecked: Mapped[list | None] = mapped_column(JSON)
+    # The 整改通知书's number, from the street's yearly sequence when the visit reached the
+    # server (fieldapp.notices); None for a visit that raised nothing to rectify. The text is
+    # kept as printed, so a later change of the pattern does not renumber issued notices.
+    notice_street_id: Mapped[int | None] = mapped_column(Integer)
+    notice_year: Mapped[int | None] = mapped_column(Integer)
+    notice_seq: Mapped[int | None] = mapped_column(Integer)
+    notice_no: Mapped[str | None] = mapped_column(String(60))
 
     enterprise = relationship("Enterprise")
     inspector = relationship("User")
@@ -83,3 +91,13 @@ class Answer(Base):
     result: Mapped[str] = mapped_column(String(4))  # pass / fail / na
     note: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[list] = mapped_column(JSON, default=list)  # sha256 list, in order
+
+
+class NoticeSequence(Base):
+    """The last 整改通知书 number a street gave in a year: one row per street and year."""
+
+    __tablename__ = "notice_sequences"
+
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)

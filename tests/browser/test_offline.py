@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import Answer, Hazard, Photo, Visit
+from fieldapp.models import Answer, Enterprise, Hazard, Photo, Visit
 
 from .. import images
 from ..factories import make_enterprise
@@ -287,15 +288,33 @@ def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(app, phone
     notice = page.locator("[data-notice]")
     notice.wait_for()
     text = notice.inner_text()
-    assert "安全隐患整改通知书" in text and "甲一小吃店" in text and visit_id[:8].upper() in text
+    # The number is the street's, given at sync: until then the copy says so.
+    assert "隐患整改通知书" in text and "甲一小吃店" in text and "编号：待编号" in text
+    assert "编号在检查记录同步到系统后分配" in text
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None and re.search(r"\d{4}年\d{1,2}月\d{1,2}日", text)
     rows = page.locator("[data-rows] tr")
-    assert rows.count() == 1 and "灭火器" in rows.first.inner_text() and "一般隐患" in rows.first.inner_text()
+    row = rows.first.inner_text()
+    assert rows.count() == 1 and "灭火器" in row and "一般隐患" in row and "GB 50140" in row  # the item's own basis
     assert "联系甲街道安办" in text
+    # The same QR code the server prints: the placard page of the premises, drawn on the phone.
+    with app.app_context():
+        token = db.session.get(Enterprise, world.ents["a1"]).public_token
+    assert page.locator("#notice-qr svg path").count() == 1 and f"/q/{token}" in page.locator("[data-url]").inner_text()
     # The outbox links to it too, until the visit has synced.
     page.goto("/inspect/outbox")
     page.get_by_role("link", name="整改通知书").first.wait_for()
     assert counts(app) == (0, 0, 0, 0)
     page.context.set_offline(False)
+    # After the sync the phone's reprint carries the number the server gave.
+    page.get_by_role("button", name="立即同步").click()
+    wait_until(page, f"FA.store.get('outbox', '{visit_id}').then(i => !!(i && i.receipt && i.receipt.notice_no))")
+    with app.app_context():
+        number = db.session.get(Visit, visit_id).notice_no
+    assert number.startswith("甲安整〔")
+    page.goto(f"/inspect/notice?visit={visit_id}")
+    page.locator("[data-notice]").wait_for()
+    assert page.locator("[data-no]").inner_text() == number
+    assert page.locator("[data-offline-note]").is_hidden()
 
 
 @pytest.fixture

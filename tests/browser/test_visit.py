@@ -96,7 +96,7 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     assert width > 0
 
     page.goto(f"/visits/{visit.uuid}/notice")
-    assert page.get_by_role("heading", name="安全隐患整改通知书").is_visible()
+    assert page.get_by_role("heading", name="隐患整改通知书").is_visible()
     assert page.locator("tbody tr").count() == 2
     pdf = page.pdf(format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 5000

@@ -120,3 +120,41 @@ def test_0007_fills_the_latest_inspection_columns_from_existing_visits(database,
             with drop[0].connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{drop[1]}" WITH (FORCE)'))
             drop[0].dispose()
+
+
+def test_0021_numbers_the_notices_of_visits_already_on_file(database, tmp_path):
+    """Visits with something to rectify get their street's numbers in the order they were finished, per Beijing year."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from fieldapp import create_app
+    from fieldapp.models import NoticeSequence, Visit
+
+    from ..conftest import base_config
+    from ..factories import make_enterprise, make_grid, make_hazard, make_street, make_user
+
+    app = create_app(base_config(database.fresh(tmp_path), tmp_path))
+    with app.app_context():
+        street = make_street("甲街道", "SA")
+        ent = make_enterprise(street, make_grid(street, "SA-01"), name="某店")
+        user = make_user("i", "inspector")
+        # (finished at, hazards fixed on the spot?): 2030-12-31 23:30 and 2031-01-01 00:30 Beijing time.
+        for n, (at, fixed) in enumerate(((datetime(2030, 12, 31, 16, 30, tzinfo=UTC), False),
+                                         (datetime(2030, 12, 31, 15, 30, tzinfo=UTC), False),
+                                         (datetime(2030, 3, 1, 2, 0, tzinfo=UTC), True),
+                                         (datetime(2030, 2, 1, 2, 0, tzinfo=UTC), False))):
+            db.session.add(Visit(uuid=f"v{n}", enterprise_id=ent.id, inspector_id=user.id, started_at=at, finished_at=at,
+                                 received_at=at, location_status="none", body_hash="h", item_count=1, answered_count=1,
+                                 fail_count=1))
+            db.session.flush()
+            make_hazard(ent.id, visit_uuid=f"v{n}", fixed_on_spot=fixed)
+        db.session.commit()
+        downgrade(revision="0019")
+        upgrade()
+        numbered = {v.uuid: (v.notice_year, v.notice_seq, v.notice_no) for v in db.session.scalars(select(Visit))}
+        assert numbered == {"v0": (2031, 1, None), "v1": (2030, 2, None), "v2": (None, None, None), "v3": (2030, 1, None)}
+        assert {(s.year, s.last) for s in db.session.scalars(select(NoticeSequence))} == {(2030, 2), (2031, 1)}
+        db.session.remove()
+        db.engine.dispose()

@@ -1,0 +1,178 @@
+"""The 整改通知书 (rectification notice) a visit hands to the premises: its number and its content.
+
+A visit that raised something to rectify gets its number when it reaches the server,
+from its street's sequence for the year of the visit (Beijing time), formatted by the
+configured pattern (e.g. 鲤金安整〔2026〕第0012号). A notice printed on the phone
+before that reads 待编号; the reprint after sync carries the number. The server page
+and the phone fill one template (`visits/_notice.html`); `view` is what the server
+fills it with.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from . import fire_combined, placards
+from .clock import to_local
+from .extensions import db
+from .models import Enterprise, Hazard, NoticeSequence, Street, Visit
+
+DEFAULT_TITLE = "隐患整改通知书"
+# {street}: the street's name without 街道/镇/乡; {street1}: its first character; {year}; {seq}.
+DEFAULT_PATTERN = "{street}安整〔{year}〕第{seq:04d}号"
+PENDING = "待编号"
+# Where an item names no basis (a hazard recorded outside any checklist item).
+FALLBACK_BASIS = "《中华人民共和国安全生产法》第四十一条"
+COMBINED_BASIS = "《重大火灾隐患判定规则》（GB 35181）"
+LEVELS = {"general": "一般隐患", "major": "重大隐患"}
+
+
+class PatternError(ValueError):
+    """A notice-number pattern that cannot number notices."""
+
+
+def street_short(name: str) -> str:
+    """The street's name as a document number uses it: 金龙街道 → 金龙, 罗溪镇 → 罗溪."""
+    return re.sub(r"(街道办事处|街道|镇|乡)$", "", name) or name
+
+
+def format_number(pattern: str, street_name: str, year: int, seq: int) -> str:
+    """The printed number: the pattern filled in for one street, year and sequence."""
+    short = street_short(street_name)
+    return pattern.format(street=short, street1=short[:1], year=year, seq=seq)
+
+
+def check_pattern(pattern: str) -> None:
+    """Refuse a pattern that fails to format, or that could give two notices one number."""
+    if "{seq" not in pattern or "{year" not in pattern:
+        raise PatternError(f"通知书编号格式须含 {{year}} 和 {{seq}}：{pattern!r}")
+    try:
+        one, two = (format_number(pattern, "金龙街道", 2026, n) for n in (1, 2))
+    except (KeyError, IndexError, ValueError) as exc:
+        raise PatternError(f"通知书编号格式无法使用（{exc}）：{pattern!r}") from exc
+    if one == two or len(format_number(pattern, "金龙街道办事处", 2026, 9999)) > 60:
+        raise PatternError(f"通知书编号格式无法区分编号或过长：{pattern!r}")
+
+
+def cn_date(value: date | datetime | None) -> str:
+    """A date as a document writes it: 2026年12月4日 (a datetime in Beijing time)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def needs_number(visit_uuid: str) -> bool:
+    """Whether the visit raised something the premises must rectify (a notice to number)."""
+    return bool(db.session.scalar(select(func.count()).select_from(Hazard).where(
+        Hazard.visit_uuid == visit_uuid, Hazard.fixed_on_spot.is_(False))))
+
+
+def allocate(visit: Visit, *, pattern: str) -> str | None:
+    """Give the visit its notice number if it needs one and has none; the caller commits."""
+    if visit.notice_seq is not None or not needs_number(visit.uuid):
+        return number(visit, pattern=pattern)
+    street = db.session.get(Street, db.session.get(Enterprise, visit.enterprise_id).street_id)
+    year = to_local(visit.finished_at).year
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(NoticeSequence).values(street_id=street.id, year=year, last=0)
+                       .on_conflict_do_nothing(index_elements=["street_id", "year"]))
+    # One statement takes the next number: two syncs at once never share one.
+    seq = db.session.execute(update(NoticeSequence).where(NoticeSequence.street_id == street.id, NoticeSequence.year == year)
+                             .values(last=NoticeSequence.last + 1).returning(NoticeSequence.last)).scalar_one()
+    visit.notice_street_id, visit.notice_year, visit.notice_seq = street.id, year, seq
+    visit.notice_no = format_number(pattern, street.name, year, seq)
+    return visit.notice_no
+
+
+def number(visit: Visit, *, pattern: str) -> str | None:
+    """The visit's notice number as printed, or None while it has none."""
+    if visit.notice_no:
+        return visit.notice_no
+    if visit.notice_seq is None:
+        return None
+    # Numbered before the text was kept (migration 0021): formatted with today's pattern.
+    street = db.session.get(Street, visit.notice_street_id)
+    return format_number(pattern, street.name if street else "", visit.notice_year, visit.notice_seq)
+
+
+@dataclass
+class Row:
+    finding: str
+    description: str
+    level: str
+    deadline: str
+    basis: str
+
+
+@dataclass
+class Notice:
+    title: str
+    number: str
+    enterprise: str
+    address: str
+    date: str
+    rows: list[Row]
+    major: bool
+    street: str
+    phone: str
+    inspector: str
+    public_url: str | None
+    qr_svg: str | None
+    bases: list[str] = field(default_factory=list)
+
+
+def bases_by_item(visit: Visit) -> dict[tuple[str, str], str]:
+    """The basis each item of the visit's checklists names, as the visit answered them."""
+    from .visits import pinned_content
+
+    out: dict[tuple[str, str], str] = {}
+    for vc in visit.checklists:
+        for section in pinned_content(vc)["sections"]:
+            for item in section["items"]:
+                out[(vc.checklist_id, item["key"])] = (item.get("basis") or "").strip()
+    return out
+
+
+def basis_of(h: Hazard, bases: dict[tuple[str, str], str]) -> str:
+    if h.item_key == fire_combined.ITEM_KEY and h.checklist_id is None:
+        return COMBINED_BASIS
+    return bases.get((h.checklist_id or "", h.item_key or "")) or FALLBACK_BASIS
+
+
+def view(visit: Visit, found: list[Hazard], *, title: str, pattern: str, base_url: str) -> Notice:
+    """Everything the server's notice page prints for one visit."""
+    ent = visit.enterprise
+    street = db.session.get(Street, ent.street_id)
+    bases = bases_by_item(visit)
+    rows = [Row(h.finding, h.description or "—", LEVELS.get(h.level, h.level), cn_date(h.deadline), basis_of(h, bases))
+            for h in found]
+    url = placards.public_url(base_url, ent)
+    return Notice(
+        title=title, number=number(visit, pattern=pattern) or ("—" if not rows else PENDING), enterprise=ent.name,
+        address=ent.address or "", date=cn_date(visit.finished_at), rows=rows, major=any(h.level == "major" for h in found),
+        street=street.name, phone=street.office_phone or "", inspector=visit.inspector.name, public_url=url,
+        qr_svg=placards.qr_svg(url).decode() if url else None, bases=list(dict.fromkeys(r.basis for r in rows)))
+
+
+def qr_rows(url: str) -> list[str]:
+    """The QR code of a URL as rows of hex digits (1 = dark module): the phone draws it offline."""
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr.add_data(url)
+    qr.make(fit=True)
+    out = []
+    for row in qr.get_matrix():
+        bits = "".join("1" if cell else "0" for cell in row)
+        bits += "0" * (-len(bits) % 4)
+        out.append("".join(f"{int(bits[i:i + 4], 2):x}" for i in range(0, len(bits), 4)))
+    return out
