@@ -159,7 +159,7 @@ def view(visit: Visit, found: list[Hazard], *, title: str, pattern: str, base_ur
     return Notice(
         title=title, number=number(visit, pattern=pattern) or ("—" if not rows else PENDING), enterprise=ent.name,
         address=ent.address or "", date=cn_date(visit.finished_at), rows=rows, major=any(h.level == "major" for h in found),
-        street=street.name, phone=street.office_phone or "", inspector=visit.inspector.name, public_url=url,
+        street=street.name, phone=street.office_phone or "", inspector=visit.inspector.display_name or "", public_url=url,
         qr_svg=placards.qr_svg(url).decode() if url else None, bases=list(dict.fromkeys(r.basis for r in rows)))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask, g, url_for
 
-from . import HTMX_PATH, QRCODE_PATH, nav, vocab
+from . import HTMX_PATH, QRCODE_PATH, nav, people, vocab
 from .clock import to_local
 from .enterprises import FIELD_LABELS
 
@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
         new_uuid=lambda: str(uuid.uuid4()),
         field_labels=FIELD_LABELS,
         nav_for=nav.for_user,
+        person=people.label,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from .. import audit_shapes, campaign, evidence, hazards, paths, photos, standardization, visits, vocab
 from ..audit import canonical
 from ..clock import to_local
+from ..people import from_record as person_label
 from . import body
 from .collect import section_data
 
@@ -141,10 +142,8 @@ def _payload(text: str) -> dict:
 
 
 def _who(people: dict, username: str | None) -> str:
-    if not username:
-        return "—"
-    p = people.get(username)
-    return f"{p['display_name']}（{username}）" if p and p.get("display_name") and p["display_name"] != username else username
+    # Named as the app names them (fieldapp.people): the account id stays in the data and the seal.
+    return person_label(people.get(username or ""), username)
 
 
 def _by_visit(hazard_list: list[dict]) -> dict[str, list[dict]]:

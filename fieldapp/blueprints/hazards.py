@@ -6,7 +6,7 @@ import hashlib
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import attachments, audit, contract, documents, evidence, hazard_major, hazards, photos, roles, scope
+from .. import attachments, audit, contract, documents, evidence, hazard_major, hazards, people, photos, roles, scope
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..contract.api import PhotoMeta
@@ -20,8 +20,10 @@ MAX_PHOTOS = 6
 
 
 def _events(h) -> list[dict]:
-    return [{"event": e, "payload": audit.view(e), "label": hazards.ACTION_LABELS.get(e.action, e.action)}
-            for e in audit.events_for("hazard", h.uuid)]
+    events = audit.events_for("hazard", h.uuid)
+    who = people.labels(e.actor_id for e in events)
+    return [{"event": e, "payload": audit.view(e), "label": hazards.ACTION_LABELS.get(e.action, e.action),
+             "who": who.get(e.actor_id, people.NOBODY)} for e in events]
 
 
 def panel_context(h: Hazard, **extra) -> dict:

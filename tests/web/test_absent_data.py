@@ -71,9 +71,10 @@ def test_each_reason_for_a_missing_location_is_said(app, world, login, status, s
 def test_the_work_of_a_user_since_disabled(app, world, login):
     with app.app_context():
         vid, hid = bare_visit(world)
+        db.session.get(User, world.users["inspector_a1"]).display_name = "洪晓东"
         auth.set_active(db.session.get(User, world.users["inspector_a1"]), False)
     read_all(login, world, {"visit": vid, "hazard": hid, "ent": world.ents["a1"]}, users=("district", "street_a", "owner_a1"))
-    assert "inspector_a1" in login("district").get(f"/visits/{vid}").get_data(as_text=True)
+    assert "<dt>检查人</dt><dd>洪晓东（网格员）</dd>" in login("district").get(f"/visits/{vid}").get_data(as_text=True)
 
 
 def test_a_premises_that_closed_down(app, world, login):

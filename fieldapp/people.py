@@ -1,0 +1,59 @@
+"""How the product names a person in histories and records: 洪晓东（网格员）, never an account id.
+
+An account id (inspector-jl-01, pin-167) means nothing to an owner reading a hazard's
+history and is not for them to see. A person is named by the name on their account
+and what they act as; an account without a name by what it acts as alone. Public
+pages name no one (they do not call this).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Street, User
+from .placards import PIN_USER_PREFIX
+
+NOBODY = "系统"
+
+
+def office(user: User) -> str:
+    """What the account acts as: 网格员, 金龙街道安办, 区安委办, 餐饮行业主管部门, 企业."""
+    if user.role == "street":
+        street = db.session.get(Street, user.street_id) if user.street_id else None
+        return f"{street.name}安办" if street else "街道安办"
+    if user.role == "department":
+        return f"{user.industry}行业主管部门" if user.industry else "行业主管部门"
+    return {"inspector": "网格员", "district": "区安委办", "enterprise": "企业"}.get(user.role, "工作人员")
+
+
+def label(user: User | None) -> str:
+    """A person as histories name them."""
+    if user is None:
+        return NOBODY
+    if user.username.startswith(PIN_USER_PREFIX):
+        return "企业（扫码登录）"
+    name = (user.display_name or "").strip()
+    where = office(user)
+    return f"{name}（{where}）" if name and name != user.username else where
+
+
+def labels(user_ids) -> dict[int, str]:
+    """Labels for many accounts in one query."""
+    ids = {i for i in user_ids if i is not None}
+    users = db.session.scalars(select(User).where(User.id.in_(ids))).all() if ids else []
+    return {u.id: label(u) for u in users}
+
+
+def from_record(person: dict | None, username: str | None) -> str:
+    """The same label from an archive's people entry (username, display_name, role); no street there."""
+    if not username:
+        return "—"
+    if username.startswith(PIN_USER_PREFIX):
+        return "企业（扫码登录）"
+    p = person or {}
+    role = p.get("role")
+    where = {"inspector": "网格员", "street": "街道安办", "district": "区安委办", "department": "行业主管部门",
+             "enterprise": "企业"}.get(role or "", "工作人员")
+    name = (p.get("display_name") or "").strip()
+    return f"{name}（{where}）" if name and name != username else where
