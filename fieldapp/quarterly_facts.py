@@ -182,10 +182,11 @@ class Facts:
     @_memo
     def _visits(self) -> list:
         p = self.p
-        # Routine inspections only: 督导帮扶 visits are counted apart (fieldapp.supervision).
+        # Routine inspections only: 督导帮扶 visits are counted apart (fieldapp.supervision). A
+        # correction of an earlier record (amends) is that inspection again, not another one.
         return _rows(select(Visit.uuid, Visit.enterprise_id).where(Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
                                                                    Visit.enterprise_id.in_(select(Enterprise.id).where(self.where)),
-                                                                   supervision.routine_clause()))
+                                                                   Visit.amends.is_(None), supervision.routine_clause()))
 
     # -- hazards -------------------------------------------------------------------------
 

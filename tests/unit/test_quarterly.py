@@ -217,6 +217,17 @@ def test_rolling_columns_start_where_the_annex_notes_say(data, world):
     assert values(7, street("甲街道"), key="catering")["reviewed"] == 0  # annex 7 counts from 2024-02
 
 
+def test_a_corrected_record_is_not_another_inspection(data, world):
+    """检查场所（家次） counts inspections: a visit amending an earlier one is that inspection again."""
+    before = values(7, street("甲街道"), key="catering")["inspected"]
+    u = world.users["inspector_a1"]
+    first = visit(data["a1"], u, at(2026, 6, 3), {"safety_org": "pass"})
+    fix = visit(data["a1"], u, at(2026, 6, 3, 2), {"safety_org": "pass"})
+    db.session.get(Visit, fix).amends = first
+    db.session.commit()
+    assert values(7, street("甲街道"), key="catering")["inspected"] == before + 1
+
+
 def test_annex5_levels_inside_each_case_group(data):
     table = quarterly.for_unit(5, street("甲街道"), Q2)
     rows = {r.key: r.values for r in table.rows}
