@@ -189,7 +189,7 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     "case_benchmark": _CASE,
     "case_excellent_venue": _CASE,
     "std_review": ("campaign", {"level": one_of(*REVIEW_LEVELS), "result": one_of("pass", "fail"), "on": DATE,
-                                "organizer": one_of(*CASE_LEVELS)}),
+                                "organizer": one_of(*CASE_LEVELS, "national", "province")}),
     "std_self_assessment": ("campaign", {"level": one_of("self_assessed"), "result": one_of("pass", "fail"), "on": DATE,
                                          "organizer": NONE}),
     "stars_rated": ("campaign", {"stars": one_of(1, 2, 3, 4, 5), "suggested": INT, "reason": STR}),

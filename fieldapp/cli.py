@@ -92,7 +92,7 @@ def _print_pin(seed: int) -> None:
     if ent is None or not ent.public_token:
         return
     base = current_app.config["BASE_URL"].rstrip("/")
-    click.echo(f"场所码 PIN 登录（{ent.name}）：{base}/q/{ent.public_token}/pin  PIN {demo.pin_for(seed, ent.id)}\n")
+    click.echo(f"安全公示码 PIN 登录（{ent.name}）：{base}/q/{ent.public_token}/pin  PIN {demo.pin_for(seed, ent.id)}\n")
 
 
 def _print_logins(logins: list[demo.DemoLogin]) -> None:
@@ -181,7 +181,7 @@ def user_password(username: str) -> None:
     """Set a new password (read from standard input) and end every session and API token of the user."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or user.username.startswith("pin-"):
-        fail(f"找不到用户：{username}（企业 PIN 请在单位页面的场所码面板重置）")
+        fail(f"找不到用户：{username}（企业 PIN 请在单位页面的安全公示码面板重置）")
     try:
         user.password_hash = auth.hash_password(_read_password())
     except auth.PasswordError as exc:

@@ -91,6 +91,8 @@ DEFAULTS: dict[str, object] = {
     # The 整改通知书: its title, and its number ({street} 金龙, {street1} 金, {year}, {seq}),
     # e.g. "鲤{street1}安整〔{year}〕第{seq:04d}号" for 鲤金安整〔2026〕第0012号.
     "NOTICE_TITLE": "隐患整改通知书",
+    # What the QR placard on the door is called on every page (场所码 read like the epidemic health code).
+    "PLACARD_NAME": "安全公示码",
     "NOTICE_NUMBER_PATTERN": "{street}安整〔{year}〕第{seq:04d}号",
 }
 

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import insert, select
 
-from . import audit, demo, hazards
+from . import audit, demo, hazards, standardization
 from .checklist_versions import ensure
 from .clock import local_today
 from .extensions import db
@@ -213,7 +213,7 @@ def build_campaign(*, seed: int, now: datetime) -> dict[str, int]:
         if e.standardization in risk.STANDARDIZED:
             on = local_today(start) - timedelta(days=rng.randrange(30, 900))
             reviews.append(dict(enterprise_id=e.id, kind="review", level=e.standardization, result="pass", on=on,
-                                valid_until=on + timedelta(days=3 * 365), organizer=rng.choice(["city", "district", "street"]),
+                                valid_until=on + timedelta(days=3 * 365), organizer=rng.choice(standardization.ORGANIZERS_BY_LEVEL[e.standardization]),
                                 note="", recorded_by=actor.id, recorded_at=start + timedelta(days=20)))
         elif e.standardization == "self_assessed" and self_assessed <= today:
             on = date(year, 2, 10) + timedelta(days=rng.randrange(0, 50))

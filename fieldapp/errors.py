@@ -71,7 +71,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         logs.security("csrf_refused", status=400, reason=exc.description)
-        return error_response(400, "页面已过期或缺少安全令牌，请刷新页面后重试。", reason="csrf")
+        return error_response(400, "页面已过期，请刷新页面后重试。", reason="csrf")
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

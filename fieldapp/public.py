@@ -133,7 +133,7 @@ def confirm(report: PublicReport, *, actor, now: datetime, item_text: str, level
         raise ReportError("该举报已处理。", status=409)
     item_text = " ".join((item_text or "").split())
     if not item_text:
-        raise ReportError("请用您自己的话写明核实的隐患（将在场所码页面公示）。", status=422)
+        raise ReportError("请用您自己的话写明核实的隐患（将在本场所的公示页面公示）。", status=422)
     if len(item_text) > CONFIRMED_MAX_CHARS:
         raise ReportError(f"隐患描述不能超过 {CONFIRMED_MAX_CHARS} 字。", status=422)
     h = hazards.raise_hazard(hazards.NewHazard(

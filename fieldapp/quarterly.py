@@ -119,7 +119,7 @@ ANNEX5 = [
     *(Column(f"benchmark_{k}", v, ("百优企业案例（个）",), source="cases", by_level=True, legend=f"本年登记的标杆企业案例（{v}），按认定层级")
       for k, v in _SIZES),
     Column("reviewed_level", "层级", ("千企达标评审（家）",), level=True),
-    *(Column(f"reviewed_{k}", v, ("千企达标评审（家）",), by_level=True, legend=f"本年通过定级（达标）评审的{v}，按组织评审的层级")
+    *(Column(f"reviewed_{k}", v, ("千企达标评审（家）",), by_level=True, legend=f"本年通过定级（达标）评审的{v}，按组织评审的层级（省级、国家级组织的计入市级）")
       for k, v in _SIZES),
     *(Column(k, v, ("万岗达标（个）",), source="figures", manual=True, legend="填报单位逐季填报，本年累计")
       for k, v in (("post_party", "党员模范岗（个）"), ("post_worker", "工人先锋岗（个）"),

@@ -104,9 +104,12 @@ def annex5_rows(f: Facts, groups: list, figures: dict, street_group) -> dict[obj
         if eid in f.group_of:
             by_level[(f.group_of[eid], f"benchmark_{f.ents[eid].size_class}", level)][cid] = eid
     for level, found in reviews.items():
+        # The table's levels are 市级/区级/街道级: a review organised above the city (二级 by the
+        # province, 一级 by the Ministry) is counted on the 市级 row, as its legend says.
+        row_level = "city" if level in ("national", "province") else level
         for eid, rid in found.items():
             if eid in f.units and eid in f.group_of:
-                by_level[(f.group_of[eid], f"reviewed_{f.units[eid].size_class}", level)][eid] = rid
+                by_level[(f.group_of[eid], f"reviewed_{f.units[eid].size_class}", row_level)][eid] = rid
     letters = {k: f.premises(f.letters_this_year(kind)) for k, kind in (("notices", "notice"), ("commitments", "commitment"))}
     out = {}
     for g in groups:

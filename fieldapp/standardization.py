@@ -15,7 +15,12 @@ from .extensions import db
 from .models import Enterprise, StandardizationRecord, StarRating
 
 REVIEW_LEVELS = {"level1": "一级", "level2": "二级", "level3": "三级", "micro_pass": "小微达标不定级"}
-ORGANIZERS = {"city": "市级", "district": "区级", "street": "街道级"}
+ORGANIZERS = {"national": "国家级（应急管理部）", "province": "省级", "city": "市级", "district": "区级", "street": "街道级"}
+# Who organises each review (应急〔2021〕83号 定级办法; domain facts §5.2): 一级 the Ministry, 二级 the
+# province, 三级 the city or the county as the province decides; a small or micro firm's pass
+# without a grade (达标不定级, Quanzhou practice) is confirmed locally. A street office grades no one.
+ORGANIZERS_BY_LEVEL = {"level1": ("national",), "level2": ("province",), "level3": ("city", "district"),
+                       "micro_pass": ("city", "district", "street")}
 RESULTS = {"pass": "通过", "fail": "未通过"}
 VALIDITY_YEARS = 3  # domain facts §5.2 (M): a grade holds three years, then a re-review
 SELF_ASSESSMENT_MONTHS = 12  # GB/T 33000 5.8 (M): at least once a year
@@ -53,6 +58,9 @@ def record(ent: Enterprise, *, kind: str, level: str | None, result: str, on: da
             raise StandardizationError("请选择评审等级")
         if organizer not in ORGANIZERS:
             raise StandardizationError("请选择组织评审的层级")
+        if organizer not in ORGANIZERS_BY_LEVEL[level]:
+            allowed = "或".join(ORGANIZERS[o] for o in ORGANIZERS_BY_LEVEL[level])
+            raise StandardizationError(f"{REVIEW_LEVELS[level]}由{allowed}组织评审，不能由{ORGANIZERS[organizer]}组织，请重新选择")
         if result == "pass" and valid_until is None:
             valid_until = on.replace(year=on.year + VALIDITY_YEARS) if not (on.month == 2 and on.day == 29) else on + timedelta(days=365 * VALIDITY_YEARS)
         if valid_until is not None and valid_until <= on:

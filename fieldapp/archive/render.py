@@ -130,6 +130,7 @@ def _context(doc: dict, embed: Embedder, css: bool = True) -> dict:
                             **standardization.RESULTS, "review": "达标评审", "self_assessment": "自评",
                             "self_assessed": "自评达标"},
         "campaign_levels": campaign.LEVELS,
+        "organizers": standardization.ORGANIZERS,
     }
 
 

@@ -56,9 +56,10 @@ def qr(enterprise_id: int, fmt: str):
 
 
 # What each change undoes for good, stated before it is made: a mis-tap must not void a printed placard.
+# {name} is the placard's configured name (PLACARD_NAME, default 安全公示码).
 CONSEQUENCES = {
-    "rotate": ("更换链接", "更换后，已张贴的场所码和旧链接立即失效，扫码打不开，必须重新打印张贴。此操作不能撤销。"),
-    "revoke": ("停用场所码", "停用后，扫码打不开公示页，企业也无法再用 PIN 登录。重新启用会生成新链接，必须重新打印张贴。"),
+    "rotate": ("更换链接", "更换后，已张贴的{name}和旧链接立即失效，扫码打不开，必须重新打印张贴。此操作不能撤销。"),
+    "revoke": ("停用{name}", "停用后，扫码打不开公示页，企业也无法再用 PIN 登录。重新启用会生成新链接，必须重新打印张贴。"),
     "pin": ("重置 PIN", "重置后，原 PIN 和用它登录的会话立即失效；新 PIN 只显示一次，须当面交给企业负责人。"),
 }
 
@@ -68,20 +69,21 @@ CONSEQUENCES = {
 def change(enterprise_id: int, action: str):
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
     url = placards.public_url(current_app.config["BASE_URL"], ent)
+    name = current_app.config["PLACARD_NAME"]
     if action not in ("rotate", "revoke", "pin"):
         abort(404)
     # Enabling a revoked placard voids nothing; every other change waits for its confirmation.
     if request.form.get("confirm") != "1" and (url or action == "pin"):
         return render_template("placards/_panel.html", ent=ent, message=None, pin=None, url=url,
-                               confirm=(action, *CONSEQUENCES[action]))
+                               confirm=(action, *(t.format(name=name) for t in CONSEQUENCES[action])))
     now = utcnow()
     pin = None
     if action == "rotate":
         placards.rotate(ent, actor=g.user, now=now)
-        message = "已更换二维码链接：旧的场所码即刻失效，请重新打印张贴。"
+        message = f"已更换二维码链接：旧的{name}即刻失效，请重新打印张贴。"
     elif action == "revoke":
         placards.revoke(ent, actor=g.user, now=now)
-        message = "已停用场所码：扫码将无法打开。"
+        message = f"已停用{name}：扫码将无法打开。"
     elif action == "pin":
         pin = placards.set_pin(ent, actor=g.user, now=now)
         message = "已设置新的 PIN（原 PIN 和已登录的会话即刻失效）。"

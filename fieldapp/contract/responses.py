@@ -25,7 +25,7 @@ class Error(Answer):
     error: str = Field(description="中文错误说明")
     status: int
     errors: list[str] = Field([], description="逐项说明（字段位置：问题），如有")
-    reason: str | None = Field(None, description="csrf：安全令牌过期，取新令牌后重发")
+    reason: str | None = Field(None, description="csrf：表单校验码（CSRF 令牌）过期，取新令牌后重发")
 
 
 class ChecklistVersionRef(Answer):
@@ -64,7 +64,7 @@ class Enterprise(EnterpriseItem):
     checklists: list[ChecklistVersionRef] = Field([], description="适用的检查清单及现行版本")
     note: str | None = None
     created_at: str = Field(json_schema_extra={"format": "date-time"})
-    public_url: str | None = Field(None, description="场所码链接（仅街道和区用户可见）")
+    public_url: str | None = Field(None, description="安全公示码链接（仅街道和区用户可见）")
 
 
 class EnterprisePage(Answer):

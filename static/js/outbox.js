@@ -144,7 +144,7 @@
         if (!href) return;
         el = document.createElement("a");
         el.href = href;
-        el.textContent = action === "open" && item.type === "event" ? "打开隐患" : ACTION_TEXT[action];
+        el.textContent = action === "open" && item.type === "event" ? "查看隐患" : ACTION_TEXT[action];
       } else {
         el = document.createElement("button");
         el.type = "button";

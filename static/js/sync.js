@@ -41,7 +41,7 @@
 
   function Transient(message, retryAfterMs) { this.message = message; this.retryAfterMs = retryAfterMs || null; }
   function Login() { this.message = "登录已过期"; }
-  function CsrfExpired() { this.message = "安全令牌已过期"; }
+  function CsrfExpired() { this.message = "登录校验已过期"; }
   function Final(state, message) { this.state = state; this.message = message; }
 
   function serverMessage(res) {
@@ -229,7 +229,7 @@
           var wait = backoff(item.attempts);
           if (err && err.retryAfterMs) wait = Math.max(wait, err.retryAfterMs);
           item.next_at = now() + wait;
-          item.error = err instanceof Transient ? err.message : (err instanceof CsrfExpired ? "安全令牌已过期，稍后重试" : networkMessage(err));
+          item.error = err instanceof Transient ? err.message : (err instanceof CsrfExpired ? "登录校验已过期，正在重新校验后重试" : networkMessage(err));
         }
         return (ctx.superseded ? Promise.resolve() : save(item)).then(function () { throw err; });  // stop this run
       });

@@ -101,7 +101,7 @@ export class FakeServer {
     const path = url.split("?")[0];
     if (method === "GET" && path === "/api/v1/session") return json(200, { user: this.user, csrf_token: this.csrf });
     if (!this.user) return json(401, { error: "请先登录。", status: 401 });
-    if (opts.csrf !== this.csrf) return json(400, { error: "页面已过期或缺少安全令牌", status: 400, reason: "csrf" });
+    if (opts.csrf !== this.csrf) return json(400, { error: "页面已过期，请刷新页面后重试。", status: 400, reason: "csrf" });
     let m;
     if (method === "PUT" && (m = path.match(/^\/api\/v1\/photos\/([0-9a-f]+)$/))) {
       const held = this.photos.has(m[1]);

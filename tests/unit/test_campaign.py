@@ -190,3 +190,22 @@ def test_tenancy_agreements_only_with_own_tenants(ctx, world):
     assert set(campaign.agreements(landlord.id)) == {tenant.id}
     with pytest.raises(campaign.CampaignError, match="不是本出租方"):
         campaign.record_agreement(landlord, stranger, signed_on=day(-5), photo=None, note="", actor=user("street_a"), now=utcnow())
+
+
+@pytest.mark.parametrize("level,organizer,ok", [
+    ("level1", "national", True), ("level1", "city", False),
+    ("level2", "province", True), ("level2", "district", False),
+    ("level3", "city", True), ("level3", "district", True), ("level3", "street", False),  # a street grades no one
+    ("micro_pass", "street", True), ("micro_pass", "district", True), ("micro_pass", "province", False),
+])
+def test_a_review_is_organised_by_the_level_that_organises_it(ctx, world, level, organizer, ok):
+    ent = db.session.get(Enterprise, world.ents["a1"])
+    actor = db.session.get(User, world.users["district"])
+    now = utcnow()
+    kw = dict(kind="review", level=level, result="pass", on=TODAY, valid_until=None, organizer=organizer, note="",
+              actor=actor, now=now)
+    if ok:
+        assert standardization.record(ent, **kw).organizer == organizer
+    else:
+        with pytest.raises(standardization.StandardizationError, match="组织评审.*请重新选择"):
+            standardization.record(ent, **kw)

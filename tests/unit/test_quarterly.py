@@ -243,6 +243,18 @@ def test_annex5_levels_inside_each_case_group(data):
     assert dept["city"]["sample_street"] == 0 and dept["street"]["reviewed_small_micro"] == 1 and dept["city"]["notices"] == 1
 
 
+def test_annex5_counts_a_review_organised_above_the_city_on_its_city_row(data, world):
+    def city():
+        return {r.key: r.values for r in quarterly.for_unit(5, street("甲街道"), Q2).rows}["city"]["reviewed_above_scale"]
+
+    before = city()
+    db.session.add(StandardizationRecord(enterprise_id=data["a3"], kind="review", level="level2", result="pass", on=date(2026, 5, 2),
+                                         valid_until=date(2029, 5, 2), organizer="province", recorded_by=world.users["street_a"],
+                                         recorded_at=at(2026, 5, 2)))
+    db.session.commit()
+    assert city() == before + 1
+
+
 def test_annex7_a_row_per_venue_type_and_a_total(data):
     table = quarterly.for_unit(7, street("甲街道"), Q2)
     assert [r.label for r in table.rows] == [*quarterly.VENUE_ROWS.values(), "总数"]

@@ -102,7 +102,7 @@ def test_api_token_throttled_too(app, world, client):
 def test_state_changes_without_csrf_token_are_refused(world, client, path):
     resp = client.post(path, data={"username": "district", "password": "password123"}, csrf=False)
     assert resp.status_code == 400
-    assert "安全令牌" in resp.get_data(as_text=True)
+    assert "页面已过期，请刷新页面后重试" in resp.get_data(as_text=True)
 
 
 def test_htmx_style_header_token_is_accepted(world, client):

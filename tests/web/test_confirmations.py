@@ -28,8 +28,8 @@ def placard_state(app, ent_id: int) -> tuple:
 
 
 @pytest.mark.parametrize("action, consequence, done", [
-    ("rotate", "已张贴的场所码和旧链接立即失效", "已更换二维码链接"),
-    ("revoke", "扫码打不开公示页", "已停用场所码"),
+    ("rotate", "已张贴的安全公示码和旧链接立即失效", "已更换二维码链接"),
+    ("revoke", "扫码打不开公示页", "已停用安全公示码"),
     ("pin", "原 PIN 和用它登录的会话立即失效", "已设置新的 PIN"),
 ])
 def test_a_placard_change_states_its_consequence_and_acts_only_when_confirmed(app, world, login, action, consequence, done):

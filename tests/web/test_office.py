@@ -48,7 +48,7 @@ def test_the_evidence_flag_count_links_to_exactly_the_flagged_hazards(app, world
         db.session.commit()
     client = login("street_a")
     html = client.get("/dashboard").get_data(as_text=True)
-    link = re.search(r'href="([^"]+)"><strong>1</strong>本期整改证据提示', html)
+    link = re.search(r'href="([^"]+)"><strong>1</strong>本期整改证据存疑', html)
     assert link and "flagged=1" in link.group(1)
     listed = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     # Raised long before the period, but its evidence came in now: it is listed, the clean one is not.
