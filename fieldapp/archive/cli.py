@@ -71,7 +71,7 @@ def export_command(enterprise_id: int, out: str) -> None:
     click.echo(f"已导出一企一档：企业 ID {enterprise_id} → {out}（{written.size / 1_048_576:.1f} MB，"
                f"{sum(1 for p in photos if p.get('display'))} 张照片，{len(events)} 条审计事件）")
     click.echo(f"文件 SHA-256：{written.sha256}")
-    click.echo(f"数据摘要：{doc['seal']['data_sha256']}")
+    click.echo(f"封存摘要：{doc['seal']['data_sha256']}")
 
 
 @archive_group.command("verify")
@@ -90,7 +90,7 @@ def verify_command(path: str) -> None:
     if not report.ok:
         _fail(f"档案核验未通过（{ent.get('name', '')}），{len(report.problems)} 处不符：", report.problems)
     click.echo(f"档案核验通过：{ent.get('name', '')}（原系统企业 ID {ent.get('id')}）")
-    click.echo(f"  照片 {report.photos_checked} 张：嵌入的显示副本与记录的 SHA-256 一致")
+    click.echo(f"  照片 {report.photos_checked} 张：嵌入的档案内图片与记录的 SHA-256 一致")
     click.echo(f"  审计事件 {report.events_checked} 条：内容哈希与记录哈希均按链规则重算一致"
                + (f"（其中 {report.originals_checked} 条导入事件的原系统链值也一致）" if report.originals_checked else ""))
     click.echo(f"  相邻事件衔接 {report.links_checked} 处一致；另有 {report.gaps} 处间隔夹着其他单位的事件，无法仅凭本档案核对")

@@ -292,7 +292,7 @@ def _photos(ent: Enterprise, rows: list[dict], displays: dict[str, bytes], peopl
         try:
             done = photos.process(shown, max_pixels=current_app.config["PHOTO_MAX_PIXELS"])
         except photos.PhotoRejected as exc:
-            raise ImportRefused(f"照片 P{p['number']} 的显示副本无法处理：{exc.message}") from None
+            raise ImportRefused(f"照片 P{p['number']} 的档案内图片无法处理：{exc.message}") from None
         # The display copy is stored as embedded (same SHA-256); the original evidence is not in the file.
         store.put(photos.key("display", p["sha256"]), shown)
         store.put(photos.key("thumb", p["sha256"]), done.thumb)

@@ -192,7 +192,7 @@ def photo_records(ctx: Context):
                 received_at=iso(p.received_at), uploaded_by=ctx.person(p.uploaded_by), display=_display(store, sha),
             )
         out.append(entry)
-    return "照片与哈希", out
+    return "照片", out
 
 
 def _display(store, sha: str) -> dict | None:
@@ -227,4 +227,4 @@ def audit_chain(ctx: Context):
         "at": iso(e.at), "payload": e.payload, "payload_sha256": e.payload_sha256, "prev_hash": e.prev_hash,
         "hash": e.hash,
     } for e in ctx.events]
-    return "审计链", {"chain_head": {"seq": seq, "hash": head}, "events": events}
+    return "附录：操作记录（审计链）", {"chain_head": {"seq": seq, "hash": head}, "events": events}

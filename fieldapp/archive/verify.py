@@ -202,16 +202,16 @@ def _photos(report: Report, images: list[tuple[str | None, str]], keep: bool) ->
         display = p.get("display") or {}
         actual = hashlib.sha256(raw).hexdigest()
         if actual != display.get("sha256"):
-            report.problems.append(f"{label}：嵌入的显示副本 SHA-256 为 {actual}，与记录的 {display.get('sha256')} 不符")
+            report.problems.append(f"{label}：嵌入的档案内图片 SHA-256 为 {actual}，与记录的 {display.get('sha256')} 不符")
         elif len(raw) != display.get("bytes"):
-            report.problems.append(f"{label}：嵌入的显示副本大小与记录不符")
+            report.problems.append(f"{label}：嵌入的档案内图片大小与记录不符")
         elif keep:
             report.displays[sha] = raw
         seen.add(sha)
         report.photos_checked += 1
     for sha, p in by_sha.items():
         if p.get("display") and sha not in seen:
-            report.problems.append(f"照片 P{p.get('number')}（原始照片 SHA-256 {sha}）：显示副本没有嵌入文件")
+            report.problems.append(f"照片 P{p.get('number')}（原始照片 SHA-256 {sha}）：档案内图片没有嵌入文件")
     return by_sha
 
 

@@ -72,6 +72,17 @@ def exported(database, tmp_path_factory) -> Exported:
     return Exported(path.read_bytes(), doc, token)
 
 
+def test_the_readable_part_is_in_plain_words_with_the_seal_values_in_an_appendix(exported):
+    """Issue 17.8: an owner reads the record without IT words; the seal values wait in the appendix."""
+    text = html.unescape(exported.text.split('<template id="archive-data"')[0])
+    body, appendix = text.split('id="h-audit"')[0], text[text.index("附录：封存值与核验方法", text.index('id="guide"')):]
+    for jargon in ("数据摘要", "显示副本", "payload_sha256", "链头哈希", "哈希"):
+        assert jargon not in body, jargon
+    seal = exported.doc["seal"]["data_sha256"]
+    assert seal not in body and seal in appendix and "导出时审计链头" in appendix
+    assert "本档案导出时已封存" in body
+
+
 def test_the_file_is_self_contained_and_carries_the_whole_record(exported):
     text, doc = exported.text, exported.doc
     # Nothing to run and nothing to fetch: no script element, no URL but data: images and #anchors.
@@ -89,7 +100,7 @@ def test_the_file_is_self_contained_and_carries_the_whole_record(exported):
     assert [e["action"] for e in events if e["object_id"] == hazards[0]["uuid"] or e["object_id"] == hazards[1]["uuid"]]
     # The exact checklist texts answered, the three lists, the chain values, both hashes of every photo.
     for needed in ("灭火器压力正常、在有效期内", "安装可燃气体报警器并有效", "隐患排查清单", "整改清单", "销号清单",
-                   "复查不通过", "照片看不清压力表", "如何核验本档案", "三级", "★★★☆☆"):
+                   "复查不通过", "照片看不清压力表", "附录：封存值与核验方法", "三级", "★★★☆☆"):
         assert needed in text, needed
     for e in events:
         assert e["hash"] in text and e["prev_hash"] in text
@@ -281,7 +292,7 @@ def test_a_photo_without_its_display_copy_is_listed_not_embedded(app, world, tmp
             render.write(doc, fh)
     entry = next(p for p in collect.section_data(doc, "photos") if p["sha256"] == sha)
     assert entry["held"] and entry["display"] is None
-    assert "无显示副本" in html.unescape(path.read_text(encoding="utf-8"))
+    assert "档案内未附图片" in html.unescape(path.read_text(encoding="utf-8"))
 
 
 def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app, world, tmp_path):

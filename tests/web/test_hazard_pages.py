@@ -172,7 +172,7 @@ def test_audit_page_shows_the_head_and_verifies(login, world, rectified):
     client = login("district")
     client.post(f"/hazards/{rectified}/act", data={"action": "verify", "version": "1"})
     html = client.get("/audit").get_data(as_text=True)
-    assert "链头哈希" in html and "记录条数" in html
+    assert "链头校验值" in html and "记录条数" in html
     assert "审计链完整：共 1 条" in client.get("/audit/verify").get_data(as_text=True)
     assert login("street_a").get("/audit").status_code == 403
 
