@@ -1,5 +1,5 @@
 // Photos in the walk: take or pick pictures for an answer (before) or a fix on the spot
-// (after), shrink and hash them on the phone (photo.js), show thumbnails, remove one.
+// (after), shrink and hash them on the phone (photo.js), show thumbnails, remove one (and undo that).
 (function (FA) {
   "use strict";
   var objectUrls = {};
@@ -12,6 +12,30 @@
     var input = zone.querySelector("input[type=file]");
     var thumbs = zone.querySelector("[data-thumbs]");
     var status = zone.querySelector("[data-photo-status]");
+    // A removed photo can be put back until the next change here: one stray tap on ✕
+    // must not lose the evidence (the picture itself stays in the phone's store).
+    var undo = document.createElement("p");
+    undo.className = "photo-undo";
+    undo.setAttribute("role", "status");
+    undo.hidden = true;
+    var undoText = document.createElement("span");
+    var undoButton = document.createElement("button");
+    undoButton.type = "button";
+    undoButton.className = "small";
+    undoButton.textContent = "撤销";
+    undo.appendChild(undoText);
+    undo.appendChild(undoButton);
+    thumbs.parentNode.insertBefore(undo, thumbs.nextSibling);
+    var removed = null;  // {sha, at}
+    function clearUndo() { removed = null; undo.hidden = true; }
+    undoButton.addEventListener("click", function () {
+      if (!removed || opts.locked()) return;
+      var arr = opts.list();
+      if (arr.indexOf(removed.sha) < 0) arr.splice(Math.min(removed.at, arr.length), 0, removed.sha);
+      clearUndo();
+      opts.changed();
+      draw();
+    });
 
     function draw() {
       thumbs.innerHTML = "";
@@ -27,7 +51,15 @@
         if (opts.locked()) remove.hidden = true;
         remove.addEventListener("click", function () {
           if (opts.locked()) return;
-          var arr = opts.list(); arr.splice(arr.indexOf(sha), 1); opts.changed(); draw();
+          var arr = opts.list(), at = arr.indexOf(sha);
+          if (at < 0) return;
+          arr.splice(at, 1);
+          removed = { sha: sha, at: at };
+          undoText.textContent = "已删除 1 张照片。";
+          undo.hidden = false;
+          opts.changed();
+          draw();
+          undoButton.focus();
         });
         thumbs.appendChild(fig);
       });
@@ -37,6 +69,7 @@
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
       if (!files.length || opts.locked()) return;
+      clearUndo();
       var arr = opts.target();
       if (!arr) return;
       if (status) status.textContent = "正在处理照片…";

@@ -43,6 +43,13 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     card = choose(page, "灭火器压力正常", "不符合")
     card.locator("[data-photos='before'] input[type=file]").set_input_files(str(rotated))
     card.locator("[data-photos='before'] img").wait_for()
+    # A stray tap on ✕ is undone: the photo comes back, and stays after the reload below.
+    card.get_by_role("button", name="删除这张照片").click()
+    assert card.locator("[data-photos='before'] img").count() == 0
+    card.get_by_role("status").filter(has_text="已删除 1 张照片").wait_for()
+    card.get_by_role("button", name="撤销").click()
+    card.locator("[data-photos='before'] img").wait_for()
+    assert card.get_by_role("button", name="撤销").is_hidden()
     card.locator("[data-note]").fill("压力表指针在红区")
     assert fits_width(page)
 
@@ -50,6 +57,7 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     page.reload()
     page.locator("[data-progress-text]").filter(has_text="已检查 2 / 5 项").wait_for()
     assert page.locator(".item-card", has_text="灭火器压力正常").locator("input[value=fail]").is_checked()
+    page.locator(".item-card", has_text="灭火器压力正常").locator("[data-photos='before'] img").wait_for()  # undone for good
 
     page.get_by_role("button", name="下一部分").click()
     choose(page, "无私拉乱接电线", "符合")  # the section is done: the walk moves on to the next one
