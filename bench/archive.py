@@ -17,7 +17,7 @@ import io
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -46,7 +46,8 @@ def build(app, visits: int, now: datetime) -> int:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from fieldapp import demo, hazards, photos, visits as visits_mod
+    from fieldapp import demo, hazards, photos
+    from fieldapp import visits as visits_mod
     from fieldapp.extensions import db
     from fieldapp.models import Enterprise, User, user_grids
 
@@ -123,7 +124,7 @@ def run(visits: int, keep: Path | None) -> dict:
     from fieldapp.archive.cli import CONSOLE
     from fieldapp.extensions import db
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="fieldapp-bench-archive-") as tmp:
         root = Path(tmp)
         app = create_app({"DATABASE_URL": f"sqlite:///{root / 'bench.sqlite3'}", "DATA_DIR": str(root / "data"),

@@ -20,7 +20,7 @@ import random
 import shutil
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .common import make_instance, save, table
 
@@ -38,7 +38,7 @@ def generate(app, hazards: int, seed: int = 7) -> dict:
     from fieldapp.quarterly import MEASURES
 
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         ents = db.session.execute(select(Enterprise.id, Enterprise.grid_id, Enterprise.venue_type)).all()
         by_grid = dict(db.session.execute(select(user_grids.c.grid_id, user_grids.c.user_id)).all())
@@ -144,7 +144,7 @@ def measure(app) -> dict:
         sizes = dict(db.session.execute(select(Enterprise.street_id, func.count()).group_by(Enterprise.street_id)).all())
         big = max(streets, key=lambda s: sizes.get(s.id, 0))  # the street with the most premises
         street_user = Actor.of(db.session.scalar(select(User).where(User.role == "street", User.street_id == big.id)))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         today = local_today(now)
         q = (today.month - 1) // 3 + 1
         current = quarterly.period(today.year, q)

@@ -53,14 +53,37 @@ def create_app(test_config: dict | None = None, *, strict_checklists: bool = Tru
     errors.init_app(app)
     templating.init_app(app)
 
-    from .api import bp as api_bp
-    from .blueprints import (alerts, archive, assessment, audit, auth, campaign, checklists, dashboard, enterprises, hazards,
-                             inspect, lists, main, photos, plan, placards, proposals, public, pwa, quarterly, reports, selfcheck,
-                             visits)
-    from .blueprints import enforcement as enforcement_bp, field as field_bp, units as units_bp
-
     # A plan filing may be a filed quarter: the quarterly filings answer for their ids.
     from . import filings, plan_filings
+    from .api import bp as api_bp
+    from .blueprints import (
+        alerts,
+        archive,
+        assessment,
+        audit,
+        auth,
+        campaign,
+        checklists,
+        dashboard,
+        enterprises,
+        hazards,
+        inspect,
+        lists,
+        main,
+        photos,
+        placards,
+        plan,
+        proposals,
+        public,
+        pwa,
+        quarterly,
+        reports,
+        selfcheck,
+        visits,
+    )
+    from .blueprints import enforcement as enforcement_bp
+    from .blueprints import field as field_bp
+    from .blueprints import units as units_bp
 
     plan_filings.register_snapshot_resolver(filings.snapshot_ref)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 
@@ -37,7 +37,7 @@ def sha256(text: str) -> str:
 
 
 def _stamp(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def row_hash(prev_hash: str, *, seq: int, uuid: str, object_type: str, object_id: str, enterprise_id: int | None,

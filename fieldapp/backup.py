@@ -23,9 +23,8 @@ import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
 from urllib.parse import quote
 
 from sqlalchemy import text
@@ -172,7 +171,7 @@ def _write(target: Path, now: datetime, signer: ManifestKey) -> dict:
     manifest = {
         "format": FORMAT,
         "version": VERSION,
-        "created_at": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "created_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "backend": kind,
         "database_file": db_file.name,
         "schema_revision": snap.revision,

@@ -8,7 +8,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import fire_judgement, vocab
-from .checklists import CATEGORIES, Applicability, Checklist, ChecklistError, Item, Section, with_hash
+from .checklists import (
+    CATEGORIES,
+    Applicability,
+    Checklist,
+    ChecklistError,
+    Item,
+    Section,
+    with_hash,
+)
 
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 CHECKLIST_FIELDS = {"id", "version", "title", "description", "order", "applies", "sections", "edition", "valid_from",

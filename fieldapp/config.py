@@ -140,15 +140,12 @@ def _check_storage(cfg) -> None:
 
 
 def _check_notice(cfg) -> None:
-    from .notices import PatternError, check_pattern
+    from .notices import check_pattern
 
     cfg["NOTICE_TITLE"] = str(cfg["NOTICE_TITLE"]).strip()
     if not cfg["NOTICE_TITLE"]:
         raise ConfigError("NOTICE_TITLE 不能为空")
-    try:
-        check_pattern(str(cfg["NOTICE_NUMBER_PATTERN"]))
-    except PatternError as exc:
-        raise ConfigError(str(exc)) from exc
+    check_pattern(str(cfg["NOTICE_NUMBER_PATTERN"]))
 
 
 def normalize_database_url(url: str) -> str:

@@ -24,7 +24,16 @@ from . import audit, demo, hazards, standardization
 from .checklist_versions import ensure
 from .clock import local_today
 from .extensions import db
-from .models import (Answer, ChecklistVersion, Enterprise, Hazard, User, Visit, VisitChecklist, user_grids)
+from .models import (
+    Answer,
+    ChecklistVersion,
+    Enterprise,
+    Hazard,
+    User,
+    Visit,
+    VisitChecklist,
+    user_grids,
+)
 
 BATCH = 5000
 
@@ -185,8 +194,15 @@ def build_campaign(*, seed: int, now: datetime) -> dict[str, int]:
     from decimal import Decimal
 
     from . import risk, targets
-    from .models import (CampaignCase, CampaignLetter, QuarterFigure, RiskAssessment, StandardizationRecord, StarRating,
-                         Street)
+    from .models import (
+        CampaignCase,
+        CampaignLetter,
+        QuarterFigure,
+        RiskAssessment,
+        StandardizationRecord,
+        StarRating,
+        Street,
+    )
 
     rng = random.Random(f"{seed}-campaign")
     start = demo.history_start(now)

@@ -26,8 +26,26 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from . import (auth, campaign, demo, demo_photos, enforcement_counts, enterprises, filings, placards, plan, plan_filings, plan_samples, public,
-               quarter_figures, quarterly, risk, selfcheck, standardization, targets)
+from . import (
+    auth,
+    campaign,
+    demo,
+    demo_photos,
+    enforcement_counts,
+    enterprises,
+    filings,
+    placards,
+    plan,
+    plan_filings,
+    plan_samples,
+    public,
+    quarter_figures,
+    quarterly,
+    risk,
+    selfcheck,
+    standardization,
+    targets,
+)
 from .clock import local_today
 from .demo_history import History, Premises, at_local
 from .extensions import db
@@ -136,7 +154,7 @@ def _self_assessment(now: datetime, sim: History, p: Premises, on: date, result:
 def _existing_review(now: datetime, sim: History, p: Premises) -> None:
     """A grade awarded before the campaign (rolling since 2021-08), renewed before its three years run out."""
     on = local_today(now) - timedelta(days=sim.rng.randrange(60, 1000))
-    _review(now, sim, p, p.standardization, on, sim.rng.choice(["city", "district", "district"]))
+    _review(now, sim, p, p.standardization, on, sim.rng.choice(standardization.ORGANIZERS_BY_LEVEL[p.standardization]))
 
 
 def _review(now: datetime, sim: History, p: Premises, level: str, on: date, organizer: str, note: str = "") -> None:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import Row, Select, bindparam, func, select
 from werkzeug.exceptions import Forbidden, NotFound
 
 from . import contract, creditcode, scope, vocab
-from .placards import new_token
-from .search import clause as search_clause
 from .errors import DomainError
 from .extensions import db
 from .models import Enterprise, EnterpriseChange, Grid, Street, User
+from .placards import new_token
+from .search import clause as search_clause
 
 PHONE_RE = re.compile(r"^[0-9+\-() ]{5,20}$")
 

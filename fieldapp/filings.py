@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -23,8 +23,20 @@ from .clock import to_local
 from .errors import DomainError
 from .extensions import db
 from .models import AuditEvent, QuarterFiling
-from .quarterly import (COLUMNS, DISTRICT, KIND_LABELS, LEVELS, VENUE_ROWS, Column, Extra, Period, Row, Table, Unit,
-                        new_table)
+from .quarterly import (
+    COLUMNS,
+    DISTRICT,
+    KIND_LABELS,
+    LEVELS,
+    VENUE_ROWS,
+    Column,
+    Extra,
+    Period,
+    Row,
+    Table,
+    Unit,
+    new_table,
+)
 from .quarterly_rows import total_row
 from .roles import Role
 
@@ -69,7 +81,7 @@ def table_ids(t: Table) -> dict:
 
 
 def _stamp(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def meta_of(f: QuarterFiling) -> dict:

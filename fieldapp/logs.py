@@ -22,7 +22,7 @@ import re
 import secrets
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -72,7 +72,7 @@ class Logs:
             if self.stdout:
                 os.write(1, line)
                 return
-            today = datetime.now(timezone.utc).date()
+            today = datetime.now(UTC).date()
             if self._pruned_on != today:
                 self._new_day(today)
             fd = os.open(self.dir / f"{kind}-{today.isoformat()}.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -124,7 +124,7 @@ def init_app(app: Flask) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _start() -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import fire_combined, placards
 from .clock import to_local
+from .config import ConfigError
 from .extensions import db
 from .models import Enterprise, Hazard, NoticeSequence, Street, Visit
 
@@ -31,10 +32,6 @@ PENDING = "待编号"
 FALLBACK_BASIS = "《中华人民共和国安全生产法》第四十一条"
 COMBINED_BASIS = "《重大火灾隐患判定规则》（GB 35181）"
 LEVELS = {"general": "一般隐患", "major": "重大隐患"}
-
-
-class PatternError(ValueError):
-    """A notice-number pattern that cannot number notices."""
 
 
 def street_short(name: str) -> str:
@@ -51,13 +48,13 @@ def format_number(pattern: str, street_name: str, year: int, seq: int) -> str:
 def check_pattern(pattern: str) -> None:
     """Refuse a pattern that fails to format, or that could give two notices one number."""
     if "{seq" not in pattern or "{year" not in pattern:
-        raise PatternError(f"通知书编号格式须含 {{year}} 和 {{seq}}：{pattern!r}")
+        raise ConfigError(f"通知书编号格式须含 {{year}} 和 {{seq}}：{pattern!r}")
     try:
         one, two = (format_number(pattern, "金龙街道", 2026, n) for n in (1, 2))
     except (KeyError, IndexError, ValueError) as exc:
-        raise PatternError(f"通知书编号格式无法使用（{exc}）：{pattern!r}") from exc
+        raise ConfigError(f"通知书编号格式无法使用（{exc}）：{pattern!r}") from exc
     if one == two or len(format_number(pattern, "金龙街道办事处", 2026, 9999)) > 60:
-        raise PatternError(f"通知书编号格式无法区分编号或过长：{pattern!r}")
+        raise ConfigError(f"通知书编号格式无法区分编号或过长：{pattern!r}")
 
 
 def cn_date(value: date | datetime | None) -> str:

@@ -8,7 +8,15 @@ from sqlalchemy import or_, select, true
 
 from . import scope
 from .extensions import db
-from .models import CampaignCase, EnforcementRecord, Enterprise, Hazard, QuarterFigure, Street, Visit
+from .models import (
+    CampaignCase,
+    EnforcementRecord,
+    Enterprise,
+    Hazard,
+    QuarterFigure,
+    Street,
+    Visit,
+)
 from .roles import Role
 
 PER_PAGE = 200

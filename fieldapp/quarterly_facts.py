@@ -18,8 +18,19 @@ from sqlalchemy import and_, func, or_, select
 
 from . import enforcement_counts, supervision
 from .extensions import db
-from .models import (Answer, CampaignCase, CampaignLetter, Enterprise, Hazard, QuarterFigure, RiskAssessment,
-                     StandardizationRecord, StarRating, Visit, VisitChecklist)
+from .models import (
+    Answer,
+    CampaignCase,
+    CampaignLetter,
+    Enterprise,
+    Hazard,
+    QuarterFigure,
+    RiskAssessment,
+    StandardizationRecord,
+    StarRating,
+    Visit,
+    VisitChecklist,
+)
 from .quarterly import Period
 
 GRADED = ("level1", "level2", "level3")

@@ -9,8 +9,25 @@ from sqlalchemy import or_
 
 from . import enforcement_counts, vocab
 from .models import Enterprise
-from .quarterly import (ANNEX4, ANNEX5, ANNEX7, KIND_LABELS, LEVELS, ROLLING_2021, ROLLING_2024_02, STARS_SINCE,
-                        VENUE_ROWS, Column, Extra, Period, Row, Table, Unit, DISTRICT, new_table)
+from .quarterly import (
+    ANNEX4,
+    ANNEX5,
+    ANNEX7,
+    DISTRICT,
+    KIND_LABELS,
+    LEVELS,
+    ROLLING_2021,
+    ROLLING_2024_02,
+    STARS_SINCE,
+    VENUE_ROWS,
+    Column,
+    Extra,
+    Period,
+    Row,
+    Table,
+    Unit,
+    new_table,
+)
 from .quarterly_facts import GRADED, REVIEWED, Facts, manual_figures
 
 UNASSESSED = "unassessed"
@@ -217,7 +234,9 @@ def unit_table(annex: int, unit: Unit, p: Period) -> Table:
         table = new_table(4, unit, p, [row])
         table.extras = row.extras
         return table
-    street_group = (lambda sid: "u" if unit.kind == "street" and sid == unit.street_id else None)
+    def street_group(sid):
+        return "u" if unit.kind == "street" and sid == unit.street_id else None
+
     rows = annex5_rows(f, ["u"], figs, street_group)["u"]
     for r in rows:
         r.kind = kind

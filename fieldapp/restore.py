@@ -35,8 +35,19 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from . import audit, paths, pgtools, photos, stored_files
-from .backup import (FORMAT, MANIFEST, PHOTO_KINDS, SIGNATURE, VERSION, BackupError, ManifestKey, backend, data_tables,
-                     holds_data, signed)
+from .backup import (
+    FORMAT,
+    MANIFEST,
+    PHOTO_KINDS,
+    SIGNATURE,
+    VERSION,
+    BackupError,
+    ManifestKey,
+    backend,
+    data_tables,
+    holds_data,
+    signed,
+)
 from .extensions import db
 from .storage import StorageMissing
 

@@ -18,6 +18,7 @@ from .extensions import db
 from .models import Enterprise, Hazard, RiskAssessment, Visit
 from .roles import RISK_DECIDERS, Role
 
+
 class RiskError(DomainError):
     """A four-colour decision that cannot be taken, with a Chinese reason."""
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from werkzeug.exceptions import Forbidden, NotFound
 
-from .extensions import db
 from .auth import Actor
+from .extensions import db
 from .models import ChecklistProposal, Enterprise, PlanFiling, User, user_grids
 from .roles import Role
 

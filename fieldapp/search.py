@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, delete, event, func, inspect, insert, or_, select
+from sqlalchemy import ColumnElement, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Enterprise, EnterpriseGram

@@ -16,7 +16,14 @@ from sqlalchemy import func, select
 
 from .errors import DomainError
 from .extensions import db
-from .models import CampaignCase, CampaignTarget, Enterprise, QuarterFigure, StandardizationRecord, Street
+from .models import (
+    CampaignCase,
+    CampaignTarget,
+    Enterprise,
+    QuarterFigure,
+    StandardizationRecord,
+    Street,
+)
 
 BASE = "base"
 # Annex 1's columns after the street: its 底数 and the four new-addition targets.

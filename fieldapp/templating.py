@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import hashlib
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, g, url_for

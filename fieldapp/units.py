@@ -38,7 +38,18 @@ from .contract.api import UnitIn, VisitIn
 from .contract.types import UUID_RE
 from .errors import DomainError
 from .extensions import db
-from .models import Enterprise, Grid, Hazard, PhotoRef, Street, UnitProposal, UnitVisit, User, Visit, user_grids
+from .models import (
+    Enterprise,
+    Grid,
+    Hazard,
+    PhotoRef,
+    Street,
+    UnitProposal,
+    UnitVisit,
+    User,
+    Visit,
+    user_grids,
+)
 from .roles import FIELD, OFFICE, Role
 
 STATUS = {"proposed": "待审核", "approved": "已入册", "merged": "已合并", "rejected": "未予入册"}

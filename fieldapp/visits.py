@@ -18,12 +18,23 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import audit, checklist_versions, checklists, contract, enterprises, fire_combined, hazards, notices, photos, supervision
+from . import (
+    audit,
+    checklist_versions,
+    checklists,
+    contract,
+    enterprises,
+    fire_combined,
+    hazards,
+    notices,
+    photos,
+    supervision,
+)
 from .checklists import Checklist
+from .clock import local_today, to_local
 from .contract.api import LOCATION_STATUS, RESULTS, HazardIn, VisitIn  # noqa: F401  (RESULTS: used by pages)
 from .contract.rules import ItemRules
 from .contract.types import UUID_RE
-from .clock import local_today, to_local
 from .errors import DomainError
 from .extensions import db
 from .models import Answer, ChecklistVersion, Hazard, PhotoRef, Visit, VisitChecklist

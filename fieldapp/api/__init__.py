@@ -15,4 +15,15 @@ def page_args(q: PageQuery) -> tuple[int, int]:
     return q.page, min(q.per_page or cfg["PER_PAGE_DEFAULT"], cfg["PER_PAGE_MAX"])
 
 
-from . import bootstrap, enterprises, hazards, openapi, phone, photos, session, tokens, units, visits  # noqa: E402,F401  (routes register on import)
+from . import (  # noqa: E402,F401  (routes register on import)
+    bootstrap,
+    enterprises,
+    hazards,
+    openapi,
+    phone,
+    photos,
+    session,
+    tokens,
+    units,
+    visits,
+)

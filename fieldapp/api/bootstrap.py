@@ -7,7 +7,16 @@ from datetime import timedelta
 from flask import current_app, g, jsonify
 from sqlalchemy import func, select
 
-from .. import checklist_versions, enterprises, fire_judgement, hazards, placards, risk, roles, scope
+from .. import (
+    checklist_versions,
+    enterprises,
+    fire_judgement,
+    hazards,
+    placards,
+    risk,
+    roles,
+    scope,
+)
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..contract.rules import LIMITS, ItemRules

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, g, jsonify
-
 from sqlalchemy import Row
 
 from .. import contract, enterprises, placards, roles
 from ..access import login_required
-from ..clock import local_today, utcnow
 from ..auth import Actor
+from ..clock import local_today, utcnow
 from ..contract.api import EnterpriseQuery
 from . import bp, page_args
 

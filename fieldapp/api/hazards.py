@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from .. import audit, contract, hazards, scope
 from ..access import login_required
 from ..clock import local_today, utcnow
+from ..contract.api import HazardEventIn, HazardQuery
 from ..errors import error_response
 from ..extensions import db
 from ..models import Enterprise, Hazard
-from ..contract.api import HazardEventIn, HazardQuery
 from . import bp, page_args
 
 

@@ -14,7 +14,6 @@ from ..extensions import db
 from . import bp
 
 
-
 @bp.put("/photos/<sha256>")
 @roles_required(*roles.UPLOADERS)
 def photo_put(sha256: str):

@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import CampaignCase, CampaignLetter, Enterprise, RiskAssessment, StandardizationRecord, StarRating, TenancyAgreement
+from ..models import (
+    CampaignCase,
+    CampaignLetter,
+    Enterprise,
+    RiskAssessment,
+    StandardizationRecord,
+    StarRating,
+    TenancyAgreement,
+)
 from .collect import Context, iso, section
 
 

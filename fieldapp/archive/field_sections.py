@@ -6,8 +6,15 @@ from sqlalchemy import false, select
 
 from .. import enforcement
 from ..extensions import db
-from ..models import (Attachment, CadreAssignment, EnforcementCase, Hazard, HazardAcceptance, HazardPlan,
-                      UnitProposal)
+from ..models import (
+    Attachment,
+    CadreAssignment,
+    EnforcementCase,
+    Hazard,
+    HazardAcceptance,
+    HazardPlan,
+    UnitProposal,
+)
 from .collect import Context, iso, section
 
 

@@ -31,9 +31,26 @@ from sqlalchemy import func, select
 from .. import audit, photos, visits, vocab
 from ..errors import DomainError
 from ..extensions import db
-from ..models import (Answer, AuditEvent, CampaignCase, CampaignLetter, ChecklistVersion, Enterprise, EnterpriseChange, Grid,
-                      Hazard, Photo, PhotoRef, RiskAssessment, StandardizationRecord, StarRating, Street, User, Visit,
-                      VisitChecklist)
+from ..models import (
+    Answer,
+    AuditEvent,
+    CampaignCase,
+    CampaignLetter,
+    ChecklistVersion,
+    Enterprise,
+    EnterpriseChange,
+    Grid,
+    Hazard,
+    Photo,
+    PhotoRef,
+    RiskAssessment,
+    StandardizationRecord,
+    StarRating,
+    Street,
+    User,
+    Visit,
+    VisitChecklist,
+)
 from ..placards import new_token
 from . import verify
 from .collect import section_data

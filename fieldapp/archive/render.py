@@ -23,7 +23,17 @@ from typing import BinaryIO
 from flask import current_app
 from markupsafe import Markup
 
-from .. import audit_shapes, campaign, evidence, hazards, paths, photos, standardization, visits, vocab
+from .. import (
+    audit_shapes,
+    campaign,
+    evidence,
+    hazards,
+    paths,
+    photos,
+    standardization,
+    visits,
+    vocab,
+)
 from ..audit import canonical
 from ..clock import to_local
 from ..people import from_record as person_label

@@ -5,8 +5,17 @@ from __future__ import annotations
 import tempfile
 from urllib.parse import quote
 
-from flask import (Blueprint, current_app, g, redirect, render_template, request, send_file, stream_with_context,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 
 from .. import lists, roles
 from ..access import login_required, roles_required

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from .. import audit
 from ..access import roles_required
-from ..roles import Role
 from ..extensions import db
 from ..models import AuditEvent
+from ..roles import Role
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

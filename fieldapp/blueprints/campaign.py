@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from .. import campaign, contract, lists, risk, roles, scope, settings, standardization, vocab
 from ..access import roles_required
-from ..roles import Role
 from ..clock import local_today, utcnow
 from ..contract.pages import LettersQuery
 from ..errors import DomainError
 from ..extensions import db
 from ..htmx import is_htmx
 from ..models import Enterprise, Street
+from ..roles import Role
 
 MISSING_PER_PAGE = 100
 PRINT_MAX = 300  # one print job: a street's worth, still quick to render on a phone or PC

@@ -6,13 +6,14 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from sqlalchemy import select
 
 from .. import contract, enterprises, hazards, placards, roles, scope, visits
-from .campaign import panel_context as campaign_panel_context, risk_context
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..contract.pages import EnterpriseFilters
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
 from ..models import Enterprise, Grid, Hazard, Street, user_grids
+from .campaign import panel_context as campaign_panel_context
+from .campaign import risk_context
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 

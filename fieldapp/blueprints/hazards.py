@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import attachments, audit, contract, documents, evidence, hazard_major, hazards, people, photos, roles, scope
+from .. import (
+    attachments,
+    audit,
+    contract,
+    documents,
+    evidence,
+    hazard_major,
+    hazards,
+    people,
+    photos,
+    roles,
+    scope,
+)
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..contract.api import PhotoMeta

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
-
 from io import BytesIO
+from pathlib import Path
 
 from flask import Blueprint, abort, g, render_template, request, send_file
 

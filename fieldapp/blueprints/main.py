@@ -8,7 +8,6 @@ from sqlalchemy import text
 from ..access import login_required
 from ..extensions import db
 
-
 bp = Blueprint("main", __name__)
 
 

@@ -13,9 +13,9 @@ from werkzeug.exceptions import NotFound
 from .. import auth, logs, placards, public, scope, throttle
 from ..blueprints.auth import login_policy
 from ..clock import local_today, utcnow
+from ..errors import error_response
 from ..extensions import db
 from ..models import Enterprise, Street
-from ..errors import error_response
 
 bp = Blueprint("public", __name__, url_prefix="/q")
 

@@ -9,7 +9,18 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import contract, enforcement, enforcement_counts, filings, hazards, quarter_figures, quarterly, quarterly_drill, quarterly_export, roles
+from .. import (
+    contract,
+    enforcement,
+    enforcement_counts,
+    filings,
+    hazards,
+    quarter_figures,
+    quarterly,
+    quarterly_drill,
+    quarterly_export,
+    roles,
+)
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..contract.pages import QuarterQuery

@@ -14,8 +14,25 @@ from pydantic_core import PydanticCustomError
 from .. import hazard_major, hazards, vocab
 from .pages import EnterpriseFilters
 from .rules import LIMITS
-from .types import (Accuracy, Body, Day, Id, Instant, Key, Lat, Lng, Page, PerPage, Query, Sha256, Text, Uuid,
-                    Version, blank, photo_list)
+from .types import (
+    Accuracy,
+    Body,
+    Day,
+    Id,
+    Instant,
+    Key,
+    Lat,
+    Lng,
+    Page,
+    PerPage,
+    Query,
+    Sha256,
+    Text,
+    Uuid,
+    Version,
+    blank,
+    photo_list,
+)
 
 RESULTS = {"pass": "符合", "fail": "不符合", "na": "不适用"}
 LOCATION_STATUS = ("ok", "denied", "unavailable", "timeout", "none")

@@ -14,7 +14,8 @@ import json
 import math
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, Request, current_app, json as flask_json, request
+from flask import Flask, Request, current_app, request
+from flask import json as flask_json
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 from werkzeug.wsgi import LimitedStream

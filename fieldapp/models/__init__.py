@@ -3,12 +3,27 @@
 from .alerts import Alert, DeviceQueue
 from .audit import AuditEvent, AuditHead
 from .base import Base
-from .campaign import (CampaignCase, CampaignLetter, CampaignTarget, QuarterFigure, RiskAssessment, Setting,
-                       StandardizationRecord, StarRating, TenancyAgreement)
+from .campaign import (
+                       CampaignCase,
+                       CampaignLetter,
+                       CampaignTarget,
+                       QuarterFigure,
+                       RiskAssessment,
+                       Setting,
+                       StandardizationRecord,
+                       StarRating,
+                       TenancyAgreement,
+)
 from .checklists import ChecklistVersion
-from .enforcement import Attachment, AttachmentRef, EnforcementCase, EnforcementHazard, EnforcementRecord
-from .governance import CadreAssignment, HazardAcceptance, HazardPlan, VisitTeam
+from .enforcement import (
+                       Attachment,
+                       AttachmentRef,
+                       EnforcementCase,
+                       EnforcementHazard,
+                       EnforcementRecord,
+)
 from .filings import QuarterFiling
+from .governance import CadreAssignment, HazardAcceptance, HazardPlan, VisitTeam
 from .hazards import Hazard
 from .inspections import Answer, NoticeSequence, Visit, VisitChecklist
 from .jobs import ExportJob

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlparse
 
-from sqlalchemy import select
-
 import pytest
+from sqlalchemy import select
 
 from fieldapp import field_samples, placards, plan, public
 from fieldapp.clock import utcnow

@@ -63,7 +63,6 @@ def test_the_major_hazard_alert_is_at_the_item_and_its_offline_report_reaches_th
     card.locator("[data-photos='before'] img").wait_for()
 
     # The indicator says it: offline, one record waiting.
-    indicator = page.locator("[data-net-status]")
     wait_until(page, "document.querySelector('[data-net-status]').textContent === '离线 · 待同步 1'")
 
     context.set_offline(False)

@@ -23,8 +23,15 @@ from ..live import serve
 from ..web.test_backup import empty_url, target  # noqa: F401  (fixtures: an empty instance to restore into)
 from .conftest import CHROMIUM_ARGS, fits_width, sign_in  # noqa: F401
 from .faultproxy import FaultProxy
+from .test_offline import (  # noqa: F401
+    ALL_SYNCED,
+    counts,
+    do_visit,
+    ready_for_offline,
+    second_premises,
+    wait_until,
+)
 from .walking import answer, finish, photograph
-from .test_offline import ALL_SYNCED, counts, do_visit, ready_for_offline, second_premises, wait_until  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -253,7 +260,7 @@ def test_a_captive_portal_page_never_enters_the_app_shell(app, proxied, proxy, w
     page.goto("/inspect")  # through the worker: the home page is remembered for offline use
     wait_until(page, "caches.match('/inspect').then(r => !!r)")
     proxy.mode = "portal"  # a Wi-Fi login page answers everything with 200
-    for path in ("/inspect/walk?enterprise=%d" % world.ents["a1"], "/inspect/outbox", "/inspect"):
+    for path in (f"/inspect/walk?enterprise={world.ents['a1']}", "/inspect/outbox", "/inspect"):
         page.goto(path)
         assert "免费 WiFi" not in page.content(), path
     page.evaluate("navigator.serviceWorker.controller.postMessage({type: 'refresh-shell', user: 'someone-else'})")
@@ -263,7 +270,7 @@ def test_a_captive_portal_page_never_enters_the_app_shell(app, proxied, proxy, w
         .then(all => all.flat().filter(t => t.includes('免费 WiFi')).length)""")
     assert poisoned == 0
     proxy.mode = "down"  # then no signal at all: the app, offline, not the portal
-    for path, ready in (("/inspect/walk?enterprise=%d" % world.ents["a1"], "[data-progress-text]"),
+    for path, ready in ((f"/inspect/walk?enterprise={world.ents['a1']}", "[data-progress-text]"),
                         ("/inspect/outbox", "[data-sync-now]"), ("/inspect", "#due-list")):
         page.goto(path)
         page.locator(ready).wait_for()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
@@ -61,7 +61,7 @@ def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_pat
         assert h.state == "rectified" and len(h.after_photos) == 1
         # The evidence carries when (the file's camera time) and where it was taken.
         shot = db.session.get(Photo, h.after_photos[0])
-        at = shot.captured_at if shot.captured_at.tzinfo else shot.captured_at.replace(tzinfo=timezone.utc)
+        at = shot.captured_at if shot.captured_at.tzinfo else shot.captured_at.replace(tzinfo=UTC)
         assert abs(at.timestamp() - taken) < 5
         assert (round(shot.lat, 4), round(shot.lng, 4), shot.accuracy_m) == (24.9087, 118.5861, 15)
         assert db.session.get(User, h.submitted_by).username == f"pin-{world.ents['a1']}"

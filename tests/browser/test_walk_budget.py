@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -142,9 +141,8 @@ def test_a_visit_with_two_photographed_hazards_within_the_budget(app, phone, wor
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 15})
     with app.app_context():
-        ent = make_enterprise(db.session.get(Street, world.streets["A"]), db.session.get(Grid, world.grids["a1"]), **SHOP)
+        make_enterprise(db.session.get(Street, world.streets["A"]), db.session.get(Grid, world.grids["a1"]), **SHOP)
         db.session.commit()
-        ent_id = ent.id
     photo = tmp_path / "hazard.jpg"
     photo.write_bytes(images.jpeg(1600, 1200))
     page.add_init_script(SCROLL_LISTENER)

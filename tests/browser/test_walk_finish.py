@@ -8,8 +8,6 @@ and the responsible person signs on the phone (or refuses, with the reason).
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import select
 
@@ -17,7 +15,6 @@ from fieldapp.extensions import db
 from fieldapp.models import Photo, Visit
 
 from .. import images
-from ..factories import visit_body
 from .conftest import fits_width, sign_in
 from .test_offline import ALL_SYNCED, second_premises, wait_until  # noqa: F401  (second_premises: a fixture)
 from .walking import answer, card, draw_signature, finish, photograph

@@ -299,7 +299,13 @@ def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app,
     """Four colours, standardization, stars, letters (with the photo) and cases: shown, sealed, imported."""
 
     from fieldapp import campaign, risk, standardization
-    from fieldapp.models import CampaignLetter, RiskAssessment, StandardizationRecord, StarRating, Street
+    from fieldapp.models import (
+        CampaignLetter,
+        RiskAssessment,
+        StandardizationRecord,
+        StarRating,
+        Street,
+    )
 
     path = tmp_path / "campaign.html"
     with app.app_context():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, text, update
@@ -120,7 +120,7 @@ def rewritten(from_seq: int = 2) -> list[dict]:
             row["payload_sha256"] = audit.sha256(row["payload"])
         at = row["at"] if not isinstance(row["at"], str) else datetime.fromisoformat(row["at"])
         if at.tzinfo is None:  # SQLite hands back the stored UTC text
-            at = at.replace(tzinfo=timezone.utc)
+            at = at.replace(tzinfo=UTC)
         row["prev_hash"] = prev
         row["hash"] = audit.row_hash(prev, seq=row["seq"], uuid=row["uuid"], object_type=row["object_type"],
                                      object_id=row["object_id"], enterprise_id=row["enterprise_id"], action=row["action"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -78,13 +78,13 @@ def test_deciding_keeps_history_and_an_override_needs_a_reason(ctx, world):
     ("red", "level3", 10, 35), ("blue", "micro_pass", 0, 270), ("yellow", "self_assessed", 0, 90),
 ])
 def test_next_visit_due_date(ctx, color, std, last_days_ago, due_in):
-    now = datetime(2026, 6, 15, 4, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 15, 4, tzinfo=UTC)
     due = risk.next_due(color, std, now - timedelta(days=last_days_ago), now - timedelta(days=999))
     assert (due - date(2026, 6, 15)).days == due_in
 
 
 def test_never_visited_is_due_at_once(ctx):
-    created = datetime(2026, 3, 1, 4, tzinfo=timezone.utc)
+    created = datetime(2026, 3, 1, 4, tzinfo=UTC)
     assert risk.next_due("blue", "none", None, created) == date(2026, 3, 1)
 
 
@@ -97,7 +97,7 @@ def test_intervals_follow_settings(ctx, world):
 
 def test_standardization_status_follows_the_records(ctx, world):
     # Validity windows are this test's subject: it runs on its own clock.
-    e, actor, now = ent(world), user("street_a"), datetime(2026, 10, 15, 4, tzinfo=timezone.utc)
+    e, actor, now = ent(world), user("street_a"), datetime(2026, 10, 15, 4, tzinfo=UTC)
     standardization.record(e, kind="self_assessment", level=None, result="pass", on=date(2026, 9, 1), valid_until=None,
                            organizer=None, note="", actor=actor, now=now)
     assert e.standardization == "self_assessed"

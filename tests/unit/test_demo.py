@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from fieldapp import creditcode, demo, vocab
 from fieldapp.clock import utcnow
-
-from ..clock import NOW
 from fieldapp.extensions import db
 from fieldapp.models import Enterprise, Grid, Street, User
+
+from ..clock import NOW
 
 ANNEX_1 = {"开元街道": 52, "鲤中街道": 39, "海滨街道": 41, "临江街道": 12,
            "金龙街道": 239, "江南街道": 190, "浮桥街道": 123, "常泰街道": 395}
@@ -82,8 +82,17 @@ def test_history_is_realistic_and_its_audit_chain_valid(demo_app):
 
 def _records() -> dict:
     """What a demo made, apart from what is random by design (placard tokens, PIN hashes)."""
-    from fieldapp.models import (Answer, AuditEvent, CampaignLetter, Hazard, Photo, RiskAssessment, StandardizationRecord,
-                                 StarRating, Visit)
+    from fieldapp.models import (
+        Answer,
+        AuditEvent,
+        CampaignLetter,
+        Hazard,
+        Photo,
+        RiskAssessment,
+        StandardizationRecord,
+        StarRating,
+        Visit,
+    )
 
     def rows(*cols, order):
         return db.session.execute(select(*cols).order_by(*order)).all()
@@ -166,7 +175,17 @@ def test_the_demo_does_the_plan_s_work_through_main_s_functions(demo_app):
     """The plan entered and filed for, quarters filed and rolled up, self-inspection, phone reports, corrections."""
     from fieldapp import plan, quarterly
     from fieldapp.clock import local_today
-    from fieldapp.models import Alert, AuditEvent, CampaignLetter, Hazard, PlanFiling, QuarterFiling, Street, User, Visit
+    from fieldapp.models import (
+        Alert,
+        AuditEvent,
+        CampaignLetter,
+        Hazard,
+        PlanFiling,
+        QuarterFiling,
+        Street,
+        User,
+        Visit,
+    )
 
     with demo_app.app_context():
         today = local_today(NOW)

@@ -6,8 +6,17 @@ from sqlalchemy import func, select
 
 from fieldapp import audit, field_samples, hazard_major
 from fieldapp.extensions import db
-from fieldapp.models import (CadreAssignment, EnforcementCase, EnforcementRecord, Hazard, HazardAcceptance, HazardPlan,
-                             UnitProposal, UnitVisit, VisitTeam)
+from fieldapp.models import (
+    CadreAssignment,
+    EnforcementCase,
+    EnforcementRecord,
+    Hazard,
+    HazardAcceptance,
+    HazardPlan,
+    UnitProposal,
+    UnitVisit,
+    VisitTeam,
+)
 
 from ..clock import NOW
 

@@ -47,7 +47,7 @@ def test_proposal_table(case, kind, elements, rule):
     assert p.edition == "GB 35181-2017" and not p.unverified
     assert len(set(p.elements)) >= p.threshold
     # The counted items are listed, each with its element, and named in the defect wording.
-    assert all(f"问题" in f.defect for f in p.counted) and all(f.defect in p.defect() for f in p.counted)
+    assert all("问题" in f.defect for f in p.counted) and all(f.defect in p.defect() for f in p.counted)
 
 
 def test_from_2025_11_01_the_proposal_is_marked_unverified():

@@ -9,7 +9,6 @@ from alembic.migration import MigrationContext
 
 from fieldapp.extensions import db
 
-
 # Expression indexes: not every dialect reflects them (SQLite skips them with a warning),
 # so they are left out of the comparison and checked by name below.
 EXPRESSION_INDEXES = {f"ix_photos_phash_b{n}" for n in range(4)}

@@ -169,7 +169,8 @@ def test_a_table_filing_hands_in_the_filers_own_snapshot_for_the_quarter(seeded)
 
 def test_a_table_filing_hands_in_a_quarter_the_street_filed(app, seeded):
     """The app wires the quarterly filings in: a street hands in the quarter it filed, sealed."""
-    from fieldapp import filings, plan_filings as wired, quarterly
+    from fieldapp import filings, quarterly
+    from fieldapp import plan_filings as wired
     from fieldapp.models import Street
 
     wired.register_snapshot_resolver(filings.snapshot_ref)  # as create_app does

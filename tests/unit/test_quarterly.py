@@ -19,8 +19,20 @@ from sqlalchemy import select
 
 from fieldapp import enforcement_counts, quarterly, quarterly_export, settings
 from fieldapp.extensions import db
-from fieldapp.models import (Answer, CampaignCase, CampaignLetter, Enterprise, QuarterFigure, RiskAssessment,
-                             StandardizationRecord, StarRating, Street, User, Visit, VisitChecklist)
+from fieldapp.models import (
+    Answer,
+    CampaignCase,
+    CampaignLetter,
+    Enterprise,
+    QuarterFigure,
+    RiskAssessment,
+    StandardizationRecord,
+    StarRating,
+    Street,
+    User,
+    Visit,
+    VisitChecklist,
+)
 from fieldapp.quarterly_facts import FIVE_S, SIX_SIGNAGE
 
 from ..factories import make_enterprise, make_hazard
@@ -311,7 +323,7 @@ def test_the_districts_live_view_has_each_filer_and_totals_per_type(data):
     table = quarterly.build(4, quarterly_streets(), Q2)
     assert [(r.kind, r.unit) for r in table.rows] == [("区安委会成员单位", "餐饮行业主管部门"), ("区安委会成员单位", "合计"),
                                                       ("街道", "甲街道"), ("街道", "乙街道"), ("街道", "合计")]
-    assert table.row("street:%d" % data_street_id("甲街道")).values == values(4, street("甲街道"))
+    assert table.row(f"street:{data_street_id('甲街道')}").values == values(4, street("甲街道"))
     assert table.row("street|total").values["base_total"] == 6
     seven = quarterly.build(7, quarterly_streets(), Q2)
     assert seven.row("street|catering").values["fine_amount"] == Decimal("3.75")

@@ -212,5 +212,5 @@ def test_the_fill_in_line_names_what_the_form_asks_for():
 
 def test_annex6_is_named_by_the_plan_but_has_no_table():
     listed = [norm(x) for x in LINES if "季报表（三）" in norm(x)]
-    assert listed and not any(l.startswith(norm("附件6")) and "\t" in l for l in LINES)
+    assert listed and not any(line.startswith(norm("附件6")) and "\t" in line for line in LINES)
     assert "附件6" in quarterly.ANNEX6_NOTE and 6 not in quarterly.ANNEXES

@@ -8,10 +8,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from fieldapp import registry_io
-from fieldapp.tabular import TableError
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Enterprise, EnterpriseChange, User
+from fieldapp.tabular import TableError
 
 from ..factories import credit_code
 

@@ -7,6 +7,7 @@ import json
 import os
 import threading
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -483,12 +484,12 @@ def test_a_successful_restore_leaves_nothing_staged(backed_up, target):
 
 def _file_a_plan_document(app, data: bytes) -> str:
     """A street files its 2025 evaluation report (a PDF kept in the store's filings area); return its key."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from fieldapp import plan, plan_filings
     from fieldapp.models import PlanRequirement, User
 
-    now = datetime(2025, 3, 20, 4, tzinfo=timezone.utc)  # before the report's due day
+    now = datetime(2025, 3, 20, 4, tzinfo=UTC)  # before the report's due day
     with app.app_context():
         street = db.session.scalar(select(User).where(User.username == "street_a"))
         plan.load_seed(2025, actor=db.session.scalar(select(User).where(User.username == "district")), now=now)

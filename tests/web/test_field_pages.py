@@ -11,7 +11,16 @@ from sqlalchemy import select
 from fieldapp import audit, supervision
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Attachment, CadreAssignment, EnforcementCase, EnforcementRecord, Hazard, HazardPlan, Visit, VisitTeam
+from fieldapp.models import (
+    Attachment,
+    CadreAssignment,
+    EnforcementCase,
+    EnforcementRecord,
+    Hazard,
+    HazardPlan,
+    Visit,
+    VisitTeam,
+)
 
 from .. import documents
 from ..clock import TODAY

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Hazard

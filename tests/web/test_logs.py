@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,7 @@ def events(app, name: str) -> list[dict]:
 
 def test_logs_live_under_the_data_dir_in_utc_day_files(app, client):
     assert client.get("/healthz").status_code == 200
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert Path(app.config["LOG_DIR"]) == Path(app.config["DATA_DIR"]) / "logs"
     assert (Path(app.config["LOG_DIR"]) / f"access-{today}.jsonl").is_file()
     (line,) = read(app, "access")
@@ -140,7 +140,7 @@ def test_days_older_than_retention_are_removed_and_newer_kept(tmp_path):
 def test_first_write_of_a_day_prunes_with_the_configured_retention(app, client):
     log_dir = Path(app.config["LOG_DIR"])
     log_dir.mkdir(parents=True)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     old = log_dir / f"security-{today - timedelta(days=191)}.jsonl"
     kept = log_dir / f"security-{today - timedelta(days=189)}.jsonl"
     old.write_text("{}\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import CampaignLetter, Enterprise, QuarterFigure
+from fieldapp.models import CampaignLetter, QuarterFigure
 
 from .. import images
 from ..factories import make_hazard

@@ -68,7 +68,7 @@ def test_an_amendment_is_its_own_visit_linked_to_the_first_and_keeps_the_earlier
         hazards = db.session.scalars(select(Hazard)).all()
         assert len(hazards) == 3 and {h.uuid for h in hazards} >= set(earlier)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == aid))
-        assert '"amends":"%s"' % vid in event.payload
+        assert f'"amends":"{vid}"' in event.payload
         assert audit.verify().ok
 
 
@@ -81,8 +81,9 @@ def test_an_amendment_is_its_own_visit_linked_to_the_first_and_keeps_the_earlier
     ("hazard_of_another_item", "隐患编号属于原检查的另一检查项"),
 ])
 def test_an_amendment_that_does_not_fit_is_refused_with_a_clear_message(app, client, api, world, shots, case, message):
-    from ..factories import make_enterprise
     from fieldapp.models import Grid, Street
+
+    from ..factories import make_enterprise
 
     first = visit_body(world.ents["a1"], photos=shots)
     vid, resp = put_visit(client, api("district"), first) if case == "other_inspector" else put_visit(client, api("inspector_a1"), first)

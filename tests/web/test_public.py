@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 import io
-import time
-import warnings
 import re
 import string
+import time
+import warnings
 
 import pytest
 import zxingcpp
@@ -15,9 +15,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from fieldapp import placards
-from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Enterprise, Hazard, PublicReport, User
+from fieldapp.models import Enterprise, Hazard, PublicReport
 
 from .. import images
 from ..factories import make_hazard

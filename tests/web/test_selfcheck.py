@@ -148,8 +148,9 @@ def test_the_archive_carries_the_self_inspection_list_and_imports_it(app, world,
             render.write(doc, fh)
     report = verify.verify_file(path)
     assert report.ok, report.problems
-    from ..conftest import base_config, migrate  # a second, empty instance to import into
     from fieldapp import create_app
+
+    from ..conftest import base_config, migrate  # a second, empty instance to import into
 
     url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
     migrate(url, tmp_path)

@@ -17,7 +17,16 @@ from sqlalchemy import func, select
 from fieldapp import audit, hazard_major, quarterly, units
 from fieldapp.clock import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import (AuditEvent, Enterprise, Hazard, Street, UnitProposal, UnitVisit, User, Visit)
+from fieldapp.models import (
+    AuditEvent,
+    Enterprise,
+    Hazard,
+    Street,
+    UnitProposal,
+    UnitVisit,
+    User,
+    Visit,
+)
 
 from .. import images
 from ..clock import NOW, VISIT_FINISHED, local_iso

@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import CampaignLetter, Enterprise, Hazard, Photo, PublicReport, TenancyAgreement
+from fieldapp.models import (
+    CampaignLetter,
+    Enterprise,
+    Hazard,
+    Photo,
+    PublicReport,
+    TenancyAgreement,
+)
 
 from .. import images
 from ..factories import make_hazard

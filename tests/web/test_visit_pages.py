@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -163,8 +163,9 @@ def test_photo_revalidation_answers_304(world, login, visit):
 
 
 def test_due_list_puts_the_most_urgent_first(app, world, login, visit):
-    from ..factories import make_enterprise
     from fieldapp.models import Grid, Street
+
+    from ..factories import make_enterprise
 
     with app.app_context():
         street = db.session.get(Street, world.streets["A"])
@@ -179,8 +180,9 @@ def test_due_list_puts_the_most_urgent_first(app, world, login, visit):
 
 
 def test_due_list_puts_never_visited_before_the_longest_since_a_visit(app, world, login, visit):
-    from ..factories import make_enterprise
     from fieldapp.models import Grid, Street
+
+    from ..factories import make_enterprise
 
     with app.app_context():
         street = db.session.get(Street, world.streets["A"])

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-28 23:59:09.629306
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -6,11 +6,10 @@ Create Date: 2026-11-29 00:44:18.480380
 
 """
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005'
@@ -49,7 +48,7 @@ def upgrade():
     # ### end Alembic commands ###
     # Every premises already registered gets its placard token (>= 128 bits).
     conn = op.get_bind()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if conn.dialect.name == "sqlite":
         now = now.replace(tzinfo=None)
     ids = conn.execute(sa.text("SELECT id FROM enterprises WHERE public_token IS NULL")).scalars().all()

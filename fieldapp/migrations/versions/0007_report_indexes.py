@@ -21,7 +21,6 @@ from collections import defaultdict
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0007'
 down_revision = '0006'
 branch_labels = None

@@ -11,7 +11,6 @@ must know that such a photo's original is absent by design, not lost.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

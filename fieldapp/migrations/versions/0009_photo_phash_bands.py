@@ -12,7 +12,6 @@ slightly cropped" is found through an index, not by scanning every photo.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0009'
 down_revision = '0008'
 branch_labels = None

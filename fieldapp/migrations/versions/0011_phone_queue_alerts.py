@@ -13,7 +13,6 @@ that vanished without reaching the server is noticed.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0011'
 down_revision = '0013'
 branch_labels = None

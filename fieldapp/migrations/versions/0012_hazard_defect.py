@@ -11,7 +11,6 @@ Hazards recorded before keep an empty defect and are shown by their item text.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0012'
 down_revision = '0017'
 branch_labels = None

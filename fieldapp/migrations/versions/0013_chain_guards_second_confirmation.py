@@ -30,7 +30,6 @@ hash is not enough (fieldapp.photos.citable).
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0013'
 down_revision = '0015'
 branch_labels = None

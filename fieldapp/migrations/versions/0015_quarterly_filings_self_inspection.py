@@ -16,7 +16,6 @@ Create Date: 2026-12-08 09:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0015'
 down_revision = '0018'
 branch_labels = None

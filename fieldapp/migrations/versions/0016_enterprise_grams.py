@@ -12,7 +12,6 @@ key and the substring test runs on those only (fieldapp/search.py).
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0016'
 down_revision = '0009'
 branch_labels = None

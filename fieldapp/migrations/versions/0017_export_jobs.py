@@ -12,7 +12,6 @@ configured store (filesystem or S3); the ZIP is streamed from them on download.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0017'
 down_revision = '0016'
 branch_labels = None

@@ -16,7 +16,6 @@ taken in.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0018'
 down_revision = '0012'
 branch_labels = None

@@ -14,9 +14,8 @@ Major hazards already on file: one an office user raised, or one already under
 挂牌督办, counts as confirmed; any other stays 待确认 (never silently general, never
 silently confirmed).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'

@@ -13,7 +13,6 @@ with its reason.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0020'
 down_revision = '0011'
 branch_labels = None

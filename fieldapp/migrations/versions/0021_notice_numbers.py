@@ -11,12 +11,11 @@ the configured pattern when shown (`notice_no` stays NULL), new ones keep the te
 as it was first printed.
 """
 from collections import defaultdict
-from datetime import timezone
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0021'
 down_revision = '0019'
@@ -49,7 +48,7 @@ def upgrade():
         if isinstance(finished, str):  # SQLite hands back text
             from datetime import datetime
             finished = datetime.fromisoformat(finished)
-        year = finished.replace(tzinfo=finished.tzinfo or timezone.utc).astimezone(tz).year
+        year = finished.replace(tzinfo=finished.tzinfo or UTC).astimezone(tz).year
         last[(street_id, year)] += 1
         conn.execute(sa.text("UPDATE visits SET notice_street_id = :s, notice_year = :y, notice_seq = :n WHERE uuid = :u"),
                      {"s": street_id, "y": year, "n": last[(street_id, year)], "u": uuid})
