@@ -23,6 +23,7 @@ from .models import (
     CampaignCase,
     CampaignLetter,
     Enterprise,
+    EnterpriseChange,
     Hazard,
     QuarterFigure,
     RiskAssessment,
@@ -67,7 +68,7 @@ class Premises(NamedTuple):
     size_class: str
     standardization: str
     stars: int | None
-    registered: bool  # active and created before the quarter's end
+    registered: bool  # on the register at the quarter's end: created before it, not closed by then
 
 
 def _rows(stmt) -> list:
@@ -78,6 +79,24 @@ def _rows(stmt) -> list:
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def _closed_at(ids: list[int]) -> dict[int, datetime]:
+    """When each of these closed premises was taken off the register (its last change to inactive).
+
+    A past quarter's tables count a premises that closed after the quarter ended: it was
+    on the register then. One with no recorded change is taken as closed all along.
+    """
+    out: dict[int, datetime] = {}
+    for chunk in _chunks(ids, 500):
+        for eid, at, changes in _rows(select(EnterpriseChange.enterprise_id, EnterpriseChange.at, EnterpriseChange.changes)
+                                      .where(EnterpriseChange.enterprise_id.in_(chunk)).order_by(EnterpriseChange.at)):
+            active = (changes or {}).get("active")
+            if isinstance(active, list) and len(active) == 2 and active[1] is False:
+                out[eid] = at
+            elif isinstance(active, list) and len(active) == 2 and active[1] is True:
+                out.pop(eid, None)
+    return out
 
 
 def _memo(method):
@@ -103,7 +122,9 @@ class Facts:
         rows = _rows(select(Enterprise.id, Enterprise.street_id, Enterprise.industry, Enterprise.venue_type,
                             Enterprise.size_class, Enterprise.standardization, Enterprise.stars, Enterprise.active,
                             Enterprise.created_at).where(self.where))
-        self.ents = {i: Premises(i, s, ind, v, size, std, st, bool(active) and created < p.end)
+        closed = _closed_at([r[0] for r in rows if not r[7]])
+        self.ents = {i: Premises(i, s, ind, v, size, std, st,
+                                 created < p.end and (bool(active) or (i in closed and closed[i] >= p.end)))
                      for i, s, ind, v, size, std, st, active, created in rows}
         # Hazards and visits count for every premises of the group (also one closed since);
         # premises-counting columns count the registered ones only.

@@ -240,6 +240,20 @@ def test_a_corrected_record_is_not_another_inspection(data, world):
     assert values(7, street("甲街道"), key="catering")["inspected"] == before + 1
 
 
+def test_a_premises_closed_after_the_quarter_still_counts_in_it(data, world):
+    """The register as it stood at the quarter's end: closing a premises later does not rewrite past tables."""
+    from fieldapp.enterprises import set_fields
+
+    before = values(4, street("甲街道"))["base_total"]
+    q3 = values(4, street("甲街道"), quarterly.period(2026, 3))["base_total"]
+    actor = db.session.get(User, world.users["street_a"])
+    set_fields(db.session.get(Enterprise, data["a3"]), {"active": False}, actor=actor, now=at(2026, 7, 15))
+    set_fields(db.session.get(Enterprise, data["a4"]), {"active": False}, actor=actor, now=at(2026, 6, 15))
+    db.session.commit()
+    assert values(4, street("甲街道"))["base_total"] == before - 1  # a4 closed within Q2, a3 after it
+    assert values(4, street("甲街道"), quarterly.period(2026, 3))["base_total"] == q3 - 2  # both closed by Q3's end
+
+
 def test_annex5_levels_inside_each_case_group(data):
     table = quarterly.for_unit(5, street("甲街道"), Q2)
     rows = {r.key: r.values for r in table.rows}
