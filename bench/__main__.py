@@ -10,7 +10,11 @@ BENCHES = ["pages", "photos", "memory", "client", "reports", "archive", "scale"]
 
 def main() -> None:
     args = sys.argv[1:]
-    names = [a for i, a in enumerate(args) if a in BENCHES or (not a.startswith("-") and (i == 0 or not args[i - 1].startswith("-")))]
+    names = [
+        a
+        for i, a in enumerate(args)
+        if a in BENCHES or (not a.startswith("-") and (i == 0 or not args[i - 1].startswith("-")))
+    ]
     names = names or BENCHES
     rest = [a for a in args if a not in names]
     for name in names:

@@ -27,7 +27,11 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def pinned(cpu: int, argv: list[str]) -> list[str]:
     """Pin a process to one CPU when taskset exists, so server and load do not share a core."""
-    return ["taskset", "-c", str(cpu), *argv] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else argv
+    return (
+        ["taskset", "-c", str(cpu), *argv]
+        if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1
+        else argv
+    )
 
 
 @dataclass
@@ -50,20 +54,33 @@ class Instance:
         }
 
     def cli(self, *args: str, input: str | None = None) -> str:
-        proc = subprocess.run([str(BIN / "fieldapp"), *args], env=self.env, input=input,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [str(BIN / "fieldapp"), *args],
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"fieldapp {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
         return proc.stdout
 
 
-def make_instance(*, enterprises: int = 1091, seed: int = 2025, database_url: str | None = None,
-                  demo_args: tuple[str, ...] = ()) -> Instance:
+def make_instance(
+    *,
+    enterprises: int = 1091,
+    seed: int = 2025,
+    database_url: str | None = None,
+    demo_args: tuple[str, ...] = (),
+) -> Instance:
     root = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
     inst = Instance(root, database_url or f"sqlite:///{root / 'bench.sqlite3'}")
     inst.cli("db", "upgrade")
     out = inst.cli("demo", "--enterprises", str(enterprises), "--seed", str(seed), *demo_args)
-    inst.logins = {m.group(1): m.group(2) for m in LOGIN_RE.finditer(out) if m.group(1) not in ("用户名",)}
+    inst.logins = {
+        m.group(1): m.group(2) for m in LOGIN_RE.finditer(out) if m.group(1) not in ("用户名",)
+    }
     return inst
 
 
@@ -102,7 +119,19 @@ def serve(argv: list[str], env: dict[str, str], health: str):
 def serve_fieldapp(inst: Instance, *, workers: int = 1, cpu: int = 0):
     """Serve the instance with `fieldapp serve` (gunicorn) on one pinned core."""
     port = free_port()
-    argv = pinned(cpu, [str(BIN / "fieldapp"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)])
+    argv = pinned(
+        cpu,
+        [
+            str(BIN / "fieldapp"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+    )
     env = {**inst.env, "GUNICORN_CMD_ARGS": "--access-logfile /dev/null"}
     with serve(argv, env, f"http://127.0.0.1:{port}/healthz"):
         yield f"http://127.0.0.1:{port}"
@@ -112,8 +141,19 @@ def serve_fieldapp(inst: Instance, *, workers: int = 1, cpu: int = 0):
 def serve_hello(*, workers: int = 1, cpu: int = 0):
     """Serve bench/hello.py with gunicorn exactly as fieldapp is served."""
     port = free_port()
-    argv = pinned(cpu, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                        "--worker-class", "sync", "bench.hello:app"])
+    argv = pinned(
+        cpu,
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "bench.hello:app",
+        ],
+    )
     with serve(argv, {**os.environ, "PYTHONPATH": str(REPO)}, f"http://127.0.0.1:{port}/"):
         yield f"http://127.0.0.1:{port}"
 
@@ -124,20 +164,39 @@ def sign_in(base: str, username: str, password: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base}/login").read().decode()
     token = CSRF_RE.search(page).group(1)
-    data = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token}).encode()
+    data = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrf_token": token}
+    ).encode()
     opener.open(urllib.request.Request(f"{base}/login", data=data))
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def wrk(url: str, *, cookie: str | None = None, seconds: int = 8, connections: int = 16, threads: int = 2, cpu: int = 1) -> dict:
+def wrk(
+    url: str,
+    *,
+    cookie: str | None = None,
+    seconds: int = 8,
+    connections: int = 16,
+    threads: int = 2,
+    cpu: int = 1,
+) -> dict:
     """Load one URL with wrk; return throughput, latency and server-time percentiles."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-            "-s", str(REPO / "bench" / "timing.lua")]
+    argv = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(REPO / "bench" / "timing.lua"),
+    ]
     if cookie:
         argv += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run(pinned(cpu, [*argv, url]), capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        pinned(cpu, [*argv, url]), capture_output=True, text=True, check=True
+    ).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
     return {k: float(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
 
@@ -152,4 +211,7 @@ def save(name: str, data: dict) -> Path:
 def table(rows: list[list], headers: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*headers), fmt.format(*("-" * w for w in widths))] + [fmt.format(*map(str, r)) for r in rows])
+    return "\n".join(
+        [fmt.format(*headers), fmt.format(*("-" * w for w in widths))]
+        + [fmt.format(*map(str, r)) for r in rows]
+    )

@@ -73,7 +73,9 @@ def _picture() -> Image.Image:
 
 def small_photo(seed: int) -> bytes:
     """A distinct ordinary photo for warming a worker up."""
-    im = Image.effect_mandelbrot((800, 600), (-2.0 + seed * 0.01, -1.2, 1.0, 1.2), 30 + seed % 50).convert("RGB")
+    im = Image.effect_mandelbrot(
+        (800, 600), (-2.0 + seed * 0.01, -1.2, 1.0, 1.2), 30 + seed % 50
+    ).convert("RGB")
     return _encode(im, "JPEG", quality=80)
 
 
@@ -115,7 +117,9 @@ class Target:
     placards: list[str]
 
 
-def _request(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str = "POST") -> int:
+def _request(
+    url: str, *, data: bytes | None = None, headers: dict | None = None, method: str = "POST"
+) -> int:
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:
@@ -128,10 +132,19 @@ def _request(url: str, *, data: bytes | None = None, headers: dict | None = None
 
 def _multipart(fields: dict[str, str], photo: bytes, name: str = "photo") -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="p.jpg"\r\n'
-                 "Content-Type: application/octet-stream\r\n\r\n".encode() + photo + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="p.jpg"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + photo
+        + b"\r\n"
+    )
+    return b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def upload(path: str, t: Target, data: bytes) -> int:
@@ -140,69 +153,138 @@ def upload(path: str, t: Target, data: bytes) -> int:
 
     form_headers = {"Cookie": t.cookie, CSRF_HEADER: t.csrf, "HX-Request": "true"}
     if path == "API PUT /api/v1/photos":
-        return _request(f"{t.base}/api/v1/photos/{hashlib.sha256(data).hexdigest()}", data=data, method="PUT",
-                        headers={"Authorization": f"Bearer {t.token}", "Content-Type": "application/octet-stream"})
+        return _request(
+            f"{t.base}/api/v1/photos/{hashlib.sha256(data).hexdigest()}",
+            data=data,
+            method="PUT",
+            headers={
+                "Authorization": f"Bearer {t.token}",
+                "Content-Type": "application/octet-stream",
+            },
+        )
     if path == "rectification form":
         hazard, version = t.open_hazards.pop()
-        body, ctype = _multipart({"action": "submit_rectification", "version": str(version), "note": "已整改"}, data)
-        return _request(f"{t.base}/hazards/{hazard}/act", data=body, headers={**form_headers, "Content-Type": ctype})
+        body, ctype = _multipart(
+            {"action": "submit_rectification", "version": str(version), "note": "已整改"}, data
+        )
+        return _request(
+            f"{t.base}/hazards/{hazard}/act",
+            data=body,
+            headers={**form_headers, "Content-Type": ctype},
+        )
     if path == "public report":
         # Anonymous, as a passer-by: the form's own session and CSRF token.
         url = f"{t.base}/q/{t.placards.pop()}/report"
         jar = http.cookiejar.CookieJar()
-        page = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(url).read().decode()
+        page = (
+            urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            .open(url)
+            .read()
+            .decode()
+        )
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         body, ctype = _multipart({"description": "消防通道堆放杂物", "csrf_token": token}, data)
         cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
         return _request(url, data=body, headers={"Content-Type": ctype, "Cookie": cookie})
     if path == "letter photo":
         body, ctype = _multipart({"kind": "notice", "year": "2020", "done_on": "2020-03-01"}, data)
-        return _request(f"{t.base}/campaign/{t.enterprises.pop()}/letter", data=body, headers={**form_headers, "Content-Type": ctype})
+        return _request(
+            f"{t.base}/campaign/{t.enterprises.pop()}/letter",
+            data=body,
+            headers={**form_headers, "Content-Type": ctype},
+        )
     if path == "tenancy agreement photo":
         landlord, tenant = t.tenancies.pop()
         body, ctype = _multipart({"tenant_id": str(tenant), "signed_on": "2025-03-01"}, data)
-        return _request(f"{t.base}/campaign/{landlord}/agreement", data=body, headers={**form_headers, "Content-Type": ctype})
+        return _request(
+            f"{t.base}/campaign/{landlord}/agreement",
+            data=body,
+            headers={**form_headers, "Content-Type": ctype},
+        )
     raise ValueError(path)
 
 
-PATHS = ["API PUT /api/v1/photos", "rectification form", "public report", "letter photo", "tenancy agreement photo"]
+PATHS = [
+    "API PUT /api/v1/photos",
+    "rectification form",
+    "public report",
+    "letter photo",
+    "tenancy agreement photo",
+]
 
 
 def _target(base: str, inst) -> Target:
     import json
 
-    user, password = next((u, p) for u, p in inst.logins.items() if u.startswith("district") or u == "admin")
+    user, password = next(
+        (u, p) for u, p in inst.logins.items() if u.startswith("district") or u == "admin"
+    )
     cookie = sign_in(base, user, password)
-    page = urllib.request.urlopen(urllib.request.Request(f"{base}/", headers={"Cookie": cookie})).read().decode()
+    page = (
+        urllib.request.urlopen(urllib.request.Request(f"{base}/", headers={"Cookie": cookie}))
+        .read()
+        .decode()
+    )
     csrf = re.search(r'"X-CSRFToken": ?"([^"]+)"', page)
     token_body = json.dumps({"username": user, "password": password}).encode()
-    token = json.loads(urllib.request.urlopen(urllib.request.Request(
-        f"{base}/api/v1/auth/token", data=token_body, headers={"Content-Type": "application/json"})).read())["token"]
+    token = json.loads(
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{base}/api/v1/auth/token",
+                data=token_body,
+                headers={"Content-Type": "application/json"},
+            )
+        ).read()
+    )["token"]
     db = sqlite3.connect(inst.database_url.removeprefix("sqlite:///"))
-    hazards = db.execute("SELECT uuid, version FROM hazards WHERE state = 'open' ORDER BY uuid").fetchall()
-    ents = [r[0] for r in db.execute("SELECT id FROM enterprises WHERE id NOT IN "
-                                     "(SELECT enterprise_id FROM campaign_letters WHERE year = 2020) ORDER BY id")]
+    hazards = db.execute(
+        "SELECT uuid, version FROM hazards WHERE state = 'open' ORDER BY uuid"
+    ).fetchall()
+    ents = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM enterprises WHERE id NOT IN "
+            "(SELECT enterprise_id FROM campaign_letters WHERE year = 2020) ORDER BY id"
+        )
+    ]
     # One landlord with one tenant (一企多租), for the agreement path.
     landlord, tenant = ents[0], ents[1]
     with db:
         db.execute("UPDATE enterprises SET hosts_tenants = 1 WHERE id = ?", (landlord,))
         db.execute("UPDATE enterprises SET landlord_id = ? WHERE id = ?", (landlord, tenant))
     tenancies = [(landlord, tenant)] * 50
-    tokens = [r[0] for r in db.execute("SELECT public_token FROM enterprises WHERE public_token IS NOT NULL ORDER BY id")]
+    tokens = [
+        r[0]
+        for r in db.execute(
+            "SELECT public_token FROM enterprises WHERE public_token IS NOT NULL ORDER BY id"
+        )
+    ]
     db.close()
     return Target(base, cookie, token, csrf.group(1), hazards, ents[2:], tenancies, tokens)
 
 
 def run(*, code: str | None = None) -> dict:
-    env_extra = {"FIELDAPP_PUBLIC_MAX_REPORTS_PER_HOUR": "100000", "FIELDAPP_PUBLIC_MAX_REPORTS_PER_PREMISES_DAY": "100000",
-                 "FIELDAPP_PUBLIC_MAX_REQUESTS_PER_MINUTE": "100000"}
+    env_extra = {
+        "FIELDAPP_PUBLIC_MAX_REPORTS_PER_HOUR": "100000",
+        "FIELDAPP_PUBLIC_MAX_REPORTS_PER_PREMISES_DAY": "100000",
+        "FIELDAPP_PUBLIC_MAX_REQUESTS_PER_MINUTE": "100000",
+    }
     if code:
         env_extra["PYTHONPATH"] = str(Path(code).resolve())
     os.environ.update(env_extra)
     inst = make_instance(enterprises=60, seed=7)
     results: dict[str, dict[str, dict]] = {}
     port = free_port()
-    argv = [str(BIN / "fieldapp"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    argv = [
+        str(BIN / "fieldapp"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
     base = f"http://127.0.0.1:{port}"
     with serve(argv, inst.env, f"{base}/healthz") as proc:
         master = proc.pid  # `fieldapp serve` runs the gunicorn master in its own process
@@ -221,20 +303,34 @@ def run(*, code: str | None = None) -> dict:
                 rest = _status(worker)["VmRSS"]
                 status = upload(path, t, data)
                 after = _status(worker)
-                results.setdefault(kind, {})[path] = {"status": status, "rest_mb": rest, "peak_mb": after["VmHWM"],
-                                                      "after_mb": after["VmRSS"], "warmup_status": warm,
-                                                      "bytes": len(data)}
-                print(f"  {path:<26} {kind:<40} {status}  rest {rest} MB  peak {after['VmHWM']} MB  after {after['VmRSS']} MB")
+                results.setdefault(kind, {})[path] = {
+                    "status": status,
+                    "rest_mb": rest,
+                    "peak_mb": after["VmHWM"],
+                    "after_mb": after["VmRSS"],
+                    "warmup_status": warm,
+                    "bytes": len(data),
+                }
+                print(
+                    f"  {path:<26} {kind:<40} {status}  rest {rest} MB  peak {after['VmHWM']} MB  after {after['VmRSS']} MB"
+                )
     rows = []
     for kind, by_path in results.items():
         peak = max(r["peak_mb"] for r in by_path.values())
         size = next(iter(by_path.values()))["bytes"]
-        rows.append([kind, f"{size / 1e3:,.0f} KB" if size >= 1000 else f"{size} B",
-                     *(f"{r['peak_mb']} ({r['status']})" for r in by_path.values()),
-                     "OK" if peak <= BUDGET_MB else "OVER"])
+        rows.append(
+            [
+                kind,
+                f"{size / 1e3:,.0f} KB" if size >= 1000 else f"{size} B",
+                *(f"{r['peak_mb']} ({r['status']})" for r in by_path.values()),
+                "OK" if peak <= BUDGET_MB else "OVER",
+            ]
+        )
     rest = [r["rest_mb"] for by_path in results.values() for r in by_path.values()]
-    print(f"\nworker at rest before each upload (same-run baseline): {min(rest)}–{max(rest)} MB; "
-          f"peak VmHWM in MB (HTTP status), budget ≤ {BUDGET_MB} MB\n")
+    print(
+        f"\nworker at rest before each upload (same-run baseline): {min(rest)}–{max(rest)} MB; "
+        f"peak VmHWM in MB (HTTP status), budget ≤ {BUDGET_MB} MB\n"
+    )
     print(table(rows, ["upload", "size", *PATHS, "verdict"]))
     save("memory" + ("-" + Path(code).name if code else ""), results)
     return results
@@ -242,7 +338,9 @@ def run(*, code: str | None = None) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--code", help="serve the fieldapp package found in this directory (before/after)")
+    parser.add_argument(
+        "--code", help="serve the fieldapp package found in this directory (before/after)"
+    )
     run(code=parser.parse_args(argv).code)
 
 

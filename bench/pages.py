@@ -46,11 +46,38 @@ def run(seconds: int = 8) -> dict:
     rows = []
     for label, r in results["routes"].items():
         r["ratio"] = r["rps"] / hello_rps
-        rows.append([label, f"{r['srv_p50_ms']:.1f}", f"{r['srv_p95_ms']:.1f}", f"{r['lat_p95_ms']:.1f}",
-                     f"{r['rps']:.0f}", f"{r['ratio']:.2f}", int(r["http_errors"] + r["socket_errors"]),
-                     "OK" if r["srv_p95_ms"] <= SERVER_P95_BUDGET_MS and r["ratio"] >= RATIO_BUDGET else "OVER"])
-    print(f"\nhello baseline: {hello_rps:.0f} req/s (1 gunicorn sync worker, 16 connections, {seconds}s each)\n")
-    print(table(rows, ["route", "srv p50 ms", "srv p95 ms", "client p95 ms", "req/s", "× hello", "errors", "budget"]))
+        rows.append(
+            [
+                label,
+                f"{r['srv_p50_ms']:.1f}",
+                f"{r['srv_p95_ms']:.1f}",
+                f"{r['lat_p95_ms']:.1f}",
+                f"{r['rps']:.0f}",
+                f"{r['ratio']:.2f}",
+                int(r["http_errors"] + r["socket_errors"]),
+                "OK"
+                if r["srv_p95_ms"] <= SERVER_P95_BUDGET_MS and r["ratio"] >= RATIO_BUDGET
+                else "OVER",
+            ]
+        )
+    print(
+        f"\nhello baseline: {hello_rps:.0f} req/s (1 gunicorn sync worker, 16 connections, {seconds}s each)\n"
+    )
+    print(
+        table(
+            rows,
+            [
+                "route",
+                "srv p50 ms",
+                "srv p95 ms",
+                "client p95 ms",
+                "req/s",
+                "× hello",
+                "errors",
+                "budget",
+            ],
+        )
+    )
     save("pages", results)
     return results
 

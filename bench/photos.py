@@ -27,7 +27,11 @@ BUDGET_JPEG_MS, BUDGET_HEIC_MS, BUDGET_DISPLAY_KB = 120, 1000, 300
 def camera_like(width: int = 4000, height: int = 3000) -> Image.Image:
     """A 12 MP picture with photo-like detail: smooth regions, edges and sensor noise."""
     coarse = Image.radial_gradient("L").resize((width, height)).convert("RGB")
-    tiles = Image.effect_mandelbrot((width // 4, height // 4), (-2.0, -1.2, 1.0, 1.2), 80).resize((width, height)).convert("RGB")
+    tiles = (
+        Image.effect_mandelbrot((width // 4, height // 4), (-2.0, -1.2, 1.0, 1.2), 80)
+        .resize((width, height))
+        .convert("RGB")
+    )
     noise = Image.effect_noise((width, height), 28).convert("RGB")
     return Image.blend(Image.blend(coarse, tiles, 0.5), noise, 0.2)
 
@@ -36,7 +40,9 @@ def encode(im: Image.Image, fmt: str, **kw) -> bytes:
     buf = io.BytesIO()
     exif = Image.Exif()
     exif[0x0112] = 6  # taken in portrait: the pipeline must rotate it
-    im.save(buf, fmt, exif=exif.tobytes() if fmt == "JPEG" else None, **kw) if fmt == "JPEG" else im.save(buf, fmt, **kw)
+    im.save(
+        buf, fmt, exif=exif.tobytes() if fmt == "JPEG" else None, **kw
+    ) if fmt == "JPEG" else im.save(buf, fmt, **kw)
     return buf.getvalue()
 
 
@@ -64,30 +70,59 @@ def run(runs: int = 15) -> dict:
     picture = camera_like()
     jpeg = encode(picture, "JPEG", quality=92)
     heic = encode(picture, "HEIF", quality=85)
-    pipeline = lambda data: (hashlib.sha256(data).hexdigest(), photos.process(data, max_pixels=64_000_000))  # noqa: E731
+
+    def pipeline(data):
+        return hashlib.sha256(data).hexdigest(), photos.process(data, max_pixels=64_000_000)
+
     results = {
-        "jpeg_bytes": len(jpeg), "heic_bytes": len(heic),
+        "jpeg_bytes": len(jpeg),
+        "heic_bytes": len(heic),
         "jpeg_ms": timed(lambda: pipeline(jpeg), runs),
         "baseline_ms": timed(lambda: naive(jpeg), runs),
         "heic_ms": timed(lambda: pipeline(heic), max(3, runs // 5)),
     }
     done = photos.process(jpeg, max_pixels=64_000_000)
-    results.update(display_kb=len(done.display) / 1024, thumb_kb=len(done.thumb) / 1024,
-                   oriented=(done.width, done.height))
+    results.update(
+        display_kb=len(done.display) / 1024,
+        thumb_kb=len(done.thumb) / 1024,
+        oriented=(done.width, done.height),
+    )
     med = {k: statistics.median(results[k]) for k in ("jpeg_ms", "baseline_ms", "heic_ms")}
-    p95 = {k: sorted(results[k])[max(0, int(len(results[k]) * 0.95) - 1)] for k in ("jpeg_ms", "baseline_ms", "heic_ms")}
+    p95 = {
+        k: sorted(results[k])[max(0, int(len(results[k]) * 0.95) - 1)]
+        for k in ("jpeg_ms", "baseline_ms", "heic_ms")
+    }
     rows = [
-        ["12 MP JPEG, fieldapp pipeline", f"{med['jpeg_ms']:.0f}", f"{p95['jpeg_ms']:.0f}", f"≤ {BUDGET_JPEG_MS}",
-         "OK" if p95["jpeg_ms"] <= BUDGET_JPEG_MS else "OVER"],
-        ["12 MP JPEG, naive full decode (baseline)", f"{med['baseline_ms']:.0f}", f"{p95['baseline_ms']:.0f}", "—",
-         f"fieldapp = {med['jpeg_ms'] / med['baseline_ms']:.2f} × baseline"],
-        ["12 MP HEIC, fieldapp pipeline", f"{med['heic_ms']:.0f}", f"{p95['heic_ms']:.0f}", f"≤ {BUDGET_HEIC_MS}",
-         "OK" if p95["heic_ms"] <= BUDGET_HEIC_MS else "OVER"],
+        [
+            "12 MP JPEG, fieldapp pipeline",
+            f"{med['jpeg_ms']:.0f}",
+            f"{p95['jpeg_ms']:.0f}",
+            f"≤ {BUDGET_JPEG_MS}",
+            "OK" if p95["jpeg_ms"] <= BUDGET_JPEG_MS else "OVER",
+        ],
+        [
+            "12 MP JPEG, naive full decode (baseline)",
+            f"{med['baseline_ms']:.0f}",
+            f"{p95['baseline_ms']:.0f}",
+            "—",
+            f"fieldapp = {med['jpeg_ms'] / med['baseline_ms']:.2f} × baseline",
+        ],
+        [
+            "12 MP HEIC, fieldapp pipeline",
+            f"{med['heic_ms']:.0f}",
+            f"{p95['heic_ms']:.0f}",
+            f"≤ {BUDGET_HEIC_MS}",
+            "OK" if p95["heic_ms"] <= BUDGET_HEIC_MS else "OVER",
+        ],
     ]
-    print(f"\ninput: JPEG {len(jpeg) / 1e6:.1f} MB, HEIC {len(heic) / 1e6:.1f} MB, 4000×3000, EXIF orientation 6 → stored as {done.width}×{done.height}\n")
+    print(
+        f"\ninput: JPEG {len(jpeg) / 1e6:.1f} MB, HEIC {len(heic) / 1e6:.1f} MB, 4000×3000, EXIF orientation 6 → stored as {done.width}×{done.height}\n"
+    )
     print(table(rows, ["case", "median ms", "p95 ms", "budget", "verdict"]))
-    print(f"\ndisplay copy {results['display_kb']:.0f} KB (budget ≤ {BUDGET_DISPLAY_KB} KB: "
-          f"{'OK' if results['display_kb'] <= BUDGET_DISPLAY_KB else 'OVER'}), thumbnail {results['thumb_kb']:.0f} KB")
+    print(
+        f"\ndisplay copy {results['display_kb']:.0f} KB (budget ≤ {BUDGET_DISPLAY_KB} KB: "
+        f"{'OK' if results['display_kb'] <= BUDGET_DISPLAY_KB else 'OVER'}), thumbnail {results['thumb_kb']:.0f} KB"
+    )
     save("photos", results)
     return results
 

@@ -40,7 +40,9 @@ def generate(app, hazards: int, seed: int = 7) -> dict:
     rng = random.Random(seed)
     now = datetime.now(UTC)
     with app.app_context():
-        ents = db.session.execute(select(Enterprise.id, Enterprise.grid_id, Enterprise.venue_type)).all()
+        ents = db.session.execute(
+            select(Enterprise.id, Enterprise.grid_id, Enterprise.venue_type)
+        ).all()
         by_grid = dict(db.session.execute(select(user_grids.c.grid_id, user_grids.c.user_id)).all())
         street_user = db.session.scalar(select(User.id).where(User.role == "street"))
         items_of: dict[str, list[str]] = {}
@@ -52,7 +54,12 @@ def generate(app, hazards: int, seed: int = 7) -> dict:
         v_rows, vc_rows, a_rows, h_rows = [], [], [], []
 
         def flush():
-            for model, rows in ((Visit, v_rows), (VisitChecklist, vc_rows), (Answer, a_rows), (Hazard, h_rows)):
+            for model, rows in (
+                (Visit, v_rows),
+                (VisitChecklist, vc_rows),
+                (Answer, a_rows),
+                (Hazard, h_rows),
+            ):
                 if rows:  # Core inserts: the ORM's bulk path is several times slower at this size
                     db.session.execute(insert(model.__table__), rows)
                     rows.clear()
@@ -63,39 +70,109 @@ def generate(app, hazards: int, seed: int = 7) -> dict:
             when = now - timedelta(seconds=rng.randrange(3600, YEARS * 365 * 86400))
             vid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             inspector = by_grid.get(e.grid_id, street_user)
-            v_rows.append(dict(uuid=vid, enterprise_id=e.id, inspector_id=inspector, started_at=when,
-                               finished_at=when, received_at=when, lat=None, lng=None, accuracy_m=None, location_status="ok",
-                               body_hash="0" * 64, item_count=30, answered_count=28, fail_count=3))
+            v_rows.append(
+                dict(
+                    uuid=vid,
+                    enterprise_id=e.id,
+                    inspector_id=inspector,
+                    started_at=when,
+                    finished_at=when,
+                    received_at=when,
+                    lat=None,
+                    lng=None,
+                    accuracy_m=None,
+                    location_status="ok",
+                    body_hash="0" * 64,
+                    item_count=30,
+                    answered_count=28,
+                    fail_count=3,
+                )
+            )
             # Every inspection walks the 5S/signage checklist; enterprises also GB/T 33000's. Only the
             # items the campaign measures read are stored: the rest do not change what is timed.
-            walked = ["site_5s_signage"] + (["enterprise_gbt33000"] if e.venue_type in (None, "small_manufacturing") else [])
+            walked = ["site_5s_signage"] + (
+                ["enterprise_gbt33000"] if e.venue_type in (None, "small_manufacturing") else []
+            )
             for pos, cid in enumerate(walked):
                 passed = []
                 for key in items_of[cid]:
                     result = "pass" if rng.random() < 0.8 else "fail"
-                    a_rows.append(dict(visit_uuid=vid, checklist_id=cid, item_key=key, result=result, note="", photos=[]))
+                    a_rows.append(
+                        dict(
+                            visit_uuid=vid,
+                            checklist_id=cid,
+                            item_key=key,
+                            result=result,
+                            note="",
+                            photos=[],
+                        )
+                    )
                     if result == "pass":
                         passed.append(key)
-                vc_rows.append(dict(visit_uuid=vid, checklist_id=cid, version=1, content_hash="0" * 64, position=pos,
-                                    enterprise_id=e.id, finished_at=when, passed=sorted(passed)))
-            for _ in range(3):  # three hazards per visit: a million hazards from a third as many visits
+                vc_rows.append(
+                    dict(
+                        visit_uuid=vid,
+                        checklist_id=cid,
+                        version=1,
+                        content_hash="0" * 64,
+                        position=pos,
+                        enterprise_id=e.id,
+                        finished_at=when,
+                        passed=sorted(passed),
+                    )
+                )
+            for _ in range(
+                3
+            ):  # three hazards per visit: a million hazards from a third as many visits
                 raised = when
                 days = rng.choice([3, 7, 15, 30])
                 deadline = (raised + timedelta(days=days)).date()
                 # A working loop: hazards well past their deadline are nearly all closed, recent ones are in flight.
                 settled = (now - raised).days > days + 30
-                state = rng.choices(["closed", "rectified", "open"], [97, 1, 2] if settled else [50, 20, 30])[0]
-                closed = raised + timedelta(days=rng.randrange(1, days + 10)) if state == "closed" else None
+                state = rng.choices(
+                    ["closed", "rectified", "open"], [97, 1, 2] if settled else [50, 20, 30]
+                )[0]
+                closed = (
+                    raised + timedelta(days=rng.randrange(1, days + 10))
+                    if state == "closed"
+                    else None
+                )
                 if closed and closed > now:
                     closed, state = None, "open"
-                h_rows.append(dict(uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)), enterprise_id=e.id, visit_uuid=vid,
-                                   checklist_id="general", item_key="extinguishers", item_text="灭火器压力正常", category=rng.choice(
-                                       ["fire", "electrical", "gas", "building", "5s"]), description="", measure="", owner="",
-                                   level="major" if rng.random() < 0.03 else "general", level_reason="", deadline=deadline,
-                                   deadline_reason="", state=state, supervised=False, referred=False, fixed_on_spot=False,
-                                   extension_requested_to=None, before_photos=[], after_photos=[], evidence_flags=[], version=1,
-                                   raised_by=inspector, raised_at=raised, submitted_by=None, submitted_at=closed, closed_by=street_user if closed else None,
-                                   closed_at=closed, updated_at=raised))
+                h_rows.append(
+                    dict(
+                        uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        enterprise_id=e.id,
+                        visit_uuid=vid,
+                        checklist_id="general",
+                        item_key="extinguishers",
+                        item_text="灭火器压力正常",
+                        category=rng.choice(["fire", "electrical", "gas", "building", "5s"]),
+                        description="",
+                        measure="",
+                        owner="",
+                        level="major" if rng.random() < 0.03 else "general",
+                        level_reason="",
+                        deadline=deadline,
+                        deadline_reason="",
+                        state=state,
+                        supervised=False,
+                        referred=False,
+                        fixed_on_spot=False,
+                        extension_requested_to=None,
+                        before_photos=[],
+                        after_photos=[],
+                        evidence_flags=[],
+                        version=1,
+                        raised_by=inspector,
+                        raised_at=raised,
+                        submitted_by=None,
+                        submitted_at=closed,
+                        closed_by=street_user if closed else None,
+                        closed_at=closed,
+                        updated_at=raised,
+                    )
+                )
                 made["hazards"] += 1
             made["visits"] += 1
             if len(h_rows) >= 30_000:
@@ -115,8 +192,10 @@ def kept_counts(app) -> dict:
     from fieldapp.models import Hazard, Visit
 
     with app.app_context():
-        return {"visits": db.session.scalar(select(func.count()).select_from(Visit)),
-                "hazards": db.session.scalar(select(func.count()).select_from(Hazard))}
+        return {
+            "visits": db.session.scalar(select(func.count()).select_from(Visit)),
+            "hazards": db.session.scalar(select(func.count()).select_from(Hazard)),
+        }
 
 
 def timed(fn, runs: int = 3) -> float:
@@ -141,9 +220,15 @@ def measure(app) -> dict:
     with app.app_context():
         streets = db.session.scalars(select(Street).order_by(Street.id)).all()
         district = Actor.of(db.session.scalar(select(User).where(User.role == "district")))
-        sizes = dict(db.session.execute(select(Enterprise.street_id, func.count()).group_by(Enterprise.street_id)).all())
+        sizes = dict(
+            db.session.execute(
+                select(Enterprise.street_id, func.count()).group_by(Enterprise.street_id)
+            ).all()
+        )
         big = max(streets, key=lambda s: sizes.get(s.id, 0))  # the street with the most premises
-        street_user = Actor.of(db.session.scalar(select(User).where(User.role == "street", User.street_id == big.id)))
+        street_user = Actor.of(
+            db.session.scalar(select(User).where(User.role == "street", User.street_id == big.id))
+        )
         now = datetime.now(UTC)
         today = local_today(now)
         q = (today.month - 1) // 3 + 1
@@ -151,14 +236,31 @@ def measure(app) -> dict:
         # The quarter being filed: the one that just ended, as the street office reports it.
         filed = quarterly.period(today.year - (q == 1), 4 if q == 1 else q - 1)
         w = dashboard.Window(current.start, now, today)
-        out["baseline: count hazards by state"] = timed(lambda: db.session.execute(select(Hazard.state, func.count()).group_by(Hazard.state)).all())
+        out["baseline: count hazards by state"] = timed(
+            lambda: db.session.execute(
+                select(Hazard.state, func.count()).group_by(Hazard.state)
+            ).all()
+        )
         for annex in (4, 5, 7):
-            out[f"annex {annex}, {filed.label}, district"] = timed(lambda a=annex: quarterly.build(a, streets, filed, unit="全区"))
-            out[f"annex {annex}, {filed.label}, one street"] = timed(lambda a=annex: quarterly.build(a, [big], filed, unit=big.name))
+            out[f"annex {annex}, {filed.label}, district"] = timed(
+                lambda a=annex: quarterly.build(a, streets, filed, unit="全区")
+            )
+            out[f"annex {annex}, {filed.label}, one street"] = timed(
+                lambda a=annex: quarterly.build(a, [big], filed, unit=big.name)
+            )
         for annex in (4, 7):
-            out[f"annex {annex}, {current.label} so far, district"] = timed(lambda a=annex: quarterly.build(a, streets, current, unit="全区"))
-        for label, actor, dim in (("district", district, "street"), ("street", street_user, "grid")):
-            out[f"dashboard, this quarter, {label}"] = timed(lambda a=actor, d=dim: dashboard.overview(a, w, now, (d, "industry", "venue_type", "level")))
+            out[f"annex {annex}, {current.label} so far, district"] = timed(
+                lambda a=annex: quarterly.build(a, streets, current, unit="全区")
+            )
+        for label, actor, dim in (
+            ("district", district, "street"),
+            ("street", street_user, "grid"),
+        ):
+            out[f"dashboard, this quarter, {label}"] = timed(
+                lambda a=actor, d=dim: dashboard.overview(
+                    a, w, now, (d, "industry", "venue_type", "level")
+                )
+            )
     return out
 
 
@@ -171,7 +273,10 @@ def run(backend: str, hazards: int, keep: str | None = None) -> dict:
     if backend == "postgres":
         import sqlalchemy as sa
 
-        base = os.environ.get("FIELDAPP_BENCH_POSTGRES_URL", "postgresql+psycopg://fieldapp_test:fieldapp_test@127.0.0.1:5432/postgres")
+        base = os.environ.get(
+            "FIELDAPP_BENCH_POSTGRES_URL",
+            "postgresql+psycopg://fieldapp_test:fieldapp_test@127.0.0.1:5432/postgres",
+        )
         name = f"fieldapp_bench_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as c:
@@ -180,17 +285,31 @@ def run(backend: str, hazards: int, keep: str | None = None) -> dict:
     try:
         t0 = time.perf_counter()
         if keep and os.path.exists(keep):  # a SQLite file a previous run kept: measure it again
-            app = create_app({"DATABASE_URL": f"sqlite:///{keep}", "SECRET_KEY": "bench", "DATA_DIR": "/tmp"}, strict_checklists=False)
+            app = create_app(
+                {"DATABASE_URL": f"sqlite:///{keep}", "SECRET_KEY": "bench", "DATA_DIR": "/tmp"},
+                strict_checklists=False,
+            )
             made = kept_counts(app)
         else:
-            inst = make_instance(enterprises=UNITS, database_url=db_url, demo_args=("--visits", "0", "--bulk"))
-            app = create_app({"DATABASE_URL": inst.database_url, "SECRET_KEY": "bench", "DATA_DIR": str(inst.root / "data")},
-                             strict_checklists=False)
+            inst = make_instance(
+                enterprises=UNITS, database_url=db_url, demo_args=("--visits", "0", "--bulk")
+            )
+            app = create_app(
+                {
+                    "DATABASE_URL": inst.database_url,
+                    "SECRET_KEY": "bench",
+                    "DATA_DIR": str(inst.root / "data"),
+                },
+                strict_checklists=False,
+            )
             made = generate(app, hazards)
             if keep and backend == "sqlite":
                 import sqlite3
 
-                with sqlite3.connect(inst.root / "bench.sqlite3") as src, sqlite3.connect(keep) as dst:
+                with (
+                    sqlite3.connect(inst.root / "bench.sqlite3") as src,
+                    sqlite3.connect(keep) as dst,
+                ):
                     src.backup(dst)  # the WAL's pages too, which a file copy would miss
         build_s = time.perf_counter() - t0
         gc.freeze()  # as `fieldapp serve` does once the app is built
@@ -215,17 +334,30 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--hazards", type=int, default=HAZARDS)
-    parser.add_argument("--keep", metavar="FILE", help="SQLite only: keep the built database in FILE, or measure FILE if it exists")
+    parser.add_argument(
+        "--keep",
+        metavar="FILE",
+        help="SQLite only: keep the built database in FILE, or measure FILE if it exists",
+    )
     args = parser.parse_args(argv)
     results = []
-    for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
+    for backend in ["sqlite", "postgres"] if args.backend == "both" else [args.backend]:
         r = run(backend, args.hazards, args.keep if backend == "sqlite" else None)
         results.append(r)
-        print(f"\n{backend}: {UNITS} units, {r['made']['visits']} visits, {r['made']['hazards']} hazards "
-              f"(built in {r['build_s']:.0f} s)\n")
+        print(
+            f"\n{backend}: {UNITS} units, {r['made']['visits']} visits, {r['made']['hazards']} hazards "
+            f"(built in {r['build_s']:.0f} s)\n"
+        )
         base = r["times"]["baseline: count hazards by state"]
-        rows = [[k, f"{v:.3f}", f"{v / base:.1f}×" if base else "", "OK" if v <= BUDGET_S or k.startswith("baseline") else "OVER"]
-                for k, v in r["times"].items()]
+        rows = [
+            [
+                k,
+                f"{v:.3f}",
+                f"{v / base:.1f}×" if base else "",
+                "OK" if v <= BUDGET_S or k.startswith("baseline") else "OVER",
+            ]
+            for k, v in r["times"].items()
+        ]
         print(table(rows, ["what", "seconds (best)", "× baseline", f"≤ {BUDGET_S} s"]))
     save("reports", {"results": results})
 

@@ -66,10 +66,16 @@ def database_facts(url: str) -> dict:
 
     engine = create_engine(normalize_database_url(url))
     with engine.connect() as conn:
-        facts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                 for t in ("enterprises", "visits", "answers", "hazards", "audit_events", "photos")}
-        facts["open_hazards"] = conn.execute(text("SELECT count(*) FROM hazards WHERE state <> 'closed'")).scalar_one()
-        facts["db_mb"] = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one() / 1e6
+        facts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("enterprises", "visits", "answers", "hazards", "audit_events", "photos")
+        }
+        facts["open_hazards"] = conn.execute(
+            text("SELECT count(*) FROM hazards WHERE state <> 'closed'")
+        ).scalar_one()
+        facts["db_mb"] = (
+            conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one() / 1e6
+        )
     engine.dispose()
     return facts
 
@@ -109,7 +115,14 @@ class Http:
         self.recorder = recorder
         self.headers = headers
 
-    def call(self, op: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+    def call(
+        self,
+        op: str,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, bytes]:
         t0 = time.perf_counter()
         try:
             self.conn.request(method, path, body=body, headers={**self.headers, **(headers or {})})
@@ -130,7 +143,12 @@ class Http:
 
 def token(base: str, username: str, password: str) -> str:
     client = Http(base, Recorder(), {"Content-Type": "application/json"})
-    status, data = client.call("login", "POST", "/api/v1/auth/token", json.dumps({"username": username, "password": password}).encode())
+    status, data = client.call(
+        "login",
+        "POST",
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password}).encode(),
+    )
     client.close()
     if status != 200:
         raise RuntimeError(f"token for {username}: HTTP {status}")
@@ -146,21 +164,45 @@ def visit_body(bundle: dict, rng: random.Random, shas: list[str]) -> dict:
         for i, item in enumerate(lists[(ref["id"], ref["version"])]["items"]):
             fail = bool(left) and i % 4 == 1
             photos = [left.pop()] if fail else []
-            answers.append({
-                "checklist": ref["id"], "item": item["key"], "result": "fail" if fail else "pass",
-                "note": "现场检查发现问题" if fail else "", "photos": photos,
-                "hazard": {"uuid": str(uuid.uuid4()), "description": "基准测试发现的隐患",
-                           "level": "major" if item.get("major") else "general", "deadline": None,
-                           "fixed_on_spot": False, "after_photos": []} if fail else None,
-            })
+            answers.append(
+                {
+                    "checklist": ref["id"],
+                    "item": item["key"],
+                    "result": "fail" if fail else "pass",
+                    "note": "现场检查发现问题" if fail else "",
+                    "photos": photos,
+                    "hazard": {
+                        "uuid": str(uuid.uuid4()),
+                        "description": "基准测试发现的隐患",
+                        "level": "major" if item.get("major") else "general",
+                        "deadline": None,
+                        "fixed_on_spot": False,
+                        "after_photos": [],
+                    }
+                    if fail
+                    else None,
+                }
+            )
     now = time.time()
     stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(t))  # noqa: E731
-    return {"enterprise_id": premises["id"], "checklists": premises["checklists"], "started_at": stamp(now - 1800),
-            "finished_at": stamp(now - 60), "location": {"lat": 24.91, "lng": 118.58, "accuracy_m": 15.0},
-            "answers": answers}
+    return {
+        "enterprise_id": premises["id"],
+        "checklists": premises["checklists"],
+        "started_at": stamp(now - 1800),
+        "finished_at": stamp(now - 60),
+        "location": {"lat": 24.91, "lng": 118.58, "accuracy_m": 15.0},
+        "answers": answers,
+    }
 
 
-def inspector_loop(base: str, bearer: str, recorder: Recorder, stop: threading.Event, photo_bases: list[bytes], seed: int):
+def inspector_loop(
+    base: str,
+    bearer: str,
+    recorder: Recorder,
+    stop: threading.Event,
+    photo_bases: list[bytes],
+    seed: int,
+):
     http_ = Http(base, recorder, {"Authorization": f"Bearer {bearer}"})
     rng = random.Random(seed)
     n, bundle = 0, None
@@ -172,12 +214,26 @@ def inspector_loop(base: str, bearer: str, recorder: Recorder, stop: threading.E
             break
         shas = []
         for k in range(PHOTOS_PER_VISIT):
-            data = unique_jpeg(photo_bases[(n + k) % len(photo_bases)], seed * 1_000_000 + n * 10 + k)
+            data = unique_jpeg(
+                photo_bases[(n + k) % len(photo_bases)], seed * 1_000_000 + n * 10 + k
+            )
             sha = hashlib.sha256(data).hexdigest()
-            http_.call("inspector: PUT photo", "PUT", f"/api/v1/photos/{sha}", data, {"Content-Type": "image/jpeg"})
+            http_.call(
+                "inspector: PUT photo",
+                "PUT",
+                f"/api/v1/photos/{sha}",
+                data,
+                {"Content-Type": "image/jpeg"},
+            )
             shas.append(sha)
         body = json.dumps(visit_body(bundle, rng, shas)).encode()
-        http_.call("inspector: PUT visit", "PUT", f"/api/v1/visits/{uuid.uuid4()}", body, {"Content-Type": "application/json"})
+        http_.call(
+            "inspector: PUT visit",
+            "PUT",
+            f"/api/v1/visits/{uuid.uuid4()}",
+            body,
+            {"Content-Type": "application/json"},
+        )
         n += 1
     http_.close()
 
@@ -191,7 +247,9 @@ OFFICE_ROUTES = [
 ]
 
 
-def office_loop(base: str, cookie: str, bearer: str, recorder: Recorder, stop: threading.Event, seed: int):
+def office_loop(
+    base: str, cookie: str, bearer: str, recorder: Recorder, stop: threading.Event, seed: int
+):
     rng = random.Random(seed)
     pages = Http(base, recorder, {"Cookie": cookie})
     api = Http(base, recorder, {"Authorization": f"Bearer {bearer}"})
@@ -217,10 +275,16 @@ def summarize(samples: list[Sample], seconds: float) -> dict:
         mine = [s for s in samples if s.op == op]
         client = [s.client_ms for s in mine]
         server = [s.server_ms for s in mine if s.server_ms is not None]
-        ops[op] = {"n": len(mine), "per_s": len(mine) / seconds, "errors": sum(s.status >= 400 for s in mine),
-                   "p50_ms": pct(client, 50), "p95_ms": pct(client, 95),
-                   "srv_p50_ms": pct(server, 50), "srv_p95_ms": pct(server, 95),
-                   "mean_ms": statistics.fmean(client)}
+        ops[op] = {
+            "n": len(mine),
+            "per_s": len(mine) / seconds,
+            "errors": sum(s.status >= 400 for s in mine),
+            "p50_ms": pct(client, 50),
+            "p95_ms": pct(client, 95),
+            "srv_p50_ms": pct(server, 50),
+            "srv_p95_ms": pct(server, 95),
+            "mean_ms": statistics.fmean(client),
+        }
     return ops
 
 
@@ -228,7 +292,16 @@ def summarize(samples: list[Sample], seconds: float) -> dict:
 def serve_workers(inst: Instance, workers: int):
     """`fieldapp serve` with several workers, not pinned: they share both cores with the database and the load."""
     port = free_port()
-    argv = [str(BIN / "fieldapp"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    argv = [
+        str(BIN / "fieldapp"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with serve(argv, inst.env, f"http://127.0.0.1:{port}/healthz"):
         yield f"http://127.0.0.1:{port}"
 
@@ -240,7 +313,9 @@ def photo_bases() -> list[bytes]:
     return [photo_bytes(seed) for seed in range(4)]
 
 
-def load(inst: Instance, *, workers: int, seconds: int, inspectors: int, offices: int, bases: list[bytes]) -> dict:
+def load(
+    inst: Instance, *, workers: int, seconds: int, inspectors: int, offices: int, bases: list[bytes]
+) -> dict:
     names = sorted(u for u in inst.logins if u.startswith("inspector-"))
     rng = random.Random(7)
     chosen = rng.sample(names, min(inspectors, len(names)))
@@ -249,11 +324,19 @@ def load(inst: Instance, *, workers: int, seconds: int, inspectors: int, offices
         tokens = {u: token(base, u, inst.logins[u]) for u in chosen + office_users}
         cookies = {u: sign_in(base, u, inst.logins[u]) for u in office_users}
         recorder, stop = Recorder(), threading.Event()
-        threads = [threading.Thread(target=inspector_loop, args=(base, tokens[u], recorder, stop, bases, i + 1))
-                   for i, u in enumerate(chosen)]
+        threads = [
+            threading.Thread(
+                target=inspector_loop, args=(base, tokens[u], recorder, stop, bases, i + 1)
+            )
+            for i, u in enumerate(chosen)
+        ]
         for i in range(offices):
             user = office_users[i % len(office_users)]
-            threads.append(threading.Thread(target=office_loop, args=(base, cookies[user], tokens[user], recorder, stop, i)))
+            threads.append(
+                threading.Thread(
+                    target=office_loop, args=(base, cookies[user], tokens[user], recorder, stop, i)
+                )
+            )
         for t in threads:
             t.start()
         time.sleep(min(5, seconds / 5))  # warm-up: caches, connection pools, first bundles
@@ -265,12 +348,28 @@ def load(inst: Instance, *, workers: int, seconds: int, inspectors: int, offices
         stop.set()
         for t in threads:
             t.join()
-    return {"ops": summarize(recorder.samples, elapsed), "seconds": elapsed, "loadavg_1m": os.getloadavg()[0],
-            "requests": len(recorder.samples), "errors": sum(s.status >= 400 for s in recorder.samples)}
+    return {
+        "ops": summarize(recorder.samples, elapsed),
+        "seconds": elapsed,
+        "loadavg_1m": os.getloadavg()[0],
+        "requests": len(recorder.samples),
+        "errors": sum(s.status >= 400 for s in recorder.samples),
+    }
 
 
-def run_scale(label: str, *, enterprises: int, visits: int | None, admin_url: str, reuse_url: str | None,
-              mixes: list[str], inspectors: int, offices: int, backup: bool, **load_args) -> dict:
+def run_scale(
+    label: str,
+    *,
+    enterprises: int,
+    visits: int | None,
+    admin_url: str,
+    reuse_url: str | None,
+    mixes: list[str],
+    inspectors: int,
+    offices: int,
+    backup: bool,
+    **load_args,
+) -> dict:
     with contextlib.ExitStack() as stack:
         url = reuse_url or stack.enter_context(pg_database(admin_url, label))
         t0 = time.perf_counter()
@@ -283,15 +382,19 @@ def run_scale(label: str, *, enterprises: int, visits: int | None, admin_url: st
         stack.callback(shutil.rmtree, inst.root, True)
         build_s = time.perf_counter() - t0
         facts = database_facts(url)
-        print(f"\n{label}: {facts['enterprises']:,} units, {facts['visits']:,} visits, {facts['hazards']:,} hazards "
-              f"({facts['open_hazards']:,} not closed), {facts['answers']:,} answers, {facts['audit_events']:,} audit events, "
-              f"{facts['db_mb']:.0f} MB; built in {build_s:.0f} s")
+        print(
+            f"\n{label}: {facts['enterprises']:,} units, {facts['visits']:,} visits, {facts['hazards']:,} hazards "
+            f"({facts['open_hazards']:,} not closed), {facts['answers']:,} answers, {facts['audit_events']:,} audit events, "
+            f"{facts['db_mb']:.0f} MB; built in {build_s:.0f} s"
+        )
         result = {"facts": facts, "build_s": build_s}
         for mix in mixes:
             # "browse": offices only, so query growth shows without photo work competing for the cores.
             clients = {"mixed": (inspectors, offices), "browse": (0, inspectors + offices)}[mix]
             result[mix] = load(inst, inspectors=clients[0], offices=clients[1], **load_args)
-            print_table(f"{label}, {mix} ({clients[0]} inspectors + {clients[1]} offices)", result[mix])
+            print_table(
+                f"{label}, {mix} ({clients[0]} inspectors + {clients[1]} offices)", result[mix]
+            )
         if backup:
             result["backup"] = backup_and_restore(inst, admin_url, label)
     return result
@@ -304,27 +407,54 @@ def backup_and_restore(inst: Instance, admin_url: str, label: str) -> dict:
     inst.cli("backup", str(target))
     backup_s = time.perf_counter() - t0
     manifest = json.loads((target / "manifest.json").read_text())
-    sizes = {p.relative_to(target).as_posix(): p.stat().st_size for p in target.rglob("*") if p.is_file()}
+    sizes = {
+        p.relative_to(target).as_posix(): p.stat().st_size for p in target.rglob("*") if p.is_file()
+    }
     with pg_database(admin_url, f"{label}_restore") as url:
         restored = Instance(inst.root / "restored", url)
         t0 = time.perf_counter()
         restored.cli("restore", str(target))
         restore_s = time.perf_counter() - t0
-    out = {"backup_s": backup_s, "restore_s": restore_s, "total_mb": sum(sizes.values()) / 1e6,
-           "database_mb": sizes[manifest["database_file"]] / 1e6, "files": len(manifest["files"]),
-           "rows": sum(manifest["tables"].values())}
-    print(f"\n{label}: fieldapp backup {out['backup_s']:.1f} s ({out['rows']:,} rows, dump {out['database_mb']:.0f} MB, "
-          f"{out['files']:,} files, {out['total_mb']:.0f} MB in all); fieldapp restore with verification {out['restore_s']:.1f} s")
+    out = {
+        "backup_s": backup_s,
+        "restore_s": restore_s,
+        "total_mb": sum(sizes.values()) / 1e6,
+        "database_mb": sizes[manifest["database_file"]] / 1e6,
+        "files": len(manifest["files"]),
+        "rows": sum(manifest["tables"].values()),
+    }
+    print(
+        f"\n{label}: fieldapp backup {out['backup_s']:.1f} s ({out['rows']:,} rows, dump {out['database_mb']:.0f} MB, "
+        f"{out['files']:,} files, {out['total_mb']:.0f} MB in all); fieldapp restore with verification {out['restore_s']:.1f} s"
+    )
     return out
 
 
 def print_table(label: str, result: dict) -> None:
-    rows = [[op, r["n"], f"{r['per_s']:.1f}", f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['srv_p50_ms']:.1f}",
-             f"{r['srv_p95_ms']:.1f}", r["errors"]] for op, r in result["ops"].items()]
+    rows = [
+        [
+            op,
+            r["n"],
+            f"{r['per_s']:.1f}",
+            f"{r['p50_ms']:.1f}",
+            f"{r['p95_ms']:.1f}",
+            f"{r['srv_p50_ms']:.1f}",
+            f"{r['srv_p95_ms']:.1f}",
+            r["errors"],
+        ]
+        for op, r in result["ops"].items()
+    ]
     total = result["requests"] / result["seconds"]
-    print(f"\n{label}: {result['requests']} requests in {result['seconds']:.0f} s = {total:.1f} req/s, "
-          f"{result['errors']} errors; load average at the end {result['loadavg_1m']:.1f} on 2 cores\n")
-    print(table(rows, ["request", "n", "req/s", "p50 ms", "p95 ms", "srv p50 ms", "srv p95 ms", "errors"]))
+    print(
+        f"\n{label}: {result['requests']} requests in {result['seconds']:.0f} s = {total:.1f} req/s, "
+        f"{result['errors']} errors; load average at the end {result['loadavg_1m']:.1f} on 2 cores\n"
+    )
+    print(
+        table(
+            rows,
+            ["request", "n", "req/s", "p50 ms", "p95 ms", "srv p50 ms", "srv p95 ms", "errors"],
+        )
+    )
 
 
 def print_growth(results: dict, mix: str) -> None:
@@ -335,28 +465,71 @@ def print_growth(results: dict, mix: str) -> None:
     for op, d in district["ops"].items():
         c = city["ops"].get(op)
         if c:
-            rows.append([op, f"{d['srv_p95_ms']:.1f} → {c['srv_p95_ms']:.1f}", f"×{c['srv_p95_ms'] / d['srv_p95_ms']:.2f}",
-                         f"{d['p95_ms']:.0f} → {c['p95_ms']:.0f}", f"{d['per_s']:.1f} → {c['per_s']:.1f}"])
+            rows.append(
+                [
+                    op,
+                    f"{d['srv_p95_ms']:.1f} → {c['srv_p95_ms']:.1f}",
+                    f"×{c['srv_p95_ms'] / d['srv_p95_ms']:.2f}",
+                    f"{d['p95_ms']:.0f} → {c['p95_ms']:.0f}",
+                    f"{d['per_s']:.1f} → {c['per_s']:.1f}",
+                ]
+            )
     print(f"\nGrowth, district → city ({mix})\n")
     print(table(rows, ["request", "srv p95 ms", "growth", "client p95 ms", "req/s"]))
 
 
-def run(*, seconds: int, workers: int, inspectors: int, offices: int, city_enterprises: int, city_visits: int,
-        admin_url: str, scales: list[str], mixes: list[str], reuse: dict[str, str], backup: bool = True) -> dict:
+def run(
+    *,
+    seconds: int,
+    workers: int,
+    inspectors: int,
+    offices: int,
+    city_enterprises: int,
+    city_visits: int,
+    admin_url: str,
+    scales: list[str],
+    mixes: list[str],
+    reuse: dict[str, str],
+    backup: bool = True,
+) -> dict:
     bases = photo_bases()
-    common = dict(workers=workers, seconds=seconds, inspectors=inspectors, offices=offices, bases=bases,
-                  admin_url=admin_url, mixes=mixes, backup=backup)
+    common = dict(
+        workers=workers,
+        seconds=seconds,
+        inspectors=inspectors,
+        offices=offices,
+        bases=bases,
+        admin_url=admin_url,
+        mixes=mixes,
+        backup=backup,
+    )
     # Other work on the machine skews every figure: note the load before starting.
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    results: dict = {"loadavg_before": os.getloadavg()[0], "workers": workers, "seconds": seconds, "inspectors": inspectors, "offices": offices,
-                     "photo_kb": statistics.fmean(len(b) for b in bases) / 1024}
-    print(f"{workers} gunicorn sync workers; mixes {', '.join(mixes)}: {inspectors} inspectors syncing "
-          f"({PHOTOS_PER_VISIT} photos of ~{results['photo_kb']:.0f} KB per visit) + {offices} office clients browsing, "
-          f"closed loop, {seconds} s each.\n2 cores shared by PostgreSQL, the workers and this load generator.")
+    results: dict = {
+        "loadavg_before": os.getloadavg()[0],
+        "workers": workers,
+        "seconds": seconds,
+        "inspectors": inspectors,
+        "offices": offices,
+        "photo_kb": statistics.fmean(len(b) for b in bases) / 1024,
+    }
+    print(
+        f"{workers} gunicorn sync workers; mixes {', '.join(mixes)}: {inspectors} inspectors syncing "
+        f"({PHOTOS_PER_VISIT} photos of ~{results['photo_kb']:.0f} KB per visit) + {offices} office clients browsing, "
+        f"closed loop, {seconds} s each.\n2 cores shared by PostgreSQL, the workers and this load generator."
+    )
     if "district" in scales:
-        results["district"] = run_scale("district", enterprises=1091, visits=None, reuse_url=reuse.get("district"), **common)
+        results["district"] = run_scale(
+            "district", enterprises=1091, visits=None, reuse_url=reuse.get("district"), **common
+        )
     if "city" in scales:
-        results["city"] = run_scale("city", enterprises=city_enterprises, visits=city_visits, reuse_url=reuse.get("city"), **common)
+        results["city"] = run_scale(
+            "city",
+            enterprises=city_enterprises,
+            visits=city_visits,
+            reuse_url=reuse.get("city"),
+            **common,
+        )
     for mix in mixes:
         print_growth(results, mix)
     save("scale", results)
@@ -364,7 +537,9 @@ def run(*, seconds: int, workers: int, inspectors: int, offices: int, city_enter
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=30, help="measured seconds per scale")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--inspectors", type=int, default=4, help="concurrent syncing inspectors")
@@ -372,18 +547,38 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--city-enterprises", type=int, default=50_000)
     parser.add_argument("--city-visits", type=int, default=50_000)
     parser.add_argument("--scales", default="district,city")
-    parser.add_argument("--mixes", default="mixed,browse", help="mixed: inspectors sync while offices browse; browse: offices only")
-    parser.add_argument("--admin-url", default=ADMIN_URL, help="a PostgreSQL role that may CREATE DATABASE")
-    parser.add_argument("--no-backup", action="store_true", help="skip timing fieldapp backup and restore")
-    parser.add_argument("--reuse-district", help="URL of a database already filled by `fieldapp demo` (kept afterwards)")
+    parser.add_argument(
+        "--mixes",
+        default="mixed,browse",
+        help="mixed: inspectors sync while offices browse; browse: offices only",
+    )
+    parser.add_argument(
+        "--admin-url", default=ADMIN_URL, help="a PostgreSQL role that may CREATE DATABASE"
+    )
+    parser.add_argument(
+        "--no-backup", action="store_true", help="skip timing fieldapp backup and restore"
+    )
+    parser.add_argument(
+        "--reuse-district",
+        help="URL of a database already filled by `fieldapp demo` (kept afterwards)",
+    )
     parser.add_argument("--reuse-city", help="the same for the city scale")
     args = parser.parse_args(argv)
-    run(seconds=args.seconds, workers=args.workers, inspectors=args.inspectors, offices=args.offices,
-        city_enterprises=args.city_enterprises, city_visits=args.city_visits, admin_url=args.admin_url,
+    run(
+        seconds=args.seconds,
+        workers=args.workers,
+        inspectors=args.inspectors,
+        offices=args.offices,
+        city_enterprises=args.city_enterprises,
+        city_visits=args.city_visits,
+        admin_url=args.admin_url,
         scales=[s.strip() for s in args.scales.split(",") if s.strip()],
         mixes=[m.strip() for m in args.mixes.split(",") if m.strip()],
-        reuse={k: v for k, v in (("district", args.reuse_district), ("city", args.reuse_city)) if v},
-        backup=not args.no_backup)
+        reuse={
+            k: v for k, v in (("district", args.reuse_district), ("city", args.reuse_city)) if v
+        },
+        backup=not args.no_backup,
+    )
 
 
 if __name__ == "__main__":

@@ -151,7 +151,11 @@ def _check_versions(app: Flask, loaded) -> None:
     from .extensions import db
 
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(url.database).is_file():
+    if (
+        url.get_backend_name() == "sqlite"
+        and url.database not in (None, "", ":memory:")
+        and not Path(url.database).is_file()
+    ):
         return  # no database yet: nothing recorded to differ from, and connecting would create the file
     try:
         with app.app_context():

@@ -25,7 +25,7 @@ def _load_user() -> None:
         return
     now = utcnow()
     if uses_bearer():
-        raw = request.headers["Authorization"][len("Bearer "):].strip()
+        raw = request.headers["Authorization"][len("Bearer ") :].strip()
         g.user = auth.load_session(raw, kind="api", idle=None, now=now) if raw else None
         g.auth_kind = "api"
         if g.user is None:

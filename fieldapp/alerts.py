@@ -31,7 +31,11 @@ from .errors import DomainError
 from .extensions import db
 from .models import Alert, Enterprise, Hazard
 
-KINDS = {"major_hazard": "重大隐患待处置", "sync_conflict": "同步冲突待核实", "lost_record": "可能丢失的离线记录"}
+KINDS = {
+    "major_hazard": "重大隐患待处置",
+    "sync_conflict": "同步冲突待核实",
+    "lost_record": "可能丢失的离线记录",
+}
 ACK_ROLES = roles.OFFICE
 MAX_PAYLOAD_CHARS = 64_000
 
@@ -66,14 +70,23 @@ def validate(alert_uuid: str, body, *, actor) -> dict:
             errors.append(f"payload：不能超过 {MAX_PAYLOAD_CHARS} 个字符")
     if errors:
         raise AlertError("报告内容有误，未保存。", status=422, errors=errors)
-    return {"kind": data.kind, "enterprise": ent, "hazard_uuid": data.hazard_uuid, "record_uuid": data.record_uuid,
-            "subject": data.subject.strip(), "note": (data.note or "").strip(), "occurred": data.occurred_at,
-            "payload": data.payload}
+    return {
+        "kind": data.kind,
+        "enterprise": ent,
+        "hazard_uuid": data.hazard_uuid,
+        "record_uuid": data.record_uuid,
+        "subject": data.subject.strip(),
+        "note": (data.note or "").strip(),
+        "occurred": data.occurred_at,
+        "payload": data.payload,
+    }
 
 
 def receipt(alert: Alert) -> dict:
     return {
-        "uuid": alert.uuid, "kind": alert.kind, "received_at": alert.received_at.isoformat(),
+        "uuid": alert.uuid,
+        "kind": alert.kind,
+        "received_at": alert.received_at.isoformat(),
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
     }
 
@@ -89,19 +102,44 @@ def receive(alert_uuid: str, body, *, actor, now: datetime) -> Receipt:
         return _compare(existing, body, actor)
     clean = validate(alert_uuid, body, actor=actor)
     digest = audit.sha256(audit.canonical(body))
-    inserted = db.session.execute(_insert()(Alert).values(
-        uuid=alert_uuid, kind=clean["kind"], enterprise_id=clean["enterprise"].id, user_id=actor.id,
-        hazard_uuid=clean["hazard_uuid"], record_uuid=clean["record_uuid"], subject=clean["subject"],
-        note=clean["note"], payload=clean["payload"], body_hash=digest, occurred_at=clean["occurred"], received_at=now,
-    ).on_conflict_do_nothing(index_elements=["uuid"]).returning(Alert.uuid)).first()
+    inserted = db.session.execute(
+        _insert()(Alert)
+        .values(
+            uuid=alert_uuid,
+            kind=clean["kind"],
+            enterprise_id=clean["enterprise"].id,
+            user_id=actor.id,
+            hazard_uuid=clean["hazard_uuid"],
+            record_uuid=clean["record_uuid"],
+            subject=clean["subject"],
+            note=clean["note"],
+            payload=clean["payload"],
+            body_hash=digest,
+            occurred_at=clean["occurred"],
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(Alert.uuid)
+    ).first()
     if inserted is None:  # lost a race with the same uuid: answer as a replay
         db.session.rollback()
         return _compare(db.session.get(Alert, alert_uuid), body, actor)
-    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"alert:{alert_uuid}")), object_type="alert",
-                 object_id=alert_uuid, enterprise_id=clean["enterprise"].id, action="alert_received",
-                 actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"kind": clean["kind"], "hazard": clean["hazard_uuid"], "record": clean["record_uuid"],
-                          "body_sha256": digest})
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"alert:{alert_uuid}")),
+        object_type="alert",
+        object_id=alert_uuid,
+        enterprise_id=clean["enterprise"].id,
+        action="alert_received",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "kind": clean["kind"],
+            "hazard": clean["hazard_uuid"],
+            "record": clean["record_uuid"],
+            "body_sha256": digest,
+        },
+    )
     return Receipt(receipt(db.session.get(Alert, alert_uuid)), created=True)
 
 
@@ -113,25 +151,56 @@ def _compare(existing: Alert, body, actor) -> Receipt:
     return Receipt(receipt(existing), created=False)
 
 
-def raise_lost(*, device_id: str, record: dict, user, last_reported_at: datetime, now: datetime) -> bool:
+def raise_lost(
+    *, device_id: str, record: dict, user, last_reported_at: datetime, now: datetime
+) -> bool:
     """Note one queued record that left a phone without reaching the server; once per device and record."""
     alert_uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"lost:{device_id}:{record['uuid']}"))
     ent = db.session.get(Enterprise, record["enterprise_id"])
     if ent is None:
         return False
     labels = {"visit": "检查记录", "event": "隐患复查操作", "alert": "报告"}
-    payload = {"type": record["type"], "device": device_id[:8], "last_reported_at": last_reported_at.isoformat()}
-    inserted = db.session.execute(_insert()(Alert).values(
-        uuid=alert_uuid, kind="lost_record", enterprise_id=ent.id, user_id=user.id, record_uuid=record["uuid"],
-        subject=f"{labels.get(record['type'], '记录')} {record['uuid'][:8].upper()}", note="", payload=payload,
-        body_hash=audit.sha256(audit.canonical(payload)), occurred_at=last_reported_at, received_at=now,
-    ).on_conflict_do_nothing(index_elements=["uuid"]).returning(Alert.uuid)).first()
+    payload = {
+        "type": record["type"],
+        "device": device_id[:8],
+        "last_reported_at": last_reported_at.isoformat(),
+    }
+    inserted = db.session.execute(
+        _insert()(Alert)
+        .values(
+            uuid=alert_uuid,
+            kind="lost_record",
+            enterprise_id=ent.id,
+            user_id=user.id,
+            record_uuid=record["uuid"],
+            subject=f"{labels.get(record['type'], '记录')} {record['uuid'][:8].upper()}",
+            note="",
+            payload=payload,
+            body_hash=audit.sha256(audit.canonical(payload)),
+            occurred_at=last_reported_at,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(Alert.uuid)
+    ).first()
     if inserted is None:
         return False
-    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"alert:{alert_uuid}")), object_type="alert",
-                 object_id=alert_uuid, enterprise_id=ent.id, action="offline_loss_noticed",
-                 actor_id=user.id, actor_label=user.username, at=now,
-                 payload={"kind": "lost_record", "record": record["uuid"], "type": record["type"], "device": device_id[:8]})
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"alert:{alert_uuid}")),
+        object_type="alert",
+        object_id=alert_uuid,
+        enterprise_id=ent.id,
+        action="offline_loss_noticed",
+        actor_id=user.id,
+        actor_label=user.username,
+        at=now,
+        payload={
+            "kind": "lost_record",
+            "record": record["uuid"],
+            "type": record["type"],
+            "device": device_id[:8],
+        },
+    )
     return True
 
 
@@ -139,8 +208,11 @@ def get_in_scope(actor, alert_uuid: str) -> Alert:
     """Return the alert if its premises is in the actor's scope, else 404."""
     if not UUID_RE.match(alert_uuid or ""):
         raise NotFound()
-    alert = db.session.scalar(select(Alert).join(Enterprise, Enterprise.id == Alert.enterprise_id)
-                              .where(Alert.uuid == alert_uuid, scope.enterprise_clause(actor)))
+    alert = db.session.scalar(
+        select(Alert)
+        .join(Enterprise, Enterprise.id == Alert.enterprise_id)
+        .where(Alert.uuid == alert_uuid, scope.enterprise_clause(actor))
+    )
     if alert is None:
         raise NotFound()
     return alert
@@ -157,9 +229,17 @@ def acknowledge(actor, alert_uuid: str, *, now: datetime | None = None) -> Alert
     alert.acknowledged_at = now
     alert.acknowledged_by = actor.id
     db.session.flush()
-    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"alert-ack:{alert_uuid}")), object_type="alert",
-                 object_id=alert_uuid, enterprise_id=alert.enterprise_id, action="alert_acknowledged",
-                 actor_id=actor.id, actor_label=actor.username, at=now, payload={"kind": alert.kind})
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"alert-ack:{alert_uuid}")),
+        object_type="alert",
+        object_id=alert_uuid,
+        enterprise_id=alert.enterprise_id,
+        action="alert_acknowledged",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={"kind": alert.kind},
+    )
     return alert
 
 
@@ -171,13 +251,22 @@ class Entry:
 
 def open_for(actor, limit: int = 50) -> dict[str, list[Entry]]:
     """Unacknowledged alerts in the actor's scope, newest first, by kind (in KINDS order)."""
-    rows = list(db.session.scalars(
-        select(Alert).join(Enterprise, Enterprise.id == Alert.enterprise_id)
-        .where(scope.enterprise_clause(actor), Alert.acknowledged_at.is_(None))
-        .options(joinedload(Alert.enterprise), joinedload(Alert.user))
-        .order_by(Alert.received_at.desc(), Alert.uuid).limit(limit)))
+    rows = list(
+        db.session.scalars(
+            select(Alert)
+            .join(Enterprise, Enterprise.id == Alert.enterprise_id)
+            .where(scope.enterprise_clause(actor), Alert.acknowledged_at.is_(None))
+            .options(joinedload(Alert.enterprise), joinedload(Alert.user))
+            .order_by(Alert.received_at.desc(), Alert.uuid)
+            .limit(limit)
+        )
+    )
     hazard_ids = [a.hazard_uuid for a in rows if a.hazard_uuid]
-    found = {h.uuid: h for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(hazard_ids)))} if hazard_ids else {}
+    found = (
+        {h.uuid: h for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(hazard_ids)))}
+        if hazard_ids
+        else {}
+    )
     out: dict[str, list[Entry]] = {k: [] for k in KINDS}
     for a in rows:
         out[a.kind].append(Entry(a, found.get(a.hazard_uuid)))

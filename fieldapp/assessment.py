@@ -34,9 +34,14 @@ from .models import Enterprise, Hazard, PlanFiling, PlanRequirement, QuarterFili
 from .phase_targets import streets_in_scope
 
 LOOP_LABELS = {
-    "found": "发现隐患", "self_found": "其中企业自查", "major": "其中重大隐患",
-    "closed": "已整改销号", "closed_late": "其中逾期整改", "awaiting": "已提交整改、待复查",
-    "open": "未整改", "overdue": "其中逾期未整改",
+    "found": "发现隐患",
+    "self_found": "其中企业自查",
+    "major": "其中重大隐患",
+    "closed": "已整改销号",
+    "closed_late": "其中逾期整改",
+    "awaiting": "已提交整改、待复查",
+    "open": "未整改",
+    "overdue": "其中逾期未整改",
 }
 
 
@@ -91,7 +96,9 @@ class Loop:
 
     def rate(self, part: int) -> Decimal | None:
         found = self.count("found")
-        return (Decimal(100 * part) / found).quantize(Decimal("0.1"), ROUND_HALF_UP) if found else None
+        return (
+            (Decimal(100 * part) / found).quantize(Decimal("0.1"), ROUND_HALF_UP) if found else None
+        )
 
     @property
     def rectification_rate(self) -> Decimal | None:
@@ -137,8 +144,16 @@ def assess(actor, street_id: int, year: int, *, now: datetime) -> Assessment:
     street = street_of(actor, street_id)
     start, end = year_bounds(year)
     as_of = min(now, end)
-    return Assessment(street, year, as_of, now >= end, _targets(street, year, as_of, end),
-                      _plan_lines(street, year, now), _quarter_lines(street, year, now), _loop(street, start, as_of))
+    return Assessment(
+        street,
+        year,
+        as_of,
+        now >= end,
+        _targets(street, year, as_of, end),
+        _plan_lines(street, year, now),
+        _quarter_lines(street, year, now),
+        _loop(street, start, as_of),
+    )
 
 
 def _targets(street: Street, year: int, as_of: datetime, end: datetime) -> list[TargetLine]:
@@ -155,15 +170,25 @@ def _plan_lines(street: Street, year: int, now: datetime) -> list[FilingLine]:
     for req in plan.requirements(year):
         if plan.applies(req, me):
             filed = [f for f in mine.get(req.id, []) if f.filed_at <= now]  # what was filed by then
-            out.append(FilingLine(req, plan.status_on(req.due_on, filed[0].filed_at if filed else None, today),
-                                  filed[0] if filed else None, len(filed)))
+            out.append(
+                FilingLine(
+                    req,
+                    plan.status_on(req.due_on, filed[0].filed_at if filed else None, today),
+                    filed[0] if filed else None,
+                    len(filed),
+                )
+            )
     return out
 
 
 def quarter_due(year: int, quarter: int, reqs: list[PlanRequirement]) -> date:
     """The day a quarter's tables are due: the plan's table requirement for it, else the next quarter's 1st day."""
     period = f"{year}Q{quarter}"
-    due = [r.due_on for r in reqs if r.period == period and "table" in (r.forms or []) and r.filers in ("both", "street")]
+    due = [
+        r.due_on
+        for r in reqs
+        if r.period == period and "table" in (r.forms or []) and r.filers in ("both", "street")
+    ]
     return min(due) if due else quarterly.period(year, quarter).end_day
 
 
@@ -171,28 +196,57 @@ def _quarter_lines(street: Street, year: int, now: datetime) -> list[QuarterLine
     unit = quarterly.street_unit(street).code
     today = local_today(now)
     reqs = plan.requirements(year)
-    rows = list(db.session.scalars(select(QuarterFiling).where(QuarterFiling.unit == unit, QuarterFiling.year == year,
-                                                               QuarterFiling.filed_at <= now)
-                                   .order_by(QuarterFiling.quarter, QuarterFiling.version)))
+    rows = list(
+        db.session.scalars(
+            select(QuarterFiling)
+            .where(
+                QuarterFiling.unit == unit,
+                QuarterFiling.year == year,
+                QuarterFiling.filed_at <= now,
+            )
+            .order_by(QuarterFiling.quarter, QuarterFiling.version)
+        )
+    )
     out = []
     for q in (1, 2, 3, 4):
         versions = [f for f in rows if f.quarter == q]
         due = quarter_due(year, q, reqs)
         first = versions[0] if versions else None
-        out.append(QuarterLine(q, due, plan.status_on(due, first.filed_at if first else None, today), first,
-                               versions[-1] if versions else None, len(versions)))
+        out.append(
+            QuarterLine(
+                q,
+                due,
+                plan.status_on(due, first.filed_at if first else None, today),
+                first,
+                versions[-1] if versions else None,
+                len(versions),
+            )
+        )
     return out
 
 
 def _loop(street: Street, start: datetime, as_of: datetime) -> Loop:
-    day = local_today(as_of)  # overdue: deadline before the day of as_of (the year's end: 1 January, so 31 December counts)
+    day = local_today(
+        as_of
+    )  # overdue: deadline before the day of as_of (the year's end: 1 January, so 31 December counts)
     loop = Loop({k: [] for k in LOOP_LABELS})
     put = loop.ids.__getitem__
     rows = db.session.execute(
-        select(Hazard.uuid, Hazard.source, Hazard.level, Hazard.state, Hazard.deadline, Hazard.submitted_at, Hazard.closed_at)
+        select(
+            Hazard.uuid,
+            Hazard.source,
+            Hazard.level,
+            Hazard.state,
+            Hazard.deadline,
+            Hazard.submitted_at,
+            Hazard.closed_at,
+        )
         .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-        .where(Enterprise.street_id == street.id, Hazard.raised_at >= start, Hazard.raised_at < as_of)
-        .order_by(Hazard.raised_at, Hazard.uuid)).all()
+        .where(
+            Enterprise.street_id == street.id, Hazard.raised_at >= start, Hazard.raised_at < as_of
+        )
+        .order_by(Hazard.raised_at, Hazard.uuid)
+    ).all()
     for uuid, source, level, state, deadline, submitted_at, closed_at in rows:
         put("found").append(uuid)
         if source == "self":
@@ -201,7 +255,11 @@ def _loop(street: Street, start: datetime, as_of: datetime) -> Loop:
             put("major").append(uuid)
         if closed_at is not None and closed_at < as_of:
             put("closed").append(uuid)
-            rectified_at = submitted_at if submitted_at is not None and submitted_at <= closed_at else closed_at
+            rectified_at = (
+                submitted_at
+                if submitted_at is not None and submitted_at <= closed_at
+                else closed_at
+            )
             if local_today(rectified_at) > deadline:
                 put("closed_late").append(uuid)
         elif state != "open" and submitted_at is not None and submitted_at < as_of:
@@ -234,7 +292,9 @@ class HazardPage:
     pages: int
 
 
-def loop_hazards(actor, street_id: int, year: int, figure: str, *, now: datetime, page: int = 1) -> HazardPage:
+def loop_hazards(
+    actor, street_id: int, year: int, figure: str, *, now: datetime, page: int = 1
+) -> HazardPage:
     """The hazards counted in one figure of the street's closed loop (the same reading as `assess`)."""
     street = street_of(actor, street_id)
     start, end = year_bounds(year)
@@ -244,6 +304,10 @@ def loop_hazards(actor, street_id: int, year: int, figure: str, *, now: datetime
         raise NotFound()
     pages = max(1, -(-len(uuids) // PER_PAGE))
     page = min(max(page, 1), pages)
-    chunk = uuids[(page - 1) * PER_PAGE:page * PER_PAGE]
-    rows = {h.uuid: h for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(chunk)))} if chunk else {}
+    chunk = uuids[(page - 1) * PER_PAGE : page * PER_PAGE]
+    rows = (
+        {h.uuid: h for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(chunk)))}
+        if chunk
+        else {}
+    )
     return HazardPage(street, year, as_of, [rows[u] for u in chunk], len(uuids), page, pages)

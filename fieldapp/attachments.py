@@ -32,8 +32,12 @@ def store() -> storage.Storage:
 
 def ingest(data: bytes, name: str, *, actor, now: datetime) -> Attachment:
     """Check one uploaded file and keep it (once); raise documents.DocumentRejected with the reason."""
-    kind = documents.check(data, name, max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
-                           max_pixels=current_app.config["PHOTO_MAX_PIXELS"])
+    kind = documents.check(
+        data,
+        name,
+        max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+        max_pixels=current_app.config["PHOTO_MAX_PIXELS"],
+    )
     sha = hashlib.sha256(data).hexdigest()
     row = db.session.get(Attachment, sha)
     if row is not None:
@@ -41,9 +45,18 @@ def ingest(data: bytes, name: str, *, actor, now: datetime) -> Attachment:
     st = store()
     if not st.exists(sha):
         st.put(sha, data)
-    clean_name = PurePosixPath((name or "").replace("\\", "/")).name[:200] or f"{sha[:12]}.{kind.ext}"
-    row = Attachment(sha256=sha, name=clean_name, kind=kind.code, mime=kind.mime, size_bytes=len(data),
-                     uploaded_by=getattr(actor, "id", None), received_at=now)
+    clean_name = (
+        PurePosixPath((name or "").replace("\\", "/")).name[:200] or f"{sha[:12]}.{kind.ext}"
+    )
+    row = Attachment(
+        sha256=sha,
+        name=clean_name,
+        kind=kind.code,
+        mime=kind.mime,
+        size_bytes=len(data),
+        uploaded_by=getattr(actor, "id", None),
+        received_at=now,
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -54,26 +67,49 @@ def ingest_uploads(files, *, actor, now: datetime) -> list[str]:
     files = [f for f in files if f and f.filename]
     if len(files) > MAX_FILES:
         raise documents.DocumentRejected(f"一次最多上传 {MAX_FILES} 个附件。", status=422)
-    return list(dict.fromkeys(ingest(f.read(), f.filename, actor=actor, now=now).sha256 for f in files))
+    return list(
+        dict.fromkeys(ingest(f.read(), f.filename, actor=actor, now=now).sha256 for f in files)
+    )
 
 
-def refer(shas: list[str], *, enterprise_id: int, object_type: str, object_id: str, now: datetime) -> None:
+def refer(
+    shas: list[str], *, enterprise_id: int, object_type: str, object_id: str, now: datetime
+) -> None:
     for sha in dict.fromkeys(shas):
-        db.session.add(AttachmentRef(sha256=sha, enterprise_id=enterprise_id, object_type=object_type,
-                                     object_id=object_id, created_at=now))
+        db.session.add(
+            AttachmentRef(
+                sha256=sha,
+                enterprise_id=enterprise_id,
+                object_type=object_type,
+                object_id=object_id,
+                created_at=now,
+            )
+        )
 
 
 def visible(actor, sha: str) -> Attachment | None:
     """The attachment if a premises in the actor's scope uses it, or the actor uploaded it."""
     if not SHA_RE.match(sha):
         return None
-    used = (select(AttachmentRef.id).join(Enterprise, Enterprise.id == AttachmentRef.enterprise_id)
-            .where(AttachmentRef.sha256 == sha, scope.enterprise_clause(actor)).exists())
-    return db.session.scalar(select(Attachment).where(Attachment.sha256 == sha,
-                                                      or_(used, Attachment.uploaded_by == actor.id)))
+    used = (
+        select(AttachmentRef.id)
+        .join(Enterprise, Enterprise.id == AttachmentRef.enterprise_id)
+        .where(AttachmentRef.sha256 == sha, scope.enterprise_clause(actor))
+        .exists()
+    )
+    return db.session.scalar(
+        select(Attachment).where(
+            Attachment.sha256 == sha, or_(used, Attachment.uploaded_by == actor.id)
+        )
+    )
 
 
 def rows(shas: list[str]) -> list[Attachment]:
     """The attachment rows of these hashes, in the order given."""
-    found = {a.sha256: a for a in db.session.scalars(select(Attachment).where(Attachment.sha256.in_(list(shas or []))))}
+    found = {
+        a.sha256: a
+        for a in db.session.scalars(
+            select(Attachment).where(Attachment.sha256.in_(list(shas or [])))
+        )
+    }
     return [found[s] for s in shas or [] if s in found]

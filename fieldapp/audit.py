@@ -40,19 +40,50 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def row_hash(prev_hash: str, *, seq: int, uuid: str, object_type: str, object_id: str, enterprise_id: int | None,
-             action: str, actor_id: int | None, actor_label: str, at: datetime, payload_sha256: str) -> str:
+def row_hash(
+    prev_hash: str,
+    *,
+    seq: int,
+    uuid: str,
+    object_type: str,
+    object_id: str,
+    enterprise_id: int | None,
+    action: str,
+    actor_id: int | None,
+    actor_label: str,
+    at: datetime,
+    payload_sha256: str,
+) -> str:
     """Return the hash of one row given the previous row's hash."""
-    material = canonical({
-        "seq": seq, "uuid": uuid, "object_type": object_type, "object_id": object_id,
-        "enterprise_id": enterprise_id, "action": action, "actor_id": actor_id, "actor_label": actor_label,
-        "at": _stamp(at), "payload_sha256": payload_sha256,
-    })
+    material = canonical(
+        {
+            "seq": seq,
+            "uuid": uuid,
+            "object_type": object_type,
+            "object_id": object_id,
+            "enterprise_id": enterprise_id,
+            "action": action,
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "at": _stamp(at),
+            "payload_sha256": payload_sha256,
+        }
+    )
     return sha256(prev_hash + material)
 
 
-def append(*, uuid: str, object_type: str, object_id: str, enterprise_id: int | None, action: str,
-           actor_id: int | None, actor_label: str, at: datetime, payload: dict) -> AuditEvent:
+def append(
+    *,
+    uuid: str,
+    object_type: str,
+    object_id: str,
+    enterprise_id: int | None,
+    action: str,
+    actor_id: int | None,
+    actor_label: str,
+    at: datetime,
+    payload: dict,
+) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction.
 
     :raise audit_shapes.PayloadError: the payload is not the declared shape of `action`.
@@ -64,18 +95,40 @@ def append(*, uuid: str, object_type: str, object_id: str, enterprise_id: int | 
     # update changes nothing: the head's guard lets it move only to an event
     # that exists, so it moves after the insert.
     seq, prev = conn.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq).returning(AuditHead.seq, AuditHead.hash)
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq)
+        .returning(AuditHead.seq, AuditHead.hash)
     ).one()
     seq += 1
     text = canonical(payload)
     event = AuditEvent(
-        seq=seq, uuid=uuid, object_type=object_type, object_id=str(object_id), enterprise_id=enterprise_id,
-        action=action, actor_id=actor_id, actor_label=actor_label, at=at, payload=text,
-        payload_sha256=sha256(text), prev_hash=prev,
+        seq=seq,
+        uuid=uuid,
+        object_type=object_type,
+        object_id=str(object_id),
+        enterprise_id=enterprise_id,
+        action=action,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        at=at,
+        payload=text,
+        payload_sha256=sha256(text),
+        prev_hash=prev,
     )
-    event.hash = row_hash(prev, seq=seq, uuid=uuid, object_type=object_type, object_id=str(object_id),
-                          enterprise_id=enterprise_id, action=action, actor_id=actor_id, actor_label=actor_label,
-                          at=at, payload_sha256=event.payload_sha256)
+    event.hash = row_hash(
+        prev,
+        seq=seq,
+        uuid=uuid,
+        object_type=object_type,
+        object_id=str(object_id),
+        enterprise_id=enterprise_id,
+        action=action,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        at=at,
+        payload_sha256=event.payload_sha256,
+    )
     db.session.add(event)
     db.session.flush()
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=event.hash))
@@ -85,7 +138,11 @@ def append(*, uuid: str, object_type: str, object_id: str, enterprise_id: int | 
 def head(session=None) -> tuple[int, str]:
     """Return (seq, hash) of the chain head, to be noted outside the system."""
     session = session or db.session
-    return tuple(session.connection().execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one())
+    return tuple(
+        session.connection()
+        .execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))
+        .one()
+    )
 
 
 @dataclass
@@ -103,12 +160,19 @@ def parse_anchor(value: str) -> tuple[int, str]:
     """Read a head noted outside the system, as `fieldapp audit head` prints it: SEQ:HASH (or SEQ HASH)."""
     seq, sep, digest = value.strip().replace(" ", ":", 1).partition(":")
     digest = digest.strip().lower()
-    if not sep or not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+    if (
+        not sep
+        or not seq.isdigit()
+        or len(digest) != 64
+        or any(c not in "0123456789abcdef" for c in digest)
+    ):
         raise ValueError("链头应写作 序号:哈希（例如 1234:3f5a…，64 位十六进制）")
     return int(seq), digest
 
 
-def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None, session=None) -> Verification:
+def verify(
+    batch: int = 5000, *, anchor: tuple[int, str] | None = None, session=None
+) -> Verification:
     """Walk the chain from the start; name the first broken link.
 
     With `anchor` (a head noted outside the system earlier), also check that the
@@ -122,9 +186,14 @@ def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None, session=
     prev, expected_seq, count = GENESIS, 1, 0
     last_seq = 0
     while True:
-        rows = list(session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
-        ))
+        rows = list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.seq > last_seq)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            )
+        )
         if not rows:
             break
         for ev in rows:
@@ -135,13 +204,28 @@ def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None, session=
                 problem = "prev_hash 与上一条记录的哈希不符"
             elif sha256(ev.payload) != ev.payload_sha256:
                 problem = "事件内容与其哈希不符（内容被修改）"
-            elif row_hash(prev, seq=ev.seq, uuid=ev.uuid, object_type=ev.object_type, object_id=ev.object_id,
-                          enterprise_id=ev.enterprise_id, action=ev.action, actor_id=ev.actor_id,
-                          actor_label=ev.actor_label, at=ev.at, payload_sha256=ev.payload_sha256) != ev.hash:
+            elif (
+                row_hash(
+                    prev,
+                    seq=ev.seq,
+                    uuid=ev.uuid,
+                    object_type=ev.object_type,
+                    object_id=ev.object_id,
+                    enterprise_id=ev.enterprise_id,
+                    action=ev.action,
+                    actor_id=ev.actor_id,
+                    actor_label=ev.actor_label,
+                    at=ev.at,
+                    payload_sha256=ev.payload_sha256,
+                )
+                != ev.hash
+            ):
                 problem = "记录哈希不符（记录被修改）"
             elif anchor is not None and ev.seq == anchor[0] and ev.hash != anchor[1]:
-                problem = (f"第 {ev.seq} 条的哈希与系统外记下的链头 {anchor[0]}:{anchor[1]} 不符："
-                           "该条及以前的记录在记下链头之后被改写（哈希被重新计算）")
+                problem = (
+                    f"第 {ev.seq} 条的哈希与系统外记下的链头 {anchor[0]}:{anchor[1]} 不符："
+                    "该条及以前的记录在记下链头之后被改写（哈希被重新计算）"
+                )
             if problem:
                 session.expunge_all()
                 # A gap is named by the first missing sequence number.
@@ -150,19 +234,36 @@ def verify(batch: int = 5000, *, anchor: tuple[int, str] | None = None, session=
             prev, expected_seq, count, last_seq = ev.hash, ev.seq + 1, count + 1, ev.seq
         session.expunge_all()
     if count != head_seq or prev != head_hash:
-        return Verification(False, count, head_seq, head_hash, count + 1,
-                            "链头与最后一条记录不符（记录被截断或链头被改）", anchor)
+        return Verification(
+            False,
+            count,
+            head_seq,
+            head_hash,
+            count + 1,
+            "链头与最后一条记录不符（记录被截断或链头被改）",
+            anchor,
+        )
     if anchor is not None and count < anchor[0]:
-        return Verification(False, count, head_seq, head_hash, count + 1,
-                            f"链只到第 {count} 条，短于系统外记下的链头（第 {anchor[0]} 条）：记录被截断或整条链被改写", anchor)
+        return Verification(
+            False,
+            count,
+            head_seq,
+            head_hash,
+            count + 1,
+            f"链只到第 {count} 条，短于系统外记下的链头（第 {anchor[0]} 条）：记录被截断或整条链被改写",
+            anchor,
+        )
     return Verification(True, count, head_seq, head_hash, anchor=anchor)
 
 
 def events_for(object_type: str, object_id: str) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
-        .order_by(AuditEvent.seq)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+            .order_by(AuditEvent.seq)
+        )
+    )
 
 
 def payload(event: AuditEvent) -> dict:
@@ -192,12 +293,36 @@ def append_many(events: list[dict]) -> int:
         seq += 1
         text = canonical(e["payload"])
         psha = sha256(text)
-        h = row_hash(prev, seq=seq, uuid=e["uuid"], object_type=e["object_type"], object_id=str(e["object_id"]),
-                     enterprise_id=e["enterprise_id"], action=e["action"], actor_id=e["actor_id"],
-                     actor_label=e["actor_label"], at=e["at"], payload_sha256=psha)
-        rows.append(dict(seq=seq, uuid=e["uuid"], object_type=e["object_type"], object_id=str(e["object_id"]),
-                         enterprise_id=e["enterprise_id"], action=e["action"], actor_id=e["actor_id"],
-                         actor_label=e["actor_label"], at=e["at"], payload=text, payload_sha256=psha, prev_hash=prev, hash=h))
+        h = row_hash(
+            prev,
+            seq=seq,
+            uuid=e["uuid"],
+            object_type=e["object_type"],
+            object_id=str(e["object_id"]),
+            enterprise_id=e["enterprise_id"],
+            action=e["action"],
+            actor_id=e["actor_id"],
+            actor_label=e["actor_label"],
+            at=e["at"],
+            payload_sha256=psha,
+        )
+        rows.append(
+            dict(
+                seq=seq,
+                uuid=e["uuid"],
+                object_type=e["object_type"],
+                object_id=str(e["object_id"]),
+                enterprise_id=e["enterprise_id"],
+                action=e["action"],
+                actor_id=e["actor_id"],
+                actor_label=e["actor_label"],
+                at=e["at"],
+                payload=text,
+                payload_sha256=psha,
+                prev_hash=prev,
+                hash=h,
+            )
+        )
         prev = h
     if rows:
         db.session.execute(insert(AuditEvent), rows)

@@ -30,8 +30,21 @@ COLORS = ("red", "orange", "yellow", "blue")
 CASE_LEVELS = ("city", "district", "street")
 REVIEW_LEVELS = ("level1", "level2", "level3", "micro_pass")
 # The columns of an audit row that an import keeps verbatim under payload["imported"].
-IMPORTED_FIELDS = ("seq", "uuid", "object_type", "object_id", "enterprise_id", "action", "actor_id", "actor_label", "at",
-                   "payload", "payload_sha256", "prev_hash", "hash")
+IMPORTED_FIELDS = (
+    "seq",
+    "uuid",
+    "object_type",
+    "object_id",
+    "enterprise_id",
+    "action",
+    "actor_id",
+    "actor_label",
+    "at",
+    "payload",
+    "payload_sha256",
+    "prev_hash",
+    "hash",
+)
 
 
 class PayloadError(DomainError, ValueError):
@@ -110,8 +123,16 @@ def _checklist_pin(v) -> bool:
 def _hazard(data: dict[str, Check]) -> tuple[str, dict[str, Check]]:
     """A hazard event: the state it left and reached, what it carried, the hazard as it stood after."""
     return "hazard", {
-        "hazard": UUID, "from": opt(one_of(*HAZARD_STATES)), "to": one_of(*HAZARD_STATES), "version": INT, "note": STR,
-        "photos": list_of(SHA), "level": one_of(*LEVELS), "deadline": DATE, "supervised": BOOL, "referred": BOOL,
+        "hazard": UUID,
+        "from": opt(one_of(*HAZARD_STATES)),
+        "to": one_of(*HAZARD_STATES),
+        "version": INT,
+        "note": STR,
+        "photos": list_of(SHA),
+        "level": one_of(*LEVELS),
+        "deadline": DATE,
+        "supervised": BOOL,
+        "referred": BOOL,
         "data": obj(data),
     }
 
@@ -119,14 +140,23 @@ def _hazard(data: dict[str, Check]) -> tuple[str, dict[str, Check]]:
 _LETTER = ("campaign", {"year": INT, "on": DATE, "photo": opt(SHA)})
 _CASE = ("campaign", {"level": one_of(*CASE_LEVELS), "on": DATE})
 _PROPOSAL = {"checklist": STR, "base_version": INT}
-_FIRE_COMBINED = opt(DICT)  # fieldapp.fire_combined.payload: the proposal and the inspector's answer, or None
+_FIRE_COMBINED = opt(
+    DICT
+)  # fieldapp.fire_combined.payload: the proposal and the inspector's answer, or None
 
 # action → (object_type, {key: check}). Keys are exact: none missing, none extra; a key ending in "?" may be absent.
 SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
-    "raise": _hazard({"item": opt(STR), "checklist": opt(STR), "visit": opt(UUID), "defect": opt(STR),
-                      "source?": one_of("self"),
-                      # A major hazard raised by an inspector waits for the office's confirmation (issue 20).
-                      "major_confirmed?": BOOL}),
+    "raise": _hazard(
+        {
+            "item": opt(STR),
+            "checklist": opt(STR),
+            "visit": opt(UUID),
+            "defect": opt(STR),
+            "source?": one_of("self"),
+            # A major hazard raised by an inspector waits for the office's confirmation (issue 20).
+            "major_confirmed?": BOOL,
+        }
+    ),
     "submit_rectification": _hazard({}),
     # A flagged major hazard's first verification waits for a second office user's confirm_closure.
     "verify": _hazard({"awaiting_confirmation?": one_of(True)}),
@@ -140,41 +170,100 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     "refer": _hazard({}),
     # Major hazards governed to the law (fieldapp.hazard_major): confirmation, downgrade, 治理方案, 销号 acceptance.
     "confirm_major": _hazard({}),
-    "downgrade_major": _hazard({"old": one_of("major"), "new": one_of("general"), "was_confirmed": BOOL}),
+    "downgrade_major": _hazard(
+        {"old": one_of("major"), "new": one_of("general"), "was_confirmed": BOOL}
+    ),
     "submit_plan": _hazard({"plan": DICT, "attachments": list_of(SHA)}),
     "accept_plan": _hazard({"plan": opt(UUID)}),
     "return_plan": _hazard({"plan": opt(UUID)}),
-    "record_acceptance": _hazard({"accepted_by": TEXT, "accepted_on": DATE, "attachments": list_of(SHA)}),
+    "record_acceptance": _hazard(
+        {"accepted_by": TEXT, "accepted_on": DATE, "attachments": list_of(SHA)}
+    ),
     "reopen": _hazard({}),
     "fix_on_spot": _hazard({}),
     "self_close": _hazard({}),
     "confirm_self": _hazard({}),
-    "visit_received": ("visit", {"body_sha256": SHA, "answers": INT, "fails": INT, "checklists": list_of(_checklist_pin),
-                                 "fire_combined": _FIRE_COMBINED, "amends?": UUID,
-                                 # The responsible person's sign-off (a signature's hash, or refused) and how many items were left unchecked.
-                                 "sign_off?": obj({"status": one_of("signed", "refused"), "signature?": SHA}),
-                                 "unchecked?": INT,
-                                 # A 督导帮扶 visit's team (fieldapp.supervision.record); routine visits have none.
-                                 "supervision?": obj({"participants": list_of(TEXT), "experts": STR})}),
+    "visit_received": (
+        "visit",
+        {
+            "body_sha256": SHA,
+            "answers": INT,
+            "fails": INT,
+            "checklists": list_of(_checklist_pin),
+            "fire_combined": _FIRE_COMBINED,
+            "amends?": UUID,
+            # The responsible person's sign-off (a signature's hash, or refused) and how many items were left unchecked.
+            "sign_off?": obj({"status": one_of("signed", "refused"), "signature?": SHA}),
+            "unchecked?": INT,
+            # A 督导帮扶 visit's team (fieldapp.supervision.record); routine visits have none.
+            "supervision?": obj({"participants": list_of(TEXT), "experts": STR}),
+        },
+    ),
     # Units found in the field (fieldapp.units): proposed from the phone, decided by the office.
-    "unit_proposed": ("unit", {"body_sha256": SHA, "name": TEXT, "credit_code": opt(STR), "no_licence": BOOL,
-                               "street": opt(INT), "grid": opt(INT), "photos": list_of(SHA)}),
-    "unit_approved": ("unit", {"enterprise": INT, "name": TEXT, "credit_code": opt(STR), "four_categories": ANY,
-                               "visits": list_of(UUID)}),
-    "unit_merged": ("unit", {"enterprise": INT, "filled": list_of(STR), "note": STR, "visits": list_of(UUID)}),
+    "unit_proposed": (
+        "unit",
+        {
+            "body_sha256": SHA,
+            "name": TEXT,
+            "credit_code": opt(STR),
+            "no_licence": BOOL,
+            "street": opt(INT),
+            "grid": opt(INT),
+            "photos": list_of(SHA),
+        },
+    ),
+    "unit_approved": (
+        "unit",
+        {
+            "enterprise": INT,
+            "name": TEXT,
+            "credit_code": opt(STR),
+            "four_categories": ANY,
+            "visits": list_of(UUID),
+        },
+    ),
+    "unit_merged": (
+        "unit",
+        {"enterprise": INT, "filled": list_of(STR), "note": STR, "visits": list_of(UUID)},
+    ),
     "unit_rejected": ("unit", {"reason": TEXT, "visits": list_of(UUID)}),
-    "unit_visit_held": ("visit", {"unit": UUID, "body_sha256": SHA, "hazards": list_of(UUID),
-                                  "unit_status": one_of("proposed", "approved", "merged", "rejected")}),
+    "unit_visit_held": (
+        "visit",
+        {
+            "unit": UUID,
+            "body_sha256": SHA,
+            "hazards": list_of(UUID),
+            "unit_status": one_of("proposed", "approved", "merged", "rejected"),
+        },
+    ),
     # Enforcement records and referral cases (fieldapp.enforcement); amounts are exact decimal text.
-    "enforcement_recorded": ("enforcement", {"kind": STR, "doc_number": STR, "decided_on": DATE, "measures": list_of(STR),
-                                             "fine_wan": opt(STR), "dual_penalty": BOOL, "person_name": opt(STR),
-                                             "person_role": opt(STR), "person_fine_wan": opt(STR), "persons": ANY,
-                                             "hazards": list_of(UUID), "attachments": list_of(SHA), "case": opt(UUID),
-                                             "filer": DICT, "note": STR}),
+    "enforcement_recorded": (
+        "enforcement",
+        {
+            "kind": STR,
+            "doc_number": STR,
+            "decided_on": DATE,
+            "measures": list_of(STR),
+            "fine_wan": opt(STR),
+            "dual_penalty": BOOL,
+            "person_name": opt(STR),
+            "person_role": opt(STR),
+            "person_fine_wan": opt(STR),
+            "persons": ANY,
+            "hazards": list_of(UUID),
+            "attachments": list_of(SHA),
+            "case": opt(UUID),
+            "filer": DICT,
+            "note": STR,
+        },
+    ),
     "enforcement_voided": ("enforcement", {"reason": TEXT, "case": opt(UUID)}),
     "case_closed": ("case", {"hazard": UUID, "outcome": TEXT}),
     # 包保 cadres (fieldapp.cadres).
-    "cadre_assigned": ("cadre", {"enterprise": opt(INT), "grid": opt(INT), "name": TEXT, "title": STR}),
+    "cadre_assigned": (
+        "cadre",
+        {"enterprise": opt(INT), "grid": opt(INT), "name": TEXT, "title": STR},
+    ),
     "cadre_ended": ("cadre", {"enterprise": opt(INT), "grid": opt(INT), "name": TEXT}),
     "report_received": ("report", {"description_sha256": SHA, "photo": opt(SHA)}),
     "report_confirmed": ("report", {"hazard": UUID}),
@@ -188,30 +277,104 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     "case_sample_street": _CASE,
     "case_benchmark": _CASE,
     "case_excellent_venue": _CASE,
-    "std_review": ("campaign", {"level": one_of(*REVIEW_LEVELS), "result": one_of("pass", "fail"), "on": DATE,
-                                "organizer": one_of(*CASE_LEVELS, "national", "province")}),
-    "std_self_assessment": ("campaign", {"level": one_of("self_assessed"), "result": one_of("pass", "fail"), "on": DATE,
-                                         "organizer": NONE}),
+    "std_review": (
+        "campaign",
+        {
+            "level": one_of(*REVIEW_LEVELS),
+            "result": one_of("pass", "fail"),
+            "on": DATE,
+            "organizer": one_of(*CASE_LEVELS, "national", "province"),
+        },
+    ),
+    "std_self_assessment": (
+        "campaign",
+        {
+            "level": one_of("self_assessed"),
+            "result": one_of("pass", "fail"),
+            "on": DATE,
+            "organizer": NONE,
+        },
+    ),
     "stars_rated": ("campaign", {"stars": one_of(1, 2, 3, 4, 5), "suggested": INT, "reason": STR}),
-    "risk_decided": ("campaign", {"suggested": one_of(*COLORS), "color": one_of(*COLORS), "reasons": list_of(STR),
-                                  "override": STR}),
-    "archive_import": ("enterprise", {"file_sha256": SHA, "data_sha256": SHA, "source_enterprise_id": INT,
-                                      "source_chain_head": DICT, "generated_at": STR, "events": INT, "events_sha256": SHA}),
-    "file_quarter": ("quarter_filing", {"seal": STR, "unit": STR, "unit_name": STR, "year": INT, "quarter": one_of(1, 2, 3, 4),
-                                        "version": INT, "reason": opt(STR)}),
-    "plan_filed": ("plan_filing", {"requirement": STR, "filer": STR, "kind": STR, "sha256": opt(STR), "size": opt(INT),
-                                   "file_type": opt(STR), "snapshot": opt(INT), "due_on": DATE, "on_time": BOOL}),
-    "plan_phase_saved": ("plan", {"year": INT, "key": STR, "title": STR, "starts_on": opt(DATE), "ends_on": DATE}),
-    "plan_requirement_saved": ("plan", {"year": INT, "key": STR, "title": STR, "due_on": DATE, "filers": ANY,
-                                        "forms": ANY, "phase": opt(STR)}),
+    "risk_decided": (
+        "campaign",
+        {
+            "suggested": one_of(*COLORS),
+            "color": one_of(*COLORS),
+            "reasons": list_of(STR),
+            "override": STR,
+        },
+    ),
+    "archive_import": (
+        "enterprise",
+        {
+            "file_sha256": SHA,
+            "data_sha256": SHA,
+            "source_enterprise_id": INT,
+            "source_chain_head": DICT,
+            "generated_at": STR,
+            "events": INT,
+            "events_sha256": SHA,
+        },
+    ),
+    "file_quarter": (
+        "quarter_filing",
+        {
+            "seal": STR,
+            "unit": STR,
+            "unit_name": STR,
+            "year": INT,
+            "quarter": one_of(1, 2, 3, 4),
+            "version": INT,
+            "reason": opt(STR),
+        },
+    ),
+    "plan_filed": (
+        "plan_filing",
+        {
+            "requirement": STR,
+            "filer": STR,
+            "kind": STR,
+            "sha256": opt(STR),
+            "size": opt(INT),
+            "file_type": opt(STR),
+            "snapshot": opt(INT),
+            "due_on": DATE,
+            "on_time": BOOL,
+        },
+    ),
+    "plan_phase_saved": (
+        "plan",
+        {"year": INT, "key": STR, "title": STR, "starts_on": opt(DATE), "ends_on": DATE},
+    ),
+    "plan_requirement_saved": (
+        "plan",
+        {
+            "year": INT,
+            "key": STR,
+            "title": STR,
+            "due_on": DATE,
+            "filers": ANY,
+            "forms": ANY,
+            "phase": opt(STR),
+        },
+    ),
     "plan_requirement_deleted": ("plan", {"year": INT, "key": STR, "title": STR}),
     "plan_loaded": ("plan", {"year": INT, "phases": INT, "requirements": INT, "source": STR}),
     "proposal_submitted": ("checklist_proposal", {**_PROPOSAL, "changes": ANY, "reason": STR}),
     "proposal_refused": ("checklist_proposal", {**_PROPOSAL, "reason": STR}),
-    "proposal_accepted": ("checklist_proposal", {**_PROPOSAL, "reason": STR, "new_version": INT, "toml_sha256": SHA,
-                                                 "content_hash": STR}),
-    "proposal_installed": ("checklist_proposal", {**_PROPOSAL, "new_version": INT, "toml_sha256": SHA, "file": STR}),
-    "alert_received": ("alert", {"kind": STR, "hazard": opt(UUID), "record": opt(UUID), "body_sha256": SHA}),
+    "proposal_accepted": (
+        "checklist_proposal",
+        {**_PROPOSAL, "reason": STR, "new_version": INT, "toml_sha256": SHA, "content_hash": STR},
+    ),
+    "proposal_installed": (
+        "checklist_proposal",
+        {**_PROPOSAL, "new_version": INT, "toml_sha256": SHA, "file": STR},
+    ),
+    "alert_received": (
+        "alert",
+        {"kind": STR, "hazard": opt(UUID), "record": opt(UUID), "body_sha256": SHA},
+    ),
     "offline_loss_noticed": ("alert", {"kind": STR, "record": STR, "type": STR, "device": STR}),
     "alert_acknowledged": ("alert", {"kind": STR}),
 }
@@ -224,7 +387,11 @@ def problems(shape: dict[str, Check], payload: dict) -> list[str]:
     checks = {k.rstrip("?"): c for k, c in shape.items()}
     out = [f"缺少 {k}" for k, optional in keys.items() if not optional and k not in payload]
     out += [f"多出 {k}" for k in payload if k not in keys]
-    out += [f"{k} 的值不合规定：{payload[k]!r}" for k, check in checks.items() if k in payload and not check(payload[k])]
+    out += [
+        f"{k} 的值不合规定：{payload[k]!r}"
+        for k, check in checks.items()
+        if k in payload and not check(payload[k])
+    ]
     return out
 
 
@@ -268,7 +435,9 @@ def view(action: str, payload) -> dict:
     out.update(raw)
     if action in HAZARD_ACTIONS or "hazard" in raw:
         out["note"] = raw["note"] if isinstance(raw.get("note"), str) else ""
-        out["photos"] = [s for s in raw["photos"] if SHA(s)] if isinstance(raw.get("photos"), list) else []
+        out["photos"] = (
+            [s for s in raw["photos"] if SHA(s)] if isinstance(raw.get("photos"), list) else []
+        )
         out["data"] = dict(raw["data"]) if isinstance(raw.get("data"), dict) else {}
         for key in ("from", "to"):
             out[key] = raw.get(key) if raw.get(key) in HAZARD_STATES else None

@@ -47,12 +47,28 @@ class Actor:
 
     @classmethod
     def of(cls, user: User) -> Actor:
-        return cls(user.id, user.username, user.display_name, user.role, user.street_id,
-                   user.industry, user.enterprise_id, user.active)
+        return cls(
+            user.id,
+            user.username,
+            user.display_name,
+            user.role,
+            user.street_id,
+            user.industry,
+            user.enterprise_id,
+            user.active,
+        )
 
 
-_ACTOR_COLUMNS = (User.id, User.username, User.display_name, User.role, User.street_id,
-                  User.industry, User.enterprise_id, User.active)
+_ACTOR_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.street_id,
+    User.industry,
+    User.enterprise_id,
+    User.active,
+)
 # One indexed lookup per request, on the Core path (the ORM would cost ~4x here).
 _SESSION_QUERY = (
     select(AuthSession.id, AuthSession.expires_at, AuthSession.last_seen_at, *_ACTOR_COLUMNS)
@@ -87,8 +103,15 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def authenticate(username: str, password: str, *, ip: str, policy: LoginPolicy, now: datetime,
-                 allow_pin_users: bool = False) -> LoginResult:
+def authenticate(
+    username: str,
+    password: str,
+    *,
+    ip: str,
+    policy: LoginPolicy,
+    now: datetime,
+    allow_pin_users: bool = False,
+) -> LoginResult:
     """Check credentials with per-account and per-IP throttling.
 
     Every attempt is counted first, by one atomic increment per key committed before
@@ -107,7 +130,9 @@ def authenticate(username: str, password: str, *, ip: str, policy: LoginPolicy, 
     on_ip = throttle.hit(ip_key, policy.window_s, now)
     db.session.commit()  # the counts are settled before the (slow) password check
     if on_account > policy.per_account or on_ip > policy.per_ip:
-        return LoginResult(None, throttled=True, retry_after=throttle.retry_after(policy.window_s, now))
+        return LoginResult(
+            None, throttled=True, retry_after=throttle.retry_after(policy.window_s, now)
+        )
     user = None if hidden else db.session.scalar(select(User).where(User.username == username))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
@@ -148,7 +173,9 @@ def load_session(raw: str, *, kind: str, idle: timedelta | None, now: datetime) 
         db.session.commit()
         return None
     if now - last_seen_at > _TOUCH_EVERY:
-        conn.execute(update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now))
+        conn.execute(
+            update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
+        )
         db.session.commit()
     return actor
 

@@ -56,7 +56,9 @@ class Snapshot:
     audit_seq: int
     audit_hash: str
     revision: str | None
-    stored: dict[str, list[tuple[str, str]]]  # area → (key, sha256) of its files (fieldapp.stored_files)
+    stored: dict[
+        str, list[tuple[str, str]]
+    ]  # area → (key, sha256) of its files (fieldapp.stored_files)
 
 
 @dataclass(frozen=True)
@@ -74,22 +76,33 @@ class ManifestKey:
     def from_config(cls, config) -> ManifestKey:
         """A dedicated FIELDAPP_BACKUP_KEY if set (it survives a SECRET_KEY rotation), else derived from SECRET_KEY."""
         name = "BACKUP_KEY" if config.get("BACKUP_KEY") else "SECRET_KEY"
-        secret = hmac.new(str(config[name]).encode(), b"fieldapp backup manifest", hashlib.sha256).digest()
+        secret = hmac.new(
+            str(config[name]).encode(), b"fieldapp backup manifest", hashlib.sha256
+        ).digest()
         return cls(secret, f"FIELDAPP_{name}")
 
 
 def signature(manifest: dict, key: ManifestKey) -> dict:
     """HMAC-SHA256 over the manifest's canonical JSON, without its signature."""
-    body = json.dumps({k: v for k, v in manifest.items() if k != SIGNATURE}, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
-    return {"algorithm": "HMAC-SHA256", "key": key.fingerprint,
-            "value": hmac.new(key.secret, body.encode(), hashlib.sha256).hexdigest()}
+    body = json.dumps(
+        {k: v for k, v in manifest.items() if k != SIGNATURE},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return {
+        "algorithm": "HMAC-SHA256",
+        "key": key.fingerprint,
+        "value": hmac.new(key.secret, body.encode(), hashlib.sha256).hexdigest(),
+    }
 
 
 def signed(manifest: dict, key: ManifestKey) -> bool:
     """Say whether the manifest carries a valid signature made with this key."""
     given = manifest.get(SIGNATURE)
-    return isinstance(given, dict) and hmac.compare_digest(str(given.get("value", "")), signature(manifest, key)["value"])
+    return isinstance(given, dict) and hmac.compare_digest(
+        str(given.get("value", "")), signature(manifest, key)["value"]
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -111,7 +124,9 @@ def create(target: Path, *, now: datetime, key: ManifestKey) -> dict:
     """Write a backup into `target` (created; refused when not empty); return the signed manifest."""
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise BackupError(f"备份目录 {target} 已存在且不为空：为免覆盖旧备份，请指定一个新的（或空的）目录。")
+        raise BackupError(
+            f"备份目录 {target} 已存在且不为空：为免覆盖旧备份，请指定一个新的（或空的）目录。"
+        )
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     try:
@@ -133,7 +148,9 @@ def _write(target: Path, now: datetime, signer: ManifestKey) -> dict:
         snap = _sqlite_snapshot(db_file) if kind == "sqlite" else _postgres_snapshot(db_file)
     except (sqlite3.Error, SQLAlchemyError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
-        raise BackupError(f"读取数据库失败（是否已运行 fieldapp db upgrade？）：{''.join(reason)}") from None
+        raise BackupError(
+            f"读取数据库失败（是否已运行 fieldapp db upgrade？）：{''.join(reason)}"
+        ) from None
     files = {db_file.name: file_sha256(db_file)}
     store = photos.store()
     for sha in snap.photo_shas:
@@ -144,11 +161,15 @@ def _write(target: Path, now: datetime, signer: ManifestKey) -> dict:
             try:
                 data = store.get(key)
             except StorageMissing:
-                raise BackupError(f"照片 {sha} 在数据库中有记录，照片存储中却没有文件 {key}："
-                                  "请检查照片存储的设置（DATA_DIR 或 S3）是否指向本实例。") from None
+                raise BackupError(
+                    f"照片 {sha} 在数据库中有记录，照片存储中却没有文件 {key}："
+                    "请检查照片存储的设置（DATA_DIR 或 S3）是否指向本实例。"
+                ) from None
             digest = hashlib.sha256(data).hexdigest()
             if photo_kind == "original" and digest != sha:
-                raise BackupError(f"照片原件 {key} 的内容与其 SHA-256 不符：存储中的证据已被改动或损坏，请先核查。")
+                raise BackupError(
+                    f"照片原件 {key} 的内容与其 SHA-256 不符：存储中的证据已被改动或损坏，请先核查。"
+                )
             path = target / "photos" / key
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -159,10 +180,14 @@ def _write(target: Path, now: datetime, signer: ManifestKey) -> dict:
             try:
                 data = store.get(key)
             except StorageMissing:
-                raise BackupError(f"文件 {area}/{key} 在数据库中有记录，存储中却没有：请检查存储设置是否指向本实例。") from None
+                raise BackupError(
+                    f"文件 {area}/{key} 在数据库中有记录，存储中却没有：请检查存储设置是否指向本实例。"
+                ) from None
             digest = hashlib.sha256(data).hexdigest()
             if digest != sha:
-                raise BackupError(f"存储中的文件 {area}/{key} 与其登记的 SHA-256 不符：文件已被改动或损坏，请先核查。")
+                raise BackupError(
+                    f"存储中的文件 {area}/{key} 与其登记的 SHA-256 不符：文件已被改动或损坏，请先核查。"
+                )
             name = stored_files.backup_name(area, key)
             path = target / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +219,9 @@ def _sqlite_snapshot(out: Path) -> Snapshot:
     if not Path(source).is_file():
         raise BackupError(f"数据库文件不存在：{source}")
     # mode=rw: never create an empty database where the real one was expected.
-    src = sqlite3.connect(f"file:{quote(str(Path(source).resolve()))}?mode=rw", uri=True, timeout=30)
+    src = sqlite3.connect(
+        f"file:{quote(str(Path(source).resolve()))}?mode=rw", uri=True, timeout=30
+    )
     dst = sqlite3.connect(out)
     try:
         # One step (pages=-1) copies the whole file under one read transaction:
@@ -202,8 +229,15 @@ def _sqlite_snapshot(out: Path) -> Snapshot:
         src.backup(dst)
         # A single self-contained file: no -wal or -shm beside it.
         dst.execute("PRAGMA journal_mode=DELETE")
-        snap = _read_snapshot(dst.execute, [r[0] for r in dst.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")])
+        snap = _read_snapshot(
+            dst.execute,
+            [
+                r[0]
+                for r in dst.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ],
+        )
     finally:
         src.close()
         dst.close()
@@ -217,10 +251,21 @@ def _postgres_snapshot(out: Path) -> Snapshot:
             # pg_dump joins this transaction's snapshot: the dump, the counts and
             # the photo list below all describe the same instant.
             snapshot_id = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            pgtools.run(db.engine.url, "pg_dump", "--format=custom", f"--snapshot={snapshot_id}", f"--file={out}")
-            tables = list(conn.execute(text(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-                "AND table_type = 'BASE TABLE' ORDER BY table_name")).scalars())
+            pgtools.run(
+                db.engine.url,
+                "pg_dump",
+                "--format=custom",
+                f"--snapshot={snapshot_id}",
+                f"--file={out}",
+            )
+            tables = list(
+                conn.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+                    )
+                ).scalars()
+            )
             return _read_snapshot(lambda sql: conn.execute(text(sql)), tables)
 
 
@@ -230,10 +275,20 @@ def _read_snapshot(execute, tables: list[str]) -> Snapshot:
     shas = [r[0] for r in rows]
     seq, head = execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     revision = execute("SELECT version_num FROM alembic_version").fetchone()
-    stored = {a.name: [tuple(r) for r in execute(a.files_sql).fetchall()]
-              for a in stored_files.AREAS if a.table in counts}
-    return Snapshot(counts, shas, {r[0] for r in rows if not r[1]}, seq, head, revision[0] if revision else None,
-                    stored)
+    stored = {
+        a.name: [tuple(r) for r in execute(a.files_sql).fetchall()]
+        for a in stored_files.AREAS
+        if a.table in counts
+    }
+    return Snapshot(
+        counts,
+        shas,
+        {r[0] for r in rows if not r[1]},
+        seq,
+        head,
+        revision[0] if revision else None,
+        stored,
+    )
 
 
 def data_tables(engine=None) -> dict[str, int]:
@@ -242,11 +297,15 @@ def data_tables(engine=None) -> dict[str, int]:
     if engine.dialect.name == "sqlite":
         sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     else:
-        sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-               "AND table_type = 'BASE TABLE'")
+        sql = (
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE'"
+        )
     with engine.connect() as conn:
         names = list(conn.execute(text(sql)).scalars())
-        return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in sorted(names)}
+        return {
+            t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in sorted(names)
+        }
 
 
 def holds_data(counts: dict[str, int]) -> list[str]:

@@ -18,7 +18,12 @@ def checklists_group() -> None:
 
 
 @checklists_group.command("check")
-@click.option("--dir", "folder", type=click.Path(file_okay=False), help="检查清单目录（默认取配置 CHECKLISTS_DIR）")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="检查清单目录（默认取配置 CHECKLISTS_DIR）",
+)
 @with_appcontext
 def check(folder: str | None) -> None:
     """Validate every checklist file; exit 1 naming the file and item of each problem."""
@@ -40,14 +45,24 @@ def check(folder: str | None) -> None:
     click.echo(f"{len(loaded)} 份检查清单，共 {total} 个检查项，格式正确。")
     for c in loaded:
         majors = sum(1 for i in c.items if i.major)
-        flags = [f"{n} 项{label}" for n, label in ((sum(i.unverified for i in c.items), "待核实"),
-                                                   (sum(i.needs_expert for i in c.items), "须专业人员核实")) if n]
+        flags = [
+            f"{n} 项{label}"
+            for n, label in (
+                (sum(i.unverified for i in c.items), "待核实"),
+                (sum(i.needs_expert for i in c.items), "须专业人员核实"),
+            )
+            if n
+        ]
         edition = f"，{c.edition} {c.validity()}" if c.edition else ""
-        click.echo(f"  {c.source}: {c.id} v{c.version} {c.title}（{len(c.items)} 项，重大隐患项 {majors}"
-                   f"{'，' + '，'.join(flags) if flags else ''}{edition}）")
+        click.echo(
+            f"  {c.source}: {c.id} v{c.version} {c.title}（{len(c.items)} 项，重大隐患项 {majors}"
+            f"{'，' + '，'.join(flags) if flags else ''}{edition}）"
+        )
     today = local_today(utcnow())
     click.echo(f"各类九小场所适用的检查项数（{today.isoformat()} 施行的版本）：")
     for code, name in vocab.VENUE_TYPES.items():
-        n = sum(len(c.items_for(code, "其他", "small_micro", False))
-                for c in registry.for_premises(code, "其他", "small_micro", False, today))
+        n = sum(
+            len(c.items_for(code, "其他", "small_micro", False))
+            for c in registry.for_premises(code, "其他", "small_micro", False, today)
+        )
         click.echo(f"  {name}：{n}")

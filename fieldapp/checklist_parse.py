@@ -19,13 +19,39 @@ from .checklists import (
 )
 
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-CHECKLIST_FIELDS = {"id", "version", "title", "description", "order", "applies", "sections", "edition", "valid_from",
-                    "valid_until"}
+CHECKLIST_FIELDS = {
+    "id",
+    "version",
+    "title",
+    "description",
+    "order",
+    "applies",
+    "sections",
+    "edition",
+    "valid_from",
+    "valid_until",
+}
 APPLIES_FIELDS = {"venue_types", "industries", "size_classes", "landlords"}
 SECTION_FIELDS = {"key", "title", "items"}
-ITEM_FIELDS = {"key", "text", "defect", "measure", "guidance", "category", "basis", "major", "major_basis",
-               "deadline_days", "photo_required", "needs_expert", "unverified", "source", "fire_element", "applies",
-               "optional"}
+ITEM_FIELDS = {
+    "key",
+    "text",
+    "defect",
+    "measure",
+    "guidance",
+    "category",
+    "basis",
+    "major",
+    "major_basis",
+    "deadline_days",
+    "photo_required",
+    "needs_expert",
+    "unverified",
+    "source",
+    "fire_element",
+    "applies",
+    "optional",
+}
 MAX_DEADLINE_DAYS = 180
 # A major item must name the article and the item (or clause) of its criterion.
 ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百]+条|\d+\.\d+")
@@ -47,7 +73,9 @@ class _Checker:
         for name in sorted(set(data) - allowed):
             self.err(where, f"未知字段“{name}”")
 
-    def text(self, where: str, data: dict, name: str, *, required: bool = True, limit: int = 500) -> str:
+    def text(
+        self, where: str, data: dict, name: str, *, required: bool = True, limit: int = 500
+    ) -> str:
         value = data.get(name, "")
         if not isinstance(value, str):
             self.err(where, f"“{name}”应为文字")
@@ -99,7 +127,11 @@ def _parse_applies(chk: _Checker, raw, where_prefix: str = "applies") -> tuple[A
             if name not in block:
                 continue
             listed = block[name]
-            if not isinstance(listed, list) or not listed or not all(isinstance(v, str) for v in listed):
+            if (
+                not isinstance(listed, list)
+                or not listed
+                or not all(isinstance(v, str) for v in listed)
+            ):
                 chk.err(where, f"“{name}”应为非空的文字列表")
                 continue
             for bad in sorted(set(listed) - valid):
@@ -141,16 +173,32 @@ def _parse_item(chk: _Checker, where: str, raw, edition: str) -> Item | None:
         chk.err(where, "非重大隐患项不应填写“major_basis”")
     unverified = chk.flag(where, raw, "unverified", False)
     # A clause that could not be checked may say 待核实 instead of its number, and must be marked so.
-    if major and major_basis and not unverified and not (ARTICLE_RE.search(major_basis) and ITEM_NUMBER_RE.search(major_basis)):
-        chk.err(where, "“major_basis”须写明条和项（如“应急管理部令第10号第三条第（一）项”“GB 35181-2017 第6.5条”）；"
-                       "无法核实条款号的须标 unverified = true")
+    if (
+        major
+        and major_basis
+        and not unverified
+        and not (ARTICLE_RE.search(major_basis) and ITEM_NUMBER_RE.search(major_basis))
+    ):
+        chk.err(
+            where,
+            "“major_basis”须写明条和项（如“应急管理部令第10号第三条第（一）项”“GB 35181-2017 第6.5条”）；"
+            "无法核实条款号的须标 unverified = true",
+        )
     if major and FIRE_STANDARD in major_basis and FIRE_STANDARD not in edition:
-        chk.err(where, f"引用 {FIRE_STANDARD} 的重大隐患项须放在注明版本（edition）和施行日期的清单中")
+        chk.err(
+            where, f"引用 {FIRE_STANDARD} 的重大隐患项须放在注明版本（edition）和施行日期的清单中"
+        )
     if major and FIRE_STANDARD in major_basis and edition and edition not in major_basis:
         chk.err(where, f"“major_basis”引用的版本应与清单的 edition（{edition}）一致")
     deadline = raw.get("deadline_days")
-    if isinstance(deadline, bool) or not isinstance(deadline, int) or not 0 <= deadline <= MAX_DEADLINE_DAYS:
-        chk.err(where, f"整改期限“deadline_days”应为 0–{MAX_DEADLINE_DAYS} 的整数天（0 为当场整改）")
+    if (
+        isinstance(deadline, bool)
+        or not isinstance(deadline, int)
+        or not 0 <= deadline <= MAX_DEADLINE_DAYS
+    ):
+        chk.err(
+            where, f"整改期限“deadline_days”应为 0–{MAX_DEADLINE_DAYS} 的整数天（0 为当场整改）"
+        )
         deadline = 0
     photo = chk.flag(where, raw, "photo_required", True)
     needs_expert = chk.flag(where, raw, "needs_expert", False)
@@ -159,13 +207,33 @@ def _parse_item(chk: _Checker, where: str, raw, edition: str) -> Item | None:
         chk.err(where, "重大隐患项须逐项检查，不能标为选答（optional）")
     element = raw.get("fire_element", "")
     if not isinstance(element, str) or (element and element not in fire_judgement.ELEMENTS):
-        chk.err(where, f"“fire_element”应为 GB 35181-2017 第7章的综合判定要素编号（如“7.3.3”），不认识“{element}”")
+        chk.err(
+            where,
+            f"“fire_element”应为 GB 35181-2017 第7章的综合判定要素编号（如“7.3.3”），不认识“{element}”",
+        )
         element = ""
     applies: tuple[Applicability, ...] = ()
     if "applies" in raw:
         applies = _parse_applies(chk, raw["applies"], f"{where}.applies")
-    return Item(key, text, guidance, str(category), basis, major, major_basis, deadline, photo, defect, measure,
-                needs_expert, unverified, source, element, applies, optional)
+    return Item(
+        key,
+        text,
+        guidance,
+        str(category),
+        basis,
+        major,
+        major_basis,
+        deadline,
+        photo,
+        defect,
+        measure,
+        needs_expert,
+        unverified,
+        source,
+        element,
+        applies,
+        optional,
+    )
 
 
 def parse(text: str, source: str) -> Checklist:
@@ -185,11 +253,17 @@ def parse(text: str, source: str) -> Checklist:
     title = chk.text("title", data, "title", limit=60)
     description = chk.text("description", data, "description", required=False, limit=500)
     edition = chk.text("edition", data, "edition", required=False, limit=40)
-    valid_from, valid_until = chk.day("valid_from", data, "valid_from"), chk.day("valid_until", data, "valid_until")
+    valid_from, valid_until = (
+        chk.day("valid_from", data, "valid_from"),
+        chk.day("valid_until", data, "valid_until"),
+    )
     if valid_from and valid_until and valid_until < valid_from:
         chk.err("valid_until", "“valid_until”早于“valid_from”")
     if edition and not (valid_from or valid_until):
-        chk.err("edition", "注明了版本（edition）的清单须写施行日期“valid_from”或废止前最后一天“valid_until”")
+        chk.err(
+            "edition",
+            "注明了版本（edition）的清单须写施行日期“valid_from”或废止前最后一天“valid_until”",
+        )
     applies = _parse_applies(chk, data.get("applies"))
     sections = []
     section_keys: set[str] = set()
@@ -231,8 +305,20 @@ def parse(text: str, source: str) -> Checklist:
         chk.err("order", "顺序“order”应为 0–1000 的整数")
     if chk.problems:
         raise ChecklistError(chk.problems)
-    checklist = Checklist(cid, version, title, description, applies, tuple(sections), "", source, order,
-                          edition, valid_from, valid_until)
+    checklist = Checklist(
+        cid,
+        version,
+        title,
+        description,
+        applies,
+        tuple(sections),
+        "",
+        source,
+        order,
+        edition,
+        valid_from,
+        valid_until,
+    )
     return with_hash(checklist)
 
 

@@ -29,7 +29,13 @@ def problems(loaded: list[Checklist]) -> list[tuple[str, str, str]]:
         return []
     known = {
         (r.checklist_id, r.version): r.content_hash
-        for r in db.session.execute(select(ChecklistVersion.checklist_id, ChecklistVersion.version, ChecklistVersion.content_hash))
+        for r in db.session.execute(
+            select(
+                ChecklistVersion.checklist_id,
+                ChecklistVersion.version,
+                ChecklistVersion.content_hash,
+            )
+        )
     }
     return [
         (c.source, f"version {c.version}", conflict_message(c))
@@ -41,17 +47,27 @@ def problems(loaded: list[Checklist]) -> list[tuple[str, str, str]]:
 def ensure(c: Checklist, now: datetime) -> ChecklistVersion:
     """Record this version's content the first time it is used; refuse a silent edit."""
     row = db.session.scalar(
-        select(ChecklistVersion).where(ChecklistVersion.checklist_id == c.id, ChecklistVersion.version == c.version)
+        select(ChecklistVersion).where(
+            ChecklistVersion.checklist_id == c.id, ChecklistVersion.version == c.version
+        )
     )
     if row is None:
-        row = ChecklistVersion(checklist_id=c.id, version=c.version, content_hash=c.content_hash,
-                               title=c.title, snapshot=c.snapshot(), first_seen_at=now)
+        row = ChecklistVersion(
+            checklist_id=c.id,
+            version=c.version,
+            content_hash=c.content_hash,
+            title=c.title,
+            snapshot=c.snapshot(),
+            first_seen_at=now,
+        )
         try:
             with db.session.begin_nested():
                 db.session.add(row)
         except IntegrityError:  # recorded by a concurrent request first
             row = db.session.scalar(
-                select(ChecklistVersion).where(ChecklistVersion.checklist_id == c.id, ChecklistVersion.version == c.version)
+                select(ChecklistVersion).where(
+                    ChecklistVersion.checklist_id == c.id, ChecklistVersion.version == c.version
+                )
             )
     if row.content_hash != c.content_hash:
         raise VersionConflict(conflict_message(c))
@@ -75,8 +91,13 @@ def unpinned(loaded: list[Checklist]) -> list[Checklist]:
     """Return the checklists whose version is not recorded; raise VersionConflict on a changed one."""
     known = {
         (r.checklist_id, r.version): r.content_hash
-        for r in db.session.execute(select(ChecklistVersion.checklist_id, ChecklistVersion.version, ChecklistVersion.content_hash)
-                                    .where(ChecklistVersion.checklist_id.in_([c.id for c in loaded])))
+        for r in db.session.execute(
+            select(
+                ChecklistVersion.checklist_id,
+                ChecklistVersion.version,
+                ChecklistVersion.content_hash,
+            ).where(ChecklistVersion.checklist_id.in_([c.id for c in loaded]))
+        )
     }
     for c in loaded:
         if known.get((c.id, c.version), c.content_hash) != c.content_hash:
@@ -86,6 +107,10 @@ def unpinned(loaded: list[Checklist]) -> list[Checklist]:
 
 def history(checklist_id: str) -> list[ChecklistVersion]:
     """Return every recorded version of a checklist, newest first."""
-    return list(db.session.scalars(
-        select(ChecklistVersion).where(ChecklistVersion.checklist_id == checklist_id).order_by(ChecklistVersion.version.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ChecklistVersion)
+            .where(ChecklistVersion.checklist_id == checklist_id)
+            .order_by(ChecklistVersion.version.desc())
+        )
+    )

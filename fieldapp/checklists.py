@@ -89,7 +89,9 @@ class Applicability:
     size_classes: frozenset[str] | None = None
     landlords: bool | None = None
 
-    def matches(self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool) -> bool:
+    def matches(
+        self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool
+    ) -> bool:
         if self.venue_types is not None and (venue_type or "none") not in self.venue_types:
             return False
         if self.industries is not None and industry not in self.industries:
@@ -106,9 +108,16 @@ class Applicability:
         return cls(**{k: frozenset(v) if isinstance(v, list) else v for k, v in data.items()})
 
     def as_data(self) -> dict:
-        return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in
-                (("venue_types", self.venue_types), ("industries", self.industries),
-                 ("size_classes", self.size_classes), ("landlords", self.landlords)) if v is not None}
+        return {
+            k: sorted(v) if isinstance(v, frozenset) else v
+            for k, v in (
+                ("venue_types", self.venue_types),
+                ("industries", self.industries),
+                ("size_classes", self.size_classes),
+                ("landlords", self.landlords),
+            )
+            if v is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -129,22 +138,38 @@ class Item:
     source: str = ""
     fire_element: str = ""
     applies: tuple[Applicability, ...] = ()  # empty: every premises the checklist applies to
-    optional: bool = False  # may be left unanswered without a reason (the walk requires every other item)
+    optional: bool = (
+        False  # may be left unanswered without a reason (the walk requires every other item)
+    )
 
     @property
     def category_label(self) -> str:
         return CATEGORIES[self.category]
 
-    def applies_to(self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool) -> bool:
-        return not self.applies or any(a.matches(venue_type, industry, size_class, hosts_tenants) for a in self.applies)
+    def applies_to(
+        self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool
+    ) -> bool:
+        return not self.applies or any(
+            a.matches(venue_type, industry, size_class, hosts_tenants) for a in self.applies
+        )
 
     def as_data(self) -> dict:
         """Plain data (JSON-safe): what snapshots, hashes and the bundle carry."""
         data = {
-            "key": self.key, "text": self.text, "defect": self.defect, "measure": self.measure,
-            "guidance": self.guidance, "category": self.category, "basis": self.basis, "major": self.major,
-            "major_basis": self.major_basis, "deadline_days": self.deadline_days, "photo_required": self.photo_required,
-            "needs_expert": self.needs_expert, "unverified": self.unverified, "source": self.source,
+            "key": self.key,
+            "text": self.text,
+            "defect": self.defect,
+            "measure": self.measure,
+            "guidance": self.guidance,
+            "category": self.category,
+            "basis": self.basis,
+            "major": self.major,
+            "major_basis": self.major_basis,
+            "deadline_days": self.deadline_days,
+            "photo_required": self.photo_required,
+            "needs_expert": self.needs_expert,
+            "unverified": self.unverified,
+            "source": self.source,
             "fire_element": self.fire_element,
         }
         if self.applies:
@@ -184,23 +209,39 @@ class Checklist:
     def item(self, key: str) -> Item | None:
         return next((i for i in self.items if i.key == key), None)
 
-    def applies_to(self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool) -> bool:
+    def applies_to(
+        self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool
+    ) -> bool:
         return any(a.matches(venue_type, industry, size_class, hosts_tenants) for a in self.applies)
 
     def in_force(self, day: date) -> bool:
         """Whether the checklist's edition is in force on a (local) day."""
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_until is None or day <= self.valid_until)
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
-    def items_for(self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool) -> tuple[Item, ...]:
+    def items_for(
+        self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool
+    ) -> tuple[Item, ...]:
         """The items that apply to a premises (an item may narrow its checklist's scope)."""
-        return tuple(i for i in self.items if i.applies_to(venue_type, industry, size_class, hosts_tenants))
+        return tuple(
+            i for i in self.items if i.applies_to(venue_type, industry, size_class, hosts_tenants)
+        )
 
     def validity(self) -> str:
         """Say in Chinese when this edition is in force."""
         if self.valid_from is None and self.valid_until is None:
             return ""
-        start = f"{self.valid_from.year}年{self.valid_from.month}月{self.valid_from.day}日起" if self.valid_from else ""
-        end = f"至{self.valid_until.year}年{self.valid_until.month}月{self.valid_until.day}日" if self.valid_until else "施行"
+        start = (
+            f"{self.valid_from.year}年{self.valid_from.month}月{self.valid_from.day}日起"
+            if self.valid_from
+            else ""
+        )
+        end = (
+            f"至{self.valid_until.year}年{self.valid_until.month}月{self.valid_until.day}日"
+            if self.valid_until
+            else "施行"
+        )
         return f"{start}{end}" if start else f"施行{end}"
 
     def snapshot(self) -> dict:
@@ -210,11 +251,17 @@ class Checklist:
             "version": self.version,
             "title": self.title,
             "description": self.description,
-            "sections": [{"key": s.key, "title": s.title, "items": [i.as_data() for i in s.items]} for s in self.sections],
+            "sections": [
+                {"key": s.key, "title": s.title, "items": [i.as_data() for i in s.items]}
+                for s in self.sections
+            ],
         }
         if self.edition or self.valid_from or self.valid_until:
-            snap.update(edition=self.edition, valid_from=self.valid_from.isoformat() if self.valid_from else None,
-                        valid_until=self.valid_until.isoformat() if self.valid_until else None)
+            snap.update(
+                edition=self.edition,
+                valid_from=self.valid_from.isoformat() if self.valid_from else None,
+                valid_until=self.valid_until.isoformat() if self.valid_until else None,
+            )
         return snap
 
 
@@ -227,14 +274,28 @@ def content_hash(data: dict) -> str:
 def with_hash(c: Checklist) -> Checklist:
     snap = c.snapshot()
     snap["applies"] = [a.as_data() for a in c.applies]
-    return Checklist(c.id, c.version, c.title, c.description, c.applies, c.sections, content_hash(snap), c.source, c.order,
-                     c.edition, c.valid_from, c.valid_until)
+    return Checklist(
+        c.id,
+        c.version,
+        c.title,
+        c.description,
+        c.applies,
+        c.sections,
+        content_hash(snap),
+        c.source,
+        c.order,
+        c.edition,
+        c.valid_from,
+        c.valid_until,
+    )
 
 
 def item_applies(item: dict, ent) -> bool:
     """Whether an item, as plain data (`Item.as_data` or a snapshot's), applies to a premises."""
     blocks = [Applicability.from_data(a) for a in item.get("applies") or []]
-    return not blocks or any(a.matches(ent.venue_type, ent.industry, ent.size_class, ent.hosts_tenants) for a in blocks)
+    return not blocks or any(
+        a.matches(ent.venue_type, ent.industry, ent.size_class, ent.hosts_tenants) for a in blocks
+    )
 
 
 class Registry:
@@ -247,26 +308,53 @@ class Registry:
     def get(self, checklist_id: str) -> Checklist | None:
         return self._by_id.get(checklist_id)
 
-    def for_premises(self, venue_type: str | None, industry: str, size_class: str, hosts_tenants: bool,
-                     on: date | None = None) -> list[Checklist]:
+    def for_premises(
+        self,
+        venue_type: str | None,
+        industry: str,
+        size_class: str,
+        hosts_tenants: bool,
+        on: date | None = None,
+    ) -> list[Checklist]:
         """Return the checklists that apply to a premises on a day (None: any day), in visit order.
 
         A checklist applies when its own scope matches, its edition is in force that day
         and at least one of its items applies to the premises.
         """
-        return [c for c in self.all
-                if c.applies_to(venue_type, industry, size_class, hosts_tenants) and (on is None or c.in_force(on))
-                and c.items_for(venue_type, industry, size_class, hosts_tenants)]
+        return [
+            c
+            for c in self.all
+            if c.applies_to(venue_type, industry, size_class, hosts_tenants)
+            and (on is None or c.in_force(on))
+            and c.items_for(venue_type, industry, size_class, hosts_tenants)
+        ]
 
     def for_enterprise(self, ent, on: date | None = None) -> list[Checklist]:
-        return self.for_premises(ent.venue_type, ent.industry, ent.size_class, ent.hosts_tenants, on)
+        return self.for_premises(
+            ent.venue_type, ent.industry, ent.size_class, ent.hosts_tenants, on
+        )
 
     def items_for_enterprise(self, c: Checklist, ent) -> tuple[Item, ...]:
         return c.items_for(ent.venue_type, ent.industry, ent.size_class, ent.hosts_tenants)
 
 
-ITEM_DIFF_FIELDS = ("text", "defect", "measure", "guidance", "category", "basis", "major", "major_basis", "deadline_days",
-                    "photo_required", "needs_expert", "unverified", "fire_element", "applies", "optional")
+ITEM_DIFF_FIELDS = (
+    "text",
+    "defect",
+    "measure",
+    "guidance",
+    "category",
+    "basis",
+    "major",
+    "major_basis",
+    "deadline_days",
+    "photo_required",
+    "needs_expert",
+    "unverified",
+    "fire_element",
+    "applies",
+    "optional",
+)
 
 
 def diff(old: dict, new: dict) -> dict:
@@ -280,8 +368,11 @@ def diff(old: dict, new: dict) -> dict:
     for key in b:
         if key in a:
             # Snapshots recorded before a field existed lack it: compare against its default.
-            fields_changed = {f: (a[key][1].get(f), b[key][1].get(f)) for f in ITEM_DIFF_FIELDS
-                              if (a[key][1].get(f) or None) != (b[key][1].get(f) or None)}
+            fields_changed = {
+                f: (a[key][1].get(f), b[key][1].get(f))
+                for f in ITEM_DIFF_FIELDS
+                if (a[key][1].get(f) or None) != (b[key][1].get(f) or None)
+            }
             if a[key][0] != b[key][0]:
                 fields_changed["section"] = (a[key][0], b[key][0])
             if fields_changed:
@@ -290,7 +381,9 @@ def diff(old: dict, new: dict) -> dict:
         "added": [dict(item, section=title) for key, (title, item) in b.items() if key not in a],
         "removed": [dict(item, section=title) for key, (title, item) in a.items() if key not in b],
         "changed": changed,
-        "title": (old.get("title"), new.get("title")) if old.get("title") != new.get("title") else None,
+        "title": (old.get("title"), new.get("title"))
+        if old.get("title") != new.get("title")
+        else None,
     }
 
 
@@ -300,7 +393,10 @@ def describe_applies(blocks: Iterable[Applicability]) -> str:
     for a in blocks:
         bits = []
         if a.venue_types is not None:
-            names = [vocab.VENUE_TYPES.get(v, "非九小场所企业") if v != "none" else "非九小场所企业" for v in sorted(a.venue_types)]
+            names = [
+                vocab.VENUE_TYPES.get(v, "非九小场所企业") if v != "none" else "非九小场所企业"
+                for v in sorted(a.venue_types)
+            ]
             bits.append("、".join(names))
         if a.industries is not None:
             bits.append("行业：" + "、".join(sorted(a.industries)))
@@ -321,6 +417,22 @@ def describe(c: Checklist) -> str:
 # The parser lives in its own module; it builds the classes above.
 from .checklist_parse import ID_RE, ITEM_FIELDS, MAX_DEADLINE_DAYS, load_dir, parse  # noqa: E402
 
-__all__ = ["CATEGORIES", "ID_RE", "ITEM_FIELDS", "MAX_DEADLINE_DAYS", "Applicability", "Checklist", "ChecklistError",
-           "Item", "Registry", "Section", "content_hash", "describe", "describe_applies", "diff", "load_dir", "parse",
-           "with_hash"]
+__all__ = [
+    "CATEGORIES",
+    "ID_RE",
+    "ITEM_FIELDS",
+    "MAX_DEADLINE_DAYS",
+    "Applicability",
+    "Checklist",
+    "ChecklistError",
+    "Item",
+    "Registry",
+    "Section",
+    "content_hash",
+    "describe",
+    "describe_applies",
+    "diff",
+    "load_dir",
+    "parse",
+    "with_hash",
+]

@@ -26,8 +26,20 @@ def init_app(app: Flask) -> None:
     checklists_group.add_command(install_command)
     from .report_cli import report_group
 
-    for command in (demo_command, user_group, enterprise_group, serve_command, checklists_group, audit_group, report_group, campaign_group,
-                    archive_group, backup_command, restore_command, plan_group):
+    for command in (
+        demo_command,
+        user_group,
+        enterprise_group,
+        serve_command,
+        checklists_group,
+        audit_group,
+        report_group,
+        campaign_group,
+        archive_group,
+        backup_command,
+        restore_command,
+        plan_group,
+    ):
         app.cli.add_command(command)
 
 
@@ -35,7 +47,10 @@ def main() -> None:
     """Entry point of the `fieldapp` console script."""
     # Maintenance commands must run even while a checklist file is broken;
     # `fieldapp serve` builds its own strict app in each worker.
-    cli = FlaskGroup(create_app=lambda: create_app(strict_checklists=False), help="网格安全巡查 fieldapp 管理命令")
+    cli = FlaskGroup(
+        create_app=lambda: create_app(strict_checklists=False),
+        help="网格安全巡查 fieldapp 管理命令",
+    )
     cli.main(prog_name="fieldapp")
 
 
@@ -45,15 +60,27 @@ def fail(message: str) -> None:
 
 
 @click.command("demo")
-@click.option("--enterprises", "count", type=click.IntRange(8, 200_000), default=1091, show_default=True)
+@click.option(
+    "--enterprises", "count", type=click.IntRange(8, 200_000), default=1091, show_default=True
+)
 @click.option("--seed", type=int, default=2025, show_default=True)
 @click.option("--if-empty", is_flag=True, help="数据库已有数据时不报错，只打印演示账号")
-@click.option("--visits", "visit_count", type=click.IntRange(0, 5_000_000), default=None,
-              help="生成的历史检查次数（默认每家约 2 次）")
-@click.option("--bulk", is_flag=True,
-              help="供性能测试：直接批量写入大量检查记录（不经业务流程、无照片），不用于演示")
+@click.option(
+    "--visits",
+    "visit_count",
+    type=click.IntRange(0, 5_000_000),
+    default=None,
+    help="生成的历史检查次数（默认每家约 2 次）",
+)
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="供性能测试：直接批量写入大量检查记录（不经业务流程、无照片），不用于演示",
+)
 @with_appcontext
-def demo_command(count: int, seed: int, if_empty: bool, visit_count: int | None, bulk: bool) -> None:
+def demo_command(
+    count: int, seed: int, if_empty: bool, visit_count: int | None, bulk: bool
+) -> None:
     """Fill an empty database with the demo district, its history since the plan's start, and print its logins."""
     if not demo.is_empty():
         if not if_empty:
@@ -76,8 +103,12 @@ def demo_command(count: int, seed: int, if_empty: bool, visit_count: int | None,
             from .demo_history import build_history
 
             made = build_history(visits=visits, seed=seed, now=now)
-        click.echo(f"已生成自 {since} 起的检查记录：{made.get('visits', 0)} 次检查，{made.get('hazards', 0)} 条隐患。")
-        click.echo(f"已生成专项行动记录：告知书和承诺书 {made.get('letters', 0)} 份，标准化记录 {made.get('reviews', 0)} 条。")
+        click.echo(
+            f"已生成自 {since} 起的检查记录：{made.get('visits', 0)} 次检查，{made.get('hazards', 0)} 条隐患。"
+        )
+        click.echo(
+            f"已生成专项行动记录：告知书和承诺书 {made.get('letters', 0)} 份，标准化记录 {made.get('reviews', 0)} 条。"
+        )
     _print_logins(logins)
     _print_pin(seed)
 
@@ -86,13 +117,18 @@ def _print_pin(seed: int) -> None:
     """The placard PIN sign-in of one demo premises (the PINs are fixed by the seed)."""
     from . import placards
 
-    user = db.session.scalar(select(User).where(User.username.like(f"{placards.PIN_USER_PREFIX}%"), User.active.is_(True))
-                             .order_by(User.enterprise_id))
+    user = db.session.scalar(
+        select(User)
+        .where(User.username.like(f"{placards.PIN_USER_PREFIX}%"), User.active.is_(True))
+        .order_by(User.enterprise_id)
+    )
     ent = db.session.get(Enterprise, user.enterprise_id) if user else None
     if ent is None or not ent.public_token:
         return
     base = current_app.config["BASE_URL"].rstrip("/")
-    click.echo(f"安全公示码 PIN 登录（{ent.name}）：{base}/q/{ent.public_token}/pin  PIN {demo.pin_for(seed, ent.id)}\n")
+    click.echo(
+        f"安全公示码 PIN 登录（{ent.name}）：{base}/q/{ent.public_token}/pin  PIN {demo.pin_for(seed, ent.id)}\n"
+    )
 
 
 def _print_logins(logins: list[demo.DemoLogin]) -> None:
@@ -101,7 +137,9 @@ def _print_logins(logins: list[demo.DemoLogin]) -> None:
     click.echo("\n演示账号（仅供演示，请勿用于生产）：")
     click.echo(f"{'角色':<8}{'用户名':<22}{'密码':<14}范围")
     for login in logins:
-        click.echo(f"{vocab.ROLES[login.role]:<8}{login.username:<24}{login.password:<14}{login.scope}")
+        click.echo(
+            f"{vocab.ROLES[login.role]:<8}{login.username:<24}{login.password:<14}{login.scope}"
+        )
     click.echo("")
 
 
@@ -119,12 +157,21 @@ def user_group() -> None:
 @click.option("--enterprise", "enterprise_id", type=int, help="企业 ID（企业用户）")
 @click.option("--name", "display_name", default="", help="显示名")
 @with_appcontext
-def user_create(username: str, role: str, street: str | None, grids: tuple[str, ...], industry: str | None,
-                enterprise_id: int | None, display_name: str) -> None:
+def user_create(
+    username: str,
+    role: str,
+    street: str | None,
+    grids: tuple[str, ...],
+    industry: str | None,
+    enterprise_id: int | None,
+    display_name: str,
+) -> None:
     """Create a user; the password is read from standard input."""
     if db.session.scalar(select(User).where(User.username == username)):
         fail(f"用户名已存在：{username}")
-    user = User(username=username, role=role, display_name=display_name, created_at=utcnow(), active=True)
+    user = User(
+        username=username, role=role, display_name=display_name, created_at=utcnow(), active=True
+    )
     if role == "street":
         st = db.session.scalar(select(Street).where(Street.name == (street or "")))
         if st is None:
@@ -222,8 +269,12 @@ def enterprise_import(path: str, skip_invalid: bool) -> None:
     for line, message in report.errors:
         click.echo(f"第 {line} 行：{message}", err=True)
     if report.errors and not skip_invalid:
-        fail(f"发现 {len(report.errors)} 处错误，未导入任何数据。修正后重试，或使用 --skip-invalid 跳过错误行。")
-    click.echo(f"已导入 {report.created} 家" + (f"，跳过 {len(report.errors)} 行" if report.errors else ""))
+        fail(
+            f"发现 {len(report.errors)} 处错误，未导入任何数据。修正后重试，或使用 --skip-invalid 跳过错误行。"
+        )
+    click.echo(
+        f"已导入 {report.created} 家" + (f"，跳过 {len(report.errors)} 行" if report.errors else "")
+    )
 
 
 @enterprise_group.command("export")
@@ -248,7 +299,13 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     """Serve the app with gunicorn (a production server, not the dev server)."""
     from .serve import run
 
-    run(host=host, port=port, workers=workers, threads=threads, instance_path=current_app.instance_path)
+    run(
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        instance_path=current_app.instance_path,
+    )
 
 
 @click.group("audit")
@@ -268,8 +325,13 @@ def _anchor(ctx, param, value: str | None):
 
 
 @audit_group.command("verify")
-@click.option("--head", "anchor", metavar="SEQ:HASH", callback=_anchor,
-              help="系统外记下的链头（fieldapp audit head 或备份清单中的值）：核对链仍经过它")
+@click.option(
+    "--head",
+    "anchor",
+    metavar="SEQ:HASH",
+    callback=_anchor,
+    help="系统外记下的链头（fieldapp audit head 或备份清单中的值）：核对链仍经过它",
+)
 @with_appcontext
 def audit_verify(anchor: tuple[int, str] | None) -> None:
     """Walk the whole chain; exit 1 naming the first broken link (and check a head kept outside, with --head)."""
@@ -279,9 +341,14 @@ def audit_verify(anchor: tuple[int, str] | None) -> None:
     if result.ok:
         click.echo(f"审计链完整：{result.count} 条记录，链头 {result.head_seq}:{result.head_hash}")
         if anchor:
-            click.echo(f"  与系统外记下的链头 {anchor[0]}:{anchor[1]} 一致：此后 {result.count - anchor[0]} 条为新增记录")
+            click.echo(
+                f"  与系统外记下的链头 {anchor[0]}:{anchor[1]} 一致：此后 {result.count - anchor[0]} 条为新增记录"
+            )
         return
-    click.echo(f"审计链在第 {result.broken_seq} 条处断开：{result.reason}（此前 {result.count} 条完好）", err=True)
+    click.echo(
+        f"审计链在第 {result.broken_seq} 条处断开：{result.reason}（此前 {result.count} 条完好）",
+        err=True,
+    )
     sys.exit(1)
 
 
@@ -309,5 +376,7 @@ def campaign_refresh() -> None:
     changed = standardization.refresh_lapsed(utcnow())
     db.session.commit()
     for ent_id, old, new in changed:
-        click.echo(f"  企业 ID {ent_id}：{vocab.STANDARDIZATION[old]} → {vocab.STANDARDIZATION[new]}")
+        click.echo(
+            f"  企业 ID {ent_id}：{vocab.STANDARDIZATION[old]} → {vocab.STANDARDIZATION[new]}"
+        )
     click.echo(f"已核对标准化状态：{len(changed)} 家因有效期届满或自评过期而变更。")

@@ -21,8 +21,23 @@ from .clock import LOCAL_TZ, local_today
 from .extensions import db
 from .models import Enterprise, Grid, Hazard, Street, User, Visit
 
-DIMENSIONS = {"street": "街道", "grid": "网格", "industry": "行业领域", "venue_type": "场所类型", "level": "隐患等级"}
-KPI_KEYS = ("open", "overdue", "rectified", "closed", "raised", "major_open", "supervised", "flagged")
+DIMENSIONS = {
+    "street": "街道",
+    "grid": "网格",
+    "industry": "行业领域",
+    "venue_type": "场所类型",
+    "level": "隐患等级",
+}
+KPI_KEYS = (
+    "open",
+    "overdue",
+    "rectified",
+    "closed",
+    "raised",
+    "major_open",
+    "supervised",
+    "flagged",
+)
 
 
 @dataclass
@@ -42,22 +57,32 @@ class Overview:
     inspectors: list[dict]
 
 
-def overview(actor, w: Window, now: datetime, dims: tuple[str, ...], coverage_by: str = "grid") -> Overview:
+def overview(
+    actor, w: Window, now: datetime, dims: tuple[str, ...], coverage_by: str = "grid"
+) -> Overview:
     """Everything the dashboard shows for the actor's scope and window."""
     ids = _scope_ids(actor)
     groups = _live_groups(actor, w, ids)
-    return Overview(kpis=_kpis(actor, w, groups, ids), rows=_breakdowns(actor, groups, dims), categories=_categories(groups),
-                    weekly=weekly(actor, now, ids=ids), coverage=coverage(actor, now, coverage_by),
-                    inspectors=inspectors(actor, w, groups, ids))
+    return Overview(
+        kpis=_kpis(actor, w, groups, ids),
+        rows=_breakdowns(actor, groups, dims),
+        categories=_categories(groups),
+        weekly=weekly(actor, now, ids=ids),
+        coverage=coverage(actor, now, coverage_by),
+        inspectors=inspectors(actor, w, groups, ids),
+    )
 
 
 def colours_by_street(actor) -> list[dict]:
     """Premises in scope per street and 四色 (a department's industry across the streets), with each street's total."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(vocab.RISK_COLORS, 0))
     for street, color, n in db.session.execute(
-            select(Street.name, Enterprise.risk_color, func.count()).join(Street, Street.id == Enterprise.street_id)
-            .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
-            .group_by(Street.id, Street.name, Enterprise.risk_color).order_by(Street.id)):
+        select(Street.name, Enterprise.risk_color, func.count())
+        .join(Street, Street.id == Enterprise.street_id)
+        .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
+        .group_by(Street.id, Street.name, Enterprise.risk_color)
+        .order_by(Street.id)
+    ):
         counts[street][color] = counts[street].get(color, 0) + int(n)
     return [{"street": name, **c, "total": sum(c.values())} for name, c in counts.items()]
 
@@ -83,9 +108,16 @@ def _sums(ids: set[int] | None, conds, *where) -> list[int]:
     """
     flags = [case((c, 1), else_=0) for c in conds]
     if ids is None:
-        return [int(n or 0) for n in db.session.execute(select(*(func.sum(f) for f in flags)).select_from(Hazard).where(*where)).one()]
+        return [
+            int(n or 0)
+            for n in db.session.execute(
+                select(*(func.sum(f) for f in flags)).select_from(Hazard).where(*where)
+            ).one()
+        ]
     out = [0] * len(flags)
-    for eid, *row in db.session.connection().execute(select(Hazard.enterprise_id, *flags).where(*where)):
+    for eid, *row in db.session.connection().execute(
+        select(Hazard.enterprise_id, *flags).where(*where)
+    ):
         if eid in ids:
             for i, v in enumerate(row):
                 out[i] += v
@@ -127,18 +159,41 @@ def _live_groups(actor, w: Window, ids: set[int] | None = None) -> list:
         _count((Hazard.closed_at >= w.start) & (Hazard.closed_at < w.end)),
         _count((Hazard.raised_at >= w.start) & (Hazard.raised_at < w.end)),
         _count((Hazard.state != "closed") & Hazard.supervised),
-        _count((Hazard.submitted_at >= w.start) & (Hazard.submitted_at < w.end) & (cast(Hazard.evidence_flags, String) != "[]")),
+        _count(
+            (Hazard.submitted_at >= w.start)
+            & (Hazard.submitted_at < w.end)
+            & (cast(Hazard.evidence_flags, String) != "[]")
+        ),
     )
     out = []
     for where in _live(w.start):
-        rows = db.session.connection().execute(select(*keys, *counts).where(where).group_by(*keys)).all()
-        out += rows if ids is None else [r for r in rows if r[0] in ids]  # every group has a row: no NULL sums
+        rows = (
+            db.session.connection()
+            .execute(select(*keys, *counts).where(where).group_by(*keys))
+            .all()
+        )
+        out += (
+            rows if ids is None else [r for r in rows if r[0] in ids]
+        )  # every group has a row: no NULL sums
     return out
 
 
 def _kpis(actor, w: Window, groups: list, ids: set[int] | None) -> dict[str, float | int | None]:
     out = dict.fromkeys(KPI_KEYS, 0)
-    for _eid, level, _cat, _by, _closer, open_, overdue, rectified, closed, raised, supervised, flagged in groups:
+    for (
+        _eid,
+        level,
+        _cat,
+        _by,
+        _closer,
+        open_,
+        overdue,
+        rectified,
+        closed,
+        raised,
+        supervised,
+        flagged,
+    ) in groups:
         out["open"] += open_
         out["overdue"] += overdue
         out["rectified"] += rectified
@@ -166,9 +221,15 @@ def _days(later, earlier):
 
 
 def median_days_to_close(actor, w: Window, ids: set[int] | None) -> float | None:
-    durations = sorted(float(d) for eid, d in db.session.connection().execute(
-        select(Hazard.enterprise_id, _days(Hazard.closed_at, Hazard.raised_at))
-        .where(Hazard.closed_at >= w.start, Hazard.closed_at < w.end)) if ids is None or eid in ids)
+    durations = sorted(
+        float(d)
+        for eid, d in db.session.connection().execute(
+            select(Hazard.enterprise_id, _days(Hazard.closed_at, Hazard.raised_at)).where(
+                Hazard.closed_at >= w.start, Hazard.closed_at < w.end
+            )
+        )
+        if ids is None or eid in ids
+    )
     if not durations:
         return None
     return round(durations[(len(durations) - 1) // 2], 1)
@@ -179,10 +240,18 @@ def _breakdowns(actor, groups: list, dims) -> dict[str, list[dict]]:
     streets = dict(db.session.execute(select(Street.id, Street.name)).all())
     grids = dict(db.session.execute(select(Grid.id, Grid.code)).all())
     slot = {"street": 0, "grid": 1, "industry": 2, "venue_type": 3}
-    units = {eid: (streets.get(street), grids.get(grid), industry, venue or "")
-             for eid, street, grid, industry, venue in db.session.connection().execute(
-                 select(Enterprise.id, Enterprise.street_id, Enterprise.grid_id, Enterprise.industry, Enterprise.venue_type)
-                 .where(scope.enterprise_clause(actor)))}
+    units = {
+        eid: (streets.get(street), grids.get(grid), industry, venue or "")
+        for eid, street, grid, industry, venue in db.session.connection().execute(
+            select(
+                Enterprise.id,
+                Enterprise.street_id,
+                Enterprise.grid_id,
+                Enterprise.industry,
+                Enterprise.venue_type,
+            ).where(scope.enterprise_clause(actor))
+        )
+    }
     acc: dict[str, dict] = {}
     for d in dims:
         keys = hazards.LEVELS if d == "level" else {u[slot[d]] for u in units.values()}
@@ -199,8 +268,17 @@ def _breakdowns(actor, groups: list, dims) -> dict[str, list[dict]]:
             cell[3] += closed
     out = {}
     for d in dims:
-        out[d] = [{"key": key, "label": _label(d, key), "open": c[0], "overdue": c[1], "rectified": c[2], "closed": c[3]}
-                  for key, c in sorted(acc[d].items())]
+        out[d] = [
+            {
+                "key": key,
+                "label": _label(d, key),
+                "open": c[0],
+                "overdue": c[1],
+                "rectified": c[2],
+                "closed": c[3],
+            }
+            for key, c in sorted(acc[d].items())
+        ]
     return out
 
 
@@ -224,44 +302,76 @@ def _categories(groups: list) -> list[tuple[str, int]]:
     for _eid, _level, category, _by, _closer, _o, _od, _r, _c, raised, *_ in groups:
         if raised:
             per[category] += raised
-    named = [(CATEGORIES.get(c, {"report": "群众举报"}.get(c, c or "其他")), n) for c, n in per.items()]
+    named = [
+        (CATEGORIES.get(c, {"report": "群众举报"}.get(c, c or "其他")), n) for c, n in per.items()
+    ]
     return sorted(named, key=lambda x: (-x[1], x[0]))
 
 
 def awaiting_supervision(actor, limit: int = 20) -> list:
     """Open major hazards not yet under supervision (挂牌督办), newest first: the office's first call."""
-    return list(db.session.scalars(
-        select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-        .where(scope.enterprise_clause(actor), Hazard.level == "major", Hazard.state != "closed", Hazard.supervised.is_(False))
-        .options(joinedload(Hazard.enterprise)).order_by(Hazard.raised_at.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Hazard)
+            .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+            .where(
+                scope.enterprise_clause(actor),
+                Hazard.level == "major",
+                Hazard.state != "closed",
+                Hazard.supervised.is_(False),
+            )
+            .options(joinedload(Hazard.enterprise))
+            .order_by(Hazard.raised_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def coverage(actor, now: datetime, by: str = "grid") -> dict:
     """Premises not visited within their colour's interval, overall and per grid (or per street: a department's industry spans them)."""
     last = risk.last_visit_subquery()
     late = risk.overdue_visit_clause(last.c.last_visit, now)
-    key, table, on = (Street.name, Street, Street.id == Enterprise.street_id) if by == "street" else \
-        (Grid.code, Grid, Grid.id == Enterprise.grid_id)
-    stmt = (select(key, func.count(), func.sum(case((late, 1), else_=0)))
-            .select_from(Enterprise).outerjoin(last, last.c.eid == Enterprise.id).outerjoin(table, on)
-            .where(scope.enterprise_clause(actor), Enterprise.active.is_(True)).group_by(key).order_by(key))
-    grids = [{"grid": g or "未分配", "total": int(t), "late": int(n or 0)} for g, t, n in db.session.execute(stmt)]
+    key, table, on = (
+        (Street.name, Street, Street.id == Enterprise.street_id)
+        if by == "street"
+        else (Grid.code, Grid, Grid.id == Enterprise.grid_id)
+    )
+    stmt = (
+        select(key, func.count(), func.sum(case((late, 1), else_=0)))
+        .select_from(Enterprise)
+        .outerjoin(last, last.c.eid == Enterprise.id)
+        .outerjoin(table, on)
+        .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
+        .group_by(key)
+        .order_by(key)
+    )
+    grids = [
+        {"grid": g or "未分配", "total": int(t), "late": int(n or 0)}
+        for g, t, n in db.session.execute(stmt)
+    ]
     total = sum(g["total"] for g in grids)
     late_n = sum(g["late"] for g in grids)
-    return {"total": total, "late": late_n, "covered_pct": round(100 * (total - late_n) / total, 1) if total else 100.0,
-            "grids": grids}
+    return {
+        "total": total,
+        "late": late_n,
+        "covered_pct": round(100 * (total - late_n) / total, 1) if total else 100.0,
+        "grids": grids,
+    }
 
 
-def inspectors(actor, w: Window, groups: list | None = None, ids: set[int] | None = None) -> list[dict]:
+def inspectors(
+    actor, w: Window, groups: list | None = None, ids: set[int] | None = None
+) -> list[dict]:
     """Per inspector: visits made, hazards raised and rectifications verified in the window."""
     if groups is None:
         ids = _scope_ids(actor)
         groups = _live_groups(actor, w, ids)
     visits: dict = defaultdict(int)
     for eid, inspector, n in db.session.connection().execute(
-            select(Visit.enterprise_id, Visit.inspector_id, func.count())
-            .where(Visit.finished_at >= w.start, Visit.finished_at < w.end).group_by(Visit.enterprise_id, Visit.inspector_id)):
+        select(Visit.enterprise_id, Visit.inspector_id, func.count())
+        .where(Visit.finished_at >= w.start, Visit.finished_at < w.end)
+        .group_by(Visit.enterprise_id, Visit.inspector_id)
+    ):
         if ids is None or eid in ids:
             visits[inspector] += n
     raised: dict = defaultdict(int)
@@ -270,9 +380,27 @@ def inspectors(actor, w: Window, groups: list | None = None, ids: set[int] | Non
         raised[by] += raised_n
         closed[closer] += closed_n
     ids = {i for i in (*visits, *raised, *closed) if i is not None}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids), User.role == "inspector"))} if ids else {}
-    rows = [{"id": uid, "name": u.name, "username": u.username, "visits": visits.get(uid, 0), "raised": raised.get(uid, 0),
-             "verified": closed.get(uid, 0)} for uid, u in users.items()]
+    users = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(User).where(User.id.in_(ids), User.role == "inspector")
+            )
+        }
+        if ids
+        else {}
+    )
+    rows = [
+        {
+            "id": uid,
+            "name": u.name,
+            "username": u.username,
+            "visits": visits.get(uid, 0),
+            "raised": raised.get(uid, 0),
+            "verified": closed.get(uid, 0),
+        }
+        for uid, u in users.items()
+    ]
     return sorted(rows, key=lambda r: (-r["visits"], r["username"]))
 
 
@@ -281,7 +409,10 @@ def weekly(actor, now: datetime, weeks: int = 12, *, ids: set[int] | None | bool
     ids = _scope_ids(actor) if ids is False else ids
     today = local_today(now)
     monday = today - timedelta(days=today.weekday())
-    bounds = [datetime.combine(monday - timedelta(weeks=weeks - 1 - i), datetime.min.time(), LOCAL_TZ) for i in range(weeks)]
+    bounds = [
+        datetime.combine(monday - timedelta(weeks=weeks - 1 - i), datetime.min.time(), LOCAL_TZ)
+        for i in range(weeks)
+    ]
     bounds.append(now)  # the current week runs until now
 
     def per_week(col):
@@ -303,8 +434,13 @@ def weekly(actor, now: datetime, weeks: int = 12, *, ids: set[int] | None | bool
     # Overdue at some week's end: past its deadline by now, and open now or closed since the first week began.
     overdue = [0] * weeks
     for still_open, where in zip((True, False), _live(bounds[0]), strict=True):
-        row = _sums(ids, [overdue_at(i, still_open) for i in range(weeks)], where,
-                    Hazard.deadline < local_today(bounds[-1]), Hazard.raised_at < bounds[-1])
+        row = _sums(
+            ids,
+            [overdue_at(i, still_open) for i in range(weeks)],
+            where,
+            Hazard.deadline < local_today(bounds[-1]),
+            Hazard.raised_at < bounds[-1],
+        )
         overdue = [a + b for a, b in zip(overdue, row, strict=True)]
     labels = [b.strftime("%m-%d") for b in bounds[:-1]]  # each week's Monday
     return {"labels": labels, "opened": opened, "closed": closed, "overdue": overdue}

@@ -46,15 +46,36 @@ from .models import Enterprise, Hazard, User, user_grids
 COMMIT_EVERY = 400  # steps per transaction: fewer commits, the same records
 BASE_FAIL = 0.012  # per answered item: about half a hazard in a 46-item visit
 AMEND = 0.01  # per visit: the inspector corrects it from the phone after it synced
-FIRE_STORM = 0.01  # per visit to a crowded venue: four fire elements fail at once (a combined judgement)
+FIRE_STORM = (
+    0.01  # per visit to a crowded venue: four fire elements fail at once (a combined judgement)
+)
 
-FAIL_NOTES = ["现场发现问题，已当面告知负责人", "负责人在场，已口头提醒", "问题较明显，需尽快整改", "与上次检查时相同的问题",
-              "员工称不清楚相关要求", "已拍照留存"]
+FAIL_NOTES = [
+    "现场发现问题，已当面告知负责人",
+    "负责人在场，已口头提醒",
+    "问题较明显，需尽快整改",
+    "与上次检查时相同的问题",
+    "员工称不清楚相关要求",
+    "已拍照留存",
+]
 PASS_NOTES = ["已提醒保持", "较上次有改善", "负责人已签字确认"]
-SUBMIT_NOTES = ["已按要求整改完毕，请复查。", "已更换并张贴，附整改后照片。", "已清理完毕，安排专人每日检查。",
-                "已请电工重新布线，附照片。", "已购置到位并放置在指定位置。"]
-REJECT_NOTES = ["整改不到位，请重新整改并补充照片。", "照片不能反映整改情况，请补拍整改部位。", "现场复查仍有问题，退回整改。"]
-EXTEND_NOTES = ["需采购设备，到货需要时间，申请延期。", "需请施工队改造，申请延期。", "涉及房东协调，申请延期。"]
+SUBMIT_NOTES = [
+    "已按要求整改完毕，请复查。",
+    "已更换并张贴，附整改后照片。",
+    "已清理完毕，安排专人每日检查。",
+    "已请电工重新布线，附照片。",
+    "已购置到位并放置在指定位置。",
+]
+REJECT_NOTES = [
+    "整改不到位，请重新整改并补充照片。",
+    "照片不能反映整改情况，请补拍整改部位。",
+    "现场复查仍有问题，退回整改。",
+]
+EXTEND_NOTES = [
+    "需采购设备，到货需要时间，申请延期。",
+    "需请施工队改造，申请延期。",
+    "涉及房东协调，申请延期。",
+]
 
 
 @dataclass
@@ -109,27 +130,48 @@ class History:
         users = list(db.session.scalars(select(User).order_by(User.id)))
         self.users = {u.id: u for u in users}
         grid_users: dict[int, list[int]] = {}
-        for grid_id, user_id in db.session.execute(select(user_grids.c.grid_id, user_grids.c.user_id).order_by(user_grids.c.user_id)):
+        for grid_id, user_id in db.session.execute(
+            select(user_grids.c.grid_id, user_grids.c.user_id).order_by(user_grids.c.user_id)
+        ):
             grid_users.setdefault(grid_id, []).append(user_id)
         self.former = next((u for u in users if u.username == demo.FORMER_INSPECTOR), None)
         self.former_until = start + (now - start) * 0.4
         self.former_grids = {g.id for g in self.former.grids} if self.former else set()
-        self.inspector = {g: self.users[next(i for i in ids if self.former is None or i != self.former.id)]
-                          for g, ids in grid_users.items()}
+        self.inspector = {
+            g: self.users[next(i for i in ids if self.former is None or i != self.former.id)]
+            for g, ids in grid_users.items()
+        }
         self.street_user = {u.street_id: u for u in users if u.role == "street"}
         self.department = {u.industry: u for u in users if u.role == "department" and u.industry}
         self.district = next(u for u in users if u.role == "district")
         # Who at a premises submits its evidence: its owner account, or its placard PIN once one is set.
-        self.owner = {u.enterprise_id: u for u in users if u.role == "enterprise" and u.enterprise_id}
+        self.owner = {
+            u.enterprise_id: u for u in users if u.role == "enterprise" and u.enterprise_id
+        }
         self.on_major = None  # the office's second look at a premises' colour after a major hazard
         self.featured: Premises | None = None  # see plan_visits
 
     def _load_premises(self) -> list[Premises]:
-        rows = db.session.execute(select(
-            Enterprise.id, Enterprise.name, Enterprise.street_id, Enterprise.grid_id, Enterprise.venue_type, Enterprise.industry,
-            Enterprise.size_class, Enterprise.hosts_tenants, Enterprise.landlord_id, Enterprise.lat, Enterprise.lng,
-            Enterprise.risk_color, Enterprise.standardization, Enterprise.principal_name,
-        ).where(Enterprise.active.is_(True)).order_by(Enterprise.id)).all()
+        rows = db.session.execute(
+            select(
+                Enterprise.id,
+                Enterprise.name,
+                Enterprise.street_id,
+                Enterprise.grid_id,
+                Enterprise.venue_type,
+                Enterprise.industry,
+                Enterprise.size_class,
+                Enterprise.hosts_tenants,
+                Enterprise.landlord_id,
+                Enterprise.lat,
+                Enterprise.lng,
+                Enterprise.risk_color,
+                Enterprise.standardization,
+                Enterprise.principal_name,
+            )
+            .where(Enterprise.active.is_(True))
+            .order_by(Enterprise.id)
+        ).all()
         return [Premises(*r) for r in rows]
 
     # --- the clock ------------------------------------------------------------------------
@@ -183,11 +225,27 @@ class History:
         d = metres / 111_000
         return round(p.lat + self.rng.uniform(-d, d), 6), round(p.lng + self.rng.uniform(-d, d), 6)
 
-    def photo(self, *, actor, now: datetime, taken: datetime, p: Premises, located: bool = True, far: bool = False) -> str:
+    def photo(
+        self,
+        *,
+        actor,
+        now: datetime,
+        taken: datetime,
+        p: Premises,
+        located: bool = True,
+        far: bool = False,
+    ) -> str:
         lat, lng = self.near(p, 3000 if far else 25) if located else (None, None)
         self.counts["photos"] += 1
-        return demo_photos.upload(demo_photos.picture(self.rng), actor=actor, now=now, captured_at=taken, lat=lat, lng=lng,
-                                  accuracy_m=self.rng.choice([5.0, 8.0, 12.0, 20.0, 35.0]) if lat is not None else None)
+        return demo_photos.upload(
+            demo_photos.picture(self.rng),
+            actor=actor,
+            now=now,
+            captured_at=taken,
+            lat=lat,
+            lng=lng,
+            accuracy_m=self.rng.choice([5.0, 8.0, 12.0, 20.0, 35.0]) if lat is not None else None,
+        )
 
     # --- visits --------------------------------------------------------------------------
 
@@ -201,7 +259,9 @@ class History:
         scale = total / sum(w)
         counts = [int(x * scale) for x in w]
         # Largest remainders first, so the counts add up to `total` exactly.
-        for i in sorted(range(len(ps)), key=lambda i: (counts[i] - w[i] * scale, ps[i].id))[:total - sum(counts)]:
+        for i in sorted(range(len(ps)), key=lambda i: (counts[i] - w[i] * scale, ps[i].id))[
+            : total - sum(counts)
+        ]:
             counts[i] += 1
         span = self.end - self.start
         sweep = min(timedelta(days=180), span / 3)  # the first round: the mobilisation's 排查摸底
@@ -211,7 +271,9 @@ class History:
             first = self.start + timedelta(days=4) + (sweep - timedelta(days=4)) * self.rng.random()
             # Then more often as the grid work takes hold: the density grows toward today.
             last = self.end - timedelta(hours=3)
-            times = [first] + sorted(first + (last - first) * self.rng.random() ** (1 / 3) for _ in range(n - 1))
+            times = [first] + sorted(
+                first + (last - first) * self.rng.random() ** (1 / 3) for _ in range(n - 1)
+            )
             featured = self.featured is None and p.street_id == ps[0].street_id and n > 2
             if featured:
                 # The premises whose placard PIN the demo prints: its latest visit a few days ago, so
@@ -220,15 +282,24 @@ class History:
                 times[-1] = self.end - timedelta(days=self.rng.uniform(3, 6))
             for finished_day in (local_today(t) for t in times):
                 finished = self.working_time(finished_day, 9.0, 17.5)
-                while finished > self.end - timedelta(minutes=30):  # today, later than now: a day before
+                while finished > self.end - timedelta(
+                    minutes=30
+                ):  # today, later than now: a day before
                     finished_day -= timedelta(days=1)
                     finished = at_local(finished_day, self.rng.uniform(9.0, 17.5))
                 started = finished - timedelta(minutes=self.rng.randrange(12, 70))
                 p.visit_times.append(finished)
                 # Synced by the end: the history holds the visits it was asked for.
                 received = min(finished + self._sync_delay(), self.end - timedelta(minutes=1))
-                self.at(received, self.visit, p, started, finished, len(p.visit_times),
-                        featured and len(p.visit_times) == n)
+                self.at(
+                    received,
+                    self.visit,
+                    p,
+                    started,
+                    finished,
+                    len(p.visit_times),
+                    featured and len(p.visit_times) == n,
+                )
 
     def sloppiness(self, p: Premises) -> float:
         """How much more often than usual a premises fails an item (some keep failing); fixed by the seed."""
@@ -242,22 +313,46 @@ class History:
             return timedelta(hours=self.rng.uniform(1, 8))
         return timedelta(hours=self.rng.uniform(12, 40))  # the next day
 
-    def visit(self, now: datetime, p: Premises, started: datetime, finished: datetime, nth: int, featured: bool = False) -> None:
+    def visit(
+        self,
+        now: datetime,
+        p: Premises,
+        started: datetime,
+        finished: datetime,
+        nth: int,
+        featured: bool = False,
+    ) -> None:
         """An inspector's walk, synced as the phone syncs it: photos one by one, then the visit."""
-        inspector = self.inspector_for(p, now)  # who syncs it: the former inspector's last walks reach the server before he leaves
+        inspector = self.inspector_for(
+            p, now
+        )  # who syncs it: the former inspector's last walks reach the server before he leaves
         if inspector is None or (p.active_until is not None and finished >= p.active_until):
             return
         kind = (p.venue_type, p.industry, p.size_class, p.hosts_tenants)
-        lists = self.registry.for_premises(*kind, local_today(finished))  # the editions in force that day
+        lists = self.registry.for_premises(
+            *kind, local_today(finished)
+        )  # the editions in force that day
         if not lists:
             return
         rng = self.rng
         roll = rng.random()
-        status = "ok" if roll < 0.85 else "denied" if roll < 0.92 else "timeout" if roll < 0.97 else "unavailable"
+        status = (
+            "ok"
+            if roll < 0.85
+            else "denied"
+            if roll < 0.92
+            else "timeout"
+            if roll < 0.97
+            else "unavailable"
+        )
         location = None
         if status == "ok" and p.lat is not None:
             lat, lng = self.near(p, 40)
-            location = {"lat": lat, "lng": lng, "accuracy_m": rng.choice([6.0, 10.0, 15.0, 24.0, 48.0])}
+            location = {
+                "lat": lat,
+                "lng": lng,
+                "accuracy_m": rng.choice([6.0, 10.0, 15.0, 24.0, 48.0]),
+            }
         elif status == "ok":
             status = "unavailable"
         shots: list[tuple[datetime, bytes | None]] = []
@@ -268,14 +363,24 @@ class History:
             return hashlib.sha256(data).hexdigest()
 
         items = [(c, i) for c in lists for i in c.items_for(*kind)]
-        unanswered = set(rng.sample(range(len(items)), rng.randrange(1, 4))) if rng.random() < 0.25 else set()
+        unanswered = (
+            set(rng.sample(range(len(items)), rng.randrange(1, 4)))
+            if rng.random() < 0.25
+            else set()
+        )
         # The featured visit finds two general hazards that take a week or more to put right.
-        forced = {n for n, (c, i) in enumerate(items) if featured and not i.major and i.deadline_days >= 7}
+        forced = {
+            n for n, (c, i) in enumerate(items) if featured and not i.major and i.deadline_days >= 7
+        }
         forced = set(sorted(forced)[:2])
         # Now and then a crowded venue is found in a bad state: four fire elements fail at once,
         # and the phone proposes GB 35181's combined judgement (fieldapp.fire_combined).
         storm: set[int] = set()
-        if not featured and p.venue_type in fire_judgement.CROWDED_VENUES and rng.random() < FIRE_STORM:
+        if (
+            not featured
+            and p.venue_type in fire_judgement.CROWDED_VENUES
+            and rng.random() < FIRE_STORM
+        ):
             elements = {}
             for n, (c, i) in enumerate(items):
                 if i.fire_element and not i.major:
@@ -290,15 +395,30 @@ class History:
             if n in unanswered:
                 continue
             r = rng.random()
-            result = "fail" if r < p_fail or n in forced or n in storm else "na" if r < p_fail + 0.07 else "pass"
-            answer = {"checklist": c.id, "item": item.key, "result": result, "note": "", "photos": [], "hazard": None}
+            result = (
+                "fail"
+                if r < p_fail or n in forced or n in storm
+                else "na"
+                if r < p_fail + 0.07
+                else "pass"
+            )
+            answer = {
+                "checklist": c.id,
+                "item": item.key,
+                "result": result,
+                "note": "",
+                "photos": [],
+                "hazard": None,
+            }
             if result == "fail":
                 answer["note"] = rng.choice(FAIL_NOTES) if rng.random() < 0.7 else ""
                 if item.photo_required or rng.random() < 0.5 or n in forced:
                     answer["photos"] = [shoot()]
                 answer["hazard"] = self._hazard_body(item, visit_day, answer["photos"], shoot)
                 if n in forced:
-                    answer["hazard"].update(fixed_on_spot=False, after_photos=[], level="general", level_reason="")
+                    answer["hazard"].update(
+                        fixed_on_spot=False, after_photos=[], level="general", level_reason=""
+                    )
                     scripts[answer["hazard"]["uuid"]] = "awaits_recheck" if not scripts else "open"
             else:
                 if rng.random() < 0.01:
@@ -306,9 +426,15 @@ class History:
                 if rng.random() < 0.001:
                     answer["photos"] = [shoot()]
             answers.append(answer)
-        body = {"enterprise_id": p.id, "checklists": [{"id": c.id, "version": c.version} for c in lists],
-                "started_at": started.astimezone(LOCAL_TZ).isoformat(), "finished_at": finished.astimezone(LOCAL_TZ).isoformat(),
-                "location": location, "location_status": status, "answers": answers}
+        body = {
+            "enterprise_id": p.id,
+            "checklists": [{"id": c.id, "version": c.version} for c in lists],
+            "started_at": started.astimezone(LOCAL_TZ).isoformat(),
+            "finished_at": finished.astimezone(LOCAL_TZ).isoformat(),
+            "location": location,
+            "location_status": status,
+            "answers": answers,
+        }
         combined = self._fire_combined(p, items, answers, visit_day)
         if combined is not None:
             body["fire_combined"] = combined
@@ -320,15 +446,24 @@ class History:
                 continue
             lat, lng = (location["lat"], location["lng"]) if location else (None, None)
             self.counts["photos"] += 1
-            demo_photos.upload(data, actor=inspector, now=now - timedelta(seconds=5 * (len(shots) - n)), captured_at=taken,
-                               lat=lat, lng=lng, accuracy_m=location["accuracy_m"] if location else None)
+            demo_photos.upload(
+                data,
+                actor=inspector,
+                now=now - timedelta(seconds=5 * (len(shots) - n)),
+                captured_at=taken,
+                lat=lat,
+                lng=lng,
+                accuracy_m=location["accuracy_m"] if location else None,
+            )
         vid = self.uuid()
         # A major hazard is reported to the street office from the phone the same day, ahead of the visit.
         by_key = {(c.id, i.key): i for c, i in items}
         for a in answers:
             hz = a["hazard"]
             if hz is not None and hz["level"] == "major" and not hz["fixed_on_spot"]:
-                self._report_major(p, inspector, by_key[a["checklist"], a["item"]], a, vid, finished, now)
+                self._report_major(
+                    p, inspector, by_key[a["checklist"], a["item"]], a, vid, finished, now
+                )
         visits.receive(vid, body, actor=inspector, now=now)
         if rng.random() < AMEND:
             self.at(now + timedelta(hours=rng.uniform(1, 48)), self._amend, inspector, vid, body)
@@ -339,10 +474,25 @@ class History:
             if hz["fixed_on_spot"]:
                 self.counts["fixed_on_spot"] += 1
                 continue
-            self.plan_hazard(hz["uuid"], p, hz["level"], now, date.fromisoformat(hz["deadline"]), scripts.get(hz["uuid"]))
-        if combined is not None and combined["decision"] == "confirm":  # the combined major hazard the server raised
+            self.plan_hazard(
+                hz["uuid"],
+                p,
+                hz["level"],
+                now,
+                date.fromisoformat(hz["deadline"]),
+                scripts.get(hz["uuid"]),
+            )
+        if (
+            combined is not None and combined["decision"] == "confirm"
+        ):  # the combined major hazard the server raised
             self.counts["hazards"] += 1
-            self.plan_hazard(combined["hazard"]["uuid"], p, "major", now, date.fromisoformat(combined["hazard"]["deadline"]))
+            self.plan_hazard(
+                combined["hazard"]["uuid"],
+                p,
+                "major",
+                now,
+                date.fromisoformat(combined["hazard"]["deadline"]),
+            )
 
     def _amend(self, now: datetime, inspector, vid: str, body: dict) -> None:
         """The inspector corrects a synced visit from the phone: the same walk again, one note added (amends)."""
@@ -353,15 +503,37 @@ class History:
         if not passed:
             return
         self.rng.choice(passed)["note"] = "更正：补充检查记录"
-        visits.receive(self.uuid(), {**body, "answers": answers, "amends": vid}, actor=inspector, now=now)
+        visits.receive(
+            self.uuid(), {**body, "answers": answers, "amends": vid}, actor=inspector, now=now
+        )
         self.counts["amendments"] += 1
 
-    def _report_major(self, p: Premises, inspector, item, answer: dict, vid: str, finished: datetime, now: datetime) -> None:
+    def _report_major(
+        self,
+        p: Premises,
+        inspector,
+        item,
+        answer: dict,
+        vid: str,
+        finished: datetime,
+        now: datetime,
+    ) -> None:
         """The phone's same-day report of a major hazard (alerts.receive); the street office takes it in hand."""
         aid = self.uuid()
-        alerts.receive(aid, {"kind": "major_hazard", "enterprise_id": p.id, "hazard_uuid": answer["hazard"]["uuid"],
-                             "record_uuid": vid, "subject": (item.defect or item.text)[:200], "note": answer["note"],
-                             "occurred_at": finished.astimezone(LOCAL_TZ).isoformat()}, actor=inspector, now=now)
+        alerts.receive(
+            aid,
+            {
+                "kind": "major_hazard",
+                "enterprise_id": p.id,
+                "hazard_uuid": answer["hazard"]["uuid"],
+                "record_uuid": vid,
+                "subject": (item.defect or item.text)[:200],
+                "note": answer["note"],
+                "occurred_at": finished.astimezone(LOCAL_TZ).isoformat(),
+            },
+            actor=inspector,
+            now=now,
+        )
         self.counts["alerts"] += 1
         if self.rng.random() < 0.95:  # a few wait in the street office's list
             self.at(now + timedelta(hours=self.rng.uniform(0.2, 30)), self._acknowledge, p, aid)
@@ -370,12 +542,21 @@ class History:
         alerts.acknowledge(self.street(p), aid, now=now)
         self.counts["alerts_acknowledged"] += 1
 
-    def _fire_combined(self, p: Premises, items: list, answers: list[dict], visit_day: date) -> dict | None:
+    def _fire_combined(
+        self, p: Premises, items: list, answers: list[dict], visit_day: date
+    ) -> dict | None:
         """The inspector's answer when the failed fire elements reach GB 35181's threshold (the phone proposes it)."""
         by_key = {(c.id, i.key): i for c, i in items}
-        failed = [fire_judgement.Failed(a["checklist"], a["item"], by_key[a["checklist"], a["item"]].fire_element,
-                                        by_key[a["checklist"], a["item"]].defect or by_key[a["checklist"], a["item"]].text)
-                  for a in answers if a["result"] == "fail" and by_key[a["checklist"], a["item"]].fire_element]
+        failed = [
+            fire_judgement.Failed(
+                a["checklist"],
+                a["item"],
+                by_key[a["checklist"], a["item"]].fire_element,
+                by_key[a["checklist"], a["item"]].defect or by_key[a["checklist"], a["item"]].text,
+            )
+            for a in answers
+            if a["result"] == "fail" and by_key[a["checklist"], a["item"]].fire_element
+        ]
         if not failed:
             return None
         ent = db.session.get(Enterprise, p.id)
@@ -384,8 +565,17 @@ class History:
             return None
         self.counts["fire_combined"] += 1
         if self.rng.random() < 0.3:
-            return {"decision": "decline", "reason": "各项问题已当场督促整改，综合研判不构成重大火灾隐患"}
-        return {"decision": "confirm", "hazard": {"uuid": self.uuid(), "deadline": (visit_day + timedelta(days=30)).isoformat()}}
+            return {
+                "decision": "decline",
+                "reason": "各项问题已当场督促整改，综合研判不构成重大火灾隐患",
+            }
+        return {
+            "decision": "confirm",
+            "hazard": {
+                "uuid": self.uuid(),
+                "deadline": (visit_day + timedelta(days=30)).isoformat(),
+            },
+        }
 
     def _hazard_body(self, item, visit_day: date, before: list[str], shoot) -> dict:
         """The hazard as the inspector sets it on the phone: the item's defaults, sometimes changed with a reason."""
@@ -397,17 +587,38 @@ class History:
         if item.deadline_days > 0 and rng.random() < 0.12:
             deadline += timedelta(days=rng.randrange(5, 21))
             deadline_reason = "需采购设备或施工，期限适当延长"
-        fixed = level == "general" and bool(before) and rng.random() < (0.6 if item.deadline_days == 0 else 0.12)
-        return {"uuid": self.uuid(), "level": level, "level_reason": level_reason, "deadline": deadline.isoformat(),
-                "deadline_reason": deadline_reason, "fixed_on_spot": fixed, "after_photos": [shoot()] if fixed else [],
-                "description": ""}
+        fixed = (
+            level == "general"
+            and bool(before)
+            and rng.random() < (0.6 if item.deadline_days == 0 else 0.12)
+        )
+        return {
+            "uuid": self.uuid(),
+            "level": level,
+            "level_reason": level_reason,
+            "deadline": deadline.isoformat(),
+            "deadline_reason": deadline_reason,
+            "fixed_on_spot": fixed,
+            "after_photos": [shoot()] if fixed else [],
+            "description": "",
+        }
 
     # --- the closed loop -----------------------------------------------------------------
 
-    def plan_hazard(self, hid: str, p: Premises, level: str, raised: datetime, deadline: date, script: str | None = None) -> None:
+    def plan_hazard(
+        self,
+        hid: str,
+        p: Premises,
+        level: str,
+        raised: datetime,
+        deadline: date,
+        script: str | None = None,
+    ) -> None:
         """Decide now what will happen to a hazard, and put each step on the clock."""
         rng = self.rng
-        if script == "awaits_recheck":  # the featured visit's: submitted the next day, the recheck still to come
+        if (
+            script == "awaits_recheck"
+        ):  # the featured visit's: submitted the next day, the recheck still to come
             self.at(raised + timedelta(days=1), self.submit, hid, p, 1, False)
         if script is not None:
             return
@@ -417,7 +628,9 @@ class History:
             # Governed to the law: confirmed, a 治理方案 from the premises, accepted by the street.
             self.at(raised + timedelta(hours=rng.uniform(2, 30)), self.govern, hid, p)
             if rng.random() < 0.75:
-                self.at(raised + timedelta(hours=rng.uniform(3, 72)), self.flag, hid, p, "supervise")
+                self.at(
+                    raised + timedelta(hours=rng.uniform(3, 72)), self.flag, hid, p, "supervise"
+                )
             if rng.random() < 0.2:
                 self.at(raised + timedelta(days=rng.uniform(2, 12)), self.flag, hid, p, "refer")
         due = at_local(deadline, 18)
@@ -439,7 +652,9 @@ class History:
         if fate < 0.25:
             submit = due + timedelta(days=rng.uniform(1, 25))  # late
         elif fate < 0.70:
-            submit = min(raised + timedelta(hours=rng.uniform(4, 72)), due - timedelta(hours=1))  # fixed at once
+            submit = min(
+                raised + timedelta(hours=rng.uniform(4, 72)), due - timedelta(hours=1)
+            )  # fixed at once
         else:
             submit = self.between(raised + (due - raised) * 0.15, due - timedelta(hours=1))
         self.at(max(submit, raised + timedelta(hours=2)), self.submit, hid, p, 1)
@@ -449,7 +664,15 @@ class History:
 
     def _act(self, now: datetime, h: Hazard, action: str, actor, **kw) -> bool:
         try:
-            hazards.transition(h.uuid, action, actor=actor, now=now, version=h.version, event_uuid=self.uuid(), **kw)
+            hazards.transition(
+                h.uuid,
+                action,
+                actor=actor,
+                now=now,
+                version=h.version,
+                event_uuid=self.uuid(),
+                **kw,
+            )
         except hazards.TransitionError:
             self.counts[f"refused_{action}"] += 1
             return False
@@ -458,7 +681,11 @@ class History:
 
     def flag(self, now: datetime, hid: str, p: Premises, action: str) -> None:
         h = self._hazard(hid)
-        if h.state == "closed" or (action == "supervise" and h.supervised) or (action == "refer" and h.referred):
+        if (
+            h.state == "closed"
+            or (action == "supervise" and h.supervised)
+            or (action == "refer" and h.referred)
+        ):
             return
         actor = self.district if self.rng.random() < 0.15 else self.street(p)
         self._act(now, h, action, actor)
@@ -469,13 +696,27 @@ class History:
             return owner
         return self.inspector_for(p, when)
 
-    def ask_extension(self, now: datetime, hid: str, p: Premises, days: int, decide: datetime | None, approve: bool) -> None:
+    def ask_extension(
+        self,
+        now: datetime,
+        hid: str,
+        p: Premises,
+        days: int,
+        decide: datetime | None,
+        approve: bool,
+    ) -> None:
         h = self._hazard(hid)
         if h.state != "open" or h.extension_requested_to is not None:
             return
         actor = self.submitter(p, now)
-        if actor is None or not self._act(now, h, "request_extension", actor, note=self.rng.choice(EXTEND_NOTES),
-                                          data={"deadline": (h.deadline + timedelta(days=days)).isoformat()}):
+        if actor is None or not self._act(
+            now,
+            h,
+            "request_extension",
+            actor,
+            note=self.rng.choice(EXTEND_NOTES),
+            data={"deadline": (h.deadline + timedelta(days=days)).isoformat()},
+        ):
             return
         if decide is not None:
             self.at(decide, self.decide_extension, hid, p, approve)
@@ -485,11 +726,17 @@ class History:
         if h.state != "open" or h.extension_requested_to is None:
             return
         if approve:
-            self._act(now, h, "approve_extension", self.street(p), note="同意延期，请按新期限完成整改。")
+            self._act(
+                now, h, "approve_extension", self.street(p), note="同意延期，请按新期限完成整改。"
+            )
         else:
-            self._act(now, h, "refuse_extension", self.street(p), note="整改工作量不大，应按原期限完成。")
+            self._act(
+                now, h, "refuse_extension", self.street(p), note="整改工作量不大，应按原期限完成。"
+            )
 
-    def submit(self, now: datetime, hid: str, p: Premises, attempt: int, recheck: bool = True) -> None:
+    def submit(
+        self, now: datetime, hid: str, p: Premises, attempt: int, recheck: bool = True
+    ) -> None:
         h = self._hazard(hid)
         actor = self.submitter(p, now)
         if h.state != "open" or actor is None:
@@ -501,14 +748,29 @@ class History:
             located = actor.role != "enterprise" or rng.random() < 0.7
             far = rng.random() < 0.03
             taken = now - timedelta(hours=rng.uniform(0.5, 30))
-            shas = [self.photo(actor=actor, now=now - timedelta(seconds=20 * k), taken=taken, p=p, located=located, far=far)
-                    for k in range(2 if rng.random() < 0.05 else 1)]
-        if not self._act(now, h, "submit_rectification", actor, note=rng.choice(SUBMIT_NOTES), photos=shas):
+            shas = [
+                self.photo(
+                    actor=actor,
+                    now=now - timedelta(seconds=20 * k),
+                    taken=taken,
+                    p=p,
+                    located=located,
+                    far=far,
+                )
+                for k in range(2 if rng.random() < 0.05 else 1)
+            ]
+        if not self._act(
+            now, h, "submit_rectification", actor, note=rng.choice(SUBMIT_NOTES), photos=shas
+        ):
             return
         if not recheck or rng.random() < 0.02:
             return  # left in the queue: nobody rechecks it (yet)
         # Rechecks wait for the inspector's next round or the office's queue: days, sometimes weeks.
-        wait = timedelta(hours=rng.uniform(4, 72)) if rng.random() < 0.25 else timedelta(days=3 + rng.expovariate(1 / 12))
+        wait = (
+            timedelta(hours=rng.uniform(4, 72))
+            if rng.random() < 0.25
+            else timedelta(days=3 + rng.expovariate(1 / 12))
+        )
         self.at(now + wait, self.review, hid, p, attempt)
 
     def govern(self, now: datetime, hid: str, p: Premises) -> None:
@@ -523,10 +785,19 @@ class History:
             # The street gives the owner a placard PIN, so the premises can file its plan itself.
             from . import placards
 
-            placards.set_pin(db.session.get(Enterprise, p.id), actor=office, now=now, pin=demo.pin_for(self.seed, p.id))
-            self.owner[p.id] = db.session.scalar(select(User).where(User.username == placards.pin_username(p.id)))
+            placards.set_pin(
+                db.session.get(Enterprise, p.id),
+                actor=office,
+                now=now,
+                pin=demo.pin_for(self.seed, p.id),
+            )
+            self.owner[p.id] = db.session.scalar(
+                select(User).where(User.username == placards.pin_username(p.id))
+            )
         if self.owner.get(p.id) is not None:
-            self.at(now + timedelta(days=self.rng.uniform(1, 6)), self.plan_step, hid, p, "submit_plan")
+            self.at(
+                now + timedelta(days=self.rng.uniform(1, 6)), self.plan_step, hid, p, "submit_plan"
+            )
 
     def plan_step(self, now: datetime, hid: str, p: Premises, action: str) -> None:
         from .field_samples import PLAN
@@ -537,16 +808,31 @@ class History:
         if action == "submit_plan":
             plan = {**PLAN, "goal": f"按期消除隐患：{h.finding}"}
             if self._act(now, h, "submit_plan", self.owner[p.id], data={"plan": plan}):
-                self.at(now + timedelta(hours=self.rng.uniform(4, 48)), self.plan_step, hid, p, "accept_plan")
+                self.at(
+                    now + timedelta(hours=self.rng.uniform(4, 48)),
+                    self.plan_step,
+                    hid,
+                    p,
+                    "accept_plan",
+                )
         elif h.plan_status == "submitted":
             self._act(now, h, "accept_plan", self.street(p), note="方案可行，按期实施")
 
     def accept_major(self, now: datetime, h: Hazard, p: Premises, reviewer) -> None:
         """The 销号 acceptance a major hazard needs before its verification: who, when, a photo."""
         office = reviewer if reviewer.role != "inspector" else self.street(p)
-        shot = self.photo(actor=office, now=now, taken=now - timedelta(minutes=20), p=p, located=True, far=False)
-        self._act(now, h, "record_acceptance", office, note="现场验收合格", photos=[shot],
-                  data={"accepted_by": "街道安办、行业专家", "accepted_on": local_today(now).isoformat()})
+        shot = self.photo(
+            actor=office, now=now, taken=now - timedelta(minutes=20), p=p, located=True, far=False
+        )
+        self._act(
+            now,
+            h,
+            "record_acceptance",
+            office,
+            note="现场验收合格",
+            photos=[shot],
+            data={"accepted_by": "街道安办、行业专家", "accepted_on": local_today(now).isoformat()},
+        )
 
     def review(self, now: datetime, hid: str, p: Premises, attempt: int) -> None:
         h = self._hazard(hid)
@@ -565,7 +851,12 @@ class History:
         # Evidence in doubt is passed only with a written reason; a closure the rules refuse
         # (an after photo older than the hazard) is sent back instead.
         note = "现场复核，整改属实（照片为复查时补拍）。" if flagged else ""
-        if not reject and h.level == "major" and h.plan_status == "accepted" and h.acceptance_uuid is None:
+        if (
+            not reject
+            and h.level == "major"
+            and h.plan_status == "accepted"
+            and h.acceptance_uuid is None
+        ):
             self.accept_major(now, h, p, reviewer)
             h = self._hazard(hid)
         if not reject and self._act(now, h, "verify", reviewer, note=note):
@@ -576,8 +867,11 @@ class History:
             elif rng.random() < 0.025:
                 self.at(now + timedelta(days=rng.uniform(3, 40)), self.reopen, hid, p, attempt)
             return
-        if self._act(now, self._hazard(hid), "reject", reviewer, note=rng.choice(REJECT_NOTES)) and attempt < 3 \
-                and rng.random() < 0.85:
+        if (
+            self._act(now, self._hazard(hid), "reject", reviewer, note=rng.choice(REJECT_NOTES))
+            and attempt < 3
+            and rng.random() < 0.85
+        ):
             self.at(now + timedelta(days=rng.uniform(1, 8)), self.submit, hid, p, attempt + 1)
 
     def confirm(self, now: datetime, hid: str, p: Premises, second) -> None:
@@ -589,7 +883,10 @@ class History:
         h = self._hazard(hid)
         if h.state != "closed":
             return
-        if self._act(now, h, "reopen", self.street(p), note="回访发现问题复现，重新打开。") and self.rng.random() < 0.7:
+        if (
+            self._act(now, h, "reopen", self.street(p), note="回访发现问题复现，重新打开。")
+            and self.rng.random() < 0.7
+        ):
             self.at(now + timedelta(days=self.rng.uniform(2, 10)), self.submit, hid, p, attempt + 1)
 
 

@@ -30,7 +30,12 @@ def picture(rng: random.Random) -> bytes:
     cols, rows = 9, 8
     for r in range(rows):
         for c in range(cols):
-            box = [c * SIZE[0] // cols, r * SIZE[1] // rows, (c + 1) * SIZE[0] // cols, (r + 1) * SIZE[1] // rows]
+            box = [
+                c * SIZE[0] // cols,
+                r * SIZE[1] // rows,
+                (c + 1) * SIZE[0] // cols,
+                (r + 1) * SIZE[1] // rows,
+            ]
             draw.rectangle(box, fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
     for _ in range(rng.randrange(3, 7)):
         x, y = rng.randrange(SIZE[0] - 40), rng.randrange(SIZE[1] - 40)
@@ -42,12 +47,25 @@ def picture(rng: random.Random) -> bytes:
     return buf.getvalue()
 
 
-def upload(data: bytes, *, actor, now: datetime, captured_at: datetime | None = None, lat: float | None = None,
-           lng: float | None = None, accuracy_m: float | None = None) -> str:
+def upload(
+    data: bytes,
+    *,
+    actor,
+    now: datetime,
+    captured_at: datetime | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    accuracy_m: float | None = None,
+) -> str:
     """PUT one photo as the phone does (bytes addressed by SHA-256, capture metadata alongside); return its hash."""
     sha = hashlib.sha256(data).hexdigest()
-    photos.ingest(sha, data, photos.Meta(captured_at=captured_at, lat=lat, lng=lng, accuracy_m=accuracy_m),
-                  actor=actor, now=now)
+    photos.ingest(
+        sha,
+        data,
+        photos.Meta(captured_at=captured_at, lat=lat, lng=lng, accuracy_m=accuracy_m),
+        actor=actor,
+        now=now,
+    )
     return sha
 
 
@@ -55,7 +73,9 @@ class _Unsynced(storage.FilesystemStorage):
     """The filesystem store without an fsync per file: the build syncs once at the end."""
 
     def put(self, key: str, data: bytes) -> None:
-        path = self.root / storage.check_key(key)  # keys come from photos.key(): no links to resolve
+        path = self.root / storage.check_key(
+            key
+        )  # keys come from photos.key(): no links to resolve
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".tmp-{path.name}")
         tmp.write_bytes(data)

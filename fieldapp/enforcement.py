@@ -84,7 +84,11 @@ def filer_of(actor) -> dict:
     if actor.role == Role.STREET:
         return {"filer_kind": "street", "filer_street_id": actor.street_id, "filer_industry": None}
     if actor.role == Role.DEPARTMENT:
-        return {"filer_kind": "department", "filer_street_id": None, "filer_industry": actor.industry}
+        return {
+            "filer_kind": "department",
+            "filer_street_id": None,
+            "filer_industry": actor.industry,
+        }
     return {"filer_kind": "district", "filer_street_id": None, "filer_industry": None}
 
 
@@ -139,16 +143,30 @@ def check(new: NewRecord, *, actor, now: datetime) -> dict:
     if len(hazard_ids) > MAX_HAZARDS:
         errors.append(f"一条记录最多关联 {MAX_HAZARDS} 条隐患")
     elif hazard_ids:
-        found = set(db.session.scalars(select(Hazard.uuid).where(Hazard.uuid.in_(hazard_ids),
-                                                                  Hazard.enterprise_id == ent.id)))
+        found = set(
+            db.session.scalars(
+                select(Hazard.uuid).where(
+                    Hazard.uuid.in_(hazard_ids), Hazard.enterprise_id == ent.id
+                )
+            )
+        )
         if found != set(hazard_ids):
             errors.append("关联的隐患须是该场所的隐患")
-    values: dict = {"measures": [], "fine_wan": None, "dual_penalty": False, "person_name": "", "person_role": "",
-                    "person_fine_wan": None, "persons": None}
+    values: dict = {
+        "measures": [],
+        "fine_wan": None,
+        "dual_penalty": False,
+        "person_name": "",
+        "person_role": "",
+        "person_fine_wan": None,
+        "persons": None,
+    }
     if new.kind == "penalty":
         measures = [m for m in MEASURES if m in set(new.measures or [])]
         if not measures or len(measures) != len(set(new.measures or [])):
-            errors.append("行政处罚须选择处罚种类（罚款、责令停产停业整顿、暂扣或吊销证照、取缔关闭）")
+            errors.append(
+                "行政处罚须选择处罚种类（罚款、责令停产停业整顿、暂扣或吊销证照、取缔关闭）"
+            )
         values["measures"] = measures
         if "fine" in measures:
             values["fine_wan"] = _amount(new.fine_wan, "罚款金额", errors)
@@ -186,10 +204,21 @@ def check(new: NewRecord, *, actor, now: datetime) -> dict:
     if len(attachments.rows(shas)) != len(shas):
         errors.append("附件尚未上传")
     if errors:
-        raise EnforcementError("执法记录有误，未保存：" + "；".join(errors) + "。", status=422, errors=errors)
-    return {**values, "kind": new.kind, "enterprise_id": ent.id, "doc_number": doc_number, "decided_on": decided_on,
-            "note": note, "attachments": shas, "case_uuid": case.uuid if case else None, "hazards": hazard_ids,
-            **filer_of(actor)}
+        raise EnforcementError(
+            "执法记录有误，未保存：" + "；".join(errors) + "。", status=422, errors=errors
+        )
+    return {
+        **values,
+        "kind": new.kind,
+        "enterprise_id": ent.id,
+        "doc_number": doc_number,
+        "decided_on": decided_on,
+        "note": note,
+        "attachments": shas,
+        "case_uuid": case.uuid if case else None,
+        "hazards": hazard_ids,
+        **filer_of(actor),
+    }
 
 
 def record(new: NewRecord, *, actor, now: datetime) -> EnforcementRecord:
@@ -207,36 +236,72 @@ def record(new: NewRecord, *, actor, now: datetime) -> EnforcementRecord:
         return existing
     values = check(new, actor=actor, now=now)
     hazard_ids = values.pop("hazards")
-    rec = EnforcementRecord(uuid=rec_uuid, recorded_by=actor.id, recorded_at=now, void_reason="", **values)
+    rec = EnforcementRecord(
+        uuid=rec_uuid, recorded_by=actor.id, recorded_at=now, void_reason="", **values
+    )
     rec.hazards = [EnforcementHazard(hazard_uuid=h) for h in hazard_ids]
     db.session.add(rec)
     db.session.flush()
-    attachments.refer(values["attachments"], enterprise_id=rec.enterprise_id, object_type="enforcement",
-                      object_id=rec.uuid, now=now)
+    attachments.refer(
+        values["attachments"],
+        enterprise_id=rec.enterprise_id,
+        object_type="enforcement",
+        object_id=rec.uuid,
+        now=now,
+    )
     if rec.case_uuid:
         case = db.session.get(EnforcementCase, rec.case_uuid)
-        case.status, case.outcome, case.closed_by, case.closed_at = "decided", f"{KINDS[rec.kind]}（{rec.doc_number}）", actor.id, now
-    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"enforcement:{rec.uuid}")), object_type="enforcement",
-                 object_id=rec.uuid, enterprise_id=rec.enterprise_id, action="enforcement_recorded", actor_id=actor.id,
-                 actor_label=actor.username, at=now, payload=payload(rec, hazard_ids))
+        case.status, case.outcome, case.closed_by, case.closed_at = (
+            "decided",
+            f"{KINDS[rec.kind]}（{rec.doc_number}）",
+            actor.id,
+            now,
+        )
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"enforcement:{rec.uuid}")),
+        object_type="enforcement",
+        object_id=rec.uuid,
+        enterprise_id=rec.enterprise_id,
+        action="enforcement_recorded",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload=payload(rec, hazard_ids),
+    )
     return rec
 
 
 def payload(rec: EnforcementRecord, hazard_ids: list[str]) -> dict:
     """What the audit chain keeps of a record: every field that counts, amounts as text (exact)."""
     return {
-        "kind": rec.kind, "doc_number": rec.doc_number, "decided_on": rec.decided_on.isoformat(),
-        "measures": list(rec.measures), "fine_wan": str(rec.fine_wan) if rec.fine_wan is not None else None,
-        "dual_penalty": rec.dual_penalty, "person_name": rec.person_name, "person_role": rec.person_role,
+        "kind": rec.kind,
+        "doc_number": rec.doc_number,
+        "decided_on": rec.decided_on.isoformat(),
+        "measures": list(rec.measures),
+        "fine_wan": str(rec.fine_wan) if rec.fine_wan is not None else None,
+        "dual_penalty": rec.dual_penalty,
+        "person_name": rec.person_name,
+        "person_role": rec.person_role,
         "person_fine_wan": str(rec.person_fine_wan) if rec.person_fine_wan is not None else None,
-        "persons": rec.persons, "hazards": hazard_ids, "attachments": list(rec.attachments), "case": rec.case_uuid,
-        "filer": {"kind": rec.filer_kind, "street": rec.filer_street_id, "industry": rec.filer_industry}, "note": rec.note,
+        "persons": rec.persons,
+        "hazards": hazard_ids,
+        "attachments": list(rec.attachments),
+        "case": rec.case_uuid,
+        "filer": {
+            "kind": rec.filer_kind,
+            "street": rec.filer_street_id,
+            "industry": rec.filer_industry,
+        },
+        "note": rec.note,
     }
 
 
 def get_in_scope(actor, record_uuid: str) -> EnforcementRecord:
-    rec = db.session.scalar(select(EnforcementRecord).join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
-                            .where(EnforcementRecord.uuid == record_uuid, scope.enterprise_clause(actor)))
+    rec = db.session.scalar(
+        select(EnforcementRecord)
+        .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
+        .where(EnforcementRecord.uuid == record_uuid, scope.enterprise_clause(actor))
+    )
     if rec is None:
         raise EnforcementError("找不到该记录，或不在您的管辖范围内。", status=404)
     return rec
@@ -245,8 +310,11 @@ def get_in_scope(actor, record_uuid: str) -> EnforcementRecord:
 def void(record_uuid: str, *, reason: str, actor, now: datetime) -> EnforcementRecord:
     """Void a record entered in error: it stays on file, no longer counted; only its filer's unit or the district may."""
     rec = get_in_scope(actor, record_uuid)
-    same_filer = filer_of(actor) == {"filer_kind": rec.filer_kind, "filer_street_id": rec.filer_street_id,
-                                     "filer_industry": rec.filer_industry}
+    same_filer = filer_of(actor) == {
+        "filer_kind": rec.filer_kind,
+        "filer_street_id": rec.filer_street_id,
+        "filer_industry": rec.filer_industry,
+    }
     if actor.role not in OVERSIGHT or not (same_filer or actor.role == Role.DISTRICT):
         raise EnforcementError("只有登记单位或区安委办可以作废该记录。", status=403)
     if rec.voided_at is not None:
@@ -259,26 +327,48 @@ def void(record_uuid: str, *, reason: str, actor, now: datetime) -> EnforcementR
         case = db.session.get(EnforcementCase, rec.case_uuid)
         if case.status == "decided":
             case.status, case.outcome, case.closed_by, case.closed_at = "open", "", None, None
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="enforcement", object_id=rec.uuid, enterprise_id=rec.enterprise_id,
-                 action="enforcement_voided", actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"reason": rec.void_reason, "case": rec.case_uuid})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="enforcement",
+        object_id=rec.uuid,
+        enterprise_id=rec.enterprise_id,
+        action="enforcement_voided",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={"reason": rec.void_reason, "case": rec.case_uuid},
+    )
     return rec
 
 
 # --- referral cases ---------------------------------------------------------------------
 
-def open_case(h: Hazard, *, actor, now: datetime, case_uuid: str, note: str = "") -> EnforcementCase:
+
+def open_case(
+    h: Hazard, *, actor, now: datetime, case_uuid: str, note: str = ""
+) -> EnforcementCase:
     """Open the case a referral (移交执法) starts; called by hazards.transition, whose event records it."""
-    case = EnforcementCase(uuid=case_uuid, hazard_uuid=h.uuid, enterprise_id=h.enterprise_id, opened_by=actor.id,
-                           opened_at=now, note=note, status="open", outcome="")
+    case = EnforcementCase(
+        uuid=case_uuid,
+        hazard_uuid=h.uuid,
+        enterprise_id=h.enterprise_id,
+        opened_by=actor.id,
+        opened_at=now,
+        note=note,
+        status="open",
+        outcome="",
+    )
     db.session.add(case)
     db.session.flush()
     return case
 
 
 def case_in_scope(actor, case_uuid: str) -> EnforcementCase:
-    case = db.session.scalar(select(EnforcementCase).join(Enterprise, Enterprise.id == EnforcementCase.enterprise_id)
-                             .where(EnforcementCase.uuid == case_uuid, scope.enterprise_clause(actor)))
+    case = db.session.scalar(
+        select(EnforcementCase)
+        .join(Enterprise, Enterprise.id == EnforcementCase.enterprise_id)
+        .where(EnforcementCase.uuid == case_uuid, scope.enterprise_clause(actor))
+    )
     if case is None:
         raise EnforcementError("找不到该案件，或不在您的管辖范围内。", status=404)
     return case
@@ -294,25 +384,49 @@ def close_case(case_uuid: str, *, outcome: str, actor, now: datetime) -> Enforce
     outcome = (outcome or "").strip()
     if not outcome:
         raise EnforcementError("结案须写明处理结果。", status=422)
-    case.status, case.outcome, case.closed_by, case.closed_at = "closed", outcome[:2000], actor.id, now
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="case", object_id=case.uuid, enterprise_id=case.enterprise_id,
-                 action="case_closed", actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"hazard": case.hazard_uuid, "outcome": case.outcome})
+    case.status, case.outcome, case.closed_by, case.closed_at = (
+        "closed",
+        outcome[:2000],
+        actor.id,
+        now,
+    )
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="case",
+        object_id=case.uuid,
+        enterprise_id=case.enterprise_id,
+        action="case_closed",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={"hazard": case.hazard_uuid, "outcome": case.outcome},
+    )
     return case
 
 
 def cases(actor, *, status: str | None = None, limit: int = 200) -> list[EnforcementCase]:
-    stmt = (select(EnforcementCase).join(Enterprise, Enterprise.id == EnforcementCase.enterprise_id)
-            .where(scope.enterprise_clause(actor)).order_by(EnforcementCase.opened_at.desc()).limit(limit))
+    stmt = (
+        select(EnforcementCase)
+        .join(Enterprise, Enterprise.id == EnforcementCase.enterprise_id)
+        .where(scope.enterprise_clause(actor))
+        .order_by(EnforcementCase.opened_at.desc())
+        .limit(limit)
+    )
     if status:
         stmt = stmt.where(EnforcementCase.status == status)
     return list(db.session.scalars(stmt))
 
 
-def records(actor, *, enterprise_id: int | None = None, kind: str | None = None, limit: int = 200) -> list[EnforcementRecord]:
-    stmt = (select(EnforcementRecord).join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
-            .where(scope.enterprise_clause(actor))
-            .order_by(EnforcementRecord.decided_on.desc(), EnforcementRecord.recorded_at.desc()).limit(limit))
+def records(
+    actor, *, enterprise_id: int | None = None, kind: str | None = None, limit: int = 200
+) -> list[EnforcementRecord]:
+    stmt = (
+        select(EnforcementRecord)
+        .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
+        .where(scope.enterprise_clause(actor))
+        .order_by(EnforcementRecord.decided_on.desc(), EnforcementRecord.recorded_at.desc())
+        .limit(limit)
+    )
     if enterprise_id is not None:
         stmt = stmt.where(EnforcementRecord.enterprise_id == enterprise_id)
     if kind:
@@ -322,20 +436,30 @@ def records(actor, *, enterprise_id: int | None = None, kind: str | None = None,
 
 def for_enterprise(enterprise_id: int) -> list[EnforcementRecord]:
     """Every record of one premises, voided ones included (the archive keeps both)."""
-    return list(db.session.scalars(select(EnforcementRecord).where(EnforcementRecord.enterprise_id == enterprise_id)
-                                   .order_by(EnforcementRecord.decided_on, EnforcementRecord.recorded_at)))
+    return list(
+        db.session.scalars(
+            select(EnforcementRecord)
+            .where(EnforcementRecord.enterprise_id == enterprise_id)
+            .order_by(EnforcementRecord.decided_on, EnforcementRecord.recorded_at)
+        )
+    )
 
 
 def describe(rec: EnforcementRecord) -> str:
     """One line saying what was decided (for lists and the archive)."""
     parts = [KINDS[rec.kind]]
     if rec.kind == "penalty":
-        measures = [MEASURES[m] + (f" {rec.fine_wan} 万元" if m == "fine" and rec.fine_wan is not None else "")
-                    for m in rec.measures]
+        measures = [
+            MEASURES[m]
+            + (f" {rec.fine_wan} 万元" if m == "fine" and rec.fine_wan is not None else "")
+            for m in rec.measures
+        ]
         parts.append("、".join(measures))
         if rec.dual_penalty:
-            parts.append(f"一案双罚：{rec.person_name}{('（' + rec.person_role + '）') if rec.person_role else ''} "
-                         f"罚款 {rec.person_fine_wan} 万元")
+            parts.append(
+                f"一案双罚：{rec.person_name}{('（' + rec.person_role + '）') if rec.person_role else ''} "
+                f"罚款 {rec.person_fine_wan} 万元"
+            )
     if rec.kind == "judicial" and rec.persons:
         parts.append(f"{rec.persons} 人")
     return "：".join([parts[0], "；".join(parts[1:])]) if len(parts) > 1 else parts[0]

@@ -34,14 +34,36 @@ from .clock import LOCAL_TZ
 from .extensions import db
 from .models import EnforcementHazard, EnforcementRecord, Enterprise, Hazard, QuarterFigure
 
-COLUMNS = ("penalty_places", "penalty_hazards", "penalty_rectified", "fine_places", "fine_amount", "suspended",
-           "licence", "closed_down", "judicial", "exposed", "interviewed", "incentive", "restraint")
+COLUMNS = (
+    "penalty_places",
+    "penalty_hazards",
+    "penalty_rectified",
+    "fine_places",
+    "fine_amount",
+    "suspended",
+    "licence",
+    "closed_down",
+    "judicial",
+    "exposed",
+    "interviewed",
+    "incentive",
+    "restraint",
+)
 DECIMAL_COLUMNS = frozenset({"fine_amount"})
 # Records of these kinds count one 家次 each in the column named.
-PER_RECORD = {"exposure": "exposed", "interview": "interviewed", "incentive": "incentive", "restraint": "restraint"}
+PER_RECORD = {
+    "exposure": "exposed",
+    "interview": "interviewed",
+    "incentive": "incentive",
+    "restraint": "restraint",
+}
 # 行政处罚 measures and the column a decision imposing one counts in.
-PER_MEASURE = {"suspension": "suspended", "licence_suspended": "licence", "licence_revoked": "licence",
-               "closure": "closed_down"}
+PER_MEASURE = {
+    "suspension": "suspended",
+    "licence_suspended": "licence",
+    "licence_revoked": "licence",
+    "closure": "closed_down",
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +111,9 @@ class Cell:
     """One figure and the rows behind it: record uuids, or hazard uuids for the two hazard columns."""
 
     value: int | Decimal = 0
-    ids: dict = field(default_factory=dict)  # id -> the premises it counts for (ordered, no duplicates)
+    ids: dict = field(
+        default_factory=dict
+    )  # id -> the premises it counts for (ordered, no duplicates)
 
 
 HAZARD_COLUMNS = frozenset({"penalty_hazards", "penalty_rectified"})
@@ -102,8 +126,12 @@ def tally(start: date | datetime, end: date | datetime, group_of, *, where=()) -
     tables (fieldapp.quarterly_rows) the ids behind them too.
     """
     start_day, end_day, end_at = _day(start), _day(end), _end_instant(end)
-    base = (EnforcementRecord.voided_at.is_(None), EnforcementRecord.decided_on >= start_day,
-            EnforcementRecord.decided_on < end_day, *where)
+    base = (
+        EnforcementRecord.voided_at.is_(None),
+        EnforcementRecord.decided_on >= start_day,
+        EnforcementRecord.decided_on < end_day,
+        *where,
+    )
     conn = db.session.connection()
     out: dict = defaultdict(lambda: defaultdict(Cell))
 
@@ -113,10 +141,19 @@ def tally(start: date | datetime, end: date | datetime, group_of, *, where=()) -
         cell.value += 1 if amount is None else amount
 
     for rid, eid, kind, measures, fine, person_fine, persons in conn.execute(
-            select(EnforcementRecord.uuid, EnforcementRecord.enterprise_id, EnforcementRecord.kind,
-                   EnforcementRecord.measures, EnforcementRecord.fine_wan, EnforcementRecord.person_fine_wan,
-                   EnforcementRecord.persons).join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
-            .where(*base).order_by(EnforcementRecord.decided_on, EnforcementRecord.uuid)):
+        select(
+            EnforcementRecord.uuid,
+            EnforcementRecord.enterprise_id,
+            EnforcementRecord.kind,
+            EnforcementRecord.measures,
+            EnforcementRecord.fine_wan,
+            EnforcementRecord.person_fine_wan,
+            EnforcementRecord.persons,
+        )
+        .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
+        .where(*base)
+        .order_by(EnforcementRecord.decided_on, EnforcementRecord.uuid)
+    ):
         g = group_of(eid)
         if g is None:
             continue
@@ -134,11 +171,14 @@ def tally(start: date | datetime, end: date | datetime, group_of, *, where=()) -
                 add(g, column, rid, eid)
     # Hazards named by penalty decisions: each once per group, rectified if closed by the end.
     for eid, hid, closed_at in conn.execute(
-            select(EnforcementRecord.enterprise_id, Hazard.uuid, Hazard.closed_at).select_from(EnforcementHazard)
-            .join(EnforcementRecord, EnforcementRecord.uuid == EnforcementHazard.record_uuid)
-            .join(Hazard, Hazard.uuid == EnforcementHazard.hazard_uuid)
-            .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
-            .where(EnforcementRecord.kind == "penalty", *base).order_by(Hazard.raised_at, Hazard.uuid)):
+        select(EnforcementRecord.enterprise_id, Hazard.uuid, Hazard.closed_at)
+        .select_from(EnforcementHazard)
+        .join(EnforcementRecord, EnforcementRecord.uuid == EnforcementHazard.record_uuid)
+        .join(Hazard, Hazard.uuid == EnforcementHazard.hazard_uuid)
+        .join(Enterprise, Enterprise.id == EnforcementRecord.enterprise_id)
+        .where(EnforcementRecord.kind == "penalty", *base)
+        .order_by(Hazard.raised_at, Hazard.uuid)
+    ):
         g = group_of(eid)
         if g is None or hid in out[g]["penalty_hazards"].ids:
             continue
@@ -147,31 +187,49 @@ def tally(start: date | datetime, end: date | datetime, group_of, *, where=()) -
             add(g, "penalty_rectified", hid, eid)
     for cells in out.values():
         if "fine_amount" in cells:
-            cells["fine_amount"].value = Decimal(cells["fine_amount"].value).quantize(Decimal("0.01"))
+            cells["fine_amount"].value = Decimal(cells["fine_amount"].value).quantize(
+                Decimal("0.01")
+            )
     return out
 
 
 def value_of(column: str, ids: list[str]) -> int | Decimal:
     """A figure recomputed from the ids behind it (records, or hazards for the two hazard columns)."""
     if column == "judicial":
-        return sum(db.session.scalars(select(EnforcementRecord.persons).where(EnforcementRecord.uuid.in_(ids))), 0)
+        return sum(
+            db.session.scalars(
+                select(EnforcementRecord.persons).where(EnforcementRecord.uuid.in_(ids))
+            ),
+            0,
+        )
     if column == "fine_amount":
-        rows = db.session.execute(select(EnforcementRecord.fine_wan, EnforcementRecord.person_fine_wan)
-                                  .where(EnforcementRecord.uuid.in_(ids))).all()
+        rows = db.session.execute(
+            select(EnforcementRecord.fine_wan, EnforcementRecord.person_fine_wan).where(
+                EnforcementRecord.uuid.in_(ids)
+            )
+        ).all()
         return sum(((a or Decimal(0)) + (b or Decimal(0)) for a, b in rows), Decimal("0.00"))
     return len(set(ids))
 
 
-def counts(filer: Filer, start: date | datetime, end: date | datetime, *, group: str = "venue_type") -> dict:
+def counts(
+    filer: Filer, start: date | datetime, end: date | datetime, *, group: str = "venue_type"
+) -> dict:
     """Annex 7's enforcement figures per group (九小场所 type by default) for decisions in [start, end).
 
     `start` and `end` are days, or instants read as days in Asia/Shanghai (a quarterly
     Period's `year_start` and `end`). Groups with nothing are absent; `zero()` fills them.
     """
     key = getattr(Enterprise, group)
-    groups = dict(db.session.connection().execute(select(Enterprise.id, key).where(key.is_not(None), filer.clause())).all())
+    groups = dict(
+        db.session.connection()
+        .execute(select(Enterprise.id, key).where(key.is_not(None), filer.clause()))
+        .all()
+    )
     found = tally(start, end, groups.get, where=(filer.clause(),))
-    return {g: {**zero(), **{c: cell.value for c, cell in cells.items()}} for g, cells in found.items()}
+    return {
+        g: {**zero(), **{c: cell.value for c, cell in cells.items()}} for g, cells in found.items()
+    }
 
 
 def records_from() -> date:
@@ -219,10 +277,16 @@ def annex7_enforcement(street_ids: list[int], year: int, quarter: int) -> dict[s
     manual_quarters = [q for q in range(1, quarter + 1) if _quarter_start(year, q) < counted_from]
     if manual_quarters:
         for row_key, column, value in db.session.execute(
-                select(QuarterFigure.row_key, QuarterFigure.column_key, func.sum(QuarterFigure.value))
-                .where(QuarterFigure.street_id.in_(street_ids), QuarterFigure.year == year, QuarterFigure.annex == 7,
-                       QuarterFigure.quarter.in_(manual_quarters), QuarterFigure.column_key.in_(COLUMNS))
-                .group_by(QuarterFigure.row_key, QuarterFigure.column_key)):
+            select(QuarterFigure.row_key, QuarterFigure.column_key, func.sum(QuarterFigure.value))
+            .where(
+                QuarterFigure.street_id.in_(street_ids),
+                QuarterFigure.year == year,
+                QuarterFigure.annex == 7,
+                QuarterFigure.quarter.in_(manual_quarters),
+                QuarterFigure.column_key.in_(COLUMNS),
+            )
+            .group_by(QuarterFigure.row_key, QuarterFigure.column_key)
+        ):
             value = Decimal(value or 0)
             out[row_key][column] += value if column in DECIMAL_COLUMNS else int(value)
     return dict(out)
@@ -232,5 +296,3 @@ def _next_quarter(day: date) -> date:
     """The first day of the quarter after the one `day` falls in."""
     q = (day.month - 1) // 3 + 1
     return date(day.year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-
-

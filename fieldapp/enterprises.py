@@ -22,10 +22,28 @@ PHONE_RE = re.compile(r"^[0-9+\-() ]{5,20}$")
 
 # Attributes recorded in the change history, in display order.
 TRACKED = (
-    "name", "credit_code", "street_id", "grid_id", "industry", "size_class", "venue_type",
-    "standardization", "stars", "risk_color", "address", "lat", "lng", "employees",
-    "principal_name", "principal_phone", "safety_officer_name", "safety_officer_phone",
-    "hosts_tenants", "landlord_id", "note", "active",
+    "name",
+    "credit_code",
+    "street_id",
+    "grid_id",
+    "industry",
+    "size_class",
+    "venue_type",
+    "standardization",
+    "stars",
+    "risk_color",
+    "address",
+    "lat",
+    "lng",
+    "employees",
+    "principal_name",
+    "principal_phone",
+    "safety_officer_name",
+    "safety_officer_phone",
+    "hosts_tenants",
+    "landlord_id",
+    "note",
+    "active",
 )
 
 # Set only through their own records (assessment with reasons, review, rating) on the
@@ -70,7 +88,9 @@ class ValidationError(DomainError):
         self.fields = errors
 
 
-def _enum(value: str, mapping: Mapping[str, str], *, required: bool, what: str) -> tuple[str | None, str | None]:
+def _enum(
+    value: str, mapping: Mapping[str, str], *, required: bool, what: str
+) -> tuple[str | None, str | None]:
     """Accept a code or its Chinese label; return (code, error)."""
     value = (value or "").strip()
     if not value:
@@ -78,12 +98,18 @@ def _enum(value: str, mapping: Mapping[str, str], *, required: bool, what: str) 
     if value in mapping:
         return value, None
     for code, text in mapping.items():
-        if value == text or value == vocab.RISK_COLOR_SHORT.get(code) or text.startswith(value + "（"):
+        if (
+            value == text
+            or value == vocab.RISK_COLOR_SHORT.get(code)
+            or text.startswith(value + "（")
+        ):
             return code, None
     return None, f"无效的{what}：{value}"
 
 
-def _number(value: str, kind: type, lo: float, hi: float, what: str) -> tuple[float | int | None, str | None]:
+def _number(
+    value: str, kind: type, lo: float, hi: float, what: str
+) -> tuple[float | int | None, str | None]:
     value = (value or "").strip()
     if not value:
         return None, None
@@ -123,7 +149,11 @@ def clean(raw: Mapping[str, object]) -> dict[str, object]:
         errors["credit_code"] = problem
     out["credit_code"] = code or None
 
-    street = db.session.scalar(select(Street).where(Street.name == get("street"))) if get("street") else None
+    street = (
+        db.session.scalar(select(Street).where(Street.name == get("street")))
+        if get("street")
+        else None
+    )
     if street is None:
         errors["street"] = f"未知的街道：{get('street')}" if get("street") else "请选择街道"
     out["street_id"] = street.id if street else None
@@ -215,7 +245,14 @@ def _check_unique(data: dict[str, object], current: Enterprise | None) -> None:
         raise ValidationError({"credit_code": f"该统一社会信用代码已被“{other.name}”使用"})
 
 
-def _record(ent: Enterprise, actor: scope.ActorLike | None, action: str, changes: dict, now: datetime, label: str) -> None:
+def _record(
+    ent: Enterprise,
+    actor: scope.ActorLike | None,
+    action: str,
+    changes: dict,
+    now: datetime,
+    label: str,
+) -> None:
     db.session.add(
         EnterpriseChange(
             enterprise_id=ent.id,
@@ -228,23 +265,43 @@ def _record(ent: Enterprise, actor: scope.ActorLike | None, action: str, changes
     )
 
 
-def create(data: dict[str, object], *, actor: scope.ActorLike | None, now: datetime, actor_label: str = "") -> Enterprise:
+def create(
+    data: dict[str, object], *, actor: scope.ActorLike | None, now: datetime, actor_label: str = ""
+) -> Enterprise:
     """Add an enterprise from cleaned data and record its creation."""
     _check_unique(data, None)
-    ent = Enterprise(**data, created_at=now, updated_at=now, version=1, public_token=new_token(), public_token_at=now)
+    ent = Enterprise(
+        **data,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        public_token=new_token(),
+        public_token_at=now,
+    )
     db.session.add(ent)
     db.session.flush()
-    _record(ent, actor, "create", {k: [None, getattr(ent, k)] for k in TRACKED if getattr(ent, k) not in (None, "", False)}, now, actor_label)
+    _record(
+        ent,
+        actor,
+        "create",
+        {k: [None, getattr(ent, k)] for k in TRACKED if getattr(ent, k) not in (None, "", False)},
+        now,
+        actor_label,
+    )
     return ent
 
 
-def link_landlord(ent: Enterprise, landlord: Enterprise, *, now: datetime, actor_label: str) -> None:
+def link_landlord(
+    ent: Enterprise, landlord: Enterprise, *, now: datetime, actor_label: str
+) -> None:
     """Record an imported premises' landlord (known only once the whole file is in) as a change."""
     ent.landlord_id = landlord.id
     _record(ent, None, "update", {"landlord_id": [None, landlord.id]}, now, actor_label)
 
 
-def update(ent: Enterprise, data: dict[str, object], *, actor: scope.ActorLike, now: datetime) -> dict[str, list]:
+def update(
+    ent: Enterprise, data: dict[str, object], *, actor: scope.ActorLike, now: datetime
+) -> dict[str, list]:
     """Apply cleaned data, record what changed and bump the version."""
     if not scope.can_edit_enterprise(actor, ent):
         raise Forbidden()
@@ -266,8 +323,14 @@ def update(ent: Enterprise, data: dict[str, object], *, actor: scope.ActorLike, 
 
 
 _HISTORY = (
-    select(EnterpriseChange.at, EnterpriseChange.action, EnterpriseChange.changes,
-           func.coalesce(func.nullif(User.display_name, ""), User.username, EnterpriseChange.actor_label).label("actor_name"))
+    select(
+        EnterpriseChange.at,
+        EnterpriseChange.action,
+        EnterpriseChange.changes,
+        func.coalesce(
+            func.nullif(User.display_name, ""), User.username, EnterpriseChange.actor_label
+        ).label("actor_name"),
+    )
     .outerjoin(User, User.id == EnterpriseChange.actor_id)
     .where(EnterpriseChange.enterprise_id == bindparam("enterprise_id"))
     .order_by(EnterpriseChange.at.desc(), EnterpriseChange.id.desc())
@@ -277,7 +340,9 @@ _HISTORY = (
 
 def history(enterprise_id: int, limit: int = 20) -> list[Row]:
     """Return the latest change records of an enterprise, newest first."""
-    return list(db.session.connection().execute(_HISTORY, {"enterprise_id": enterprise_id, "limit": limit}))
+    return list(
+        db.session.connection().execute(_HISTORY, {"enterprise_id": enterprise_id, "limit": limit})
+    )
 
 
 @dataclass
@@ -348,7 +413,11 @@ def _row_by_id(key: scope.ScopeKey) -> Select:
 
 def get_row(actor: scope.ActorLike, enterprise_id: int) -> Row:
     """Return one enterprise row in scope, or raise 404."""
-    row = db.session.connection().execute(_row_by_id(scope.key(actor)), {"enterprise_id": enterprise_id}).first()
+    row = (
+        db.session.connection()
+        .execute(_row_by_id(scope.key(actor)), {"enterprise_id": enterprise_id})
+        .first()
+    )
     if row is None:
         raise NotFound()
     return row
@@ -358,8 +427,20 @@ def related(ent_row: Row) -> dict[str, list[Row] | Row | None]:
     """Return the landlord and tenants of a premises (only queried when it has any)."""
     conn = db.session.connection()
     cols = (Enterprise.id, Enterprise.name)
-    landlord = conn.execute(select(*cols).where(Enterprise.id == ent_row.landlord_id)).first() if ent_row.landlord_id else None
-    tenants = list(conn.execute(select(*cols).where(Enterprise.landlord_id == ent_row.id).order_by(Enterprise.name))) if ent_row.hosts_tenants else []
+    landlord = (
+        conn.execute(select(*cols).where(Enterprise.id == ent_row.landlord_id)).first()
+        if ent_row.landlord_id
+        else None
+    )
+    tenants = (
+        list(
+            conn.execute(
+                select(*cols).where(Enterprise.landlord_id == ent_row.id).order_by(Enterprise.name)
+            )
+        )
+        if ent_row.hosts_tenants
+        else []
+    )
     return {"landlord": landlord, "tenants": tenants}
 
 
@@ -378,21 +459,34 @@ def tenant_hazards(actor: scope.ActorLike, ent_row: Row, limit: int = 200) -> li
         select(Hazard, tenant.c.name.label("tenant_name"))
         .join(tenant, tenant.c.id == Hazard.enterprise_id)
         .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-        .where(Enterprise.landlord_id == ent_row.id, Hazard.state != "closed", scope.enterprise_clause(actor))
+        .where(
+            Enterprise.landlord_id == ent_row.id,
+            Hazard.state != "closed",
+            scope.enterprise_clause(actor),
+        )
         .order_by(Hazard.deadline, tenant.c.name)
         .limit(limit)
     )
     return list(db.session.execute(stmt))
 
 
-def search(actor: scope.ActorLike, filters: Filters, *, page: int = 1, per_page: int = 50, now: datetime | None = None) -> Page:
+def search(
+    actor: scope.ActorLike,
+    filters: Filters,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    now: datetime | None = None,
+) -> Page:
     """Return one page of enterprise rows in scope matching the filters."""
     stmt = rows(actor)
     if filters.visit == "late" and now is not None:
         from . import risk
 
         last = risk.last_visit_subquery()
-        stmt = stmt.outerjoin(last, last.c.eid == Enterprise.id).where(risk.overdue_visit_clause(last.c.last_visit, now))
+        stmt = stmt.outerjoin(last, last.c.eid == Enterprise.id).where(
+            risk.overdue_visit_clause(last.c.last_visit, now)
+        )
     if filters.q:
         stmt = stmt.where(search_clause(filters.q, creditcode.normalize(filters.q)))
     if filters.street:
@@ -408,7 +502,13 @@ def search(actor: scope.ActorLike, filters: Filters, *, page: int = 1, per_page:
     conn = db.session.connection()
     count = stmt.with_only_columns(func.count(), maintain_column_froms=True)
     total = conn.execute(count).scalar_one()
-    items = list(conn.execute(stmt.order_by(Enterprise.name, Enterprise.id).limit(per_page).offset((page - 1) * per_page)))
+    items = list(
+        conn.execute(
+            stmt.order_by(Enterprise.name, Enterprise.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -423,7 +523,9 @@ def form_values(ent: Enterprise) -> dict[str, object]:
     return values
 
 
-def set_fields(ent: Enterprise, changes: dict[str, object], *, actor, now: datetime, label: str = "") -> dict[str, list]:
+def set_fields(
+    ent: Enterprise, changes: dict[str, object], *, actor, now: datetime, label: str = ""
+) -> dict[str, list]:
     """Change a few fields through a campaign action, recorded like an edit."""
     done = {}
     for key, value in changes.items():

@@ -61,8 +61,16 @@ def error_response(code: int, message: str | None = None, **extra):
         # Public placard pages: one fixed body (no session, no token), whatever the cause.
         from .blueprints.public import no_referrer
 
-        resp = current_app.make_response((render_template("public/error.html", code=code,
-                                                          message=PUBLIC_MESSAGES.get(code, MESSAGES[code])), code))
+        resp = current_app.make_response(
+            (
+                render_template(
+                    "public/error.html",
+                    code=code,
+                    message=PUBLIC_MESSAGES.get(code, MESSAGES[code]),
+                ),
+                code,
+            )
+        )
         return no_referrer(resp)
     return render_template("errors/error.html", code=code, message=message), code
 
@@ -75,7 +83,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return error_response(exc.status, exc.message, **({"errors": exc.errors} if exc.errors else {}))
+        return error_response(
+            exc.status, exc.message, **({"errors": exc.errors} if exc.errors else {})
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

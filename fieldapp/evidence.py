@@ -41,20 +41,37 @@ def check(h: Hazard, after: list[str], now: datetime) -> list[str]:
     """Return the flag codes raised by these after photos."""
     flags: set[str] = set()
     # Only photos cited for this premises count: one its sender could not cite is as good as absent.
-    cited_here = select(PhotoRef.id).where(PhotoRef.photo_sha256 == Photo.sha256, PhotoRef.enterprise_id == h.enterprise_id).exists()
-    photos = {p.sha256: p for p in db.session.scalars(select(Photo).where(Photo.sha256.in_(set(after)), cited_here))}
+    cited_here = (
+        select(PhotoRef.id)
+        .where(PhotoRef.photo_sha256 == Photo.sha256, PhotoRef.enterprise_id == h.enterprise_id)
+        .exists()
+    )
+    photos = {
+        p.sha256: p
+        for p in db.session.scalars(select(Photo).where(Photo.sha256.in_(set(after)), cited_here))
+    }
     if len(photos) < len(set(after)):
         flags.add("missing_photo")
-    before = list(db.session.scalars(select(Photo).where(Photo.sha256.in_(set(h.before_photos or []))))) if h.before_photos else []
+    before = (
+        list(db.session.scalars(select(Photo).where(Photo.sha256.in_(set(h.before_photos or [])))))
+        if h.before_photos
+        else []
+    )
     ent = db.session.get(Enterprise, h.enterprise_id)
     max_m = current_app.config["EVIDENCE_MAX_DISTANCE_M"]
     found_at = _found_at(h)
     for p in photos.values():
-        if p.sha256 in (h.before_photos or []) or any(hamming(p.phash, b.phash) <= NEAR for b in before):
+        if p.sha256 in (h.before_photos or []) or any(
+            hamming(p.phash, b.phash) <= NEAR for b in before
+        ):
             flags.add("same_as_before")
         if _used_elsewhere(p, h.enterprise_id):
             flags.add("other_enterprise")
-        if p.lat is not None and ent.lat is not None and distance_m(p.lat, p.lng, ent.lat, ent.lng) > max_m:
+        if (
+            p.lat is not None
+            and ent.lat is not None
+            and distance_m(p.lat, p.lng, ent.lat, ent.lng) > max_m
+        ):
             flags.add("far_from_premises")
         if p.captured_at is not None and p.captured_at < found_at:
             flags.add("captured_before_raised")
@@ -70,7 +87,11 @@ def _found_at(h: Hazard) -> datetime:
     server's time; photos of an on-the-spot fix (or a quick owner fix) taken after
     the walk began must not be flagged as older than the hazard.
     """
-    started = db.session.scalar(select(Visit.started_at).where(Visit.uuid == h.visit_uuid)) if h.visit_uuid else None
+    started = (
+        db.session.scalar(select(Visit.started_at).where(Visit.uuid == h.visit_uuid))
+        if h.visit_uuid
+        else None
+    )
     return min(started, h.raised_at) if started is not None else h.raised_at
 
 
@@ -84,33 +105,48 @@ def near_pictures(phash: str, *, limit: int = 500) -> list[str]:
     copies are always found; farther ones up to NEAR only when a band happens to match.
     """
     # Start and length inline, not bound: only the very expression of the index can use it.
-    bands = [func.substr(Photo.phash, literal_column(str(1 + BAND_HEX * n)), literal_column(str(BAND_HEX)))
-             == phash[BAND_HEX * n:BAND_HEX * (n + 1)] for n in range(4)]
+    bands = [
+        func.substr(
+            Photo.phash, literal_column(str(1 + BAND_HEX * n)), literal_column(str(BAND_HEX))
+        )
+        == phash[BAND_HEX * n : BAND_HEX * (n + 1)]
+        for n in range(4)
+    ]
     rows = db.session.execute(select(Photo.sha256, Photo.phash).where(or_(*bands)).limit(limit))
     return [sha for sha, other in rows if hamming(phash, other) <= NEAR]
 
 
 def _used_elsewhere(p: Photo, enterprise_id: int) -> bool:
     """The same bytes or nearly the same picture used for another enterprise."""
-    return db.session.scalar(
-        select(PhotoRef.id).where(
-            PhotoRef.enterprise_id != enterprise_id,
-            # A signature is ink on white: never a picture of another premises' site.
-            PhotoRef.kind != "signature",
-            PhotoRef.photo_sha256.in_(near_pictures(p.phash)),
-        ).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(PhotoRef.id)
+            .where(
+                PhotoRef.enterprise_id != enterprise_id,
+                # A signature is ink on white: never a picture of another premises' site.
+                PhotoRef.kind != "signature",
+                PhotoRef.photo_sha256.in_(near_pictures(p.phash)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def refresh_for_photo(sha: str, now: datetime) -> None:
     """Recompute flags of hazards awaiting review whose after photos just arrived."""
-    events = db.session.scalars(select(PhotoRef.object_id).where(
-        PhotoRef.photo_sha256 == sha, PhotoRef.kind.in_(("event", "after")))).all()
+    events = db.session.scalars(
+        select(PhotoRef.object_id).where(
+            PhotoRef.photo_sha256 == sha, PhotoRef.kind.in_(("event", "after"))
+        )
+    ).all()
     if not events:
         # The usual case: a photo is uploaded before the visit or action that uses it. (Given the
         # events as a subquery, SQLite walked every hazard event to match them: slow as the chain grows.)
         return
-    hazard_ids = select(AuditEvent.object_id).where(AuditEvent.uuid.in_(events), AuditEvent.object_type == "hazard")
+    hazard_ids = select(AuditEvent.object_id).where(
+        AuditEvent.uuid.in_(events), AuditEvent.object_type == "hazard"
+    )
     # Awaiting review, or closed on the spot (never reviewed, so the flags are all the office sees).
     waiting = (Hazard.state == "rectified") | Hazard.fixed_on_spot.is_(True)
     for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(hazard_ids), waiting)):

@@ -50,6 +50,7 @@ class FilingError(DomainError):
 
 # --- the canonical form ------------------------------------------------------------------
 
+
 def _json_value(value):
     if isinstance(value, Decimal):
         return f"{value:.2f}"
@@ -57,17 +58,39 @@ def _json_value(value):
 
 
 def _column_json(c: Column) -> dict:
-    return {"key": c.key, "groups": list(c.groups), "label": c.label, "source": c.source, "manual": c.manual,
-            "decimal": c.decimal, "level": c.level, "by_level": c.by_level}
+    return {
+        "key": c.key,
+        "groups": list(c.groups),
+        "label": c.label,
+        "source": c.source,
+        "manual": c.manual,
+        "decimal": c.decimal,
+        "level": c.level,
+        "by_level": c.by_level,
+    }
 
 
 def table_figures(t: Table) -> dict:
     """A table without the ids behind its figures: what the form shows."""
     return {
-        "annex": t.annex, "title": t.title, "rollup": t.rollup, "notes": t.notes, "fill_in": t.fill_in,
+        "annex": t.annex,
+        "title": t.title,
+        "rollup": t.rollup,
+        "notes": t.notes,
+        "fill_in": t.fill_in,
         "columns": [_column_json(c) for c in t.columns],
-        "rows": [{"key": r.key, "kind": r.kind, "unit": r.unit, "label": r.label, "source": r.source, "sources": r.sources,
-                  "values": {k: _json_value(v) for k, v in r.values.items()}} for r in t.rows],
+        "rows": [
+            {
+                "key": r.key,
+                "kind": r.kind,
+                "unit": r.unit,
+                "label": r.label,
+                "source": r.source,
+                "sources": r.sources,
+                "values": {k: _json_value(v) for k, v in r.values.items()},
+            }
+            for r in t.rows
+        ],
         "extras": [{"key": e.key, "label": e.label, "value": e.value} for e in t.extras],
         "missing": t.missing,
     }
@@ -85,16 +108,30 @@ def _stamp(at: datetime) -> str:
 
 
 def meta_of(f: QuarterFiling) -> dict:
-    return {"schema": SCHEMA, "unit": f.unit, "unit_name": f.unit_name, "year": f.year, "quarter": f.quarter,
-            "version": f.version, "reason": f.reason, "filed_by": f.filed_by, "filed_at": _stamp(f.filed_at)}
+    return {
+        "schema": SCHEMA,
+        "unit": f.unit,
+        "unit_name": f.unit_name,
+        "year": f.year,
+        "quarter": f.quarter,
+        "version": f.version,
+        "reason": f.reason,
+        "filed_by": f.filed_by,
+        "filed_at": _stamp(f.filed_at),
+    }
 
 
 def seal_of(meta: dict, figures: str, rows_behind: str) -> str:
     """sha256 over the canonical form of the filing: its facts, its figures and the rows behind them."""
-    return audit.sha256(audit.canonical({"meta": meta, "figures": json.loads(figures), "rows_behind": json.loads(rows_behind)}))
+    return audit.sha256(
+        audit.canonical(
+            {"meta": meta, "figures": json.loads(figures), "rows_behind": json.loads(rows_behind)}
+        )
+    )
 
 
 # --- filing --------------------------------------------------------------------------------
+
 
 def may_file(actor, unit: Unit) -> bool:
     """A street files its own rows, a department its industry's, the district its roll-up."""
@@ -106,18 +143,35 @@ def may_file(actor, unit: Unit) -> bool:
 
 
 def versions(unit_code: str, year: int, quarter: int) -> list[QuarterFiling]:
-    return list(db.session.scalars(select(QuarterFiling).where(
-        QuarterFiling.unit == unit_code, QuarterFiling.year == year, QuarterFiling.quarter == quarter)
-        .order_by(QuarterFiling.version)))
+    return list(
+        db.session.scalars(
+            select(QuarterFiling)
+            .where(
+                QuarterFiling.unit == unit_code,
+                QuarterFiling.year == year,
+                QuarterFiling.quarter == quarter,
+            )
+            .order_by(QuarterFiling.version)
+        )
+    )
 
 
 def latest(unit_code: str, year: int, quarter: int) -> QuarterFiling | None:
-    return db.session.scalar(select(QuarterFiling).where(
-        QuarterFiling.unit == unit_code, QuarterFiling.year == year, QuarterFiling.quarter == quarter)
-        .order_by(QuarterFiling.version.desc()).limit(1))
+    return db.session.scalar(
+        select(QuarterFiling)
+        .where(
+            QuarterFiling.unit == unit_code,
+            QuarterFiling.year == year,
+            QuarterFiling.quarter == quarter,
+        )
+        .order_by(QuarterFiling.version.desc())
+        .limit(1)
+    )
 
 
-def file_quarter(unit: Unit, year: int, quarter: int, *, actor, now: datetime, reason: str = "") -> QuarterFiling:
+def file_quarter(
+    unit: Unit, year: int, quarter: int, *, actor, now: datetime, reason: str = ""
+) -> QuarterFiling:
     """Freeze this filer's annexes 4, 5 and 7 for a quarter as the data says now, seal them, record the seal.
 
     A quarter is filed once it has ended; filing it again is a correction and needs a reason.
@@ -139,23 +193,54 @@ def file_quarter(unit: Unit, year: int, quarter: int, *, actor, now: datetime, r
         raise FilingError("更正原因不能超过 500 字。", status=422)
     if unit.kind == "district" and not latest_filings(year, quarter):
         raise FilingError(f"{p.label}还没有街道或部门报送，区汇总无可汇总。", status=409)
-    tables = rollup(p) if unit.kind == "district" else [quarterly.for_unit(a, unit, p) for a in ANNEXES]
+    tables = (
+        rollup(p) if unit.kind == "district" else [quarterly.for_unit(a, unit, p) for a in ANNEXES]
+    )
     figures = audit.canonical({str(t.annex): table_figures(t) for t in tables})
     rows_behind = audit.canonical({str(t.annex): table_ids(t) for t in tables})
-    f = QuarterFiling(unit=unit.code, unit_name=unit.name, street_id=unit.street_id, industry=unit.industry, year=year,
-                      quarter=quarter, version=(previous.version + 1) if previous else 1, reason=reason, figures=figures,
-                      rows_behind=rows_behind, seal="", event_uuid=str(uuidlib.uuid4()), filed_by=actor.id, filed_at=now)
+    f = QuarterFiling(
+        unit=unit.code,
+        unit_name=unit.name,
+        street_id=unit.street_id,
+        industry=unit.industry,
+        year=year,
+        quarter=quarter,
+        version=(previous.version + 1) if previous else 1,
+        reason=reason,
+        figures=figures,
+        rows_behind=rows_behind,
+        seal="",
+        event_uuid=str(uuidlib.uuid4()),
+        filed_by=actor.id,
+        filed_at=now,
+    )
     f.seal = seal_of(meta_of(f), figures, rows_behind)
     db.session.add(f)
     db.session.flush()
-    audit.append(uuid=f.event_uuid, object_type="quarter_filing", object_id=str(f.id), enterprise_id=None,
-                 action="file_quarter", actor_id=actor.id, actor_label=getattr(actor, "username", "system"), at=now,
-                 payload={"seal": f.seal, "unit": f.unit, "unit_name": f.unit_name, "year": year, "quarter": quarter,
-                          "version": f.version, "reason": reason})
+    audit.append(
+        uuid=f.event_uuid,
+        object_type="quarter_filing",
+        object_id=str(f.id),
+        enterprise_id=None,
+        action="file_quarter",
+        actor_id=actor.id,
+        actor_label=getattr(actor, "username", "system"),
+        at=now,
+        payload={
+            "seal": f.seal,
+            "unit": f.unit,
+            "unit_name": f.unit_name,
+            "year": year,
+            "quarter": quarter,
+            "version": f.version,
+            "reason": reason,
+        },
+    )
     return f
 
 
 # --- reading a filing back -------------------------------------------------------------------
+
 
 def _value(v, c: Column):
     if v is None or c.level:
@@ -177,40 +262,76 @@ def tables_of(f: QuarterFiling, *, with_ids: bool = False) -> list[Table]:
     for annex in ANNEXES:
         t = figures[str(annex)]
         legends = {c.key: c.legend for c in COLUMNS[annex]}
-        columns = [Column(s["key"], s["label"], tuple(s["groups"]), source=s["source"], manual=s["manual"],
-                          decimal=s["decimal"], level=s["level"], by_level=s["by_level"], legend=legends.get(s["key"], ""))
-                   for s in t["columns"]]
+        columns = [
+            Column(
+                s["key"],
+                s["label"],
+                tuple(s["groups"]),
+                source=s["source"],
+                manual=s["manual"],
+                decimal=s["decimal"],
+                level=s["level"],
+                by_level=s["by_level"],
+                legend=legends.get(s["key"], ""),
+            )
+            for s in t["columns"]
+        ]
         by_key = {c.key: c for c in columns}
         behind = ids.get(str(annex), {})
         rows = []
         for r in t["rows"]:
-            row = Row(r["key"], r["kind"], r["unit"], r["label"], {k: _value(v, by_key[k]) for k, v in r["values"].items()},
-                      source=r["source"], sources=r["sources"])
+            row = Row(
+                r["key"],
+                r["kind"],
+                r["unit"],
+                r["label"],
+                {k: _value(v, by_key[k]) for k, v in r["values"].items()},
+                source=r["source"],
+                sources=r["sources"],
+            )
             if r["key"] in behind.get("rows", {}):
                 row.ids = behind["rows"][r["key"]]["ids"]
                 row.via = behind["rows"][r["key"]]["via"]
             rows.append(row)
-        table = Table(annex, t["title"], columns, rows, p, unit_of_filing(f), t["notes"], rollup=t["rollup"],
-                      extras=[Extra(e["key"], e["label"], e["value"], behind.get("extras", {}).get(e["key"], []))
-                              for e in t["extras"]],
-                      missing=t["missing"])
+        table = Table(
+            annex,
+            t["title"],
+            columns,
+            rows,
+            p,
+            unit_of_filing(f),
+            t["notes"],
+            rollup=t["rollup"],
+            extras=[
+                Extra(e["key"], e["label"], e["value"], behind.get("extras", {}).get(e["key"], []))
+                for e in t["extras"]
+            ],
+            missing=t["missing"],
+        )
         out.append(table)
     return out
 
 
 def seal_line(f: QuarterFiling) -> str:
-    line = (f"报送记录：{f.unit_name} {f.year}年第{f.quarter}季度 第{f.version}版，"
-            f"{to_local(f.filed_at):%Y年%m月%d日 %H:%M}报送，编号 {f.id}，封存码（SHA-256）：{f.seal}")
+    line = (
+        f"报送记录：{f.unit_name} {f.year}年第{f.quarter}季度 第{f.version}版，"
+        f"{to_local(f.filed_at):%Y年%m月%d日 %H:%M}报送，编号 {f.id}，封存码（SHA-256）：{f.seal}"
+    )
     return line + (f"；更正原因：{f.reason}" if f.reason else "")
 
 
 def workbook(f: QuarterFiling) -> bytes:
     from . import quarterly_export
 
-    return quarterly_export.workbook(tables_of(f), identifier=f"{quarterly_export.IDENTIFIER_PREFIX}{f.id}", seal_line=seal_line(f))
+    return quarterly_export.workbook(
+        tables_of(f),
+        identifier=f"{quarterly_export.IDENTIFIER_PREFIX}{f.id}",
+        seal_line=seal_line(f),
+    )
 
 
 # --- the district's roll-up ------------------------------------------------------------------
+
 
 def filers() -> list[Unit]:
     return quarterly.departments() + quarterly.streets()
@@ -218,12 +339,21 @@ def filers() -> list[Unit]:
 
 def latest_filings(year: int, quarter: int) -> dict[str, QuarterFiling]:
     """The latest version of each filer's filing for a quarter (the district's own excluded)."""
-    newest = (select(QuarterFiling.unit, func.max(QuarterFiling.version).label("v"))
-              .where(QuarterFiling.year == year, QuarterFiling.quarter == quarter, QuarterFiling.unit != "district")
-              .group_by(QuarterFiling.unit).subquery())
-    rows = db.session.scalars(select(QuarterFiling).join(
-        newest, (QuarterFiling.unit == newest.c.unit) & (QuarterFiling.version == newest.c.v)).where(
-        QuarterFiling.year == year, QuarterFiling.quarter == quarter))
+    newest = (
+        select(QuarterFiling.unit, func.max(QuarterFiling.version).label("v"))
+        .where(
+            QuarterFiling.year == year,
+            QuarterFiling.quarter == quarter,
+            QuarterFiling.unit != "district",
+        )
+        .group_by(QuarterFiling.unit)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(QuarterFiling)
+        .join(newest, (QuarterFiling.unit == newest.c.unit) & (QuarterFiling.version == newest.c.v))
+        .where(QuarterFiling.year == year, QuarterFiling.quarter == quarter)
+    )
     return {f.unit: f for f in rows}
 
 
@@ -243,8 +373,12 @@ def rollup(p: Period) -> list[Table]:
             rows += _block(annex, kind, mine, read, filed)
         table = new_table(annex, DISTRICT, p, rows, rollup=True)
         table.missing = missing
-        table.extras = [Extra(f"{u.code}|{e.key}", f"{u.name}：{e.label.split('：')[-1]}", e.value)
-                        for u in units if u.code in filed for e in read[u.code][annex].extras]
+        table.extras = [
+            Extra(f"{u.code}|{e.key}", f"{u.name}：{e.label.split('：')[-1]}", e.value)
+            for u in units
+            if u.code in filed
+            for e in read[u.code][annex].extras
+        ]
         out.append(table)
     return out
 
@@ -262,16 +396,28 @@ def _block(annex: int, kind: str, units: list[Unit], read: dict, filed: dict) ->
         return block
     for u in units:
         for r in read[u.code][annex].rows:
-            row = Row(f"{u.code}|{r.key}" if annex == 5 else u.code, label, u.name, r.label, dict(r.values),
-                      source=filed[u.code].id)
+            row = Row(
+                f"{u.code}|{r.key}" if annex == 5 else u.code,
+                label,
+                u.name,
+                r.label,
+                dict(r.values),
+                source=filed[u.code].id,
+            )
             block.append(row)
     if annex == 4:
         total = total_row(f"{kind}|total", block, columns, kind=label, unit="合计")
         total.sources = [filed[u.code].id for u in units]
         return block + [total]
     for level, level_label in LEVELS.items():
-        total = total_row(f"{kind}|total|{level}", [r for r in block if r.label == level_label], columns, kind=label,
-                          unit="合计", label=level_label)
+        total = total_row(
+            f"{kind}|total|{level}",
+            [r for r in block if r.label == level_label],
+            columns,
+            kind=label,
+            unit="合计",
+            label=level_label,
+        )
         total.sources = [filed[u.code].id for u in units]
         block.append(total)
     return block
@@ -302,6 +448,7 @@ def rows_behind(table: Table, row: Row, column_key: str) -> list:
 
 # --- checking a filing -------------------------------------------------------------------------
 
+
 @dataclass
 class Check:
     filing: QuarterFiling | None
@@ -320,17 +467,35 @@ def check_record(f: QuarterFiling) -> Check:
     else:
         lines.append(f"报送内容与封存码一致（{f.seal}）。")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.uuid == f.event_uuid))
-    if event is None or audit.payload(event).get("seal") != f.seal or audit.sha256(event.payload) != event.payload_sha256:
+    if (
+        event is None
+        or audit.payload(event).get("seal") != f.seal
+        or audit.sha256(event.payload) != event.payload_sha256
+    ):
         ok = False
         lines.append("审计链中没有与该封存码相符的报送记录。")
-    elif audit.row_hash(event.prev_hash, seq=event.seq, uuid=event.uuid, object_type=event.object_type,
-                        object_id=event.object_id, enterprise_id=event.enterprise_id, action=event.action,
-                        actor_id=event.actor_id, actor_label=event.actor_label, at=event.at,
-                        payload_sha256=event.payload_sha256) != event.hash:
+    elif (
+        audit.row_hash(
+            event.prev_hash,
+            seq=event.seq,
+            uuid=event.uuid,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            enterprise_id=event.enterprise_id,
+            action=event.action,
+            actor_id=event.actor_id,
+            actor_label=event.actor_label,
+            at=event.at,
+            payload_sha256=event.payload_sha256,
+        )
+        != event.hash
+    ):
         ok = False
         lines.append(f"审计链第 {event.seq} 条（报送记录）的哈希不符。")
     else:
-        lines.append(f"封存码已记入审计链第 {event.seq} 条（全链校验请运行 fieldapp audit verify）。")
+        lines.append(
+            f"封存码已记入审计链第 {event.seq} 条（全链校验请运行 fieldapp audit verify）。"
+        )
     return Check(f, ok, lines)
 
 
@@ -342,9 +507,12 @@ def verify_file(data: bytes) -> Check:
         ident = quarterly_export.identifier_of(data)
     except Exception:  # openpyxl raises many kinds on a file that is not a workbook
         return Check(None, False, ["不是可以读取的 Excel（.xlsx）文件。"])
-    if not ident.startswith(quarterly_export.IDENTIFIER_PREFIX) or not ident[len(quarterly_export.IDENTIFIER_PREFIX):].isdigit():
+    if (
+        not ident.startswith(quarterly_export.IDENTIFIER_PREFIX)
+        or not ident[len(quarterly_export.IDENTIFIER_PREFIX) :].isdigit()
+    ):
         return Check(None, False, ["该文件不是从报送版本导出的季报表（没有报送编号）。"])
-    f = db.session.get(QuarterFiling, int(ident[len(quarterly_export.IDENTIFIER_PREFIX):]))
+    f = db.session.get(QuarterFiling, int(ident[len(quarterly_export.IDENTIFIER_PREFIX) :]))
     if f is None:
         return Check(None, False, ["文件中的报送编号在本系统中不存在。"])
     result = check_record(f)
@@ -365,10 +533,16 @@ def verify_file(data: bytes) -> Check:
                 if va != ve:
                     from openpyxl.utils import get_column_letter
 
-                    diffs.append(f"{sheet} {get_column_letter(c + 1)}{r + 1}：文件为“{_show(va)}”，报送时为“{_show(ve)}”")
+                    diffs.append(
+                        f"{sheet} {get_column_letter(c + 1)}{r + 1}：文件为“{_show(va)}”，报送时为“{_show(ve)}”"
+                    )
     result.differences = diffs
     result.ok = result.ok and not diffs
-    result.lines.append("文件内容与报送版本逐格一致。" if not diffs else f"文件内容与报送版本有 {len(diffs)} 处不同。")
+    result.lines.append(
+        "文件内容与报送版本逐格一致。"
+        if not diffs
+        else f"文件内容与报送版本有 {len(diffs)} 处不同。"
+    )
     return result
 
 
@@ -377,6 +551,7 @@ def _show(v) -> str:
 
 
 # --- what changed since ------------------------------------------------------------------------
+
 
 @dataclass
 class Difference:
@@ -396,7 +571,9 @@ def differences(f: QuarterFiling) -> list[Difference]:
     filed = tables_of(f, with_ids=True)
     p = quarterly.period(f.year, f.quarter)
     unit = unit_of_filing(f)
-    current = rollup(p) if unit.kind == "district" else [quarterly.for_unit(a, unit, p) for a in ANNEXES]
+    current = (
+        rollup(p) if unit.kind == "district" else [quarterly.for_unit(a, unit, p) for a in ANNEXES]
+    )
     out = []
     for old, new in zip(filed, current, strict=True):
         new_rows = {r.key: r for r in new.rows}
@@ -406,13 +583,27 @@ def differences(f: QuarterFiling) -> list[Difference]:
                 if c.level:
                     continue
                 was, now = r.values.get(c.key), (n.values.get(c.key) if n else None)
-                before, after = set(map(str, r.ids.get(c.key, []))), set(map(str, n.ids.get(c.key, []))) if n else set()
+                before, after = (
+                    set(map(str, r.ids.get(c.key, []))),
+                    set(map(str, n.ids.get(c.key, []))) if n else set(),
+                )
                 if was != now or (unit.kind != "district" and before != after):
-                    out.append(Difference(old.annex, _row_label(r), column_path(c), was, now,
-                                          sorted(after - before), sorted(before - after)))
+                    out.append(
+                        Difference(
+                            old.annex,
+                            _row_label(r),
+                            column_path(c),
+                            was,
+                            now,
+                            sorted(after - before),
+                            sorted(before - after),
+                        )
+                    )
         for key, n in new_rows.items():
             if all(r.key != key for r in old.rows):
-                out.append(Difference(new.annex, _row_label(n), "（整行）", "（无）", "（新增一行）"))
+                out.append(
+                    Difference(new.annex, _row_label(n), "（整行）", "（无）", "（新增一行）")
+                )
     return out
 
 

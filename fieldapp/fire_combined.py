@@ -31,8 +31,10 @@ DEFAULT_DEADLINE_DAYS = 30
 MAX_REASON = 1000
 ITEM_KEY = "fire_combined"
 ITEM_TEXT = "重大火灾隐患（多项要素综合判定）"
-MEASURE = ("逐项整改所列消防安全问题，整改期间落实专人巡查、疏散引导等临时防范措施；"
-           "由消防救援机构依法认定并督办，整改完成后申请复查销号。")
+MEASURE = (
+    "逐项整改所列消防安全问题，整改期间落实专人巡查、疏散引导等临时防范措施；"
+    "由消防救援机构依法认定并督办，整改完成后申请复查销号。"
+)
 
 
 @dataclass
@@ -53,13 +55,22 @@ def failed_elements(answers: list[dict]) -> list[fire_judgement.Failed]:
         item = a["item_data"]
         element = item.get("fire_element") or ""
         if a["result"] == "fail" and element:
-            defect = (a.get("hazard") or {}).get("defect") or item.get("defect") or item.get("text", "")
+            defect = (
+                (a.get("hazard") or {}).get("defect") or item.get("defect") or item.get("text", "")
+            )
             out.append(fire_judgement.Failed(a["checklist"], a["item"], element, defect))
     return out
 
 
-def clean(raw, answers: list[dict], ent, visit_uuid: str, visit_day: date, errors: list[str],
-          hazard_ids: set[str]) -> Combined:
+def clean(
+    raw,
+    answers: list[dict],
+    ent,
+    visit_uuid: str,
+    visit_day: date,
+    errors: list[str],
+    hazard_ids: set[str],
+) -> Combined:
     """Validate the body's `fire_combined` against the recomputed proposal; append Chinese errors."""
     default_kind = fire_judgement.venue_kind_for(ent.venue_type, ent.industry, ent.employees)
     if raw is None:
@@ -76,8 +87,10 @@ def clean(raw, answers: list[dict], ent, visit_uuid: str, visit_day: date, error
         decision = None
     kind = raw.get("venue_kind", default_kind)
     if kind not in fire_judgement.VENUE_KINDS:
-        errors.append("fire_combined.venue_kind 应为 crowded（人员密集场所）、flammable（易燃易爆危险品场所）、"
-                      "important（重要场所）或 other（其他场所）")
+        errors.append(
+            "fire_combined.venue_kind 应为 crowded（人员密集场所）、flammable（易燃易爆危险品场所）、"
+            "important（重要场所）或 other（其他场所）"
+        )
         kind = default_kind
     reason = raw.get("reason") or ""
     if not isinstance(reason, str) or len(reason.strip()) > MAX_REASON:
@@ -89,8 +102,10 @@ def clean(raw, answers: list[dict], ent, visit_uuid: str, visit_day: date, error
     proposal = fire_judgement.propose(failed_elements(answers), kind, visit_day)
     if decision and proposal is None:
         label = fire_judgement.VENUE_KINDS[kind]
-        errors.append(f"本次检查不符合的综合判定要素未达到 GB 35181 对{label}规定的条数，没有可{'确认' if decision == 'confirm' else '拒绝'}"
-                      "的综合判定提议，请去掉 fire_combined")
+        errors.append(
+            f"本次检查不符合的综合判定要素未达到 GB 35181 对{label}规定的条数，没有可{'确认' if decision == 'confirm' else '拒绝'}"
+            "的综合判定提议，请去掉 fire_combined"
+        )
     out = Combined(proposal, kind, decision, reason)
     hz = raw.get("hazard")
     if hz is not None and decision != "confirm":
@@ -102,7 +117,9 @@ def clean(raw, answers: list[dict], ent, visit_uuid: str, visit_day: date, error
             hz = {}
         for name in sorted(set(hz) - HAZARD_FIELDS):
             errors.append(f"fire_combined.hazard：未知字段“{name}”")
-        hid = hz.get("uuid") or str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{visit_uuid}/{ITEM_KEY}"))
+        hid = hz.get("uuid") or str(
+            uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{visit_uuid}/{ITEM_KEY}")
+        )
         from .visits import UUID_RE
 
         if not isinstance(hid, str) or not UUID_RE.match(hid):
@@ -112,14 +129,18 @@ def clean(raw, answers: list[dict], ent, visit_uuid: str, visit_day: date, error
         hazard_ids.add(str(hid))
         out.hazard_uuid = str(hid)
         try:
-            out.deadline = date.fromisoformat(str(hz.get("deadline") or (visit_day + timedelta(days=DEFAULT_DEADLINE_DAYS))))
+            out.deadline = date.fromisoformat(
+                str(hz.get("deadline") or (visit_day + timedelta(days=DEFAULT_DEADLINE_DAYS)))
+            )
         except ValueError:
             errors.append("fire_combined.hazard.deadline 应为 YYYY-MM-DD")
             out.deadline = visit_day + timedelta(days=DEFAULT_DEADLINE_DAYS)
         if not visit_day <= out.deadline <= visit_day + timedelta(days=365):
             errors.append("fire_combined.hazard.deadline 应在检查日期之后一年以内")
         defect = hz.get("defect")
-        if defect is not None and (not isinstance(defect, str) or not defect.strip() or len(defect) > 2000):
+        if defect is not None and (
+            not isinstance(defect, str) or not defect.strip() or len(defect) > 2000
+        ):
             errors.append("fire_combined.hazard.defect 应为不超过 2000 字的非空文字")
             defect = None
         out.defect = " ".join(defect.split()) if defect else (proposal.defect() if proposal else "")
@@ -130,8 +151,13 @@ def payload(c: Combined) -> dict | None:
     """What the visit's audit event keeps of the proposal and the inspector's answer."""
     if c.proposal is None and c.decision is None:
         return None
-    return {"proposal": c.proposal.as_data() if c.proposal else None, "venue_kind": c.venue_kind,
-            "decision": c.decision, "reason": c.reason, "hazard": c.hazard_uuid}
+    return {
+        "proposal": c.proposal.as_data() if c.proposal else None,
+        "venue_kind": c.venue_kind,
+        "decision": c.decision,
+        "reason": c.reason,
+        "hazard": c.hazard_uuid,
+    }
 
 
 def record(c: Combined, ent, visit_uuid: str, *, actor, now: datetime) -> None:
@@ -142,8 +168,23 @@ def record(c: Combined, ent, visit_uuid: str, *, actor, now: datetime) -> None:
     description = f"依据 {c.proposal.basis()}，{fire_judgement.VENUE_KINDS[c.venue_kind]}。计入要素的检查项：{counted}"
     if c.reason:
         description += f"。网格员说明：{c.reason}"
-    hazards.raise_hazard(hazards.NewHazard(
-        uuid=c.hazard_uuid, enterprise_id=ent.id, item_text=ITEM_TEXT, level="major", deadline=c.deadline,
-        raised_at=now, visit_uuid=visit_uuid, checklist_id=None, item_key=ITEM_KEY, category="fire",
-        description=description[:2000], measure=MEASURE, owner=ent.principal_name or "", defect=c.defect,
-    ), actor=actor, now=now)
+    hazards.raise_hazard(
+        hazards.NewHazard(
+            uuid=c.hazard_uuid,
+            enterprise_id=ent.id,
+            item_text=ITEM_TEXT,
+            level="major",
+            deadline=c.deadline,
+            raised_at=now,
+            visit_uuid=visit_uuid,
+            checklist_id=None,
+            item_key=ITEM_KEY,
+            category="fire",
+            description=description[:2000],
+            measure=MEASURE,
+            owner=ent.principal_name or "",
+            defect=c.defect,
+        ),
+        actor=actor,
+        now=now,
+    )

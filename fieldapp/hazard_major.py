@@ -39,12 +39,28 @@ PLAN_FIELDS = {
     "emergency_plan": "应急预案",
 }
 # What the report to the department carries beside the plan (Order 16 Art. 14), optional here.
-REPORT_FIELDS = {"status_and_cause": "现状及其产生原因", "harm_analysis": "危害程度和整改难易程度分析"}
+REPORT_FIELDS = {
+    "status_and_cause": "现状及其产生原因",
+    "harm_analysis": "危害程度和整改难易程度分析",
+}
 PLAN_STATUS = {"submitted": "待审查", "accepted": "已通过", "returned": "已退回"}
 SUPERVISION_LEVELS = {"street": "街道", "district": "区"}
 # Who may 挂牌督办 at which level: a street office at its own, a department (区安委会成员单位) at the district's.
-LEVELS_BY_ROLE = {Role.STREET: ("street",), Role.DEPARTMENT: ("district",), Role.DISTRICT: ("district", "street")}
-ACTIONS = frozenset({"confirm_major", "downgrade_major", "submit_plan", "accept_plan", "return_plan", "record_acceptance"})
+LEVELS_BY_ROLE = {
+    Role.STREET: ("street",),
+    Role.DEPARTMENT: ("district",),
+    Role.DISTRICT: ("district", "street"),
+}
+ACTIONS = frozenset(
+    {
+        "confirm_major",
+        "downgrade_major",
+        "submit_plan",
+        "accept_plan",
+        "return_plan",
+        "record_acceptance",
+    }
+)
 TEXT_MAX = 2000
 
 
@@ -66,13 +82,28 @@ def level_label(h: Hazard) -> str:
 
 def confirmed_at_raise(actor, level: str) -> bool:
     """An office or department user raising a major hazard confirms it by doing so."""
-    return level == "major" and getattr(actor, "role", None) in (Role.STREET, Role.DISTRICT, Role.DEPARTMENT)
+    return level == "major" and getattr(actor, "role", None) in (
+        Role.STREET,
+        Role.DISTRICT,
+        Role.DEPARTMENT,
+    )
 
 
 def check_actor(h: Hazard, action: str, actor) -> None:
     """Preconditions of the major-hazard steps on the hazard as it is (409) and the actor (403)."""
-    if action in ("confirm_major", "downgrade_major", "submit_plan", "accept_plan", "return_plan", "record_acceptance",
-                  "supervise") and h.level != "major":
+    if (
+        action
+        in (
+            "confirm_major",
+            "downgrade_major",
+            "submit_plan",
+            "accept_plan",
+            "return_plan",
+            "record_acceptance",
+            "supervise",
+        )
+        and h.level != "major"
+    ):
         raise MajorRuleError("该隐患不是重大隐患。", status=409)
     if action == "confirm_major" and not pending(h):
         raise MajorRuleError("该重大隐患已确认。", status=409)
@@ -81,7 +112,11 @@ def check_actor(h: Hazard, action: str, actor) -> None:
     if action == "supervise" and pending(h):
         raise MajorRuleError("待确认的重大隐患须先确认，才能挂牌督办。", status=409)
     if action == "submit_plan" and h.plan_status in ("submitted", "accepted"):
-        raise MajorRuleError("治理方案已提交" + ("，正在审查。" if h.plan_status == "submitted" else "并已通过审查。"), status=409)
+        raise MajorRuleError(
+            "治理方案已提交"
+            + ("，正在审查。" if h.plan_status == "submitted" else "并已通过审查。"),
+            status=409,
+        )
     if action in ("accept_plan", "return_plan") and h.plan_status != "submitted":
         raise MajorRuleError("没有待审查的治理方案。", status=409)
     if action == "record_acceptance" and h.acceptance_uuid is not None:
@@ -112,7 +147,9 @@ def _text(value, what: str, errors: list[str], *, required: bool = True) -> str:
     return text
 
 
-def check_input(h: Hazard, action: str, *, actor, note: str, photos: list[str], data: dict, now: datetime) -> dict:
+def check_input(
+    h: Hazard, action: str, *, actor, note: str, photos: list[str], data: dict, now: datetime
+) -> dict:
     """What each step must carry (422), cleaned; returned for `apply`."""
     errors: list[str] = []
     clean: dict = {}
@@ -170,15 +207,23 @@ def _attachments(value, errors: list[str]) -> list[str]:
     return shas
 
 
-def apply(h: Hazard, action: str, *, actor, now: datetime, event_uuid: str, note: str, clean: dict) -> tuple[dict, dict]:
+def apply(
+    h: Hazard, action: str, *, actor, now: datetime, event_uuid: str, note: str, clean: dict
+) -> tuple[dict, dict]:
     """The column changes and the event's data for one step (the caller writes them)."""
     changes: dict = {}
     event: dict = {}
     if action == "confirm_major":
         changes.update(major_confirmed_by=actor.id, major_confirmed_at=now)
     elif action == "downgrade_major":
-        changes.update(level="general", level_reason=note, major_confirmed_by=None, major_confirmed_at=None,
-                       plan_status=None, acceptance_uuid=None)
+        changes.update(
+            level="general",
+            level_reason=note,
+            major_confirmed_by=None,
+            major_confirmed_at=None,
+            plan_status=None,
+            acceptance_uuid=None,
+        )
         event.update(old="major", new="general", was_confirmed=h.major_confirmed_at is not None)
     elif action == "submit_plan":
         changes["plan_status"] = "submitted"
@@ -192,43 +237,99 @@ def apply(h: Hazard, action: str, *, actor, now: datetime, event_uuid: str, note
         event.update(level=clean["supervision_level"], supervisor=clean["supervisor"])
     elif action == "record_acceptance":
         changes["acceptance_uuid"] = event_uuid
-        event.update(accepted_by=clean["accepted_by"], accepted_on=clean["accepted_on"], attachments=clean["attachments"])
+        event.update(
+            accepted_by=clean["accepted_by"],
+            accepted_on=clean["accepted_on"],
+            attachments=clean["attachments"],
+        )
     return changes, event
 
 
-def record(h: Hazard, action: str, *, actor, now: datetime, event_uuid: str, note: str, photos: list[str],
-           clean: dict) -> None:
+def record(
+    h: Hazard,
+    action: str,
+    *,
+    actor,
+    now: datetime,
+    event_uuid: str,
+    note: str,
+    photos: list[str],
+    clean: dict,
+) -> None:
     """Write the plan or acceptance row a step creates, after the hazard's compare-and-set won."""
     from . import attachments
 
     if action == "submit_plan":
-        db.session.add(HazardPlan(uuid=event_uuid, hazard_uuid=h.uuid, submitted_by=actor.id, submitted_at=now,
-                                  status="submitted", **{k: clean[k] for k in (*PLAN_FIELDS, *REPORT_FIELDS, "attachments")}))
-        attachments.refer(clean["attachments"], enterprise_id=h.enterprise_id, object_type="plan", object_id=event_uuid, now=now)
+        db.session.add(
+            HazardPlan(
+                uuid=event_uuid,
+                hazard_uuid=h.uuid,
+                submitted_by=actor.id,
+                submitted_at=now,
+                status="submitted",
+                **{k: clean[k] for k in (*PLAN_FIELDS, *REPORT_FIELDS, "attachments")},
+            )
+        )
+        attachments.refer(
+            clean["attachments"],
+            enterprise_id=h.enterprise_id,
+            object_type="plan",
+            object_id=event_uuid,
+            now=now,
+        )
     elif action in ("accept_plan", "return_plan"):
         plan = db.session.get(HazardPlan, current_plan_uuid(h))
         plan.status = "accepted" if action == "accept_plan" else "returned"
         plan.decided_by, plan.decided_at, plan.decision_note = actor.id, now, note
     elif action == "record_acceptance":
-        db.session.add(HazardAcceptance(uuid=event_uuid, hazard_uuid=h.uuid, accepted_by=clean["accepted_by"],
-                                        accepted_on=clean["accepted_on"], photos=list(photos),
-                                        attachments=clean["attachments"], note=note, recorded_by=actor.id, recorded_at=now))
-        attachments.refer(clean["attachments"], enterprise_id=h.enterprise_id, object_type="acceptance",
-                          object_id=event_uuid, now=now)
+        db.session.add(
+            HazardAcceptance(
+                uuid=event_uuid,
+                hazard_uuid=h.uuid,
+                accepted_by=clean["accepted_by"],
+                accepted_on=clean["accepted_on"],
+                photos=list(photos),
+                attachments=clean["attachments"],
+                note=note,
+                recorded_by=actor.id,
+                recorded_at=now,
+            )
+        )
+        attachments.refer(
+            clean["attachments"],
+            enterprise_id=h.enterprise_id,
+            object_type="acceptance",
+            object_id=event_uuid,
+            now=now,
+        )
     db.session.flush()
 
 
 def current_plan_uuid(h: Hazard) -> str | None:
-    return db.session.scalar(select(HazardPlan.uuid).where(HazardPlan.hazard_uuid == h.uuid)
-                             .order_by(HazardPlan.submitted_at.desc(), HazardPlan.uuid).limit(1))
+    return db.session.scalar(
+        select(HazardPlan.uuid)
+        .where(HazardPlan.hazard_uuid == h.uuid)
+        .order_by(HazardPlan.submitted_at.desc(), HazardPlan.uuid)
+        .limit(1)
+    )
 
 
 def plans(h: Hazard) -> list[HazardPlan]:
     """Every 治理方案 submitted for the hazard, newest first."""
-    return list(db.session.scalars(select(HazardPlan).where(HazardPlan.hazard_uuid == h.uuid)
-                                   .order_by(HazardPlan.submitted_at.desc(), HazardPlan.uuid)))
+    return list(
+        db.session.scalars(
+            select(HazardPlan)
+            .where(HazardPlan.hazard_uuid == h.uuid)
+            .order_by(HazardPlan.submitted_at.desc(), HazardPlan.uuid)
+        )
+    )
 
 
 def acceptances(h: Hazard) -> list[HazardAcceptance]:
-    return list(db.session.scalars(select(HazardAcceptance).where(HazardAcceptance.hazard_uuid == h.uuid)
-                                   .order_by(HazardAcceptance.recorded_at.desc())))
+    return list(
+        db.session.scalars(
+            select(HazardAcceptance)
+            .where(HazardAcceptance.hazard_uuid == h.uuid)
+            .order_by(HazardAcceptance.recorded_at.desc())
+        )
+    )

@@ -47,12 +47,16 @@ class Rule:
 
 
 TRANSITIONS: dict[str, Rule] = {
-    "submit_rectification": Rule(frozenset({"open"}), "rectified", FIELD | {Role.ENTERPRISE}, "提交整改"),
+    "submit_rectification": Rule(
+        frozenset({"open"}), "rectified", FIELD | {Role.ENTERPRISE}, "提交整改"
+    ),
     "verify": Rule(frozenset({"rectified"}), "closed", FIELD, "复查通过，销号"),
     # A major hazard whose evidence is flagged: the first verification waits for this one.
     "confirm_closure": Rule(frozenset({"rectified"}), "closed", OFFICE, "二次确认，销号"),
     "reject": Rule(frozenset({"rectified"}), "open", FIELD, "复查不通过"),
-    "request_extension": Rule(frozenset({"open"}), None, frozenset({Role.ENTERPRISE, Role.INSPECTOR}), "申请延期"),
+    "request_extension": Rule(
+        frozenset({"open"}), None, frozenset({Role.ENTERPRISE, Role.INSPECTOR}), "申请延期"
+    ),
     "approve_extension": Rule(frozenset({"open"}), None, OFFICE, "批准延期"),
     "refuse_extension": Rule(frozenset({"open"}), None, OFFICE, "不予延期"),
     "supervise": Rule(frozenset({"open", "rectified"}), None, OVERSIGHT, "挂牌督办"),
@@ -71,7 +75,9 @@ TRANSITIONS: dict[str, Rule] = {
     # 企业自查: the enterprise closes a general hazard it found itself, on its own list.
     "self_close": Rule(frozenset({"open"}), "closed", frozenset({Role.ENTERPRISE}), "自查整改销号"),
     # An inspector or office confirms a self-found hazard: from then on the placard page lists it.
-    "confirm_self": Rule(frozenset({"open", "rectified", "closed"}), None, FIELD, "核实企业自查隐患"),
+    "confirm_self": Rule(
+        frozenset({"open", "rectified", "closed"}), None, FIELD, "核实企业自查隐患"
+    ),
 }
 VISIT_ONLY = frozenset({"fix_on_spot"})
 ACTION_LABELS = {"raise": "发现隐患", **{k: r.label for k, r in TRANSITIONS.items()}}
@@ -154,7 +160,8 @@ def allowed_actions(h: Hazard, actor: scope.ActorLike) -> list[str]:
 
 def get_in_scope(actor: scope.ActorLike, hazard_uuid: str, *, for_update: bool = False) -> Hazard:
     stmt = (
-        select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        select(Hazard)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
         .where(Hazard.uuid == hazard_uuid, scope.enterprise_clause(actor))
     )
     h = db.session.scalar(stmt)
@@ -167,18 +174,28 @@ def _check_actor(h: Hazard, action: str, actor) -> None:
     """Who may act on this hazard now, beyond role and state (403 or 409)."""
     if actor.role == Role.ENTERPRISE and h.enterprise_id != getattr(actor, "enterprise_id", None):
         # A landlord sees its tenants' hazards (scope) but the evidence must come from the tenant itself.
-        raise TransitionError("出租方可以查看承租单位的隐患，整改材料和延期申请须由承租单位自己提交。", status=403)
+        raise TransitionError(
+            "出租方可以查看承租单位的隐患，整改材料和延期申请须由承租单位自己提交。", status=403
+        )
     if action in ("verify", "reject") and h.level == "major" and actor.role not in OFFICE:
         raise TransitionError("重大隐患的复查和销号由街道或区安委办负责。", status=403)
-    if action in ("verify", "confirm_closure") and h.submitted_by is not None and h.submitted_by == actor.id:
+    if (
+        action in ("verify", "confirm_closure")
+        and h.submitted_by is not None
+        and h.submitted_by == actor.id
+    ):
         raise TransitionError("提交整改的人不能复查自己提交的整改。", status=403)
     if action == "verify" and awaiting_confirmation(h):
-        raise TransitionError("已有人复查通过，正等待另一位街道或区安委办人员二次确认。", status=409)
+        raise TransitionError(
+            "已有人复查通过，正等待另一位街道或区安委办人员二次确认。", status=409
+        )
     if action == "confirm_closure":
         if not awaiting_confirmation(h):
             raise TransitionError("该隐患尚未复查通过，无需二次确认。", status=409)
         if h.first_verified_by == actor.id:
-            raise TransitionError("二次确认须由另一位街道或区安委办人员进行，不能确认自己的复查。", status=403)
+            raise TransitionError(
+                "二次确认须由另一位街道或区安委办人员进行，不能确认自己的复查。", status=403
+            )
     if action == "request_extension" and h.extension_requested_to is not None:
         raise TransitionError("已有待审批的延期申请。", status=409)
     if action in ("approve_extension", "refuse_extension") and h.extension_requested_to is None:
@@ -197,7 +214,9 @@ def _check_actor(h: Hazard, action: str, actor) -> None:
     if action in ("self_close", "confirm_self") and h.source != "self":
         raise TransitionError("只有企业自查发现的隐患才能这样处理。", status=409)
     if action == "self_close" and h.level != "general":
-        raise TransitionError("自查发现的重大隐患须提交整改，由街道或区安委办复查销号。", status=409)
+        raise TransitionError(
+            "自查发现的重大隐患须提交整改，由街道或区安委办复查销号。", status=409
+        )
     if action == "confirm_self" and h.confirmed_at is not None:
         raise TransitionError("该自查隐患已经核实。", status=409)
 
@@ -243,9 +262,14 @@ def _require_after_photo(h: Hazard) -> None:
     """
     if not h.after_photos:
         raise TransitionError("没有整改后照片，不能销号。", status=422)
-    cited_here = select(PhotoRef.id).where(PhotoRef.photo_sha256 == Photo.sha256,
-                                           PhotoRef.enterprise_id == h.enterprise_id).exists()
-    received = db.session.scalars(select(Photo.received_at).where(Photo.sha256.in_(h.after_photos), cited_here)).all()
+    cited_here = (
+        select(PhotoRef.id)
+        .where(PhotoRef.photo_sha256 == Photo.sha256, PhotoRef.enterprise_id == h.enterprise_id)
+        .exists()
+    )
+    received = db.session.scalars(
+        select(Photo.received_at).where(Photo.sha256.in_(h.after_photos), cited_here)
+    ).all()
     if not received:
         raise TransitionError("整改后照片尚未上传到服务器，暂不能销号。", status=422)
     if not any(r > h.raised_at for r in received):
@@ -268,9 +292,19 @@ def _replay(event_uuid: str, hazard_uuid: str, action: str) -> Outcome | None:
     return Outcome(db.session.get(Hazard, hazard_uuid), event, replayed=True)
 
 
-def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: int, event_uuid: str | None = None,
-               note: str = "", photos: list[str] | None = None, data: dict | None = None,
-               within_visit: bool = False) -> Outcome:
+def transition(
+    hazard_uuid: str,
+    action: str,
+    *,
+    actor,
+    now: datetime,
+    version: int,
+    event_uuid: str | None = None,
+    note: str = "",
+    photos: list[str] | None = None,
+    data: dict | None = None,
+    within_visit: bool = False,
+) -> Outcome:
     """Change a hazard's state or flags — the only writer of them — and append one event.
 
     Checks, in order: idempotent replay by event uuid, scope (404), the version
@@ -304,7 +338,9 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     major_clean: dict = {}
     if action in hazard_major.ACTIONS or action == "supervise":
         try:
-            major_clean = hazard_major.check_input(h, action, actor=actor, note=note, photos=cited, data=data, now=now)
+            major_clean = hazard_major.check_input(
+                h, action, actor=actor, note=note, photos=cited, data=data, now=now
+            )
         except hazard_major.MajorRuleError as exc:
             raise TransitionError(exc.message, status=exc.status, errors=exc.errors) from None
 
@@ -315,13 +351,20 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     ref_kind = "after" if action == "fix_on_spot" else "event"
     _ref_photos(h.enterprise_id, ref_kind, event_uuid, cited, now)
     if action in hazard_major.ACTIONS or action == "supervise":
-        more, event_data = hazard_major.apply(h, action, actor=actor, now=now, event_uuid=event_uuid, note=note,
-                                              clean=major_clean)
+        more, event_data = hazard_major.apply(
+            h, action, actor=actor, now=now, event_uuid=event_uuid, note=note, clean=major_clean
+        )
         changes.update(more)
     if action == "submit_rectification":
         # A new round of rectification: an acceptance recorded for the last one no longer holds.
-        changes.update(submitted_by=actor.id, submitted_at=now, after_photos=photos, first_verified_by=None,
-                       first_verified_at=None, acceptance_uuid=None)
+        changes.update(
+            submitted_by=actor.id,
+            submitted_at=now,
+            after_photos=photos,
+            first_verified_by=None,
+            first_verified_at=None,
+            acceptance_uuid=None,
+        )
         flags = evidence_flags(h, photos, now)
         changes["evidence_flags"] = flags
     elif action == "verify" and needs_second_confirmation(h):
@@ -332,21 +375,33 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     elif action in ("verify", "confirm_closure"):
         changes.update(closed_by=actor.id, closed_at=now, extension_requested_to=None)
     elif action in ("fix_on_spot", "self_close"):
-        changes.update(after_photos=photos, submitted_by=actor.id, submitted_at=now, closed_by=actor.id, closed_at=now)
+        changes.update(
+            after_photos=photos,
+            submitted_by=actor.id,
+            submitted_at=now,
+            closed_by=actor.id,
+            closed_at=now,
+        )
         if action == "fix_on_spot":
             changes["fixed_on_spot"] = True
         # Closed without a second pair of eyes: the same checks as a submitted rectification.
         flags = evidence_flags(h, photos, now)
         changes["evidence_flags"] = flags
     elif action == "reject":
-        changes.update(evidence_flags=[], first_verified_by=None, first_verified_at=None, acceptance_uuid=None)
+        changes.update(
+            evidence_flags=[], first_verified_by=None, first_verified_at=None, acceptance_uuid=None
+        )
     elif action == "confirm_self":
         changes.update(confirmed_by=actor.id, confirmed_at=now)
     elif action == "request_extension":
         changes["extension_requested_to"] = event_data["requested"] = _parse_date(data["deadline"])
     elif action == "approve_extension":
         event_data.update(old=h.deadline, new=h.extension_requested_to)
-        changes.update(deadline=h.extension_requested_to, extension_requested_to=None, deadline_reason=note or h.deadline_reason)
+        changes.update(
+            deadline=h.extension_requested_to,
+            extension_requested_to=None,
+            deadline_reason=note or h.deadline_reason,
+        )
     elif action == "refuse_extension":
         event_data["requested"] = h.extension_requested_to
         changes["extension_requested_to"] = None
@@ -355,52 +410,122 @@ def transition(hazard_uuid: str, action: str, *, actor, now: datetime, version: 
     elif action == "refer":
         changes["referred"] = True
     elif action == "reopen":
-        changes.update(closed_by=None, closed_at=None, submitted_by=None, submitted_at=None, first_verified_by=None,
-                       first_verified_at=None, acceptance_uuid=None)
+        changes.update(
+            closed_by=None,
+            closed_at=None,
+            submitted_by=None,
+            submitted_at=None,
+            first_verified_by=None,
+            first_verified_at=None,
+            acceptance_uuid=None,
+        )
     if to_state:
         changes["state"] = to_state
 
     # Compare-and-set on the version: of two concurrent actions one wins, the other gets 409.
     won = db.session.execute(
-        update(Hazard).where(Hazard.uuid == h.uuid, Hazard.version == version).values(**changes)
-        .returning(Hazard.version).execution_options(synchronize_session=False)
+        update(Hazard)
+        .where(Hazard.uuid == h.uuid, Hazard.version == version)
+        .values(**changes)
+        .returning(Hazard.version)
+        .execution_options(synchronize_session=False)
     ).first()
     if won is None:
         raise TransitionError("该隐患已被他人更新，请刷新后重试。", status=409)
     from_state = h.state
     db.session.refresh(h)
     if action in hazard_major.ACTIONS:
-        hazard_major.record(h, action, actor=actor, now=now, event_uuid=event_uuid, note=note, photos=cited, clean=major_clean)
+        hazard_major.record(
+            h,
+            action,
+            actor=actor,
+            now=now,
+            event_uuid=event_uuid,
+            note=note,
+            photos=cited,
+            clean=major_clean,
+        )
     elif action == "refer":
         from . import enforcement
 
         enforcement.open_case(h, actor=actor, now=now, case_uuid=event_uuid, note=note)
-    event = _event(h, action, actor, now, event_uuid, from_state=from_state, note=note, photos=photos, data=event_data)
+    event = _event(
+        h,
+        action,
+        actor,
+        now,
+        event_uuid,
+        from_state=from_state,
+        note=note,
+        photos=photos,
+        data=event_data,
+    )
     return Outcome(h, event, flags=flags)
 
 
-def event_payload(h, *, from_state: str | None, note: str = "", photos: list[str] | None = None,
-                  data: dict | None = None) -> dict:
+def event_payload(
+    h,
+    *,
+    from_state: str | None,
+    note: str = "",
+    photos: list[str] | None = None,
+    data: dict | None = None,
+) -> dict:
     """The payload of a hazard event (its declared shape: fieldapp.audit_shapes), the hazard as it stands after it."""
     return {
-        "hazard": h.uuid, "from": from_state, "to": h.state, "version": h.version, "note": note,
-        "photos": list(photos or []), "level": h.level, "deadline": h.deadline.isoformat(),
-        "supervised": h.supervised, "referred": h.referred,
+        "hazard": h.uuid,
+        "from": from_state,
+        "to": h.state,
+        "version": h.version,
+        "note": note,
+        "photos": list(photos or []),
+        "level": h.level,
+        "deadline": h.deadline.isoformat(),
+        "supervised": h.supervised,
+        "referred": h.referred,
         "data": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (data or {}).items()},
     }
 
 
-def _event(h: Hazard, action: str, actor, now: datetime, event_uuid: str, *, from_state: str | None,
-           note: str = "", photos: list[str] | None = None, data: dict | None = None) -> AuditEvent:
+def _event(
+    h: Hazard,
+    action: str,
+    actor,
+    now: datetime,
+    event_uuid: str,
+    *,
+    from_state: str | None,
+    note: str = "",
+    photos: list[str] | None = None,
+    data: dict | None = None,
+) -> AuditEvent:
     payload = event_payload(h, from_state=from_state, note=note, photos=photos, data=data)
-    return audit.append(uuid=event_uuid, object_type="hazard", object_id=h.uuid, enterprise_id=h.enterprise_id,
-                        action=action, actor_id=getattr(actor, "id", None), actor_label=getattr(actor, "username", "system"),
-                        at=now, payload=payload)
+    return audit.append(
+        uuid=event_uuid,
+        object_type="hazard",
+        object_id=h.uuid,
+        enterprise_id=h.enterprise_id,
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "username", "system"),
+        at=now,
+        payload=payload,
+    )
 
 
-def _ref_photos(enterprise_id: int, kind: str, object_id: str, photos: list[str], now: datetime) -> None:
+def _ref_photos(
+    enterprise_id: int, kind: str, object_id: str, photos: list[str], now: datetime
+) -> None:
     for sha in dict.fromkeys(photos):
-        db.session.add(PhotoRef(photo_sha256=sha, enterprise_id=enterprise_id, kind=kind, object_id=object_id, created_at=now))
+        db.session.add(
+            PhotoRef(
+                photo_sha256=sha,
+                enterprise_id=enterprise_id,
+                kind=kind,
+                object_id=object_id,
+                created_at=now,
+            )
+        )
 
 
 @dataclass
@@ -440,26 +565,71 @@ def publicly_listed():
 def raise_hazard(new: NewHazard, *, actor, now: datetime, event_uuid: str | None = None) -> Hazard:
     """Create a hazard (state open) and its 'raise' event; close it at once if fixed on the spot."""
     h = Hazard(
-        uuid=new.uuid, enterprise_id=new.enterprise_id, visit_uuid=new.visit_uuid, checklist_id=new.checklist_id,
-        item_key=new.item_key, item_text=new.item_text[:200], defect=new.defect, category=new.category,
-        description=new.description, measure=new.measure or GENERIC_MEASURE, owner=new.owner[:60],
-        level=new.level, level_reason=new.level_reason, deadline=new.deadline, deadline_reason=new.deadline_reason,
-        state="open", supervised=False, referred=False, fixed_on_spot=False, before_photos=list(new.before_photos),
-        after_photos=[], evidence_flags=[], version=1, raised_by=actor.id, raised_at=new.raised_at, updated_at=now,
+        uuid=new.uuid,
+        enterprise_id=new.enterprise_id,
+        visit_uuid=new.visit_uuid,
+        checklist_id=new.checklist_id,
+        item_key=new.item_key,
+        item_text=new.item_text[:200],
+        defect=new.defect,
+        category=new.category,
+        description=new.description,
+        measure=new.measure or GENERIC_MEASURE,
+        owner=new.owner[:60],
+        level=new.level,
+        level_reason=new.level_reason,
+        deadline=new.deadline,
+        deadline_reason=new.deadline_reason,
+        state="open",
+        supervised=False,
+        referred=False,
+        fixed_on_spot=False,
+        before_photos=list(new.before_photos),
+        after_photos=[],
+        evidence_flags=[],
+        version=1,
+        raised_by=actor.id,
+        raised_at=new.raised_at,
+        updated_at=now,
         source=new.source,
     )
     if hazard_major.confirmed_at_raise(actor, new.level):
         h.major_confirmed_by, h.major_confirmed_at = actor.id, now
     db.session.add(h)
     db.session.flush()
-    _event(h, "raise", actor, now, event_uuid or str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"raise:{h.uuid}")),
-           from_state=None, note=new.description, photos=new.before_photos,
-           data={"item": new.item_key, "checklist": new.checklist_id, "visit": new.visit_uuid, "defect": new.defect,
-                 **({"source": new.source} if new.source != "inspection" else {}),
-                 **({"major_confirmed": h.major_confirmed_at is not None} if new.level == "major" else {})})
+    _event(
+        h,
+        "raise",
+        actor,
+        now,
+        event_uuid or str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"raise:{h.uuid}")),
+        from_state=None,
+        note=new.description,
+        photos=new.before_photos,
+        data={
+            "item": new.item_key,
+            "checklist": new.checklist_id,
+            "visit": new.visit_uuid,
+            "defect": new.defect,
+            **({"source": new.source} if new.source != "inspection" else {}),
+            **(
+                {"major_confirmed": h.major_confirmed_at is not None}
+                if new.level == "major"
+                else {}
+            ),
+        },
+    )
     if new.fixed_on_spot:
-        transition(h.uuid, "fix_on_spot", actor=actor, now=now, version=h.version, within_visit=True,
-                   event_uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h.uuid}")), photos=new.after_photos)
+        transition(
+            h.uuid,
+            "fix_on_spot",
+            actor=actor,
+            now=now,
+            version=h.version,
+            within_visit=True,
+            event_uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{h.uuid}")),
+            photos=new.after_photos,
+        )
     return h
 
 

@@ -18,7 +18,14 @@ from .extensions import db
 from .models import Enterprise, Grid, Hazard, Street, Visit
 
 KINDS = {"inspection": "隐患排查清单", "rectification": "整改清单", "closure": "销号清单"}
-STATE_FILTERS = {"": "全部", "open": "待整改", "rectified": "待复查", "overdue": "逾期", "closed": "已销号", "unclosed": "未销号"}
+STATE_FILTERS = {
+    "": "全部",
+    "open": "待整改",
+    "rectified": "待复查",
+    "overdue": "逾期",
+    "closed": "已销号",
+    "unclosed": "未销号",
+}
 
 
 @dataclass
@@ -45,11 +52,13 @@ class ListFilters:
 
     def window(self) -> tuple[datetime | None, datetime | None]:
         """The date filter as UTC instants: [start 00:00, end+1 00:00) in Asia/Shanghai."""
+
         def parse(value: str) -> date | None:
             try:
                 return date.fromisoformat(value)
             except ValueError:
                 return None
+
         lo, hi = parse(self.start), parse(self.end)
         return (
             datetime.combine(lo, time(), LOCAL_TZ) if lo else None,
@@ -62,9 +71,14 @@ def _scoped(stmt: Select, actor, f: ListFilters) -> Select:
     if f.enterprise.isdigit():
         stmt = stmt.where(Enterprise.id == int(f.enterprise))
     if f.street:
-        stmt = stmt.where(Enterprise.street_id == select(Street.id).where(Street.name == f.street).scalar_subquery())
+        stmt = stmt.where(
+            Enterprise.street_id
+            == select(Street.id).where(Street.name == f.street).scalar_subquery()
+        )
     if f.grid:
-        stmt = stmt.where(Enterprise.grid_id == select(Grid.id).where(Grid.code == f.grid).scalar_subquery())
+        stmt = stmt.where(
+            Enterprise.grid_id == select(Grid.id).where(Grid.code == f.grid).scalar_subquery()
+        )
     if f.industry:
         stmt = stmt.where(Enterprise.industry == f.industry)
     if f.venue_type == "-":
@@ -103,12 +117,20 @@ def _visits_stmt(actor, f: ListFilters) -> Select:
 
 def inspection(actor, f: ListFilters, *, limit: int | None = None, offset: int = 0) -> list[dict]:
     """Visits with what they found, newest first."""
-    stmt = (_visits_stmt(actor, f).options(joinedload(Visit.enterprise), joinedload(Visit.inspector))
-            .order_by(Visit.finished_at.desc(), Visit.uuid).offset(offset))
+    stmt = (
+        _visits_stmt(actor, f)
+        .options(joinedload(Visit.enterprise), joinedload(Visit.inspector))
+        .order_by(Visit.finished_at.desc(), Visit.uuid)
+        .offset(offset)
+    )
     visits = list(db.session.scalars(stmt.limit(limit) if limit else stmt))
     found: dict[str, list[Hazard]] = {}
     if visits:
-        for h in db.session.scalars(select(Hazard).where(Hazard.visit_uuid.in_([v.uuid for v in visits])).order_by(Hazard.raised_at)):
+        for h in db.session.scalars(
+            select(Hazard)
+            .where(Hazard.visit_uuid.in_([v.uuid for v in visits]))
+            .order_by(Hazard.raised_at)
+        ):
             found.setdefault(h.visit_uuid, []).append(h)
     return [{"visit": v, "hazards": found.get(v.uuid, [])} for v in visits]
 
@@ -140,59 +162,157 @@ def _hazards_stmt(actor, f: ListFilters, today: date, *, closed_only: bool) -> S
     return stmt
 
 
-def _hazards(actor, f: ListFilters, today: date, *, closed_only: bool, limit: int | None, offset: int = 0) -> list[Hazard]:
-    order = (Hazard.closed_at.desc(),) if closed_only else (hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at)
-    stmt = (_hazards_stmt(actor, f, today, closed_only=closed_only)
-            .options(joinedload(Hazard.enterprise), joinedload(Hazard.closer)).order_by(*order, Hazard.uuid).offset(offset))
+def _hazards(
+    actor, f: ListFilters, today: date, *, closed_only: bool, limit: int | None, offset: int = 0
+) -> list[Hazard]:
+    order = (
+        (Hazard.closed_at.desc(),)
+        if closed_only
+        else (hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at)
+    )
+    stmt = (
+        _hazards_stmt(actor, f, today, closed_only=closed_only)
+        .options(joinedload(Hazard.enterprise), joinedload(Hazard.closer))
+        .order_by(*order, Hazard.uuid)
+        .offset(offset)
+    )
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
-def rectification(actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0) -> list[Hazard]:
+def rectification(
+    actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0
+) -> list[Hazard]:
     return _hazards(actor, f, today, closed_only=False, limit=limit, offset=offset)
 
 
-def closure(actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0) -> list[Hazard]:
+def closure(
+    actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0
+) -> list[Hazard]:
     return _hazards(actor, f, today, closed_only=True, limit=limit, offset=offset)
 
 
-def page(kind: str, actor, f: ListFilters, today: date, number: int, per_page: int = PER_PAGE) -> Page:
+def page(
+    kind: str, actor, f: ListFilters, today: date, number: int, per_page: int = PER_PAGE
+) -> Page:
     """One screen of a list, with the total behind it; a page past the end shows the last one."""
-    base = _visits_stmt(actor, f) if kind == "inspection" else _hazards_stmt(actor, f, today, closed_only=kind == "closure")
-    total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(literal(1)).subquery())) or 0
+    base = (
+        _visits_stmt(actor, f)
+        if kind == "inspection"
+        else _hazards_stmt(actor, f, today, closed_only=kind == "closure")
+    )
+    total = (
+        db.session.scalar(
+            select(func.count()).select_from(base.with_only_columns(literal(1)).subquery())
+        )
+        or 0
+    )
     number = min(max(1, number), max(1, -(-total // per_page)))
     fetch = {"inspection": inspection, "rectification": rectification, "closure": closure}[kind]
     args = (actor, f) if kind == "inspection" else (actor, f, today)
-    return Page(fetch(*args, limit=per_page, offset=(number - 1) * per_page), total, number, per_page)
+    return Page(
+        fetch(*args, limit=per_page, offset=(number - 1) * per_page), total, number, per_page
+    )
 
 
 def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], list[list]]:
     """Headers and rows for export (every matching row, not just one screen)."""
+
     def d(value):
-        return to_local(value).strftime("%Y-%m-%d") if isinstance(value, datetime) else (value.isoformat() if value else "")
+        return (
+            to_local(value).strftime("%Y-%m-%d")
+            if isinstance(value, datetime)
+            else (value.isoformat() if value else "")
+        )
 
     if kind == "inspection":
-        headers = ["检查日期", "单位", "网格", "检查人", "检查项数", "已检查", "不符合", "发现隐患", "隐患等级", "当前状态"]
+        headers = [
+            "检查日期",
+            "单位",
+            "网格",
+            "检查人",
+            "检查项数",
+            "已检查",
+            "不符合",
+            "发现隐患",
+            "隐患等级",
+            "当前状态",
+        ]
         rows = []
         for r in inspection(actor, f, limit=None):
             v = r["visit"]
-            base = [d(v.finished_at), v.enterprise.name, v.enterprise.grid.code if v.enterprise.grid else "",
-                    v.inspector.name, v.item_count, v.answered_count, v.fail_count]
+            base = [
+                d(v.finished_at),
+                v.enterprise.name,
+                v.enterprise.grid.code if v.enterprise.grid else "",
+                v.inspector.name,
+                v.item_count,
+                v.answered_count,
+                v.fail_count,
+            ]
             if not r["hazards"]:
                 rows.append(base + ["未发现隐患", "", ""])
             for h in r["hazards"]:
-                rows.append(base + [h.finding, hazards.LEVELS[h.level], hazards.display_state(h, today)])
+                rows.append(
+                    base + [h.finding, hazards.LEVELS[h.level], hazards.display_state(h, today)]
+                )
         return headers, rows
     if kind == "rectification":
-        headers = ["单位", "隐患", "情况说明", "等级", "整改措施", "责任人", "发现日期", "整改期限", "剩余天数", "状态", "挂牌督办"]
-        return headers, [[h.enterprise.name, h.finding, h.description, hazards.LEVELS[h.level], h.measure, h.owner,
-                          d(h.raised_at), d(h.deadline), hazards.days_left(h, today) if h.state != "closed" else "",
-                          hazards.display_state(h, today), "是" if h.supervised else "否"]
-                         for h in rectification(actor, f, today, limit=None)]
-    headers = ["单位", "隐患", "等级", "发现日期", "整改期限", "销号日期", "复查销号人", "整改后照片数", "当场整改", "逾期后销号"]
-    return headers, [[h.enterprise.name, h.finding, hazards.LEVELS[h.level], d(h.raised_at), d(h.deadline),
-                      d(h.closed_at), h.closer.name if h.closer else "", len(h.after_photos or []),
-                      "是" if h.fixed_on_spot else "否", "是" if h.closed_at and to_local(h.closed_at).date() > h.deadline else "否"]
-                     for h in closure(actor, f, today, limit=None)]
+        headers = [
+            "单位",
+            "隐患",
+            "情况说明",
+            "等级",
+            "整改措施",
+            "责任人",
+            "发现日期",
+            "整改期限",
+            "剩余天数",
+            "状态",
+            "挂牌督办",
+        ]
+        return headers, [
+            [
+                h.enterprise.name,
+                h.finding,
+                h.description,
+                hazards.LEVELS[h.level],
+                h.measure,
+                h.owner,
+                d(h.raised_at),
+                d(h.deadline),
+                hazards.days_left(h, today) if h.state != "closed" else "",
+                hazards.display_state(h, today),
+                "是" if h.supervised else "否",
+            ]
+            for h in rectification(actor, f, today, limit=None)
+        ]
+    headers = [
+        "单位",
+        "隐患",
+        "等级",
+        "发现日期",
+        "整改期限",
+        "销号日期",
+        "复查销号人",
+        "整改后照片数",
+        "当场整改",
+        "逾期后销号",
+    ]
+    return headers, [
+        [
+            h.enterprise.name,
+            h.finding,
+            hazards.LEVELS[h.level],
+            d(h.raised_at),
+            d(h.deadline),
+            d(h.closed_at),
+            h.closer.name if h.closer else "",
+            len(h.after_photos or []),
+            "是" if h.fixed_on_spot else "否",
+            "是" if h.closed_at and to_local(h.closed_at).date() > h.deadline else "否",
+        ]
+        for h in closure(actor, f, today, limit=None)
+    ]
 
 
 def filter_choices(actor) -> dict:
@@ -200,10 +320,18 @@ def filter_choices(actor) -> dict:
     conn = db.session.connection()
     streets = conn.execute(select(Street.id, Street.name).order_by(Street.id)).all()
     grids = conn.execute(select(Grid.code, Grid.name, Grid.street_id).order_by(Grid.code)).all()
-    in_scope = set(conn.execute(select(Enterprise.street_id).where(scope.enterprise_clause(actor)).distinct()).scalars())
-    in_scope_grids = set(conn.execute(select(Enterprise.grid_id).where(scope.enterprise_clause(actor)).distinct()).scalars())
+    in_scope = set(
+        conn.execute(
+            select(Enterprise.street_id).where(scope.enterprise_clause(actor)).distinct()
+        ).scalars()
+    )
+    in_scope_grids = set(
+        conn.execute(
+            select(Enterprise.grid_id).where(scope.enterprise_clause(actor)).distinct()
+        ).scalars()
+    )
     grid_ids = dict(conn.execute(select(Grid.code, Grid.id)).all())
-    return {"streets": [s for s in streets if s.id in in_scope],
-            "grids": [g for g in grids if grid_ids[g.code] in in_scope_grids]}
-
-
+    return {
+        "streets": [s for s in streets if s.id in in_scope],
+        "grids": [g for g in grids if grid_ids[g.code] in in_scope_grids],
+    }

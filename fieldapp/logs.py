@@ -67,7 +67,9 @@ class Logs:
 
     def write(self, kind: str, record: dict) -> None:
         """Append one record as one line; a failing disk never fails the request."""
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
+        line = (
+            json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        ).encode()
         try:
             if self.stdout:
                 os.write(1, line)
@@ -75,7 +77,11 @@ class Logs:
             today = datetime.now(UTC).date()
             if self._pruned_on != today:
                 self._new_day(today)
-            fd = os.open(self.dir / f"{kind}-{today.isoformat()}.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            fd = os.open(
+                self.dir / f"{kind}-{today.isoformat()}.jsonl",
+                os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                0o640,
+            )
             try:
                 os.write(fd, line)
             finally:
@@ -116,7 +122,9 @@ def init_app(app: Flask) -> None:
     """Log every request to the access log and security-relevant ones to the security log."""
     days = int(app.config["LOG_RETENTION_DAYS"])
     if days < MIN_RETENTION_DAYS:
-        raise ConfigError(f"LOG_RETENTION_DAYS 不得少于 {MIN_RETENTION_DAYS} 天（《网络安全法》第二十一条：网络日志留存不少于六个月）")
+        raise ConfigError(
+            f"LOG_RETENTION_DAYS 不得少于 {MIN_RETENTION_DAYS} 天（《网络安全法》第二十一条：网络日志留存不少于六个月）"
+        )
     ip_key = hashlib.sha256(b"fieldapp-log-ip:" + str(app.config["SECRET_KEY"]).encode()).digest()
     app.extensions["logs"] = Logs(app.config["LOG_DIR"], days, ip_key)
     app.before_request(_start)
@@ -148,14 +156,21 @@ def _path() -> str:
 
 def _who() -> dict:
     user = g.get("user")
-    return {"user": user.id, "role": user.role} if user is not None else {"user": None, "role": None}
+    return (
+        {"user": user.id, "role": user.role} if user is not None else {"user": None, "role": None}
+    )
 
 
 def _context(logs: Logs) -> dict:
     if not has_request_context():
         return {"source": "cli"}
-    return {"rid": g.get("log_rid"), "method": request.method, "path": _path(), **_who(),
-            "ip": logs.ip_hash(request.remote_addr)}
+    return {
+        "rid": g.get("log_rid"),
+        "method": request.method,
+        "path": _path(),
+        **_who(),
+        "ip": logs.ip_hash(request.remote_addr),
+    }
 
 
 def security(event: str, **fields) -> None:
@@ -177,7 +192,9 @@ def login(result, *, channel: str, username: str) -> None:
     if user is not None:
         fields.update(user=user.id, role=user.role)
     else:
-        fields["account"] = current_app.extensions["logs"].keyed("account:" + username.strip().lower())
+        fields["account"] = current_app.extensions["logs"].keyed(
+            "account:" + username.strip().lower()
+        )
     security("login", **fields)
 
 
@@ -185,9 +202,13 @@ def _finish(response: Response) -> Response:
     logs: Logs = current_app.extensions["logs"]
     started = g.get("log_started")
     status = response.status_code
-    record = {"ts": _now(), **_context(logs), "status": status,
-              "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-              "bytes": response.content_length}
+    record = {
+        "ts": _now(),
+        **_context(logs),
+        "status": status,
+        "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        "bytes": response.content_length,
+    }
     fmt = request.args.get("format")
     if fmt:
         record["format"] = fmt[:10]
@@ -195,7 +216,10 @@ def _finish(response: Response) -> Response:
     event = _security_event(status, response)
     if event:
         name, extra = event
-        logs.write("security", {"ts": record["ts"], "event": name, **_context(logs), "status": status, **extra})
+        logs.write(
+            "security",
+            {"ts": record["ts"], "event": name, **_context(logs), "status": status, **extra},
+        )
     return response
 
 
@@ -211,9 +235,16 @@ def _security_event(status: int, response: Response) -> tuple[str, dict] | None:
         return "not_found", {}
     if status == 429:
         return "rate_limited", {}
-    if 200 <= status < 300 and response.headers.get("Content-Disposition", "").startswith("attachment"):
+    if 200 <= status < 300 and response.headers.get("Content-Disposition", "").startswith(
+        "attachment"
+    ):
         return "download", {"format": (request.args.get("format") or response.mimetype)[:80]}
-    if endpoint == "placards.change" and request.method == "POST" and status == 200 and g.get("placard_changed"):
+    if (
+        endpoint == "placards.change"
+        and request.method == "POST"
+        and status == 200
+        and g.get("placard_changed")
+    ):
         args = request.view_args or {}
         return f"placard.{args.get('action')}", {"enterprise": args.get("enterprise_id")}
     return None

@@ -20,7 +20,9 @@ class Link:
     endpoint: str
     who: frozenset
     args: dict = field(default_factory=dict)
-    on: tuple[str, ...] = ()  # other pages this link is "here" on (首页 redirects to each role's start)
+    on: tuple[
+        str, ...
+    ] = ()  # other pages this link is "here" on (首页 redirects to each role's start)
 
 
 INSPECTOR = frozenset({Role.INSPECTOR})
@@ -74,7 +76,11 @@ class Nav:
 
 
 def _item(link: Link) -> Item:
-    return Item(link.label, url_for(link.endpoint, **link.args), request.endpoint in (link.endpoint, *link.on))
+    return Item(
+        link.label,
+        url_for(link.endpoint, **link.args),
+        request.endpoint in (link.endpoint, *link.on),
+    )
 
 
 def for_user(user) -> Nav:
@@ -85,10 +91,27 @@ def for_user(user) -> Nav:
         if not user.enterprise_id:
             return Nav([], [])
         eid = user.enterprise_id
-        return Nav([_item(Link("本单位", "enterprises.detail", frozenset(), {"enterprise_id": eid})),
-                    _item(Link("整改清单", "lists.show", frozenset(), {"kind": "rectification", "enterprise": eid})),
-                    _item(Link("企业自查", "selfcheck.index", frozenset()))], [])
+        return Nav(
+            [
+                _item(Link("本单位", "enterprises.detail", frozenset(), {"enterprise_id": eid})),
+                _item(
+                    Link(
+                        "整改清单",
+                        "lists.show",
+                        frozenset(),
+                        {"kind": "rectification", "enterprise": eid},
+                    )
+                ),
+                _item(Link("企业自查", "selfcheck.index", frozenset())),
+            ],
+            [],
+        )
     mine = [link for link in STAFF_LINKS if user.role in link.who]
     first = PHONE_BAR.get(user.role, [])
-    bar = sorted((link for link in mine if link.endpoint in first), key=lambda link: first.index(link.endpoint))
-    return Nav([_item(link) for link in bar], [_item(link) for link in mine if link.endpoint not in first])
+    bar = sorted(
+        (link for link in mine if link.endpoint in first),
+        key=lambda link: first.index(link.endpoint),
+    )
+    return Nav(
+        [_item(link) for link in bar], [_item(link) for link in mine if link.endpoint not in first]
+    )

@@ -68,8 +68,13 @@ def cn_date(value: date | datetime | None) -> str:
 
 def needs_number(visit_uuid: str) -> bool:
     """Whether the visit raised something the premises must rectify (a notice to number)."""
-    return bool(db.session.scalar(select(func.count()).select_from(Hazard).where(
-        Hazard.visit_uuid == visit_uuid, Hazard.fixed_on_spot.is_(False))))
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Hazard)
+            .where(Hazard.visit_uuid == visit_uuid, Hazard.fixed_on_spot.is_(False))
+        )
+    )
 
 
 def allocate(visit: Visit, *, pattern: str) -> str | None:
@@ -80,11 +85,18 @@ def allocate(visit: Visit, *, pattern: str) -> str | None:
     year = to_local(visit.finished_at).year
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(NoticeSequence).values(street_id=street.id, year=year, last=0)
-                       .on_conflict_do_nothing(index_elements=["street_id", "year"]))
+    db.session.execute(
+        insert(NoticeSequence)
+        .values(street_id=street.id, year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["street_id", "year"])
+    )
     # One statement takes the next number: two syncs at once never share one.
-    seq = db.session.execute(update(NoticeSequence).where(NoticeSequence.street_id == street.id, NoticeSequence.year == year)
-                             .values(last=NoticeSequence.last + 1).returning(NoticeSequence.last)).scalar_one()
+    seq = db.session.execute(
+        update(NoticeSequence)
+        .where(NoticeSequence.street_id == street.id, NoticeSequence.year == year)
+        .values(last=NoticeSequence.last + 1)
+        .returning(NoticeSequence.last)
+    ).scalar_one()
     visit.notice_street_id, visit.notice_year, visit.notice_seq = street.id, year, seq
     visit.notice_no = format_number(pattern, street.name, year, seq)
     return visit.notice_no
@@ -98,7 +110,9 @@ def number(visit: Visit, *, pattern: str) -> str | None:
         return None
     # Numbered before the text was kept (migration 0021): formatted with today's pattern.
     street = db.session.get(Street, visit.notice_street_id)
-    return format_number(pattern, street.name if street else "", visit.notice_year, visit.notice_seq)
+    return format_number(
+        pattern, street.name if street else "", visit.notice_year, visit.notice_seq
+    )
 
 
 @dataclass
@@ -150,14 +164,32 @@ def view(visit: Visit, found: list[Hazard], *, title: str, pattern: str, base_ur
     ent = visit.enterprise
     street = db.session.get(Street, ent.street_id)
     bases = bases_by_item(visit)
-    rows = [Row(h.finding, h.description or "—", LEVELS.get(h.level, h.level), cn_date(h.deadline), basis_of(h, bases))
-            for h in found]
+    rows = [
+        Row(
+            h.finding,
+            h.description or "—",
+            LEVELS.get(h.level, h.level),
+            cn_date(h.deadline),
+            basis_of(h, bases),
+        )
+        for h in found
+    ]
     url = placards.public_url(base_url, ent)
     return Notice(
-        title=title, number=number(visit, pattern=pattern) or ("—" if not rows else PENDING), enterprise=ent.name,
-        address=ent.address or "", date=cn_date(visit.finished_at), rows=rows, major=any(h.level == "major" for h in found),
-        street=street.name, phone=street.office_phone or "", inspector=visit.inspector.display_name or "", public_url=url,
-        qr_svg=placards.qr_svg(url).decode() if url else None, bases=list(dict.fromkeys(r.basis for r in rows)))
+        title=title,
+        number=number(visit, pattern=pattern) or ("—" if not rows else PENDING),
+        enterprise=ent.name,
+        address=ent.address or "",
+        date=cn_date(visit.finished_at),
+        rows=rows,
+        major=any(h.level == "major" for h in found),
+        street=street.name,
+        phone=street.office_phone or "",
+        inspector=visit.inspector.display_name or "",
+        public_url=url,
+        qr_svg=placards.qr_svg(url).decode() if url else None,
+        bases=list(dict.fromkeys(r.basis for r in rows)),
+    )
 
 
 def qr_rows(url: str) -> list[str]:
@@ -171,5 +203,5 @@ def qr_rows(url: str) -> list[str]:
     for row in qr.get_matrix():
         bits = "".join("1" if cell else "0" for cell in row)
         bits += "0" * (-len(bits) % 4)
-        out.append("".join(f"{int(bits[i:i + 4], 2):x}" for i in range(0, len(bits), 4)))
+        out.append("".join(f"{int(bits[i : i + 4], 2):x}" for i in range(0, len(bits), 4)))
     return out

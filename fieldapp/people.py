@@ -24,7 +24,9 @@ def office(user: User) -> str:
         return f"{street.name}安办" if street else "街道安办"
     if user.role == "department":
         return f"{user.industry}行业主管部门" if user.industry else "行业主管部门"
-    return {"inspector": "网格员", "district": "区安委办", "enterprise": "企业"}.get(user.role, "工作人员")
+    return {"inspector": "网格员", "district": "区安委办", "enterprise": "企业"}.get(
+        user.role, "工作人员"
+    )
 
 
 def label(user: User | None) -> str:
@@ -53,7 +55,12 @@ def from_record(person: dict | None, username: str | None) -> str:
         return "企业（扫码登录）"
     p = person or {}
     role = p.get("role")
-    where = {"inspector": "网格员", "street": "街道安办", "district": "区安委办", "department": "行业主管部门",
-             "enterprise": "企业"}.get(role or "", "工作人员")
+    where = {
+        "inspector": "网格员",
+        "street": "街道安办",
+        "district": "区安委办",
+        "department": "行业主管部门",
+        "enterprise": "企业",
+    }.get(role or "", "工作人员")
     name = (p.get("display_name") or "").strip()
     return f"{name}（{where}）" if name and name != username else where

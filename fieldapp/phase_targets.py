@@ -88,7 +88,10 @@ class PhaseProgress:
 def checkpoints(year: int, today: date) -> list[Checkpoint]:
     """The year's phases (by end date) as checkpoints; the whole year when no plan is entered."""
     year_end = date(year, 12, 31)
-    phases = [(p.title, min(p.ends_on, year_end)) for p in sorted(plan.phases(year), key=lambda p: (p.ends_on, p.position))]
+    phases = [
+        (p.title, min(p.ends_on, year_end))
+        for p in sorted(plan.phases(year), key=lambda p: (p.ends_on, p.position))
+    ]
     if not phases:
         phases = [("全年", year_end)]
     out: list[Checkpoint] = []
@@ -112,14 +115,26 @@ def by_phase(actor, year: int, *, now: datetime) -> PhaseProgress:
     today = local_today(now)
     points = checkpoints(year, today)
     # One count per checkpoint reached: a past phase's end counts whole quarters of posts, today the running one too.
-    counted = [targets.progress(streets, year, until=c.counted_to, open_quarter=c.state == CURRENT)
-               if c.counted_to else None for c in points]
-    base = targets.progress(streets, year, until=today)  # the targets themselves (and the rows' order)
+    counted = [
+        targets.progress(streets, year, until=c.counted_to, open_quarter=c.state == CURRENT)
+        if c.counted_to
+        else None
+        for c in points
+    ]
+    base = targets.progress(
+        streets, year, until=today
+    )  # the targets themselves (and the rows' order)
     blocks = []
     for n, key in enumerate(targets.PROGRESS_KEYS):
         block = Block(key, targets.KEYS[key])
         for r, row in enumerate(base):
-            block.lines.append(Line(row.name, row.street.id if row.street else None, row.items[n].target,
-                                    [rows[r].items[n].actual if rows else None for rows in counted]))
+            block.lines.append(
+                Line(
+                    row.name,
+                    row.street.id if row.street else None,
+                    row.items[n].target,
+                    [rows[r].items[n].actual if rows else None for rows in counted],
+                )
+            )
         blocks.append(block)
     return PhaseProgress(year, today, bool(plan.phases(year)), points, blocks, len(streets))

@@ -92,7 +92,9 @@ def webp_size(data: bytes) -> tuple[int, int] | None:
         bits = int.from_bytes(data[21:25], "little")
         return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
     if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
-        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(
+            data[28:30], "little"
+        ) & 0x3FFF
     return None
 
 
@@ -104,8 +106,15 @@ _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N
 _DECODER_EXTRA = {"WEBP": 12, "HEIF": 5}
 
 
-def decode_cost(fmt: str, mode: str, size: tuple[int, int], *, full_size: tuple[int, int] | None = None,
-                progressive_layers: list[tuple[int, int]] | None = None, alpha: bool = False) -> int:
+def decode_cost(
+    fmt: str,
+    mode: str,
+    size: tuple[int, int],
+    *,
+    full_size: tuple[int, int] | None = None,
+    progressive_layers: list[tuple[int, int]] | None = None,
+    alpha: bool = False,
+) -> int:
     """Estimate the peak bytes that decoding an image and shrinking it to the display size will hold.
 
     `size` is what the decoder will produce (after a JPEG draft: 1/8 scale costs
@@ -122,7 +131,9 @@ def decode_cost(fmt: str, mode: str, size: tuple[int, int], *, full_size: tuple[
         full_w, full_h = full_size or size
         h_max = max(h for h, _ in progressive_layers) or 1
         v_max = max(v for _, v in progressive_layers) or 1
-        cost += sum(2 * (full_w * h // h_max) * (full_h * v // v_max) for h, v in progressive_layers)
+        cost += sum(
+            2 * (full_w * h // h_max) * (full_h * v // v_max) for h, v in progressive_layers
+        )
     shrink = max(width, height) > DISPLAY_LONG
     if mode in ("P", "PA", "1", "I", "F") or mode.startswith("I;16"):
         cost += pixels * 4
@@ -137,28 +148,44 @@ def _cost_of(im: Image.Image, header_size: tuple[int, int]) -> int:
     layers = None
     if im.format == "JPEG" and im.info.get("progressive"):
         layers = [(h, v) for _, h, v, _ in getattr(im, "layer", None) or []] or [(1, 1)] * 3
-    return decode_cost(im.format, im.mode, im.size, full_size=header_size, progressive_layers=layers,
-                       alpha="transparency" in im.info)
+    return decode_cost(
+        im.format,
+        im.mode,
+        im.size,
+        full_size=header_size,
+        progressive_layers=layers,
+        alpha="transparency" in im.info,
+    )
 
 
 def _refuse_size(width: int, height: int, *, max_pixels: int, min_short_side: int) -> None:
     if width * height > max_pixels:
-        raise PhotoRejected(f"图片像素过多（{width}×{height}），最多 {max_pixels / 1_000_000:g} 百万像素。", status=422)
+        raise PhotoRejected(
+            f"图片像素过多（{width}×{height}），最多 {max_pixels / 1_000_000:g} 百万像素。",
+            status=422,
+        )
     if min(width, height) < min_short_side:
         raise PhotoRejected(
             f"照片太小（{width}×{height} 像素），看不清现场：证据照片的短边至少 {min_short_side} 像素，请用相机重新拍摄后上传。",
-            status=422)
+            status=422,
+        )
 
 
 def _refuse_cost(fmt: str, size: tuple[int, int], cost: int, budget: int) -> None:
     if cost > budget:
-        fits = int(size[0] * size[1] * budget / cost / 100_000) / 10  # megapixels that would fit, rounded down
+        fits = (
+            int(size[0] * size[1] * budget / cost / 100_000) / 10
+        )  # megapixels that would fit, rounded down
         raise PhotoRejected(
             f"图片过大（{size[0]}×{size[1]}，{fmt}），解码约需 {cost // 2**20} MB 内存，超过上限 {budget // 2**20} MB："
-            f"请缩小到约 {fits:g} 百万像素以内，或改用 JPEG 上传。", status=422)
+            f"请缩小到约 {fits:g} 百万像素以内，或改用 JPEG 上传。",
+            status=422,
+        )
 
 
-def process(data: bytes, *, max_pixels: int, min_short_side: int = 0, decode_budget: int = DECODE_BUDGET) -> Processed:
+def process(
+    data: bytes, *, max_pixels: int, min_short_side: int = 0, decode_budget: int = DECODE_BUDGET
+) -> Processed:
     """Decode, check and re-encode one image within a memory budget; raise PhotoRejected with a Chinese reason.
 
     Everything that bounds memory is decided from the header, before decoding:
@@ -176,9 +203,15 @@ def process(data: bytes, *, max_pixels: int, min_short_side: int = 0, decode_bud
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data), formats=list(FORMATS))
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ) as exc:
         if isinstance(exc, UnidentifiedImageError):
-            raise PhotoRejected("不是支持的图片格式：请上传 JPEG、PNG、WebP 或 HEIC 照片。", status=415) from None
+            raise PhotoRejected(
+                "不是支持的图片格式：请上传 JPEG、PNG、WebP 或 HEIC 照片。", status=415
+            ) from None
         raise PhotoRejected("图片像素过多，拒绝处理。", status=422) from None
     except Exception:  # any decoder error on hostile input is a refusal, not a 500
         raise PhotoRejected("无法识别该图片文件。", status=415) from None
@@ -204,8 +237,11 @@ def process(data: bytes, *, max_pixels: int, min_short_side: int = 0, decode_bud
     try:
         im.load()
         if im.mode in ("P", "PA", "1", "I", "F") or im.mode.startswith("I;16"):
-            im = im.convert("RGBA" if im.mode in ("P", "PA") and ("transparency" in im.info or im.mode == "PA")
-                            else ("L" if im.mode in ("1", "I", "F") or im.mode.startswith("I;16") else "RGB"))
+            im = im.convert(
+                "RGBA"
+                if im.mode in ("P", "PA") and ("transparency" in im.info or im.mode == "PA")
+                else ("L" if im.mode in ("1", "I", "F") or im.mode.startswith("I;16") else "RGB")
+            )
         # Shrink in place first (integer reduction, then resampling): the full-size
         # pixels are released before any other copy is made.
         im.thumbnail((DISPLAY_LONG, DISPLAY_LONG), Image.Resampling.HAMMING, reducing_gap=2.0)
@@ -291,25 +327,45 @@ def ingest(sha: str, data: bytes, meta: Meta, *, actor, now: datetime) -> bool:
     if not SHA_RE.match(sha):
         raise PhotoRejected("照片地址应为 64 位小写十六进制 SHA-256。", status=400)
     if hashlib.sha256(data).hexdigest() != sha:
-        raise PhotoRejected("照片内容与地址中的 SHA-256 不符（传输不完整或被改动），未保存。", status=400)
+        raise PhotoRejected(
+            "照片内容与地址中的 SHA-256 不符（传输不完整或被改动），未保存。", status=400
+        )
     if db.session.get(Photo, sha) is not None:
         _record_sender(sha, actor, now)  # they sent the bytes: they have the picture
         return False
     cfg = current_app.config
-    done = process(data, max_pixels=cfg["PHOTO_MAX_PIXELS"], min_short_side=cfg["PHOTO_MIN_SHORT_SIDE"],
-                   decode_budget=int(cfg["PHOTO_DECODE_BUDGET_MB"] * 2**20))
+    done = process(
+        data,
+        max_pixels=cfg["PHOTO_MAX_PIXELS"],
+        min_short_side=cfg["PHOTO_MIN_SHORT_SIDE"],
+        decode_budget=int(cfg["PHOTO_DECODE_BUDGET_MB"] * 2**20),
+    )
     files = store()
     files.put(key("original", sha), data)
     files.put(key("display", sha), done.display)
     files.put(key("thumb", sha), done.thumb)
     values = dict(
-        sha256=sha, size_bytes=len(data), mime=done.mime, width=done.width, height=done.height, phash=done.phash,
-        display_bytes=len(done.display), thumb_bytes=len(done.thumb), captured_at=meta.captured_at, lat=meta.lat,
-        lng=meta.lng, accuracy_m=meta.accuracy_m, uploaded_by=actor.id, received_at=now,
+        sha256=sha,
+        size_bytes=len(data),
+        mime=done.mime,
+        width=done.width,
+        height=done.height,
+        phash=done.phash,
+        display_bytes=len(done.display),
+        thumb_bytes=len(done.thumb),
+        captured_at=meta.captured_at,
+        lat=meta.lat,
+        lng=meta.lng,
+        accuracy_m=meta.accuracy_m,
+        uploaded_by=actor.id,
+        received_at=now,
     )
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted = db.session.execute(
-        insert(Photo).values(**values).on_conflict_do_nothing(index_elements=["sha256"]).returning(Photo.sha256)
+        insert(Photo)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(Photo.sha256)
     ).first()
     _record_sender(sha, actor, now)
     if inserted is not None:
@@ -323,15 +379,20 @@ def _record_sender(sha: str, actor, now: datetime) -> None:
     if getattr(actor, "id", None) is None:  # the public: anonymous senders cite nothing
         return
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(PhotoUpload).values(photo_sha256=sha, user_id=actor.id, received_at=now)
-                       .on_conflict_do_nothing(index_elements=["photo_sha256", "user_id"]))
+    db.session.execute(
+        insert(PhotoUpload)
+        .values(photo_sha256=sha, user_id=actor.id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["photo_sha256", "user_id"])
+    )
 
 
 def visible_clause(actor):
     """SQL on Photo: the actor sent these bytes, or a premises in the actor's scope uses the photo."""
     used_in_scope = (
-        select(PhotoRef.id).join(Enterprise, Enterprise.id == PhotoRef.enterprise_id)
-        .where(PhotoRef.photo_sha256 == Photo.sha256, scope.enterprise_clause(actor)).exists()
+        select(PhotoRef.id)
+        .join(Enterprise, Enterprise.id == PhotoRef.enterprise_id)
+        .where(PhotoRef.photo_sha256 == Photo.sha256, scope.enterprise_clause(actor))
+        .exists()
     )
     sent = exists().where(PhotoUpload.photo_sha256 == Photo.sha256, PhotoUpload.user_id == actor.id)
     return or_(Photo.uploaded_by == actor.id, sent, used_in_scope)
@@ -349,7 +410,15 @@ def citable(actor, shas: list[str]) -> list[str]:
     if not shas:
         return []
     held = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(shas))))
-    allowed = set(db.session.scalars(select(Photo.sha256).where(Photo.sha256.in_(held), visible_clause(actor)))) if held else set()
+    allowed = (
+        set(
+            db.session.scalars(
+                select(Photo.sha256).where(Photo.sha256.in_(held), visible_clause(actor))
+            )
+        )
+        if held
+        else set()
+    )
     return [s for s in shas if s not in held or s in allowed]
 
 
@@ -363,7 +432,10 @@ def missing(shas: list[str], *, enterprise_id: int | None = None) -> list[str]:
         return []
     stmt = select(Photo.sha256).where(Photo.sha256.in_(set(shas)))
     if enterprise_id is not None:
-        stmt = stmt.where(select(PhotoRef.id).where(PhotoRef.photo_sha256 == Photo.sha256,
-                                                    PhotoRef.enterprise_id == enterprise_id).exists())
+        stmt = stmt.where(
+            select(PhotoRef.id)
+            .where(PhotoRef.photo_sha256 == Photo.sha256, PhotoRef.enterprise_id == enterprise_id)
+            .exists()
+        )
     held = set(db.session.scalars(stmt))
     return [s for s in dict.fromkeys(shas) if s not in held]

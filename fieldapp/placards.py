@@ -38,7 +38,9 @@ def enterprise_for_token(token: str) -> int | None:
     """The premises a current token belongs to, or None (unknown, rotated or revoked)."""
     if not TOKEN_RE.match(token or ""):
         return None
-    return db.session.scalar(select(Enterprise.id).where(Enterprise.public_token == token, Enterprise.active.is_(True)))
+    return db.session.scalar(
+        select(Enterprise.id).where(Enterprise.public_token == token, Enterprise.active.is_(True))
+    )
 
 
 def public_url(base_url: str, ent) -> str | None:
@@ -47,9 +49,17 @@ def public_url(base_url: str, ent) -> str | None:
 
 def _record(ent: Enterprise, action: str, actor, now: datetime, token: str | None) -> None:
     # The chain keeps a hash of the token, never the token itself.
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="placard", object_id=str(ent.id), enterprise_id=ent.id,
-                 action=action, actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"token_sha256": hashlib.sha256(token.encode()).hexdigest() if token else None})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="placard",
+        object_id=str(ent.id),
+        enterprise_id=ent.id,
+        action=action,
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={"token_sha256": hashlib.sha256(token.encode()).hexdigest() if token else None},
+    )
 
 
 def rotate(ent: Enterprise, *, actor, now: datetime) -> str:
@@ -68,14 +78,21 @@ def revoke(ent: Enterprise, *, actor, now: datetime) -> None:
 
 
 def qr_svg(url: str) -> bytes:
-    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    img = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=2,
+    )
     buf = io.BytesIO()
     img.save(buf)
     return buf.getvalue()
 
 
 def qr_png(url: str, box_size: int = 10) -> bytes:
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2)
+    qr = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=2
+    )
     qr.add_data(url)
     buf = io.BytesIO()
     qr.make_image().save(buf, format="PNG")
@@ -96,20 +113,40 @@ def set_pin(ent: Enterprise, *, actor, now: datetime, pin: str | None = None) ->
     pin = pin or "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
     user = db.session.scalar(select(User).where(User.username == pin_username(ent.id)))
     if user is None:
-        user = User(username=pin_username(ent.id), display_name=f"{ent.name}（扫码登录）", role="enterprise",
-                    enterprise_id=ent.id, active=True, created_at=now, password_hash="")
+        user = User(
+            username=pin_username(ent.id),
+            display_name=f"{ent.name}（扫码登录）",
+            role="enterprise",
+            enterprise_id=ent.id,
+            active=True,
+            created_at=now,
+            password_hash="",
+        )
         db.session.add(user)
         db.session.flush()
     else:
         auth.end_all_sessions(user)
     user.password_hash = generate_password_hash(pin)
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="placard", object_id=str(ent.id), enterprise_id=ent.id,
-                 action="pin_reset", actor_id=actor.id, actor_label=actor.username, at=now, payload={})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="placard",
+        object_id=str(ent.id),
+        enterprise_id=ent.id,
+        action="pin_reset",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={},
+    )
     return pin
 
 
-def pin_login(enterprise_id: int, pin: str, *, ip: str, policy: auth.LoginPolicy, now: datetime) -> auth.LoginResult:
+def pin_login(
+    enterprise_id: int, pin: str, *, ip: str, policy: auth.LoginPolicy, now: datetime
+) -> auth.LoginResult:
     """Check a PIN, throttled per premises and per IP like a password."""
     if not re.fullmatch(r"\d{4,8}", pin or ""):
         pin = "x"  # still counted as a failure, same answer
-    return auth.authenticate(pin_username(enterprise_id), pin, ip=ip, policy=policy, now=now, allow_pin_users=True)
+    return auth.authenticate(
+        pin_username(enterprise_id), pin, ip=ip, policy=policy, now=now, allow_pin_users=True
+    )

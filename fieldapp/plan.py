@@ -53,16 +53,25 @@ def street_filer(street: Street) -> Filer:
 
 
 def department_filer(industry: str) -> Filer:
-    return Filer(f"department:{industry}", "department", f"{industry}行业主管部门", industry=industry)
+    return Filer(
+        f"department:{industry}", "department", f"{industry}行业主管部门", industry=industry
+    )
 
 
 def filers() -> list[Filer]:
     """Every street, then every industry that has an active department account (in the vocabulary's order)."""
     streets = [street_filer(s) for s in db.session.scalars(select(Street).order_by(Street.id))]
-    industries = set(db.session.scalars(select(User.industry).where(User.role == Role.DEPARTMENT, User.active.is_(True),
-                                                                    User.industry.is_not(None)).distinct()))
+    industries = set(
+        db.session.scalars(
+            select(User.industry)
+            .where(User.role == Role.DEPARTMENT, User.active.is_(True), User.industry.is_not(None))
+            .distinct()
+        )
+    )
     order = {name: i for i, name in enumerate(vocab.INDUSTRIES)}
-    return streets + [department_filer(i) for i in sorted(industries, key=lambda i: (order.get(i, 999), i))]
+    return streets + [
+        department_filer(i) for i in sorted(industries, key=lambda i: (order.get(i, 999), i))
+    ]
 
 
 def filer_of(actor) -> Filer | None:
@@ -100,17 +109,26 @@ def status_on(due_on: date, first_filed_at: datetime | None, today: date) -> str
 
 
 def years() -> list[int]:
-    return sorted(set(db.session.scalars(select(PlanRequirement.year).distinct()))
-                  | set(db.session.scalars(select(PlanPhase.year).distinct())))
+    return sorted(
+        set(db.session.scalars(select(PlanRequirement.year).distinct()))
+        | set(db.session.scalars(select(PlanPhase.year).distinct()))
+    )
 
 
 def phases(year: int) -> list[PlanPhase]:
-    return list(db.session.scalars(select(PlanPhase).where(PlanPhase.year == year)
-                                   .order_by(PlanPhase.position, PlanPhase.ends_on, PlanPhase.id)))
+    return list(
+        db.session.scalars(
+            select(PlanPhase)
+            .where(PlanPhase.year == year)
+            .order_by(PlanPhase.position, PlanPhase.ends_on, PlanPhase.id)
+        )
+    )
 
 
 def requirements(year: int | None = None) -> list[PlanRequirement]:
-    stmt = select(PlanRequirement).order_by(PlanRequirement.due_on, PlanRequirement.position, PlanRequirement.id)
+    stmt = select(PlanRequirement).order_by(
+        PlanRequirement.due_on, PlanRequirement.position, PlanRequirement.id
+    )
     if year is not None:
         stmt = stmt.where(PlanRequirement.year == year)
     return list(db.session.scalars(stmt))
@@ -120,9 +138,13 @@ def first_filings(req_ids: list[int]) -> dict[tuple[int, str], tuple[datetime, i
     """(requirement, filer) → (earliest filing time, number of filings)."""
     if not req_ids:
         return {}
-    rows = db.session.execute(select(PlanFiling.requirement_id, PlanFiling.filer, func.min(PlanFiling.filed_at), func.count())
-                              .where(PlanFiling.requirement_id.in_(req_ids))
-                              .group_by(PlanFiling.requirement_id, PlanFiling.filer))
+    rows = db.session.execute(
+        select(
+            PlanFiling.requirement_id, PlanFiling.filer, func.min(PlanFiling.filed_at), func.count()
+        )
+        .where(PlanFiling.requirement_id.in_(req_ids))
+        .group_by(PlanFiling.requirement_id, PlanFiling.filer)
+    )
     return {(rid, filer): (first, n) for rid, filer, first, n in rows}
 
 
@@ -188,11 +210,23 @@ def attention(actor, today: date, days: int = SOON_DAYS, limit: int = 20) -> dic
     me = filer_of(actor)
     if me is None and actor.role != Role.DISTRICT:
         return {"soon": [], "late": []}
-    soon_reqs = list(db.session.scalars(select(PlanRequirement).where(PlanRequirement.due_on >= today,
-                                                                      PlanRequirement.due_on <= today + timedelta(days=days))
-                                        .order_by(PlanRequirement.due_on, PlanRequirement.id)))
-    late_reqs = list(db.session.scalars(select(PlanRequirement).where(PlanRequirement.due_on < today)
-                                        .order_by(PlanRequirement.due_on.desc(), PlanRequirement.id)))
+    soon_reqs = list(
+        db.session.scalars(
+            select(PlanRequirement)
+            .where(
+                PlanRequirement.due_on >= today,
+                PlanRequirement.due_on <= today + timedelta(days=days),
+            )
+            .order_by(PlanRequirement.due_on, PlanRequirement.id)
+        )
+    )
+    late_reqs = list(
+        db.session.scalars(
+            select(PlanRequirement)
+            .where(PlanRequirement.due_on < today)
+            .order_by(PlanRequirement.due_on.desc(), PlanRequirement.id)
+        )
+    )
     who = [me] if me else filers()
     firsts = first_filings([r.id for r in soon_reqs + late_reqs])
     out: dict[str, list[Due]] = {"soon": [], "late": []}
@@ -209,8 +243,17 @@ def attention(actor, today: date, days: int = SOON_DAYS, limit: int = 20) -> dic
 
 
 def _audit(action: str, object_id: str, payload: dict, *, actor, now: datetime) -> None:
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="plan", object_id=object_id, enterprise_id=None, action=action,
-                 actor_id=actor.id, actor_label=actor.username, at=now, payload=payload)
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="plan",
+        object_id=object_id,
+        enterprise_id=None,
+        action=action,
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload=payload,
+    )
 
 
 def _text(value, label: str, limit: int, *, required: bool = True) -> str:
@@ -240,9 +283,15 @@ def _requirement_values(data: dict, year: int) -> dict:
         raise PlanError("请填写截止日期")
     if not year - 1 <= due.year <= year + 1:
         raise PlanError(f"截止日期应在 {year} 年前后")
-    return {"title": _text(data.get("title"), "报送事项名称", 80), "due_on": due, "filers": filers_, "forms": forms,
-            "sealed": bool(data.get("sealed")), "period": _text(data.get("period"), "所属期间", 10, required=False),
-            "basis": _text(data.get("basis"), "依据", 1000, required=False)}
+    return {
+        "title": _text(data.get("title"), "报送事项名称", 80),
+        "due_on": due,
+        "filers": filers_,
+        "forms": forms,
+        "sealed": bool(data.get("sealed")),
+        "period": _text(data.get("period"), "所属期间", 10, required=False),
+        "basis": _text(data.get("basis"), "依据", 1000, required=False),
+    }
 
 
 def _phase_values(data: dict, year: int) -> dict:
@@ -251,15 +300,23 @@ def _phase_values(data: dict, year: int) -> dict:
         raise PlanError("请填写阶段截止日期")
     if starts is not None and (not isinstance(starts, date) or starts > ends):
         raise PlanError("阶段开始日期不能晚于截止日期")
-    return {"title": _text(data.get("title"), "阶段名称", 60), "starts_on": starts, "ends_on": ends,
-            "basis": _text(data.get("basis"), "依据", 1000, required=False)}
+    return {
+        "title": _text(data.get("title"), "阶段名称", 60),
+        "starts_on": starts,
+        "ends_on": ends,
+        "basis": _text(data.get("basis"), "依据", 1000, required=False),
+    }
 
 
 def save_phase(year: int, key: str | None, data: dict, *, actor, now: datetime) -> PlanPhase:
     """Create or change a phase of a year's plan (dates and title)."""
     _check_year(year)
     values = _phase_values(data, year)
-    row = db.session.scalar(select(PlanPhase).where(PlanPhase.year == year, PlanPhase.key == key)) if key else None
+    row = (
+        db.session.scalar(select(PlanPhase).where(PlanPhase.year == year, PlanPhase.key == key))
+        if key
+        else None
+    )
     if row is None:
         count = len(phases(year))
         row = PlanPhase(year=year, key=key or f"phase{count + 1}", position=count + 1, **values)
@@ -268,37 +325,86 @@ def save_phase(year: int, key: str | None, data: dict, *, actor, now: datetime) 
         for k, v in values.items():
             setattr(row, k, v)
     db.session.flush()
-    _audit("plan_phase_saved", f"{year}/{row.key}", {"year": year, "key": row.key, "title": row.title,
-                                                      "starts_on": row.starts_on.isoformat() if row.starts_on else None,
-                                                      "ends_on": row.ends_on.isoformat()}, actor=actor, now=now)
+    _audit(
+        "plan_phase_saved",
+        f"{year}/{row.key}",
+        {
+            "year": year,
+            "key": row.key,
+            "title": row.title,
+            "starts_on": row.starts_on.isoformat() if row.starts_on else None,
+            "ends_on": row.ends_on.isoformat(),
+        },
+        actor=actor,
+        now=now,
+    )
     return row
 
 
-def save_requirement(year: int, key: str | None, data: dict, *, actor, now: datetime) -> PlanRequirement:
+def save_requirement(
+    year: int, key: str | None, data: dict, *, actor, now: datetime
+) -> PlanRequirement:
     """Create or change a required filing of a year's plan."""
     _check_year(year)
     values = _requirement_values(data, year)
     phase_key = data.get("phase") or None
-    phase = db.session.scalar(select(PlanPhase).where(PlanPhase.year == year, PlanPhase.key == phase_key)) if phase_key else None
+    phase = (
+        db.session.scalar(
+            select(PlanPhase).where(PlanPhase.year == year, PlanPhase.key == phase_key)
+        )
+        if phase_key
+        else None
+    )
     if phase_key and phase is None:
         raise PlanError("所属阶段不存在")
-    row = db.session.scalar(select(PlanRequirement).where(PlanRequirement.year == year, PlanRequirement.key == key)) if key else None
+    row = (
+        db.session.scalar(
+            select(PlanRequirement).where(PlanRequirement.year == year, PlanRequirement.key == key)
+        )
+        if key
+        else None
+    )
     if row is None:
-        n = db.session.scalar(select(func.count()).select_from(PlanRequirement).where(PlanRequirement.year == year)) or 0
+        n = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(PlanRequirement)
+                .where(PlanRequirement.year == year)
+            )
+            or 0
+        )
         new_key = key or f"item{n + 1}"
-        while db.session.scalar(select(PlanRequirement.id).where(PlanRequirement.year == year, PlanRequirement.key == new_key)):
+        while db.session.scalar(
+            select(PlanRequirement.id).where(
+                PlanRequirement.year == year, PlanRequirement.key == new_key
+            )
+        ):
             n += 1
             new_key = f"item{n + 1}"
-        row = PlanRequirement(year=year, key=new_key, position=n + 1, phase_id=phase.id if phase else None, **values)
+        row = PlanRequirement(
+            year=year, key=new_key, position=n + 1, phase_id=phase.id if phase else None, **values
+        )
         db.session.add(row)
     else:
         row.phase_id = phase.id if phase else None
         for k, v in values.items():
             setattr(row, k, v)
     db.session.flush()
-    _audit("plan_requirement_saved", f"{year}/{row.key}",
-           {"year": year, "key": row.key, "title": row.title, "due_on": row.due_on.isoformat(), "filers": row.filers,
-            "forms": row.forms, "phase": phase.key if phase else None}, actor=actor, now=now)
+    _audit(
+        "plan_requirement_saved",
+        f"{year}/{row.key}",
+        {
+            "year": year,
+            "key": row.key,
+            "title": row.title,
+            "due_on": row.due_on.isoformat(),
+            "filers": row.filers,
+            "forms": row.forms,
+            "phase": phase.key if phase else None,
+        },
+        actor=actor,
+        now=now,
+    )
     return row
 
 
@@ -306,8 +412,13 @@ def delete_requirement(req: PlanRequirement, *, actor, now: datetime) -> None:
     """Remove a required filing nobody has filed for yet (a filed one stays: its receipts refer to it)."""
     if db.session.scalar(select(PlanFiling.id).where(PlanFiling.requirement_id == req.id).limit(1)):
         raise PlanError("已有单位报送了此项，不能删除；可修改名称或截止日期。")
-    _audit("plan_requirement_deleted", f"{req.year}/{req.key}", {"year": req.year, "key": req.key, "title": req.title},
-           actor=actor, now=now)
+    _audit(
+        "plan_requirement_deleted",
+        f"{req.year}/{req.key}",
+        {"year": req.year, "key": req.key, "title": req.title},
+        actor=actor,
+        now=now,
+    )
     db.session.delete(req)
 
 
@@ -329,7 +440,9 @@ def load(data: dict, *, actor, now: datetime) -> int:
         raise PlanError(f"{year} 年的计划已存在，请在页面上修改。")
     keys = set()
     for n, p in enumerate(data.get("phases") or [], 1):
-        row = PlanPhase(year=year, key=_text(p.get("key"), "阶段代码", 30), position=n, **_phase_values(p, year))
+        row = PlanPhase(
+            year=year, key=_text(p.get("key"), "阶段代码", 30), position=n, **_phase_values(p, year)
+        )
         db.session.add(row)
         keys.add(row.key)
     db.session.flush()
@@ -337,13 +450,29 @@ def load(data: dict, *, actor, now: datetime) -> int:
     for n, r in enumerate(data.get("requirements") or [], 1):
         if r.get("phase") and r["phase"] not in by_key:
             raise PlanError(f"报送事项 {r.get('key')} 的阶段 {r['phase']} 不存在")
-        db.session.add(PlanRequirement(year=year, key=_text(r.get("key"), "事项代码", 30), position=n,
-                                       phase_id=by_key[r["phase"]].id if r.get("phase") else None,
-                                       **_requirement_values(r, year)))
+        db.session.add(
+            PlanRequirement(
+                year=year,
+                key=_text(r.get("key"), "事项代码", 30),
+                position=n,
+                phase_id=by_key[r["phase"]].id if r.get("phase") else None,
+                **_requirement_values(r, year),
+            )
+        )
     db.session.flush()
     count = len(requirements(year))
-    _audit("plan_loaded", str(year), {"year": year, "phases": len(by_key), "requirements": count,
-                                      "source": str(data.get("source") or "")}, actor=actor, now=now)
+    _audit(
+        "plan_loaded",
+        str(year),
+        {
+            "year": year,
+            "phases": len(by_key),
+            "requirements": count,
+            "source": str(data.get("source") or ""),
+        },
+        actor=actor,
+        now=now,
+    )
     return count
 
 
@@ -370,12 +499,32 @@ def copy_year(year: int, *, actor, now: datetime) -> int:
     if not src_reqs and not src_phases:
         raise PlanError(f"{year} 年没有计划可作模板")
     data = {
-        "year": year + 1, "source": f"以 {year} 年计划为模板",
-        "phases": [{"key": p.key, "title": p.title, "starts_on": _next_year(p.starts_on), "ends_on": _next_year(p.ends_on),
-                    "basis": p.basis} for p in src_phases],
-        "requirements": [{"key": r.key, "phase": r.phase.key if r.phase else None, "title": r.title,
-                          "due_on": _next_year(r.due_on), "filers": r.filers, "forms": list(r.forms), "sealed": r.sealed,
-                          "period": r.period.replace(str(year), str(year + 1), 1), "basis": r.basis} for r in src_reqs],
+        "year": year + 1,
+        "source": f"以 {year} 年计划为模板",
+        "phases": [
+            {
+                "key": p.key,
+                "title": p.title,
+                "starts_on": _next_year(p.starts_on),
+                "ends_on": _next_year(p.ends_on),
+                "basis": p.basis,
+            }
+            for p in src_phases
+        ],
+        "requirements": [
+            {
+                "key": r.key,
+                "phase": r.phase.key if r.phase else None,
+                "title": r.title,
+                "due_on": _next_year(r.due_on),
+                "filers": r.filers,
+                "forms": list(r.forms),
+                "sealed": r.sealed,
+                "period": r.period.replace(str(year), str(year + 1), 1),
+                "basis": r.basis,
+            }
+            for r in src_reqs
+        ],
     }
     return load(data, actor=actor, now=now)
 
@@ -385,7 +534,9 @@ def grouped(b: Board) -> list[tuple[PlanPhase | None, list[PlanRequirement]]]:
     per: dict[int | None, list[PlanRequirement]] = defaultdict(list)
     for r in b.requirements:
         per[r.phase_id].append(r)
-    out: list[tuple[PlanPhase | None, list[PlanRequirement]]] = [(p, per.get(p.id, [])) for p in b.phases]
+    out: list[tuple[PlanPhase | None, list[PlanRequirement]]] = [
+        (p, per.get(p.id, [])) for p in b.phases
+    ]
     if per.get(None):
         out.append((None, per[None]))
     return out

@@ -29,8 +29,19 @@ def plan_group() -> None:
 
 
 @plan_group.command("load")
-@click.option("--year", type=int, default=2025, show_default=True, help="年度（使用 fieldapp/plan_seed/<年度>.toml）")
-@click.option("--file", "path", type=click.Path(dir_okay=False, exists=True), help="另一个计划数据文件（TOML，格式同 plan_seed）")
+@click.option(
+    "--year",
+    type=int,
+    default=2025,
+    show_default=True,
+    help="年度（使用 fieldapp/plan_seed/<年度>.toml）",
+)
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="另一个计划数据文件（TOML，格式同 plan_seed）",
+)
 @with_appcontext
 def load(year: int, path: str | None) -> None:
     """Enter a year's phases and filings; refuses a year already entered."""

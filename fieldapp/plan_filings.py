@@ -70,8 +70,17 @@ def _check_filer(req: PlanRequirement, actor) -> plan.Filer:
     return filer
 
 
-def file(req: PlanRequirement, *, kind: str, actor, now: datetime, data: bytes | None = None, file_name: str = "",
-         note: str = "", snapshot_id: int | None = None) -> PlanFiling:
+def file(
+    req: PlanRequirement,
+    *,
+    kind: str,
+    actor,
+    now: datetime,
+    data: bytes | None = None,
+    file_name: str = "",
+    note: str = "",
+    snapshot_id: int | None = None,
+) -> PlanFiling:
     """File for a requirement as the actor's street or department; return the row that is the receipt."""
     filer = _check_filer(req, actor)
     if kind not in req.forms:
@@ -80,11 +89,25 @@ def file(req: PlanRequirement, *, kind: str, actor, now: datetime, data: bytes |
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise plan.PlanError(f"说明不能超过 {NOTE_MAX} 个字。")
-    row = PlanFiling(requirement_id=req.id, filer=filer.key, street_id=filer.street_id, industry=filer.industry, kind=kind,
-                     note=note, filed_by=actor.id, filed_at=now, event_uuid=str(uuidlib.uuid4()))
+    row = PlanFiling(
+        requirement_id=req.id,
+        filer=filer.key,
+        street_id=filer.street_id,
+        industry=filer.industry,
+        kind=kind,
+        note=note,
+        filed_by=actor.id,
+        filed_at=now,
+        event_uuid=str(uuidlib.uuid4()),
+    )
     if kind == "document":
         cfg = current_app.config
-        checked = documents.check(data or b"", file_name, max_bytes=cfg["FILING_MAX_BYTES"], max_pixels=cfg["PHOTO_MAX_PIXELS"])
+        checked = documents.check(
+            data or b"",
+            file_name,
+            max_bytes=cfg["FILING_MAX_BYTES"],
+            max_pixels=cfg["PHOTO_MAX_PIXELS"],
+        )
         row.sha256 = hashlib.sha256(data).hexdigest()
         row.file_key = f"{row.sha256[:2]}/{row.sha256}.{checked.ext}"
         row.file_type, row.size_bytes = checked.code, len(data)
@@ -103,11 +126,27 @@ def file(req: PlanRequirement, *, kind: str, actor, now: datetime, data: bytes |
         raise plan.PlanError("未知的报送方式。")
     db.session.add(row)
     db.session.flush()
-    audit.append(uuid=row.event_uuid, object_type="plan_filing", object_id=str(row.id), enterprise_id=None,
-                 action="plan_filed", actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"requirement": f"{req.year}/{req.key}", "filer": filer.key, "kind": kind, "sha256": row.sha256,
-                          "size": row.size_bytes, "file_type": row.file_type, "snapshot": row.snapshot_id,
-                          "due_on": req.due_on.isoformat(), "on_time": local_today(now) <= req.due_on})
+    audit.append(
+        uuid=row.event_uuid,
+        object_type="plan_filing",
+        object_id=str(row.id),
+        enterprise_id=None,
+        action="plan_filed",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "requirement": f"{req.year}/{req.key}",
+            "filer": filer.key,
+            "kind": kind,
+            "sha256": row.sha256,
+            "size": row.size_bytes,
+            "file_type": row.file_type,
+            "snapshot": row.snapshot_id,
+            "due_on": req.due_on.isoformat(),
+            "on_time": local_today(now) <= req.due_on,
+        },
+    )
     return row
 
 
@@ -127,7 +166,9 @@ def _snapshot(req: PlanRequirement, filer: plan.Filer, snapshot_id: int | None) 
     if snap is None or snap.unit != filer.key:
         raise plan.PlanError("找不到本单位的这份季报表快照。", status=404)
     if req.period and req.period != str(snap.year) and req.period != f"{snap.year}Q{snap.quarter}":
-        raise plan.PlanError(f"这份快照是 {snap.year} 年第 {snap.quarter} 季度的，与此项（{req.period}）不符。")
+        raise plan.PlanError(
+            f"这份快照是 {snap.year} 年第 {snap.quarter} 季度的，与此项（{req.period}）不符。"
+        )
     return snap
 
 
@@ -149,9 +190,12 @@ def read(row: PlanFiling) -> bytes:
 def for_filer(filer_key: str, year: int) -> dict[int, list[PlanFiling]]:
     """A filer's filings of a year, per requirement, oldest first."""
     out: dict[int, list[PlanFiling]] = {}
-    for f in db.session.scalars(select(PlanFiling).join(PlanRequirement, PlanRequirement.id == PlanFiling.requirement_id)
-                                .where(PlanFiling.filer == filer_key, PlanRequirement.year == year)
-                                .order_by(PlanFiling.filed_at, PlanFiling.id)):
+    for f in db.session.scalars(
+        select(PlanFiling)
+        .join(PlanRequirement, PlanRequirement.id == PlanFiling.requirement_id)
+        .where(PlanFiling.filer == filer_key, PlanRequirement.year == year)
+        .order_by(PlanFiling.filed_at, PlanFiling.id)
+    ):
         out.setdefault(f.requirement_id, []).append(f)
     return out
 
@@ -159,7 +203,10 @@ def for_filer(filer_key: str, year: int) -> dict[int, list[PlanFiling]]:
 def for_requirement(req_id: int) -> dict[str, list[PlanFiling]]:
     """Every filer's filings for one requirement, oldest first."""
     out: dict[str, list[PlanFiling]] = {}
-    for f in db.session.scalars(select(PlanFiling).where(PlanFiling.requirement_id == req_id)
-                                .order_by(PlanFiling.filed_at, PlanFiling.id)):
+    for f in db.session.scalars(
+        select(PlanFiling)
+        .where(PlanFiling.requirement_id == req_id)
+        .order_by(PlanFiling.filed_at, PlanFiling.id)
+    ):
         out.setdefault(f.filer, []).append(f)
     return out

@@ -25,9 +25,11 @@ from .models import PlanFiling, User
 from .plan_cli import CommandLine
 from .roles import Role
 
-NOTES = ["本阶段组织专项督导帮扶，覆盖辖区重点企业，发现问题已建立清单逐项跟踪。",
-         "开展联合执法检查，对未开展标准化创建的企业实施重点监管，典型案例已通报。",
-         "全面总结本年度工作，梳理共性问题，形成长效机制。"]
+NOTES = [
+    "本阶段组织专项督导帮扶，覆盖辖区重点企业，发现问题已建立清单逐项跟踪。",
+    "开展联合执法检查，对未开展标准化创建的企业实施重点监管，典型案例已通报。",
+    "全面总结本年度工作，梳理共性问题，形成长效机制。",
+]
 
 
 def scan(seed: int) -> bytes:
@@ -69,7 +71,10 @@ def _actor_for(filer: plan.Filer):
 def populate(*, now: datetime, seed: int = 2025, departments: int = 2) -> dict[str, Counter]:
     """File samples for every street and the first `departments` departments; return each filer's statuses."""
     today = local_today(now)
-    district = db.session.scalars(select(User).where(User.role == Role.DISTRICT).order_by(User.id)).first() or CommandLine()
+    district = (
+        db.session.scalars(select(User).where(User.role == Role.DISTRICT).order_by(User.id)).first()
+        or CommandLine()
+    )
     years = _ensure_years(today, district)
     streets = [f for f in plan.filers() if f.kind == "street"]
     depts = [f for f in plan.filers() if f.kind == "department"][:departments]
@@ -98,10 +103,18 @@ def populate(*, now: datetime, seed: int = 2025, departments: int = 2) -> dict[s
                     when = req.due_on - timedelta(days=rng.randint(0, 10))
                 filed_at = min(_at(when, rng.randint(9, 17)), now - timedelta(minutes=5))
                 if "note" in req.forms and mood == 3:
-                    plan_filings.file(req, kind="note", actor=actor, now=filed_at, note=NOTES[n % len(NOTES)])
+                    plan_filings.file(
+                        req, kind="note", actor=actor, now=filed_at, note=NOTES[n % len(NOTES)]
+                    )
                 elif "document" in req.forms:
-                    plan_filings.file(req, kind="document", actor=actor, now=filed_at, data=scan(rng.randrange(1 << 30)),
-                                      file_name=f"{filer.name}-{req.title[:20]}.pdf")
+                    plan_filings.file(
+                        req,
+                        kind="document",
+                        actor=actor,
+                        now=filed_at,
+                        data=scan(rng.randrange(1 << 30)),
+                        file_name=f"{filer.name}-{req.title[:20]}.pdf",
+                    )
         db.session.flush()
     return summary(today)
 

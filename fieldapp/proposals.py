@@ -42,14 +42,37 @@ from .roles import Role
 
 ACTIONS = {"add": "新增检查项", "change": "修改检查项", "remove": "删除检查项"}
 # Item fields a proposal may set, in the order a new item is written; only those the checklist format knows are used.
-FIELDS = ("text", "defect", "measure", "guidance", "category", "basis", "major", "major_basis", "deadline_days",
-          "photo_required")
-FIELD_LABELS = {"text": "检查内容", "defect": "隐患表述", "measure": "整改措施", "guidance": "检查指引", "category": "类别",
-                "basis": "依据", "major": "重大隐患", "major_basis": "重大隐患判定依据", "deadline_days": "整改期限（天）",
-                "photo_required": "须拍照"}
+FIELDS = (
+    "text",
+    "defect",
+    "measure",
+    "guidance",
+    "category",
+    "basis",
+    "major",
+    "major_basis",
+    "deadline_days",
+    "photo_required",
+)
+FIELD_LABELS = {
+    "text": "检查内容",
+    "defect": "隐患表述",
+    "measure": "整改措施",
+    "guidance": "检查指引",
+    "category": "类别",
+    "basis": "依据",
+    "major": "重大隐患",
+    "major_basis": "重大隐患判定依据",
+    "deadline_days": "整改期限（天）",
+    "photo_required": "须拍照",
+}
 STATES = {"draft": "草稿", "pending": "待区安委办审议", "accepted": "已采纳", "refused": "未采纳"}
-INSTALL_STATES = {"awaiting": "已采纳，待安装", "in_force": "已生效", "superseded": "已被更新的版本取代",
-                  "conflict": "现行同版本内容与采纳的不同，请核对"}
+INSTALL_STATES = {
+    "awaiting": "已采纳，待安装",
+    "in_force": "已生效",
+    "superseded": "已被更新的版本取代",
+    "conflict": "现行同版本内容与采纳的不同，请核对",
+}
 MAX_CHANGES = 50
 
 
@@ -68,8 +91,11 @@ def fields() -> tuple[str, ...]:
 
 def industry_checklists(industry: str, registry: checklists.Registry) -> list[checklists.Checklist]:
     """The checklists its industry's premises are inspected with (any kind of premises registered), or that name it."""
-    kinds = db.session.execute(select(Enterprise.venue_type, Enterprise.size_class, Enterprise.hosts_tenants)
-                               .where(Enterprise.industry == industry, Enterprise.active.is_(True)).distinct()).all()
+    kinds = db.session.execute(
+        select(Enterprise.venue_type, Enterprise.size_class, Enterprise.hosts_tenants)
+        .where(Enterprise.industry == industry, Enterprise.active.is_(True))
+        .distinct()
+    ).all()
     out = []
     for c in registry.all:
         named = any(a.industries is not None and industry in a.industries for a in c.applies)
@@ -81,8 +107,12 @@ def industry_checklists(industry: str, registry: checklists.Registry) -> list[ch
 def proposable(actor, registry: checklists.Registry, checklist_id: str) -> checklists.Checklist:
     """The checklist, if the actor may propose changes to it (a department, for its industry); else 404."""
     c = registry.get(checklist_id)
-    if c is None or actor.role != Role.DEPARTMENT or not actor.industry \
-            or c not in industry_checklists(actor.industry, registry):
+    if (
+        c is None
+        or actor.role != Role.DEPARTMENT
+        or not actor.industry
+        or c not in industry_checklists(actor.industry, registry)
+    ):
         raise NotFound()
     return c
 
@@ -172,7 +202,9 @@ def expected(snapshot: dict, changes: list[dict], version: int) -> dict:
     return snap
 
 
-def produce(c: checklists.Checklist, folder: str | Path, changes: list[dict]) -> tuple[str, checklists.Checklist]:
+def produce(
+    c: checklists.Checklist, folder: str | Path, changes: list[dict]
+) -> tuple[str, checklists.Checklist]:
     """The next version's file text and its parsed checklist; refused with every problem the parser finds."""
     path = source_path(folder, c)
     try:
@@ -181,20 +213,30 @@ def produce(c: checklists.Checklist, folder: str | Path, changes: list[dict]) ->
         raise ProposalError(f"找不到检查清单文件 {c.source}") from None
     on_disk = checklists.parse(text, c.source)
     if on_disk.content_hash != c.content_hash:
-        raise ProposalError("检查清单文件在服务启动后已被修改：请重启服务，使现行版本与文件一致后再处理。", status=409)
+        raise ProposalError(
+            "检查清单文件在服务启动后已被修改：请重启服务，使现行版本与文件一致后再处理。",
+            status=409,
+        )
     new_text = render(text, changes, c.version + 1)
     try:
         new = checklists.parse(new_text, c.source)
     except checklists.ChecklistError as exc:
-        raise ProposalError("按此建议修改后，清单无法通过校验：", errors=[f"{w}：{r}" if w else r for _f, w, r in exc.problems]) from None
+        raise ProposalError(
+            "按此建议修改后，清单无法通过校验：",
+            errors=[f"{w}：{r}" if w else r for _f, w, r in exc.problems],
+        ) from None
     if not _matches(expected(c.snapshot(), changes, c.version + 1), new.snapshot()):
-        raise ProposalError("生成的清单文件与建议内容不一致，未采纳：请联系系统管理员。", status=500)
+        raise ProposalError(
+            "生成的清单文件与建议内容不一致，未采纳：请联系系统管理员。", status=500
+        )
     return new_text, new
 
 
 def _matches(want: dict, got: dict) -> bool:
     """Same sections and items in the same order, each field the changes name (and every old one) as wanted."""
-    if want["version"] != got["version"] or [s["key"] for s in want["sections"]] != [s["key"] for s in got["sections"]]:
+    if want["version"] != got["version"] or [s["key"] for s in want["sections"]] != [
+        s["key"] for s in got["sections"]
+    ]:
         return False
     for ws, gs in zip(want["sections"], got["sections"], strict=True):
         if [i["key"] for i in ws["items"]] != [i["key"] for i in gs["items"]]:
@@ -209,15 +251,31 @@ def _matches(want: dict, got: dict) -> bool:
 
 
 def _audit(p: ChecklistProposal, action: str, payload: dict, *, actor, now: datetime) -> None:
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="checklist_proposal", object_id=str(p.id), enterprise_id=None,
-                 action=action, actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"checklist": p.checklist_id, "base_version": p.base_version, **payload})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="checklist_proposal",
+        object_id=str(p.id),
+        enterprise_id=None,
+        action=action,
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={"checklist": p.checklist_id, "base_version": p.base_version, **payload},
+    )
 
 
 def start(c: checklists.Checklist, *, reason: str, actor, now: datetime) -> ChecklistProposal:
     """Open a draft proposal on a checklist of the department's industry."""
-    p = ChecklistProposal(checklist_id=c.id, base_version=c.version, industry=actor.industry, state="draft",
-                          reason=(reason or "").strip()[:2000], changes=[], proposed_by=actor.id, created_at=now)
+    p = ChecklistProposal(
+        checklist_id=c.id,
+        base_version=c.version,
+        industry=actor.industry,
+        state="draft",
+        reason=(reason or "").strip()[:2000],
+        changes=[],
+        proposed_by=actor.id,
+        created_at=now,
+    )
     db.session.add(p)
     db.session.flush()
     return p
@@ -243,7 +301,13 @@ def clean_change(c: checklists.Checklist, raw: dict) -> dict:
         raise ProposalError(f"现行清单中没有检查项 {key}")
     if action == "add" and item is not None:
         raise ProposalError(f"检查项 {key} 已存在，请换一个编号")
-    out: dict = {"action": action, "key": key, "section": "", "fields": {}, "note": (raw.get("note") or "").strip()[:500]}
+    out: dict = {
+        "action": action,
+        "key": key,
+        "section": "",
+        "fields": {},
+        "note": (raw.get("note") or "").strip()[:500],
+    }
     if action == "add":
         out["section"] = (raw.get("section") or "").strip()
         if out["section"] not in {s.key for s in c.sections}:
@@ -272,7 +336,9 @@ def _field_value(name: str, raw):
     return str(raw or "").strip()
 
 
-def add_change(p: ChecklistProposal, change: dict, *, c: checklists.Checklist, folder, actor) -> None:
+def add_change(
+    p: ChecklistProposal, change: dict, *, c: checklists.Checklist, folder, actor
+) -> None:
     """Add one change to a draft; the whole proposal must still give a checklist that loads."""
     _own_draft(p, actor)
     if any(ch["key"] == change["key"] for ch in p.changes):
@@ -290,7 +356,9 @@ def drop_change(p: ChecklistProposal, index: int, *, actor) -> None:
     p.changes = [ch for n, ch in enumerate(p.changes) if n != index]
 
 
-def submit(p: ChecklistProposal, *, reason: str, c: checklists.Checklist, folder, actor, now: datetime) -> None:
+def submit(
+    p: ChecklistProposal, *, reason: str, c: checklists.Checklist, folder, actor, now: datetime
+) -> None:
     """Send a draft to the district, with the reason for the whole proposal."""
     _own_draft(p, actor)
     p.reason = (reason or p.reason or "").strip()[:2000]
@@ -300,7 +368,9 @@ def submit(p: ChecklistProposal, *, reason: str, c: checklists.Checklist, folder
         raise ProposalError("建议中还没有任何修改")
     produce(c, folder, p.changes)
     p.state, p.submitted_at = "pending", now
-    _audit(p, "proposal_submitted", {"changes": p.changes, "reason": p.reason}, actor=actor, now=now)
+    _audit(
+        p, "proposal_submitted", {"changes": p.changes, "reason": p.reason}, actor=actor, now=now
+    )
 
 
 def install_state(p: ChecklistProposal, registry: checklists.Registry) -> str | None:
@@ -315,8 +385,16 @@ def install_state(p: ChecklistProposal, registry: checklists.Registry) -> str | 
     return "in_force" if c.content_hash == p.content_hash else "conflict"
 
 
-def decide(p: ChecklistProposal, *, accept: bool, reason: str, registry: checklists.Registry, folder, actor,
-           now: datetime) -> None:
+def decide(
+    p: ChecklistProposal,
+    *,
+    accept: bool,
+    reason: str,
+    registry: checklists.Registry,
+    folder,
+    actor,
+    now: datetime,
+) -> None:
     """The district accepts (producing the next version's file) or refuses a submitted proposal, with a reason."""
     if actor.role != Role.DISTRICT:
         raise ProposalError("只有区安委办可以审议修改建议。", status=403)
@@ -333,16 +411,37 @@ def decide(p: ChecklistProposal, *, accept: bool, reason: str, registry: checkli
     c = registry.get(p.checklist_id)
     if c is None:
         raise ProposalError("该检查清单已不在现行清单中。", status=409)
-    waiting = [o.id for o in db.session.scalars(select(ChecklistProposal).where(
-        ChecklistProposal.checklist_id == p.checklist_id, ChecklistProposal.state == "accepted", ChecklistProposal.id != p.id))
-        if install_state(o, registry) == "awaiting"]
+    waiting = [
+        o.id
+        for o in db.session.scalars(
+            select(ChecklistProposal).where(
+                ChecklistProposal.checklist_id == p.checklist_id,
+                ChecklistProposal.state == "accepted",
+                ChecklistProposal.id != p.id,
+            )
+        )
+        if install_state(o, registry) == "awaiting"
+    ]
     if waiting:
-        raise ProposalError(f"本清单已有采纳的建议 #{waiting[0]} 尚未安装：请先安装并重启服务，再审议此建议。", status=409)
+        raise ProposalError(
+            f"本清单已有采纳的建议 #{waiting[0]} 尚未安装：请先安装并重启服务，再审议此建议。",
+            status=409,
+        )
     text, new = produce(c, folder, p.changes)
     p.state, p.new_version, p.toml_text = "accepted", new.version, text
     p.toml_sha256, p.content_hash = hashlib.sha256(text.encode()).hexdigest(), new.content_hash
-    _audit(p, "proposal_accepted", {"reason": p.decision_reason, "new_version": new.version, "toml_sha256": p.toml_sha256,
-                                    "content_hash": p.content_hash}, actor=actor, now=now)
+    _audit(
+        p,
+        "proposal_accepted",
+        {
+            "reason": p.decision_reason,
+            "new_version": new.version,
+            "toml_sha256": p.toml_sha256,
+            "content_hash": p.content_hash,
+        },
+        actor=actor,
+        now=now,
+    )
 
 
 def install(p: ChecklistProposal, folder: str | Path, *, actor, now: datetime) -> Path:
@@ -356,10 +455,15 @@ def install(p: ChecklistProposal, folder: str | Path, *, actor, now: datetime) -
     if current.version == p.new_version and current.content_hash == p.content_hash:
         raise ProposalError(f"第 {p.new_version} 版已经安装。", status=409)
     if current.version != p.new_version - 1:
-        raise ProposalError(f"目录中的 {p.checklist_id} 是第 {current.version} 版，而此建议基于第 {p.new_version - 1} 版："
-                            "请重新提出建议。", status=409)
+        raise ProposalError(
+            f"目录中的 {p.checklist_id} 是第 {current.version} 版，而此建议基于第 {p.new_version - 1} 版："
+            "请重新提出建议。",
+            status=409,
+        )
     path = source_path(folder, current)
-    checklists.parse(p.toml_text, current.source)  # once more, with the parser of the code installing it
+    checklists.parse(
+        p.toml_text, current.source
+    )  # once more, with the parser of the code installing it
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".proposal-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -368,6 +472,11 @@ def install(p: ChecklistProposal, folder: str | Path, *, actor, now: datetime) -
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _audit(p, "proposal_installed", {"new_version": p.new_version, "toml_sha256": p.toml_sha256, "file": current.source},
-           actor=actor, now=now)
+    _audit(
+        p,
+        "proposal_installed",
+        {"new_version": p.new_version, "toml_sha256": p.toml_sha256, "file": current.source},
+        actor=actor,
+        now=now,
+    )
     return path

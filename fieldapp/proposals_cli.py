@@ -17,7 +17,12 @@ from .plan_cli import CommandLine
 
 @click.command("install")
 @click.argument("proposal_id", type=int)
-@click.option("--dir", "folder", type=click.Path(file_okay=False), help="检查清单目录（默认取配置 CHECKLISTS_DIR）")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="检查清单目录（默认取配置 CHECKLISTS_DIR）",
+)
 @with_appcontext
 def install_command(proposal_id: int, folder: str | None) -> None:
     """Write an accepted proposal's checklist file (the next version) over the one it was made from; restart to use it."""
@@ -33,4 +38,6 @@ def install_command(proposal_id: int, folder: str | None) -> None:
         click.echo(getattr(exc, "message", str(exc)), err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"已写入 {path}（{p.checklist_id} 第 {p.new_version} 版，SHA-256 {p.toml_sha256}）。重启服务后生效。")
+    click.echo(
+        f"已写入 {path}（{p.checklist_id} 第 {p.new_version} 版，SHA-256 {p.toml_sha256}）。重启服务后生效。"
+    )

@@ -42,8 +42,12 @@ def form_label(column: quarterly.Column) -> str:
 
 def cells() -> list[tuple[int, str, quarterly.Column]]:
     """Every cell entered by hand: annex 5 has one row per filer, annex 7 a row per venue type."""
-    return [(annex, row_key, c) for annex, row_keys in ((5, [""]), (7, list(vocab.VENUE_TYPES)))
-            for row_key in row_keys for c in manual_columns(annex)]
+    return [
+        (annex, row_key, c)
+        for annex, row_keys in ((5, [""]), (7, list(vocab.VENUE_TYPES)))
+        for row_key in row_keys
+        for c in manual_columns(annex)
+    ]
 
 
 def _unit(who: Street | quarterly.Unit) -> quarterly.Unit:
@@ -58,10 +62,18 @@ def _whose(unit: quarterly.Unit):
     raise FigureError("区安委办没有自己的填报数：区汇总读取各街道和部门的报送。", status=403)
 
 
-def existing(who: Street | quarterly.Unit, year: int, quarter: int) -> dict[tuple[int, str, str], QuarterFigure]:
+def existing(
+    who: Street | quarterly.Unit, year: int, quarter: int
+) -> dict[tuple[int, str, str], QuarterFigure]:
     unit = _unit(who)
-    return {(f.annex, f.row_key, f.column_key): f for f in db.session.scalars(select(QuarterFigure).where(
-        _whose(unit), QuarterFigure.year == year, QuarterFigure.quarter == quarter))}
+    return {
+        (f.annex, f.row_key, f.column_key): f
+        for f in db.session.scalars(
+            select(QuarterFigure).where(
+                _whose(unit), QuarterFigure.year == year, QuarterFigure.quarter == quarter
+            )
+        )
+    }
 
 
 def parse(raw: str | None, column: quarterly.Column) -> Decimal:
@@ -70,15 +82,26 @@ def parse(raw: str | None, column: quarterly.Column) -> Decimal:
         value = Decimal((raw or "0").strip() or "0")
     except InvalidOperation:
         raise FigureError(MESSAGE) from None
-    if (not value.is_finite() or value < 0 or value > MAX_VALUE
-            or (not column.decimal and value != value.to_integral_value())
-            or (column.decimal and value != value.quantize(Decimal("0.01")))):
+    if (
+        not value.is_finite()
+        or value < 0
+        or value > MAX_VALUE
+        or (not column.decimal and value != value.to_integral_value())
+        or (column.decimal and value != value.quantize(Decimal("0.01")))
+    ):
         raise FigureError(MESSAGE)
     return value
 
 
-def save(who: Street | quarterly.Unit, year: int, quarter: int, values: dict[tuple[int, str, str], Decimal], *, actor,
-         now: datetime) -> int:
+def save(
+    who: Street | quarterly.Unit,
+    year: int,
+    quarter: int,
+    values: dict[tuple[int, str, str], Decimal],
+    *,
+    actor,
+    now: datetime,
+) -> int:
     """Store a filer's figures for a quarter (cells not given keep their value); return how many changed."""
     unit = _unit(who)
     held = existing(unit, year, quarter)
@@ -88,16 +111,29 @@ def save(who: Street | quarterly.Unit, year: int, quarter: int, values: dict[tup
         if counted and annex == 7 and key in enforcement_counts.COLUMNS:
             # Counted from the enforcement records for this quarter: nothing to type in.
             if value != (held[(annex, row_key, key)].value if (annex, row_key, key) in held else 0):
-                raise FigureError(f"{year} 年第 {quarter} 季度起，附件7“执法激励约束”各栏由执法记录统计，不再手工填报；"
-                                  "请在“执法”页面登记执法记录。")
+                raise FigureError(
+                    f"{year} 年第 {quarter} 季度起，附件7“执法激励约束”各栏由执法记录统计，不再手工填报；"
+                    "请在“执法”页面登记执法记录。"
+                )
             continue
         f = held.get((annex, row_key, key))
         if f is None:
             if value == 0:
                 continue
-            db.session.add(QuarterFigure(street_id=unit.street_id, industry=unit.industry, year=year, quarter=quarter,
-                                         annex=annex, row_key=row_key, column_key=key, value=value, entered_by=actor.id,
-                                         entered_at=now))
+            db.session.add(
+                QuarterFigure(
+                    street_id=unit.street_id,
+                    industry=unit.industry,
+                    year=year,
+                    quarter=quarter,
+                    annex=annex,
+                    row_key=row_key,
+                    column_key=key,
+                    value=value,
+                    entered_by=actor.id,
+                    entered_at=now,
+                )
+            )
             changed += 1
         elif f.value != value:
             f.value, f.entered_by, f.entered_at = value, actor.id, now

@@ -35,7 +35,9 @@ def header_grid(table: Table) -> list[list[Cell]]:
     """Header rows with spans; groups merge across their columns, short paths span down."""
     paths = [(*c.groups, c.label) for c in table.columns]
     depth = max(len(p) for p in paths)
-    grid: list[list[Cell]] = [[Cell(ROW_HEADER, lead_width(table), depth)]] + [[] for _ in range(depth - 1)]
+    grid: list[list[Cell]] = [[Cell(ROW_HEADER, lead_width(table), depth)]] + [
+        [] for _ in range(depth - 1)
+    ]
     for level in range(depth):
         i = 0
         while i < len(paths):
@@ -48,7 +50,11 @@ def header_grid(table: Table) -> list[list[Cell]]:
                 i += 1
                 continue
             j = i
-            while j < len(paths) and len(paths[j]) > level + 1 and paths[j][: level + 1] == path[: level + 1]:
+            while (
+                j < len(paths)
+                and len(paths[j]) > level + 1
+                and paths[j][: level + 1] == path[: level + 1]
+            ):
                 j += 1
             grid[level].append(Cell(path[level], j - i, 1))
             i = j
@@ -98,7 +104,15 @@ def body_rows(table: Table) -> list[list[Cell]]:
                 continue
             span = 3 if table.annex == 5 and not c.by_level and not c.level else 1
             figure = not c.level
-            cells.append(Cell(fmt(value, c), 1, span, row=r.key if figure else None, col=c.key if figure else None))
+            cells.append(
+                Cell(
+                    fmt(value, c),
+                    1,
+                    span,
+                    row=r.key if figure else None,
+                    col=c.key if figure else None,
+                )
+            )
         out.append(cells)
     return out
 
@@ -121,8 +135,15 @@ def to_csv(table: Table) -> str:
             head = [r.kind, r.label] if table.rollup else [r.label]
         else:
             head = [r.kind] + ([r.unit] if table.rollup else [])
-        writer.writerow(head + [fmt(r.values[c.key], c) if r.values.get(c.key) is not None else ("0" if not c.level else "")
-                                for c in table.columns])
+        writer.writerow(
+            head
+            + [
+                fmt(r.values[c.key], c)
+                if r.values.get(c.key) is not None
+                else ("0" if not c.level else "")
+                for c in table.columns
+            ]
+        )
     return buf.getvalue()
 
 
@@ -131,8 +152,12 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 # Named styles: a cell takes one by name (cheap), where setting border, font and alignment
 # one cell at a time hashes each style again (seconds for a roll-up's workbook).
-STYLES = {"表格": dict(border=BOX, alignment=CENTER), "表头": dict(border=BOX, alignment=CENTER, font=Font(bold=True)),
-          "标题": dict(font=Font(bold=True, size=14)), "注": dict(alignment=Alignment(wrap_text=True, vertical="top"))}
+STYLES = {
+    "表格": dict(border=BOX, alignment=CENTER),
+    "表头": dict(border=BOX, alignment=CENTER, font=Font(bold=True)),
+    "标题": dict(font=Font(bold=True, size=14)),
+    "注": dict(alignment=Alignment(wrap_text=True, vertical="top")),
+}
 
 
 def _add_styles(wb: Workbook) -> None:
@@ -143,7 +168,9 @@ def _add_styles(wb: Workbook) -> None:
 
 def _merge(ws, top: int, left: int, bottom: int, right: int, style: str | None = None) -> None:
     """Merge a range, boxing every cell of it (openpyxl's own merge restyles cell by cell, slowly)."""
-    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"))
+    ws.merged_cells.add(
+        MergedCellRange(ws, f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}")
+    )
     if style:
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):

@@ -37,8 +37,14 @@ from .quarterly import Period
 GRADED = ("level1", "level2", "level3")
 REVIEWED = GRADED + ("micro_pass",)
 FIVE_S = ("sort_unneeded", "set_in_order", "shine_clean", "standardize_5s", "sustain_discipline")
-SIX_SIGNAGE = ("risk_notice_board", "hazard_area_signs", "major_hazard_signs", "post_safety_points",
-               "penalty_results_published", "notices_updated_archived")
+SIX_SIGNAGE = (
+    "risk_notice_board",
+    "hazard_area_signs",
+    "major_hazard_signs",
+    "post_safety_points",
+    "penalty_results_published",
+    "notices_updated_archived",
+)
 # Campaign measures read from inspections: the checklists that carry them (enterprises walk
 # enterprise_gbt33000, 九小场所 venue_duties; 5S and 六有 fit every premises) and their items.
 # A premises meets a measure when the latest inspection before the quarter's end that walked
@@ -54,7 +60,9 @@ MEASURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "five_s": (("site_5s_signage",), FIVE_S),
     "six_signage": (("site_5s_signage",), SIX_SIGNAGE),
 }
-OWN_LISTS = "self"  # the qualifying record of premises whose own lists in this system are closed-loop
+OWN_LISTS = (
+    "self"  # the qualifying record of premises whose own lists in this system are closed-loop
+)
 CHUNK = 500
 
 IdMap = dict  # id -> the record that qualifies it (or None)
@@ -78,7 +86,7 @@ def _rows(stmt) -> list:
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _closed_at(ids: list[int]) -> dict[int, datetime]:
@@ -89,8 +97,11 @@ def _closed_at(ids: list[int]) -> dict[int, datetime]:
     """
     out: dict[int, datetime] = {}
     for chunk in _chunks(ids, 500):
-        for eid, at, changes in _rows(select(EnterpriseChange.enterprise_id, EnterpriseChange.at, EnterpriseChange.changes)
-                                      .where(EnterpriseChange.enterprise_id.in_(chunk)).order_by(EnterpriseChange.at)):
+        for eid, at, changes in _rows(
+            select(EnterpriseChange.enterprise_id, EnterpriseChange.at, EnterpriseChange.changes)
+            .where(EnterpriseChange.enterprise_id.in_(chunk))
+            .order_by(EnterpriseChange.at)
+        ):
             active = (changes or {}).get("active")
             if isinstance(active, list) and len(active) == 2 and active[1] is False:
                 out[eid] = at
@@ -101,6 +112,7 @@ def _closed_at(ids: list[int]) -> dict[int, datetime]:
 
 def _memo(method):
     """Read a fact once per table (a roll-up tallies the same facts by street and by department)."""
+
     def wrapped(self, *args, **kwargs):
         key = (method.__name__, args, tuple(sorted(kwargs.items())))
         if key not in self._memo:
@@ -115,17 +127,45 @@ def _memo(method):
 class Facts:
     """The records one table reads, fetched once; `key` maps a premises to its group (None: not counted)."""
 
-    def __init__(self, p: Period, since: datetime, clause, key: Callable[[Premises], object], *, venues: bool = False):
+    def __init__(
+        self,
+        p: Period,
+        since: datetime,
+        clause,
+        key: Callable[[Premises], object],
+        *,
+        venues: bool = False,
+    ):
         self.p, self.since = p, since
         where = [clause] + ([Enterprise.venue_type.is_not(None)] if venues else [])
         self.where = and_(*where)
-        rows = _rows(select(Enterprise.id, Enterprise.street_id, Enterprise.industry, Enterprise.venue_type,
-                            Enterprise.size_class, Enterprise.standardization, Enterprise.stars, Enterprise.active,
-                            Enterprise.created_at).where(self.where))
+        rows = _rows(
+            select(
+                Enterprise.id,
+                Enterprise.street_id,
+                Enterprise.industry,
+                Enterprise.venue_type,
+                Enterprise.size_class,
+                Enterprise.standardization,
+                Enterprise.stars,
+                Enterprise.active,
+                Enterprise.created_at,
+            ).where(self.where)
+        )
         closed = _closed_at([r[0] for r in rows if not r[7]])
-        self.ents = {i: Premises(i, s, ind, v, size, std, st,
-                                 created < p.end and (bool(active) or (i in closed and closed[i] >= p.end)))
-                     for i, s, ind, v, size, std, st, active, created in rows}
+        self.ents = {
+            i: Premises(
+                i,
+                s,
+                ind,
+                v,
+                size,
+                std,
+                st,
+                created < p.end and (bool(active) or (i in closed and closed[i] >= p.end)),
+            )
+            for i, s, ind, v, size, std, st, active, created in rows
+        }
         # Hazards and visits count for every premises of the group (also one closed since);
         # premises-counting columns count the registered ones only.
         self.units = {i: e for i, e in self.ents.items() if e.registered}
@@ -145,7 +185,9 @@ class Facts:
 
     # -- tallying ------------------------------------------------------------------------
 
-    def premises(self, found: dict[int, object], where: Callable[[Premises], bool] | None = None) -> dict:
+    def premises(
+        self, found: dict[int, object], where: Callable[[Premises], bool] | None = None
+    ) -> dict:
         """Registered premises among `found` (id → record) per group."""
         out: dict = defaultdict(dict)
         for eid, via in found.items():
@@ -175,12 +217,23 @@ class Facts:
         checklists = sorted({c for lists, _ in MEASURES.values() for c in lists})
 
         def latest(cid):
-            return (select(vc.visit_uuid).where(vc.checklist_id == cid, vc.enterprise_id == Enterprise.id,
-                                                 vc.finished_at >= self.since, vc.finished_at < p.end)
-                    .order_by(vc.finished_at.desc(), vc.visit_uuid.desc()).limit(1).scalar_subquery())
+            return (
+                select(vc.visit_uuid)
+                .where(
+                    vc.checklist_id == cid,
+                    vc.enterprise_id == Enterprise.id,
+                    vc.finished_at >= self.since,
+                    vc.finished_at < p.end,
+                )
+                .order_by(vc.finished_at.desc(), vc.visit_uuid.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
 
         latest_by: dict[str, dict[int, str]] = {c: {} for c in checklists}
-        for eid, *uuids in _rows(select(Enterprise.id, *(latest(c) for c in checklists)).where(self.where)):
+        for eid, *uuids in _rows(
+            select(Enterprise.id, *(latest(c) for c in checklists)).where(self.where)
+        ):
             if eid not in self.units:
                 continue
             for c, u in zip(checklists, uuids, strict=True):
@@ -191,17 +244,29 @@ class Facts:
         answers: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         items = sorted({i for _, keys in MEASURES.values() for i in keys})
         for chunk in _chunks(visits):
-            finished.update(_rows(select(Visit.uuid, Visit.finished_at).where(Visit.uuid.in_(chunk))))
-            for vid, cid, item, result in _rows(select(Answer.visit_uuid, Answer.checklist_id, Answer.item_key, Answer.result)
-                                                .where(Answer.visit_uuid.in_(chunk), Answer.item_key.in_(items))):
+            finished.update(
+                _rows(select(Visit.uuid, Visit.finished_at).where(Visit.uuid.in_(chunk)))
+            )
+            for vid, cid, item, result in _rows(
+                select(
+                    Answer.visit_uuid, Answer.checklist_id, Answer.item_key, Answer.result
+                ).where(Answer.visit_uuid.in_(chunk), Answer.item_key.in_(items))
+            ):
                 answers[(vid, cid)][item] = result
         out: dict[str, dict[int, str]] = {m: {} for m in MEASURES}
         for m, (lists, keys) in MEASURES.items():
             for eid in self.units:
-                seen = [(finished.get(latest_by[c][eid]), latest_by[c][eid], c) for c in lists if eid in latest_by[c]]
+                seen = [
+                    (finished.get(latest_by[c][eid]), latest_by[c][eid], c)
+                    for c in lists
+                    if eid in latest_by[c]
+                ]
                 if not seen:
                     continue
-                _, vid, cid = max(seen, key=lambda s: (s[0] or datetime.min.replace(tzinfo=self.p.end.tzinfo), s[1]))
+                _, vid, cid = max(
+                    seen,
+                    key=lambda s: (s[0] or datetime.min.replace(tzinfo=self.p.end.tzinfo), s[1]),
+                )
                 given = answers.get((vid, cid), {})
                 results = [given.get(k) for k in keys]
                 if all(r in ("pass", "na") for r in results) and "pass" in results:
@@ -216,34 +281,68 @@ class Facts:
         p = self.p
         # Routine inspections only: 督导帮扶 visits are counted apart (fieldapp.supervision). A
         # correction of an earlier record (amends) is that inspection again, not another one.
-        return _rows(select(Visit.uuid, Visit.enterprise_id).where(Visit.finished_at >= p.year_start, Visit.finished_at < p.end,
-                                                                   Visit.enterprise_id.in_(select(Enterprise.id).where(self.where)),
-                                                                   Visit.amends.is_(None), supervision.routine_clause()))
+        return _rows(
+            select(Visit.uuid, Visit.enterprise_id).where(
+                Visit.finished_at >= p.year_start,
+                Visit.finished_at < p.end,
+                Visit.enterprise_id.in_(select(Enterprise.id).where(self.where)),
+                Visit.amends.is_(None),
+                supervision.routine_clause(),
+            )
+        )
 
     # -- hazards -------------------------------------------------------------------------
 
     def hazards(self, *, self_found: bool, closed: bool) -> dict:
         """Hazards found this year (or closed this year), by the enterprise itself or by inspectors."""
-        return self.by_premises_of((uuid, eid) for uuid, eid, source in self._hazards(closed) if (source == "self") == self_found)
+        return self.by_premises_of(
+            (uuid, eid)
+            for uuid, eid, source in self._hazards(closed)
+            if (source == "self") == self_found
+        )
 
     @_memo
     def _hazards(self, closed: bool) -> list:
         p = self.p
         at = Hazard.closed_at if closed else Hazard.raised_at
-        return _rows(select(Hazard.uuid, Hazard.enterprise_id, Hazard.source).where(at >= p.year_start, at < p.end))
+        return _rows(
+            select(Hazard.uuid, Hazard.enterprise_id, Hazard.source).where(
+                at >= p.year_start, at < p.end
+            )
+        )
 
     @_memo
     def own_lists_closed_loop(self) -> dict[int, str]:
         """Premises whose own three lists exist here (self-found hazards since the rolling start)
         and hold nothing overdue at the quarter's end (待整改 past its deadline)."""
         p = self.p
-        own = {eid for (eid,) in _rows(select(Hazard.enterprise_id).where(
-            Hazard.source == "self", Hazard.raised_at >= self.since, Hazard.raised_at < p.end).distinct())}
+        own = {
+            eid
+            for (eid,) in _rows(
+                select(Hazard.enterprise_id)
+                .where(
+                    Hazard.source == "self",
+                    Hazard.raised_at >= self.since,
+                    Hazard.raised_at < p.end,
+                )
+                .distinct()
+            )
+        }
         # Still 待整改 at the end: not closed by then, and not submitted and awaiting recheck then.
-        overdue = {eid for (eid,) in _rows(select(Hazard.enterprise_id).where(
-            Hazard.source == "self", Hazard.raised_at < p.end, Hazard.deadline < p.end_day,
-            or_(Hazard.closed_at.is_(None), Hazard.closed_at >= p.end),
-            ~and_(Hazard.state == "rectified", Hazard.submitted_at < p.end)).distinct())}
+        overdue = {
+            eid
+            for (eid,) in _rows(
+                select(Hazard.enterprise_id)
+                .where(
+                    Hazard.source == "self",
+                    Hazard.raised_at < p.end,
+                    Hazard.deadline < p.end_day,
+                    or_(Hazard.closed_at.is_(None), Hazard.closed_at >= p.end),
+                    ~and_(Hazard.state == "rectified", Hazard.submitted_at < p.end),
+                )
+                .distinct()
+            )
+        }
         return dict.fromkeys(own - overdue, OWN_LISTS)
 
     # -- campaign records ----------------------------------------------------------------
@@ -252,11 +351,28 @@ class Facts:
     def assessed(self) -> dict[int, tuple[int, str]]:
         """Each premises' latest four-colour decision in [rolling start, quarter's end): (record id, colour)."""
         p = self.p
-        ranked = select(RiskAssessment.id, RiskAssessment.enterprise_id, RiskAssessment.color, func.row_number().over(
-            partition_by=RiskAssessment.enterprise_id, order_by=(RiskAssessment.decided_at.desc(), RiskAssessment.id.desc()))
-            .label("rn")).where(RiskAssessment.decided_at >= self.since, RiskAssessment.decided_at < p.end).subquery()
-        return {eid: (rid, color) for rid, eid, color in _rows(
-            select(ranked.c.id, ranked.c.enterprise_id, ranked.c.color).where(ranked.c.rn == 1)) if eid in self.units}
+        ranked = (
+            select(
+                RiskAssessment.id,
+                RiskAssessment.enterprise_id,
+                RiskAssessment.color,
+                func.row_number()
+                .over(
+                    partition_by=RiskAssessment.enterprise_id,
+                    order_by=(RiskAssessment.decided_at.desc(), RiskAssessment.id.desc()),
+                )
+                .label("rn"),
+            )
+            .where(RiskAssessment.decided_at >= self.since, RiskAssessment.decided_at < p.end)
+            .subquery()
+        )
+        return {
+            eid: (rid, color)
+            for rid, eid, color in _rows(
+                select(ranked.c.id, ranked.c.enterprise_id, ranked.c.color).where(ranked.c.rn == 1)
+            )
+            if eid in self.units
+        }
 
     @_memo
     def status(self) -> dict[int, tuple[str, int | None]]:
@@ -273,16 +389,26 @@ class Facts:
         review: dict[int, tuple[str, int]] = {}
         self_ok: dict[int, int] = {}
         for rid, eid, kind, level, result, on, valid_until in _rows(
-                select(StandardizationRecord.id, StandardizationRecord.enterprise_id, StandardizationRecord.kind,
-                       StandardizationRecord.level, StandardizationRecord.result, StandardizationRecord.on,
-                       StandardizationRecord.valid_until)
-                .order_by(StandardizationRecord.on.desc(), StandardizationRecord.id.desc())):
+            select(
+                StandardizationRecord.id,
+                StandardizationRecord.enterprise_id,
+                StandardizationRecord.kind,
+                StandardizationRecord.level,
+                StandardizationRecord.result,
+                StandardizationRecord.on,
+                StandardizationRecord.valid_until,
+            ).order_by(StandardizationRecord.on.desc(), StandardizationRecord.id.desc())
+        ):
             if eid not in self.units:
                 continue
             recorded.add(eid)
             if result != "pass" or on >= end_day:
                 continue
-            if kind == "review" and on >= since_day and (valid_until is None or valid_until >= end_day):
+            if (
+                kind == "review"
+                and on >= since_day
+                and (valid_until is None or valid_until >= end_day)
+            ):
                 review.setdefault(eid, (level, rid))  # the latest valid review
             elif kind == "self_assessment" and on >= recent:
                 self_ok.setdefault(eid, rid)
@@ -303,9 +429,11 @@ class Facts:
         """Each registered premises' stars at the quarter's end (rated since `since`), and the rating; else the register's."""
         p = self.p
         rated: dict[int, tuple[int | None, int | None]] = {}
-        for rid, eid, stars, decided_at in _rows(select(StarRating.id, StarRating.enterprise_id, StarRating.stars,
-                                                        StarRating.decided_at)
-                                                 .order_by(StarRating.decided_at.desc(), StarRating.id.desc())):
+        for rid, eid, stars, decided_at in _rows(
+            select(
+                StarRating.id, StarRating.enterprise_id, StarRating.stars, StarRating.decided_at
+            ).order_by(StarRating.decided_at.desc(), StarRating.id.desc())
+        ):
             if eid not in self.units or eid in rated and rated[eid][1] is not None:
                 continue
             if since <= decided_at < p.end:
@@ -317,39 +445,77 @@ class Facts:
     @_memo
     def self_assessments_this_year(self) -> dict[int, int]:
         p = self.p
-        return {eid: rid for rid, eid in _rows(select(StandardizationRecord.id, StandardizationRecord.enterprise_id).where(
-            StandardizationRecord.kind == "self_assessment", StandardizationRecord.result == "pass",
-            StandardizationRecord.on >= p.year_start.date(), StandardizationRecord.on < p.end_day))}
+        return {
+            eid: rid
+            for rid, eid in _rows(
+                select(StandardizationRecord.id, StandardizationRecord.enterprise_id).where(
+                    StandardizationRecord.kind == "self_assessment",
+                    StandardizationRecord.result == "pass",
+                    StandardizationRecord.on >= p.year_start.date(),
+                    StandardizationRecord.on < p.end_day,
+                )
+            )
+        }
 
     @_memo
     def reviews_this_year(self) -> dict[str, dict[int, int]]:
         """Premises that passed a review this year, per organizing level: {level: {premises: record}}."""
         p = self.p
         out: dict[str, dict[int, int]] = defaultdict(dict)
-        for rid, eid, organizer in _rows(select(StandardizationRecord.id, StandardizationRecord.enterprise_id,
-                                                StandardizationRecord.organizer).where(
-                StandardizationRecord.kind == "review", StandardizationRecord.result == "pass",
-                StandardizationRecord.on >= p.year_start.date(), StandardizationRecord.on < p.end_day)
-                .order_by(StandardizationRecord.on, StandardizationRecord.id)):
+        for rid, eid, organizer in _rows(
+            select(
+                StandardizationRecord.id,
+                StandardizationRecord.enterprise_id,
+                StandardizationRecord.organizer,
+            )
+            .where(
+                StandardizationRecord.kind == "review",
+                StandardizationRecord.result == "pass",
+                StandardizationRecord.on >= p.year_start.date(),
+                StandardizationRecord.on < p.end_day,
+            )
+            .order_by(StandardizationRecord.on, StandardizationRecord.id)
+        ):
             out[organizer or ""].setdefault(eid, rid)
         return out
 
     @_memo
     def letters_this_year(self, kind: str) -> dict[int, int]:
         p = self.p
-        return {eid: lid for lid, eid in _rows(select(CampaignLetter.id, CampaignLetter.enterprise_id).where(
-            CampaignLetter.kind == kind, CampaignLetter.done_on >= p.year_start.date(), CampaignLetter.done_on < p.end_day))}
+        return {
+            eid: lid
+            for lid, eid in _rows(
+                select(CampaignLetter.id, CampaignLetter.enterprise_id).where(
+                    CampaignLetter.kind == kind,
+                    CampaignLetter.done_on >= p.year_start.date(),
+                    CampaignLetter.done_on < p.end_day,
+                )
+            )
+        }
 
     @_memo
     def cases_this_year(self, kind: str) -> list[tuple[int, int | None, int, str]]:
         """(case id, premises id, street id, level) of the cases recognised this year."""
         p = self.p
-        return _rows(select(CampaignCase.id, CampaignCase.enterprise_id, CampaignCase.street_id, CampaignCase.level).where(
-            CampaignCase.kind == kind, CampaignCase.on >= p.year_start.date(), CampaignCase.on < p.end_day)
-            .order_by(CampaignCase.id))
+        return _rows(
+            select(
+                CampaignCase.id,
+                CampaignCase.enterprise_id,
+                CampaignCase.street_id,
+                CampaignCase.level,
+            )
+            .where(
+                CampaignCase.kind == kind,
+                CampaignCase.on >= p.year_start.date(),
+                CampaignCase.on < p.end_day,
+            )
+            .order_by(CampaignCase.id)
+        )
 
 
-def manual_figures(p: Period, *, street_ids: list[int] = (), industries: list[str] = (), annex: int) -> list[tuple]:
+def manual_figures(
+    p: Period, *, street_ids: list[int] = (), industries: list[str] = (), annex: int
+) -> list[tuple]:
     """Hand-entered figures from January to the quarter: (id, street id, industry, row key, column key, value)."""
     whose = []
     if street_ids:
@@ -359,9 +525,29 @@ def manual_figures(p: Period, *, street_ids: list[int] = (), industries: list[st
     if not whose:
         return []
     # Annex 7's enforcement columns: typed in only for quarters before the records (fieldapp.enforcement_counts).
-    typed = or_(QuarterFigure.column_key.not_in(enforcement_counts.COLUMNS),
-                QuarterFigure.quarter < enforcement_counts.first_counted_quarter(p.year)) if annex == 7 else True
-    return _rows(select(QuarterFigure.id, QuarterFigure.street_id, QuarterFigure.industry, QuarterFigure.row_key,
-                        QuarterFigure.column_key, QuarterFigure.value).where(
-        or_(*whose), QuarterFigure.year == p.year, QuarterFigure.quarter <= p.quarter, QuarterFigure.annex == annex, typed)
-        .order_by(QuarterFigure.id))
+    typed = (
+        or_(
+            QuarterFigure.column_key.not_in(enforcement_counts.COLUMNS),
+            QuarterFigure.quarter < enforcement_counts.first_counted_quarter(p.year),
+        )
+        if annex == 7
+        else True
+    )
+    return _rows(
+        select(
+            QuarterFigure.id,
+            QuarterFigure.street_id,
+            QuarterFigure.industry,
+            QuarterFigure.row_key,
+            QuarterFigure.column_key,
+            QuarterFigure.value,
+        )
+        .where(
+            or_(*whose),
+            QuarterFigure.year == p.year,
+            QuarterFigure.quarter <= p.quarter,
+            QuarterFigure.annex == annex,
+            typed,
+        )
+        .order_by(QuarterFigure.id)
+    )

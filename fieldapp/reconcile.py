@@ -28,9 +28,13 @@ class ReconcileError(DomainError):
 def validate_held(body) -> dict[str, list[str]]:
     """Check a "which of these do you hold?" body: {"visits", "events", "alerts", "units"}, at most 200 in all."""
     data = contract.parse(HeldIn, body, what="核对请求")
-    asked = {k: list(dict.fromkeys(getattr(data, k))) for k in ("visits", "events", "alerts", "units")}
+    asked = {
+        k: list(dict.fromkeys(getattr(data, k))) for k in ("visits", "events", "alerts", "units")
+    }
     if sum(len(v) for v in asked.values()) > HELD_MAX:
-        raise ReconcileError("核对请求有误。", status=422, errors=[f"一次最多核对 {HELD_MAX} 条记录"])
+        raise ReconcileError(
+            "核对请求有误。", status=422, errors=[f"一次最多核对 {HELD_MAX} 条记录"]
+        )
     return asked
 
 
@@ -44,28 +48,75 @@ def held(actor, asked: dict[str, list[str]]) -> dict[str, dict]:
     """
     out: dict[str, dict] = {"visits": {}, "events": {}, "alerts": {}, "units": {}}
     if asked["visits"]:
-        rows = list(db.session.scalars(
-            select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id)
-            .where(Visit.uuid.in_(asked["visits"]),
-                   or_(Visit.inspector_id == actor.id, scope.enterprise_clause(actor)))))
+        rows = list(
+            db.session.scalars(
+                select(Visit)
+                .join(Enterprise, Enterprise.id == Visit.enterprise_id)
+                .where(
+                    Visit.uuid.in_(asked["visits"]),
+                    or_(Visit.inspector_id == actor.id, scope.enterprise_clause(actor)),
+                )
+            )
+        )
         receipts = visits.receipts(rows)
-        receipts.update({v.uuid: units.visit_receipt(v) for v in db.session.scalars(select(UnitVisit).where(
-            UnitVisit.uuid.in_(asked["visits"]), UnitVisit.inspector_id == actor.id))})
+        receipts.update(
+            {
+                v.uuid: units.visit_receipt(v)
+                for v in db.session.scalars(
+                    select(UnitVisit).where(
+                        UnitVisit.uuid.in_(asked["visits"]), UnitVisit.inspector_id == actor.id
+                    )
+                )
+            }
+        )
         out["visits"] = {u: receipts.get(u) for u in asked["visits"]}
     if asked["units"]:
-        found_units = {p.uuid: p for p in db.session.scalars(select(UnitProposal).where(
-            UnitProposal.uuid.in_(asked["units"]), UnitProposal.proposed_by == actor.id))}
-        out["units"] = {u: (units.receipt(found_units[u]) if u in found_units else None) for u in asked["units"]}
+        found_units = {
+            p.uuid: p
+            for p in db.session.scalars(
+                select(UnitProposal).where(
+                    UnitProposal.uuid.in_(asked["units"]), UnitProposal.proposed_by == actor.id
+                )
+            )
+        }
+        out["units"] = {
+            u: (units.receipt(found_units[u]) if u in found_units else None) for u in asked["units"]
+        }
     if asked["events"]:
-        found = {e.uuid: e for e in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.uuid.in_(asked["events"]), AuditEvent.object_type == "hazard", AuditEvent.actor_id == actor.id))}
-        out["events"] = {u: ({"uuid": found[u].object_id, "event": u, "action": found[u].action,
-                              "version": json.loads(found[u].payload).get("version")} if u in found else None)
-                         for u in asked["events"]}
+        found = {
+            e.uuid: e
+            for e in db.session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.uuid.in_(asked["events"]),
+                    AuditEvent.object_type == "hazard",
+                    AuditEvent.actor_id == actor.id,
+                )
+            )
+        }
+        out["events"] = {
+            u: (
+                {
+                    "uuid": found[u].object_id,
+                    "event": u,
+                    "action": found[u].action,
+                    "version": json.loads(found[u].payload).get("version"),
+                }
+                if u in found
+                else None
+            )
+            for u in asked["events"]
+        }
     if asked["alerts"]:
-        found_alerts = {a.uuid: a for a in db.session.scalars(select(Alert).where(
-            Alert.uuid.in_(asked["alerts"]), Alert.user_id == actor.id))}
-        out["alerts"] = {u: (alerts.receipt(found_alerts[u]) if u in found_alerts else None) for u in asked["alerts"]}
+        found_alerts = {
+            a.uuid: a
+            for a in db.session.scalars(
+                select(Alert).where(Alert.uuid.in_(asked["alerts"]), Alert.user_id == actor.id)
+            )
+        }
+        out["alerts"] = {
+            u: (alerts.receipt(found_alerts[u]) if u in found_alerts else None)
+            for u in asked["alerts"]
+        }
     return out
 
 
@@ -98,15 +149,31 @@ def report_queue(actor, device_id: str, report: dict, *, now: datetime) -> dict:
     now_uuids = {i["uuid"] for i in report["items"]}
     lost = 0
     if row is not None:
-        gone = [i for i in row.items if i["uuid"] not in now_uuids and i["uuid"] not in report["discarded"]]
+        gone = [
+            i
+            for i in row.items
+            if i["uuid"] not in now_uuids and i["uuid"] not in report["discarded"]
+        ]
         on_server = _held_uuids([i["uuid"] for i in gone])
         for record in gone:
             if record["uuid"] not in on_server:
-                lost += alerts.raise_lost(device_id=device_id, record=record, user=actor,
-                                          last_reported_at=row.reported_at, now=now)
+                lost += alerts.raise_lost(
+                    device_id=device_id,
+                    record=record,
+                    user=actor,
+                    last_reported_at=row.reported_at,
+                    now=now,
+                )
         row.items, row.queued, row.reported_at = report["items"], len(report["items"]), now
     else:
-        db.session.add(DeviceQueue(device_id=device_id, user_id=actor.id, items=report["items"],
-                                   queued=len(report["items"]), reported_at=now))
+        db.session.add(
+            DeviceQueue(
+                device_id=device_id,
+                user_id=actor.id,
+                items=report["items"],
+                queued=len(report["items"]),
+                reported_at=now,
+            )
+        )
     db.session.flush()
     return {"queued": len(report["items"]), "reported_at": now.isoformat(), "lost": lost}

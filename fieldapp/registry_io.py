@@ -57,7 +57,9 @@ def _row_dict(headers: list[str], row: list[str]) -> dict[str, str]:
     return data
 
 
-def import_file(path: str | Path, *, now: datetime, skip_invalid: bool = False, actor_label: str = "命令行导入") -> ImportReport:
+def import_file(
+    path: str | Path, *, now: datetime, skip_invalid: bool = False, actor_label: str = "命令行导入"
+) -> ImportReport:
     """Import enterprises; with any bad row nothing is imported unless skip_invalid."""
     headers, rows = read_table(path)
     headers = [h.strip() for h in headers]
@@ -99,7 +101,9 @@ def import_file(path: str | Path, *, now: datetime, skip_invalid: bool = False, 
                 report.errors.append((line, f"名称与第 {names_in_file[key]} 行重复（同一街道）"))
                 continue
             dup = db.session.scalar(
-                select(Enterprise).where(Enterprise.name == data["name"], Enterprise.street_id == data["street_id"])
+                select(Enterprise).where(
+                    Enterprise.name == data["name"], Enterprise.street_id == data["street_id"]
+                )
             )
             if dup is not None:
                 report.errors.append((line, f"同一街道已有同名单位：{dup.name}"))
@@ -124,8 +128,15 @@ def import_file(path: str | Path, *, now: datetime, skip_invalid: bool = False, 
         landlord = created.get(landlord_code) or db.session.scalar(
             select(Enterprise).where(Enterprise.credit_code == landlord_code)
         )
-        if landlord is None or not landlord.hosts_tenants or landlord is ent or landlord.street_id != ent.street_id:
-            message = f"第 {line} 行：出租方 {landlord_code} 不存在、不在同一街道或未登记为一企多租出租方"
+        if (
+            landlord is None
+            or not landlord.hosts_tenants
+            or landlord is ent
+            or landlord.street_id != ent.street_id
+        ):
+            message = (
+                f"第 {line} 行：出租方 {landlord_code} 不存在、不在同一街道或未登记为一企多租出租方"
+            )
             if not skip_invalid:
                 db.session.rollback()
                 return ImportReport(errors=[(line, message)])
@@ -141,19 +152,39 @@ def export_file(path: str | Path) -> int:
     headers = list(COLUMNS)
     ents = db.session.scalars(
         select(Enterprise)
-        .options(joinedload(Enterprise.street), joinedload(Enterprise.grid), joinedload(Enterprise.landlord))
+        .options(
+            joinedload(Enterprise.street),
+            joinedload(Enterprise.grid),
+            joinedload(Enterprise.landlord),
+        )
         .order_by(Enterprise.id)
     ).all()
     rows = []
     for e in ents:
-        rows.append([
-            e.name, e.credit_code or "", e.street.name, e.grid.code if e.grid else "", e.industry,
-            vocab.SIZE_CLASSES[e.size_class], vocab.label(vocab.VENUE_TYPES, e.venue_type, ""),
-            vocab.STANDARDIZATION[e.standardization], e.stars or "", vocab.RISK_COLOR_SHORT[e.risk_color] + "色",
-            e.address, e.lat if e.lat is not None else "", e.lng if e.lng is not None else "",
-            e.employees if e.employees is not None else "", e.principal_name or "", e.principal_phone or "",
-            e.safety_officer_name or "", e.safety_officer_phone or "", "是" if e.hosts_tenants else "否",
-            (e.landlord.credit_code or "") if e.landlord else "", e.note,
-        ])
+        rows.append(
+            [
+                e.name,
+                e.credit_code or "",
+                e.street.name,
+                e.grid.code if e.grid else "",
+                e.industry,
+                vocab.SIZE_CLASSES[e.size_class],
+                vocab.label(vocab.VENUE_TYPES, e.venue_type, ""),
+                vocab.STANDARDIZATION[e.standardization],
+                e.stars or "",
+                vocab.RISK_COLOR_SHORT[e.risk_color] + "色",
+                e.address,
+                e.lat if e.lat is not None else "",
+                e.lng if e.lng is not None else "",
+                e.employees if e.employees is not None else "",
+                e.principal_name or "",
+                e.principal_phone or "",
+                e.safety_officer_name or "",
+                e.safety_officer_phone or "",
+                "是" if e.hosts_tenants else "否",
+                (e.landlord.credit_code or "") if e.landlord else "",
+                e.note,
+            ]
+        )
     write_table(path, headers, rows, sheet="企业名录")
     return len(rows)

@@ -34,8 +34,12 @@ def report_targets(year: int) -> None:
 
     made = targets.seed_annex1(year, utcnow())
     db.session.commit()
-    known = db.session.scalar(select(db.func.count()).select_from(Street).where(Street.name.in_(targets.ANNEX1)))
-    click.echo(f"已载入 {year} 年附件1目标 {made} 项（已有的目标未改动；{known} 个街道与附件1同名）。")
+    known = db.session.scalar(
+        select(db.func.count()).select_from(Street).where(Street.name.in_(targets.ANNEX1))
+    )
+    click.echo(
+        f"已载入 {year} 年附件1目标 {made} 项（已有的目标未改动；{known} 个街道与附件1同名）。"
+    )
     click.echo(f"{year} 年“十百千万”引领工程任务分解指导数（新增数量）：")
     click.echo("\t".join(["街道", *targets.KEYS.values()]))
     for name, values in targets.loaded(year):
@@ -63,12 +67,22 @@ def _unit(street: str | None, department: str | None):
 @report_group.command("quarterly")
 @click.option("--year", type=int, required=True)
 @click.option("--quarter", type=click.IntRange(1, 4), required=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="输出文件（.xlsx 或 .csv）")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="输出文件（.xlsx 或 .csv）",
+)
 @click.option("--street", help="街道名称")
 @click.option("--department", help="行业主管部门的行业（如 餐饮）")
-@click.option("--filed", is_flag=True, help="输出最新报送版本（带编号和封存码；全区为按报送版本汇总）")
+@click.option(
+    "--filed", is_flag=True, help="输出最新报送版本（带编号和封存码；全区为按报送版本汇总）"
+)
 @with_appcontext
-def report_quarterly(year: int, quarter: int, out_path: str, street: str | None, department: str | None, filed: bool) -> None:
+def report_quarterly(
+    year: int, quarter: int, out_path: str, street: str | None, department: str | None, filed: bool
+) -> None:
     """Write annexes 4, 5 and 7 for a quarter: one XLSX sheet per annex, or CSV files.
 
     Without a filer: every department's and street's rows as the data says now (with --filed:
@@ -97,15 +111,30 @@ def report_quarterly(year: int, quarter: int, out_path: str, street: str | None,
         elif filed:
             tables = filings.rollup(period)
         else:
-            tables = [live_rollup(a, period, quarterly.streets(), quarterly.departments()) for a in (4, 5, 7)]
+            tables = [
+                live_rollup(a, period, quarterly.streets(), quarterly.departments())
+                for a in (4, 5, 7)
+            ]
         data = quarterly_export.workbook(tables)
     if path.suffix.lower() == ".xlsx":
         path.write_bytes(data)
     else:
         for t in tables:
-            path.with_name(f"{path.stem}-附件{t.annex}.csv").write_text(quarterly_export.to_csv(t), encoding="utf-8-sig")
-    logs.security("export", kind="quarterly", period=period.label, street=unit.street_id, format=path.suffix.lower().lstrip("."))
-    what = f"报送第 {f.version} 版（编号 {f.id}）" if f else ("按报送版本汇总" if filed else "实时数据")
+            path.with_name(f"{path.stem}-附件{t.annex}.csv").write_text(
+                quarterly_export.to_csv(t), encoding="utf-8-sig"
+            )
+    logs.security(
+        "export",
+        kind="quarterly",
+        period=period.label,
+        street=unit.street_id,
+        format=path.suffix.lower().lstrip("."),
+    )
+    what = (
+        f"报送第 {f.version} 版（编号 {f.id}）"
+        if f
+        else ("按报送版本汇总" if filed else "实时数据")
+    )
     click.echo(f"已生成 {unit.name} {period.label} 季报表（附件4、5、7，{what}）：{out_path}")
 
 
@@ -129,7 +158,9 @@ def report_file(year: int, quarter: int, username: str, reason: str) -> None:
         db.session.rollback()
         fail(exc.message)
     db.session.commit()
-    click.echo(f"已报送 {f.unit_name} {year} 年第 {quarter} 季度季报表第 {f.version} 版（编号 {f.id}），封存码 {f.seal}")
+    click.echo(
+        f"已报送 {f.unit_name} {year} 年第 {quarter} 季度季报表第 {f.version} 版（编号 {f.id}），封存码 {f.seal}"
+    )
 
 
 @report_group.command("verify")
@@ -151,7 +182,9 @@ def report_verify(target: str) -> None:
         result = filings.verify_file(path.read_bytes())
     if result.filing is not None:
         f = result.filing
-        click.echo(f"报送编号 {f.id}：{f.unit_name} {f.year} 年第 {f.quarter} 季度 第 {f.version} 版，{f.filed_at:%Y-%m-%d %H:%M} UTC 报送")
+        click.echo(
+            f"报送编号 {f.id}：{f.unit_name} {f.year} 年第 {f.quarter} 季度 第 {f.version} 版，{f.filed_at:%Y-%m-%d %H:%M} UTC 报送"
+        )
     for line in result.lines:
         click.echo(line)
     for line in result.differences[:50]:

@@ -53,7 +53,9 @@ from .storage import StorageMissing
 
 SHOWN = 5
 STAGING = "restore-staging"  # photo store prefix for a restore in progress
-PHOTO_NAME = re.compile(r"^photos/(original/[0-9a-f]{2}/[0-9a-f]{64}|(display|thumb)/[0-9a-f]{2}/[0-9a-f]{64}\.jpg)$")
+PHOTO_NAME = re.compile(
+    r"^photos/(original/[0-9a-f]{2}/[0-9a-f]{64}|(display|thumb)/[0-9a-f]{2}/[0-9a-f]{64}\.jpg)$"
+)
 
 
 @dataclass
@@ -114,23 +116,37 @@ def read_manifest(source: Path, *, key: ManifestKey, allow_unsigned: bool = Fals
         manifest = json.loads(read_file(source, MANIFEST))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BackupError(f"{MANIFEST} 无法解析：{exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") not in (1, VERSION):
-        raise BackupError(f"{MANIFEST} 不是本程序支持的备份格式（需要 {FORMAT} 第 1 或 {VERSION} 版）。")
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or manifest.get("version") not in (1, VERSION)
+    ):
+        raise BackupError(
+            f"{MANIFEST} 不是本程序支持的备份格式（需要 {FORMAT} 第 1 或 {VERSION} 版）。"
+        )
     if manifest["version"] == 1 or SIGNATURE not in manifest:
         if not allow_unsigned:
-            raise BackupError(f"{MANIFEST} 没有签名（旧版程序的备份，或签名被删去）：无法确认清单未被改动，拒绝恢复。"
-                              "确认这是旧版程序做的可信备份后，可加 --allow-unsigned 恢复。")
+            raise BackupError(
+                f"{MANIFEST} 没有签名（旧版程序的备份，或签名被删去）：无法确认清单未被改动，拒绝恢复。"
+                "确认这是旧版程序做的可信备份后，可加 --allow-unsigned 恢复。"
+            )
     elif not signed(manifest, key):
         theirs = manifest[SIGNATURE].get("key") if isinstance(manifest[SIGNATURE], dict) else None
         if theirs != key.fingerprint:
-            raise BackupError(f"{MANIFEST} 由另一把备份密钥签名（备份时密钥指纹 {theirs}，本实例 {key.fingerprint}，"
-                              f"取自 {key.source}）：请设置与备份时相同的 FIELDAPP_BACKUP_KEY"
-                              "（未设置时为 FIELDAPP_SECRET_KEY）后再恢复。")
+            raise BackupError(
+                f"{MANIFEST} 由另一把备份密钥签名（备份时密钥指纹 {theirs}，本实例 {key.fingerprint}，"
+                f"取自 {key.source}）：请设置与备份时相同的 FIELDAPP_BACKUP_KEY"
+                "（未设置时为 FIELDAPP_SECRET_KEY）后再恢复。"
+            )
         raise BackupError(f"{MANIFEST} 的签名不符：清单在备份后被改动，拒绝恢复。")
     listed: dict[str, str] = manifest.get("files") or {}
-    problems = [f"清单中的文件名不合规：{name}" for name in sorted(listed)
-                if name != manifest.get("database_file") and not PHOTO_NAME.match(name)
-                and not stored_files.parse_name(name)]
+    problems = [
+        f"清单中的文件名不合规：{name}"
+        for name in sorted(listed)
+        if name != manifest.get("database_file")
+        and not PHOTO_NAME.match(name)
+        and not stored_files.parse_name(name)
+    ]
     problems += [f"缺少文件 {name}" for name in sorted(set(listed) - present)]
     problems += [f"清单中没有的文件 {name}" for name in sorted(present - set(listed))]
     if not problems:
@@ -146,7 +162,9 @@ def read_manifest(source: Path, *, key: ManifestKey, allow_unsigned: bool = Fals
 
 def _listing(title: str, problems: list[str]) -> str:
     more = f"\n  ……另有 {len(problems) - SHOWN} 处" if len(problems) > SHOWN else ""
-    return f"{title}（{len(problems)} 处）：\n" + "\n".join(f"  {p}" for p in problems[:SHOWN]) + more
+    return (
+        f"{title}（{len(problems)} 处）：\n" + "\n".join(f"  {p}" for p in problems[:SHOWN]) + more
+    )
 
 
 def restore(source: Path, *, key: ManifestKey, allow_unsigned: bool = False) -> Report:
@@ -158,12 +176,16 @@ def restore(source: Path, *, key: ManifestKey, allow_unsigned: bool = False) -> 
     manifest = read_manifest(source, key=key, allow_unsigned=allow_unsigned)
     kind = backend()
     if manifest.get("schema_revision") not in known_revisions():
-        raise BackupError(f"备份的数据库版本 {manifest.get('schema_revision')} 不为本程序所知（备份来自更新的程序？）："
-                          "请先把程序升级到不低于备份时的版本。")
+        raise BackupError(
+            f"备份的数据库版本 {manifest.get('schema_revision')} 不为本程序所知（备份来自更新的程序？）："
+            "请先把程序升级到不低于备份时的版本。"
+        )
     if manifest["backend"] != kind:
         names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-        raise BackupError(f"备份来自 {names.get(manifest['backend'], manifest['backend'])}，"
-                          f"而本实例使用 {names[kind]}：只能恢复到同类数据库。")
+        raise BackupError(
+            f"备份来自 {names.get(manifest['backend'], manifest['backend'])}，"
+            f"而本实例使用 {names[kind]}：只能恢复到同类数据库。"
+        )
     target_file = None
     if kind == "sqlite" and db.engine.url.database not in (None, "", ":memory:"):
         target_file = Path(db.engine.url.database)
@@ -174,11 +196,15 @@ def restore(source: Path, *, key: ManifestKey, allow_unsigned: bool = False) -> 
         current = data_tables()
     except Exception as exc:  # a database that cannot even be reached
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
-        raise BackupError(f"无法连接目标数据库：{''.join(reason) or exc.__class__.__name__}") from None
+        raise BackupError(
+            f"无法连接目标数据库：{''.join(reason) or exc.__class__.__name__}"
+        ) from None
     busy = holds_data(current)
     if busy:
-        raise BackupError(f"目标数据库不是空的（{'、'.join(busy[:SHOWN])} 等表中已有数据）：拒绝覆盖。"
-                          "请恢复到新建的空数据库。")
+        raise BackupError(
+            f"目标数据库不是空的（{'、'.join(busy[:SHOWN])} 等表中已有数据）：拒绝覆盖。"
+            "请恢复到新建的空数据库。"
+        )
     db.session.remove()
     db.engine.dispose()
     staging = _Staging(source, manifest, photos.store(), f"{STAGING}/{secrets.token_hex(6)}/")
@@ -211,11 +237,17 @@ class _Staging:
     def __init__(self, source: Path, manifest: dict, store, prefix: str):
         self.source, self.manifest, self.store, self.prefix = source, manifest, store, prefix
         self.staged: list[str] = []  # photo keys written under the prefix
-        self.created: list[str] = []  # photo keys written in place (undone unless the switch completes)
-        self.staged_files: list[tuple[str, str]] = []  # (area, key) of stored documents under the prefix
+        self.created: list[
+            str
+        ] = []  # photo keys written in place (undone unless the switch completes)
+        self.staged_files: list[
+            tuple[str, str]
+        ] = []  # (area, key) of stored documents under the prefix
         self.created_files: list[tuple[str, str]] = []
         self.sqlite_file: Path | None = None
-        self.set_aside: str | None = None  # PostgreSQL: the target's schema, renamed until the restore verifies
+        self.set_aside: str | None = (
+            None  # PostgreSQL: the target's schema, renamed until the restore verifies
+        )
         self.made_target: Path | None = None  # SQLite: a target file that did not exist before
         self.switched = False
 
@@ -236,7 +268,9 @@ class _Staging:
             target = db.engine.url.database
             if not target or target == ":memory:":
                 raise BackupError("无法恢复到内存数据库。")
-            self.sqlite_file = Path(target).with_name(f"{Path(target).name}.restoring-{secrets.token_hex(4)}")
+            self.sqlite_file = Path(target).with_name(
+                f"{Path(target).name}.restoring-{secrets.token_hex(4)}"
+            )
             src = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
             dst = sqlite3.connect(self.sqlite_file)
             try:
@@ -249,13 +283,27 @@ class _Staging:
             engine = create_engine(f"sqlite:///{self.sqlite_file}")
             try:
                 with Session(engine) as session:
-                    return verify(self.manifest, session=session, store=self.store, prefix=self.prefix, engine=engine)
+                    return verify(
+                        self.manifest,
+                        session=session,
+                        store=self.store,
+                        prefix=self.prefix,
+                        engine=engine,
+                    )
             finally:
                 engine.dispose()
         self.set_aside = _set_schema_aside()
         try:
-            pgtools.run(db.engine.url, "pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
-                        f"--dbname={db.engine.url.database}", str(dump))
+            pgtools.run(
+                db.engine.url,
+                "pg_restore",
+                "--no-owner",
+                "--no-acl",
+                "--exit-on-error",
+                "--single-transaction",
+                f"--dbname={db.engine.url.database}",
+                str(dump),
+            )
         except pgtools.ToolError as exc:
             raise BackupError(f"数据库恢复失败，目标未改动：\n{exc}") from None
         try:
@@ -338,7 +386,9 @@ def verify(manifest: dict, *, session=None, store=None, prefix: str = "", engine
     for table, expected in sorted(manifest["tables"].items()):
         actual = counts.get(table)
         if actual != expected:
-            report.problems.append(f"表 {table} 应有 {expected} 行，实有 {actual if actual is not None else '（缺表）'} 行")
+            report.problems.append(
+                f"表 {table} 应有 {expected} 行，实有 {actual if actual is not None else '（缺表）'} 行"
+            )
     report.tables, report.rows = len(counts), sum(counts.values())
     for name, expected in sorted(manifest["files"].items()):
         if not name.startswith("photos/"):
@@ -355,11 +405,19 @@ def verify(manifest: dict, *, session=None, store=None, prefix: str = "", engine
         report.photo_files += 1
         if prefix and store.exists(key) and hashlib.sha256(store.get(key)).hexdigest() != expected:
             # Never overwrite: a photo store that already holds other bytes under this key must be looked at first.
-            report.problems.append(f"照片存储中已有内容不同的 {key}：请先核查清理，恢复不覆盖已有文件")
+            report.problems.append(
+                f"照片存储中已有内容不同的 {key}：请先核查清理，恢复不覆盖已有文件"
+            )
     held = dict(session.execute(text("SELECT sha256, original_held FROM photos")).all())
-    missing = sorted(s for s, h in held.items() if h and f"photos/{photos.key('original', s)}" not in manifest["files"])
+    missing = sorted(
+        s
+        for s, h in held.items()
+        if h and f"photos/{photos.key('original', s)}" not in manifest["files"]
+    )
     report.problems += [f"照片 {s} 在数据库中有记录，备份中却没有文件" for s in missing]
-    expected_files = sum(len(PHOTO_KINDS) - (not h) for h in held.values())  # imported ones have no original
+    expected_files = sum(
+        len(PHOTO_KINDS) - (not h) for h in held.values()
+    )  # imported ones have no original
     if report.photo_files != expected_files:
         report.problems.append(f"照片文件数 {report.photo_files} 与照片记录数 {len(held)} 不相称")
     report.problems += _verify_stored_files(manifest, session, counts, prefix)
@@ -369,7 +427,9 @@ def verify(manifest: dict, *, session=None, store=None, prefix: str = "", engine
         report.problems.append(f"审计链在第 {chain.broken_seq} 条处断开：{chain.reason}")
     head = manifest["audit_head"]
     if (chain.head_seq, chain.head_hash) != (head["seq"], head["hash"]):
-        report.problems.append(f"审计链头 {chain.head_seq}:{chain.head_hash} 与备份时的 {head['seq']}:{head['hash']} 不符")
+        report.problems.append(
+            f"审计链头 {chain.head_seq}:{chain.head_hash} 与备份时的 {head['seq']}:{head['hash']} 不符"
+        )
     session.rollback()
     return report
 
@@ -377,7 +437,11 @@ def verify(manifest: dict, *, session=None, store=None, prefix: str = "", engine
 def _verify_stored_files(manifest: dict, session, counts: dict[str, int], prefix: str) -> list[str]:
     """Every stored document the restored rows point at is in the backup and in the store, byte for byte."""
     problems = []
-    listed = {parsed: digest for name, digest in manifest["files"].items() if (parsed := stored_files.parse_name(name))}
+    listed = {
+        parsed: digest
+        for name, digest in manifest["files"].items()
+        if (parsed := stored_files.parse_name(name))
+    }
     for (area, key), expected in sorted(listed.items()):
         store = stored_files.store(area)
         try:
@@ -396,4 +460,3 @@ def _verify_stored_files(manifest: dict, session, counts: dict[str, int], prefix
             if listed.get((area.name, key)) != sha:
                 problems.append(f"文件 {area.name}/{key} 在数据库中有记录，备份中却没有或哈希不符")
     return problems
-

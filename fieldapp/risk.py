@@ -34,24 +34,29 @@ def suggest(ent: Enterprise, now: datetime) -> tuple[str, list[str]]:
     major_since = now - timedelta(days=30 * rules["major_recent"]["months"])
     is_open = Hazard.state != "closed"
     # Overdue at any point: the deadline passed before it closed (or it is still open).
-    was_overdue = (Hazard.deadline < today) & (Hazard.closed_at.is_(None) | (func.date(Hazard.closed_at) > Hazard.deadline))
+    was_overdue = (Hazard.deadline < today) & (
+        Hazard.closed_at.is_(None) | (func.date(Hazard.closed_at) > Hazard.deadline)
+    )
 
     def count(cond):
         return func.sum(case((cond, 1), else_=0))
 
-    hz = db.session.execute(select(
-        count(is_open & (Hazard.level == "major")),
-        count(was_overdue & (Hazard.raised_at >= overdue_since)),
-        count((Hazard.level == "major") & (Hazard.raised_at >= major_since)),
-        count(is_open),
-    ).where(Hazard.enterprise_id == ent.id)).one()
+    hz = db.session.execute(
+        select(
+            count(is_open & (Hazard.level == "major")),
+            count(was_overdue & (Hazard.raised_at >= overdue_since)),
+            count((Hazard.level == "major") & (Hazard.raised_at >= major_since)),
+            count(is_open),
+        ).where(Hazard.enterprise_id == ent.id)
+    ).one()
     major_open, overdue, major_recent, open_count = (int(x or 0) for x in hz)
     facts = {
         "major_open": major_open > 0,
         "overdue_recent": overdue >= rules["overdue_recent"]["threshold"],
         "major_recent": major_recent > 0,
         "open_many": open_count >= rules["open_many"]["threshold"],
-        "no_standardization": ent.standardization == "none" and ent.size_class in ("above_scale", "medium"),
+        "no_standardization": ent.standardization == "none"
+        and ent.size_class in ("above_scale", "medium"),
         "default": True,
     }
     values = {"count": 0}
@@ -87,7 +92,11 @@ def check_may_decide(actor, ent: Enterprise) -> None:
     if actor.role not in RISK_DECIDERS:
         raise RiskError("您的角色不能确定四色风险等级。", status=403)
     if not may_decide(actor):
-        others = "、".join(label for role, label in DECIDER_LABELS.items() if role != actor.role and may_decide_role(role))
+        others = "、".join(
+            label
+            for role, label in DECIDER_LABELS.items()
+            if role != actor.role and may_decide_role(role)
+        )
         raise RiskError(f"按区安委办设置，四色风险等级由{others or '区安委办'}确定。", status=403)
 
 
@@ -100,22 +109,47 @@ def decide(ent: Enterprise, *, color: str, reason: str, actor, now: datetime) ->
     reason = (reason or "").strip()
     if color != suggested and not reason:
         raise RiskError("与系统建议的等级不同，须说明理由。")
-    row = RiskAssessment(enterprise_id=ent.id, suggested=suggested, reasons=reasons, color=color,
-                         override_reason=reason if color != suggested else "", decided_by=actor.id, decided_at=now,
-                         decided_as=actor.role)
+    row = RiskAssessment(
+        enterprise_id=ent.id,
+        suggested=suggested,
+        reasons=reasons,
+        color=color,
+        override_reason=reason if color != suggested else "",
+        decided_by=actor.id,
+        decided_at=now,
+        decided_as=actor.role,
+    )
     db.session.add(row)
     from .enterprises import set_fields
 
     set_fields(ent, {"risk_color": color}, actor=actor, now=now)
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="campaign", object_id=str(ent.id), enterprise_id=ent.id,
-                 action="risk_decided", actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"suggested": suggested, "color": color, "reasons": reasons, "override": row.override_reason})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="campaign",
+        object_id=str(ent.id),
+        enterprise_id=ent.id,
+        action="risk_decided",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "suggested": suggested,
+            "color": color,
+            "reasons": reasons,
+            "override": row.override_reason,
+        },
+    )
     return row
 
 
 def history(enterprise_id: int) -> list[RiskAssessment]:
-    return list(db.session.scalars(select(RiskAssessment).where(RiskAssessment.enterprise_id == enterprise_id)
-                                   .order_by(RiskAssessment.decided_at.desc())))
+    return list(
+        db.session.scalars(
+            select(RiskAssessment)
+            .where(RiskAssessment.enterprise_id == enterprise_id)
+            .order_by(RiskAssessment.decided_at.desc())
+        )
+    )
 
 
 def interval_days(color: str, standardization: str) -> int:
@@ -125,7 +159,9 @@ def interval_days(color: str, standardization: str) -> int:
     return int(round(days * iv["standardized_factor"])) if standardization in STANDARDIZED else days
 
 
-def next_due(color: str, standardization: str, last_visit: datetime | None, created_at: datetime) -> date:
+def next_due(
+    color: str, standardization: str, last_visit: datetime | None, created_at: datetime
+) -> date:
     """The next visit's due date (a premises never visited is due from when it was registered)."""
     start = last_visit or created_at
     if last_visit is None:
@@ -139,10 +175,22 @@ def overdue_visit_clause(last_visit_col, now: datetime):
     for color in vocab.RISK_COLORS:
         for std_in in (True, False):
             days = interval_days(color, "level3" if std_in else "none")
-            std = Enterprise.standardization.in_(STANDARDIZED) if std_in else ~Enterprise.standardization.in_(STANDARDIZED)
-            conds.append(and_(Enterprise.risk_color == color, std, last_visit_col < now - timedelta(days=days)))
+            std = (
+                Enterprise.standardization.in_(STANDARDIZED)
+                if std_in
+                else ~Enterprise.standardization.in_(STANDARDIZED)
+            )
+            conds.append(
+                and_(
+                    Enterprise.risk_color == color, std, last_visit_col < now - timedelta(days=days)
+                )
+            )
     return or_(*conds) if conds else false()
 
 
 def last_visit_subquery():
-    return select(Visit.enterprise_id.label("eid"), func.max(Visit.finished_at).label("last_visit")).group_by(Visit.enterprise_id).subquery()
+    return (
+        select(Visit.enterprise_id.label("eid"), func.max(Visit.finished_at).label("last_visit"))
+        .group_by(Visit.enterprise_id)
+        .subquery()
+    )

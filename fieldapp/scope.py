@@ -20,6 +20,7 @@ from .roles import Role
 # Domain code accepts the request's Actor or an ORM User: both carry these fields.
 ActorLike = Actor | User
 
+
 class ScopeKey(NamedTuple):
     """What an actor's scope depends on; hashable, so scoped statements can be cached."""
 
@@ -32,7 +33,9 @@ class ScopeKey(NamedTuple):
 
 
 def key(actor: ActorLike) -> ScopeKey:
-    return ScopeKey(actor.id, actor.role, actor.street_id, actor.industry, actor.enterprise_id, actor.active)
+    return ScopeKey(
+        actor.id, actor.role, actor.street_id, actor.industry, actor.enterprise_id, actor.active
+    )
 
 
 def enterprise_clause(actor: ActorLike | ScopeKey) -> ColumnElement[bool]:
@@ -52,7 +55,9 @@ def enterprise_clause(actor: ActorLike | ScopeKey) -> ColumnElement[bool]:
         case "enterprise":
             if actor.enterprise_id is None:
                 return false()
-            return or_(Enterprise.id == actor.enterprise_id, Enterprise.landlord_id == actor.enterprise_id)
+            return or_(
+                Enterprise.id == actor.enterprise_id, Enterprise.landlord_id == actor.enterprise_id
+            )
     return false()
 
 
@@ -98,7 +103,11 @@ def filer_key(actor: ActorLike) -> str | None:
 def get_filing(actor: ActorLike, filing_id: int) -> PlanFiling:
     """A plan filing: the district sees every one, a street or department its own; else 404."""
     row = db.session.get(PlanFiling, filing_id)
-    if row is None or not actor.active or (actor.role != Role.DISTRICT and row.filer != filer_key(actor)):
+    if (
+        row is None
+        or not actor.active
+        or (actor.role != Role.DISTRICT and row.filer != filer_key(actor))
+    ):
         raise NotFound()
     return row
 
@@ -108,6 +117,8 @@ def get_proposal(actor: ActorLike, proposal_id: int) -> ChecklistProposal:
     p = db.session.get(ChecklistProposal, proposal_id)
     if p is None or not actor.active:
         raise NotFound()
-    if actor.role == Role.DISTRICT or (actor.role == Role.DEPARTMENT and actor.industry and actor.industry == p.industry):
+    if actor.role == Role.DISTRICT or (
+        actor.role == Role.DEPARTMENT and actor.industry and actor.industry == p.industry
+    ):
         return p
     raise NotFound()

@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from .models import Enterprise, EnterpriseGram
 
-MAX_QUERY_GRAMS = 16  # a longer query is narrowed by its first grams; the substring test does the rest
+MAX_QUERY_GRAMS = (
+    16  # a longer query is narrowed by its first grams; the substring test does the rest
+)
 
 
 def grams(*texts: str | None) -> set[str]:
@@ -29,7 +31,7 @@ def grams(*texts: str | None) -> set[str]:
     out: set[str] = set()
     for text in texts:
         folded = (text or "").lower()
-        out.update(folded[i:i + 2] for i in range(len(folded) - 1))
+        out.update(folded[i : i + 2] for i in range(len(folded) - 1))
     return out
 
 
@@ -37,12 +39,20 @@ def refresh(conn, enterprise_ids: Iterable[int]) -> None:
     """Recompute the grams of these premises from their current name and address."""
     ids = sorted(set(enterprise_ids))
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         conn.execute(delete(EnterpriseGram).where(EnterpriseGram.enterprise_id.in_(chunk)))
-        rows = conn.execute(select(Enterprise.id, Enterprise.name, Enterprise.address).where(Enterprise.id.in_(chunk)))
-        values = [{"enterprise_id": eid, "gram": g} for eid, name, address in rows for g in grams(name, address)]
+        rows = conn.execute(
+            select(Enterprise.id, Enterprise.name, Enterprise.address).where(
+                Enterprise.id.in_(chunk)
+            )
+        )
+        values = [
+            {"enterprise_id": eid, "gram": g}
+            for eid, name, address in rows
+            for g in grams(name, address)
+        ]
         for at in range(0, len(values), 5000):
-            conn.execute(insert(EnterpriseGram), values[at:at + 5000])
+            conn.execute(insert(EnterpriseGram), values[at : at + 5000])
 
 
 def rebuild(conn) -> int:
@@ -55,7 +65,10 @@ def rebuild(conn) -> int:
 
 def text_clause(q: str) -> ColumnElement[bool]:
     """The substring test on name and address: what a match means."""
-    return or_(Enterprise.name.contains(q, autoescape=True), Enterprise.address.contains(q, autoescape=True))
+    return or_(
+        Enterprise.name.contains(q, autoescape=True),
+        Enterprise.address.contains(q, autoescape=True),
+    )
 
 
 def candidates(q: str):
@@ -94,12 +107,14 @@ def clause(q: str, code_prefix: str) -> ColumnElement[bool]:
 def _keep_in_step(session: Session, _context) -> None:
     """Refresh the grams of premises created, renamed or moved in this flush."""
     changed = [
-        obj.id for obj in (*session.new, *session.dirty)
-        if isinstance(obj, Enterprise) and (
+        obj.id
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, Enterprise)
+        and (
             obj in session.new
             or inspect(obj).attrs.name.history.has_changes()
-            or inspect(obj).attrs.address.history.has_changes())
+            or inspect(obj).attrs.address.history.has_changes()
+        )
     ]
     if changed:
         refresh(session.connection(), changed)
-

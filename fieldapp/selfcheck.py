@@ -37,9 +37,20 @@ def _own(actor, enterprise_id: int) -> None:
         raise SelfCheckError("只有本单位可以登记自查发现的隐患。", status=403)
 
 
-def record_finding(enterprise_id: int, *, actor, now: datetime, text: str, level: str, deadline: date | None,
-                   measure: str, owner: str = "", description: str = "", photos: list[str] | None = None,
-                   hazard_uuid: str | None = None) -> Hazard:
+def record_finding(
+    enterprise_id: int,
+    *,
+    actor,
+    now: datetime,
+    text: str,
+    level: str,
+    deadline: date | None,
+    measure: str,
+    owner: str = "",
+    description: str = "",
+    photos: list[str] | None = None,
+    hazard_uuid: str | None = None,
+) -> Hazard:
     """Enter a hazard the enterprise found itself on its own list (state 待整改). The caller commits."""
     _own(actor, enterprise_id)
     text = " ".join((text or "").split())
@@ -67,27 +78,63 @@ def record_finding(enterprise_id: int, *, actor, now: datetime, text: str, level
         errors.append("说明不能超过 2000 字。")
     if errors:
         raise SelfCheckError(errors[0], status=422, errors=errors)
-    return hazards.raise_hazard(hazards.NewHazard(
-        # The enterprise words what is wrong itself: that is the hazard's defect wording.
-        uuid=hazard_uuid or str(uuidlib.uuid4()), enterprise_id=enterprise_id, item_text=text, defect=text, level=level,
-        deadline=deadline, raised_at=now, category="", description=(description or "").strip(), measure=measure,
-        owner=owner, before_photos=list(photos or []), source="self",
-    ), actor=actor, now=now)
+    return hazards.raise_hazard(
+        hazards.NewHazard(
+            # The enterprise words what is wrong itself: that is the hazard's defect wording.
+            uuid=hazard_uuid or str(uuidlib.uuid4()),
+            enterprise_id=enterprise_id,
+            item_text=text,
+            defect=text,
+            level=level,
+            deadline=deadline,
+            raised_at=now,
+            category="",
+            description=(description or "").strip(),
+            measure=measure,
+            owner=owner,
+            before_photos=list(photos or []),
+            source="self",
+        ),
+        actor=actor,
+        now=now,
+    )
 
 
-def record_rectification(hazard_uuid: str, *, actor, now: datetime, version: int, note: str, photos: list[str],
-                         event_uuid: str | None = None) -> hazards.Outcome:
+def record_rectification(
+    hazard_uuid: str,
+    *,
+    actor,
+    now: datetime,
+    version: int,
+    note: str,
+    photos: list[str],
+    event_uuid: str | None = None,
+) -> hazards.Outcome:
     """Record a self-found hazard rectified: a general one is closed on the enterprise's own list;
     a major one is submitted for the street or district to recheck (重大隐患 are never self-closed)."""
     h = hazards.get_in_scope(actor, hazard_uuid)
     if h.source != "self":
         raise SelfCheckError("这条隐患不是企业自查登记的，请在隐患页面提交整改。", status=409)
     action = "self_close" if h.level == "general" else "submit_rectification"
-    return hazards.transition(hazard_uuid, action, actor=actor, now=now, version=version, note=note, photos=photos,
-                              event_uuid=event_uuid)
+    return hazards.transition(
+        hazard_uuid,
+        action,
+        actor=actor,
+        now=now,
+        version=version,
+        note=note,
+        photos=photos,
+        event_uuid=event_uuid,
+    )
 
 
 def own_list(enterprise_id: int) -> list[Hazard]:
     """The enterprise's self-inspection list: open first, then by deadline."""
-    return list(db.session.scalars(select(Hazard).where(Hazard.enterprise_id == enterprise_id, Hazard.source == "self")
-                                   .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc()).limit(500)))
+    return list(
+        db.session.scalars(
+            select(Hazard)
+            .where(Hazard.enterprise_id == enterprise_id, Hazard.source == "self")
+            .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc())
+            .limit(500)
+        )
+    )

@@ -33,15 +33,17 @@ class _Server(BaseApplication):
 def run(*, host: str, port: int, workers: int | None, threads: int, instance_path: str) -> None:
     """Start gunicorn in the foreground."""
     workers = workers or min(8, 2 * (os.cpu_count() or 1) + 1)
-    _Server({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        # The app writes its own access log (fieldapp/logs.py) without raw
-        # addresses, query strings or placard tokens; gunicorn's would have all three.
-        "accesslog": None,
-        "timeout": 120,
-        "limit_request_line": 8190,
-        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-    }).run()
+    _Server(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync",
+            # The app writes its own access log (fieldapp/logs.py) without raw
+            # addresses, query strings or placard tokens; gunicorn's would have all three.
+            "accesslog": None,
+            "timeout": 120,
+            "limit_request_line": 8190,
+            "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        }
+    ).run()

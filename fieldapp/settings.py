@@ -16,26 +16,65 @@ DEFAULTS: dict[str, dict] = {
     # 四色 rules, tried in order; the first that holds sets the suggested colour.
     "risk_rules": {
         "major_open": {"enabled": True, "color": "red", "label": "存在未销号的重大隐患"},
-        "overdue_recent": {"enabled": True, "color": "orange", "threshold": 2, "months": 12,
-                           "label": "近 {months} 个月逾期隐患 {count} 条（≥{threshold}）"},
-        "major_recent": {"enabled": True, "color": "orange", "months": 6, "label": "近 {months} 个月发生过重大隐患"},
-        "open_many": {"enabled": True, "color": "yellow", "threshold": 3, "label": "未销号隐患 {count} 条（≥{threshold}）"},
-        "no_standardization": {"enabled": True, "color": "yellow", "label": "规上或中等企业尚未创建安全生产标准化"},
+        "overdue_recent": {
+            "enabled": True,
+            "color": "orange",
+            "threshold": 2,
+            "months": 12,
+            "label": "近 {months} 个月逾期隐患 {count} 条（≥{threshold}）",
+        },
+        "major_recent": {
+            "enabled": True,
+            "color": "orange",
+            "months": 6,
+            "label": "近 {months} 个月发生过重大隐患",
+        },
+        "open_many": {
+            "enabled": True,
+            "color": "yellow",
+            "threshold": 3,
+            "label": "未销号隐患 {count} 条（≥{threshold}）",
+        },
+        "no_standardization": {
+            "enabled": True,
+            "color": "yellow",
+            "label": "规上或中等企业尚未创建安全生产标准化",
+        },
         "default": {"enabled": True, "color": "blue", "label": "近期无明显风险因素"},
     },
     # Days between visits by colour; standardized premises are visited less often (plan 四(四) 执法推动).
-    "visit_intervals": {"red": 30, "orange": 60, "yellow": 90, "blue": 180, "standardized_factor": 1.5},
+    "visit_intervals": {
+        "red": 30,
+        "orange": 60,
+        "yellow": 90,
+        "blue": 180,
+        "standardized_factor": 1.5,
+    },
     # Who decides 四色 besides the district. The plan has both: streets supervise every
     # premises of their area by colour (三（五）, annex 4 note 8) and each supervising
     # department assesses its industry's enterprises (三（五）1). The latest decision holds.
     "risk_deciders": {"street": True, "department": True},
     # 星级: the ladder assumed from the Fengze model (domain facts §5.1, UNVERIFIED).
-    "star_ladder": {"level1": 5, "level2": 5, "level3": 4, "micro_pass": 3, "self_assessed": 2, "none": 1},
+    "star_ladder": {
+        "level1": 5,
+        "level2": 5,
+        "level3": 4,
+        "micro_pass": 3,
+        "self_assessed": 2,
+        "none": 1,
+    },
     # Annex 7's enforcement columns: counted from enforcement records from this day (a quarter's
     # first day; one inside a quarter leaves that quarter typed in), typed in (QuarterFigure) before it.
     "enforcement_counting": {"records_from": "2025-01-01"},
 }
-RULE_ORDER = ["major_open", "overdue_recent", "major_recent", "open_many", "no_standardization", "default"]
+RULE_ORDER = [
+    "major_open",
+    "overdue_recent",
+    "major_recent",
+    "open_many",
+    "no_standardization",
+    "default",
+]
 
 
 def get(key: str) -> dict:
@@ -44,7 +83,11 @@ def get(key: str) -> dict:
     value = copy.deepcopy(DEFAULTS[key])
     if row is not None:
         for k, v in row.value.items():
-            value[k] = {**value.get(k, {}), **v} if isinstance(v, dict) and isinstance(value.get(k), dict) else v
+            value[k] = (
+                {**value.get(k, {}), **v}
+                if isinstance(v, dict) and isinstance(value.get(k), dict)
+                else v
+            )
     return value
 
 
@@ -85,12 +128,23 @@ def save_campaign(values: Mapping[str, str], *, actor, now: datetime) -> None:
         rules[key]["color"] = color
         for param in ("threshold", "months"):
             if param in rules[key]:
-                rules[key][param] = _number(values, f"{key}.{param}", rules[key][param], 1, 120, "阈值应在 1 至 120 之间")
+                rules[key][param] = _number(
+                    values, f"{key}.{param}", rules[key][param], 1, 120, "阈值应在 1 至 120 之间"
+                )
     intervals = get("visit_intervals")
     for color in vocab.RISK_COLORS:
-        intervals[color] = _number(values, f"interval.{color}", intervals[color], 7, 730, "检查间隔应在 7 至 730 天之间")
-    intervals["standardized_factor"] = _number(values, "interval.standardized_factor", intervals["standardized_factor"],
-                                               1, 4, "标准化企业的间隔倍数应在 1 至 4 之间", kind=float)
+        intervals[color] = _number(
+            values, f"interval.{color}", intervals[color], 7, 730, "检查间隔应在 7 至 730 天之间"
+        )
+    intervals["standardized_factor"] = _number(
+        values,
+        "interval.standardized_factor",
+        intervals["standardized_factor"],
+        1,
+        4,
+        "标准化企业的间隔倍数应在 1 至 4 之间",
+        kind=float,
+    )
     deciders = {role: values.get(f"deciders.{role}") == "on" for role in ("street", "department")}
     ladder = get("star_ladder")
     for code in vocab.STANDARDIZATION:

@@ -23,7 +23,13 @@ class StorageMissing(KeyError):
 def check_key(key: str) -> str:
     """Refuse keys that could address something outside the store, on every backend."""
     parts = key.split("/")
-    if not key or key.startswith("/") or "\\" in key or "\x00" in key or any(p in ("", ".", "..") for p in parts):
+    if (
+        not key
+        or key.startswith("/")
+        or "\\" in key
+        or "\x00" in key
+        or any(p in ("", ".", "..") for p in parts)
+    ):
         raise ValueError(f"key escapes the store: {key!r}")
     return key
 

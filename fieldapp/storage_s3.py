@@ -19,20 +19,35 @@ class S3Storage:
     without the temporary-file dance the filesystem store needs.
     """
 
-    def __init__(self, *, bucket: str, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
-                 access_key_id: str | None = None, secret_access_key: str | None = None,
-                 addressing_style: str = "path"):
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        addressing_style: str = "path",
+    ):
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         # Path-style addressing works on every S3-compatible server (MinIO, Ceph,
         # the clouds' compatibility endpoints) without wildcard DNS for buckets.
-        config = Config(signature_version="s3v4", s3={"addressing_style": addressing_style},
-                        retries={"max_attempts": 5, "mode": "standard"})
+        config = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": addressing_style},
+            retries={"max_attempts": 5, "mode": "standard"},
+        )
         # With no keys given, boto3 falls back to its own chain (environment,
         # instance role); keys are never written anywhere by this class.
         self.client = boto3.session.Session().client(
-            "s3", endpoint_url=endpoint_url or None, region_name=region or None, config=config,
-            aws_access_key_id=access_key_id or None, aws_secret_access_key=secret_access_key or None,
+            "s3",
+            endpoint_url=endpoint_url or None,
+            region_name=region or None,
+            config=config,
+            aws_access_key_id=access_key_id or None,
+            aws_secret_access_key=secret_access_key or None,
         )
 
     def _name(self, key: str) -> str:
@@ -66,9 +81,11 @@ class S3Storage:
 
     def keys(self, prefix: str = "") -> list[str]:
         out = []
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + prefix
+        )
         for page in pages:
-            out.extend(obj["Key"][len(self.prefix):] for obj in page.get("Contents", []))
+            out.extend(obj["Key"][len(self.prefix) :] for obj in page.get("Contents", []))
         return sorted(out)
 
 
@@ -78,8 +95,11 @@ def from_config(config, area: str = "photos") -> S3Storage:
     if area != "photos":  # photos keep the bare prefix, as they always had
         prefix = f"{prefix}/{area}" if prefix else area
     return S3Storage(
-        bucket=config["S3_BUCKET"], prefix=prefix, endpoint_url=config.get("S3_ENDPOINT_URL"),
-        region=config.get("S3_REGION"), access_key_id=config.get("S3_ACCESS_KEY_ID"),
+        bucket=config["S3_BUCKET"],
+        prefix=prefix,
+        endpoint_url=config.get("S3_ENDPOINT_URL"),
+        region=config.get("S3_REGION"),
+        access_key_id=config.get("S3_ACCESS_KEY_ID"),
         secret_access_key=config.get("S3_SECRET_ACCESS_KEY"),
         addressing_style=config.get("S3_ADDRESSING_STYLE") or "path",
     )

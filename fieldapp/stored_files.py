@@ -28,8 +28,11 @@ class Area:
 
 
 AREAS = (
-    Area("filings", "plan_filings",
-         "SELECT DISTINCT file_key, sha256 FROM plan_filings WHERE file_key IS NOT NULL ORDER BY file_key"),
+    Area(
+        "filings",
+        "plan_filings",
+        "SELECT DISTINCT file_key, sha256 FROM plan_filings WHERE file_key IS NOT NULL ORDER BY file_key",
+    ),
     # Documents of enforcement records, 治理方案 and 销号 acceptances, kept under their SHA-256 (fieldapp.attachments).
     Area("attachments", "attachments", "SELECT sha256, sha256 FROM attachments ORDER BY sha256"),
 )
@@ -51,6 +54,11 @@ def backup_name(area: str, key: str) -> str:
 def parse_name(name: str) -> tuple[str, str] | None:
     """(area, key) of a backup file name under stores/, or None when it is not a valid one."""
     m = NAME_RE.match(name)
-    if not m or m["area"] not in {a.name for a in AREAS} or not KEY_RE.match(m["key"]) or ".." in m["key"]:
+    if (
+        not m
+        or m["area"] not in {a.name for a in AREAS}
+        or not KEY_RE.match(m["key"])
+        or ".." in m["key"]
+    ):
         return None
     return m["area"], m["key"]

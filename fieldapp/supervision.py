@@ -28,8 +28,14 @@ def streets_of(actor) -> list[int] | None:
     if actor.role == Role.STREET:
         return [actor.street_id] if actor.street_id else []
     if actor.role == Role.INSPECTOR:
-        return list(db.session.scalars(select(Grid.street_id).join(user_grids, user_grids.c.grid_id == Grid.id)
-                                       .where(user_grids.c.user_id == actor.id).distinct()))
+        return list(
+            db.session.scalars(
+                select(Grid.street_id)
+                .join(user_grids, user_grids.c.grid_id == Grid.id)
+                .where(user_grids.c.user_id == actor.id)
+                .distinct()
+            )
+        )
     return []
 
 
@@ -38,8 +44,12 @@ def premises_row(actor, enterprise_id: int):
     if not actor.active:
         raise NotFound()
     streets = streets_of(actor)
-    stmt = (select(*enterprises.ROW_COLUMNS).join(Street, Street.id == Enterprise.street_id)
-            .outerjoin(Grid, Grid.id == Enterprise.grid_id).where(Enterprise.id == enterprise_id))
+    stmt = (
+        select(*enterprises.ROW_COLUMNS)
+        .join(Street, Street.id == Enterprise.street_id)
+        .outerjoin(Grid, Grid.id == Enterprise.grid_id)
+        .where(Enterprise.id == enterprise_id)
+    )
     if streets is not None:
         stmt = stmt.where(Enterprise.street_id.in_(streets))
     row = db.session.connection().execute(stmt).first()
@@ -54,8 +64,15 @@ def record(visit_uuid: str, team, ent) -> dict:
         return {}
     participants = [" ".join(p.split()) for p in team.participants if p.strip()]
     experts = (team.experts or "").strip()
-    db.session.add(VisitTeam(visit_uuid=visit_uuid, kind="supervision", participants=participants, experts=experts,
-                             street_id=ent.street_id))
+    db.session.add(
+        VisitTeam(
+            visit_uuid=visit_uuid,
+            kind="supervision",
+            participants=participants,
+            experts=experts,
+            street_id=ent.street_id,
+        )
+    )
     return {"supervision": {"participants": participants, "experts": experts}}
 
 
@@ -71,31 +88,52 @@ def _bounds(start: date | datetime, end: date | datetime) -> tuple[datetime, dat
     return at(start), at(end)
 
 
-def counts(street_ids: list[int] | None, start: date | datetime, end: date | datetime) -> dict[int, dict[str, int]]:
+def counts(
+    street_ids: list[int] | None, start: date | datetime, end: date | datetime
+) -> dict[int, dict[str, int]]:
     """Per street: supervision visits, premises they covered, and routine visits, finished in [start, end)."""
     lo, hi = _bounds(start, end)
     base = [Visit.finished_at >= lo, Visit.finished_at < hi]
     if street_ids is not None:
         base.append(Enterprise.street_id.in_(street_ids))
     conn = db.session.connection()
-    sup = conn.execute(select(Enterprise.street_id, func.count(), func.count(func.distinct(Visit.enterprise_id)))
-                       .select_from(Visit).join(VisitTeam, VisitTeam.visit_uuid == Visit.uuid)
-                       .join(Enterprise, Enterprise.id == Visit.enterprise_id).where(*base)
-                       .group_by(Enterprise.street_id)).all()
-    routine = Counter(dict(conn.execute(select(Enterprise.street_id, func.count()).select_from(Visit)
-                                        .join(Enterprise, Enterprise.id == Visit.enterprise_id)
-                                        .where(*base, routine_clause()).group_by(Enterprise.street_id)).all()))
+    sup = conn.execute(
+        select(Enterprise.street_id, func.count(), func.count(func.distinct(Visit.enterprise_id)))
+        .select_from(Visit)
+        .join(VisitTeam, VisitTeam.visit_uuid == Visit.uuid)
+        .join(Enterprise, Enterprise.id == Visit.enterprise_id)
+        .where(*base)
+        .group_by(Enterprise.street_id)
+    ).all()
+    routine = Counter(
+        dict(
+            conn.execute(
+                select(Enterprise.street_id, func.count())
+                .select_from(Visit)
+                .join(Enterprise, Enterprise.id == Visit.enterprise_id)
+                .where(*base, routine_clause())
+                .group_by(Enterprise.street_id)
+            ).all()
+        )
+    )
     out = {sid: {"supervision": 0, "premises": 0, "routine": n} for sid, n in routine.items()}
     for sid, n, premises in sup:
-        out.setdefault(sid, {"supervision": 0, "premises": 0, "routine": 0}).update(supervision=n, premises=premises)
+        out.setdefault(sid, {"supervision": 0, "premises": 0, "routine": 0}).update(
+            supervision=n, premises=premises
+        )
     return out
 
 
 def listing(actor, limit: int = 200) -> list:
     """Supervision visits in the actor's scope, newest first, with their team."""
-    stmt = (select(Visit, VisitTeam).join(VisitTeam, VisitTeam.visit_uuid == Visit.uuid)
-            .join(Enterprise, Enterprise.id == Visit.enterprise_id).where(scope.enterprise_clause(actor))
-            .order_by(Visit.finished_at.desc()).limit(limit))
+    stmt = (
+        select(Visit, VisitTeam)
+        .join(VisitTeam, VisitTeam.visit_uuid == Visit.uuid)
+        .join(Enterprise, Enterprise.id == Visit.enterprise_id)
+        .where(scope.enterprise_clause(actor))
+        .order_by(Visit.finished_at.desc())
+        .limit(limit)
+    )
     return list(db.session.execute(stmt))
 
 

@@ -52,7 +52,10 @@ def read_table(path: str | Path) -> tuple[list[str], list[list[str]]]:
         except Exception as exc:  # openpyxl raises many types for a bad file
             raise TableError(f"无法读取 XLSX 文件：{exc}") from exc
         ws = wb.worksheets[0]
-        rows = [["" if v is None else _cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        rows = [
+            ["" if v is None else _cell_text(v) for v in row]
+            for row in ws.iter_rows(values_only=True)
+        ]
         wb.close()
     else:
         raise TableError("只支持 .csv 和 .xlsx 文件")
@@ -69,7 +72,9 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def write_table(path: str | Path, headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet1") -> None:
+def write_table(
+    path: str | Path, headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet1"
+) -> None:
     """Write a CSV (UTF-8 with BOM, for Excel) or XLSX file by the path's suffix."""
     path = Path(path)
     suffix = path.suffix.lower()

@@ -44,7 +44,11 @@ def unhit(key: str, window_s: int, now: datetime) -> None:
     """Take back one hit counted in the current window (an attempt that turned out not to count)."""
     db.session.execute(
         update(RateCounter)
-        .where(RateCounter.key == key, RateCounter.window_start == _window(now, window_s), RateCounter.count > 0)
+        .where(
+            RateCounter.key == key,
+            RateCounter.window_start == _window(now, window_s),
+            RateCounter.count > 0,
+        )
         .values(count=RateCounter.count - 1)
     )
 

@@ -58,7 +58,9 @@ CLOCK_SKEW = timedelta(minutes=15)
 MAX_AGE = timedelta(days=90)
 NAME_SIMILARITY = 0.6
 # Words every shop name carries; two names alike only in these are not alike.
-NAME_NOISE = re.compile(r"(有限责任公司|股份有限公司|有限公司|公司|泉州市|鲤城区|鲤城|店|厂|部|行|（.*?）|\(.*?\)|\s)")
+NAME_NOISE = re.compile(
+    r"(有限责任公司|股份有限公司|有限公司|公司|泉州市|鲤城区|鲤城|店|厂|部|行|（.*?）|\(.*?\)|\s)"
+)
 
 
 class UnitError(DomainError):
@@ -77,11 +79,17 @@ def body_hash(body: dict) -> str:
 
 # --- receiving proposals ----------------------------------------------------------------
 
+
 def _grid_for(actor, code: str | None, errors: list[str]) -> tuple[int | None, int | None]:
     """(street_id, grid_id) the proposal belongs to: a grid of the inspector's, or of the office's street."""
     if actor.role == Role.INSPECTOR:
-        mine = list(db.session.execute(select(Grid.id, Grid.code, Grid.street_id).join(
-            user_grids, user_grids.c.grid_id == Grid.id).where(user_grids.c.user_id == actor.id)))
+        mine = list(
+            db.session.execute(
+                select(Grid.id, Grid.code, Grid.street_id)
+                .join(user_grids, user_grids.c.grid_id == Grid.id)
+                .where(user_grids.c.user_id == actor.id)
+            )
+        )
         if code:
             match = [g for g in mine if g.code == code]
             if not match:
@@ -90,12 +98,16 @@ def _grid_for(actor, code: str | None, errors: list[str]) -> tuple[int | None, i
             return match[0].street_id, match[0].id
         if len(mine) == 1:
             return mine[0].street_id, mine[0].id
-        errors.append("grid：您负责多个网格，请填写该单位所在的网格编码" if mine else "grid：您没有负责的网格")
+        errors.append(
+            "grid：您负责多个网格，请填写该单位所在的网格编码" if mine else "grid：您没有负责的网格"
+        )
         return None, None
     if code:
         grid = db.session.scalar(select(Grid).where(Grid.code == code))
         if grid is None or (actor.role == Role.STREET and grid.street_id != actor.street_id):
-            errors.append(f"grid：未知的网格 {code}" if grid is None else f"grid：网格 {code} 不在本街道")
+            errors.append(
+                f"grid：未知的网格 {code}" if grid is None else f"grid：网格 {code} 不在本街道"
+            )
             return None, None
         return grid.street_id, grid.id
     if actor.role == Role.STREET:
@@ -127,27 +139,62 @@ def receive(unit_uuid: str, body, *, actor, now: datetime) -> Receipt:
         raise UnitError("新发现单位记录有误，未保存。", status=422, errors=errors)
     loc = unit.location
     row = dict(
-        uuid=unit_uuid, name=" ".join(unit.name.split()), credit_code=code, no_licence=unit.no_licence,
-        venue_type=unit.venue_type, industry=unit.industry, size_class=unit.size_class, address=unit.address.strip(),
-        lat=loc.lat if loc else None, lng=loc.lng if loc else None, accuracy_m=loc.accuracy_m if loc else None,
+        uuid=unit_uuid,
+        name=" ".join(unit.name.split()),
+        credit_code=code,
+        no_licence=unit.no_licence,
+        venue_type=unit.venue_type,
+        industry=unit.industry,
+        size_class=unit.size_class,
+        address=unit.address.strip(),
+        lat=loc.lat if loc else None,
+        lng=loc.lng if loc else None,
+        accuracy_m=loc.accuracy_m if loc else None,
         # A photo the inspector may not cite (someone else's, known only by its hash) is treated as absent.
-        location_status="ok" if loc else (unit.location_status or "none"), photos=photos.citable(actor, unit.photos),
-        note=unit.note.strip(), street_id=street_id, grid_id=grid_id, found_at=unit.found_at, proposed_by=actor.id,
-        received_at=now, body_hash=body_hash(body), status="proposed", reason="", version=1,
+        location_status="ok" if loc else (unit.location_status or "none"),
+        photos=photos.citable(actor, unit.photos),
+        note=unit.note.strip(),
+        street_id=street_id,
+        grid_id=grid_id,
+        found_at=unit.found_at,
+        proposed_by=actor.id,
+        received_at=now,
+        body_hash=body_hash(body),
+        status="proposed",
+        reason="",
+        version=1,
     )
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Atomic: of two identical submissions racing, one inserts and the other answers as a replay.
-    inserted = db.session.execute(insert(UnitProposal).values(**row).on_conflict_do_nothing(index_elements=["uuid"])
-                                  .returning(UnitProposal.uuid)).first()
+    inserted = db.session.execute(
+        insert(UnitProposal)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(UnitProposal.uuid)
+    ).first()
     if inserted is None:
         db.session.rollback()
         return _compare(db.session.get(UnitProposal, unit_uuid), body, actor)
     p = db.session.get(UnitProposal, unit_uuid)
-    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"unit:{unit_uuid}")), object_type="unit",
-                 object_id=unit_uuid, enterprise_id=None, action="unit_proposed", actor_id=actor.id,
-                 actor_label=actor.username, at=now,
-                 payload={"body_sha256": row["body_hash"], "name": p.name, "credit_code": p.credit_code,
-                          "no_licence": p.no_licence, "street": street_id, "grid": grid_id, "photos": p.photos})
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"unit:{unit_uuid}")),
+        object_type="unit",
+        object_id=unit_uuid,
+        enterprise_id=None,
+        action="unit_proposed",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "body_sha256": row["body_hash"],
+            "name": p.name,
+            "credit_code": p.credit_code,
+            "no_licence": p.no_licence,
+            "street": street_id,
+            "grid": grid_id,
+            "photos": p.photos,
+        },
+    )
     return Receipt(receipt(p), created=True)
 
 
@@ -155,15 +202,29 @@ def _compare(existing: UnitProposal, body, actor) -> Receipt:
     if existing.proposed_by != actor.id:
         raise UnitError("该单位编号已被使用。", status=409)
     if body_hash(body) != existing.body_hash:
-        raise UnitError("该单位编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409)
+        raise UnitError(
+            "该单位编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409
+        )
     return Receipt(receipt(existing), created=False)
 
 
 def receipt(p: UnitProposal) -> dict:
-    held = list(db.session.scalars(select(UnitVisit.uuid).where(UnitVisit.unit_uuid == p.uuid).order_by(UnitVisit.received_at)))
-    return {"uuid": p.uuid, "received_at": p.received_at.isoformat(), "status": p.status, "enterprise_id": p.enterprise_id,
-            "reason": p.reason if p.status == "rejected" else "", "missing_photos": photos.missing(list(p.photos)),
-            "visits": held}
+    held = list(
+        db.session.scalars(
+            select(UnitVisit.uuid)
+            .where(UnitVisit.unit_uuid == p.uuid)
+            .order_by(UnitVisit.received_at)
+        )
+    )
+    return {
+        "uuid": p.uuid,
+        "received_at": p.received_at.isoformat(),
+        "status": p.status,
+        "enterprise_id": p.enterprise_id,
+        "reason": p.reason if p.status == "rejected" else "",
+        "missing_photos": photos.missing(list(p.photos)),
+        "visits": held,
+    }
 
 
 def visible_clause(actor):
@@ -179,21 +240,32 @@ def visible_clause(actor):
 
 
 def get_in_scope(actor, unit_uuid: str) -> UnitProposal:
-    p = db.session.scalar(select(UnitProposal).where(UnitProposal.uuid == unit_uuid, visible_clause(actor))) \
-        if actor.role in FIELD else None
+    p = (
+        db.session.scalar(
+            select(UnitProposal).where(UnitProposal.uuid == unit_uuid, visible_clause(actor))
+        )
+        if actor.role in FIELD
+        else None
+    )
     if p is None:
         raise UnitError("找不到该单位，或不在您的管辖范围内。", status=404)
     return p
 
 
 def listing(actor, *, status: str | None = "proposed", limit: int = 200) -> list[UnitProposal]:
-    stmt = select(UnitProposal).where(visible_clause(actor)).order_by(UnitProposal.received_at.desc()).limit(limit)
+    stmt = (
+        select(UnitProposal)
+        .where(visible_clause(actor))
+        .order_by(UnitProposal.received_at.desc())
+        .limit(limit)
+    )
     if status:
         stmt = stmt.where(UnitProposal.status == status)
     return list(db.session.scalars(stmt))
 
 
 # --- duplicates ---------------------------------------------------------------------------
+
 
 @dataclass
 class Candidate:
@@ -224,14 +296,22 @@ def candidates(p: UnitProposal) -> list[Candidate]:
     """Registered units this proposal may duplicate: the same credit code, or a similar name within 50 m."""
     found: dict[int, Candidate] = {}
     if p.credit_code:
-        for ent in db.session.scalars(select(Enterprise).where(Enterprise.credit_code == p.credit_code)):
-            found[ent.id] = Candidate(ent, ["统一社会信用代码相同"], None, name_similarity(p.name, ent.name))
+        for ent in db.session.scalars(
+            select(Enterprise).where(Enterprise.credit_code == p.credit_code)
+        ):
+            found[ent.id] = Candidate(
+                ent, ["统一社会信用代码相同"], None, name_similarity(p.name, ent.name)
+            )
     if p.lat is not None and p.lng is not None:
         radius = current_app.config["UNIT_DUPLICATE_DISTANCE_M"]
         dlat = radius / 111_000 * 1.5
         dlng = dlat / max(0.2, math.cos(math.radians(p.lat)))
-        near = db.session.scalars(select(Enterprise).where(
-            Enterprise.lat.between(p.lat - dlat, p.lat + dlat), Enterprise.lng.between(p.lng - dlng, p.lng + dlng)))
+        near = db.session.scalars(
+            select(Enterprise).where(
+                Enterprise.lat.between(p.lat - dlat, p.lat + dlat),
+                Enterprise.lng.between(p.lng - dlng, p.lng + dlng),
+            )
+        )
         for ent in near:
             d = distance_m(p.lat, p.lng, ent.lat, ent.lng)
             sim = name_similarity(p.name, ent.name)
@@ -242,8 +322,12 @@ def candidates(p: UnitProposal) -> list[Candidate]:
     # Where either has no location, distance cannot decide: the same name (noise words aside) in the same street.
     same_name = NAME_NOISE.sub("", p.name)
     if same_name:
-        for ent in db.session.scalars(select(Enterprise).where(Enterprise.street_id == p.street_id,
-                                                               Enterprise.name.contains(same_name, autoescape=True))):
+        for ent in db.session.scalars(
+            select(Enterprise).where(
+                Enterprise.street_id == p.street_id,
+                Enterprise.name.contains(same_name, autoescape=True),
+            )
+        ):
             located = p.lat is not None and ent.lat is not None and ent.lng is not None
             if ent.id not in found and not located and name_similarity(p.name, ent.name) >= 0.99:
                 found[ent.id] = Candidate(ent, ["同一街道内名称相同"], None, 1.0)
@@ -251,6 +335,7 @@ def candidates(p: UnitProposal) -> list[Candidate]:
 
 
 # --- deciding -----------------------------------------------------------------------------
+
 
 def _decidable(actor, unit_uuid: str, version: int) -> UnitProposal:
     if actor.role not in OFFICE:
@@ -265,9 +350,13 @@ def _decidable(actor, unit_uuid: str, version: int) -> UnitProposal:
 
 def _claim(p: UnitProposal, version: int, **values) -> None:
     """Compare-and-set on the version: of two office users deciding at once, one wins, the other gets 409."""
-    won = db.session.execute(update(UnitProposal).where(UnitProposal.uuid == p.uuid, UnitProposal.version == version)
-                             .values(version=version + 1, **values).returning(UnitProposal.uuid)
-                             .execution_options(synchronize_session=False)).first()
+    won = db.session.execute(
+        update(UnitProposal)
+        .where(UnitProposal.uuid == p.uuid, UnitProposal.version == version)
+        .values(version=version + 1, **values)
+        .returning(UnitProposal.uuid)
+        .execution_options(synchronize_session=False)
+    ).first()
     if won is None:
         raise UnitError("该记录已被他人处理，请刷新后重试。", status=409)
     db.session.refresh(p)
@@ -276,10 +365,19 @@ def _claim(p: UnitProposal, version: int, **values) -> None:
 def form_values(p: UnitProposal) -> dict:
     """The register form's values, prefilled from the proposal for the office to complete."""
     return {
-        "name": p.name, "credit_code": p.credit_code or "", "street": p.street.name, "grid": p.grid.code if p.grid else "",
-        "industry": p.industry, "size_class": p.size_class or "", "venue_type": p.venue_type or "", "address": p.address,
-        "lat": "" if p.lat is None else p.lat, "lng": "" if p.lng is None else p.lng, "note": p.note,
-        "new_business": True, "trade": p.industry == "商贸",
+        "name": p.name,
+        "credit_code": p.credit_code or "",
+        "street": p.street.name,
+        "grid": p.grid.code if p.grid else "",
+        "industry": p.industry,
+        "size_class": p.size_class or "",
+        "venue_type": p.venue_type or "",
+        "address": p.address,
+        "lat": "" if p.lat is None else p.lat,
+        "lng": "" if p.lng is None else p.lng,
+        "note": p.note,
+        "new_business": True,
+        "trade": p.industry == "商贸",
     }
 
 
@@ -290,7 +388,9 @@ def approve(unit_uuid: str, raw: dict, *, actor, version: int, now: datetime) ->
     flags `new_business` (新办企业) and `trade` (商贸企业).
     """
     p = _decidable(actor, unit_uuid, version)
-    data = enterprises.clean({**raw, "street": p.street.name, "standardization": "", "risk_color": "", "stars": ""})
+    data = enterprises.clean(
+        {**raw, "street": p.street.name, "standardization": "", "risk_color": "", "stars": ""}
+    )
     if actor.role == Role.STREET and data["street_id"] != actor.street_id:
         raise enterprises.ValidationError({"street": "只能登记本街道的单位"})
     data["new_business"] = enterprises._bool(raw.get("new_business"))
@@ -298,14 +398,29 @@ def approve(unit_uuid: str, raw: dict, *, actor, version: int, now: datetime) ->
     ent = enterprises.create(data, actor=actor, now=now)
     _claim(p, version, status="approved", enterprise_id=ent.id, decided_by=actor.id, decided_at=now)
     attached = _attach(p, ent, now)
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="unit", object_id=p.uuid, enterprise_id=ent.id,
-                 action="unit_approved", actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"enterprise": ent.id, "name": ent.name, "credit_code": ent.credit_code,
-                          "four_categories": ent.market_categories, "visits": attached})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="unit",
+        object_id=p.uuid,
+        enterprise_id=ent.id,
+        action="unit_approved",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "enterprise": ent.id,
+            "name": ent.name,
+            "credit_code": ent.credit_code,
+            "four_categories": ent.market_categories,
+            "visits": attached,
+        },
+    )
     return ent
 
 
-def merge(unit_uuid: str, target_id: int, *, actor, version: int, now: datetime, note: str = "") -> Enterprise:
+def merge(
+    unit_uuid: str, target_id: int, *, actor, version: int, now: datetime, note: str = ""
+) -> Enterprise:
     """Record the proposal as a duplicate of a registered unit; fill that record's blanks from it. Caller commits."""
     p = _decidable(actor, unit_uuid, version)
     target = scope.get_enterprise(actor, target_id)  # 404 outside scope
@@ -322,13 +437,35 @@ def merge(unit_uuid: str, target_id: int, *, actor, version: int, now: datetime,
         blanks.update(lat=p.lat, lng=p.lng)
     if p.address and not target.address:
         blanks["address"] = p.address
-    filled = enterprises.set_fields(target, blanks, actor=actor, now=now, label="") if blanks else {}
-    _claim(p, version, status="merged", enterprise_id=target.id, decided_by=actor.id, decided_at=now,
-           reason=(note or "").strip()[:2000])
+    filled = (
+        enterprises.set_fields(target, blanks, actor=actor, now=now, label="") if blanks else {}
+    )
+    _claim(
+        p,
+        version,
+        status="merged",
+        enterprise_id=target.id,
+        decided_by=actor.id,
+        decided_at=now,
+        reason=(note or "").strip()[:2000],
+    )
     attached = _attach(p, target, now)
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="unit", object_id=p.uuid, enterprise_id=target.id,
-                 action="unit_merged", actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"enterprise": target.id, "filled": sorted(filled), "note": p.reason, "visits": attached})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="unit",
+        object_id=p.uuid,
+        enterprise_id=target.id,
+        action="unit_merged",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "enterprise": target.id,
+            "filled": sorted(filled),
+            "note": p.reason,
+            "visits": attached,
+        },
+    )
     return target
 
 
@@ -339,22 +476,43 @@ def reject(unit_uuid: str, *, reason: str, actor, version: int, now: datetime) -
     if not reason:
         raise UnitError("不予入册须说明理由。", status=422)
     _claim(p, version, status="rejected", decided_by=actor.id, decided_at=now, reason=reason[:2000])
-    held = db.session.scalars(select(UnitVisit).where(UnitVisit.unit_uuid == p.uuid, UnitVisit.status == "held")).all()
+    held = db.session.scalars(
+        select(UnitVisit).where(UnitVisit.unit_uuid == p.uuid, UnitVisit.status == "held")
+    ).all()
     for v in held:
         v.status = "unit_rejected"
-    audit.append(uuid=str(uuidlib.uuid4()), object_type="unit", object_id=p.uuid, enterprise_id=None,
-                 action="unit_rejected", actor_id=actor.id, actor_label=actor.username, at=now,
-                 payload={"reason": p.reason, "visits": [v.uuid for v in held]})
+    audit.append(
+        uuid=str(uuidlib.uuid4()),
+        object_type="unit",
+        object_id=p.uuid,
+        enterprise_id=None,
+        action="unit_rejected",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={"reason": p.reason, "visits": [v.uuid for v in held]},
+    )
     return p
 
 
 def _attach(p: UnitProposal, ent: Enterprise, now: datetime) -> list[str]:
     """Reference the front photos from the premises and receive the held visits against it."""
     for sha in p.photos:
-        db.session.add(PhotoRef(photo_sha256=sha, enterprise_id=ent.id, kind="unit", object_id=p.uuid, created_at=now))
+        db.session.add(
+            PhotoRef(
+                photo_sha256=sha,
+                enterprise_id=ent.id,
+                kind="unit",
+                object_id=p.uuid,
+                created_at=now,
+            )
+        )
     done = []
-    held = db.session.scalars(select(UnitVisit).where(UnitVisit.unit_uuid == p.uuid, UnitVisit.status == "held")
-                              .order_by(UnitVisit.received_at)).all()
+    held = db.session.scalars(
+        select(UnitVisit)
+        .where(UnitVisit.unit_uuid == p.uuid, UnitVisit.status == "held")
+        .order_by(UnitVisit.received_at)
+    ).all()
     for v in held:
         _receive_held(v, ent, now)
         done.append(v.uuid)
@@ -367,20 +525,32 @@ def _receive_held(v: UnitVisit, ent: Enterprise, now: datetime) -> None:
     body = {k: val for k, val in v.body.items() if k != "unit"}
     body["enterprise_id"] = ent.id
     try:
-        visits.receive(v.uuid, body, actor=inspector, now=v.received_at, enterprise_row=_row(ent.id))
+        visits.receive(
+            v.uuid, body, actor=inspector, now=v.received_at, enterprise_row=_row(ent.id)
+        )
     except visits.VisitError as exc:
-        raise UnitError(f"先行保存的检查 {v.uuid} 无法记入该单位：{exc.message}", status=409, errors=exc.errors) from None
+        raise UnitError(
+            f"先行保存的检查 {v.uuid} 无法记入该单位：{exc.message}", status=409, errors=exc.errors
+        ) from None
     v.status, v.attached_at, v.enterprise_id = "attached", now, ent.id
 
 
 def _row(enterprise_id: int):
     """The premises as visits read it, whatever the deciding user's scope (an attachment, not a new visit)."""
-    return db.session.connection().execute(
-        select(*enterprises.ROW_COLUMNS).join(Street, Street.id == Enterprise.street_id)
-        .outerjoin(Grid, Grid.id == Enterprise.grid_id).where(Enterprise.id == enterprise_id)).first()
+    return (
+        db.session.connection()
+        .execute(
+            select(*enterprises.ROW_COLUMNS)
+            .join(Street, Street.id == Enterprise.street_id)
+            .outerjoin(Grid, Grid.id == Enterprise.grid_id)
+            .where(Enterprise.id == enterprise_id)
+        )
+        .first()
+    )
 
 
 # --- visits walked against a proposed unit -------------------------------------------------
+
 
 def receive_visit(visit_uuid: str, body: dict, *, actor, now: datetime) -> visits.Receipt:
     """A visit to a unit not yet in the register: keep it as sent and answer with a receipt (the caller commits).
@@ -395,20 +565,39 @@ def receive_visit(visit_uuid: str, body: dict, *, actor, now: datetime) -> visit
         if held.inspector_id != actor.id and actor.role != Role.DISTRICT:
             raise visits.VisitError("该检查编号已被使用。", status=409)
         if body_hash(body) != held.body_hash:
-            raise visits.VisitError("该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409)
+            raise visits.VisitError(
+                "该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409
+            )
         return visits.Receipt(visit_receipt(held), created=False)
     if db.session.get(Visit, visit_uuid) is not None:
-        raise visits.VisitError("该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409)
+        raise visits.VisitError(
+            "该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409
+        )
     parsed = contract.parse(VisitIn, body, what="检查记录")
     p = db.session.scalar(select(UnitProposal).where(UnitProposal.uuid == parsed.unit))
     if p is None:
-        raise visits.VisitError("该检查所属的新发现单位尚未同步到服务器：请先同步该单位，检查记录仍保留在手机上。", status=409)
-    if p.proposed_by != actor.id and db.session.scalar(select(UnitProposal.uuid).where(
-            UnitProposal.uuid == p.uuid, visible_clause(actor))) is None:
+        raise visits.VisitError(
+            "该检查所属的新发现单位尚未同步到服务器：请先同步该单位，检查记录仍保留在手机上。",
+            status=409,
+        )
+    if (
+        p.proposed_by != actor.id
+        and db.session.scalar(
+            select(UnitProposal.uuid).where(UnitProposal.uuid == p.uuid, visible_clause(actor))
+        )
+        is None
+    ):
         raise visits.VisitError("找不到该单位，或不在您的管辖范围内。", status=404)
     # Checked now against the unit as proposed, so the phone hears of any mistake while it still holds the visit.
-    stand_in = SimpleNamespace(id=None, venue_type=p.venue_type, industry=p.industry, employees=None, principal_name=None,
-                               street_id=p.street_id, grid_id=p.grid_id)
+    stand_in = SimpleNamespace(
+        id=None,
+        venue_type=p.venue_type,
+        industry=p.industry,
+        employees=None,
+        principal_name=None,
+        street_id=p.street_id,
+        grid_id=p.grid_id,
+    )
     clean = visits.validate(visit_uuid, parsed, actor=actor, now=now, enterprise_row=stand_in)
     hazard_ids = [a["hazard"]["uuid"] for a in clean["answers"] if a["hazard"]]
     if clean["fire_combined"].decision == "confirm":
@@ -418,14 +607,34 @@ def receive_visit(visit_uuid: str, body: dict, *, actor, now: datetime) -> visit
         taken |= set(other) & set(hazard_ids)
     if taken:
         raise visits.VisitError("隐患编号已被其他检查使用。", status=409, errors=sorted(taken))
-    held = UnitVisit(uuid=visit_uuid, unit_uuid=p.uuid, inspector_id=actor.id, body=body, body_hash=body_hash(body),
-                     received_at=now, hazards=hazard_ids, status="unit_rejected" if p.status == "rejected" else "held")
+    held = UnitVisit(
+        uuid=visit_uuid,
+        unit_uuid=p.uuid,
+        inspector_id=actor.id,
+        body=body,
+        body_hash=body_hash(body),
+        received_at=now,
+        hazards=hazard_ids,
+        status="unit_rejected" if p.status == "rejected" else "held",
+    )
     db.session.add(held)
     db.session.flush()
-    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"visit:{visit_uuid}:held")), object_type="visit",
-                 object_id=visit_uuid, enterprise_id=None, action="unit_visit_held", actor_id=actor.id,
-                 actor_label=actor.username, at=now,
-                 payload={"unit": p.uuid, "body_sha256": held.body_hash, "hazards": hazard_ids, "unit_status": p.status})
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"visit:{visit_uuid}:held")),
+        object_type="visit",
+        object_id=visit_uuid,
+        enterprise_id=None,
+        action="unit_visit_held",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "unit": p.uuid,
+            "body_sha256": held.body_hash,
+            "hazards": hazard_ids,
+            "unit_status": p.status,
+        },
+    )
     if p.status in ("approved", "merged"):
         _receive_held(held, db.session.get(Enterprise, p.enterprise_id), now)
     db.session.flush()
@@ -434,25 +643,48 @@ def receive_visit(visit_uuid: str, body: dict, *, actor, now: datetime) -> visit
 
 def visit_receipt(v: UnitVisit) -> dict:
     shas = [s for a in v.body.get("answers", []) for s in (a.get("photos") or [])]
-    shas += [s for a in v.body.get("answers", []) for s in ((a.get("hazard") or {}).get("after_photos") or [])]
-    return {"uuid": v.uuid, "received_at": v.received_at.isoformat(), "hazards": list(v.hazards),
-            "missing_photos": photos.missing(shas), "unit": v.unit_uuid, "status": v.status,
-            "enterprise_id": v.enterprise_id}
+    shas += [
+        s
+        for a in v.body.get("answers", [])
+        for s in ((a.get("hazard") or {}).get("after_photos") or [])
+    ]
+    return {
+        "uuid": v.uuid,
+        "received_at": v.received_at.isoformat(),
+        "hazards": list(v.hazards),
+        "missing_photos": photos.missing(shas),
+        "unit": v.unit_uuid,
+        "status": v.status,
+        "enterprise_id": v.enterprise_id,
+    }
 
 
 def held_visits(p: UnitProposal) -> list[UnitVisit]:
-    return list(db.session.scalars(select(UnitVisit).where(UnitVisit.unit_uuid == p.uuid).order_by(UnitVisit.received_at)))
+    return list(
+        db.session.scalars(
+            select(UnitVisit).where(UnitVisit.unit_uuid == p.uuid).order_by(UnitVisit.received_at)
+        )
+    )
 
 
 def hazard_summary(v: UnitVisit) -> dict:
     """What a held visit found, for the office deciding on the unit (a major finding calls for haste)."""
-    levels = [(a.get("hazard") or {}).get("level") for a in v.body.get("answers", []) if a.get("result") == "fail"]
+    levels = [
+        (a.get("hazard") or {}).get("level")
+        for a in v.body.get("answers", [])
+        if a.get("result") == "fail"
+    ]
     return {"fails": len(levels), "major": sum(1 for lv in levels if lv == "major")}
 
 
 def pending_count(actor) -> int:
     if actor.role not in OFFICE:
         return 0
-    return db.session.scalar(select(func.count()).select_from(UnitProposal).where(
-        UnitProposal.status == "proposed", visible_clause(actor))) or 0
-
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(UnitProposal)
+            .where(UnitProposal.status == "proposed", visible_clause(actor))
+        )
+        or 0
+    )

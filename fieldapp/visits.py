@@ -43,7 +43,6 @@ CLOCK_SKEW = timedelta(minutes=15)
 MAX_AGE = timedelta(days=90)
 
 
-
 class VisitError(DomainError):
     """A refused visit body; `errors` lists every problem found, in Chinese."""
 
@@ -63,8 +62,11 @@ def _version_content(checklist_id: str, version: int) -> Checklist | dict | None
     current = current_app.extensions["checklists"].get(checklist_id)
     if current is not None and current.version == version:
         return current
-    row = db.session.scalar(select(ChecklistVersion).where(
-        ChecklistVersion.checklist_id == checklist_id, ChecklistVersion.version == version))
+    row = db.session.scalar(
+        select(ChecklistVersion).where(
+            ChecklistVersion.checklist_id == checklist_id, ChecklistVersion.version == version
+        )
+    )
     return row.snapshot if row else None
 
 
@@ -85,10 +87,16 @@ def _edition_problem(content: Checklist | dict, day: date) -> str | None:
         end = date.fromisoformat(content["valid_until"]) if content.get("valid_until") else None
     if (start is None or start <= day) and (end is None or day <= end):
         return None
-    span = "".join([f"{start.year}年{start.month}月{start.day}日起" if start else "",
-                    f"至{end.year}年{end.month}月{end.day}日" if end else "施行"])
-    return (f"《{title}》依据{edition or '的标准'}，{span}，本次检查日期{day.year}年{day.month}月{day.day}日不在其施行期内："
-            f"请用检查当天施行的版本重新检查")
+    span = "".join(
+        [
+            f"{start.year}年{start.month}月{start.day}日起" if start else "",
+            f"至{end.year}年{end.month}月{end.day}日" if end else "施行",
+        ]
+    )
+    return (
+        f"《{title}》依据{edition or '的标准'}，{span}，本次检查日期{day.year}年{day.month}月{day.day}日不在其施行期内："
+        f"请用检查当天施行的版本重新检查"
+    )
 
 
 def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise_row=None) -> dict:
@@ -103,7 +111,9 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise
     if enterprise_row is not None:
         ent = enterprise_row
     elif body.supervision is not None:
-        ent = supervision.premises_row(actor, body.enterprise_id)  # 督导帮扶: any premises of the actor's street
+        ent = supervision.premises_row(
+            actor, body.enterprise_id
+        )  # 督导帮扶: any premises of the actor's street
     else:
         ent = enterprises.get_row(actor, body.enterprise_id)  # 404 when out of scope
     started, finished = body.started_at, body.finished_at
@@ -157,25 +167,61 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise
         else:
             if rules.photo_required and not shots:
                 errors.append(f"{where}：该项不符合时须拍照")
-            clean_hazard = _clean_hazard(a.hazard, rules, item, where, visit_uuid, cid, key, visit_day, shots, errors,
-                                         hazard_ids)
-        clean_answers.append({"checklist": cid, "item": key, "result": a.result, "note": (a.note or "").strip(),
-                              "photos": shots, "hazard": clean_hazard, "item_data": item})
+            clean_hazard = _clean_hazard(
+                a.hazard,
+                rules,
+                item,
+                where,
+                visit_uuid,
+                cid,
+                key,
+                visit_day,
+                shots,
+                errors,
+                hazard_ids,
+            )
+        clean_answers.append(
+            {
+                "checklist": cid,
+                "item": key,
+                "result": a.result,
+                "note": (a.note or "").strip(),
+                "photos": shots,
+                "hazard": clean_hazard,
+                "item_data": item,
+            }
+        )
     unchecked = _unchecked(body, contents, seen, errors)
     sign_off = _sign_off(body, errors)
-    raw_combined = body.fire_combined.model_dump(mode="json", exclude_none=True) if body.fire_combined else None
-    combined = fire_combined.clean(raw_combined, clean_answers, ent, visit_uuid, visit_day, errors, hazard_ids)
+    raw_combined = (
+        body.fire_combined.model_dump(mode="json", exclude_none=True)
+        if body.fire_combined
+        else None
+    )
+    combined = fire_combined.clean(
+        raw_combined, clean_answers, ent, visit_uuid, visit_day, errors, hazard_ids
+    )
     amends = _amends(body.amends, visit_uuid, ent, actor, clean_answers, errors)
     if errors:
         raise VisitError("检查记录有误，未保存。", status=422, errors=errors)
     return {
-        "enterprise": ent, "started": started, "finished": finished, "location": location,
-        "location_status": status if location is None else "ok", "contents": contents, "answers": clean_answers,
-        "fire_combined": combined, "amends": amends, "unchecked": unchecked, "sign_off": sign_off,
+        "enterprise": ent,
+        "started": started,
+        "finished": finished,
+        "location": location,
+        "location_status": status if location is None else "ok",
+        "contents": contents,
+        "answers": clean_answers,
+        "fire_combined": combined,
+        "amends": amends,
+        "unchecked": unchecked,
+        "sign_off": sign_off,
     }
 
 
-def _unchecked(body: VisitIn, contents: dict, answered: set[tuple[str, str]], errors: list[str]) -> list[dict] | None:
+def _unchecked(
+    body: VisitIn, contents: dict, answered: set[tuple[str, str]], errors: list[str]
+) -> list[dict] | None:
     """Check the items left unanswered on purpose (未检查): each an item of the visit, not answered, with a reason.
 
     Requiring an answer or a reason is the phone's rule (PRODUCT.md §11: a visit's answers
@@ -190,7 +236,9 @@ def _unchecked(body: VisitIn, contents: dict, answered: set[tuple[str, str]], er
             errors.append(f"{where}：清单 {u.checklist} 不在本次检查的 checklists 中")
             continue
         if u.item not in _items(contents[u.checklist][1]):
-            errors.append(f"{where}：清单 {u.checklist} 第 {contents[u.checklist][0]} 版没有检查项 {u.item}")
+            errors.append(
+                f"{where}：清单 {u.checklist} 第 {contents[u.checklist][0]} 版没有检查项 {u.item}"
+            )
             continue
         where = f"{u.checklist}/{u.item}"
         if (u.checklist, u.item) in answered:
@@ -215,7 +263,11 @@ def _sign_off(body: VisitIn, errors: list[str]) -> dict | None:
         return None
     reason = " ".join((s.reason or "").split())
     signer = " ".join((s.signer or "").split())
-    out = {"status": s.status, "signer": signer, "signed_at": s.signed_at.isoformat() if s.signed_at else None}
+    out = {
+        "status": s.status,
+        "signer": signer,
+        "signed_at": s.signed_at.isoformat() if s.signed_at else None,
+    }
     if s.status == "signed":
         if s.signature is None:
             errors.append("sign_off：已签名须附签名图片（signature，签名 PNG 的 SHA-256）")
@@ -234,7 +286,9 @@ def _sign_off(body: VisitIn, errors: list[str]) -> dict | None:
 MAX_AMENDMENT_CHAIN = 20
 
 
-def _amends(value: str | None, visit_uuid: str, ent, actor, answers: list[dict], errors: list[str]) -> str | None:
+def _amends(
+    value: str | None, visit_uuid: str, ent, actor, answers: list[dict], errors: list[str]
+) -> str | None:
     """Check the optional `amends`: the earlier visit this one corrects (same inspector, same premises).
 
     A hazard the earlier visits already raised may be named again by its uuid on the same
@@ -259,8 +313,10 @@ def _amends(value: str | None, visit_uuid: str, ent, actor, answers: list[dict],
     while at is not None and len(chain) < MAX_AMENDMENT_CHAIN:
         chain.append(at.uuid)
         at = db.session.get(Visit, at.amends) if at.amends else None
-    earlier = {h.uuid: (h.checklist_id, h.item_key) for h in db.session.scalars(
-        select(Hazard).where(Hazard.visit_uuid.in_(chain)))}
+    earlier = {
+        h.uuid: (h.checklist_id, h.item_key)
+        for h in db.session.scalars(select(Hazard).where(Hazard.visit_uuid.in_(chain)))
+    }
     for a in answers:
         hz = a["hazard"]
         if hz is None or hz["uuid"] not in earlier:
@@ -271,8 +327,19 @@ def _amends(value: str | None, visit_uuid: str, ent, actor, answers: list[dict],
     return value
 
 
-def _clean_hazard(hz: HazardIn | None, rules: ItemRules, item: dict, where: str, visit_uuid: str, cid: str, key: str,
-                  visit_day: date, shots: list[str], errors: list[str], seen: set[str]) -> dict:
+def _clean_hazard(
+    hz: HazardIn | None,
+    rules: ItemRules,
+    item: dict,
+    where: str,
+    visit_uuid: str,
+    cid: str,
+    key: str,
+    visit_day: date,
+    shots: list[str],
+    errors: list[str],
+    seen: set[str],
+) -> dict:
     default_deadline = visit_day + timedelta(days=rules.default_deadline_days)
     if hz is None:
         # A failed item always raises a hazard; a stable id keeps replays idempotent.
@@ -289,8 +356,13 @@ def _clean_hazard(hz: HazardIn | None, rules: ItemRules, item: dict, where: str,
     deadline_reason = (hz.deadline_reason or "").strip()
     if deadline < visit_day:
         errors.append(f"{where}：整改期限不能早于检查日期")
-    if deadline > visit_day + timedelta(days=rules.deadline_reason_after_days) and not deadline_reason:
-        errors.append(f"{where}：整改期限长于该项默认的 {rules.default_deadline_days} 天，须说明理由")
+    if (
+        deadline > visit_day + timedelta(days=rules.deadline_reason_after_days)
+        and not deadline_reason
+    ):
+        errors.append(
+            f"{where}：整改期限长于该项默认的 {rules.default_deadline_days} 天，须说明理由"
+        )
     if deadline > visit_day + timedelta(days=rules.max_deadline_days):
         errors.append(f"{where}：整改期限不能超过一年")
     fixed = hz.fixed_on_spot
@@ -310,10 +382,19 @@ def _clean_hazard(hz: HazardIn | None, rules: ItemRules, item: dict, where: str,
     elif not defect.strip():
         errors.append(f"{where}：隐患表述 defect 应为非空文字（不填则使用检查项的隐患表述）")
     defect = " ".join(defect.split())
-    return {"uuid": hid, "level": level, "level_reason": level_reason, "deadline": deadline,
-            "deadline_reason": deadline_reason, "fixed_on_spot": fixed, "after_photos": after,
-            "description": (hz.description or "").strip(), "measure": measure,
-            "owner": (hz.owner or "").strip(), "defect": defect}
+    return {
+        "uuid": hid,
+        "level": level,
+        "level_reason": level_reason,
+        "deadline": deadline,
+        "deadline_reason": deadline_reason,
+        "fixed_on_spot": fixed,
+        "after_photos": after,
+        "description": (hz.description or "").strip(),
+        "measure": measure,
+        "owner": (hz.owner or "").strip(),
+        "defect": defect,
+    }
 
 
 def _receipt(visit: Visit) -> dict:
@@ -325,8 +406,11 @@ def receipts(rows: list[Visit]) -> dict[str, dict]:
     if not rows:
         return {}
     ids = [v.uuid for v in rows]
-    hazard_rows = db.session.execute(select(Hazard.visit_uuid, Hazard.uuid).where(Hazard.visit_uuid.in_(ids))
-                                     .order_by(Hazard.raised_at, Hazard.uuid)).all()
+    hazard_rows = db.session.execute(
+        select(Hazard.visit_uuid, Hazard.uuid)
+        .where(Hazard.visit_uuid.in_(ids))
+        .order_by(Hazard.raised_at, Hazard.uuid)
+    ).all()
     by_visit: dict[str, list[str]] = {v: [] for v in ids}
     for visit_uuid, hazard_uuid in hazard_rows:
         by_visit[visit_uuid].append(hazard_uuid)
@@ -338,16 +422,27 @@ def receipts(rows: list[Visit]) -> dict[str, dict]:
         owner[hazard_uuid] = visit_uuid
         fix_owner[str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"fix:{hazard_uuid}"))] = visit_uuid
     refs: dict[str, list[str]] = {v: [] for v in ids}
-    for object_id, sha in db.session.execute(select(PhotoRef.object_id, PhotoRef.photo_sha256).where(
-            PhotoRef.object_id.in_(list(owner)), PhotoRef.kind.in_(("answer", "after", "signature"))).order_by(PhotoRef.id)):
+    for object_id, sha in db.session.execute(
+        select(PhotoRef.object_id, PhotoRef.photo_sha256)
+        .where(
+            PhotoRef.object_id.in_(list(owner)), PhotoRef.kind.in_(("answer", "after", "signature"))
+        )
+        .order_by(PhotoRef.id)
+    ):
         refs[owner[object_id]].append(sha)
     if fix_owner:
-        for object_id, sha in db.session.execute(select(PhotoRef.object_id, PhotoRef.photo_sha256).where(
-                PhotoRef.object_id.in_(list(fix_owner))).order_by(PhotoRef.id)):
+        for object_id, sha in db.session.execute(
+            select(PhotoRef.object_id, PhotoRef.photo_sha256)
+            .where(PhotoRef.object_id.in_(list(fix_owner)))
+            .order_by(PhotoRef.id)
+        ):
             refs[fix_owner[object_id]].append(sha)
     # The answers' own photos count too: a photo its citer could not cite has no ref.
-    for visit_uuid, shas in db.session.execute(select(Answer.visit_uuid, Answer.photos).where(
-            Answer.visit_uuid.in_(ids)).order_by(Answer.id)):
+    for visit_uuid, shas in db.session.execute(
+        select(Answer.visit_uuid, Answer.photos)
+        .where(Answer.visit_uuid.in_(ids))
+        .order_by(Answer.id)
+    ):
         refs[visit_uuid].extend(shas)
     for v in rows:  # and the responsible person's signature, like a photo
         if (v.sign_off or {}).get("signature"):
@@ -357,14 +452,19 @@ def receipts(rows: list[Visit]) -> dict[str, dict]:
     for eid in {v.enterprise_id for v in rows}:
         shas = [sha for v in rows if v.enterprise_id == eid for sha in refs[v.uuid]]
         missing[eid] = set(photos.missing(shas, enterprise_id=eid))
-    return {v.uuid: {
-        "uuid": v.uuid,
-        "received_at": v.received_at.isoformat(),
-        "hazards": by_visit[v.uuid],
-        "missing_photos": [sha for sha in dict.fromkeys(refs[v.uuid]) if sha in missing[v.enterprise_id]],
-        # The 整改通知书's number, for the phone's reprint (None: nothing to rectify).
-        "notice_no": notices.number(v, pattern=current_app.config["NOTICE_NUMBER_PATTERN"]),
-    } for v in rows}
+    return {
+        v.uuid: {
+            "uuid": v.uuid,
+            "received_at": v.received_at.isoformat(),
+            "hazards": by_visit[v.uuid],
+            "missing_photos": [
+                sha for sha in dict.fromkeys(refs[v.uuid]) if sha in missing[v.enterprise_id]
+            ],
+            # The 整改通知书's number, for the phone's reprint (None: nothing to rectify).
+            "notice_no": notices.number(v, pattern=current_app.config["NOTICE_NUMBER_PATTERN"]),
+        }
+        for v in rows
+    }
 
 
 def receipt_for(visit_uuid: str) -> dict | None:
@@ -374,7 +474,9 @@ def receipt_for(visit_uuid: str) -> dict | None:
 
 def passed_items(answers: list[dict], checklist_id: str, *, checklist: str, item: str) -> list[str]:
     """The item keys answered "pass" on one checklist, sorted: what a visit's checklist row keeps."""
-    return sorted(a[item] for a in answers if a[checklist] == checklist_id and a["result"] == "pass")
+    return sorted(
+        a[item] for a in answers if a[checklist] == checklist_id and a["result"] == "pass"
+    )
 
 
 def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None) -> Receipt:
@@ -397,35 +499,70 @@ def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None)
     ent = clean["enterprise"]
     answers = clean["answers"]
     # The items the premises is inspected on (an item may narrow its list's scope): what the phone showed.
-    item_count = sum(checklists.item_applies(i, ent) for _, c in clean["contents"].values() for i in _items(c).values())
+    item_count = sum(
+        checklists.item_applies(i, ent)
+        for _, c in clean["contents"].values()
+        for i in _items(c).values()
+    )
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     loc = clean["location"] or {}
     row = dict(
-        uuid=visit_uuid, enterprise_id=ent.id, inspector_id=actor.id, started_at=clean["started"],
-        finished_at=clean["finished"], received_at=now, lat=loc.get("lat"), lng=loc.get("lng"),
-        accuracy_m=loc.get("accuracy_m"), location_status=clean["location_status"], body_hash=digest,
-        item_count=item_count, answered_count=len(answers), fail_count=sum(a["result"] == "fail" for a in answers),
-        amends=clean["amends"], sign_off=clean["sign_off"], unchecked=clean["unchecked"],
+        uuid=visit_uuid,
+        enterprise_id=ent.id,
+        inspector_id=actor.id,
+        started_at=clean["started"],
+        finished_at=clean["finished"],
+        received_at=now,
+        lat=loc.get("lat"),
+        lng=loc.get("lng"),
+        accuracy_m=loc.get("accuracy_m"),
+        location_status=clean["location_status"],
+        body_hash=digest,
+        item_count=item_count,
+        answered_count=len(answers),
+        fail_count=sum(a["result"] == "fail" for a in answers),
+        amends=clean["amends"],
+        sign_off=clean["sign_off"],
+        unchecked=clean["unchecked"],
     )
     # Atomic create: never check-then-insert (KoboToolbox's duplicate bug).
     # RETURNING says whether this statement inserted (rowcount is -1 under psycopg 3).
     inserted = db.session.execute(
-        insert(Visit).values(**row).on_conflict_do_nothing(index_elements=["uuid"]).returning(Visit.uuid)
+        insert(Visit)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(Visit.uuid)
     ).first()
     if inserted is None:
         db.session.rollback()
         return _compare(db.session.get(Visit, visit_uuid), body, actor)
     # One light query for the versions in force (ensure() per list would load each snapshot).
-    checklist_versions.ensure_all([c for _, c in clean["contents"].values() if isinstance(c, Checklist)], now)
+    checklist_versions.ensure_all(
+        [c for _, c in clean["contents"].values() if isinstance(c, Checklist)], now
+    )
     for pos, (cid, (version, content)) in enumerate(clean["contents"].items()):
         chash = content.content_hash if isinstance(content, Checklist) else None
         if not isinstance(content, Checklist):
-            chash = db.session.scalar(select(ChecklistVersion.content_hash).where(
-                ChecklistVersion.checklist_id == cid, ChecklistVersion.version == version))
-        db.session.add(VisitChecklist(visit_uuid=visit_uuid, checklist_id=cid, version=version, content_hash=chash, position=pos,
-                                      enterprise_id=ent.id, finished_at=clean["finished"],
-                                      passed=passed_items(answers, cid, checklist="checklist", item="item")))
-    new_ids = [a["hazard"]["uuid"] for a in answers if a["hazard"] and not a["hazard"].get("inherited")]
+            chash = db.session.scalar(
+                select(ChecklistVersion.content_hash).where(
+                    ChecklistVersion.checklist_id == cid, ChecklistVersion.version == version
+                )
+            )
+        db.session.add(
+            VisitChecklist(
+                visit_uuid=visit_uuid,
+                checklist_id=cid,
+                version=version,
+                content_hash=chash,
+                position=pos,
+                enterprise_id=ent.id,
+                finished_at=clean["finished"],
+                passed=passed_items(answers, cid, checklist="checklist", item="item"),
+            )
+        )
+    new_ids = [
+        a["hazard"]["uuid"] for a in answers if a["hazard"] and not a["hazard"].get("inherited")
+    ]
     if clean["fire_combined"].decision == "confirm":
         new_ids.append(clean["fire_combined"].hazard_uuid)
     taken = set(db.session.scalars(select(Hazard.uuid).where(Hazard.uuid.in_(new_ids))))
@@ -433,37 +570,86 @@ def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None)
         db.session.rollback()
         raise VisitError("隐患编号已被其他检查使用。", status=409, errors=sorted(taken))
     for a in answers:
-        db.session.add(Answer(visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
-                              result=a["result"], note=a["note"], photos=a["photos"]))
+        db.session.add(
+            Answer(
+                visit_uuid=visit_uuid,
+                checklist_id=a["checklist"],
+                item_key=a["item"],
+                result=a["result"],
+                note=a["note"],
+                photos=a["photos"],
+            )
+        )
         hazards._ref_photos(ent.id, "answer", visit_uuid, photos.citable(actor, a["photos"]), now)
     if clean["sign_off"] and clean["sign_off"].get("signature"):
         # Kept as evidence like a photo, and listed as missing until the phone sends it.
-        hazards._ref_photos(ent.id, "signature", visit_uuid, photos.citable(actor, [clean["sign_off"]["signature"]]), now)
+        hazards._ref_photos(
+            ent.id,
+            "signature",
+            visit_uuid,
+            photos.citable(actor, [clean["sign_off"]["signature"]]),
+            now,
+        )
     db.session.flush()
-    audit.append(uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"visit:{visit_uuid}")), object_type="visit",
-                 object_id=visit_uuid, enterprise_id=ent.id, action="visit_received", actor_id=actor.id,
-                 actor_label=actor.username, at=now,
-                 payload={"body_sha256": digest, "answers": len(answers), "fails": row["fail_count"],
-                          "checklists": [[cid, v] for cid, (v, _) in clean["contents"].items()],
-                          "fire_combined": fire_combined.payload(clean["fire_combined"]),
-                          **({"sign_off": {k: v for k, v in clean["sign_off"].items() if k in ("status", "signature")}}
-                             if clean["sign_off"] else {}),
-                          **({"unchecked": len(clean["unchecked"])} if clean["unchecked"] else {}),
-                          **({"amends": clean["amends"]} if clean["amends"] else {}),
-                          **supervision.record(visit_uuid, parsed.supervision, ent)})
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"visit:{visit_uuid}")),
+        object_type="visit",
+        object_id=visit_uuid,
+        enterprise_id=ent.id,
+        action="visit_received",
+        actor_id=actor.id,
+        actor_label=actor.username,
+        at=now,
+        payload={
+            "body_sha256": digest,
+            "answers": len(answers),
+            "fails": row["fail_count"],
+            "checklists": [[cid, v] for cid, (v, _) in clean["contents"].items()],
+            "fire_combined": fire_combined.payload(clean["fire_combined"]),
+            **(
+                {
+                    "sign_off": {
+                        k: v for k, v in clean["sign_off"].items() if k in ("status", "signature")
+                    }
+                }
+                if clean["sign_off"]
+                else {}
+            ),
+            **({"unchecked": len(clean["unchecked"])} if clean["unchecked"] else {}),
+            **({"amends": clean["amends"]} if clean["amends"] else {}),
+            **supervision.record(visit_uuid, parsed.supervision, ent),
+        },
+    )
     for a in answers:
         hz = a["hazard"]
         if hz is None or hz.get("inherited"):
             continue  # an amendment naming a hazard its earlier visit raised: kept as it is
         item = a["item_data"]
-        hazards.raise_hazard(hazards.NewHazard(
-            uuid=hz["uuid"], enterprise_id=ent.id, item_text=item["text"], level=hz["level"], deadline=hz["deadline"],
-            raised_at=now, visit_uuid=visit_uuid, checklist_id=a["checklist"], item_key=a["item"],
-            category=item.get("category", ""), description=hz["description"] or a["note"],
-            level_reason=hz["level_reason"], deadline_reason=hz["deadline_reason"], before_photos=a["photos"],
-            fixed_on_spot=hz["fixed_on_spot"], after_photos=hz["after_photos"], measure=hz["measure"],
-            owner=hz["owner"] or (ent.principal_name or ""), defect=hz["defect"],
-        ), actor=actor, now=now)
+        hazards.raise_hazard(
+            hazards.NewHazard(
+                uuid=hz["uuid"],
+                enterprise_id=ent.id,
+                item_text=item["text"],
+                level=hz["level"],
+                deadline=hz["deadline"],
+                raised_at=now,
+                visit_uuid=visit_uuid,
+                checklist_id=a["checklist"],
+                item_key=a["item"],
+                category=item.get("category", ""),
+                description=hz["description"] or a["note"],
+                level_reason=hz["level_reason"],
+                deadline_reason=hz["deadline_reason"],
+                before_photos=a["photos"],
+                fixed_on_spot=hz["fixed_on_spot"],
+                after_photos=hz["after_photos"],
+                measure=hz["measure"],
+                owner=hz["owner"] or (ent.principal_name or ""),
+                defect=hz["defect"],
+            ),
+            actor=actor,
+            now=now,
+        )
     fire_combined.record(clean["fire_combined"], ent, visit_uuid, actor=actor, now=now)
     db.session.flush()
     visit = db.session.get(Visit, visit_uuid)
@@ -477,7 +663,9 @@ def _compare(existing: Visit, body, actor) -> Receipt:
         # Another user's visit id: say nothing about it.
         raise VisitError("该检查编号已被使用。", status=409)
     if body_hash(body) != existing.body_hash:
-        raise VisitError("该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409)
+        raise VisitError(
+            "该检查编号已提交过不同的内容；手机上的记录已保留，请联系街道核实。", status=409
+        )
     return Receipt(_receipt(existing), created=False)
 
 
@@ -504,10 +692,17 @@ class SectionView:
 def pinned_content(vc: VisitChecklist) -> dict:
     """The exact content a visit answered: the file in force if unchanged, else the recorded snapshot."""
     current = current_app.extensions["checklists"].get(vc.checklist_id)
-    if current is not None and current.version == vc.version and current.content_hash == vc.content_hash:
+    if (
+        current is not None
+        and current.version == vc.version
+        and current.content_hash == vc.content_hash
+    ):
         return current.snapshot()
-    row = db.session.scalar(select(ChecklistVersion).where(
-        ChecklistVersion.checklist_id == vc.checklist_id, ChecklistVersion.version == vc.version))
+    row = db.session.scalar(
+        select(ChecklistVersion).where(
+            ChecklistVersion.checklist_id == vc.checklist_id, ChecklistVersion.version == vc.version
+        )
+    )
     return row.snapshot if row else {"title": vc.checklist_id, "sections": []}
 
 
@@ -520,9 +715,18 @@ def report(visit: Visit) -> list[SectionView]:
         snap = pinned_content(vc)
         for s in snap["sections"]:
             # An item that does not apply to the premises was not offered: shown only if answered.
-            items = [ItemView(i["key"], i["text"], i["major"], answers.get((vc.checklist_id, i["key"])),
-                              reasons.get((vc.checklist_id, i["key"]), "")) for i in s["items"]
-                     if (vc.checklist_id, i["key"]) in answers or checklists.item_applies(i, visit.enterprise)]
+            items = [
+                ItemView(
+                    i["key"],
+                    i["text"],
+                    i["major"],
+                    answers.get((vc.checklist_id, i["key"])),
+                    reasons.get((vc.checklist_id, i["key"]), ""),
+                )
+                for i in s["items"]
+                if (vc.checklist_id, i["key"]) in answers
+                or checklists.item_applies(i, visit.enterprise)
+            ]
             out.append(SectionView(snap["title"], s["title"], items))
     return out
 
@@ -531,8 +735,13 @@ def combined_judgement(visit: Visit) -> dict | None:
     """The GB 35181 combined-judgement proposal of a visit and the inspector's answer, as recorded."""
     from .models import AuditEvent
 
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "visit", AuditEvent.object_id == visit.uuid,
-                                                       AuditEvent.action == "visit_received"))
+    event = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.object_type == "visit",
+            AuditEvent.object_id == visit.uuid,
+            AuditEvent.action == "visit_received",
+        )
+    )
     return audit.payload(event).get("fire_combined") if event else None
 
 
@@ -543,9 +752,21 @@ def signature_held(visit: Visit) -> bool:
 
 
 def visit_hazards(visit: Visit) -> list[Hazard]:
-    return list(db.session.scalars(select(Hazard).where(Hazard.visit_uuid == visit.uuid).order_by(Hazard.raised_at, Hazard.uuid)))
+    return list(
+        db.session.scalars(
+            select(Hazard)
+            .where(Hazard.visit_uuid == visit.uuid)
+            .order_by(Hazard.raised_at, Hazard.uuid)
+        )
+    )
 
 
 def for_enterprise(enterprise_id: int, limit: int = 50) -> list[Visit]:
-    return list(db.session.scalars(
-        select(Visit).where(Visit.enterprise_id == enterprise_id).order_by(Visit.finished_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Visit)
+            .where(Visit.enterprise_id == enterprise_id)
+            .order_by(Visit.finished_at.desc())
+            .limit(limit)
+        )
+    )

@@ -63,17 +63,29 @@ class Database:
             return f"sqlite:///{target}"
         engine = create_engine(normalize_database_url(self.url))
         with engine.begin() as conn:
-            tables = conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )).scalars().all()
+            tables = (
+                conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if tables:
                 # The audit chain refuses TRUNCATE (as it should); the test owner lifts that for the reset.
-                conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
+                conn.execute(
+                    text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate")
+                )
                 conn.execute(text("ALTER TABLE audit_head DISABLE TRIGGER audit_head_no_truncate"))
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-                conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
+                conn.execute(
+                    text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate")
+                )
                 conn.execute(text("ALTER TABLE audit_head ENABLE TRIGGER audit_head_no_truncate"))
-                conn.execute(text(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')"))
+                conn.execute(
+                    text(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')")
+                )
         engine.dispose()
         return self.url
 
@@ -112,8 +124,12 @@ class Client(FlaskClient):
     def open(self, *args, csrf: bool = True, **kwargs):
         method = (kwargs.get("method") or "GET").upper()
         headers = dict(kwargs.pop("headers", None) or {})
-        if csrf and method not in ("GET", "HEAD", "OPTIONS") and "X-CSRFToken" not in headers \
-                and not headers.get("Authorization", "").startswith("Bearer "):
+        if (
+            csrf
+            and method not in ("GET", "HEAD", "OPTIONS")
+            and "X-CSRFToken" not in headers
+            and not headers.get("Authorization", "").startswith("Bearer ")
+        ):
             headers["X-CSRFToken"] = self.csrf_token()
         return super().open(*args, headers=headers, **kwargs)
 
@@ -180,8 +196,14 @@ class S3Server:
     endpoint_url: str
 
     def config(self, bucket: str) -> dict:
-        return {"PHOTO_STORAGE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": self.endpoint_url,
-                "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing"}
+        return {
+            "PHOTO_STORAGE": "s3",
+            "S3_BUCKET": bucket,
+            "S3_ENDPOINT_URL": self.endpoint_url,
+            "S3_REGION": "us-east-1",
+            "S3_ACCESS_KEY_ID": "testing",
+            "S3_SECRET_ACCESS_KEY": "testing",
+        }
 
 
 @pytest.fixture(scope="session")
@@ -263,14 +285,18 @@ def demo_site(database, tmp_path_factory):
         with app.app_context():
             t0 = time.perf_counter()
             logins = demo.build(now=NOW, seed=site.seed, password_hasher=cheap_hash)
-            site.counts = demo_history.build_history(visits=demo.default_visits(1091), seed=site.seed, now=NOW)
+            site.counts = demo_history.build_history(
+                visits=demo.default_visits(1091), seed=site.seed, now=NOW
+            )
             site.build_s = time.perf_counter() - t0
             site.logins = {lg.username: lg for lg in logins}
             db.session.remove()
             db.engine.dispose()
         if database.backend == "sqlite":
             with sqlite3.connect(path) as conn:
-                conn.execute("PRAGMA journal_mode=DELETE")  # one file: a plain copy is the whole database
+                conn.execute(
+                    "PRAGMA journal_mode=DELETE"
+                )  # one file: a plain copy is the whole database
         yield site
     finally:
         if admin is not None:

@@ -47,7 +47,9 @@ class _Links(HTMLParser):
                 self.form["fields"].append((a["name"], a.get("value") or ""))
         elif tag == "select" and a.get("name"):
             self.select = a["name"]
-            self.form["fields"].append((a["name"], None))  # the first option, unless one is selected
+            self.form["fields"].append(
+                (a["name"], None)
+            )  # the first option, unless one is selected
         elif tag == "option" and self.select:
             name, value = self.form["fields"][-1]
             if value is None or "selected" in a:
@@ -116,8 +118,10 @@ class Crawl:
             url, hx, forced = queue.popleft()
             kind = pattern(url)
             path = kind.split("?")[0]
-            if url in self.seen or (not forced and (self.kinds[kind] >= self.per_pattern
-                                                    or self.paths[path] >= self.per_path)):
+            if url in self.seen or (
+                not forced
+                and (self.kinds[kind] >= self.per_pattern or self.paths[path] >= self.per_path)
+            ):
                 continue
             self.seen.add(url)
             self.kinds[kind] += 1
@@ -146,7 +150,11 @@ class Crawl:
             parts = urlsplit(target)
             if parts.scheme not in ("", "http") or parts.netloc not in ("", "localhost"):
                 continue  # another origin
-            path = parts.path + (f"?{urlencode(parse_qsl(parts.query, keep_blank_values=True))}" if parts.query else "")
+            path = parts.path + (
+                f"?{urlencode(parse_qsl(parts.query, keep_blank_values=True))}"
+                if parts.query
+                else ""
+            )
             if not path.startswith(SKIP_PREFIXES):
                 out.append((path, is_hx))
         return out

@@ -71,8 +71,15 @@ def make_enterprise(street: Street, grid: Grid | None = None, **kw) -> Enterpris
 
 def make_user(username: str, role: str, **kw) -> User:
     grids = kw.pop("grids", [])
-    user = User(username=username, role=role, password_hash=_HASH, created_at=utcnow(), active=True,
-                display_name=kw.pop("display_name", username), **kw)
+    user = User(
+        username=username,
+        role=role,
+        password_hash=_HASH,
+        created_at=utcnow(),
+        active=True,
+        display_name=kw.pop("display_name", username),
+        **kw,
+    )
     user.grids = grids
     db.session.add(user)
     db.session.flush()
@@ -99,12 +106,16 @@ def build_world() -> World:
     sa, sb = make_street("甲街道", "SA"), make_street("乙街道", "SB")
     w.streets = {"A": sa.id, "B": sb.id}
     grids = {
-        "a1": make_grid(sa, "SA-01"), "a2": make_grid(sa, "SA-02"),
-        "b1": make_grid(sb, "SB-01"), "b2": make_grid(sb, "SB-02"),
+        "a1": make_grid(sa, "SA-01"),
+        "a2": make_grid(sa, "SA-02"),
+        "b1": make_grid(sb, "SB-01"),
+        "b2": make_grid(sb, "SB-02"),
     }
     w.grids = {k: g.id for k, g in grids.items()}
     ents = {
-        "a1": make_enterprise(sa, grids["a1"], name="甲一小吃店", industry="餐饮", venue_type="catering"),
+        "a1": make_enterprise(
+            sa, grids["a1"], name="甲一小吃店", industry="餐饮", venue_type="catering"
+        ),
         "a2": make_enterprise(sa, grids["a2"], name="甲二机械厂"),
         "b1": make_enterprise(sb, grids["b1"], name="乙一机械厂"),
         "b2": make_enterprise(sb, grids["b2"], name="乙二机械厂"),
@@ -124,8 +135,14 @@ def build_world() -> World:
     return w
 
 
-def visit_body(enterprise_id: int, *, photos: dict[str, list[str]] | None = None, hazard_ids: dict[str, str] | None = None,
-               finished: str | None = None, **overrides) -> dict:
+def visit_body(
+    enterprise_id: int,
+    *,
+    photos: dict[str, list[str]] | None = None,
+    hazard_ids: dict[str, str] | None = None,
+    finished: str | None = None,
+    **overrides,
+) -> dict:
     """A finished visit to the catering premises a1 (test checklists general + catering).
 
     Two items fail: general/extinguishers (general hazard) and catering/gas_alarm.
@@ -150,25 +167,73 @@ def visit_body(enterprise_id: int, *, photos: dict[str, list[str]] | None = None
         "finished_at": finished,
         "location": {"lat": 24.91, "lng": 118.58, "accuracy_m": 12.5},
         "answers": [
-            {"checklist": "general", "item": "exits_clear", "result": "pass", "note": "", "photos": [], "hazard": None},
-            {"checklist": "general", "item": "extinguishers", "result": "fail", "note": "压力表在红区",
-             "photos": photos.get("extinguishers", []),
-             "hazard": {"uuid": hazard_ids.get("extinguishers", str(uuidlib.uuid4())), "description": "灭火器失压",
-                        "level": "general", "deadline": deadline, "fixed_on_spot": False, "after_photos": []}},
-            {"checklist": "catering", "item": "gas_alarm", "result": "fail", "note": "未装报警器",
-             "photos": photos.get("gas_alarm", []),
-             "hazard": {"uuid": hazard_ids.get("gas_alarm", str(uuidlib.uuid4())), "description": "厨房未装可燃气体报警器",
-                        "level": "general", "deadline": deadline, "fixed_on_spot": False, "after_photos": []}},
-            {"checklist": "catering", "item": "lpg_not_in_dining", "result": "na", "note": "使用管道燃气", "photos": [], "hazard": None},
+            {
+                "checklist": "general",
+                "item": "exits_clear",
+                "result": "pass",
+                "note": "",
+                "photos": [],
+                "hazard": None,
+            },
+            {
+                "checklist": "general",
+                "item": "extinguishers",
+                "result": "fail",
+                "note": "压力表在红区",
+                "photos": photos.get("extinguishers", []),
+                "hazard": {
+                    "uuid": hazard_ids.get("extinguishers", str(uuidlib.uuid4())),
+                    "description": "灭火器失压",
+                    "level": "general",
+                    "deadline": deadline,
+                    "fixed_on_spot": False,
+                    "after_photos": [],
+                },
+            },
+            {
+                "checklist": "catering",
+                "item": "gas_alarm",
+                "result": "fail",
+                "note": "未装报警器",
+                "photos": photos.get("gas_alarm", []),
+                "hazard": {
+                    "uuid": hazard_ids.get("gas_alarm", str(uuidlib.uuid4())),
+                    "description": "厨房未装可燃气体报警器",
+                    "level": "general",
+                    "deadline": deadline,
+                    "fixed_on_spot": False,
+                    "after_photos": [],
+                },
+            },
+            {
+                "checklist": "catering",
+                "item": "lpg_not_in_dining",
+                "result": "na",
+                "note": "使用管道燃气",
+                "photos": [],
+                "hazard": None,
+            },
         ],
     }
     body.update(overrides)
     return body
 
 
-def make_hazard(enterprise_id: int, *, state: str = "open", level: str = "general", raised_by: int | None = None,
-                submitted_by: int | None = None, after_photos: list[str] | None = None, before_photos: list[str] | None = None,
-                deadline=None, raised_at=None, extension_requested_to=None, supervised: bool = False, **kw):
+def make_hazard(
+    enterprise_id: int,
+    *,
+    state: str = "open",
+    level: str = "general",
+    raised_by: int | None = None,
+    submitted_by: int | None = None,
+    after_photos: list[str] | None = None,
+    before_photos: list[str] | None = None,
+    deadline=None,
+    raised_at=None,
+    extension_requested_to=None,
+    supervised: bool = False,
+    **kw,
+):
     """A hazard row in a given state (test setup only: real changes go through hazards.transition)."""
     import uuid as uuidlib
     from datetime import timedelta
@@ -177,21 +242,43 @@ def make_hazard(enterprise_id: int, *, state: str = "open", level: str = "genera
 
     now = utcnow()
     h = Hazard(
-        uuid=str(uuidlib.uuid4()), enterprise_id=enterprise_id, item_text=kw.pop("item_text", "灭火器压力正常、在有效期内"),
-        category="fire", description=kw.pop("description", "测试隐患"), level=level, deadline=deadline or (now + timedelta(days=7)).date(),
-        state=state, version=1, raised_by=raised_by, raised_at=raised_at or now - timedelta(hours=2), updated_at=now,
-        before_photos=before_photos or [], after_photos=after_photos or [], evidence_flags=kw.pop("evidence_flags", []),
-        submitted_by=submitted_by, submitted_at=kw.pop("submitted_at", now if submitted_by else None),
-        closed_at=kw.pop("closed_at", now if state == "closed" else None), extension_requested_to=extension_requested_to,
-        supervised=supervised, **kw,
+        uuid=str(uuidlib.uuid4()),
+        enterprise_id=enterprise_id,
+        item_text=kw.pop("item_text", "灭火器压力正常、在有效期内"),
+        category="fire",
+        description=kw.pop("description", "测试隐患"),
+        level=level,
+        deadline=deadline or (now + timedelta(days=7)).date(),
+        state=state,
+        version=1,
+        raised_by=raised_by,
+        raised_at=raised_at or now - timedelta(hours=2),
+        updated_at=now,
+        before_photos=before_photos or [],
+        after_photos=after_photos or [],
+        evidence_flags=kw.pop("evidence_flags", []),
+        submitted_by=submitted_by,
+        submitted_at=kw.pop("submitted_at", now if submitted_by else None),
+        closed_at=kw.pop("closed_at", now if state == "closed" else None),
+        extension_requested_to=extension_requested_to,
+        supervised=supervised,
+        **kw,
     )
     db.session.add(h)
     # Where the photos are used, as a visit and a rectification would have recorded it.
     from fieldapp.models import PhotoRef
 
     for kind, shas in (("answer", h.before_photos), ("after", h.after_photos)):
-        db.session.add_all(PhotoRef(photo_sha256=sha, enterprise_id=enterprise_id, kind=kind, object_id=h.uuid, created_at=now)
-                           for sha in shas)
+        db.session.add_all(
+            PhotoRef(
+                photo_sha256=sha,
+                enterprise_id=enterprise_id,
+                kind=kind,
+                object_id=h.uuid,
+                created_at=now,
+            )
+            for sha in shas
+        )
     db.session.flush()
     return h
 
@@ -203,5 +290,11 @@ def store_photo(data: bytes, *, uploader_id: int, received_at=None, **meta):
     from fieldapp import photos
 
     sha = hashlib.sha256(data).hexdigest()
-    photos.ingest(sha, data, photos.Meta(**meta), actor=type("A", (), {"id": uploader_id})(), now=received_at or utcnow())
+    photos.ingest(
+        sha,
+        data,
+        photos.Meta(**meta),
+        actor=type("A", (), {"id": uploader_id})(),
+        now=received_at or utcnow(),
+    )
     return sha

@@ -16,14 +16,24 @@ def noisy(width: int, height: int, seed: int = 1) -> Image.Image:
     """A picture with real structure: coarse random blocks (which differ by seed) plus fine noise."""
     rng = random.Random(seed)
     coarse = Image.new("RGB", (12, 9))
-    coarse.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(12 * 9)])
+    coarse.putdata(
+        [(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(12 * 9)]
+    )
     im = coarse.resize((width, height), Image.Resampling.BILINEAR)
     # Seeded grain (Pillow's effect_noise is not reproducible): the same seed gives the same bytes.
     grain = Image.frombytes("L", (width, height), rng.randbytes(width * height)).convert("RGB")
     return Image.blend(im, grain, 0.15)
 
 
-def jpeg(width=640, height=480, *, orientation: int | None = None, gps: bool = False, seed: int = 1, quality=85) -> bytes:
+def jpeg(
+    width=640,
+    height=480,
+    *,
+    orientation: int | None = None,
+    gps: bool = False,
+    seed: int = 1,
+    quality=85,
+) -> bytes:
     im = noisy(width, height, seed)
     exif = Image.Exif()
     if orientation:
@@ -61,10 +71,10 @@ def huge_header_jpeg(width=30000, height=30000) -> bytes:
     i = 2
     while i < len(data):
         marker = data[i + 1]
-        length = int.from_bytes(data[i + 2:i + 4], "big")
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
         if marker in (0xC0, 0xC2):  # SOF0 / SOF2: height then width after the precision byte
-            data[i + 5:i + 7] = height.to_bytes(2, "big")
-            data[i + 7:i + 9] = width.to_bytes(2, "big")
+            data[i + 5 : i + 7] = height.to_bytes(2, "big")
+            data[i + 7 : i + 9] = width.to_bytes(2, "big")
             return bytes(data)
         i += 2 + length
     raise AssertionError("no SOF marker")
@@ -97,7 +107,9 @@ def png_bomb(width: int, height: int, mode: str = "RGBA") -> bytes:
     color_type, channels = {"RGBA": (6, 4), "RGB": (2, 3), "L": (0, 1), "P": (3, 1)}[mode]
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     z = zlib.compressobj(6)
     row = b"\x00" + b"\x7f" * (width * channels)  # filter byte, then the pixels
@@ -114,10 +126,10 @@ def progressive_jpeg_claiming(width: int, height: int) -> bytes:
     data = bytearray(buf.getvalue())
     i = 2
     while i < len(data):
-        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
         if marker == 0xC2:
-            data[i + 5:i + 7] = height.to_bytes(2, "big")
-            data[i + 7:i + 9] = width.to_bytes(2, "big")
+            data[i + 5 : i + 7] = height.to_bytes(2, "big")
+            data[i + 7 : i + 9] = width.to_bytes(2, "big")
             return bytes(data)
         i += 2 + length
     raise AssertionError("no SOF2 marker")

@@ -18,12 +18,31 @@ def icon(size: int, *, maskable: bool = False) -> Image.Image:
         d = ImageDraw.Draw(im)
         d.rounded_rectangle([0, 0, s - 1, s - 1], radius=s // 5, fill=BLUE)
     inset = 0.2 if maskable else 0.12  # maskable icons keep content in the safe circle
-    left, right, top, bottom = s * (0.5 - (0.5 - inset) * 0.72), s * (0.5 + (0.5 - inset) * 0.72), s * inset, s * (1 - inset)
+    left, right, top, bottom = (
+        s * (0.5 - (0.5 - inset) * 0.72),
+        s * (0.5 + (0.5 - inset) * 0.72),
+        s * inset,
+        s * (1 - inset),
+    )
     mid = s / 2
-    d.polygon([(mid, top), (right, top + (bottom - top) * 0.12), (right, top + (bottom - top) * 0.5),
-               (mid, bottom), (left, top + (bottom - top) * 0.5), (left, top + (bottom - top) * 0.12)], fill=WHITE)
+    d.polygon(
+        [
+            (mid, top),
+            (right, top + (bottom - top) * 0.12),
+            (right, top + (bottom - top) * 0.5),
+            (mid, bottom),
+            (left, top + (bottom - top) * 0.5),
+            (left, top + (bottom - top) * 0.12),
+        ],
+        fill=WHITE,
+    )
     w = max(2, int(s * 0.07))
-    d.line([(mid - s * 0.14, mid), (mid - s * 0.03, mid + s * 0.11), (mid + s * 0.16, mid - s * 0.1)], fill=GREEN, width=w, joint="curve")
+    d.line(
+        [(mid - s * 0.14, mid), (mid - s * 0.03, mid + s * 0.11), (mid + s * 0.16, mid - s * 0.1)],
+        fill=GREEN,
+        width=w,
+        joint="curve",
+    )
     return im.resize((size, size), Image.Resampling.LANCZOS)
 
 

@@ -47,8 +47,10 @@ def enterprise_detail(ent: Row, actor: Actor) -> dict:
         safety_officer_name=ent.safety_officer_name,
         safety_officer_phone=ent.safety_officer_phone,
         tenants=[t.id for t in enterprises.related(ent)["tenants"]],
-        checklists=[{"id": c.id, "version": c.version}
-                    for c in current_app.extensions["checklists"].for_enterprise(ent, local_today(utcnow()))],
+        checklists=[
+            {"id": c.id, "version": c.version}
+            for c in current_app.extensions["checklists"].for_enterprise(ent, local_today(utcnow()))
+        ],
         note=ent.note,
         created_at=ent.created_at.isoformat(),
     )
@@ -64,7 +66,12 @@ def enterprises_list():
     page, per_page = page_args(q)
     filters = enterprises.Filters(**q.model_dump(exclude={"page", "per_page"}))
     result = enterprises.search(g.user, filters, page=page, per_page=per_page, now=utcnow())
-    return jsonify(items=[enterprise_item(e) for e in result.items], total=result.total, page=page, per_page=per_page)
+    return jsonify(
+        items=[enterprise_item(e) for e in result.items],
+        total=result.total,
+        page=page,
+        per_page=per_page,
+    )
 
 
 @bp.get("/enterprises/<int:enterprise_id>")

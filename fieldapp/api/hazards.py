@@ -36,7 +36,9 @@ def hazard_item(h: Hazard, today) -> dict:
         "supervision_level": h.supervision_level,
         "plan_status": h.plan_status,
         "fixed_on_spot": h.fixed_on_spot,
-        "extension_requested_to": h.extension_requested_to.isoformat() if h.extension_requested_to else None,
+        "extension_requested_to": h.extension_requested_to.isoformat()
+        if h.extension_requested_to
+        else None,
         "raised_at": h.raised_at.isoformat(),
         "closed_at": h.closed_at.isoformat() if h.closed_at else None,
     }
@@ -63,7 +65,11 @@ def hazards_list():
     q = contract.query(HazardQuery)
     page, per_page = page_args(q)
     today = local_today(utcnow())
-    stmt = select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id).where(scope.enterprise_clause(g.user))
+    stmt = (
+        select(Hazard)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(scope.enterprise_clause(g.user))
+    )
     if q.enterprise is not None:
         stmt = stmt.where(Hazard.enterprise_id == q.enterprise)
     if q.state == "overdue":
@@ -73,8 +79,14 @@ def hazards_list():
     if q.level:
         stmt = stmt.where(Hazard.level == q.level)
     total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True))
-    rows = db.session.scalars(stmt.order_by(Hazard.raised_at.desc(), Hazard.uuid).limit(per_page).offset((page - 1) * per_page))
-    return jsonify(items=[hazard_item(h, today) for h in rows], total=total, page=page, per_page=per_page)
+    rows = db.session.scalars(
+        stmt.order_by(Hazard.raised_at.desc(), Hazard.uuid)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return jsonify(
+        items=[hazard_item(h, today) for h in rows], total=total, page=page, per_page=per_page
+    )
 
 
 @bp.get("/hazards/<hazard_uuid>")
@@ -95,12 +107,31 @@ def hazard_event(hazard_uuid: str):
     # The major-hazard steps' own fields (fieldapp.hazard_major), passed on as given.
     if body.plan is not None:
         data["plan"] = body.plan.model_dump()
-    data.update({k: v for k, v in (("supervision_level", body.supervision_level), ("supervisor", body.supervisor),
-                                   ("accepted_by", body.accepted_by), ("accepted_on", body.accepted_on),
-                                   ("attachments", body.attachments)) if v is not None})
+    data.update(
+        {
+            k: v
+            for k, v in (
+                ("supervision_level", body.supervision_level),
+                ("supervisor", body.supervisor),
+                ("accepted_by", body.accepted_by),
+                ("accepted_on", body.accepted_on),
+                ("attachments", body.attachments),
+            )
+            if v is not None
+        }
+    )
     try:
-        outcome = hazards.transition(hazard_uuid, body.action, actor=g.user, now=utcnow(), version=body.version,
-                                     event_uuid=body.uuid, note=body.note or "", photos=list(body.photos or []), data=data)
+        outcome = hazards.transition(
+            hazard_uuid,
+            body.action,
+            actor=g.user,
+            now=utcnow(),
+            version=body.version,
+            event_uuid=body.uuid,
+            note=body.note or "",
+            photos=list(body.photos or []),
+            data=data,
+        )
         db.session.commit()
     except hazards.TransitionError as exc:
         db.session.rollback()
@@ -108,6 +139,11 @@ def hazard_event(hazard_uuid: str):
     # Built from the event itself, so a replay gets exactly the first answer.
     # An event from an older shape (the first demo's) may lack "version": the hazard's own then.
     done = audit.view(outcome.event)
-    return jsonify(uuid=hazard_uuid, event=outcome.event.uuid, action=outcome.event.action,
-                   state=done["to"] or outcome.hazard.state, version=done["version"] or outcome.hazard.version,
-                   at=outcome.event.at.isoformat())
+    return jsonify(
+        uuid=hazard_uuid,
+        event=outcome.event.uuid,
+        action=outcome.event.action,
+        state=done["to"] or outcome.hazard.state,
+        version=done["version"] or outcome.hazard.version,
+        at=outcome.event.at.isoformat(),
+    )

@@ -63,6 +63,13 @@ def queue_report():
         db.session.commit()
     resp = jsonify(result)
     if new:
-        resp.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False), path="/api/v1/queue")
+        resp.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            path="/api/v1/queue",
+        )
     return resp

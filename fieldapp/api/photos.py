@@ -19,7 +19,9 @@ from . import bp
 def photo_put(sha256: str):
     try:
         meta = photos.Meta(**contract.query(PhotoMeta).model_dump())
-        created = photos.ingest(sha256, request.get_data(cache=False), meta, actor=g.user, now=utcnow())
+        created = photos.ingest(
+            sha256, request.get_data(cache=False), meta, actor=g.user, now=utcnow()
+        )
         db.session.commit()
     except photos.PhotoRejected as exc:
         db.session.rollback()

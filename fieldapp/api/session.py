@@ -17,5 +17,10 @@ def session_info():
     user = g.get("user")
     body = {"user": None, "csrf_token": generate_csrf()}
     if user is not None:
-        body["user"] = {"id": user.id, "username": user.username, "name": user.name, "role": user.role}
+        body["user"] = {
+            "id": user.id,
+            "username": user.username,
+            "name": user.name,
+            "role": user.role,
+        }
     return jsonify(body)

@@ -18,12 +18,16 @@ from . import bp
 def token():
     _, body = contract.json_body(TokenIn)
     now = utcnow()
-    result = auth.authenticate(body.username, body.password, ip=request.remote_addr or "-", policy=login_policy(), now=now)
+    result = auth.authenticate(
+        body.username, body.password, ip=request.remote_addr or "-", policy=login_policy(), now=now
+    )
     logs.login(result, channel="api", username=body.username)
     if result.throttled:
         resp = error_response(429, "登录失败次数过多，请稍后再试。")
         return resp[0], 429, {"Retry-After": str(result.retry_after)}
     if result.user is None:
         return error_response(401, "用户名或密码错误。")
-    raw = auth.start_session(result.user, kind="api", lifetime=current_app.config["API_TOKEN_LIFETIME"], now=now)
+    raw = auth.start_session(
+        result.user, kind="api", lifetime=current_app.config["API_TOKEN_LIFETIME"], now=now
+    )
     return jsonify(token=raw, token_type="Bearer", role=result.user.role)

@@ -36,7 +36,9 @@ class Canonical(HTMLParser):
         self.keep_texts = keep_texts
         self.texts: list[str] = []
         self.depth = 0  # inside <template id="archive-data">
-        self._pending: list[str] = []  # one run of text may arrive in pieces, however the HTML was fed
+        self._pending: list[
+            str
+        ] = []  # one run of text may arrive in pieces, however the HTML was fed
 
     def _add(self, kind: str, value: str) -> None:
         if self._pending:
@@ -53,7 +55,11 @@ class Canonical(HTMLParser):
 
     def _tag(self, tag: str, attrs) -> str:
         # An embedded picture's bytes are checked against their own hash; the rest of the tag counts here.
-        kept = [(k, v) for k, v in attrs if not (tag == "img" and k == "src" and (v or "").startswith("data:"))]
+        kept = [
+            (k, v)
+            for k, v in attrs
+            if not (tag == "img" and k == "src" and (v or "").startswith("data:"))
+        ]
         return tag + "".join(f" {k}={v!r}" for k, v in kept)
 
     def handle_starttag(self, tag, attrs):
@@ -116,8 +122,11 @@ def renderer() -> str:
     from . import render
 
     digest = hashlib.sha256()
-    files = [*sorted((paths.TEMPLATES_DIR / "archive").glob("*.html")), paths.STATIC_DIR / "css" / "archive.css",
-             Path(render.__file__)]
+    files = [
+        *sorted((paths.TEMPLATES_DIR / "archive").glob("*.html")),
+        paths.STATIC_DIR / "css" / "archive.css",
+        Path(render.__file__),
+    ]
     for path in files:
         digest.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x01")
     digest.update(render.vocabulary().encode())

@@ -97,17 +97,35 @@ def start(actor, choice: str, *, now: datetime) -> ExportJob:
         grid = db.session.scalar(select(Grid).where(Grid.code == value))
         if grid is None:
             raise NotFound()
-        stmt, label = stmt.where(Enterprise.grid_id == grid.id), f"{grid.street.name} {grid.code} 网格"
+        stmt, label = (
+            stmt.where(Enterprise.grid_id == grid.id),
+            f"{grid.street.name} {grid.code} 网格",
+        )
     else:
         raise BulkError("请选择要导出的街道或网格。")
-    if actor.role == Role.STREET and (street.id if kind == "street" else grid.street_id) != actor.street_id:
+    if (
+        actor.role == Role.STREET
+        and (street.id if kind == "street" else grid.street_id) != actor.street_id
+    ):
         raise NotFound()  # another street's area: the same answer as an unknown one
     ids = list(db.session.scalars(stmt))
     if not ids:
         raise BulkError(f"{label}没有可导出的企业。")
     _cleanup(now)
-    job = ExportJob(id=secrets.token_hex(16), owner_id=actor.id, kind=KIND, label=label, ids=ids, created_at=now,
-                    done=0, skipped=0, bytes=0, finished=False, sums=[], lease_until=None)
+    job = ExportJob(
+        id=secrets.token_hex(16),
+        owner_id=actor.id,
+        kind=KIND,
+        label=label,
+        ids=ids,
+        created_at=now,
+        done=0,
+        skipped=0,
+        bytes=0,
+        finished=False,
+        sums=[],
+        lease_until=None,
+    )
     db.session.add(job)
     db.session.flush()
     return job
@@ -117,9 +135,14 @@ def _take_lease(job: ExportJob, now: datetime, until: datetime) -> bool:
     """Take the job for one step unless another step holds it; committed at once so others see it."""
     won = db.session.execute(
         update(ExportJob)
-        .where(ExportJob.id == job.id, ExportJob.finished.is_(False),
-               or_(ExportJob.lease_until.is_(None), ExportJob.lease_until < now))
-        .values(lease_until=until).returning(ExportJob.id).execution_options(synchronize_session=False)
+        .where(
+            ExportJob.id == job.id,
+            ExportJob.finished.is_(False),
+            or_(ExportJob.lease_until.is_(None), ExportJob.lease_until < now),
+        )
+        .values(lease_until=until)
+        .returning(ExportJob.id)
+        .execution_options(synchronize_session=False)
     ).first()
     db.session.commit()
     return won is not None
@@ -154,8 +177,14 @@ def step(job_id: str, *, actor, now: datetime, budget_s: float) -> ExportJob:
         job = db.session.get(ExportJob, job_id)
         job.lease_until = None
         db.session.commit()
-    current_app.logger.info("archive bulk job=%s owner=%s done=%d/%d skipped=%d", job_id, owner, job.done,
-                            len(job.ids), job.skipped)
+    current_app.logger.info(
+        "archive bulk job=%s owner=%s done=%d/%d skipped=%d",
+        job_id,
+        owner,
+        job.done,
+        len(job.ids),
+        job.skipped,
+    )
     return job
 
 
@@ -202,7 +231,9 @@ class _Drain(io.RawIOBase):
         return out
 
 
-def _zip_stream(files: storage.Storage, pieces: list[tuple[str, str]], sums: str) -> Iterator[bytes]:
+def _zip_stream(
+    files: storage.Storage, pieces: list[tuple[str, str]], sums: str
+) -> Iterator[bytes]:
     drain = _Drain()
     with zipfile.ZipFile(drain, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for key, name in pieces:
@@ -215,6 +246,11 @@ def _zip_stream(files: storage.Storage, pieces: list[tuple[str, str]], sums: str
 
 def recent(actor, *, now: datetime, limit: int = 5) -> list[ExportJob]:
     """The actor's jobs of the last day, newest first."""
-    return list(db.session.scalars(
-        select(ExportJob).where(ExportJob.owner_id == actor.id, ExportJob.created_at >= now - MAX_AGE)
-        .order_by(ExportJob.created_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(ExportJob)
+            .where(ExportJob.owner_id == actor.id, ExportJob.created_at >= now - MAX_AGE)
+            .order_by(ExportJob.created_at.desc())
+            .limit(limit)
+        )
+    )

@@ -15,8 +15,15 @@ from ..clock import utcnow
 from ..extensions import db
 
 # The operator at the console acts for the district: every premises is in scope.
-CONSOLE = Actor(id=0, username="命令行", display_name="命令行", role="district", street_id=None, industry=None,
-                enterprise_id=None)
+CONSOLE = Actor(
+    id=0,
+    username="命令行",
+    display_name="命令行",
+    role="district",
+    street_id=None,
+    industry=None,
+    enterprise_id=None,
+)
 MAX_PROBLEMS_SHOWN = 50
 
 
@@ -67,9 +74,17 @@ def export_command(enterprise_id: int, out: str) -> None:
     photos = collect.section_data(doc, "photos", [])
     events = collect.section_data(doc, "audit", {}).get("events", [])
     # Exports leave the system with personal data in them: the security log records each one.
-    logs.security("export", kind="archive", enterprise=enterprise_id, bytes=written.size, sha256=written.sha256)
-    click.echo(f"已导出一企一档：企业 ID {enterprise_id} → {out}（{written.size / 1_048_576:.1f} MB，"
-               f"{sum(1 for p in photos if p.get('display'))} 张照片，{len(events)} 条审计事件）")
+    logs.security(
+        "export",
+        kind="archive",
+        enterprise=enterprise_id,
+        bytes=written.size,
+        sha256=written.sha256,
+    )
+    click.echo(
+        f"已导出一企一档：企业 ID {enterprise_id} → {out}（{written.size / 1_048_576:.1f} MB，"
+        f"{sum(1 for p in photos if p.get('display'))} 张照片，{len(events)} 条审计事件）"
+    )
     click.echo(f"文件 SHA-256：{written.sha256}")
     click.echo(f"封存摘要：{doc['seal']['data_sha256']}")
 
@@ -88,18 +103,34 @@ def verify_command(path: str) -> None:
     ent = report.doc.get("enterprise") or {}
     head = report.chain_head
     if not report.ok:
-        _fail(f"档案核验未通过（{ent.get('name', '')}），{len(report.problems)} 处不符：", report.problems)
+        _fail(
+            f"档案核验未通过（{ent.get('name', '')}），{len(report.problems)} 处不符：",
+            report.problems,
+        )
     click.echo(f"档案核验通过：{ent.get('name', '')}（原系统企业 ID {ent.get('id')}）")
     click.echo(f"  照片 {report.photos_checked} 张：嵌入的档案内图片与记录的 SHA-256 一致")
-    click.echo(f"  审计事件 {report.events_checked} 条：内容哈希与记录哈希均按链规则重算一致"
-               + (f"（其中 {report.originals_checked} 条导入事件的原系统链值也一致）" if report.originals_checked else ""))
-    click.echo(f"  相邻事件衔接 {report.links_checked} 处一致；另有 {report.gaps} 处间隔夹着其他单位的事件，无法仅凭本档案核对")
+    click.echo(
+        f"  审计事件 {report.events_checked} 条：内容哈希与记录哈希均按链规则重算一致"
+        + (
+            f"（其中 {report.originals_checked} 条导入事件的原系统链值也一致）"
+            if report.originals_checked
+            else ""
+        )
+    )
+    click.echo(
+        f"  相邻事件衔接 {report.links_checked} 处一致；另有 {report.gaps} 处间隔夹着其他单位的事件，无法仅凭本档案核对"
+    )
     if report.page.digest_checked:
-        click.echo("  阅读部分与封存摘要一致" + ("，且与按内嵌数据重新生成的页面逐字一致" if report.page.rerendered else ""))
+        click.echo(
+            "  阅读部分与封存摘要一致"
+            + ("，且与按内嵌数据重新生成的页面逐字一致" if report.page.rerendered else "")
+        )
     if report.page.note:
         click.echo(f"  注意：{report.page.note}")
     click.echo(f"  导出时链头：seq {head.get('seq')} {head.get('hash')}")
-    click.echo("  请把链头与系统外记录的值比对，并在原系统运行 fieldapp audit verify，才能确认事件真实完整。")
+    click.echo(
+        "  请把链头与系统外记录的值比对，并在原系统运行 fieldapp audit verify，才能确认事件真实完整。"
+    )
 
 
 @archive_group.command("import")
@@ -120,8 +151,12 @@ def import_command(path: str) -> None:
         db.session.rollback()
         _fail(exc.message, exc.problems)
     click.echo(f"已导入：{result.name} → 本系统企业 ID {result.enterprise_id}")
-    click.echo(f"  检查 {result.visits} 次，隐患 {result.hazards} 条，照片 {result.photos} 张，审计事件 {result.events} 条"
-               f"（原链值保留在各事件的 imported 中，导入记录为 seq {result.anchor_seq}）")
+    click.echo(
+        f"  检查 {result.visits} 次，隐患 {result.hazards} 条，照片 {result.photos} 张，审计事件 {result.events} 条"
+        f"（原链值保留在各事件的 imported 中，导入记录为 seq {result.anchor_seq}）"
+    )
     if result.skipped:
         click.echo(f"  未导入的部分（本程序不认识）：{'、'.join(result.skipped)}")
-    click.echo("  提示：原二维码标牌在本系统无效，请重新打印；原始照片（证据原件）不随档案附带，仍在原系统。")
+    click.echo(
+        "  提示：原二维码标牌在本系统无效，请重新打印；原始照片（证据原件）不随档案附带，仍在原系统。"
+    )

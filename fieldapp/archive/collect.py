@@ -74,7 +74,9 @@ class Context:
     ent: Enterprise
     actor: Any
     now: datetime
-    photos: dict[str, None] = field(default_factory=dict)  # an ordered set: numbering follows first use
+    photos: dict[str, None] = field(
+        default_factory=dict
+    )  # an ordered set: numbering follows first use
     people: dict[int, User | None] = field(default_factory=dict)
     # (checklist id, version) → {"content_hash", "snapshot"}: what the visits answered.
     checklists: dict[tuple[str, int], dict] = field(default_factory=dict)
@@ -98,8 +100,13 @@ class Context:
     def events(self) -> list[AuditEvent]:
         """Every audit event of this enterprise, in chain order (loaded once)."""
         if self._events is None:
-            self._events = list(db.session.scalars(
-                select(AuditEvent).where(AuditEvent.enterprise_id == self.ent.id).order_by(AuditEvent.seq)))
+            self._events = list(
+                db.session.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.enterprise_id == self.ent.id)
+                    .order_by(AuditEvent.seq)
+                )
+            )
         return self._events
 
 

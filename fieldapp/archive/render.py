@@ -45,9 +45,14 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'n
 CHUNK = 256 * 1024
 # Every action the chain records, in words (hazard actions from the closed loop's own table).
 EVENT_LABELS = {
-    **hazards.ACTION_LABELS, "visit_received": "检查记录入库", "archive_import": "一企一档导入",
-    "placard_rotate": "更换二维码", "placard_revoke": "停用二维码", "report_received": "收到群众举报",
-    "report_confirmed": "举报属实，立为隐患", "report_dismissed": "举报不予采纳",
+    **hazards.ACTION_LABELS,
+    "visit_received": "检查记录入库",
+    "archive_import": "一企一档导入",
+    "placard_rotate": "更换二维码",
+    "placard_revoke": "停用二维码",
+    "report_received": "收到群众举报",
+    "report_confirmed": "举报属实，立为隐患",
+    "report_dismissed": "举报不予采纳",
 }
 
 
@@ -124,7 +129,9 @@ def _context(doc: dict, embed: Embedder, css: bool = True) -> dict:
         "photos": embed.by_sha,
         "embed": embed,
         "events_of": lambda seqs: [by_seq[s] for s in seqs if s in by_seq],
-        "payload_of": lambda e: audit_shapes.view(e.get("action", ""), _payload(e.get("payload", ""))),
+        "payload_of": lambda e: audit_shapes.view(
+            e.get("action", ""), _payload(e.get("payload", ""))
+        ),
         "who": lambda username: _who(people, username),
         "t": local_time,
         "shown_state": shown_state,
@@ -136,9 +143,15 @@ def _context(doc: dict, embed: Embedder, css: bool = True) -> dict:
         "results": visits.RESULTS,
         "flags": evidence.FLAGS,
         "roles": vocab.ROLES,
-        "campaign_labels": {**campaign.LETTER_KINDS, **campaign.CASE_KINDS, **standardization.REVIEW_LEVELS,
-                            **standardization.RESULTS, "review": "达标评审", "self_assessment": "自评",
-                            "self_assessed": "自评达标"},
+        "campaign_labels": {
+            **campaign.LETTER_KINDS,
+            **campaign.CASE_KINDS,
+            **standardization.REVIEW_LEVELS,
+            **standardization.RESULTS,
+            "review": "达标评审",
+            "self_assessment": "自评",
+            "self_assessed": "自评达标",
+        },
         "campaign_levels": campaign.LEVELS,
         "organizers": standardization.ORGANIZERS,
     }
@@ -168,13 +181,17 @@ def _by_visit(hazard_list: list[dict]) -> dict[str, list[dict]]:
 def vocabulary() -> str:
     """The label tables the readable part is worded from, as canonical JSON (part of the renderer's fingerprint)."""
     tables = {name: value for name, value in sorted(vars(vocab).items()) if isinstance(value, dict)}
-    probe = _context({"sections": [], "generated_at": "2000-01-01T00:00:00+00:00"}, DryEmbedder({}), css=False)
+    probe = _context(
+        {"sections": [], "generated_at": "2000-01-01T00:00:00+00:00"}, DryEmbedder({}), css=False
+    )
     tables.update({k: v for k, v in probe.items() if isinstance(v, dict) and k != "photos"})
     return canonical(tables)
 
 
 def _pieces(doc: dict, embed: Embedder):
-    return current_app.jinja_env.get_template("archive/document.html").generate(**_context(doc, embed))
+    return current_app.jinja_env.get_template("archive/document.html").generate(
+        **_context(doc, embed)
+    )
 
 
 def body_of(doc: dict, *, keep_texts: bool = False) -> body.Canonical:
@@ -221,5 +238,7 @@ def _flush(buf: list[str], out: BinaryIO, digest) -> int:
 
 def file_name(doc: dict) -> str:
     """A download name: 一企一档-<name>-<local date>.html, without characters file systems refuse."""
-    name = "".join(c for c in doc["enterprise"]["name"] if c not in '\\/:*?"<>|\0\r\n\t').strip() or str(doc["enterprise"]["id"])
+    name = "".join(
+        c for c in doc["enterprise"]["name"] if c not in '\\/:*?"<>|\0\r\n\t'
+    ).strip() or str(doc["enterprise"]["id"])
     return f"一企一档-{name[:60]}-{local_time(doc['generated_at'], '%Y-%m-%d')}.html"

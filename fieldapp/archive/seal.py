@@ -60,7 +60,7 @@ def check(data: dict, seal: dict, label: Callable[[str], str] = lambda p: p or "
     except (KeyError, TypeError):
         return ["封存摘要（seal）缺失或格式不对，无法核对数据字段"]
     current = [(p, _digest(p, v)) for p, v in leaves(data)]
-    stored_digests = [stored[i:i + LEAF_HEX] for i in range(0, len(stored), LEAF_HEX)]
+    stored_digests = [stored[i : i + LEAF_HEX] for i in range(0, len(stored), LEAF_HEX)]
     if sha256(canonical(data)) == expected_all:
         if [d for _, d in current] != stored_digests:
             return ["封存的字段摘要（seal.leaves）被改动，数据本身与整体摘要一致"]
@@ -71,5 +71,15 @@ def check(data: dict, seal: dict, label: Callable[[str], str] = lambda p: p or "
             return ["数据整体摘要（seal.data_sha256）与数据不符"]
         shown = "、".join(changed[:20]) + (f" 等 {len(changed)} 处" if len(changed) > 20 else "")
         return [f"数据字段与封存摘要不符：{shown}"]
-    first = changed[0] if changed else (label(current[len(stored_digests)][0]) if len(current) > len(stored_digests) else "（末尾）")
-    return [f"数据结构被改动（字段数 {len(current)}，封存时 {len(stored_digests)}），自 {first} 起不一致"]
+    first = (
+        changed[0]
+        if changed
+        else (
+            label(current[len(stored_digests)][0])
+            if len(current) > len(stored_digests)
+            else "（末尾）"
+        )
+    )
+    return [
+        f"数据结构被改动（字段数 {len(current)}，封存时 {len(stored_digests)}），自 {first} 起不一致"
+    ]

@@ -22,8 +22,21 @@ from .collect import section_data
 
 DATA_URI = "data:image/jpeg;base64,"
 READABLE_VERSIONS = (1, FORMAT_VERSION)  # 1: before the readable part was sealed
-EVENT_FIELDS = ("seq", "uuid", "object_type", "object_id", "enterprise_id", "action", "actor_id", "actor_label",
-                "at", "payload", "payload_sha256", "prev_hash", "hash")
+EVENT_FIELDS = (
+    "seq",
+    "uuid",
+    "object_type",
+    "object_id",
+    "enterprise_id",
+    "action",
+    "actor_id",
+    "actor_label",
+    "at",
+    "payload",
+    "payload_sha256",
+    "prev_hash",
+    "hash",
+)
 
 
 class NotAnArchive(ValueError):
@@ -71,15 +84,21 @@ def parse(data: bytes) -> Parsed:
     parser.feed(text)
     parser.close()
     if parser.found != 1:
-        raise NotAnArchive("不是一企一档档案文件：没有找到（或找到多个）内嵌数据 <template id=\"archive-data\">。")
+        raise NotAnArchive(
+            '不是一企一档档案文件：没有找到（或找到多个）内嵌数据 <template id="archive-data">。'
+        )
     try:
         doc = json.loads("".join(parser.parts))
     except ValueError as exc:
-        raise NotAnArchive(f"内嵌数据不是有效的 JSON（{exc.msg}，第 {exc.pos} 个字符处）。") from None
+        raise NotAnArchive(
+            f"内嵌数据不是有效的 JSON（{exc.msg}，第 {exc.pos} 个字符处）。"
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise NotAnArchive("不是一企一档档案文件：内嵌数据的格式标记不对。")
     if doc.get("format_version") not in READABLE_VERSIONS:
-        raise NotAnArchive(f"不支持的档案格式版本：{doc.get('format_version')}（本程序支持第 1 至 {FORMAT_VERSION} 版）。")
+        raise NotAnArchive(
+            f"不支持的档案格式版本：{doc.get('format_version')}（本程序支持第 1 至 {FORMAT_VERSION} 版）。"
+        )
     return Parsed(doc, parser.images, parser)
 
 
@@ -93,7 +112,9 @@ class Report:
     gaps: int = 0
     originals_checked: int = 0
     page: body.Comparison = field(default_factory=body.Comparison)
-    displays: dict[str, bytes] = field(default_factory=dict, repr=False)  # kept only when asked (import)
+    displays: dict[str, bytes] = field(
+        default_factory=dict, repr=False
+    )  # kept only when asked (import)
 
     @property
     def ok(self) -> bool:
@@ -146,9 +167,13 @@ def _readable_part(doc: dict, page: body.Canonical) -> body.Comparison:
         return out
     out.digest_checked = True
     if page.digest.hexdigest() != sealed.get("sha256"):
-        out.problems.append("阅读部分（页面上的文字、标签或样式）与封存摘要不符：页面在导出后被改动")
+        out.problems.append(
+            "阅读部分（页面上的文字、标签或样式）与封存摘要不符：页面在导出后被改动"
+        )
     if not has_app_context() or sealed.get("renderer") != body.renderer():
-        out.note = "本程序的版式与导出时不同，页面文字只按封存摘要核对，未按内嵌数据逐字重新生成比对"
+        out.note = (
+            "本程序的版式与导出时不同，页面文字只按封存摘要核对，未按内嵌数据逐字重新生成比对"
+        )
         return out
     from .render import body_of
 
@@ -159,7 +184,9 @@ def _readable_part(doc: dict, page: body.Canonical) -> body.Comparison:
         return out
     out.rerendered = True
     if expected.digest.hexdigest() != page.digest.hexdigest():
-        out.problems.append(f"阅读部分与内嵌数据不符：{body.first_difference(page.texts, expected.texts)}")
+        out.problems.append(
+            f"阅读部分与内嵌数据不符：{body.first_difference(page.texts, expected.texts)}"
+        )
     return out
 
 
@@ -195,14 +222,16 @@ def _photos(report: Report, images: list[tuple[str | None, str]], keep: bool) ->
             report.problems.append(f"{label}：嵌入的不是 JPEG data: 地址")
             continue
         try:
-            raw = base64.b64decode(src[len(DATA_URI):], validate=True)
+            raw = base64.b64decode(src[len(DATA_URI) :], validate=True)
         except (binascii.Error, ValueError):
             report.problems.append(f"{label}：嵌入的图片数据不是有效的 base64（已损坏）")
             continue
         display = p.get("display") or {}
         actual = hashlib.sha256(raw).hexdigest()
         if actual != display.get("sha256"):
-            report.problems.append(f"{label}：嵌入的档案内图片 SHA-256 为 {actual}，与记录的 {display.get('sha256')} 不符")
+            report.problems.append(
+                f"{label}：嵌入的档案内图片 SHA-256 为 {actual}，与记录的 {display.get('sha256')} 不符"
+            )
         elif len(raw) != display.get("bytes"):
             report.problems.append(f"{label}：嵌入的档案内图片大小与记录不符")
         elif keep:
@@ -211,7 +240,9 @@ def _photos(report: Report, images: list[tuple[str | None, str]], keep: bool) ->
         report.photos_checked += 1
     for sha, p in by_sha.items():
         if p.get("display") and sha not in seen:
-            report.problems.append(f"照片 P{p.get('number')}（原始照片 SHA-256 {sha}）：档案内图片没有嵌入文件")
+            report.problems.append(
+                f"照片 P{p.get('number')}（原始照片 SHA-256 {sha}）：档案内图片没有嵌入文件"
+            )
     return by_sha
 
 
@@ -233,14 +264,25 @@ def _check_event(e: dict, where: str) -> list[str]:
         out.append(f"{where}：payload 与 payload_sha256 不符（事件内容被改动）")
     try:
         at = datetime.fromisoformat(e["at"])
-        expected = row_hash(e["prev_hash"], seq=e["seq"], uuid=e["uuid"], object_type=e["object_type"],
-                            object_id=e["object_id"], enterprise_id=e["enterprise_id"], action=e["action"],
-                            actor_id=e["actor_id"], actor_label=e["actor_label"], at=at,
-                            payload_sha256=e["payload_sha256"])
+        expected = row_hash(
+            e["prev_hash"],
+            seq=e["seq"],
+            uuid=e["uuid"],
+            object_type=e["object_type"],
+            object_id=e["object_id"],
+            enterprise_id=e["enterprise_id"],
+            action=e["action"],
+            actor_id=e["actor_id"],
+            actor_label=e["actor_label"],
+            at=at,
+            payload_sha256=e["payload_sha256"],
+        )
     except (TypeError, ValueError):
         return out + [f"{where}：字段格式不对，无法计算哈希"]
     if expected != e["hash"]:
-        out.append(f"{where}：记录哈希 hash 与按链规则重算的值不符（seq、时间、操作人等字段被改动）")
+        out.append(
+            f"{where}：记录哈希 hash 与按链规则重算的值不符（seq、时间、操作人等字段被改动）"
+        )
     return out
 
 
@@ -282,7 +324,9 @@ def _events(report: Report) -> dict[int, dict]:
     problems, report.links_checked, report.gaps = _links(events, lambda e: f"事件 seq {e['seq']}")
     report.problems += problems
     if originals:
-        originals = sorted((o for o in originals if isinstance(o.get("seq"), int)), key=lambda o: o["seq"])
+        originals = sorted(
+            (o for o in originals if isinstance(o.get("seq"), int)), key=lambda o: o["seq"]
+        )
         problems, links, gaps = _links(originals, lambda o: f"原系统事件 seq {o['seq']}")
         report.problems += problems
         report.links_checked += links
@@ -291,9 +335,13 @@ def _events(report: Report) -> dict[int, dict]:
     if events and isinstance(head.get("seq"), int):
         last = events[-1]
         if last["seq"] > head["seq"]:
-            report.problems.append(f"事件 seq {last['seq']} 的序号大于导出时的链头 seq {head['seq']}")
+            report.problems.append(
+                f"事件 seq {last['seq']} 的序号大于导出时的链头 seq {head['seq']}"
+            )
         elif last["seq"] == head["seq"] and last.get("hash") != head.get("hash"):
-            report.problems.append(f"事件 seq {last['seq']} 正是导出时的链头，但其 hash 与链头 hash 不符")
+            report.problems.append(
+                f"事件 seq {last['seq']} 正是导出时的链头，但其 hash 与链头 hash 不符"
+            )
     return {e["seq"]: e for e in events}
 
 
@@ -305,7 +353,11 @@ def _check_import(e: dict, original: dict, where: str) -> list[str]:
     theirs = {k: v for k, v in _payload(original).items() if k != "imported"}
     if mine != theirs:
         out.append(f"{where}：内容与其导入的原系统事件不一致")
-    if (e.get("uuid"), e.get("action"), e.get("object_type")) != (original.get("uuid"), original.get("action"), original.get("object_type")):
+    if (e.get("uuid"), e.get("action"), e.get("object_type")) != (
+        original.get("uuid"),
+        original.get("action"),
+        original.get("object_type"),
+    ):
         out.append(f"{where}：uuid、action 或 object_type 与其导入的原系统事件不一致")
     return out
 
@@ -329,16 +381,40 @@ def _hazards(report: Report, events: dict[int, dict]) -> None:
         if not mine:
             continue
         payloads = [(e["seq"], _payload(e)) for e in mine]
-        for key, value in (("to", h.get("state")), ("level", h.get("level")), ("deadline", h.get("deadline"))):
+        for key, value in (
+            ("to", h.get("state")),
+            ("level", h.get("level")),
+            ("deadline", h.get("deadline")),
+        ):
             latest = next(((s, p[key]) for s, p in reversed(payloads) if key in p), None)
             if latest and latest[1] != value:
                 fld = "state" if key == "to" else key
-                report.problems.append(f"{name}：字段 {path}/{fld} 为 {value}，与事件 seq {latest[0]} 记录的 {latest[1]} 不符")
+                report.problems.append(
+                    f"{name}：字段 {path}/{fld} 为 {value}，与事件 seq {latest[0]} 记录的 {latest[1]} 不符"
+                )
         raised = next(((e["seq"], _payload(e)) for e in mine if e.get("action") == "raise"), None)
-        if raised and "photos" in raised[1] and sorted(raised[1]["photos"]) != sorted(h.get("before_photos") or []):
-            report.problems.append(f"{name}：字段 {path}/before_photos 与事件 seq {raised[0]} 记录的照片不符")
+        if (
+            raised
+            and "photos" in raised[1]
+            and sorted(raised[1]["photos"]) != sorted(h.get("before_photos") or [])
+        ):
+            report.problems.append(
+                f"{name}：字段 {path}/before_photos 与事件 seq {raised[0]} 记录的照片不符"
+            )
         if raised and "note" in raised[1] and raised[1]["note"] != h.get("description"):
-            report.problems.append(f"{name}：字段 {path}/description 与事件 seq {raised[0]} 记录的情况说明不符")
-        fixes = [(e["seq"], _payload(e)) for e in mine if e.get("action") in ("submit_rectification", "fix_on_spot", "self_close")]
-        if fixes and "photos" in fixes[-1][1] and sorted(fixes[-1][1]["photos"]) != sorted(h.get("after_photos") or []):
-            report.problems.append(f"{name}：字段 {path}/after_photos 与事件 seq {fixes[-1][0]} 记录的照片不符")
+            report.problems.append(
+                f"{name}：字段 {path}/description 与事件 seq {raised[0]} 记录的情况说明不符"
+            )
+        fixes = [
+            (e["seq"], _payload(e))
+            for e in mine
+            if e.get("action") in ("submit_rectification", "fix_on_spot", "self_close")
+        ]
+        if (
+            fixes
+            and "photos" in fixes[-1][1]
+            and sorted(fixes[-1][1]["photos"]) != sorted(h.get("after_photos") or [])
+        ):
+            report.problems.append(
+                f"{name}：字段 {path}/after_photos 与事件 seq {fixes[-1][0]} 记录的照片不符"
+            )

@@ -19,5 +19,7 @@ def acknowledge(alert_uuid: str):
     alert = alerts.acknowledge(g.user, alert_uuid, now=utcnow())
     db.session.commit()
     if is_htmx():
-        return current_app.make_response(render_template("alerts/_entry.html", e=alerts.Entry(alert, None), done=True))
+        return current_app.make_response(
+            render_template("alerts/_entry.html", e=alerts.Entry(alert, None), done=True)
+        )
     return redirect(url_for("dashboard.index") + "#alerts-panel", 303)

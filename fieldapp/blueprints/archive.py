@@ -54,14 +54,18 @@ def download(enterprise_id: int):
         fh.close()
         raise
     current_app.logger.info("archive export enterprise=%s bytes=%d", enterprise_id, written.size)
-    resp = send_file(fh, mimetype="text/html", as_attachment=True, download_name=render.file_name(doc))
+    resp = send_file(
+        fh, mimetype="text/html", as_attachment=True, download_name=render.file_name(doc)
+    )
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
 def _bulk_page(error: str | None = None, status: int = 200):
     choices = lists.filter_choices(g.user)
-    return render_template("archive/bulk.html", error=error, jobs=bulk.recent(g.user, now=utcnow()), **choices), status
+    return render_template(
+        "archive/bulk.html", error=error, jobs=bulk.recent(g.user, now=utcnow()), **choices
+    ), status
 
 
 @bp.get("/archive/bulk")
@@ -103,6 +107,8 @@ def bulk_download(job_id: str):
     chunks, name = bulk.result(job_id, actor=g.user)
     resp = current_app.response_class(stream_with_context(chunks), mimetype="application/zip")
     # A Chinese file name travels as RFC 5987 filename*, with an ASCII fallback (as send_file does).
-    resp.headers["Content-Disposition"] = f"attachment; filename=\"archives.zip\"; filename*=UTF-8''{quote(name)}"
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=\"archives.zip\"; filename*=UTF-8''{quote(name)}"
+    )
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -21,24 +21,40 @@ def _year() -> int:
 @roles_required(*roles.OFFICE)
 def phases():
     year = _year()
-    return render_template("assessment/phases.html", p=phase_targets.by_phase(g.user, year, now=utcnow()), year=year,
-                           years=plan.years())
+    return render_template(
+        "assessment/phases.html",
+        p=phase_targets.by_phase(g.user, year, now=utcnow()),
+        year=year,
+        years=plan.years(),
+    )
 
 
 @bp.get("")
 @roles_required(*roles.OFFICE)
 def index():
     year = _year()
-    return render_template("assessment/index.html", rows=assessment.overview(g.user, year, now=utcnow()), year=year,
-                           years=plan.years(), status_labels=plan.STATUS)
+    return render_template(
+        "assessment/index.html",
+        rows=assessment.overview(g.user, year, now=utcnow()),
+        year=year,
+        years=plan.years(),
+        status_labels=plan.STATUS,
+    )
 
 
 @bp.get("/<int:street_id>")
 @roles_required(*roles.OFFICE)
 def street(street_id: int):
     year = _year()
-    return render_template("assessment/street.html", a=assessment.assess(g.user, street_id, year, now=utcnow()), year=year,
-                           years=plan.years(), status_labels=plan.STATUS, forms=plan.FORMS, loop_labels=assessment.LOOP_LABELS)
+    return render_template(
+        "assessment/street.html",
+        a=assessment.assess(g.user, street_id, year, now=utcnow()),
+        year=year,
+        years=plan.years(),
+        status_labels=plan.STATUS,
+        forms=plan.FORMS,
+        loop_labels=assessment.LOOP_LABELS,
+    )
 
 
 @bp.get("/<int:street_id>/hazards")
@@ -50,5 +66,12 @@ def hazards(street_id: int):
         abort(404)
     now = utcnow()
     page = assessment.loop_hazards(g.user, street_id, year, q.figure, now=now, page=q.page)
-    return render_template("assessment/hazards.html", page=page, year=year, figure=q.figure,
-                           label=assessment.LOOP_LABELS[q.figure], hz=hazard_rules, today=local_today(now))
+    return render_template(
+        "assessment/hazards.html",
+        page=page,
+        year=year,
+        figure=q.figure,
+        label=assessment.LOOP_LABELS[q.figure],
+        hz=hazard_rules,
+        today=local_today(now),
+    )

@@ -31,12 +31,18 @@ def safe_next(target: str | None) -> str:
     and query alone, percent-encoded, so nothing else survives into `Location`.
     """
     home = url_for("main.home")
-    if not target or len(target) > 2000 or any(c.isspace() or c == "\\" or not c.isprintable() for c in target):
+    if (
+        not target
+        or len(target) > 2000
+        or any(c.isspace() or c == "\\" or not c.isprintable() for c in target)
+    ):
         return home
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return home
-    path = re.sub(r"/{2,}", "/", parts.path)  # "//host" (or "/.//host" tricks) never reach the browser
+    path = re.sub(
+        r"/{2,}", "/", parts.path
+    )  # "//host" (or "/.//host" tricks) never reach the browser
     location = quote(path, safe="/%:@!$&'()*+,;=-._~")
     if parts.query:
         location += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
@@ -57,14 +63,22 @@ def login():
     if result.throttled:
         minutes = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
         error = f"登录失败次数过多，请 {minutes} 分钟后再试。"
-        return (render_template("auth/login.html", next=next_url, error=error, username=username), 429,
-                {"Retry-After": str(result.retry_after)})
+        return (
+            render_template("auth/login.html", next=next_url, error=error, username=username),
+            429,
+            {"Retry-After": str(result.retry_after)},
+        )
     if result.user is None:
         error = "用户名或密码错误。"
-        return render_template("auth/login.html", next=next_url, error=error, username=username), 401
+        return render_template(
+            "auth/login.html", next=next_url, error=error, username=username
+        ), 401
     session.clear()  # a new session at login: nothing carries over from before
     session["sid"] = auth.start_session(
-        result.user, kind="web", lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"], now=utcnow()
+        result.user,
+        kind="web",
+        lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
+        now=utcnow(),
     )
     session.permanent = True
     return redirect(safe_next(next_url), 303)

@@ -27,10 +27,22 @@ def risk_context(ent: Enterprise, actor) -> dict:
     """What the 四色 part of a premises' page shows: colour, suggestion, reasons, history, and whether the actor decides."""
     now = utcnow()
     suggested, reasons = risk.suggest(ent, now)
-    deciders = "、".join(label for role, label in risk.DECIDER_LABELS.items() if risk.may_decide_role(role)) or "区安委办"
-    return {"ent": ent, "suggested": suggested, "reasons": reasons, "risk_history": risk.history(ent.id)[:10],
-            "interval": risk.interval_days(ent.risk_color, ent.standardization), "may_decide": risk.may_decide(actor),
-            "decider_note": f"按区安委办设置，四色风险等级由{deciders}确定。", "decider_labels": risk.DECIDER_LABELS}
+    deciders = (
+        "、".join(
+            label for role, label in risk.DECIDER_LABELS.items() if risk.may_decide_role(role)
+        )
+        or "区安委办"
+    )
+    return {
+        "ent": ent,
+        "suggested": suggested,
+        "reasons": reasons,
+        "risk_history": risk.history(ent.id)[:10],
+        "interval": risk.interval_days(ent.risk_color, ent.standardization),
+        "may_decide": risk.may_decide(actor),
+        "decider_note": f"按区安委办设置，四色风险等级由{deciders}确定。",
+        "decider_labels": risk.DECIDER_LABELS,
+    }
 
 
 def panel_context(ent: Enterprise) -> dict:
@@ -38,12 +50,20 @@ def panel_context(ent: Enterprise) -> dict:
     tenants = list(ent.tenants) if ent.hosts_tenants else []
     return {
         **risk_context(ent, g.user),
-        "std_records": standardization.records(ent.id)[:10], "stars_history": standardization.star_history(ent.id)[:10],
-        "suggested_stars": standardization.suggested_stars(ent.standardization), "letters": campaign.letters(ent.id),
-        "tenants": tenants, "agreements": campaign.agreements(ent.id) if tenants else {},
-        "cases": campaign.cases_for(ent.id), "year": local_today(now).year, "today": local_today(now),
-        "levels": standardization.REVIEW_LEVELS, "organizers": standardization.ORGANIZERS,
-        "letter_kinds": campaign.LETTER_KINDS, "case_kinds": campaign.CASE_KINDS, "case_levels": campaign.LEVELS,
+        "std_records": standardization.records(ent.id)[:10],
+        "stars_history": standardization.star_history(ent.id)[:10],
+        "suggested_stars": standardization.suggested_stars(ent.standardization),
+        "letters": campaign.letters(ent.id),
+        "tenants": tenants,
+        "agreements": campaign.agreements(ent.id) if tenants else {},
+        "cases": campaign.cases_for(ent.id),
+        "year": local_today(now).year,
+        "today": local_today(now),
+        "levels": standardization.REVIEW_LEVELS,
+        "organizers": standardization.ORGANIZERS,
+        "letter_kinds": campaign.LETTER_KINDS,
+        "case_kinds": campaign.CASE_KINDS,
+        "case_levels": campaign.LEVELS,
     }
 
 
@@ -76,30 +96,69 @@ def act(enterprise_id: int, action: str):
     form, now = request.form, utcnow()
     try:
         if action == "standardization":
-            standardization.record(ent, kind=form.get("kind", ""), level=form.get("level") or None, result=form.get("result", ""),
-                                   on=_date("on"), valid_until=_date("valid_until", required=False),
-                                   organizer=form.get("organizer") or None, note=form.get("note", ""), actor=g.user, now=now)
+            standardization.record(
+                ent,
+                kind=form.get("kind", ""),
+                level=form.get("level") or None,
+                result=form.get("result", ""),
+                on=_date("on"),
+                valid_until=_date("valid_until", required=False),
+                organizer=form.get("organizer") or None,
+                note=form.get("note", ""),
+                actor=g.user,
+                now=now,
+            )
             message = f"已记录，当前标准化状态：{vocab.STANDARDIZATION[ent.standardization]}"
         elif action == "stars":
-            standardization.rate(ent, stars=_int("stars", "星级"), reason=form.get("reason", ""), actor=g.user, now=now)
+            standardization.rate(
+                ent,
+                stars=_int("stars", "星级"),
+                reason=form.get("reason", ""),
+                actor=g.user,
+                now=now,
+            )
             message = f"已定为 {ent.stars} 星"
         elif action == "letter":
             kind = form.get("kind", "")
-            campaign.record_letter(ent, kind=kind, year=_int("year", "年度"), done_on=_date("done_on"),
-                                   deadline=_date("deadline", required=False), signer=form.get("signer", ""), photo=_photo(),
-                                   note=form.get("note", ""), actor=g.user, now=now)
+            campaign.record_letter(
+                ent,
+                kind=kind,
+                year=_int("year", "年度"),
+                done_on=_date("done_on"),
+                deadline=_date("deadline", required=False),
+                signer=form.get("signer", ""),
+                photo=_photo(),
+                note=form.get("note", ""),
+                actor=g.user,
+                now=now,
+            )
             message = f"已登记{campaign.LETTER_KINDS.get(kind, '')}"
         elif action == "agreement":
             tenant_id = contract.form_id(form.get("tenant_id"), what="承租单位")
             tenant = db.session.get(Enterprise, tenant_id) if tenant_id else None
             if tenant is None:
                 raise campaign.CampaignError("请选择承租单位")
-            campaign.record_agreement(ent, tenant, signed_on=_date("signed_on"), photo=_photo(), note=form.get("note", ""),
-                                      actor=g.user, now=now)
+            campaign.record_agreement(
+                ent,
+                tenant,
+                signed_on=_date("signed_on"),
+                photo=_photo(),
+                note=form.get("note", ""),
+                actor=g.user,
+                now=now,
+            )
             message = f"已登记与{tenant.name}的安全协议"
         elif action == "case":
-            campaign.record_case(kind=form.get("kind", ""), street=db.session.get(Street, ent.street_id), enterprise=ent,
-                                 level=form.get("level", ""), on=_date("on"), note=form.get("note", ""), actor=g.user, now=now)
+            campaign.record_case(
+                kind=form.get("kind", ""),
+                street=db.session.get(Street, ent.street_id),
+                enterprise=ent,
+                level=form.get("level", ""),
+                on=_date("on"),
+                note=form.get("note", ""),
+                actor=g.user,
+                now=now,
+            )
             message = "已登记案例"
         else:
             abort(404)
@@ -117,15 +176,23 @@ def risk_decide(enterprise_id: int):
     """Decide 四色: streets and districts from the campaign panel, departments for their industry."""
     ent = scope.get_enterprise(g.user, enterprise_id)
     try:
-        risk.decide(db.session.get(Enterprise, ent.id), color=request.form.get("color", ""),
-                    reason=request.form.get("reason", ""), actor=g.user, now=utcnow())
+        risk.decide(
+            db.session.get(Enterprise, ent.id),
+            color=request.form.get("color", ""),
+            reason=request.form.get("reason", ""),
+            actor=g.user,
+            now=utcnow(),
+        )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         if exc.status != 422:
             raise
         return _risk_answer(enterprise_id, error=exc.message, status=422)
-    return _risk_answer(enterprise_id, message=f"已确定风险等级：{vocab.RISK_COLORS[db.session.get(Enterprise, ent.id).risk_color]}")
+    return _risk_answer(
+        enterprise_id,
+        message=f"已确定风险等级：{vocab.RISK_COLORS[db.session.get(Enterprise, ent.id).risk_color]}",
+    )
 
 
 def _risk_answer(enterprise_id: int, *, message: str = "", error: str = "", status: int = 200):
@@ -133,7 +200,9 @@ def _risk_answer(enterprise_id: int, *, message: str = "", error: str = "", stat
     ent = db.session.get(Enterprise, enterprise_id)
     if scope.can_edit_enterprise(g.user, ent):
         return _panel(ent, message=message, error=error, status=status)
-    html = render_template("campaign/_risk_panel.html", message=message, error=error, rk=risk_context(ent, g.user))
+    html = render_template(
+        "campaign/_risk_panel.html", message=message, error=error, rk=risk_context(ent, g.user)
+    )
     if is_htmx():
         return current_app.make_response((html, status))
     if error:
@@ -144,7 +213,9 @@ def _risk_answer(enterprise_id: int, *, message: str = "", error: str = "", stat
 
 
 def _panel(ent: Enterprise, *, message: str = "", error: str = "", status: int = 200):
-    html = render_template("campaign/_panel.html", message=message, error=error, cp=panel_context(ent))
+    html = render_template(
+        "campaign/_panel.html", message=message, error=error, cp=panel_context(ent)
+    )
     if is_htmx():
         return current_app.make_response((html, status))
     if error:
@@ -163,8 +234,15 @@ def letter(enterprise_id: int, kind: str):
         abort(404)
     deadline = _deadline_arg()
     street = db.session.get(Street, ent.street_id)
-    return render_template("campaign/letter.html", kind=kind, title=campaign.LETTER_KINDS[kind], ent=ent, street=street,
-                           deadline=deadline, year=contract.query(LettersQuery).year or local_today(utcnow()).year)
+    return render_template(
+        "campaign/letter.html",
+        kind=kind,
+        title=campaign.LETTER_KINDS[kind],
+        ent=ent,
+        street=street,
+        deadline=deadline,
+        year=contract.query(LettersQuery).year or local_today(utcnow()).year,
+    )
 
 
 def _deadline_arg() -> date | None:
@@ -187,11 +265,28 @@ def missing():
     total = campaign.count_missing(g.user, kind=kind, year=year, grid=grid)
     pages = max(1, -(-total // MISSING_PER_PAGE))
     page = min(contract.query(LettersQuery).page, pages)
-    rows = campaign.missing_letters(g.user, kind=kind, year=year, grid=grid, limit=MISSING_PER_PAGE,
-                                    offset=(page - 1) * MISSING_PER_PAGE)
-    return render_template("campaign/missing.html", rows=rows, kind=kind, year=year, kinds=campaign.LETTER_KINDS, grid=grid,
-                           total=total, page=page, pages=pages, print_max=PRINT_MAX,
-                           grids=lists.filter_choices(g.user)["grids"], today=local_today(utcnow()))
+    rows = campaign.missing_letters(
+        g.user,
+        kind=kind,
+        year=year,
+        grid=grid,
+        limit=MISSING_PER_PAGE,
+        offset=(page - 1) * MISSING_PER_PAGE,
+    )
+    return render_template(
+        "campaign/missing.html",
+        rows=rows,
+        kind=kind,
+        year=year,
+        kinds=campaign.LETTER_KINDS,
+        grid=grid,
+        total=total,
+        page=page,
+        pages=pages,
+        print_max=PRINT_MAX,
+        grids=lists.filter_choices(g.user)["grids"],
+        today=local_today(utcnow()),
+    )
 
 
 @bp.get("/letters/print")
@@ -202,9 +297,16 @@ def print_missing():
     deadline = _deadline_arg()
     ents = campaign.missing_letters(g.user, kind=kind, year=year, grid=grid, limit=PRINT_MAX)
     streets = {s.id: s for s in db.session.scalars(select(Street))}
-    return render_template("campaign/letters_print.html", kind=kind, title=campaign.LETTER_KINDS[kind], year=year,
-                           deadline=deadline, letters=[(e, streets[e.street_id]) for e in ents], print_max=PRINT_MAX,
-                           total=campaign.count_missing(g.user, kind=kind, year=year, grid=grid))
+    return render_template(
+        "campaign/letters_print.html",
+        kind=kind,
+        title=campaign.LETTER_KINDS[kind],
+        year=year,
+        deadline=deadline,
+        letters=[(e, streets[e.street_id]) for e in ents],
+        print_max=PRINT_MAX,
+        total=campaign.count_missing(g.user, kind=kind, year=year, grid=grid),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -219,7 +321,13 @@ def settings_page():
         except DomainError as exc:
             db.session.rollback()
             error = exc.message
-    return render_template("campaign/settings.html", rules=settings.get("risk_rules"), order=settings.RULE_ORDER,
-                           intervals=settings.get("visit_intervals"), ladder=settings.get("star_ladder"),
-                           deciders=settings.get("risk_deciders"),
-                           message=message, error=error), 422 if error else 200
+    return render_template(
+        "campaign/settings.html",
+        rules=settings.get("risk_rules"),
+        order=settings.RULE_ORDER,
+        intervals=settings.get("visit_intervals"),
+        ladder=settings.get("star_ladder"),
+        deciders=settings.get("risk_deciders"),
+        message=message,
+        error=error,
+    ), 422 if error else 200

@@ -21,7 +21,9 @@ def _snapshot(checklist_id: str, version: int) -> dict | None:
     current = registry().get(checklist_id)
     if current is not None and current.version == version:
         return current.snapshot()
-    recorded = next((v for v in checklist_versions.history(checklist_id) if v.version == version), None)
+    recorded = next(
+        (v for v in checklist_versions.history(checklist_id) if v.version == version), None
+    )
     return recorded.snapshot if recorded else None
 
 
@@ -43,9 +45,14 @@ def detail(checklist_id: str):
     if snap is None:
         abort(404)
     versions = checklist_versions.history(checklist_id) if g.user.role == "district" else []
-    return render_template("checklists/detail.html", snap=snap, current=current, versions=versions,
-                           describe=checklists.describe(current) if current else "",
-                           categories=checklists.CATEGORIES)
+    return render_template(
+        "checklists/detail.html",
+        snap=snap,
+        current=current,
+        versions=versions,
+        describe=checklists.describe(current) if current else "",
+        categories=checklists.CATEGORIES,
+    )
 
 
 @bp.get("/<checklist_id>/diff")
@@ -57,5 +64,11 @@ def diff(checklist_id: str):
     new = _snapshot(checklist_id, new_v) if new_v is not None else None
     if old is None or new is None:
         abort(404)
-    return render_template("checklists/diff.html", checklist_id=checklist_id, old=old, new=new,
-                           changes=checklists.diff(old, new), categories=checklists.CATEGORIES)
+    return render_template(
+        "checklists/diff.html",
+        checklist_id=checklist_id,
+        old=old,
+        new=new,
+        changes=checklists.diff(old, new),
+        categories=checklists.CATEGORIES,
+    )

@@ -26,8 +26,15 @@ def _window() -> tuple[dashboard.Window, str, str]:
     q = contract.query(PeriodQuery)
     start = q.start or default.start.date()
     end = q.end or today
-    return (dashboard.Window(datetime.combine(start, time(), LOCAL_TZ), datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ), today),
-            start.isoformat(), end.isoformat())
+    return (
+        dashboard.Window(
+            datetime.combine(start, time(), LOCAL_TZ),
+            datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ),
+            today,
+        ),
+        start.isoformat(),
+        end.isoformat(),
+    )
 
 
 @bp.get("")
@@ -42,24 +49,62 @@ def index():
     o = dashboard.overview(g.user, w, now, dims, coverage_by="street" if department else "grid")
     k, week, cats, cov = o.kpis, o.weekly, o.categories[:12], o.coverage
     figs = {
-        "weekly": charts.bars("每周新发现与销号隐患数", week["labels"],
-                              [charts.Series("新发现", week["opened"]), charts.Series("销号", week["closed"])], chart_id="c-weekly"),
-        "overdue": charts.lines("每周末逾期未整改隐患数", week["labels"], [charts.Series("逾期", week["overdue"])], chart_id="c-overdue"),
-        "category": charts.bars("本期隐患类别", [c for c, _ in cats], [charts.Series("隐患数", [n for _, n in cats])],
-                                chart_id="c-cat", horizontal=True),
-        "coverage": charts.bars(f"各{'街道' if department else '网格'}超过检查周期未检查的单位", [x["grid"] for x in cov["grids"]],
-                                [charts.Series("超期未查", [x["late"] for x in cov["grids"]]),
-                                 charts.Series("单位总数", [x["total"] for x in cov["grids"]])], chart_id="c-cov"),
+        "weekly": charts.bars(
+            "每周新发现与销号隐患数",
+            week["labels"],
+            [charts.Series("新发现", week["opened"]), charts.Series("销号", week["closed"])],
+            chart_id="c-weekly",
+        ),
+        "overdue": charts.lines(
+            "每周末逾期未整改隐患数",
+            week["labels"],
+            [charts.Series("逾期", week["overdue"])],
+            chart_id="c-overdue",
+        ),
+        "category": charts.bars(
+            "本期隐患类别",
+            [c for c, _ in cats],
+            [charts.Series("隐患数", [n for _, n in cats])],
+            chart_id="c-cat",
+            horizontal=True,
+        ),
+        "coverage": charts.bars(
+            f"各{'街道' if department else '网格'}超过检查周期未检查的单位",
+            [x["grid"] for x in cov["grids"]],
+            [
+                charts.Series("超期未查", [x["late"] for x in cov["grids"]]),
+                charts.Series("单位总数", [x["total"] for x in cov["grids"]]),
+            ],
+            chart_id="c-cov",
+        ),
     }
-    scope_label = {"street": db.session.get(Street, g.user.street_id).name if g.user.street_id else "",
-                   "department": f"{g.user.industry}行业"}.get(g.user.role, "全区")
-    return render_template("dashboard/index.html", scope_label=scope_label, k=k, week=week, cats=cats, cov=cov, figs=figs, start=start, end=end, dim=dim,
-                           rows=o.rows, dims=dashboard.DIMENSIONS, inspectors=o.inspectors,
-                           majors=dashboard.awaiting_supervision(g.user), today=local_today(now),
-                           reports=public.pending_count(g.user) if g.user.role != "department" else 0,
-                           plan_due=plan.attention(g.user, local_today(now)), cov_by="街道" if department else "网格",
-                           colours=dashboard.colours_by_street(g.user) if department else None,
-                           panel=alerts.open_for(g.user) if g.user.role in alerts.ACK_ROLES else {}, kinds=alerts.KINDS)
+    scope_label = {
+        "street": db.session.get(Street, g.user.street_id).name if g.user.street_id else "",
+        "department": f"{g.user.industry}行业",
+    }.get(g.user.role, "全区")
+    return render_template(
+        "dashboard/index.html",
+        scope_label=scope_label,
+        k=k,
+        week=week,
+        cats=cats,
+        cov=cov,
+        figs=figs,
+        start=start,
+        end=end,
+        dim=dim,
+        rows=o.rows,
+        dims=dashboard.DIMENSIONS,
+        inspectors=o.inspectors,
+        majors=dashboard.awaiting_supervision(g.user),
+        today=local_today(now),
+        reports=public.pending_count(g.user) if g.user.role != "department" else 0,
+        plan_due=plan.attention(g.user, local_today(now)),
+        cov_by="街道" if department else "网格",
+        colours=dashboard.colours_by_street(g.user) if department else None,
+        panel=alerts.open_for(g.user) if g.user.role in alerts.ACK_ROLES else {},
+        kinds=alerts.KINDS,
+    )
 
 
 @bp.route("/targets", methods=["GET", "POST"])
@@ -84,7 +129,12 @@ def targets_page():
         except ValueError:
             db.session.rollback()
             error = "目标数应为 0 至 100000 的整数。"
-    return render_template("dashboard/targets.html", rows=targets.progress(streets, year), year=year, keys=targets.KEYS,
-                           base_label=targets.KEYS[targets.BASE], message=message, error=error), 422 if error else 200
-
-
+    return render_template(
+        "dashboard/targets.html",
+        rows=targets.progress(streets, year),
+        year=year,
+        keys=targets.KEYS,
+        base_label=targets.KEYS[targets.BASE],
+        message=message,
+        error=error,
+    ), 422 if error else 200

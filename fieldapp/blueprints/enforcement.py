@@ -21,17 +21,39 @@ def index():
     kind = request.args.get("kind", "")
     kind = kind if kind in enforcement.KINDS else None
     open_cases = enforcement.cases(g.user, status="open")
-    return render_template("enforcement/index.html", items=enforcement.records(g.user, kind=kind), kind=kind or "",
-                           kinds=enforcement.KINDS, open_cases=open_cases, describe=enforcement.describe)
+    return render_template(
+        "enforcement/index.html",
+        items=enforcement.records(g.user, kind=kind),
+        kind=kind or "",
+        kinds=enforcement.KINDS,
+        open_cases=open_cases,
+        describe=enforcement.describe,
+    )
 
 
 def _form_context(ent, values: dict, errors: list[str]) -> dict:
-    found = db.session.scalars(select(Hazard).where(Hazard.enterprise_id == ent.id)
-                               .order_by(hazards.state_sort_key(), Hazard.raised_at.desc()).limit(200)).all()
-    cases = db.session.scalars(select(EnforcementCase).where(EnforcementCase.enterprise_id == ent.id,
-                                                             EnforcementCase.status == "open")).all()
-    return {"ent": ent, "hazard_rows": found, "cases": cases, "values": values, "errors": errors,
-            "kinds": enforcement.KINDS, "measures": enforcement.MEASURES, "hz": hazards, "today": local_today(utcnow())}
+    found = db.session.scalars(
+        select(Hazard)
+        .where(Hazard.enterprise_id == ent.id)
+        .order_by(hazards.state_sort_key(), Hazard.raised_at.desc())
+        .limit(200)
+    ).all()
+    cases = db.session.scalars(
+        select(EnforcementCase).where(
+            EnforcementCase.enterprise_id == ent.id, EnforcementCase.status == "open"
+        )
+    ).all()
+    return {
+        "ent": ent,
+        "hazard_rows": found,
+        "cases": cases,
+        "values": values,
+        "errors": errors,
+        "kinds": enforcement.KINDS,
+        "measures": enforcement.MEASURES,
+        "hz": hazards,
+        "today": local_today(utcnow()),
+    }
 
 
 @bp.get("/new")
@@ -45,8 +67,12 @@ def new():
         return render_template("enforcement/pick.html")
     ent = scope.get_enterprise(g.user, ent_id)
     case = request.args.get("case", "")
-    values = {"kind": request.args.get("kind", "penalty"), "case_uuid": case, "hazards": [],
-              "decided_on": local_today(utcnow()).isoformat()}
+    values = {
+        "kind": request.args.get("kind", "penalty"),
+        "case_uuid": case,
+        "hazards": [],
+        "decided_on": local_today(utcnow()).isoformat(),
+    }
     if case:
         c = db.session.get(EnforcementCase, case)
         if c is not None and c.enterprise_id == ent.id:
@@ -65,16 +91,32 @@ def create():
     if ent_id is None:
         abort(404)
     ent = scope.get_enterprise(g.user, ent_id)
-    values = {"kind": form.get("kind", ""), "doc_number": form.get("doc_number", ""), "decided_on": form.get("decided_on", ""),
-              "hazards": form.getlist("hazards"), "measures": form.getlist("measures"), "fine_wan": form.get("fine_wan", ""),
-              "dual_penalty": form.get("dual_penalty") in ("1", "on"), "person_name": form.get("person_name", ""),
-              "person_role": form.get("person_role", ""), "person_fine_wan": form.get("person_fine_wan", ""),
-              "persons": form.get("persons", ""), "note": form.get("note", ""), "case_uuid": form.get("case_uuid") or None,
-              "uuid": form.get("uuid") or None}
+    values = {
+        "kind": form.get("kind", ""),
+        "doc_number": form.get("doc_number", ""),
+        "decided_on": form.get("decided_on", ""),
+        "hazards": form.getlist("hazards"),
+        "measures": form.getlist("measures"),
+        "fine_wan": form.get("fine_wan", ""),
+        "dual_penalty": form.get("dual_penalty") in ("1", "on"),
+        "person_name": form.get("person_name", ""),
+        "person_role": form.get("person_role", ""),
+        "person_fine_wan": form.get("person_fine_wan", ""),
+        "persons": form.get("persons", ""),
+        "note": form.get("note", ""),
+        "case_uuid": form.get("case_uuid") or None,
+        "uuid": form.get("uuid") or None,
+    }
     now = utcnow()
     try:
-        shas = attachments.ingest_uploads(request.files.getlist("attachment"), actor=g.user, now=now)
-        rec = enforcement.record(enforcement.NewRecord(enterprise_id=ent.id, attachments=shas, **values), actor=g.user, now=now)
+        shas = attachments.ingest_uploads(
+            request.files.getlist("attachment"), actor=g.user, now=now
+        )
+        rec = enforcement.record(
+            enforcement.NewRecord(enterprise_id=ent.id, attachments=shas, **values),
+            actor=g.user,
+            now=now,
+        )
         db.session.commit()
     except (enforcement.EnforcementError, documents.DocumentRejected) as exc:
         db.session.rollback()
@@ -82,7 +124,9 @@ def create():
             abort(404)
         ent = scope.get_enterprise(g.user, ent_id)
         errors = exc.errors or [exc.message]
-        return render_template("enforcement/new.html", **_form_context(ent, values, errors)), exc.status
+        return render_template(
+            "enforcement/new.html", **_form_context(ent, values, errors)
+        ), exc.status
     return redirect(url_for("enforcement.show", record_uuid=rec.uuid), 303)
 
 
@@ -97,9 +141,18 @@ def _load(record_uuid: str):
 @roles_required(*roles.OVERSIGHT)
 def show(record_uuid: str, error: str = "", status: int = 200):
     rec = _load(record_uuid)
-    found = db.session.scalars(select(Hazard).where(Hazard.uuid.in_([h.hazard_uuid for h in rec.hazards]))).all()
-    return render_template("enforcement/show.html", rec=rec, found=found, files=attachments.rows(rec.attachments),
-                           kinds=enforcement.KINDS, describe=enforcement.describe, error=error), status
+    found = db.session.scalars(
+        select(Hazard).where(Hazard.uuid.in_([h.hazard_uuid for h in rec.hazards]))
+    ).all()
+    return render_template(
+        "enforcement/show.html",
+        rec=rec,
+        found=found,
+        files=attachments.rows(rec.attachments),
+        kinds=enforcement.KINDS,
+        describe=enforcement.describe,
+        error=error,
+    ), status
 
 
 @bp.post("/<record_uuid>/void")
@@ -107,7 +160,9 @@ def show(record_uuid: str, error: str = "", status: int = 200):
 def void(record_uuid: str):
     _load(record_uuid)
     try:
-        enforcement.void(record_uuid, reason=request.form.get("reason", ""), actor=g.user, now=utcnow())
+        enforcement.void(
+            record_uuid, reason=request.form.get("reason", ""), actor=g.user, now=utcnow()
+        )
         db.session.commit()
     except enforcement.EnforcementError as exc:
         db.session.rollback()
@@ -120,8 +175,12 @@ def void(record_uuid: str):
 def cases():
     status = request.args.get("status", "open")
     status = status if status in enforcement.CASE_STATUS else None
-    return render_template("enforcement/cases.html", items=enforcement.cases(g.user, status=status), status=status or "",
-                           labels=enforcement.CASE_STATUS)
+    return render_template(
+        "enforcement/cases.html",
+        items=enforcement.cases(g.user, status=status),
+        status=status or "",
+        labels=enforcement.CASE_STATUS,
+    )
 
 
 @bp.get("/cases/<case_uuid>")
@@ -132,15 +191,23 @@ def case(case_uuid: str, error: str = "", status: int = 200):
     except enforcement.EnforcementError:
         abort(404)
     linked = [r for r in enforcement.for_enterprise(c.enterprise_id) if r.case_uuid == c.uuid]
-    return render_template("enforcement/case.html", c=c, linked=linked, labels=enforcement.CASE_STATUS,
-                           describe=enforcement.describe, error=error), status
+    return render_template(
+        "enforcement/case.html",
+        c=c,
+        linked=linked,
+        labels=enforcement.CASE_STATUS,
+        describe=enforcement.describe,
+        error=error,
+    ), status
 
 
 @bp.post("/cases/<case_uuid>/close")
 @roles_required(*roles.OVERSIGHT)
 def case_close(case_uuid: str):
     try:
-        enforcement.close_case(case_uuid, outcome=request.form.get("outcome", ""), actor=g.user, now=utcnow())
+        enforcement.close_case(
+            case_uuid, outcome=request.form.get("outcome", ""), actor=g.user, now=utcnow()
+        )
         db.session.commit()
     except enforcement.EnforcementError as exc:
         db.session.rollback()
@@ -162,7 +229,9 @@ def attachment(sha: str):
     except StorageMissing:
         abort(404)
     resp = Response(data, mimetype="application/octet-stream")
-    resp.headers["Content-Disposition"] = f"attachment; filename=\"{sha[:16]}.{documents.KINDS[row.kind].ext}\""
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="{sha[:16]}.{documents.KINDS[row.kind].ext}"'
+    )
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

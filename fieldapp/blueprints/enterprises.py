@@ -22,12 +22,22 @@ PER_PAGE = 20
 
 def filter_choices(user) -> dict:
     """Streets and grids the user may filter by."""
-    streets = db.session.connection().execute(select(Street.id, Street.name).order_by(Street.id)).all()
-    grids = db.session.connection().execute(select(Grid.id, Grid.code, Grid.name, Grid.street_id).order_by(Grid.code)).all()
+    streets = (
+        db.session.connection().execute(select(Street.id, Street.name).order_by(Street.id)).all()
+    )
+    grids = (
+        db.session.connection()
+        .execute(select(Grid.id, Grid.code, Grid.name, Grid.street_id).order_by(Grid.code))
+        .all()
+    )
     if user.role == "street":
         streets = [s for s in streets if s.id == user.street_id]
     elif user.role == "inspector":
-        mine = set(db.session.connection().execute(select(user_grids.c.grid_id).where(user_grids.c.user_id == user.id)).scalars())
+        mine = set(
+            db.session.connection()
+            .execute(select(user_grids.c.grid_id).where(user_grids.c.user_id == user.id))
+            .scalars()
+        )
         grids = [gr for gr in grids if gr.id in mine]
         streets = [s for s in streets if s.id in {gr.street_id for gr in grids}]
     street_ids = {s.id for s in streets}
@@ -53,18 +63,35 @@ def detail(enterprise_id: int):
     changes = enterprises.history(ent.id) if g.user.role in roles.OVERSIGHT else []
     applicable = current_app.extensions["checklists"].for_enterprise(ent, local_today(utcnow()))
     found = db.session.scalars(
-        select(Hazard).where(Hazard.enterprise_id == ent.id)
-        .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc()).limit(100)
+        select(Hazard)
+        .where(Hazard.enterprise_id == ent.id)
+        .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc())
+        .limit(100)
     ).all()
     cp = campaign_panel_context(db.session.get(Enterprise, ent.id)) if can_edit else None
     # A department decides 四色 for its industry's premises (the page is in its scope already).
-    rk = risk_context(db.session.get(Enterprise, ent.id), g.user) if g.user.role == roles.Role.DEPARTMENT else None
-    return render_template("enterprises/detail.html", ent=ent, can_edit=can_edit, changes=changes, cp=cp, rk=rk,
-                           checklists=applicable, hazards=found, hz=hazards, today=local_today(utcnow()),
-                           visits=visits.for_enterprise(ent.id, limit=20),
-                           public_url=placards.public_url(current_app.config["BASE_URL"], ent),
-                           tenant_hazards=enterprises.tenant_hazards(g.user, ent), **enterprises.related(ent),
-                           **_field_context(ent))
+    rk = (
+        risk_context(db.session.get(Enterprise, ent.id), g.user)
+        if g.user.role == roles.Role.DEPARTMENT
+        else None
+    )
+    return render_template(
+        "enterprises/detail.html",
+        ent=ent,
+        can_edit=can_edit,
+        changes=changes,
+        cp=cp,
+        rk=rk,
+        checklists=applicable,
+        hazards=found,
+        hz=hazards,
+        today=local_today(utcnow()),
+        visits=visits.for_enterprise(ent.id, limit=20),
+        public_url=placards.public_url(current_app.config["BASE_URL"], ent),
+        tenant_hazards=enterprises.tenant_hazards(g.user, ent),
+        **enterprises.related(ent),
+        **_field_context(ent),
+    )
 
 
 def _field_context(ent) -> dict:
@@ -72,15 +99,22 @@ def _field_context(ent) -> dict:
     from .. import cadres, enforcement
 
     records = enforcement.for_enterprise(ent.id) if g.user.role in roles.OVERSIGHT else []
-    return {"cadre": cadres.for_premises(ent.id, ent.grid_id) if g.user.role in roles.STAFF else None,
-            "enforcement_records": records, "describe_record": enforcement.describe}
+    return {
+        "cadre": cadres.for_premises(ent.id, ent.grid_id) if g.user.role in roles.STAFF else None,
+        "enforcement_records": records,
+        "describe_record": enforcement.describe,
+    }
 
 
 def _landlord_choices(ent: Enterprise) -> list[Enterprise]:
     return list(
         db.session.scalars(
             select(Enterprise)
-            .where(Enterprise.street_id == ent.street_id, Enterprise.hosts_tenants.is_(True), Enterprise.id != ent.id)
+            .where(
+                Enterprise.street_id == ent.street_id,
+                Enterprise.hosts_tenants.is_(True),
+                Enterprise.id != ent.id,
+            )
             .order_by(Enterprise.name)
         )
     )
@@ -97,18 +131,24 @@ def edit(enterprise_id: int):
         streets = [s for s in streets if s.id == g.user.street_id]
     context = {"ent": ent, "streets": streets, "landlords": _landlord_choices(ent)}
     if request.method == "GET":
-        return render_template("enterprises/edit.html", values=enterprises.form_values(ent), errors={}, **context)
+        return render_template(
+            "enterprises/edit.html", values=enterprises.form_values(ent), errors={}, **context
+        )
     values = request.form.to_dict()
     current = enterprises.form_values(ent)
     values.update({k: current[k] for k in enterprises.RECORDED_ELSEWHERE})  # never from this form
     if str(ent.version) != values.get("version"):
         errors = {"_form": "该记录已被他人修改，以下为最新内容，请重新编辑。"}
-        return render_template("enterprises/edit.html", values=enterprises.form_values(ent), errors=errors, **context), 409
+        return render_template(
+            "enterprises/edit.html", values=enterprises.form_values(ent), errors=errors, **context
+        ), 409
     try:
         data = enterprises.clean(values)
         enterprises.update(ent, data, actor=g.user, now=utcnow())
     except enterprises.ValidationError as exc:
         db.session.rollback()
-        return render_template("enterprises/edit.html", values=values, errors=exc.fields, **context), 422
+        return render_template(
+            "enterprises/edit.html", values=values, errors=exc.fields, **context
+        ), 422
     db.session.commit()
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)

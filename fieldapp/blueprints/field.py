@@ -20,12 +20,22 @@ bp = Blueprint("field", __name__)
 @roles_required(*roles.OVERSIGHT)
 def majors():
     """Major hazards not yet closed, in scope: where each stands in its governance."""
-    rows = db.session.scalars(select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-                              .where(Hazard.level == "major", Hazard.state != "closed", scope.enterprise_clause(g.user))
-                              .order_by(Hazard.major_confirmed_at.is_not(None), Hazard.raised_at).limit(500)).all()
+    rows = db.session.scalars(
+        select(Hazard)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(Hazard.level == "major", Hazard.state != "closed", scope.enterprise_clause(g.user))
+        .order_by(Hazard.major_confirmed_at.is_not(None), Hazard.raised_at)
+        .limit(500)
+    ).all()
     pending = [h for h in rows if hazard_major.pending(h)]
-    return render_template("field/majors.html", rows=rows, pending=len(pending), hz=hazards, hm=hazard_major,
-                           today=local_today(utcnow()))
+    return render_template(
+        "field/majors.html",
+        rows=rows,
+        pending=len(pending),
+        hz=hazards,
+        hm=hazard_major,
+        today=local_today(utcnow()),
+    )
 
 
 @bp.get("/supervision")
@@ -36,15 +46,25 @@ def supervision_visits():
     streets = None if g.user.role != "street" else [g.user.street_id]
     counts = supervision.counts(streets, start, today + timedelta(days=1))
     names = dict(db.session.execute(select(Street.id, Street.name)).all())
-    return render_template("field/supervision.html", items=supervision.listing(g.user), counts=counts, names=names,
-                           start=start, today=today)
+    return render_template(
+        "field/supervision.html",
+        items=supervision.listing(g.user),
+        counts=counts,
+        names=names,
+        start=start,
+        today=today,
+    )
 
 
 @bp.get("/cadres")
 @roles_required(*roles.OFFICE)
 def cadre_list(error: str = "", status: int = 200):
-    return render_template("field/cadres.html", items=cadres.listing(g.user), grids=cadres.grid_choices(g.user),
-                           error=error), status
+    return render_template(
+        "field/cadres.html",
+        items=cadres.listing(g.user),
+        grids=cadres.grid_choices(g.user),
+        error=error,
+    ), status
 
 
 @bp.post("/cadres")
@@ -54,8 +74,15 @@ def cadre_assign():
     try:
         ent_id = contract.form_id(form.get("enterprise_id"), what="场所编号")
         grid_id = contract.form_id(form.get("grid_id"), what="网格")
-        cadres.assign(actor=g.user, now=utcnow(), name=form.get("name", ""), title=form.get("title", ""),
-                      phone=form.get("phone", ""), enterprise_id=ent_id, grid_id=grid_id)
+        cadres.assign(
+            actor=g.user,
+            now=utcnow(),
+            name=form.get("name", ""),
+            title=form.get("title", ""),
+            phone=form.get("phone", ""),
+            enterprise_id=ent_id,
+            grid_id=grid_id,
+        )
         db.session.commit()
     except (cadres.CadreError, contract.ContractError) as exc:
         db.session.rollback()

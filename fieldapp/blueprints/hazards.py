@@ -35,15 +35,38 @@ MAX_PHOTOS = 6
 def _events(h) -> list[dict]:
     events = audit.events_for("hazard", h.uuid)
     who = people.labels(e.actor_id for e in events)
-    return [{"event": e, "payload": audit.view(e), "label": hazards.ACTION_LABELS.get(e.action, e.action),
-             "who": who.get(e.actor_id, people.NOBODY)} for e in events]
+    return [
+        {
+            "event": e,
+            "payload": audit.view(e),
+            "label": hazards.ACTION_LABELS.get(e.action, e.action),
+            "who": who.get(e.actor_id, people.NOBODY),
+        }
+        for e in events
+    ]
 
 
 def panel_context(h: Hazard, **extra) -> dict:
-    major = {"plans": hazard_major.plans(h), "acceptances": hazard_major.acceptances(h), "hm": hazard_major,
-             "files": attachments.rows} if h.level == "major" or h.plan_status else {}
-    return {"h": h, "hz": hazards, "today": local_today(utcnow()), "actions": hazards.allowed_actions(h, g.user),
-            "flag_labels": evidence.FLAGS, "labels": hazards.ACTION_LABELS, **major, **extra}
+    major = (
+        {
+            "plans": hazard_major.plans(h),
+            "acceptances": hazard_major.acceptances(h),
+            "hm": hazard_major,
+            "files": attachments.rows,
+        }
+        if h.level == "major" or h.plan_status
+        else {}
+    )
+    return {
+        "h": h,
+        "hz": hazards,
+        "today": local_today(utcnow()),
+        "actions": hazards.allowed_actions(h, g.user),
+        "flag_labels": evidence.FLAGS,
+        "labels": hazards.ACTION_LABELS,
+        **major,
+        **extra,
+    }
 
 
 def _load(hazard_uuid: str) -> Hazard:
@@ -88,20 +111,36 @@ def act(hazard_uuid: str):
         data = {"deadline": f.deadline.isoformat()} if f.deadline else {}
         data.update(f.major_data())
         if f.action in ("submit_plan", "record_acceptance"):
-            data["attachments"] = attachments.ingest_uploads(request.files.getlist("attachment"), actor=g.user, now=now)
+            data["attachments"] = attachments.ingest_uploads(
+                request.files.getlist("attachment"), actor=g.user, now=now
+            )
         outcome = hazards.transition(
-            h.uuid, f.action, actor=g.user, now=now, version=f.version, event_uuid=f.event_uuid, note=f.note, photos=shas,
+            h.uuid,
+            f.action,
+            actor=g.user,
+            now=now,
+            version=f.version,
+            event_uuid=f.event_uuid,
+            note=f.note,
+            photos=shas,
             data=data,
         )
         db.session.commit()
-    except (hazards.TransitionError, photos.PhotoRejected, contract.ContractError, documents.DocumentRejected) as exc:
+    except (
+        hazards.TransitionError,
+        photos.PhotoRejected,
+        contract.ContractError,
+        documents.DocumentRejected,
+    ) as exc:
         db.session.rollback()
         fresh = _load(hazard_uuid)
         return _respond(fresh, error=exc.message, status=exc.status)
     label = hazards.ACTION_LABELS.get(outcome.event.action, "")
     if hazards.awaiting_confirmation(outcome.hazard):
         label = "复查通过，待另一位街道或区安委办人员二次确认"
-    return _respond(outcome.hazard, message=f"已{label}。" if not outcome.replayed else "该操作已完成。")
+    return _respond(
+        outcome.hazard, message=f"已{label}。" if not outcome.replayed else "该操作已完成。"
+    )
 
 
 def _respond(h: Hazard, *, message: str = "", error: str = "", status: int = 200):
@@ -109,10 +148,14 @@ def _respond(h: Hazard, *, message: str = "", error: str = "", status: int = 200
     if template not in ("hazards/_panel.html", "hazards/_queue_item.html"):
         template = "hazards/_panel.html"
     if is_htmx():
-        resp = current_app.make_response((render_template(template, message=message, error=error, **panel_context(h)), status))
+        resp = current_app.make_response(
+            (render_template(template, message=message, error=error, **panel_context(h)), status)
+        )
         return trigger(resp, "hazard-changed") if not error else resp
     if error:
-        return render_template("hazards/show.html", events=_events(h), message=message, error=error, **panel_context(h)), status
+        return render_template(
+            "hazards/show.html", events=_events(h), message=message, error=error, **panel_context(h)
+        ), status
     return redirect(url_for("hazards.show", hazard_uuid=h.uuid), 303)
 
 
@@ -128,9 +171,11 @@ def history(hazard_uuid: str):
 def queue():
     """Rectifications awaiting verification in scope, oldest first."""
     items = db.session.scalars(
-        select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        select(Hazard)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
         .where(Hazard.state == "rectified", scope.enterprise_clause(g.user))
-        .order_by(Hazard.submitted_at, Hazard.uuid).limit(200)
+        .order_by(Hazard.submitted_at, Hazard.uuid)
+        .limit(200)
     ).all()
     if g.user.role == "inspector":
         items = [h for h in items if h.level == "general"]
@@ -142,7 +187,13 @@ def _submissions(items: list[Hazard]) -> dict[str, dict]:
     """The latest rectification note per hazard, for the reviewer."""
     out = {}
     for h in items:
-        events = [e for e in audit.events_for("hazard", h.uuid) if e.action == "submit_rectification"]
+        events = [
+            e for e in audit.events_for("hazard", h.uuid) if e.action == "submit_rectification"
+        ]
         if events:
-            out[h.uuid] = {"note": audit.view(events[-1])["note"], "by": events[-1].actor_label, "at": events[-1].at}
+            out[h.uuid] = {
+                "note": audit.view(events[-1])["note"],
+                "by": events[-1].actor_label,
+                "at": events[-1].at,
+            }
     return out

@@ -27,9 +27,14 @@ def due():
     rows, counts = inspect.due_tabs(g.user, now=utcnow(), tab=tab, q=q)
     ctx = dict(rows=rows, q=q, tab=tab, counts=counts, tabs=inspect.DUE_TABS)
     if is_htmx():
-        return vary_on_htmx(current_app.make_response(render_template("inspect/_due_list.html", **ctx)))
-    return vary_on_htmx(current_app.make_response(render_template("inspect/due.html", **ctx,
-                                                                  reports=public.pending_count(g.user))))
+        return vary_on_htmx(
+            current_app.make_response(render_template("inspect/_due_list.html", **ctx))
+        )
+    return vary_on_htmx(
+        current_app.make_response(
+            render_template("inspect/due.html", **ctx, reports=public.pending_count(g.user))
+        )
+    )
 
 
 @bp.get("/walk")
@@ -70,5 +75,9 @@ def scan():
         return render_template("inspect/scan.html", error=None, code="")
     ent_id = inspect.find_by_code(g.user, code)
     if ent_id is None:
-        return render_template("inspect/scan.html", error="没有找到对应的场所，或不在您的网格内。请核对后重试。", code=code), 404
+        return render_template(
+            "inspect/scan.html",
+            error="没有找到对应的场所，或不在您的网格内。请核对后重试。",
+            code=code,
+        ), 404
     return redirect(url_for("enterprises.detail", enterprise_id=ent_id), 303)

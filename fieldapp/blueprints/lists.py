@@ -28,8 +28,18 @@ def show(kind: str):
     if q.format:
         return _export(kind, f, today, q.format)
     page = lists.page(kind, g.user, f, today, q.page)
-    return render_template(f"lists/{kind}.html", kind=kind, kinds=lists.KINDS, page=page, rows=page.rows, f=f, today=today, hz=hazards,
-                           states=lists.STATE_FILTERS, **lists.filter_choices(g.user))
+    return render_template(
+        f"lists/{kind}.html",
+        kind=kind,
+        kinds=lists.KINDS,
+        page=page,
+        rows=page.rows,
+        f=f,
+        today=today,
+        hz=hazards,
+        states=lists.STATE_FILTERS,
+        **lists.filter_choices(g.user),
+    )
 
 
 def _export(kind: str, f: lists.ListFilters, today, fmt: str):
@@ -39,5 +49,9 @@ def _export(kind: str, f: lists.ListFilters, today, fmt: str):
         write_table(path, headers, rows, sheet=lists.KINDS[kind])
         data = path.read_bytes()
     name = f"{lists.KINDS[kind]}-{today.isoformat()}.{fmt}"
-    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = (
+        "text/csv"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)

@@ -20,7 +20,9 @@ def healthz():
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers ask for this path on pages without an icon link."""
-    return send_from_directory(current_app.static_folder, "img/icon.svg", mimetype="image/svg+xml", max_age=86400)
+    return send_from_directory(
+        current_app.static_folder, "img/icon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 @bp.get("/")

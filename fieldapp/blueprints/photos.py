@@ -58,5 +58,7 @@ def original(sha: str):
     except StorageMissing:
         abort(404)  # e.g. a record imported from an archive, which carries display copies only
     resp = _send(data, "application/octet-stream", sha)
-    resp.headers["Content-Disposition"] = f'attachment; filename="{sha}.{EXTENSIONS.get(photo.mime, "bin")}"'
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="{sha}.{EXTENSIONS.get(photo.mime, "bin")}"'
+    )
     return resp

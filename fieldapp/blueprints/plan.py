@@ -35,10 +35,23 @@ def _index(year: int, *, error: str = "", error_req: int | None = None, status: 
     me = plan.filer_of(g.user)
     board = plan.board(year, today, only=me)
     filings = plan_filings.for_filer(me.key, year) if me else {}
-    return render_template("plan/index.html", year=year, board=board, groups=plan.grouped(board), me=me, filings=filings,
-                           today=today, status_labels=plan.STATUS, forms=plan.FORMS, filer_labels=plan.FILERS,
-                           years=plan.years(), has_seed=plan.seed_path(year).is_file(), error=error, error_req=error_req,
-                           max_mb=_max_mb()), status
+    return render_template(
+        "plan/index.html",
+        year=year,
+        board=board,
+        groups=plan.grouped(board),
+        me=me,
+        filings=filings,
+        today=today,
+        status_labels=plan.STATUS,
+        forms=plan.FORMS,
+        filer_labels=plan.FILERS,
+        years=plan.years(),
+        has_seed=plan.seed_path(year).is_file(),
+        error=error,
+        error_req=error_req,
+        max_mb=_max_mb(),
+    ), status
 
 
 def _max_mb() -> int:
@@ -62,10 +75,16 @@ def file(req_id: int):
     upload = request.files.get("file")
     snapshot = request.form.get("snapshot_id", "").strip()
     try:
-        row = plan_filings.file(req, kind=request.form.get("kind", ""), actor=g.user, now=utcnow(),
-                                data=upload.read() if upload else None, file_name=upload.filename if upload else "",
-                                note=request.form.get("note", ""),
-                                snapshot_id=int(snapshot) if snapshot.isascii() and snapshot.isdigit() else None)
+        row = plan_filings.file(
+            req,
+            kind=request.form.get("kind", ""),
+            actor=g.user,
+            now=utcnow(),
+            data=upload.read() if upload else None,
+            file_name=upload.filename if upload else "",
+            note=request.form.get("note", ""),
+            snapshot_id=int(snapshot) if snapshot.isascii() and snapshot.isdigit() else None,
+        )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -79,9 +98,16 @@ def receipt(filing_id: int):
     row = plan_filings.get(filing_id, g.user)
     req = row.requirement
     first = plan.first_filings([req.id]).get((req.id, row.filer), (row.filed_at, 1))[0]
-    return render_template("plan/receipt.html", f=row, req=req, filer=plan.filer_by_key(row.filer) or row.filer,
-                           on_time=local_today(row.filed_at) <= req.due_on, first_at=first, forms=plan.FORMS,
-                           status_label=plan.STATUS[plan.status(req, first, local_today(utcnow()))])
+    return render_template(
+        "plan/receipt.html",
+        f=row,
+        req=req,
+        filer=plan.filer_by_key(row.filer) or row.filer,
+        on_time=local_today(row.filed_at) <= req.due_on,
+        first_at=first,
+        forms=plan.FORMS,
+        status_label=plan.STATUS[plan.status(req, first, local_today(utcnow()))],
+    )
 
 
 @bp.get("/filings/<int:filing_id>/file")
@@ -97,8 +123,10 @@ def download(filing_id: int):
     # Always a download, never shown inline: the file is kept as the sender made it.
     from urllib.parse import quote
 
-    resp.headers["Content-Disposition"] = f"attachment; filename=filing-{row.id}.{KINDS[row.file_type].ext}; " \
-                                          f"filename*=UTF-8''{quote(row.file_name)}"
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=filing-{row.id}.{KINDS[row.file_type].ext}; "
+        f"filename*=UTF-8''{quote(row.file_name)}"
+    )
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "sandbox"
     resp.headers["Cache-Control"] = "private, no-store"
@@ -113,8 +141,16 @@ def requirement(req_id: int):
         abort(404)
     today = local_today(utcnow())
     board = plan.board(req.year, today)
-    return render_template("plan/requirement.html", req=req, board=board, filings=plan_filings.for_requirement(req.id),
-                           status_labels=plan.STATUS, forms=plan.FORMS, filer_labels=plan.FILERS, today=today)
+    return render_template(
+        "plan/requirement.html",
+        req=req,
+        board=board,
+        filings=plan_filings.for_requirement(req.id),
+        status_labels=plan.STATUS,
+        forms=plan.FORMS,
+        filer_labels=plan.FILERS,
+        today=today,
+    )
 
 
 def _date(name: str, *, required: bool = True) -> date | None:
@@ -136,19 +172,43 @@ def edit():
         form, now, what = request.form, utcnow(), request.form.get("what", "")
         try:
             if what == "phase":
-                plan.save_phase(year, form.get("key") or None, {"title": form.get("title"), "starts_on": _date("starts_on", required=False),
-                                                                "ends_on": _date("ends_on"), "basis": form.get("basis")},
-                                actor=g.user, now=now)
+                plan.save_phase(
+                    year,
+                    form.get("key") or None,
+                    {
+                        "title": form.get("title"),
+                        "starts_on": _date("starts_on", required=False),
+                        "ends_on": _date("ends_on"),
+                        "basis": form.get("basis"),
+                    },
+                    actor=g.user,
+                    now=now,
+                )
                 message = "阶段已保存。"
             elif what == "requirement":
-                plan.save_requirement(year, form.get("key") or None, {
-                    "title": form.get("title"), "due_on": _date("due_on"), "filers": form.get("filers"),
-                    "forms": form.getlist("forms"), "sealed": form.get("sealed") == "on", "period": form.get("period"),
-                    "basis": form.get("basis"), "phase": form.get("phase")}, actor=g.user, now=now)
+                plan.save_requirement(
+                    year,
+                    form.get("key") or None,
+                    {
+                        "title": form.get("title"),
+                        "due_on": _date("due_on"),
+                        "filers": form.get("filers"),
+                        "forms": form.getlist("forms"),
+                        "sealed": form.get("sealed") == "on",
+                        "period": form.get("period"),
+                        "basis": form.get("basis"),
+                        "phase": form.get("phase"),
+                    },
+                    actor=g.user,
+                    now=now,
+                )
                 message = "报送事项已保存。"
             elif what == "delete":
-                req = db.session.scalar(select(PlanRequirement).where(PlanRequirement.year == year,
-                                                                      PlanRequirement.key == form.get("key", "")))
+                req = db.session.scalar(
+                    select(PlanRequirement).where(
+                        PlanRequirement.year == year, PlanRequirement.key == form.get("key", "")
+                    )
+                )
                 if req is None:
                     abort(404)
                 plan.delete_requirement(req, actor=g.user, now=now)
@@ -158,14 +218,25 @@ def edit():
                 message = f"已载入 {year} 年方案规定的日程：{n} 项报送事项。"
             elif what == "copy":
                 n = plan.copy_year(year - 1, actor=g.user, now=now)
-                message = f"已以 {year - 1} 年为模板新建 {year} 年计划：{n} 项报送事项，请逐项核对日期。"
+                message = (
+                    f"已以 {year - 1} 年为模板新建 {year} 年计划：{n} 项报送事项，请逐项核对日期。"
+                )
             else:
                 abort(400)
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
             error = exc.message
-    return render_template("plan/edit.html", year=year, phases=plan.phases(year), reqs=plan.requirements(year),
-                           forms=plan.FORMS, filer_labels=plan.FILERS, has_seed=plan.seed_path(year).is_file(),
-                           has_previous=bool(plan.requirements(year - 1)), message=message, error=error,
-                           years=plan.years()), 422 if error else 200
+    return render_template(
+        "plan/edit.html",
+        year=year,
+        phases=plan.phases(year),
+        reqs=plan.requirements(year),
+        forms=plan.FORMS,
+        filer_labels=plan.FILERS,
+        has_seed=plan.seed_path(year).is_file(),
+        has_previous=bool(plan.requirements(year - 1)),
+        message=message,
+        error=error,
+        years=plan.years(),
+    ), 422 if error else 200

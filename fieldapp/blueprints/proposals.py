@@ -27,10 +27,20 @@ def folder() -> str:
 @bp.get("")
 @roles_required(*READERS)
 def index():
-    mine = proposals.industry_checklists(g.user.industry, registry()) if g.user.role == Role.DEPARTMENT and g.user.industry else []
+    mine = (
+        proposals.industry_checklists(g.user.industry, registry())
+        if g.user.role == Role.DEPARTMENT and g.user.industry
+        else []
+    )
     rows = proposals.listing(g.user)
-    return render_template("proposals/index.html", rows=rows, mine=mine, states=proposals.STATES,
-                           install_states=proposals.INSTALL_STATES, install_state=lambda p: proposals.install_state(p, registry()))
+    return render_template(
+        "proposals/index.html",
+        rows=rows,
+        mine=mine,
+        states=proposals.STATES,
+        install_states=proposals.INSTALL_STATES,
+        install_state=lambda p: proposals.install_state(p, registry()),
+    )
 
 
 @bp.post("")
@@ -42,7 +52,9 @@ def create():
     return redirect(url_for("proposals.show", proposal_id=p.id), 303)
 
 
-def _page(p, *, error: str = "", errors: list[str] | None = None, message: str = "", status: int = 200):
+def _page(
+    p, *, error: str = "", errors: list[str] | None = None, message: str = "", status: int = 200
+):
     c = registry().get(p.checklist_id)
     preview = None
     if c is not None and p.changes and p.state in ("draft", "pending"):
@@ -53,14 +65,29 @@ def _page(p, *, error: str = "", errors: list[str] | None = None, message: str =
             error = error or exc.message
             errors = errors or exc.errors
     elif p.toml_text and c is not None:
-        preview = checklists.diff(c.snapshot(), checklists.parse(p.toml_text, c.source).snapshot()) \
-            if proposals.install_state(p, registry()) == "awaiting" else None
+        preview = (
+            checklists.diff(c.snapshot(), checklists.parse(p.toml_text, c.source).snapshot())
+            if proposals.install_state(p, registry()) == "awaiting"
+            else None
+        )
     edit_key = request.args.get("edit", "")
-    return render_template("proposals/show.html", p=p, c=c, preview=preview, error=error, errors=errors or [], message=message,
-                           states=proposals.STATES, actions=proposals.ACTIONS, fields=proposals.fields(),
-                           labels=proposals.FIELD_LABELS, categories=checklists.CATEGORIES,
-                           edit=c.item(edit_key) if c is not None and edit_key else None,
-                           install=proposals.install_state(p, registry()), install_states=proposals.INSTALL_STATES), status
+    return render_template(
+        "proposals/show.html",
+        p=p,
+        c=c,
+        preview=preview,
+        error=error,
+        errors=errors or [],
+        message=message,
+        states=proposals.STATES,
+        actions=proposals.ACTIONS,
+        fields=proposals.fields(),
+        labels=proposals.FIELD_LABELS,
+        categories=checklists.CATEGORIES,
+        edit=c.item(edit_key) if c is not None and edit_key else None,
+        install=proposals.install_state(p, registry()),
+        install_states=proposals.INSTALL_STATES,
+    ), status
 
 
 @bp.get("/<int:proposal_id>")
@@ -76,8 +103,12 @@ def _act(proposal_id: int, fn, message: str):
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        return _page(proposals.get(proposal_id, g.user), error=exc.message, errors=exc.errors,
-                     status=exc.status if exc.status < 500 else 422)
+        return _page(
+            proposals.get(proposal_id, g.user),
+            error=exc.message,
+            errors=exc.errors,
+            status=exc.status if exc.status < 500 else 422,
+        )
     return _page(p, message=message)
 
 
@@ -105,14 +136,26 @@ def add_change(proposal_id: int):
 @bp.post("/<int:proposal_id>/changes/<int:index>/delete")
 @roles_required(Role.DEPARTMENT)
 def drop_change(proposal_id: int, index: int):
-    return _act(proposal_id, lambda p: proposals.drop_change(p, index, actor=g.user), "已删除这一条。")
+    return _act(
+        proposal_id, lambda p: proposals.drop_change(p, index, actor=g.user), "已删除这一条。"
+    )
 
 
 @bp.post("/<int:proposal_id>/submit")
 @roles_required(Role.DEPARTMENT)
 def submit(proposal_id: int):
-    return _act(proposal_id, lambda p: proposals.submit(p, reason=request.form.get("reason", ""), c=_current(p), folder=folder(),
-                                                        actor=g.user, now=utcnow()), "已提交区安委办审议。")
+    return _act(
+        proposal_id,
+        lambda p: proposals.submit(
+            p,
+            reason=request.form.get("reason", ""),
+            c=_current(p),
+            folder=folder(),
+            actor=g.user,
+            now=utcnow(),
+        ),
+        "已提交区安委办审议。",
+    )
 
 
 @bp.post("/<int:proposal_id>/decide")
@@ -121,9 +164,19 @@ def decide(proposal_id: int):
     decision = request.form.get("decision")
     if decision not in ("accept", "refuse"):
         abort(400)
-    return _act(proposal_id, lambda p: proposals.decide(p, accept=decision == "accept", reason=request.form.get("reason", ""),
-                                                        registry=registry(), folder=folder(), actor=g.user, now=utcnow()),
-                "已采纳：请下载新版清单文件并安装。" if decision == "accept" else "已决定不采纳。")
+    return _act(
+        proposal_id,
+        lambda p: proposals.decide(
+            p,
+            accept=decision == "accept",
+            reason=request.form.get("reason", ""),
+            registry=registry(),
+            folder=folder(),
+            actor=g.user,
+            now=utcnow(),
+        ),
+        "已采纳：请下载新版清单文件并安装。" if decision == "accept" else "已决定不采纳。",
+    )
 
 
 @bp.get("/<int:proposal_id>/checklist.toml")
@@ -134,6 +187,8 @@ def download(proposal_id: int):
     if not p.toml_text:
         abort(404)
     resp = current_app.response_class(p.toml_text.encode(), mimetype="application/toml")
-    resp.headers["Content-Disposition"] = f"attachment; filename={p.checklist_id}-v{p.new_version}.toml"
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename={p.checklist_id}-v{p.new_version}.toml"
+    )
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

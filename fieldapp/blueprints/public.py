@@ -59,13 +59,17 @@ def page(token: str):
             return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)
         except NotFound:
             pass
-    return render_template("public/page.html", token=token, s=public.summary(ent, local_today(utcnow())))
+    return render_template(
+        "public/page.html", token=token, s=public.summary(ent, local_today(utcnow()))
+    )
 
 
 def _pin_page(token: str, ent: Enterprise, error: str | None) -> str:
     """The PIN sign-in, with whom to call for a new PIN (the street office's phone, as on the placard)."""
     street = db.session.get(Street, ent.street_id)
-    return render_template("public/pin.html", token=token, name=ent.name, error=error, street=street)
+    return render_template(
+        "public/pin.html", token=token, name=ent.name, error=error, street=street
+    )
 
 
 @bp.route("/<token>/pin", methods=["GET", "POST"])
@@ -73,17 +77,30 @@ def pin(token: str):
     ent = _premises(token)
     if request.method == "GET":
         return _pin_page(token, ent, None)
-    result = placards.pin_login(ent.id, request.form.get("pin", "")[:12], ip=request.remote_addr or "-",
-                                policy=login_policy(), now=utcnow())
+    result = placards.pin_login(
+        ent.id,
+        request.form.get("pin", "")[:12],
+        ip=request.remote_addr or "-",
+        policy=login_policy(),
+        now=utcnow(),
+    )
     # The premises stands in for the account name: a PIN sign-in has none.
     logs.login(result, channel="pin", username=f"premises:{ent.id}")
     if result.throttled:
-        return (_pin_page(token, ent, "错误次数过多，请 15 分钟后再试。"), 429,
-                {"Retry-After": str(result.retry_after)})
+        return (
+            _pin_page(token, ent, "错误次数过多，请 15 分钟后再试。"),
+            429,
+            {"Retry-After": str(result.retry_after)},
+        )
     if result.user is None:
         return _pin_page(token, ent, "PIN 不正确。"), 401
     session.clear()
-    session["sid"] = auth.start_session(result.user, kind="web", lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"], now=utcnow())
+    session["sid"] = auth.start_session(
+        result.user,
+        kind="web",
+        lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
+        now=utcnow(),
+    )
     session.permanent = True
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)
 
@@ -92,17 +109,30 @@ def pin(token: str):
 def report(token: str):
     ent = _premises(token)
     if request.method == "GET":
-        return render_template("public/report.html", token=token, name=ent.name, error=None, values={})
+        return render_template(
+            "public/report.html", token=token, name=ent.name, error=None, values={}
+        )
     now = utcnow()
     cfg = current_app.config
     # The sender's own limit comes first and counts every attempt, stored or not:
     # empty or refused posts use up the sender's hour, never the premises' day.
-    over_ip = throttle.hit(f"report:ip:{request.remote_addr}", 3600, now) > cfg["PUBLIC_MAX_REPORTS_PER_HOUR"]
+    over_ip = (
+        throttle.hit(f"report:ip:{request.remote_addr}", 3600, now)
+        > cfg["PUBLIC_MAX_REPORTS_PER_HOUR"]
+    )
     db.session.commit()
-    values = {"description": request.form.get("description", ""), "contact": request.form.get("contact", "")}
+    values = {
+        "description": request.form.get("description", ""),
+        "contact": request.form.get("contact", ""),
+    }
     if over_ip:
-        return render_template("public/report.html", token=token, name=ent.name, values=values,
-                               error="提交过于频繁，请稍后再试。"), 429
+        return render_template(
+            "public/report.html",
+            token=token,
+            name=ent.name,
+            values=values,
+            error="提交过于频繁，请稍后再试。",
+        ), 429
     upload = request.files.get("photo")
     data = None
     if upload and upload.filename:
@@ -110,12 +140,19 @@ def report(token: str):
         with upload.stream as stream:
             data = stream.read(public.REPORT_PHOTO_MAX_BYTES + 1)
     try:
-        public.submit_report(ent, description=values["description"], contact=values["contact"], photo=data, now=now,
-                             sender=request.remote_addr or "-", quota=public.Quota.from_config(cfg))
+        public.submit_report(
+            ent,
+            description=values["description"],
+            contact=values["contact"],
+            photo=data,
+            now=now,
+            sender=request.remote_addr or "-",
+            quota=public.Quota.from_config(cfg),
+        )
         db.session.commit()
     except public.ReportError as exc:
         db.session.rollback()
-        return render_template("public/report.html", token=token, name=ent.name, values=values, error=exc.message), exc.status
+        return render_template(
+            "public/report.html", token=token, name=ent.name, values=values, error=exc.message
+        ), exc.status
     return render_template("public/thanks.html", token=token, name=ent.name)
-
-

@@ -85,7 +85,9 @@ def _live(annex: int, p: quarterly.Period) -> quarterly.Table:
 def _download(tables: list[quarterly.Table], name: str, fmt: str, **workbook_args) -> Response:
     if fmt == "csv":
         resp = Response("\ufeff" + quarterly_export.to_csv(tables[0]), mimetype="text/csv")
-        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}-annex{tables[0].annex}.csv"
+        resp.headers["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{name}-annex{tables[0].annex}.csv"
+        )
         return resp
     resp = Response(quarterly_export.workbook(tables, **workbook_args), mimetype=XLSX)
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}.xlsx"
@@ -102,16 +104,31 @@ def index():
         tables = _tables(view, unit, p, (annex,) if fmt == "csv" else tuple(quarterly.ANNEXES))
         return _download(tables, f"quarterly-{p.year}Q{p.quarter}", fmt)
     table = _tables(view, unit, p, (annex,))[0]
-    context = {"table": table, "header": quarterly_export.header_grid(table), "body": quarterly_export.body_rows(table),
-               "p": p, "annex": annex, "view": view, "unit": unit, "annexes": quarterly.ANNEXES, "annex6": quarterly.ANNEX6_NOTE,
-               "notes": quarterly_export.numbered_notes(table), "legend": quarterly_export.legend(table),
-               "link_args": _link_args(view, unit, p, annex)}
+    context = {
+        "table": table,
+        "header": quarterly_export.header_grid(table),
+        "body": quarterly_export.body_rows(table),
+        "p": p,
+        "annex": annex,
+        "view": view,
+        "unit": unit,
+        "annexes": quarterly.ANNEXES,
+        "annex6": quarterly.ANNEX6_NOTE,
+        "notes": quarterly_export.numbered_notes(table),
+        "legend": quarterly_export.legend(table),
+        "link_args": _link_args(view, unit, p, annex),
+    }
     mine = quarterly.unit_of(g.user)
     if mine.kind == "district":
-        context["filers"] = [(u, filings.latest(u.code, p.year, p.quarter)) for u in filings.filers()]
+        context["filers"] = [
+            (u, filings.latest(u.code, p.year, p.quarter)) for u in filings.filers()
+        ]
     context["versions"] = filings.versions(mine.code, p.year, p.quarter)
-    context["may_file"] = (filings.may_file(g.user, mine) and utcnow() >= p.end
-                           and (mine.kind != "district" or any(f for _, f in context["filers"])))
+    context["may_file"] = (
+        filings.may_file(g.user, mine)
+        and utcnow() >= p.end
+        and (mine.kind != "district" or any(f for _, f in context["filers"]))
+    )
     context["mine"] = mine
     return render_template("quarterly/index.html", **context)
 
@@ -135,13 +152,30 @@ def _figure(table: quarterly.Table, row_key: str, col_key: str):
 def _behind_page(table: quarterly.Table, row, col, *, title: str, back: str):
     ids = filings.rows_behind(table, row, col.key)
     via = row.via.get(col.key, {})
-    behind = quarterly_drill.rows_behind(g.user, col.source, ids, via, page=request.args.get("page", 1, type=int))
-    return render_template("quarterly/cell.html", table=table, row=row, col=col, behind=behind, title=title, back=back,
-                           value=quarterly.fmt(row.values[col.key], col), path=quarterly_export.column_path(col),
-                           row_label=filings._row_label(row), via_label=quarterly_drill.via_label,
-                           sources=quarterly_drill.SOURCES, hz=hazards, today=local_today(utcnow()),
-                           describe_record=enforcement.describe,
-                           pager_args={**{k: v for k, v in request.args.items() if k != "page"}, **(request.view_args or {})})
+    behind = quarterly_drill.rows_behind(
+        g.user, col.source, ids, via, page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "quarterly/cell.html",
+        table=table,
+        row=row,
+        col=col,
+        behind=behind,
+        title=title,
+        back=back,
+        value=quarterly.fmt(row.values[col.key], col),
+        path=quarterly_export.column_path(col),
+        row_label=filings._row_label(row),
+        via_label=quarterly_drill.via_label,
+        sources=quarterly_drill.SOURCES,
+        hz=hazards,
+        today=local_today(utcnow()),
+        describe_record=enforcement.describe,
+        pager_args={
+            **{k: v for k, v in request.args.items() if k != "page"},
+            **(request.view_args or {}),
+        },
+    )
 
 
 @bp.get("/cell")
@@ -153,7 +187,13 @@ def cell():
     table = _tables(view, unit, p, (annex,))[0]
     row, col = _figure(table, request.args.get("row", ""), request.args.get("col", ""))
     back = url_for("quarterly.index", **_link_args(view, unit, p, annex))
-    return _behind_page(table, row, col, title=f"{table.unit.name if view != 'rollup' else '区汇总（按报送版本）'} · {p.label}", back=back)
+    return _behind_page(
+        table,
+        row,
+        col,
+        title=f"{table.unit.name if view != 'rollup' else '区汇总（按报送版本）'} · {p.label}",
+        back=back,
+    )
 
 
 @bp.post("/file")
@@ -163,7 +203,14 @@ def file():
     p = _period()
     unit = quarterly.unit_of(g.user)
     try:
-        f = filings.file_quarter(unit, p.year, p.quarter, actor=g.user, now=utcnow(), reason=request.form.get("reason", ""))
+        f = filings.file_quarter(
+            unit,
+            p.year,
+            p.quarter,
+            actor=g.user,
+            now=utcnow(),
+            reason=request.form.get("reason", ""),
+        )
         db.session.commit()
     except filings.FilingError as exc:
         db.session.rollback()
@@ -185,8 +232,12 @@ def _filing(filing_id: int) -> QuarterFiling:
 @roles_required(*roles.OVERSIGHT)
 def filing_list():
     mine = quarterly.unit_of(g.user)
-    stmt = select(QuarterFiling).order_by(QuarterFiling.year.desc(), QuarterFiling.quarter.desc(), QuarterFiling.unit,
-                                          QuarterFiling.version.desc())
+    stmt = select(QuarterFiling).order_by(
+        QuarterFiling.year.desc(),
+        QuarterFiling.quarter.desc(),
+        QuarterFiling.unit,
+        QuarterFiling.version.desc(),
+    )
     if mine.kind != "district":
         stmt = stmt.where(QuarterFiling.unit == mine.code)
     return render_template("quarterly/filings.html", rows=db.session.scalars(stmt.limit(500)).all())
@@ -200,17 +251,29 @@ def filing(filing_id: int):
     fmt = request.args.get("format")
     if fmt == "xlsx":
         resp = Response(filings.workbook(f), mimetype=XLSX)
-        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''filed-{f.year}Q{f.quarter}-{f.id}-v{f.version}.xlsx"
+        resp.headers["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''filed-{f.year}Q{f.quarter}-{f.id}-v{f.version}.xlsx"
+        )
         return resp
     tables = filings.tables_of(f)
     table = next(t for t in tables if t.annex == annex)
     if fmt == "csv":
         return _download([table], f"filed-{f.year}Q{f.quarter}-{f.id}", "csv")
     check = filings.check_record(f)
-    return render_template("quarterly/filing.html", f=f, table=table, header=quarterly_export.header_grid(table),
-                           body=quarterly_export.body_rows(table), annex=annex, annexes=quarterly.ANNEXES, check=check,
-                           notes=quarterly_export.numbered_notes(table), legend=quarterly_export.legend(table),
-                           others=filings.versions(f.unit, f.year, f.quarter), annex6=quarterly.ANNEX6_NOTE)
+    return render_template(
+        "quarterly/filing.html",
+        f=f,
+        table=table,
+        header=quarterly_export.header_grid(table),
+        body=quarterly_export.body_rows(table),
+        annex=annex,
+        annexes=quarterly.ANNEXES,
+        check=check,
+        notes=quarterly_export.numbered_notes(table),
+        legend=quarterly_export.legend(table),
+        others=filings.versions(f.unit, f.year, f.quarter),
+        annex6=quarterly.ANNEX6_NOTE,
+    )
 
 
 @bp.get("/filings/<int:filing_id>/cell")
@@ -221,7 +284,13 @@ def filing_cell(filing_id: int):
     table = next(t for t in filings.tables_of(f, with_ids=True) if t.annex == annex)
     row, col = _figure(table, request.args.get("row", ""), request.args.get("col", ""))
     back = url_for("quarterly.filing", filing_id=f.id, annex=annex)
-    return _behind_page(table, row, col, title=f"{f.unit_name} · {f.year} 年第 {f.quarter} 季度 · 报送第 {f.version} 版", back=back)
+    return _behind_page(
+        table,
+        row,
+        col,
+        title=f"{f.unit_name} · {f.year} 年第 {f.quarter} 季度 · 报送第 {f.version} 版",
+        back=back,
+    )
 
 
 @bp.get("/filings/<int:filing_id>/diff")
@@ -249,19 +318,38 @@ def figures():
     error = message = ""
     if request.method == "POST":
         try:
-            values = {(annex, row_key, c.key): quarter_figures.parse(request.form.get(f"{annex}.{row_key}.{c.key}"), c)
-                      for annex, row_key, c in quarter_figures.cells()}
-            changed = quarter_figures.save(unit, p.year, p.quarter, values, actor=g.user, now=utcnow())
+            values = {
+                (annex, row_key, c.key): quarter_figures.parse(
+                    request.form.get(f"{annex}.{row_key}.{c.key}"), c
+                )
+                for annex, row_key, c in quarter_figures.cells()
+            }
+            changed = quarter_figures.save(
+                unit, p.year, p.quarter, values, actor=g.user, now=utcnow()
+            )
             db.session.commit()
             message = f"已保存（更新 {changed} 项）。"
         except quarter_figures.FigureError as exc:
             db.session.rollback()
             error = exc.message
     existing = quarter_figures.existing(unit, p.year, p.quarter)
-    return (render_template("quarterly/figures.html", unit=unit, p=p, cols5=quarter_figures.manual_columns(5),
-                           cols7=quarter_figures.manual_columns(7), rows7=rows7, existing=existing,
-                           form=request.form if error else None, message=message, error=error,
-                           unit_arg=unit.code if mine.kind == "district" else "", form_label=quarter_figures.form_label,
-                           counted_columns=() if enforcement_counts.hand_entry_allowed(p.year, p.quarter)
-                           else enforcement_counts.COLUMNS),
-            422 if error else 200)
+    return (
+        render_template(
+            "quarterly/figures.html",
+            unit=unit,
+            p=p,
+            cols5=quarter_figures.manual_columns(5),
+            cols7=quarter_figures.manual_columns(7),
+            rows7=rows7,
+            existing=existing,
+            form=request.form if error else None,
+            message=message,
+            error=error,
+            unit_arg=unit.code if mine.kind == "district" else "",
+            form_label=quarter_figures.form_label,
+            counted_columns=()
+            if enforcement_counts.hand_entry_allowed(p.year, p.quarter)
+            else enforcement_counts.COLUMNS,
+        ),
+        422 if error else 200,
+    )

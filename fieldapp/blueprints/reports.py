@@ -17,7 +17,8 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def _in_scope(report_uuid: str) -> PublicReport:
     report = db.session.scalar(
-        select(PublicReport).join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
+        select(PublicReport)
+        .join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
         .where(PublicReport.uuid == report_uuid, scope.enterprise_clause(g.user))
     )
     if report is None:
@@ -29,8 +30,10 @@ def _in_scope(report_uuid: str) -> PublicReport:
 @roles_required(*roles.FIELD)
 def index():
     rows = db.session.scalars(
-        select(PublicReport).join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
-        .where(scope.enterprise_clause(g.user), PublicReport.status == "new").order_by(PublicReport.created_at)
+        select(PublicReport)
+        .join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
+        .where(scope.enterprise_clause(g.user), PublicReport.status == "new")
+        .order_by(PublicReport.created_at)
     ).all()
     return render_template("reports/index.html", rows=rows)
 
@@ -45,10 +48,18 @@ def decide(report_uuid: str, decision: str):
     try:
         if decision == "confirm":
             level = "major" if request.form.get("level") == "major" else "general"
-            public.confirm(report, actor=g.user, now=utcnow(), level=level, item_text=request.form.get("item_text", "")[:500])
+            public.confirm(
+                report,
+                actor=g.user,
+                now=utcnow(),
+                level=level,
+                item_text=request.form.get("item_text", "")[:500],
+            )
             message = "已确认，已登记为隐患。"
         else:
-            public.dismiss(report, actor=g.user, now=utcnow(), reason=request.form.get("reason", "")[:500])
+            public.dismiss(
+                report, actor=g.user, now=utcnow(), reason=request.form.get("reason", "")[:500]
+            )
             message = "已不予采纳。"
         db.session.commit()
     except public.ReportError as exc:
@@ -56,7 +67,9 @@ def decide(report_uuid: str, decision: str):
         report = _in_scope(report_uuid)
         error, status = exc.message, exc.status
     if is_htmx():
-        return current_app.make_response((render_template("reports/_item.html", r=report, message=message, error=error), status))
+        return current_app.make_response(
+            (render_template("reports/_item.html", r=report, message=message, error=error), status)
+        )
     if error:
         return render_template("reports/index.html", rows=[report], error=error), status
     return redirect(url_for("reports.index"), 303)

@@ -22,11 +22,25 @@ def _premises() -> Enterprise:
     return db.session.get(Enterprise, g.user.enterprise_id)
 
 
-def _page(ent: Enterprise, *, values: dict | None = None, errors: list[str] | None = None, message: str = "", status: int = 200):
+def _page(
+    ent: Enterprise,
+    *,
+    values: dict | None = None,
+    errors: list[str] | None = None,
+    message: str = "",
+    status: int = 200,
+):
     today = local_today(utcnow())
-    return render_template("selfcheck/index.html", ent=ent, rows=selfcheck.own_list(ent.id), hz=hazards, today=today,
-                           values=values or {"deadline": today.isoformat(), "level": "general"}, errors=errors or [],
-                           message=message), status
+    return render_template(
+        "selfcheck/index.html",
+        ent=ent,
+        rows=selfcheck.own_list(ent.id),
+        hz=hazards,
+        today=today,
+        values=values or {"deadline": today.isoformat(), "level": "general"},
+        errors=errors or [],
+        message=message,
+    ), status
 
 
 @bp.get("")
@@ -41,7 +55,9 @@ def record():
     """Enter one finding of the enterprise's own check."""
     ent = _premises()
     form = request.form
-    values = {k: form.get(k, "") for k in ("text", "level", "deadline", "measure", "owner", "description")}
+    values = {
+        k: form.get(k, "") for k in ("text", "level", "deadline", "measure", "owner", "description")
+    }
     now = utcnow()
     try:
         deadline = date.fromisoformat(values["deadline"]) if values["deadline"] else None
@@ -49,11 +65,25 @@ def record():
         deadline = None
     try:
         shas = _ingest_uploads(now)
-        selfcheck.record_finding(ent.id, actor=g.user, now=now, text=values["text"], level=values["level"],
-                                 deadline=deadline, measure=values["measure"], owner=values["owner"],
-                                 description=values["description"], photos=shas)
+        selfcheck.record_finding(
+            ent.id,
+            actor=g.user,
+            now=now,
+            text=values["text"],
+            level=values["level"],
+            deadline=deadline,
+            measure=values["measure"],
+            owner=values["owner"],
+            description=values["description"],
+            photos=shas,
+        )
         db.session.commit()
     except (selfcheck.SelfCheckError, photos.PhotoRejected) as exc:
         db.session.rollback()
-        return _page(ent, values=values, errors=getattr(exc, "errors", None) or [exc.message], status=exc.status)
+        return _page(
+            ent,
+            values=values,
+            errors=getattr(exc, "errors", None) or [exc.message],
+            status=exc.status,
+        )
     return redirect(url_for("selfcheck.index", saved=1), 303)

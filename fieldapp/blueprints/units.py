@@ -34,7 +34,9 @@ def _load(unit_uuid: str):
 def index():
     status = request.args.get("status", "proposed")
     status = status if status in units.STATUS else None
-    return render_template("units/index.html", items=units.listing(g.user, status=status), status=status or "")
+    return render_template(
+        "units/index.html", items=units.listing(g.user, status=status), status=status or ""
+    )
 
 
 def _show(p, *, values=None, errors=None, message="", status=200):
@@ -42,9 +44,16 @@ def _show(p, *, values=None, errors=None, message="", status=200):
     if g.user.role == "street":
         streets = [s for s in streets if s.id == g.user.street_id]
     held = units.held_visits(p)
-    return render_template("units/show.html", p=p, candidates=units.candidates(p) if p.status == "proposed" else [],
-                           held=[(v, units.hazard_summary(v)) for v in held], values=values or units.form_values(p),
-                           errors=errors or {}, message=message, streets=streets), status
+    return render_template(
+        "units/show.html",
+        p=p,
+        candidates=units.candidates(p) if p.status == "proposed" else [],
+        held=[(v, units.hazard_summary(v)) for v in held],
+        values=values or units.form_values(p),
+        errors=errors or {},
+        message=message,
+        streets=streets,
+    ), status
 
 
 @bp.get("/<unit_uuid>")
@@ -66,7 +75,9 @@ def approve(unit_uuid: str):
         return _show(_load(unit_uuid), values=values, errors=exc.fields, status=422)
     except units.UnitError as exc:
         db.session.rollback()
-        return _show(_load(unit_uuid), values=values, errors={"_form": exc.message}, status=exc.status)
+        return _show(
+            _load(unit_uuid), values=values, errors={"_form": exc.message}, status=exc.status
+        )
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)
 
 
@@ -78,7 +89,14 @@ def merge(unit_uuid: str):
         target = contract.form_id(request.form.get("enterprise_id"), what="合并到的单位")
         if target is None:
             raise units.UnitError("请选择要合并到的在册单位。", status=422)
-        ent = units.merge(p.uuid, target, actor=g.user, version=_version(), now=utcnow(), note=request.form.get("note", ""))
+        ent = units.merge(
+            p.uuid,
+            target,
+            actor=g.user,
+            version=_version(),
+            now=utcnow(),
+            note=request.form.get("note", ""),
+        )
         db.session.commit()
     except (units.UnitError, contract.ContractError) as exc:
         db.session.rollback()
@@ -93,7 +111,13 @@ def merge(unit_uuid: str):
 def reject(unit_uuid: str):
     p = _load(unit_uuid)
     try:
-        units.reject(p.uuid, reason=request.form.get("reason", ""), actor=g.user, version=_version(), now=utcnow())
+        units.reject(
+            p.uuid,
+            reason=request.form.get("reason", ""),
+            actor=g.user,
+            version=_version(),
+            now=utcnow(),
+        )
         db.session.commit()
     except units.UnitError as exc:
         db.session.rollback()

@@ -26,10 +26,19 @@ def _load(visit_uuid: str):
 def show(visit_uuid: str):
     visit, ent = _load(visit_uuid)
     found = visits.visit_hazards(visit)
-    return render_template("visits/show.html", visit=visit, ent=ent, sections=visits.report(visit), hazards=found,
-                           today=local_today(utcnow()), hz=hazards, results=visits.RESULTS,
-                           combined=visits.combined_judgement(visit), signature_held=visits.signature_held(visit),
-                           notice_no=notices.number(visit, pattern=current_app.config["NOTICE_NUMBER_PATTERN"]))
+    return render_template(
+        "visits/show.html",
+        visit=visit,
+        ent=ent,
+        sections=visits.report(visit),
+        hazards=found,
+        today=local_today(utcnow()),
+        hz=hazards,
+        results=visits.RESULTS,
+        combined=visits.combined_judgement(visit),
+        signature_held=visits.signature_held(visit),
+        notice_no=notices.number(visit, pattern=current_app.config["NOTICE_NUMBER_PATTERN"]),
+    )
 
 
 @bp.get("/<visit_uuid>/notice")
@@ -40,5 +49,13 @@ def notice(visit_uuid: str):
     cfg = current_app.config
     # Handed to the enterprise: it carries the placard link the owner uses to see progress
     # and upload evidence (the same link is on the door).
-    n = notices.view(visit, found, title=cfg["NOTICE_TITLE"], pattern=cfg["NOTICE_NUMBER_PATTERN"], base_url=cfg["BASE_URL"])
-    return render_template("visits/notice.html", visit=visit, n=n, signature_held=visits.signature_held(visit))
+    n = notices.view(
+        visit,
+        found,
+        title=cfg["NOTICE_TITLE"],
+        pattern=cfg["NOTICE_NUMBER_PATTERN"],
+        base_url=cfg["BASE_URL"],
+    )
+    return render_template(
+        "visits/notice.html", visit=visit, n=n, signature_held=visits.signature_held(visit)
+    )

@@ -14,19 +14,51 @@ from pydantic import ValidationError
 from ..errors import DomainError
 
 # Errors that mean "not the shape asked for", whatever the value.
-MALFORMED = frozenset({
-    "missing", "extra_forbidden", "model_type", "model_attributes_type", "dict_type", "list_type", "int_type",
-    "float_type", "string_type", "bool_type", "date_type", "datetime_type", "none_required", "is_instance_of",
-    "frozen_instance", "union_tag_invalid", "int_parsing", "float_parsing", "bool_parsing", "json_invalid",
-})
+MALFORMED = frozenset(
+    {
+        "missing",
+        "extra_forbidden",
+        "model_type",
+        "model_attributes_type",
+        "dict_type",
+        "list_type",
+        "int_type",
+        "float_type",
+        "string_type",
+        "bool_type",
+        "date_type",
+        "datetime_type",
+        "none_required",
+        "is_instance_of",
+        "frozen_instance",
+        "union_tag_invalid",
+        "int_parsing",
+        "float_parsing",
+        "bool_parsing",
+        "json_invalid",
+    }
+)
 
 TYPE_WORDS = {
-    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数", "float_type": "应为数字",
-    "float_parsing": "应为数字", "string_type": "应为文字", "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false", "list_type": "应为列表", "dict_type": "应为对象", "model_type": "应为对象",
-    "model_attributes_type": "应为对象", "date_type": "应为 YYYY-MM-DD 格式的日期",
-    "datetime_type": "应为带时区的 ISO 8601 时间", "none_required": "应为 null", "missing": "缺少该字段",
-    "extra_forbidden": "不是可接受的字段", "finite_number": "应为有限的数字", "json_invalid": "不是有效的 JSON",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "string_type": "应为文字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "date_type": "应为 YYYY-MM-DD 格式的日期",
+    "datetime_type": "应为带时区的 ISO 8601 时间",
+    "none_required": "应为 null",
+    "missing": "缺少该字段",
+    "extra_forbidden": "不是可接受的字段",
+    "finite_number": "应为有限的数字",
+    "json_invalid": "不是有效的 JSON",
 }
 
 
@@ -78,10 +110,13 @@ def refusal(exc: ValidationError, *, what: str, malformed_only: bool = False) ->
     errors, status = [], 422
     for err in exc.errors(include_url=False):
         errors.append(f"{_where(err['loc'])}：{_words(err)}")
-        if err["type"] in MALFORMED or (err["type"] in ("literal_error", "enum")
-                                         and isinstance(err.get("input"), (list, dict))):
+        if err["type"] in MALFORMED or (
+            err["type"] in ("literal_error", "enum") and isinstance(err.get("input"), (list, dict))
+        ):
             status = 400
     if malformed_only:
         status = 400
     head = f"{what}格式有误，未处理。" if status == 400 else f"{what}有误，未处理。"
-    return ContractError(head + errors[0] if len(errors) == 1 else head, status=status, errors=errors)
+    return ContractError(
+        head + errors[0] if len(errors) == 1 else head, status=status, errors=errors
+    )

@@ -43,6 +43,7 @@ class _CappedStream(LimitedStream):
 
 def _strict_loads(data, **kwargs):
     """json.loads for request bodies: no NaN/Infinity, bounded depth, clean strings."""
+
     def no_constant(name: str):
         raise ValueError(f"不接受 {name}")
 
@@ -92,7 +93,9 @@ class GuardedRequest(Request):
         """Flask hands each request the app's JSON provider; request bodies keep the strict reader."""
 
     def on_json_loading_failed(self, e: ValueError | None):
-        reason = f"：{e}" if e is not None and any("\u4e00" <= c <= "\u9fff" for c in str(e)) else ""
+        reason = (
+            f"：{e}" if e is not None and any("\u4e00" <= c <= "\u9fff" for c in str(e)) else ""
+        )
         raise ContractError(f"请求体不是有效的 JSON{reason}。", status=400)
 
     @property
@@ -108,7 +111,9 @@ class GuardedRequest(Request):
 
 
 def _refuse(where: str) -> ContractError:
-    return ContractError(f"{where}含有不允许的字符（NUL、孤立代理项或无效的 UTF-8），未处理。", status=400)
+    return ContractError(
+        f"{where}含有不允许的字符（NUL、孤立代理项或无效的 UTF-8），未处理。", status=400
+    )
 
 
 def _clean_bytes(raw: bytes) -> bool:
@@ -126,14 +131,21 @@ def check_request() -> None:
     # request line they keep alongside still shows what was sent.
     raw_uri = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
     if not _clean_bytes(environ.get("PATH_INFO", "").encode("latin-1", "replace")) or (
-            raw_uri and not _clean_bytes(unquote_to_bytes(raw_uri.encode("latin-1", "replace")))):
+        raw_uri and not _clean_bytes(unquote_to_bytes(raw_uri.encode("latin-1", "replace")))
+    ):
         raise _refuse("网址路径")
     # WSGI hands both over as latin-1 text standing for the raw bytes.
     query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")
-    if query and not all(_clean_bytes(unquote_to_bytes(part.replace(b"+", b" "))) for part in query.split(b"&")):
+    if query and not all(
+        _clean_bytes(unquote_to_bytes(part.replace(b"+", b" "))) for part in query.split(b"&")
+    ):
         raise _refuse("查询参数")
     for key, value in environ.items():
-        if (key.startswith("HTTP_") or key == "CONTENT_TYPE") and isinstance(value, str) and "\x00" in value:
+        if (
+            (key.startswith("HTTP_") or key == "CONTENT_TYPE")
+            and isinstance(value, str)
+            and "\x00" in value
+        ):
             raise _refuse("请求头")
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
@@ -154,8 +166,14 @@ def check_request() -> None:
 class IdConverter(IntegerConverter):
     """`<int:...>` in every route: an id the database can hold, else the route does not match (404)."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = DB_INT_MAX,
-                 signed: bool = False) -> None:
+    def __init__(
+        self,
+        map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = DB_INT_MAX,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 

@@ -6,7 +6,6 @@ never a 500; a garbled or huge `?page=` shows the nearest page, as lists always 
 Free-text filters are bounded in length; NUL and the like never get this far (`guard`).
 """
 
-
 from typing import Annotated, Literal
 
 from pydantic import Field

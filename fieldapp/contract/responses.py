@@ -25,7 +25,9 @@ class Error(Answer):
     error: str = Field(description="中文错误说明")
     status: int
     errors: list[str] = Field([], description="逐项说明（字段位置：问题），如有")
-    reason: str | None = Field(None, description="csrf：表单校验码（CSRF 令牌）过期，取新令牌后重发")
+    reason: str | None = Field(
+        None, description="csrf：表单校验码（CSRF 令牌）过期，取新令牌后重发"
+    )
 
 
 class ChecklistVersionRef(Answer):
@@ -76,10 +78,14 @@ class EnterprisePage(Answer):
 
 class Receipt(Answer):
     uuid: Uuid
-    received_at: str = Field(description="服务器收到时间（UTC），重放时不变", json_schema_extra={"format": "date-time"})
+    received_at: str = Field(
+        description="服务器收到时间（UTC），重放时不变", json_schema_extra={"format": "date-time"}
+    )
     hazards: list[Uuid]
     missing_photos: list[Sha256] = Field(description="服务器尚未收到的照片")
-    notice_no: str | None = Field(None, description="整改通知书编号（街道按年编号）；本次检查无需整改的为 null")
+    notice_no: str | None = Field(
+        None, description="整改通知书编号（街道按年编号）；本次检查无需整改的为 null"
+    )
 
 
 class HeldEvent(Answer):
@@ -93,16 +99,21 @@ class AlertReceipt(Answer):
     uuid: Uuid
     kind: Literal["major_hazard", "sync_conflict"]
     received_at: str = Field(json_schema_extra={"format": "date-time"})
-    acknowledged_at: str | None = Field(None, description="街道安办接报时间", json_schema_extra={"format": "date-time"})
+    acknowledged_at: str | None = Field(
+        None, description="街道安办接报时间", json_schema_extra={"format": "date-time"}
+    )
 
 
 class UnitReceipt(Answer):
     """The answer to PUT /api/v1/units/{uuid} (and its replays)."""
 
     uuid: Uuid
-    received_at: str = Field(description="服务器收到时间（UTC），重放时不变", json_schema_extra={"format": "date-time"})
+    received_at: str = Field(
+        description="服务器收到时间（UTC），重放时不变", json_schema_extra={"format": "date-time"}
+    )
     status: Literal["proposed", "approved", "merged", "rejected"] = Field(
-        description="proposed 待街道审核；approved 已入册；merged 与已有单位合并；rejected 未予入册")
+        description="proposed 待街道审核；approved 已入册；merged 与已有单位合并；rejected 未予入册"
+    )
     enterprise_id: int | None = Field(description="入册（或合并到）的场所编号")
     reason: str = Field("", description="未予入册的理由")
     missing_photos: list[Sha256] = Field(description="服务器尚未收到的照片")
@@ -140,9 +151,15 @@ class HazardItem(Answer):
     category: str = ""
     supervised: bool = False
     referred: bool = False
-    major_pending: bool = Field(False, description="待确认重大隐患：网格员定为重大，尚待街道、区或行业部门确认")
-    supervision_level: Literal["street", "district"] | None = Field(None, description="挂牌督办级别")
-    plan_status: Literal["submitted", "accepted", "returned"] | None = Field(None, description="治理方案状态")
+    major_pending: bool = Field(
+        False, description="待确认重大隐患：网格员定为重大，尚待街道、区或行业部门确认"
+    )
+    supervision_level: Literal["street", "district"] | None = Field(
+        None, description="挂牌督办级别"
+    )
+    plan_status: Literal["submitted", "accepted", "returned"] | None = Field(
+        None, description="治理方案状态"
+    )
     fixed_on_spot: bool = False
     extension_requested_to: str | None = Field(None, json_schema_extra={"format": "date"})
     raised_at: str = Field(json_schema_extra={"format": "date-time"})

@@ -37,13 +37,20 @@ class ItemRules(BaseModel):
     major: bool = Field(description="不符合即为重大事故隐患")
     default_level: Literal["general", "major"] = Field(description="隐患的默认等级")
     default_deadline_days: int = Field(description="默认整改期限：检查日加该天数（0 为当日）")
-    deadline_reason_after_days: int = Field(description="期限晚于检查日加该天数时须填 deadline_reason")
+    deadline_reason_after_days: int = Field(
+        description="期限晚于检查日加该天数时须填 deadline_reason"
+    )
     max_deadline_days: int = Field(description="期限不得晚于检查日加该天数")
     photo_required: bool = Field(description="不符合时须至少一张照片")
     level_reason_if_lowered: bool = Field(description="默认重大、改定为一般时须填 level_reason")
-    fix_on_spot_levels: tuple[Literal["general", "major"], ...] = Field(description="可当场整改销号的等级")
+    fix_on_spot_levels: tuple[Literal["general", "major"], ...] = Field(
+        description="可当场整改销号的等级"
+    )
     fix_on_spot_needs_photos: bool = Field(description="当场整改须有整改前和整改后照片")
-    required: bool = Field(True, description="必答：手机上完成检查前须作答，或选“未检查”并说明理由（清单标 optional 的为选答）")
+    required: bool = Field(
+        True,
+        description="必答：手机上完成检查前须作答，或选“未检查”并说明理由（清单标 optional 的为选答）",
+    )
 
     @classmethod
     def of(cls, item) -> ItemRules:
@@ -51,8 +58,15 @@ class ItemRules(BaseModel):
         get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
         major = bool(get("major", False))
         days = int(get("deadline_days", 0) or 0)
-        return cls(major=major, default_level="major" if major else "general", default_deadline_days=days,
-                   deadline_reason_after_days=days, max_deadline_days=LIMITS.max_deadline_days,
-                   photo_required=bool(get("photo_required", False)), level_reason_if_lowered=major,
-                   fix_on_spot_levels=("general",), fix_on_spot_needs_photos=True,
-                   required=not bool(get("optional", False)))
+        return cls(
+            major=major,
+            default_level="major" if major else "general",
+            default_deadline_days=days,
+            deadline_reason_after_days=days,
+            max_deadline_days=LIMITS.max_deadline_days,
+            photo_required=bool(get("photo_required", False)),
+            level_reason_if_lowered=major,
+            fix_on_spot_levels=("general",),
+            fix_on_spot_needs_photos=True,
+            required=not bool(get("optional", False)),
+        )

@@ -4,23 +4,23 @@ from .alerts import Alert, DeviceQueue
 from .audit import AuditEvent, AuditHead
 from .base import Base
 from .campaign import (
-                       CampaignCase,
-                       CampaignLetter,
-                       CampaignTarget,
-                       QuarterFigure,
-                       RiskAssessment,
-                       Setting,
-                       StandardizationRecord,
-                       StarRating,
-                       TenancyAgreement,
+    CampaignCase,
+    CampaignLetter,
+    CampaignTarget,
+    QuarterFigure,
+    RiskAssessment,
+    Setting,
+    StandardizationRecord,
+    StarRating,
+    TenancyAgreement,
 )
 from .checklists import ChecklistVersion
 from .enforcement import (
-                       Attachment,
-                       AttachmentRef,
-                       EnforcementCase,
-                       EnforcementHazard,
-                       EnforcementRecord,
+    Attachment,
+    AttachmentRef,
+    EnforcementCase,
+    EnforcementHazard,
+    EnforcementRecord,
 )
 from .filings import QuarterFiling
 from .governance import CadreAssignment, HazardAcceptance, HazardPlan, VisitTeam

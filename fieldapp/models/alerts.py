@@ -27,7 +27,9 @@ class Alert(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the inspector it concerns
     hazard_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
-    record_uuid: Mapped[str | None] = mapped_column(String(36))  # the visit (or queued record) it is about
+    record_uuid: Mapped[str | None] = mapped_column(
+        String(36)
+    )  # the visit (or queued record) it is about
     subject: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict | None] = mapped_column(JSON)  # a conflict: the phone's copy, as evidence
@@ -47,7 +49,9 @@ class DeviceQueue(Base):
     __tablename__ = "device_queues"
 
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     queued: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[list] = mapped_column(JSON, default=list)  # [{"uuid", "type", "enterprise_id"}]
     reported_at: Mapped[datetime]

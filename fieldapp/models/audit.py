@@ -17,7 +17,9 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id", "seq"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True)  # client-made: replays are idempotent
+    uuid: Mapped[str] = mapped_column(
+        String(36), unique=True
+    )  # client-made: replays are idempotent
     object_type: Mapped[str] = mapped_column(String(20))  # hazard / visit / enterprise / placard …
     object_id: Mapped[str] = mapped_column(String(40))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)

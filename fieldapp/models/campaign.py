@@ -34,7 +34,9 @@ class CampaignLetter(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12))  # notice / commitment
     year: Mapped[int] = mapped_column(Integer)
-    deadline: Mapped[date | None] = mapped_column(Date)  # the self-assessment deadline the street sets
+    deadline: Mapped[date | None] = mapped_column(
+        Date
+    )  # the self-assessment deadline the street sets
     done_on: Mapped[date] = mapped_column(Date)  # delivered (notice) or signed (commitment)
     signer: Mapped[str] = mapped_column(String(40), default="")  # personal: staff only
     photo_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -162,8 +164,10 @@ class QuarterFigure(Base):
     """
 
     __tablename__ = "quarter_figures"
-    __table_args__ = (UniqueConstraint("street_id", "year", "quarter", "annex", "row_key", "column_key"),
-                      UniqueConstraint("industry", "year", "quarter", "annex", "row_key", "column_key"))
+    __table_args__ = (
+        UniqueConstraint("street_id", "year", "quarter", "annex", "row_key", "column_key"),
+        UniqueConstraint("industry", "year", "quarter", "annex", "row_key", "column_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
@@ -171,7 +175,9 @@ class QuarterFigure(Base):
     year: Mapped[int] = mapped_column(Integer)
     quarter: Mapped[int] = mapped_column(Integer)
     annex: Mapped[int] = mapped_column(Integer)
-    row_key: Mapped[str] = mapped_column(String(30), default="")  # venue type (annex 7) or level (annex 5)
+    row_key: Mapped[str] = mapped_column(
+        String(30), default=""
+    )  # venue type (annex 7) or level (annex 5)
     column_key: Mapped[str] = mapped_column(String(40))
     value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -78,8 +78,11 @@ class EnforcementRecord(Base):
     __tablename__ = "enforcement_records"
     __table_args__ = (
         Index("ix_enforcement_records_decided", "decided_on", "enterprise_id"),
-        CheckConstraint("kind IN ('inspection', 'penalty', 'judicial', 'interview', 'notice', 'exposure', "
-                        "'incentive', 'restraint')", name="kind"),
+        CheckConstraint(
+            "kind IN ('inspection', 'penalty', 'judicial', 'interview', 'notice', 'exposure', "
+            "'incentive', 'restraint')",
+            name="kind",
+        ),
     )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -112,7 +115,9 @@ class EnforcementRecord(Base):
 
     enterprise = relationship("Enterprise")
     recorder = relationship("User", foreign_keys=[recorded_by])
-    hazards: Mapped[list[EnforcementHazard]] = relationship(cascade="all, delete-orphan", order_by="EnforcementHazard.hazard_uuid")
+    hazards: Mapped[list[EnforcementHazard]] = relationship(
+        cascade="all, delete-orphan", order_by="EnforcementHazard.hazard_uuid"
+    )
 
 
 class EnforcementHazard(Base):
@@ -120,5 +125,9 @@ class EnforcementHazard(Base):
 
     __tablename__ = "enforcement_hazards"
 
-    record_uuid: Mapped[str] = mapped_column(ForeignKey("enforcement_records.uuid", ondelete="CASCADE"), primary_key=True)
-    hazard_uuid: Mapped[str] = mapped_column(ForeignKey("hazards.uuid"), primary_key=True, index=True)
+    record_uuid: Mapped[str] = mapped_column(
+        ForeignKey("enforcement_records.uuid", ondelete="CASCADE"), primary_key=True
+    )
+    hazard_uuid: Mapped[str] = mapped_column(
+        ForeignKey("hazards.uuid"), primary_key=True, index=True
+    )

@@ -19,7 +19,9 @@ class HazardPlan(Base):
     """
 
     __tablename__ = "hazard_plans"
-    __table_args__ = (CheckConstraint("status IN ('submitted', 'accepted', 'returned')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'accepted', 'returned')", name="status"),
+    )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)  # the submit_plan event's uuid
     hazard_uuid: Mapped[str] = mapped_column(ForeignKey("hazards.uuid"), index=True)
@@ -49,9 +51,13 @@ class HazardAcceptance(Base):
 
     __tablename__ = "hazard_acceptances"
 
-    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)  # the record_acceptance event's uuid
+    uuid: Mapped[str] = mapped_column(
+        String(36), primary_key=True
+    )  # the record_acceptance event's uuid
     hazard_uuid: Mapped[str] = mapped_column(ForeignKey("hazards.uuid"), index=True)
-    accepted_by: Mapped[str] = mapped_column(String(200))  # the people (and experts) who accepted it
+    accepted_by: Mapped[str] = mapped_column(
+        String(200)
+    )  # the people (and experts) who accepted it
     accepted_on: Mapped[date] = mapped_column(Date)
     photos: Mapped[list] = mapped_column(JSON, default=list)
     attachments: Mapped[list] = mapped_column(JSON, default=list)  # 验收报告, 评估报告 …
@@ -96,7 +102,9 @@ class VisitTeam(Base):
 
     __tablename__ = "visit_teams"
 
-    visit_uuid: Mapped[str] = mapped_column(ForeignKey("visits.uuid", ondelete="CASCADE"), primary_key=True)
+    visit_uuid: Mapped[str] = mapped_column(
+        ForeignKey("visits.uuid", ondelete="CASCADE"), primary_key=True
+    )
     kind: Mapped[str] = mapped_column(String(12), default="supervision")
     participants: Mapped[list] = mapped_column(JSON, default=list)  # names, as written
     experts: Mapped[str] = mapped_column(Text, default="")

@@ -60,7 +60,9 @@ class Hazard(Base):
     # "self" (the enterprise's own self-inspection, 企业自查). The quarterly tables count the
     # two apart (自查隐患 vs 发现隐患); a self-found hazard stays off the public placard page
     # until an inspector confirms it (confirmed_by/at).
-    source: Mapped[str] = mapped_column(String(12), default="inspection", server_default="inspection")
+    source: Mapped[str] = mapped_column(
+        String(12), default="inspection", server_default="inspection"
+    )
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None]
     # A pending 申请延期: the date asked for, until a street user decides.

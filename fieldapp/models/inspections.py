@@ -16,8 +16,12 @@ class Visit(Base):
     __tablename__ = "visits"
     __table_args__ = (
         Index("ix_visits_enterprise_finished", "enterprise_id", "finished_at"),
-        Index("ix_visits_finished_enterprise", "finished_at", "enterprise_id"),  # visits in a window, per premises
-        Index("uq_visits_notice_number", "notice_street_id", "notice_year", "notice_seq", unique=True),
+        Index(
+            "ix_visits_finished_enterprise", "finished_at", "enterprise_id"
+        ),  # visits in a window, per premises
+        Index(
+            "uq_visits_notice_number", "notice_street_id", "notice_year", "notice_seq", unique=True
+        ),
     )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)  # made by the client
@@ -54,7 +58,9 @@ class Visit(Base):
 
     enterprise = relationship("Enterprise")
     inspector = relationship("User")
-    checklists: Mapped[list[VisitChecklist]] = relationship(order_by="VisitChecklist.position", cascade="all, delete-orphan")
+    checklists: Mapped[list[VisitChecklist]] = relationship(
+        order_by="VisitChecklist.position", cascade="all, delete-orphan"
+    )
     answers: Mapped[list[Answer]] = relationship(order_by="Answer.id", cascade="all, delete-orphan")
 
 
@@ -68,9 +74,19 @@ class VisitChecklist(Base):
     """
 
     __tablename__ = "visit_checklists"
-    __table_args__ = (Index("ix_visit_checklists_latest", "checklist_id", "enterprise_id", "finished_at", "visit_uuid"),)
+    __table_args__ = (
+        Index(
+            "ix_visit_checklists_latest",
+            "checklist_id",
+            "enterprise_id",
+            "finished_at",
+            "visit_uuid",
+        ),
+    )
 
-    visit_uuid: Mapped[str] = mapped_column(ForeignKey("visits.uuid", ondelete="CASCADE"), primary_key=True)
+    visit_uuid: Mapped[str] = mapped_column(
+        ForeignKey("visits.uuid", ondelete="CASCADE"), primary_key=True
+    )
     checklist_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -32,7 +32,9 @@ class Photo(Base):
     original_held: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     # The dHash's four 16-bit bands, indexed for near-duplicate lookups (fieldapp.evidence).
-    __table_args__ = tuple(Index(f"ix_photos_phash_b{n}", text(f"substr(phash, {1 + 4 * n}, 4)")) for n in range(4))
+    __table_args__ = tuple(
+        Index(f"ix_photos_phash_b{n}", text(f"substr(phash, {1 + 4 * n}, 4)")) for n in range(4)
+    )
 
 
 class PhotoRef(Base):

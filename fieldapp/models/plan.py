@@ -77,9 +77,13 @@ class PlanFiling(Base):
     industry: Mapped[str | None] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(10))  # document / note / table
     note: Mapped[str] = mapped_column(Text, default="")
-    file_key: Mapped[str | None] = mapped_column(String(200))  # in the configured store, area "filings"
+    file_key: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # in the configured store, area "filings"
     file_name: Mapped[str] = mapped_column(String(200), default="")
-    file_type: Mapped[str] = mapped_column(String(10), default="")  # pdf / jpeg / png / webp / heic / docx / xlsx / pptx
+    file_type: Mapped[str] = mapped_column(
+        String(10), default=""
+    )  # pdf / jpeg / png / webp / heic / docx / xlsx / pptx
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     # sha256 of the stored file (or, for a note or a table, of its canonical text): the receipt's hash.
     sha256: Mapped[str] = mapped_column(String(64))
@@ -108,7 +112,9 @@ class ChecklistProposal(Base):
     checklist_id: Mapped[str] = mapped_column(String(40), index=True)
     base_version: Mapped[int] = mapped_column(Integer)
     industry: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(10), default="draft")  # draft / pending / accepted / refused
+    state: Mapped[str] = mapped_column(
+        String(10), default="draft"
+    )  # draft / pending / accepted / refused
     reason: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[list] = mapped_column(JSON)
     proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -41,9 +41,7 @@ class Grid(Base):
 
 class Enterprise(Base):
     __tablename__ = "enterprises"
-    __table_args__ = (
-        Index("ix_enterprises_street_grid", "street_id", "grid_id"),
-    )
+    __table_args__ = (Index("ix_enterprises_street_grid", "street_id", "grid_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -90,9 +88,16 @@ class Enterprise(Base):
     @property
     def market_categories(self) -> list[str]:
         """The 四类市场主体 this premises belongs to, in the plan's order."""
-        return [label for label, held in (("新办企业", self.new_business), ("商贸企业", self.trade),
-                                          ("小微企业", self.size_class == "small_micro"), ("九小场所", bool(self.venue_type)))
-                if held]
+        return [
+            label
+            for label, held in (
+                ("新办企业", self.new_business),
+                ("商贸企业", self.trade),
+                ("小微企业", self.size_class == "small_micro"),
+                ("九小场所", bool(self.venue_type)),
+            )
+            if held
+        ]
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.id} {self.name}>"
@@ -126,6 +131,6 @@ class EnterpriseGram(Base):
     __tablename__ = "enterprise_grams"
 
     gram: Mapped[str] = mapped_column(String(2), primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True,
-                                               index=True)
-
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

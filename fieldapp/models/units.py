@@ -68,7 +68,9 @@ class UnitVisit(Base):
     """
 
     __tablename__ = "unit_visits"
-    __table_args__ = (CheckConstraint("status IN ('held', 'attached', 'unit_rejected')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('held', 'attached', 'unit_rejected')", name="status"),
+    )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     unit_uuid: Mapped[str] = mapped_column(ForeignKey("unit_proposals.uuid"), index=True)

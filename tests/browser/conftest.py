@@ -30,7 +30,9 @@ def playwright():
 
 @pytest.fixture(scope="session")
 def browser(playwright):
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
     yield browser
     browser.close()
 
@@ -72,7 +74,9 @@ def new_context(browser, playwright, base_url: str, size: dict, **kw):
         device["screen"] = dict(size)
     else:
         device = {"viewport": dict(size), "screen": dict(size)}
-    context = browser.new_context(**device, **kw, base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = browser.new_context(
+        **device, **kw, base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     context.set_default_timeout(10_000)
     return context
 
@@ -83,7 +87,14 @@ def watched_page(context):
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 and "/login" not in r.url else None)
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"HTTP {r.status} {r.url}")
+            if r.status >= 400 and "/login" not in r.url
+            else None
+        ),
+    )
     page.console_errors = errors
     return page
 
@@ -119,4 +130,6 @@ def fits_width(page) -> bool:
     Against the layout width (clientWidth), not innerWidth: a mobile browser zooms out to
     show content wider than the screen, and innerWidth grows with it.
     """
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )

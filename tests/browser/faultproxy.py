@@ -14,10 +14,20 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-PORTAL_PAGE = ("<!doctype html><html><head><meta charset='utf-8'><title>WiFi 登录</title></head>"
-               "<body><h1>欢迎使用免费 WiFi</h1><form><input name='phone'><button>获取验证码</button></form></body></html>")
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-              "transfer-encoding", "upgrade"}
+PORTAL_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>WiFi 登录</title></head>"
+    "<body><h1>欢迎使用免费 WiFi</h1><form><input name='phone'><button>获取验证码</button></form></body></html>"
+)
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+}
 
 
 class FaultProxy:

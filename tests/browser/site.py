@@ -28,17 +28,32 @@ from ..conftest import REPO, Client
 from ..factories import build_world, make_hazard, store_photo, visit_body
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-USERS = {"district": "district", "street": "street_a", "inspector": "inspector_a1", "department": "dept_catering",
-         "enterprise": "owner_a1"}
+USERS = {
+    "district": "district",
+    "street": "street_a",
+    "inspector": "inspector_a1",
+    "department": "dept_catering",
+    "enterprise": "owner_a1",
+}
 # Not pages: files, images, fragments that htmx swaps in, the worker and the manifest.
 NOT_PAGES = {
-    "static": "a static file", "main.favicon": "an icon", "main.healthz": "JSON", "pwa.service_worker": "JavaScript",
-    "pwa.manifest": "JSON", "photos.show": "an image", "photos.original": "an image download",
-    "placards.qr": "an SVG/PNG download", "archive.download": "the archive file", "archive.bulk_download": "a ZIP",
-    "plan.download": "a filed document", "proposals.download": "a TOML download",
-    "hazards.history": "an htmx fragment of the hazard page", "audit.verify": "an htmx fragment of the audit page",
+    "static": "a static file",
+    "main.favicon": "an icon",
+    "main.healthz": "JSON",
+    "pwa.service_worker": "JavaScript",
+    "pwa.manifest": "JSON",
+    "photos.show": "an image",
+    "photos.original": "an image download",
+    "placards.qr": "an SVG/PNG download",
+    "archive.download": "the archive file",
+    "archive.bulk_download": "a ZIP",
+    "plan.download": "a filed document",
+    "proposals.download": "a TOML download",
+    "hazards.history": "an htmx fragment of the hazard page",
+    "audit.verify": "an htmx fragment of the audit page",
     "main.home": "a redirect to the role's start page",
-    "units.photo": "an image", "enforcement.attachment": "a filed document",
+    "units.photo": "an image",
+    "enforcement.attachment": "a filed document",
 }
 
 
@@ -73,8 +88,15 @@ def furnish(app) -> Site:
     # A visit from the phone, with a photo of each hazard it found.
     shots = [images.jpeg(seed=61), images.jpeg(seed=62)]
     for data in shots:
-        assert inspector.put(f"/api/v1/photos/{images.sha(data)}", data=data, content_type="image/jpeg").status_code == 201
-    body = visit_body(a1, photos={"extinguishers": [images.sha(shots[0])], "gas_alarm": [images.sha(shots[1])]})
+        assert (
+            inspector.put(
+                f"/api/v1/photos/{images.sha(data)}", data=data, content_type="image/jpeg"
+            ).status_code
+            == 201
+        )
+    body = visit_body(
+        a1, photos={"extinguishers": [images.sha(shots[0])], "gas_alarm": [images.sha(shots[1])]}
+    )
     assert inspector.put(f"/api/v1/visits/{uuid.uuid4()}", json=body).status_code == 201
     with app.app_context():
         ent = db.session.get(Enterprise, a1)
@@ -83,37 +105,86 @@ def furnish(app) -> Site:
         pin = placards.set_pin(ent, actor=street, now=now)
         before = store_photo(images.jpeg(seed=63), uploader_id=world.users["inspector_a1"])
         after = store_photo(images.jpeg(seed=64), uploader_id=world.users["owner_a1"])
-        make_hazard(a1, item_text="疏散通道堆放杂物", deadline=TODAY - timedelta(days=3), raised_by=world.users["inspector_a1"])
+        make_hazard(
+            a1,
+            item_text="疏散通道堆放杂物",
+            deadline=TODAY - timedelta(days=3),
+            raised_by=world.users["inspector_a1"],
+        )
         # A rectification whose evidence the checks doubted: the reviewer must give a reason.
-        make_hazard(a1, state="rectified", item_text="灭火器压力不足", raised_by=world.users["inspector_a1"],
-                    submitted_by=world.users["owner_a1"], before_photos=[before], after_photos=[after],
-                    evidence_flags=["same_as_before", "far_from_premises", "time_implausible"])
-        make_hazard(a1, state="closed", item_text="配电箱未上锁", raised_by=world.users["inspector_a1"],
-                    submitted_by=world.users["owner_a1"], closed_by=world.users["street_a"], after_photos=[after])
-        make_hazard(world.ents["a2"], level="major", supervised=True, item_text="危化品仓库无防爆设施",
-                    raised_by=world.users["inspector_a1"])
-        public.submit_report(ent, description="后门被锁住了", contact="", photo=None, now=now, sender="198.51.100.7")
+        make_hazard(
+            a1,
+            state="rectified",
+            item_text="灭火器压力不足",
+            raised_by=world.users["inspector_a1"],
+            submitted_by=world.users["owner_a1"],
+            before_photos=[before],
+            after_photos=[after],
+            evidence_flags=["same_as_before", "far_from_premises", "time_implausible"],
+        )
+        make_hazard(
+            a1,
+            state="closed",
+            item_text="配电箱未上锁",
+            raised_by=world.users["inspector_a1"],
+            submitted_by=world.users["owner_a1"],
+            closed_by=world.users["street_a"],
+            after_photos=[after],
+        )
+        make_hazard(
+            world.ents["a2"],
+            level="major",
+            supervised=True,
+            item_text="危化品仓库无防爆设施",
+            raised_by=world.users["inspector_a1"],
+        )
+        public.submit_report(
+            ent, description="后门被锁住了", contact="", photo=None, now=now, sender="198.51.100.7"
+        )
         plan.load_seed(2025, actor=db.session.get(User, world.users["district"]), now=now)
         # Issue 20's pages: a unit found in the field, enforcement records and a case, a cadre.
         field_samples.populate(now=now, seed=7)
-        unit = db.session.scalar(select(UnitProposal.uuid).order_by(UnitProposal.received_at).limit(1))
+        unit = db.session.scalar(
+            select(UnitProposal.uuid).order_by(UnitProposal.received_at).limit(1)
+        )
         token = ent.public_token
         db.session.commit()
-        rid = db.session.scalar(select(PlanRequirement.id).where(PlanRequirement.year == 2025, PlanRequirement.key == "plan"))
-    q = ((TODAY.month - 1) // 3) or 4  # the quarter before today's: it has ended, so it may be filed
+        rid = db.session.scalar(
+            select(PlanRequirement.id).where(
+                PlanRequirement.year == 2025, PlanRequirement.key == "plan"
+            )
+        )
+    q = (
+        (TODAY.month - 1) // 3
+    ) or 4  # the quarter before today's: it has ended, so it may be filed
     year = TODAY.year - (TODAY.month <= 3)
     assert office.post(f"/quarterly/file?year={year}&quarter={q}").status_code == 303
-    assert office.post(f"/quarterly/file?year={year}&quarter={q}", data={"reason": "补录"}).status_code == 303
+    assert (
+        office.post(f"/quarterly/file?year={year}&quarter={q}", data={"reason": "补录"}).status_code
+        == 303
+    )
     assert office.post("/archive/bulk", data={"scope": "street:甲街道"}).status_code == 303
     _file_plan(office, rid)
-    assert _signed_in(app, "dept_catering").post("/checklist-proposals", data={"checklist": "catering", "reason": ""}).status_code == 303
-    return Site(token=token, pin=pin, starts={
-        "district": ["/", "/checklists/general/diff?old=1&to=1", "/plan?year=2025"],
-        "street": ["/", "/plan?year=2025", "/enterprises?street=甲街道", f"/units/{unit}"], "department": ["/"], "enterprise": ["/"],
-        # The phone's pages that only its own store (or the worker) links to.
-        "inspector": ["/", "/inspect/notice", "/offline"],
-        "pin": ["/"], "public": [f"/q/{token}"],
-    })
+    assert (
+        _signed_in(app, "dept_catering")
+        .post("/checklist-proposals", data={"checklist": "catering", "reason": ""})
+        .status_code
+        == 303
+    )
+    return Site(
+        token=token,
+        pin=pin,
+        starts={
+            "district": ["/", "/checklists/general/diff?old=1&to=1", "/plan?year=2025"],
+            "street": ["/", "/plan?year=2025", "/enterprises?street=甲街道", f"/units/{unit}"],
+            "department": ["/"],
+            "enterprise": ["/"],
+            # The phone's pages that only its own store (or the worker) links to.
+            "inspector": ["/", "/inspect/notice", "/offline"],
+            "pin": ["/"],
+            "public": [f"/q/{token}"],
+        },
+    )
 
 
 def _file_plan(client, rid: int) -> None:
@@ -124,10 +195,22 @@ def _file_plan(client, rid: int) -> None:
 
     from .. import documents
 
-    boundary, body = encode_multipart(MultiDict({"kind": "document", "note": "",
-                                                 "file": FileStorage(BytesIO(documents.pdf()), filename="方案.pdf",
-                                                                     content_type="application/pdf")}))
-    resp = client.post(f"/plan/requirements/{rid}/file", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    boundary, body = encode_multipart(
+        MultiDict(
+            {
+                "kind": "document",
+                "note": "",
+                "file": FileStorage(
+                    BytesIO(documents.pdf()), filename="方案.pdf", content_type="application/pdf"
+                ),
+            }
+        )
+    )
+    resp = client.post(
+        f"/plan/requirements/{rid}/file",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
     assert resp.status_code == 303, resp.get_data(as_text=True)
 
 
@@ -193,7 +276,9 @@ LINKS = """() => {
 }"""
 
 
-def visit_page_types(app, page, starts: list[str], check, *, limit: int = 80, skip=frozenset()) -> dict[str, str]:
+def visit_page_types(
+    app, page, starts: list[str], check, *, limit: int = 80, skip=frozenset()
+) -> dict[str, str]:
     """Open one page of each type reachable by links from `starts`; call check(page, type) on each.
 
     Page types in `skip` are not opened (unless they are a start). Returns the URL visited for each page type.
@@ -209,12 +294,18 @@ def visit_page_types(app, page, starts: list[str], check, *, limit: int = 80, sk
         if kind is None or kind in visited:
             continue
         if "/inspect" in page.url:
-            page.wait_for_load_state("networkidle")  # the phone's pages draw from its store and the bundle
+            page.wait_for_load_state(
+                "networkidle"
+            )  # the phone's pages draw from its store and the bundle
         visited[kind] = page.url
         check(page, kind)
         here = urlparse(page.url).netloc
         for href in page.evaluate(LINKS):
             link = urlparse(href)
-            if link.netloc == here and page_type(app, href) not in visited and page_type(app, href) is not None:
+            if (
+                link.netloc == here
+                and page_type(app, href) not in visited
+                and page_type(app, href) is not None
+            ):
                 queue.append(link.path + ("?" + link.query if link.query else ""))
     return visited

@@ -38,17 +38,24 @@ def serious_violations(page) -> list[str]:
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(RUN_AXE)
-    return [f"{v['id']} ({v['impact']}) at {', '.join(str(n['target'][0]) for n in v['nodes'][:3])}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}) at {', '.join(str(n['target'][0]) for n in v['nodes'][:3])}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def page_endpoints(app) -> set[str]:
-    return {r.endpoint for r in app.url_map.iter_rules()
-            if "GET" in r.methods and r.endpoint not in NOT_PAGES and not r.endpoint.startswith("api")}
+    return {
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if "GET" in r.methods and r.endpoint not in NOT_PAGES and not r.endpoint.startswith("api")
+    }
 
 
 def test_every_page_type_has_no_serious_axe_violation_and_every_phone_control_is_44_px(
-        app, browser, playwright, live_server, site):
+    app, browser, playwright, live_server, site
+):
     """One walk for both budgets (the suite's time): axe at both widths, tap targets on the phone's pages."""
     found: dict[str, list[str]] = {}
     small: dict[str, list[str]] = {}
@@ -56,7 +63,9 @@ def test_every_page_type_has_no_serious_axe_violation_and_every_phone_control_is
     seen: dict[str, dict[str, str]] = {}
     for role in ROLES:
         # One context per role: its own session, no service worker (pages come from the server).
-        context = new_context(browser, playwright, live_server, PHONE, bypass_csp=True, service_workers="block")
+        context = new_context(
+            browser, playwright, live_server, PHONE, bypass_csp=True, service_workers="block"
+        )
         page = context.new_page()
         sign_in_as(page, site, role)
 
@@ -71,13 +80,16 @@ def test_every_page_type_has_no_serious_axe_violation_and_every_phone_control_is
                     found[f"{role} {size['width']}px {where}"] = bad
             page.set_viewport_size(PHONE)
 
-        visited = seen[role] = visit_page_types(app, page, site.starts[role], check,
-                                                skip=set(seen.get(SAME_PAGES_AS.get(role, ""), {})))
+        visited = seen[role] = visit_page_types(
+            app, page, site.starts[role], check, skip=set(seen.get(SAME_PAGES_AS.get(role, ""), {}))
+        )
         covered |= {kind.split(":")[0] for kind in visited}
         context.close()
     # Every page the app serves was among them (a new page type is covered by being linked).
     assert page_endpoints(app) - covered == set()
     reached = {role: len(seen[role]) for role in ("inspector", "enterprise", "public")}
-    assert reached["inspector"] >= 12 and reached["enterprise"] >= 4 and reached["public"] >= 3, reached
+    assert reached["inspector"] >= 12 and reached["enterprise"] >= 4 and reached["public"] >= 3, (
+        reached
+    )
     assert found == {}, "\n".join(f"/{where}: {'; '.join(bad)}" for where, bad in found.items())
     assert small == {}, "\n".join(f"/{where}: {'; '.join(tiny)}" for where, tiny in small.items())

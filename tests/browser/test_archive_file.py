@@ -33,21 +33,34 @@ def test_downloaded_archive_opens_offline_and_prints(app, browser, phone, world,
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     context.set_offline(True)
     asked: list[str] = []
-    context.route("**/*", lambda route: (asked.append(route.request.url), route.abort())
-                  if not route.request.url.startswith("file://") else route.continue_())
+    context.route(
+        "**/*",
+        lambda route: (
+            (asked.append(route.request.url), route.abort())
+            if not route.request.url.startswith("file://")
+            else route.continue_()
+        ),
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
-    widths = page.evaluate("Promise.all([...document.images].map(i => i.decode().then(() => i.naturalWidth, () => 0)))")
+    widths = page.evaluate(
+        "Promise.all([...document.images].map(i => i.decode().then(() => i.naturalWidth, () => 0)))"
+    )
     assert len(widths) == len(photos) and all(w > 0 for w in widths), widths
     assert page.get_by_role("heading", name="甲一小吃店").is_visible() and fits_width(page)
-    assert page.evaluate("document.getElementById('archive-data').content.childNodes.length") == 1  # inert data
+    assert (
+        page.evaluate("document.getElementById('archive-data').content.childNodes.length") == 1
+    )  # inert data
     assert asked == [] and errors == [], (asked, errors)
 
     page.emulate_media(media="print")
-    assert page.evaluate("getComputedStyle(document.querySelector('.doc-section')).breakBefore") == "page"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.doc-section')).breakBefore")
+        == "page"
+    )
     pdf = page.pdf(format="A4", print_background=True)
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
     assert pdf.startswith(b"%PDF") and pages > 5, pages
@@ -70,5 +83,7 @@ def test_street_zip_progress_runs_to_the_download(app, phone, world, tmp_path):
     path = tmp_path / "street.zip"
     download.value.save_as(path)
     with zipfile.ZipFile(path) as zf:
-        assert len(zf.namelist()) == 3 and all(verify.verify_bytes(zf.read(n)).ok for n in zf.namelist()[:2])
+        assert len(zf.namelist()) == 3 and all(
+            verify.verify_bytes(zf.read(n)).ok for n in zf.namelist()[:2]
+        )
     assert fits_width(phone) and phone.console_errors == [], phone.console_errors

@@ -23,7 +23,9 @@ def test_the_district_reads_the_assessment_and_the_phases_on_a_phone(phone, data
     assert phone.locator("#kpi-rate").inner_text() == "42.9%"
     assert fits_width(phone)
     # The wide tables scroll inside their own box.
-    assert phone.evaluate("[...document.querySelectorAll('.table-wrap')].every(w => getComputedStyle(w).overflowX === 'auto')")
+    assert phone.evaluate(
+        "[...document.querySelectorAll('.table-wrap')].every(w => getComputedStyle(w).overflowX === 'auto')"
+    )
     phone.get_by_role("link", name="逾期未整改").click()
     phone.wait_for_url("**/hazards?*figure=overdue*")
     assert phone.locator("#loop-hazard-list li").count() == 2 and fits_width(phone)
@@ -33,7 +35,9 @@ def test_the_district_reads_the_assessment_and_the_phases_on_a_phone(phone, data
 
 
 def test_the_year_is_chosen_without_javascript(browser, live_server, data):
-    context = browser.new_context(java_script_enabled=False, base_url=live_server, viewport={"width": 360, "height": 740})
+    context = browser.new_context(
+        java_script_enabled=False, base_url=live_server, viewport={"width": 360, "height": 740}
+    )
     page = context.new_page()
     sign_in(page, "street_a")
     page.goto(f"/assessment/{data.street}?year=2026")

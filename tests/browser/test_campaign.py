@@ -32,7 +32,11 @@ def test_street_user_records_a_signed_commitment_with_a_photo(app, phone, world,
     assert fits_width(phone)
     with app.app_context():
         letter = db.session.scalar(select(CampaignLetter))
-        assert (letter.kind, letter.signer, letter.done_on.isoformat()) == ("commitment", "张三", "2026-02-03")
+        assert (letter.kind, letter.signer, letter.done_on.isoformat()) == (
+            "commitment",
+            "张三",
+            "2026-02-03",
+        )
         stored = db.session.get(Photo, letter.photo_sha256)
         assert max(stored.width, stored.height) <= 1600  # shrunk on the phone
     assert phone.console_errors == [], phone.console_errors

@@ -24,14 +24,19 @@ def workshop(app, world):
     from fieldapp.models import Grid, Street
 
     with app.app_context():
-        ent = make_enterprise(db.session.get(Street, world.streets["A"]), db.session.get(Grid, world.grids["a1"]),
-                              name="甲一机械加工点", industry="机械")
+        ent = make_enterprise(
+            db.session.get(Street, world.streets["A"]),
+            db.session.get(Grid, world.grids["a1"]),
+            name="甲一机械加工点",
+            industry="机械",
+        )
         db.session.commit()
         return ent.id
 
 
 def test_the_major_hazard_alert_is_at_the_item_and_its_offline_report_reaches_the_street(
-        app, browser, playwright, live_server, world, workshop, tmp_path):
+    app, browser, playwright, live_server, world, workshop, tmp_path
+):
     shot = tmp_path / "dust.jpg"
     shot.write_bytes(images.jpeg(800, 600, seed=91))
     context = phone_context(browser, playwright, live_server)
@@ -58,12 +63,18 @@ def test_the_major_hazard_alert_is_at_the_item_and_its_offline_report_reaches_th
     card.locator("[data-report-state]").filter(has_text="已报告街道安办").wait_for()
     assert card.get_by_role("button", name="报告街道安办").is_hidden()
     queued = page.evaluate("FA.store.all('outbox').then(xs => xs.filter(x => x.type === 'alert'))")
-    assert len(queued) == 1 and queued[0]["state"] == "pending" and queued[0]["body"]["kind"] == "major_hazard"
+    assert (
+        len(queued) == 1
+        and queued[0]["state"] == "pending"
+        and queued[0]["body"]["kind"] == "major_hazard"
+    )
     card.locator("[data-photos='before'] input[type=file]").set_input_files(str(shot))
     card.locator("[data-photos='before'] img").wait_for()
 
     # The indicator says it: offline, one record waiting.
-    wait_until(page, "document.querySelector('[data-net-status]').textContent === '离线 · 待同步 1'")
+    wait_until(
+        page, "document.querySelector('[data-net-status]').textContent === '离线 · 待同步 1'"
+    )
 
     context.set_offline(False)
     page.goto("/inspect/outbox")
@@ -77,7 +88,11 @@ def test_the_major_hazard_alert_is_at_the_item_and_its_offline_report_reaches_th
     with app.app_context():
         stored = db.session.scalar(select(Alert))
         # The report names the hazard by its defect wording, as the hazard itself is named.
-        assert (stored.kind, stored.enterprise_id, stored.subject) == ("major_hazard", workshop, "未落实粉尘清扫制度，现场积尘严重")
+        assert (stored.kind, stored.enterprise_id, stored.subject) == (
+            "major_hazard",
+            workshop,
+            "未落实粉尘清扫制度，现场积尘严重",
+        )
 
     office = phone_context(browser, playwright, live_server).new_page()
     sign_in(office, "street_a")
@@ -97,7 +112,9 @@ def test_the_major_hazard_alert_is_at_the_item_and_its_offline_report_reaches_th
     context.close()
 
 
-def test_every_inspector_page_shows_online_offline_syncing_and_pending(app, phone, world, second_premises, tmp_path):
+def test_every_inspector_page_shows_online_offline_syncing_and_pending(
+    app, phone, world, second_premises, tmp_path
+):
     page = phone
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
@@ -105,8 +122,13 @@ def test_every_inspector_page_shows_online_offline_syncing_and_pending(app, phon
     shot.write_bytes(images.jpeg(800, 600, seed=92))
     ready_for_offline(page)
     indicator = page.locator("[data-net-status]")
-    for path in ("/inspect", "/enterprises", f"/enterprises/{world.ents['a1']}", "/inspect/outbox",
-                 f"/inspect/walk?enterprise={world.ents['a1']}"):
+    for path in (
+        "/inspect",
+        "/enterprises",
+        f"/enterprises/{world.ents['a1']}",
+        "/inspect/outbox",
+        f"/inspect/walk?enterprise={world.ents['a1']}",
+    ):
         page.goto(path)
         wait_until(page, "document.querySelector('[data-net-status]').dataset.state === 'online'")
         assert indicator.inner_text() == "在线", path
@@ -115,14 +137,18 @@ def test_every_inspector_page_shows_online_offline_syncing_and_pending(app, phon
     wait_until(page, "document.querySelector('[data-net-status]').dataset.state === 'offline'")
     assert indicator.inner_text() == "离线"
     do_visit(page, world.ents["a1"], str(shot), "灭火器压力正常")
-    wait_until(page, "document.querySelector('[data-net-status]').textContent === '离线 · 待同步 1'")
+    wait_until(
+        page, "document.querySelector('[data-net-status]').textContent === '离线 · 待同步 1'"
+    )
 
     # Syncing shows while it runs (the upload is held until the indicator has been seen).
     held = []
     page.route("**/api/v1/visits/*", lambda route: held.append(route))
     page.context.set_offline(False)
     page.goto("/inspect")  # back in signal, the inspector opens the app: it syncs
-    wait_until(page, "document.querySelector('[data-net-status]').textContent === '同步中 · 待同步 1'")
+    wait_until(
+        page, "document.querySelector('[data-net-status]').textContent === '同步中 · 待同步 1'"
+    )
     page.unroute("**/api/v1/visits/*")
     for route in held:
         try:

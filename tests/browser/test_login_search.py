@@ -31,7 +31,9 @@ def test_sign_in_search_and_open_a_premises(phone, world):
 
 
 def test_filters_work_without_javascript(browser, live_server, world):
-    context = browser.new_context(java_script_enabled=False, base_url=live_server, viewport={"width": 360, "height": 740})
+    context = browser.new_context(
+        java_script_enabled=False, base_url=live_server, viewport={"width": 360, "height": 740}
+    )
     page = context.new_page()
     sign_in(page, "district")
     page.goto("/enterprises")

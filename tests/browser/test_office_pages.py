@@ -29,7 +29,10 @@ def test_the_three_lists_are_cards_on_a_phone(browser, playwright, live_server, 
     assert cells.count() >= 3
     for cell in cells.all():
         # The hazard's cell spans the card (its column was about 29 px, its link 17 px across).
-        assert cell.evaluate("td => td.clientWidth - parseFloat(getComputedStyle(td).paddingLeft)") >= 200
+        assert (
+            cell.evaluate("td => td.clientWidth - parseFloat(getComputedStyle(td).paddingLeft)")
+            >= 200
+        )
         box = cell.locator("a").bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44, box
     # Each value sits under its column's name; nothing runs past the screen.
@@ -39,7 +42,8 @@ def test_the_three_lists_are_cards_on_a_phone(browser, playwright, live_server, 
 
 
 def test_a_pc_uses_its_width_and_wide_tables_scroll_by_keyboard_with_the_first_column_kept(
-        browser, playwright, live_server, site):
+    browser, playwright, live_server, site
+):
     context, page = office_page(browser, playwright, live_server, site, DESKTOP)
     page.goto("/quarterly")
     assert page.locator("main").bounding_box()["width"] >= DESKTOP["width"] - 40  # was 936 px

@@ -20,8 +20,10 @@ pytestmark = pytest.mark.browser
 
 
 # Not vacuously true while the list is being redrawn (empty for a moment).
-ALL_SYNCED = ("(items => items.length > 0 && items.every(li => li.dataset.state === 'synced'))"
-              "(Array.from(document.querySelectorAll('[data-outbox-list] li')))")
+ALL_SYNCED = (
+    "(items => items.length > 0 && items.every(li => li.dataset.state === 'synced'))"
+    "(Array.from(document.querySelectorAll('[data-outbox-list] li')))"
+)
 
 
 def wait_until(page, expression: str, timeout_s: float = 15):
@@ -39,8 +41,13 @@ def second_premises(app, world):
     from fieldapp.models import Grid, Street
 
     with app.app_context():
-        ent = make_enterprise(db.session.get(Street, world.streets["A"]), db.session.get(Grid, world.grids["a1"]),
-                              name="甲一二号店", industry="餐饮", venue_type="catering")
+        ent = make_enterprise(
+            db.session.get(Street, world.streets["A"]),
+            db.session.get(Grid, world.grids["a1"]),
+            name="甲一二号店",
+            industry="餐饮",
+            venue_type="catering",
+        )
         db.session.commit()
         return ent.id
 
@@ -50,7 +57,10 @@ def ready_for_offline(page):
     sign_in(page, "inspector_a1")
     wait_until(page, "navigator.serviceWorker.controller !== null")
     wait_until(page, "caches.match('/inspect/walk').then(r => !!r)")
-    wait_until(page, "FA.store.get('kv', 'last_user').then(u => u && FA.store.get('kv', 'bundle:' + u.id)).then(b => !!(b && b.enterprises.length === 2))")
+    wait_until(
+        page,
+        "FA.store.get('kv', 'last_user').then(u => u && FA.store.get('kv', 'bundle:' + u.id)).then(b => !!(b && b.enterprises.length === 2))",
+    )
 
 
 def do_visit(page, enterprise_id: int, photo_path: str, fail_text: str):
@@ -64,10 +74,15 @@ def do_visit(page, enterprise_id: int, photo_path: str, fail_text: str):
 
 def counts(app):
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (Visit, Answer, Hazard, Photo))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (Visit, Answer, Hazard, Photo)
+        )
 
 
-def test_two_visits_offline_survive_a_reload_and_sync_once_online(app, phone, world, second_premises, tmp_path):
+def test_two_visits_offline_survive_a_reload_and_sync_once_online(
+    app, phone, world, second_premises, tmp_path
+):
     page = phone
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
@@ -108,10 +123,14 @@ def test_two_visits_offline_survive_a_reload_and_sync_once_online(app, phone, wo
     assert counts(app) == (2, 10, 2, 2)
 
 
-def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(app, browser, playwright, live_server, world, tmp_path):
+def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(
+    app, browser, playwright, live_server, world, tmp_path
+):
     device = dict(playwright.devices["Pixel 7"], viewport={"width": 360, "height": 740})
     # No worker here: the test cuts requests itself and must see every one.
-    context = browser.new_context(**device, base_url=live_server, service_workers="block", locale="zh-CN")
+    context = browser.new_context(
+        **device, base_url=live_server, service_workers="block", locale="zh-CN"
+    )
     context.grant_permissions(["geolocation"])
     context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
     page = context.new_page()
@@ -150,7 +169,9 @@ def test_a_sync_cut_mid_way_resumes_without_duplicates_or_loss(app, browser, pla
         page.wait_for_timeout(200)
         wait_until(page, "FA.sync.status !== 'running'", 20)
     try:
-        wait_until(page, "document.querySelector('[data-outbox-list] li').dataset.state === 'synced'", 20)
+        wait_until(
+            page, "document.querySelector('[data-outbox-list] li').dataset.state === 'synced'", 20
+        )
     except AssertionError:
         raise AssertionError((seen, page.locator("[data-outbox-list]").inner_text()))
     assert seen["visit"] >= 2  # the cut one, then the replay that got the receipt
@@ -179,8 +200,12 @@ def test_an_unfinished_visit_can_be_thrown_away_with_its_photos(app, phone, worl
     card.locator("[data-photos='before'] input[type=file]").set_input_files(str(shot))
     card.locator("[data-photos='before'] img").wait_for()
     page.reload()
-    page.locator("[data-progress-text]").filter(has_text="已检查 1 / 5 项").wait_for()  # kept on the phone
-    assert len(drafts(page)) == 1 and page.evaluate("FA.store.all('photos').then(p => p.length)") == 1
+    page.locator("[data-progress-text]").filter(
+        has_text="已检查 1 / 5 项"
+    ).wait_for()  # kept on the phone
+    assert (
+        len(drafts(page)) == 1 and page.evaluate("FA.store.all('photos').then(p => p.length)") == 1
+    )
 
     asked = []
     page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
@@ -195,25 +220,41 @@ def test_an_unfinished_visit_can_be_thrown_away_with_its_photos(app, phone, worl
     assert counts(app) == (0, 0, 0, 0)
 
 
-def test_a_draft_on_a_checklist_version_no_longer_held_does_not_lock_the_premises(app, phone, world):
+def test_a_draft_on_a_checklist_version_no_longer_held_does_not_lock_the_premises(
+    app, phone, world
+):
     page = phone
     sign_in(page, "inspector_a1")
     page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
     page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
     wait_until(page, "FA.store.get('kv', 'last_user').then(u => !!u)")
     me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
-    stale = {"uuid": "00000000-0000-4000-8000-000000000001", "user_id": me, "enterprise_id": world.ents["a1"],
-             "enterprise_name": "甲一小吃店", "checklists": [{"id": "general", "version": 99}],
-             "started_at": "2026-11-01T02:00:00Z", "answers": {}, "section": 0, "item_count": 9}
-    page.evaluate("d => FA.store.del('drafts', location.search.split('=')[1]).then(() => FA.store.put('drafts', d))", stale)
+    stale = {
+        "uuid": "00000000-0000-4000-8000-000000000001",
+        "user_id": me,
+        "enterprise_id": world.ents["a1"],
+        "enterprise_name": "甲一小吃店",
+        "checklists": [{"id": "general", "version": 99}],
+        "started_at": "2026-11-01T02:00:00Z",
+        "answers": {},
+        "section": 0,
+        "item_count": 9,
+    }
+    page.evaluate(
+        "d => FA.store.del('drafts', location.search.split('=')[1]).then(() => FA.store.put('drafts', d))",
+        stale,
+    )
     # Nothing answered: a fresh visit simply starts.
     page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
     page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
     assert [d["uuid"] for d in drafts(page)] != [stale["uuid"]] and len(drafts(page)) == 1
     # Something answered on the lost version: say so and let the inspector discard it.
     stale["answers"] = {"general/old_item": {"result": "pass", "note": "", "photos": []}}
-    page.evaluate("d => FA.store.all('drafts').then(all => Promise.all(all.map(x => FA.store.del('drafts', x.uuid))))"
-                  ".then(() => FA.store.put('drafts', d))", stale)
+    page.evaluate(
+        "d => FA.store.all('drafts').then(all => Promise.all(all.map(x => FA.store.del('drafts', x.uuid))))"
+        ".then(() => FA.store.put('drafts', d))",
+        stale,
+    )
     page.goto(f"/inspect/walk?visit={stale['uuid']}")
     page.locator("[data-walk-message]").filter(has_text="检查清单已更新").wait_for()
     assert page.locator("[data-walk-body]").is_hidden() and page.console_errors == []
@@ -223,7 +264,9 @@ def test_a_draft_on_a_checklist_version_no_longer_held_does_not_lock_the_premise
     assert drafts(page) == []
 
 
-def test_a_conflicting_item_is_shown_with_its_hazard_and_can_be_dropped_by_the_user(app, phone, world):
+def test_a_conflicting_item_is_shown_with_its_hazard_and_can_be_dropped_by_the_user(
+    app, phone, world
+):
     page = phone
     sign_in(page, "inspector_a1")
     page.goto("/inspect/outbox")
@@ -231,31 +274,57 @@ def test_a_conflicting_item_is_shown_with_its_hazard_and_can_be_dropped_by_the_u
     me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
     hazard = "11111111-1111-4111-8111-111111111111"
     for n, state in enumerate(("conflict", "pending")):
-        page.evaluate("i => FA.store.put('outbox', i)", {
-            "uuid": f"22222222-2222-4222-8222-22222222222{n}", "type": "event", "user_id": me, "hazard_uuid": hazard,
-            "enterprise_name": "甲一小吃店 · 灭火器", "state": state, "error": "该隐患已被他人更新，请刷新后重试。",
-            "created_at": 1_700_000_000_000 + n, "next_at": 9_999_999_999_999, "photos": [], "body": {}})
+        page.evaluate(
+            "i => FA.store.put('outbox', i)",
+            {
+                "uuid": f"22222222-2222-4222-8222-22222222222{n}",
+                "type": "event",
+                "user_id": me,
+                "hazard_uuid": hazard,
+                "enterprise_name": "甲一小吃店 · 灭火器",
+                "state": state,
+                "error": "该隐患已被他人更新，请刷新后重试。",
+                "created_at": 1_700_000_000_000 + n,
+                "next_at": 9_999_999_999_999,
+                "photos": [],
+                "body": {},
+            },
+        )
     page.reload()
     conflict = page.locator("#outbox-22222222-2222-4222-8222-222222222220")
     pending = page.locator("#outbox-22222222-2222-4222-8222-222222222221")
     conflict.wait_for()
     assert conflict.locator("[data-state]").inner_text() == "冲突"
-    assert conflict.locator("[data-error]").inner_text() == "该隐患已被他人更新，请刷新后重试：手机上的记录已保留。"
-    assert conflict.get_by_role("link", name="查看服务器上的版本").get_attribute("href") == f"/hazards/{hazard}"
+    assert (
+        conflict.locator("[data-error]").inner_text()
+        == "该隐患已被他人更新，请刷新后重试：手机上的记录已保留。"
+    )
+    assert (
+        conflict.get_by_role("link", name="查看服务器上的版本").get_attribute("href")
+        == f"/hazards/{hazard}"
+    )
     assert conflict.get_by_role("button", name="重试").count() == 0  # sending it again cannot help
-    assert pending.get_by_role("button", name="放弃此项").count() == 0  # only what cannot go through by itself
+    assert (
+        pending.get_by_role("button", name="放弃此项").count() == 0
+    )  # only what cannot go through by itself
     # A sync run redraws the list; a row that reads the same stays the node a finger is on.
-    page.evaluate("() => { window.__row = document.getElementById('outbox-22222222-2222-4222-8222-222222222220'); }")
+    page.evaluate(
+        "() => { window.__row = document.getElementById('outbox-22222222-2222-4222-8222-222222222220'); }"
+    )
     page.evaluate("() => FA.sync.run()")  # nothing is due: the run only reports its status
     page.wait_for_timeout(300)  # let the redraws the run asked for finish
-    assert page.evaluate("() => document.getElementById('outbox-22222222-2222-4222-8222-222222222220') === window.__row")
+    assert page.evaluate(
+        "() => document.getElementById('outbox-22222222-2222-4222-8222-222222222220') === window.__row"
+    )
     page.once("dialog", lambda d: d.accept())
     conflict.get_by_role("button", name="放弃此项").click()
     conflict.wait_for(state="detached")
     assert [i["state"] for i in page.evaluate("FA.store.all('outbox')")] == ["pending"]
 
 
-def test_the_due_list_is_searched_on_the_phone_when_there_is_no_signal(app, phone, world, second_premises):
+def test_the_due_list_is_searched_on_the_phone_when_there_is_no_signal(
+    app, phone, world, second_premises
+):
     page = phone
     sign_in(page, "inspector_a1")
     page.goto("/inspect")
@@ -267,13 +336,18 @@ def test_the_due_list_is_searched_on_the_phone_when_there_is_no_signal(app, phon
     page.locator("#offline-search-note").filter(has_text="找到 1 个").wait_for()
     assert [r.inner_text().split("\n")[0] for r in rows.all() if r.is_visible()] == ["甲一二号店"]
     page.get_by_label("搜索场所").press("Enter")  # a plain submit stays on the page too
-    assert page.url.endswith("/inspect") and "找到 1 个" in page.locator("#offline-search-note").inner_text()
+    assert (
+        page.url.endswith("/inspect")
+        and "找到 1 个" in page.locator("#offline-search-note").inner_text()
+    )
     page.get_by_label("搜索场所").fill("")
     page.locator("#offline-search-note").filter(has_text="找到 2 个").wait_for()
     page.context.set_offline(False)
 
 
-def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(app, phone, world, second_premises, tmp_path):
+def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(
+    app, phone, world, second_premises, tmp_path
+):
     page = phone
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
@@ -291,15 +365,22 @@ def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(app, phone
     # The number is the street's, given at sync: until then the copy says so.
     assert "隐患整改通知书" in text and "甲一小吃店" in text and "编号：待编号" in text
     assert "编号在检查记录同步到系统后分配" in text
-    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None and re.search(r"\d{4}年\d{1,2}月\d{1,2}日", text)
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None and re.search(
+        r"\d{4}年\d{1,2}月\d{1,2}日", text
+    )
     rows = page.locator("[data-rows] tr")
     row = rows.first.inner_text()
-    assert rows.count() == 1 and "灭火器" in row and "一般隐患" in row and "GB 50140" in row  # the item's own basis
+    assert (
+        rows.count() == 1 and "灭火器" in row and "一般隐患" in row and "GB 50140" in row
+    )  # the item's own basis
     assert "联系甲街道安办" in text
     # The same QR code the server prints: the placard page of the premises, drawn on the phone.
     with app.app_context():
         token = db.session.get(Enterprise, world.ents["a1"]).public_token
-    assert page.locator("#notice-qr svg path").count() == 1 and f"/q/{token}" in page.locator("[data-url]").inner_text()
+    assert (
+        page.locator("#notice-qr svg path").count() == 1
+        and f"/q/{token}" in page.locator("[data-url]").inner_text()
+    )
     # The outbox links to it too, until the visit has synced.
     page.goto("/inspect/outbox")
     page.get_by_role("link", name="整改通知书").first.wait_for()
@@ -307,7 +388,10 @@ def test_the_notice_of_a_visit_finished_offline_prints_from_the_phone(app, phone
     page.context.set_offline(False)
     # After the sync the phone's reprint carries the number the server gave.
     page.get_by_role("button", name="立即同步").click()
-    wait_until(page, f"FA.store.get('outbox', '{visit_id}').then(i => !!(i && i.receipt && i.receipt.notice_no))")
+    wait_until(
+        page,
+        f"FA.store.get('outbox', '{visit_id}').then(i => !!(i && i.receipt && i.receipt.notice_no))",
+    )
     with app.app_context():
         number = db.session.get(Visit, visit_id).notice_no
     assert number.startswith("甲安整〔")
@@ -329,7 +413,10 @@ def queued(phone, world, second_premises, tmp_path):
     page.route("**/api/v1/visits/**", lambda route: route.abort("internetdisconnected"))
     do_visit(page, world.ents["a1"], str(shot), "灭火器压力正常")
     page.goto("/inspect/outbox")
-    wait_until(page, "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))")
+    wait_until(
+        page,
+        "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))",
+    )
     return page
 
 
@@ -365,7 +452,10 @@ def test_an_expired_session_asks_to_sign_in_and_then_the_queue_resumes(app, queu
     page.unroute("**/api/v1/visits/**")
     page.get_by_role("button", name="立即同步").click()
     page.locator("[data-login-needed]").wait_for()
-    assert counts(app)[0] == 0 and page.locator("[data-outbox-list] li").first.get_attribute("data-state") == "pending"
+    assert (
+        counts(app)[0] == 0
+        and page.locator("[data-outbox-list] li").first.get_attribute("data-state") == "pending"
+    )
     with page.expect_navigation():
         page.locator("[data-login-needed] a").click()
     page.get_by_label("用户名").fill("inspector_a1")
@@ -385,10 +475,17 @@ def test_an_app_update_keeps_the_queue(app, queued, monkeypatch):
     # A new release: the worker's version changes; the phone installs it and drops the old caches.
     monkeypatch.setattr(pwa, "SHELL_PAGES", pwa.SHELL_PAGES + ["/offline"])
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-    wait_until(page, "caches.keys().then(k => k.filter(n => n.startsWith('fieldapp-static-')))"
-                     f".then(k => k.length === 1 && k[0] !== {old[0]!r})", 20)
+    wait_until(
+        page,
+        "caches.keys().then(k => k.filter(n => n.startsWith('fieldapp-static-')))"
+        f".then(k => k.length === 1 && k[0] !== {old[0]!r})",
+        20,
+    )
     page.reload()
-    wait_until(page, "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))")
+    wait_until(
+        page,
+        "(li => li && li.dataset.state === 'pending')(document.querySelector('[data-outbox-list] li'))",
+    )
     page.unroute("**/api/v1/visits/**")
     page.get_by_role("button", name="立即同步").click()
     wait_until(page, ALL_SYNCED, 30)

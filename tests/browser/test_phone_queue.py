@@ -42,7 +42,9 @@ def phone_context(browser, playwright, base_url: str, **extra):
     device = dict(playwright.devices["Pixel 7"])
     device["viewport"] = {"width": 360, "height": 740}
     device["screen"] = {"width": 360, "height": 740}
-    context = browser.new_context(**device, base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai", **extra)
+    context = browser.new_context(
+        **device, base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai", **extra
+    )
     context.set_default_timeout(10_000)
     context.grant_permissions(["geolocation"])
     context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
@@ -89,14 +91,18 @@ def held_photo_body(app, world, enterprise: str = "a1") -> dict:
 
 def distinct_visits(app) -> tuple[int, int]:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Visit)),
-                db.session.scalar(select(func.count(func.distinct(Visit.uuid)))))
+        return (
+            db.session.scalar(select(func.count()).select_from(Visit)),
+            db.session.scalar(select(func.count(func.distinct(Visit.uuid)))),
+        )
 
 
 # --- 1. one visit, one version ------------------------------------------------------------
 
 
-def test_a_submitted_visit_is_locked_and_a_later_change_is_a_linked_amendment(app, phone, world, second_premises, tmp_path):
+def test_a_submitted_visit_is_locked_and_a_later_change_is_a_linked_amendment(
+    app, phone, world, second_premises, tmp_path
+):
     page = phone
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
@@ -113,7 +119,9 @@ def test_a_submitted_visit_is_locked_and_a_later_change_is_a_linked_amendment(ap
     # The old fault: any touch re-created a draft under the same uuid. Now the walk is final.
     radios = page.locator(".item-card input[type=radio]")
     assert radios.count() > 0 and all(radios.nth(i).is_disabled() for i in range(radios.count()))
-    assert page.get_by_role("button", name="返回检查").is_hidden()  # the finished walk is not reopened for editing
+    assert page.get_by_role(
+        "button", name="返回检查"
+    ).is_hidden()  # the finished walk is not reopened for editing
     assert page.evaluate("FA.store.all('drafts')") == []
     page.reload()  # reopened from the worker's shell: still the queued, locked visit
     page.locator("[data-locked]").wait_for()
@@ -132,7 +140,9 @@ def test_a_submitted_visit_is_locked_and_a_later_change_is_a_linked_amendment(ap
     page.locator("[data-section-select]").select_option(index=0)
     card = answer(page, "安全出口畅通", "不符合")
     photograph(card, shot)
-    finish(page, refuse="负责人不在场", located=True)  # every item is answered: 完成检查 is offered at once
+    finish(
+        page, refuse="负责人不在场", located=True
+    )  # every item is answered: 完成检查 is offered at once
     page.locator("[data-finish-message]").filter(has_text="已保存在手机上").wait_for()
 
     page.context.set_offline(False)
@@ -143,7 +153,10 @@ def test_a_submitted_visit_is_locked_and_a_later_change_is_a_linked_amendment(ap
         assert first.amends is None and amendment.amends == visit_id
         hazards = db.session.scalars(select(Hazard).order_by(Hazard.item_key)).all()
         # One hazard from the first visit (kept, not raised twice) and the one the amendment added.
-        assert [(h.item_key, h.visit_uuid) for h in hazards] == [("exits_clear", amendment_id), ("extinguishers", visit_id)]
+        assert [(h.item_key, h.visit_uuid) for h in hazards] == [
+            ("exits_clear", amendment_id),
+            ("extinguishers", visit_id),
+        ]
 
 
 # --- 1 and 9. a 409 offers only what helps; chips wrap; one full stop ------------------------
@@ -160,40 +173,74 @@ def test_a_conflict_offers_only_what_helps_and_its_text_wraps_at_360(app, phone,
     wait_until(page, "FA.store.get('kv', 'last_user').then(u => !!u)")
     me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
     held = "33333333-3333-4333-8333-000000000001"
-    with app.app_context():  # the server already holds another version under this uuid (and the photo)
+    with (
+        app.app_context()
+    ):  # the server already holds another version under this uuid (and the photo)
         sha = store_photo(images.jpeg(640, 480, seed=77), uploader_id=world.users["inspector_a1"])
         shots_ = {"extinguishers": [sha], "gas_alarm": [sha]}
-        visits.receive(held, visit_body(world.ents["a1"], photos=shots_),
-                       actor=db.session.get(User, world.users["inspector_a1"]), now=utcnow())
+        visits.receive(
+            held,
+            visit_body(world.ents["a1"], photos=shots_),
+            actor=db.session.get(User, world.users["inspector_a1"]),
+            now=utcnow(),
+        )
         db.session.commit()
     mine = visit_body(world.ents["a1"], photos=shots_)
     out_of_scope = "33333333-3333-4333-8333-000000000002"
     for uuid, body in ((held, mine), (out_of_scope, visit_body(world.ents["b1"], photos=shots_))):
-        page.evaluate("i => FA.store.put('outbox', i)", {
-            "uuid": uuid, "type": "visit", "user_id": me, "enterprise_id": body["enterprise_id"],
-            "enterprise_name": "甲一小吃店（一个很长很长的名称，用来检验窄屏上的换行）", "body": body, "photos": [],
-            "expected_hazards": 2, "state": "pending", "attempts": 0, "next_at": 0, "created_at": 1_700_000_000_000})
+        page.evaluate(
+            "i => FA.store.put('outbox', i)",
+            {
+                "uuid": uuid,
+                "type": "visit",
+                "user_id": me,
+                "enterprise_id": body["enterprise_id"],
+                "enterprise_name": "甲一小吃店（一个很长很长的名称，用来检验窄屏上的换行）",
+                "body": body,
+                "photos": [],
+                "expected_hazards": 2,
+                "state": "pending",
+                "attempts": 0,
+                "next_at": 0,
+                "created_at": 1_700_000_000_000,
+            },
+        )
     page.reload()
     page.get_by_role("button", name="立即同步").click()
     conflict, rejected = page.locator(f"#outbox-{held}"), page.locator(f"#outbox-{out_of_scope}")
-    wait_until(page, f"document.querySelector('#outbox-{held}')?.dataset.state === 'conflict' && "
-                     f"document.querySelector('#outbox-{out_of_scope}')?.dataset.state === 'rejected'")
+    wait_until(
+        page,
+        f"document.querySelector('#outbox-{held}')?.dataset.state === 'conflict' && "
+        f"document.querySelector('#outbox-{out_of_scope}')?.dataset.state === 'rejected'",
+    )
     wait_until(page, "FA.sync.status !== 'running'")
     text = conflict.inner_text() + rejected.inner_text()
     assert "。。" not in text
     assert fits_width(page)
-    assert page.evaluate("Array.from(document.querySelectorAll('[data-outbox-list] .chip, [data-outbox-list] [data-error]'))"
-                         ".every(el => el.getBoundingClientRect().right <= 360)")
+    assert page.evaluate(
+        "Array.from(document.querySelectorAll('[data-outbox-list] .chip, [data-outbox-list] [data-error]'))"
+        ".every(el => el.getBoundingClientRect().right <= 360)"
+    )
     assert conflict.get_by_role("button", name="重试").count() == 0
     assert conflict.get_by_role("button", name="放弃此项").count() == 0
-    assert conflict.get_by_role("link", name="查看服务器上的版本").get_attribute("href") == f"/visits/{held}"
+    assert (
+        conflict.get_by_role("link", name="查看服务器上的版本").get_attribute("href")
+        == f"/visits/{held}"
+    )
 
     conflict.get_by_role("button", name="报告街道安办").click()
-    wait_until(page, "FA.store.all('outbox').then(xs => xs.some(x => x.type === 'alert' && x.state === 'synced'))")
+    wait_until(
+        page,
+        "FA.store.all('outbox').then(xs => xs.some(x => x.type === 'alert' && x.state === 'synced'))",
+    )
     page.once("dialog", lambda d: d.accept())
     conflict.get_by_role("button", name="保留手机上的版本").click()
     conflict.wait_for(state="detached")
-    wait_until(page, "FA.store.all('outbox').then(xs => xs.some(x => x.kept_from && x.state === 'synced'))", 20)
+    wait_until(
+        page,
+        "FA.store.all('outbox').then(xs => xs.some(x => x.kept_from && x.state === 'synced'))",
+        20,
+    )
     from fieldapp.models import Alert
 
     with app.app_context():
@@ -207,7 +254,8 @@ def test_a_conflict_offers_only_what_helps_and_its_text_wraps_at_360(app, phone,
 
 
 def test_a_server_restored_from_an_older_backup_gets_every_visit_back_without_duplicates(
-        app, browser, playwright, proxy, world, second_premises, target, tmp_path):
+    app, browser, playwright, proxy, world, second_premises, target, tmp_path
+):
     context = phone_context(browser, playwright, proxy.url)
     page = context.new_page()
     one, two, three = shots(tmp_path, 3)
@@ -236,25 +284,35 @@ def test_a_server_restored_from_an_older_backup_gets_every_visit_back_without_du
         page.goto("/inspect/outbox")
         asked_at = page.evaluate("Date.now()")
         page.get_by_role("button", name="立即同步").click()
-        wait_until(page, "FA.store.all('outbox').then(xs => xs.length === 3 && xs.every(x => x.state === 'synced' && "
-                         f"x.confirmed_at >= {asked_at}))", 40)
+        wait_until(
+            page,
+            "FA.store.all('outbox').then(xs => xs.length === 3 && xs.every(x => x.state === 'synced' && "
+            f"x.confirmed_at >= {asked_at}))",
+            40,
+        )
         assert distinct_visits(target) == (3, 3)
         with target.app_context():
             assert db.session.scalar(select(func.count()).select_from(Hazard)) == 3
-            assert db.session.scalar(select(func.count()).select_from(Photo)) == 3  # the photos went again too
+            assert (
+                db.session.scalar(select(func.count()).select_from(Photo)) == 3
+            )  # the photos went again too
             held = {v.uuid for v in db.session.scalars(select(Visit))}
         assert held == set(page.evaluate("FA.store.all('outbox').then(xs => xs.map(x => x.uuid))"))
         page.get_by_role("button", name="立即同步").click()  # and again: nothing new
         wait_until(page, "FA.sync.status === 'idle'")
         assert distinct_visits(target) == (3, 3)
-        proxy.upstream = "http://127.0.0.1:9"  # nothing may reach the restored server after it stops
+        proxy.upstream = (
+            "http://127.0.0.1:9"  # nothing may reach the restored server after it stops
+        )
     context.close()
 
 
 # --- 3. the shell caches only the app ----------------------------------------------------------
 
 
-def test_a_captive_portal_page_never_enters_the_app_shell(app, proxied, proxy, world, second_premises):
+def test_a_captive_portal_page_never_enters_the_app_shell(
+    app, proxied, proxy, world, second_premises
+):
     page = proxied
     ready_for_offline(page)
     page.goto("/inspect")  # through the worker: the home page is remembered for offline use
@@ -263,15 +321,20 @@ def test_a_captive_portal_page_never_enters_the_app_shell(app, proxied, proxy, w
     for path in (f"/inspect/walk?enterprise={world.ents['a1']}", "/inspect/outbox", "/inspect"):
         page.goto(path)
         assert "免费 WiFi" not in page.content(), path
-    page.evaluate("navigator.serviceWorker.controller.postMessage({type: 'refresh-shell', user: 'someone-else'})")
+    page.evaluate(
+        "navigator.serviceWorker.controller.postMessage({type: 'refresh-shell', user: 'someone-else'})"
+    )
     page.goto("/inspect/outbox")
     poisoned = page.evaluate("""caches.keys().then(names => Promise.all(names.map(n => caches.open(n)
         .then(c => c.keys().then(reqs => Promise.all(reqs.map(r => c.match(r).then(x => x.text()))))))))
         .then(all => all.flat().filter(t => t.includes('免费 WiFi')).length)""")
     assert poisoned == 0
     proxy.mode = "down"  # then no signal at all: the app, offline, not the portal
-    for path, ready in ((f"/inspect/walk?enterprise={world.ents['a1']}", "[data-progress-text]"),
-                        ("/inspect/outbox", "[data-sync-now]"), ("/inspect", "#due-list")):
+    for path, ready in (
+        (f"/inspect/walk?enterprise={world.ents['a1']}", "[data-progress-text]"),
+        ("/inspect/outbox", "[data-sync-now]"),
+        ("/inspect", "#due-list"),
+    ):
         page.goto(path)
         page.locator(ready).wait_for()
         assert "免费 WiFi" not in page.content()
@@ -282,7 +345,9 @@ def test_a_captive_portal_page_never_enters_the_app_shell(app, proxied, proxy, w
 # --- 4. timeouts and honest states ---------------------------------------------------------------
 
 
-def test_a_hung_connection_ends_the_run_shows_the_next_retry_and_honours_retry_after(app, browser, playwright, live_server, world):
+def test_a_hung_connection_ends_the_run_shows_the_next_retry_and_honours_retry_after(
+    app, browser, playwright, live_server, world
+):
     # No worker: the routes must see every request of the page.
     context = phone_context(browser, playwright, live_server, service_workers="block")
     page = context.new_page()
@@ -294,10 +359,23 @@ def test_a_hung_connection_ends_the_run_shows_the_next_retry_and_honours_retry_a
     page.route("**/api/v1/session", lambda route: hung.append(route))  # a black hole: never answers
     # The real timeout is 10 s; a shorter one keeps the test quick (the rule is the same).
     page.evaluate("FA.sync.config && (FA.sync.config.sessionTimeoutMs = 1500)")
-    page.evaluate("i => FA.store.put('outbox', i)", {
-        "uuid": "33333333-3333-4333-8333-000000000009", "type": "visit", "user_id": me, "enterprise_id": world.ents["a1"],
-        "enterprise_name": "甲一小吃店", "body": held_photo_body(app, world), "photos": [], "expected_hazards": 2,
-        "state": "pending", "attempts": 0, "next_at": 0, "created_at": 1_700_000_000_000})
+    page.evaluate(
+        "i => FA.store.put('outbox', i)",
+        {
+            "uuid": "33333333-3333-4333-8333-000000000009",
+            "type": "visit",
+            "user_id": me,
+            "enterprise_id": world.ents["a1"],
+            "enterprise_name": "甲一小吃店",
+            "body": held_photo_body(app, world),
+            "photos": [],
+            "expected_hazards": 2,
+            "state": "pending",
+            "attempts": 0,
+            "next_at": 0,
+            "created_at": 1_700_000_000_000,
+        },
+    )
     started = time.time()
     page.get_by_role("button", name="立即同步").click()
     status = page.locator("[data-sync-status]")
@@ -307,8 +385,15 @@ def test_a_hung_connection_ends_the_run_shows_the_next_retry_and_honours_retry_a
     assert page.locator("[data-net-status]").get_attribute("data-state") == "failed"
     # A later tap is not held by the hung request: it starts a new run at once.
     page.unroute("**/api/v1/session")
-    page.route("**/api/v1/visits/*", lambda route: route.fulfill(
-        status=503, headers={"Retry-After": "600"}, content_type="application/json", body='{"error": "维护中", "status": 503}'))
+    page.route(
+        "**/api/v1/visits/*",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Retry-After": "600"},
+            content_type="application/json",
+            body='{"error": "维护中", "status": 503}',
+        ),
+    )
     page.get_by_role("button", name="立即同步").click()
     item = page.locator("[data-outbox-list] li").first
     item.locator("[data-error]").filter(has_text="下次自动重试").wait_for()
@@ -337,10 +422,23 @@ def test_a_401_puts_the_item_back_and_signing_in_sends_it_at_once(app, phone, wo
     wait_until(page, "FA.store.get('kv', 'last_user').then(u => !!u)")
     me = page.evaluate("FA.store.get('kv', 'last_user')")["id"]
     uuid = "33333333-3333-4333-8333-000000000010"
-    page.evaluate("i => FA.store.put('outbox', i)", {
-        "uuid": uuid, "type": "visit", "user_id": me, "enterprise_id": world.ents["a1"], "enterprise_name": "甲一小吃店",
-        "body": held_photo_body(app, world), "photos": [], "expected_hazards": 2, "state": "pending", "attempts": 3,
-        "next_at": 0, "created_at": 1_700_000_000_000})
+    page.evaluate(
+        "i => FA.store.put('outbox', i)",
+        {
+            "uuid": uuid,
+            "type": "visit",
+            "user_id": me,
+            "enterprise_id": world.ents["a1"],
+            "enterprise_name": "甲一小吃店",
+            "body": held_photo_body(app, world),
+            "photos": [],
+            "expected_hazards": 2,
+            "state": "pending",
+            "attempts": 3,
+            "next_at": 0,
+            "created_at": 1_700_000_000_000,
+        },
+    )
 
     def expire(route):
         with app.app_context():  # the session ends between the check and the upload
@@ -355,7 +453,9 @@ def test_a_401_puts_the_item_back_and_signing_in_sends_it_at_once(app, phone, wo
     wait_until(page, f"document.querySelector('#outbox-{uuid}').dataset.state === 'pending'")
     assert item.locator("[data-state]").inner_text() == "等待登录"
     # Whatever backoff it had before, signing in sends it at once.
-    page.evaluate(f"FA.store.get('outbox', '{uuid}').then(i => {{ i.next_at = Date.now() + 3600e3; return FA.store.put('outbox', i); }})")
+    page.evaluate(
+        f"FA.store.get('outbox', '{uuid}').then(i => {{ i.next_at = Date.now() + 3600e3; return FA.store.put('outbox', i); }})"
+    )
     page.unroute("**/api/v1/visits/*")
     with page.expect_navigation():
         page.locator("[data-login-needed] a").click()
@@ -380,7 +480,9 @@ UPDATE = """navigator.serviceWorker.getRegistration().then(r => r.update().then(
 }))"""
 
 
-def test_an_update_that_cannot_store_its_whole_shell_leaves_the_old_set_whole(app, phone, world, second_premises, monkeypatch):
+def test_an_update_that_cannot_store_its_whole_shell_leaves_the_old_set_whole(
+    app, phone, world, second_premises, monkeypatch
+):
     page = phone
     ready_for_offline(page)
     before = sorted(page.evaluate("caches.keys()"))
@@ -391,17 +493,29 @@ def test_an_update_that_cannot_store_its_whole_shell_leaves_the_old_set_whole(ap
     monkeypatch.setitem(app.view_functions, "inspect.walk", lambda: ("维护中", 503))
     assert page.evaluate(UPDATE) == "redundant"  # it did not install
     assert sorted(page.evaluate("caches.keys()")) == before
-    assert len(before) == 2 and before[0].startswith("fieldapp-pages-") and before[1].startswith("fieldapp-static-")
-    static_count = page.evaluate(f"caches.open({before[1]!r}).then(c => c.keys()).then(k => k.length)")
-    pages = page.evaluate(f"caches.open({before[0]!r}).then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))")
+    assert (
+        len(before) == 2
+        and before[0].startswith("fieldapp-pages-")
+        and before[1].startswith("fieldapp-static-")
+    )
+    static_count = page.evaluate(
+        f"caches.open({before[1]!r}).then(c => c.keys()).then(k => k.length)"
+    )
+    pages = page.evaluate(
+        f"caches.open({before[0]!r}).then(c => c.keys()).then(k => k.map(r => new URL(r.url).pathname))"
+    )
     from fieldapp.blueprints import pwa
+
     assert static_count == len(pwa.SHELL_ASSETS) and set(pwa.SHELL_PAGES) <= set(pages)
 
     # Offline, the walk still runs on the old set: scripts and styles of the same version.
     page.context.set_offline(True)
     page.goto(f"/inspect/walk?enterprise={world.ents['a1']}")
     page.locator("[data-progress-text]").filter(has_text="已检查 0 / 5 项").wait_for()
-    assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).backgroundColor") == "rgb(11, 92, 173)"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.topbar')).backgroundColor")
+        == "rgb(11, 92, 173)"
+    )
     page.context.set_offline(False)
 
     # Once every page loads, the new set is stored whole and replaces the old one together.
@@ -420,7 +534,9 @@ def test_an_update_that_cannot_store_its_whole_shell_leaves_the_old_set_whole(ap
 # --- 7. user switch ------------------------------------------------------------------------------
 
 
-def test_the_next_user_sees_nothing_of_the_last_users_queue_before_the_session_check(app, phone, world, second_premises, tmp_path):
+def test_the_next_user_sees_nothing_of_the_last_users_queue_before_the_session_check(
+    app, phone, world, second_premises, tmp_path
+):
     page = phone
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 20})
@@ -435,7 +551,9 @@ def test_the_next_user_sees_nothing_of_the_last_users_queue_before_the_session_c
         page.get_by_role("button", name="退出").click()
 
     held = []
-    page.route("**/api/v1/session", lambda route: held.append(route))  # a slow link: the check does not answer yet
+    page.route(
+        "**/api/v1/session", lambda route: held.append(route)
+    )  # a slow link: the check does not answer yet
     sign_in(page, "inspector_b1")
     page.goto("/inspect/outbox")
     wait_until(page, "document.readyState === 'complete'")
@@ -464,12 +582,18 @@ def test_a_refusal_to_keep_storage_shows_on_the_home_page_with_what_to_do(app, p
     assert "添加到主屏幕" in warning.inner_text() and "同步" in warning.inner_text()
 
 
-def test_a_queue_that_vanished_without_syncing_is_reported_to_the_street(app, browser, playwright, live_server, world, second_premises, tmp_path):
+def test_a_queue_that_vanished_without_syncing_is_reported_to_the_street(
+    app, browser, playwright, live_server, world, second_premises, tmp_path
+):
     page = phone_context(browser, playwright, live_server).new_page()
     [shot] = shots(tmp_path, 1)
     ready_for_offline(page)
-    page.route("**/api/v1/visits/**", lambda route: route.fulfill(status=503, content_type="application/json",
-                                                                  body='{"error": "维护中", "status": 503}'))
+    page.route(
+        "**/api/v1/visits/**",
+        lambda route: route.fulfill(
+            status=503, content_type="application/json", body='{"error": "维护中", "status": 503}'
+        ),
+    )
     do_visit(page, world.ents["a1"], shot, "灭火器压力正常")
     page.goto("/inspect/outbox")
     wait_until(page, f"{FIRST_ITEM} === 'pending'")
@@ -477,14 +601,22 @@ def test_a_queue_that_vanished_without_syncing_is_reported_to_the_street(app, br
     from fieldapp.models import Alert, DeviceQueue
 
     with app.app_context():
-        wait_until(page, "FA.store.get('kv', 'queue_report:' + FA.sync.user.id).then(r => !!r && r.queued === 1)")
+        wait_until(
+            page,
+            "FA.store.get('kv', 'queue_report:' + FA.sync.user.id).then(r => !!r && r.queued === 1)",
+        )
         assert db.session.scalar(select(DeviceQueue.queued)) == 1
     # The browser evicts the site's storage (Chrome under storage pressure): the queue is gone.
-    page.evaluate("new Promise((ok, fail) => { const r = indexedDB.deleteDatabase('fieldapp'); r.onsuccess = ok; r.onerror = fail; })")
+    page.evaluate(
+        "new Promise((ok, fail) => { const r = indexedDB.deleteDatabase('fieldapp'); r.onsuccess = ok; r.onerror = fail; })"
+    )
     page.reload()
     page.locator("[data-outbox-empty]").wait_for()
     with app.app_context():
-        wait_until(page, "FA.store.get('kv', 'queue_report:' + FA.sync.user.id).then(r => !!r && r.queued === 0)")
+        wait_until(
+            page,
+            "FA.store.get('kv', 'queue_report:' + FA.sync.user.id).then(r => !!r && r.queued === 0)",
+        )
         alert = db.session.scalar(select(Alert).where(Alert.kind == "lost_record"))
         assert alert is not None and alert.record_uuid == lost
     page.context.close()

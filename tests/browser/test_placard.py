@@ -51,10 +51,13 @@ def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_pat
     # Record what the submit button says while the photo goes up.
     form.get_by_role("button", name="提交整改").evaluate(
         "b => { window.seen = []; new MutationObserver(() => seen.push(b.textContent))"
-        ".observe(b, {childList: true, characterData: true, subtree: true}); }")
+        ".observe(b, {childList: true, characterData: true, subtree: true}); }"
+    )
     form.get_by_role("button", name="提交整改").click()
     phone.locator(".alert.ok", has_text="已提交整改").wait_for()
-    assert any(t.startswith("正在上传") or t == "正在保存…" for t in phone.evaluate("window.seen")), phone.evaluate("window.seen")
+    assert any(
+        t.startswith("正在上传") or t == "正在保存…" for t in phone.evaluate("window.seen")
+    ), phone.evaluate("window.seen")
     assert fits_width(phone)
     with app.app_context():
         h = db.session.get(Hazard, hid)

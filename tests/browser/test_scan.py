@@ -37,19 +37,32 @@ def placard_video(qr_png: bytes, path) -> None:
 def camera(playwright, app, world, tmp_path):
     """A Chromium whose camera shows a1's placard QR."""
     with app.app_context():
-        url = placards.public_url(app.config["BASE_URL"], db.session.get(Enterprise, world.ents["a1"]))
+        url = placards.public_url(
+            app.config["BASE_URL"], db.session.get(Enterprise, world.ents["a1"])
+        )
     clip = tmp_path / "placard.y4m"
     placard_video(placards.qr_png(url), clip)
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={clip}"])
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ],
+    )
     yield browser
     browser.close()
 
 
-def test_the_vendored_decoder_reads_a_placard_from_the_camera(camera, playwright, live_server, world):
+def test_the_vendored_decoder_reads_a_placard_from_the_camera(
+    camera, playwright, live_server, world
+):
     context = new_context(camera, playwright, live_server, PHONE, permissions=["camera"])
-    context.add_init_script("delete window.BarcodeDetector;")  # as on an iPhone, whatever this Chromium has
+    context.add_init_script(
+        "delete window.BarcodeDetector;"
+    )  # as on an iPhone, whatever this Chromium has
     page = watched_page(context)
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url))
@@ -63,7 +76,9 @@ def test_the_vendored_decoder_reads_a_placard_from_the_camera(camera, playwright
     assert not any("jsQR" in u for u in fetched), "the decoder loads only when scanning starts"
     page.get_by_role("button", name="打开摄像头扫码").click()
     page.wait_for_url(f"**/enterprises/{world.ents['a1']}")
-    assert [u for u in fetched if "jsQR" in u] and all("/static/vendor/jsqr-1.4.0/" in u for u in fetched if "jsQR" in u)
+    assert [u for u in fetched if "jsQR" in u] and all(
+        "/static/vendor/jsqr-1.4.0/" in u for u in fetched if "jsQR" in u
+    )
     assert page.console_errors == []
     context.close()
 

@@ -44,7 +44,9 @@ def test_owner_records_and_closes_its_own_finding_from_the_phone(app, phone, wor
     with phone.expect_navigation():
         form.get_by_role("button", name="登记").click()
     phone.locator(".alert.ok", has_text="已登记").wait_for()
-    assert "配电箱前堆放纸箱" in phone.locator("#self-check-list").inner_text() and fits_width(phone)
+    assert "配电箱前堆放纸箱" in phone.locator("#self-check-list").inner_text() and fits_width(
+        phone
+    )
 
     phone.get_by_role("link", name="登记整改").click()
     close = phone.locator("form", has=phone.get_by_role("button", name="整改完成，销号"))
@@ -56,7 +58,12 @@ def test_owner_records_and_closes_its_own_finding_from_the_phone(app, phone, wor
     assert fits_width(phone)
     with app.app_context():
         h = db.session.scalar(select(Hazard))
-        assert (h.source, h.state, len(h.before_photos), len(h.after_photos)) == ("self", "closed", 1, 1)
+        assert (h.source, h.state, len(h.before_photos), len(h.after_photos)) == (
+            "self",
+            "closed",
+            1,
+            1,
+        )
     # The enterprise's own list stays off the placard page.
     phone.goto(f"/q/{token}")
     assert "配电箱前堆放纸箱" not in phone.locator("main").inner_text()

@@ -14,12 +14,47 @@ pytestmark = pytest.mark.browser
 # What each role reaches from the bar; on a phone the first few, the rest under 更多.
 NAV = {
     "inspector": (["首页", "待同步", "待复查", "企业"], ["举报", "三张清单", "检查清单"]),
-    "street": (["首页", "待复查", "企业", "三张清单"], ["举报", "检查清单", "报送", "季报表", "目标", "考评", "告知承诺",
-                                                       "重大隐患", "执法", "督导帮扶", "新发现单位", "包保"]),
-    "district": (["首页", "待复查", "企业", "三张清单"],
-                 ["举报", "检查清单", "报送", "清单建议", "季报表", "目标", "考评", "告知承诺", "重大隐患", "执法",
-                  "督导帮扶", "新发现单位", "包保", "设置", "审计链"]),
-    "department": (["首页", "企业", "三张清单", "季报表"], ["检查清单", "报送", "清单建议", "重大隐患", "执法", "督导帮扶"]),
+    "street": (
+        ["首页", "待复查", "企业", "三张清单"],
+        [
+            "举报",
+            "检查清单",
+            "报送",
+            "季报表",
+            "目标",
+            "考评",
+            "告知承诺",
+            "重大隐患",
+            "执法",
+            "督导帮扶",
+            "新发现单位",
+            "包保",
+        ],
+    ),
+    "district": (
+        ["首页", "待复查", "企业", "三张清单"],
+        [
+            "举报",
+            "检查清单",
+            "报送",
+            "清单建议",
+            "季报表",
+            "目标",
+            "考评",
+            "告知承诺",
+            "重大隐患",
+            "执法",
+            "督导帮扶",
+            "新发现单位",
+            "包保",
+            "设置",
+            "审计链",
+        ],
+    ),
+    "department": (
+        ["首页", "企业", "三张清单", "季报表"],
+        ["检查清单", "报送", "清单建议", "重大隐患", "执法", "督导帮扶"],
+    ),
     "enterprise": (["本单位", "整改清单", "企业自查"], []),
 }
 OFF_SCREEN = """() => [...document.querySelectorAll("header.topbar *")].flatMap(el => {
@@ -32,7 +67,8 @@ OFF_SCREEN = """() => [...document.querySelectorAll("header.topbar *")].flatMap(
 
 @pytest.mark.parametrize("role", list(NAV))
 def test_the_phone_navigation_shows_its_first_links_and_a_more_menu_with_nothing_off_screen(
-        app, browser, playwright, live_server, site, role):
+    app, browser, playwright, live_server, site, role
+):
     context = new_context(browser, playwright, live_server, PHONE, service_workers="block")
     page = context.new_page()
     sign_in_as(page, site, role)
@@ -74,7 +110,9 @@ def test_the_more_menu_works_without_javascript(app, browser, playwright, live_s
     context.close()
 
 
-def test_a_walk_item_with_a_hazard_and_a_photo_has_only_44_px_controls(browser, playwright, live_server, site, tmp_path):
+def test_a_walk_item_with_a_hazard_and_a_photo_has_only_44_px_controls(
+    browser, playwright, live_server, site, tmp_path
+):
     """The controls a crawl does not open: 不符合's hazard panel (已当场整改) and a photo's ✕."""
     from .. import images
 

@@ -38,6 +38,7 @@ def record_unit(page, name: str, front) -> None:
     page.get_by_role("button", name="保存登记").click()
     page.locator("[data-unit-message]").filter(has_text="已登记").wait_for()
 
+
 pytestmark = pytest.mark.browser
 
 
@@ -55,13 +56,19 @@ def test_records_a_unit_offline_and_syncs_it(app, phone, world, tmp_path):
     record_unit(page, "新华路阿明小吃店", front)  # the page from the worker's cache
     assert fits_width(page)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(UnitProposal)) == 0  # nothing reached the server
+        assert (
+            db.session.scalar(select(func.count()).select_from(UnitProposal)) == 0
+        )  # nothing reached the server
 
     page.goto("/inspect/outbox")
     page.reload()  # still offline: the outbox comes from the worker and IndexedDB
     item = page.locator("[data-outbox-list] li")
     item.first.wait_for()
-    assert item.count() == 1 and "新华路阿明小吃店（新发现单位）" in item.inner_text() and "等待同步" in item.inner_text()
+    assert (
+        item.count() == 1
+        and "新华路阿明小吃店（新发现单位）" in item.inner_text()
+        and "等待同步" in item.inner_text()
+    )
 
     page.context.set_offline(False)
     page.get_by_role("button", name="立即同步").click()
@@ -69,7 +76,12 @@ def test_records_a_unit_offline_and_syncs_it(app, phone, world, tmp_path):
     assert "等待街道安办审核入册" in page.locator("[data-outbox-list] li").inner_text()
     with app.app_context():
         p = db.session.scalar(select(UnitProposal))
-        assert (p.name, p.no_licence, p.venue_type, p.grid_id) == ("新华路阿明小吃店", True, "catering", world.grids["a1"])
+        assert (p.name, p.no_licence, p.venue_type, p.grid_id) == (
+            "新华路阿明小吃店",
+            True,
+            "catering",
+            world.grids["a1"],
+        )
         assert p.location_status == "ok" and abs(p.lat - 24.9091) < 1e-6 and len(p.photos) == 1
         assert db.session.get(Photo, p.photos[0]) is not None  # the front photo came with it
     assert_resync_sends_nothing(page)
@@ -77,4 +89,3 @@ def test_records_a_unit_offline_and_syncs_it(app, phone, world, tmp_path):
         assert db.session.scalar(select(func.count()).select_from(UnitProposal)) == 1
     # Requests tried while there was no signal fail as they should; nothing else went wrong.
     assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
-

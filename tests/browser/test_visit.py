@@ -26,7 +26,9 @@ def choose(page, item_text: str, result: str):
     return answer(page, item_text, result)
 
 
-def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_geo, world, tmp_path):
+def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(
+    app, phone_geo, world, tmp_path
+):
     page = phone_geo
     rotated = tmp_path / "rotated.jpg"
     rotated.write_bytes(images.jpeg(640, 480, orientation=6, gps=True))
@@ -56,8 +58,14 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     # A reload loses nothing: the answers live on the phone.
     page.reload()
     page.locator("[data-progress-text]").filter(has_text="已检查 2 / 5 项").wait_for()
-    assert page.locator(".item-card", has_text="灭火器压力正常").locator("input[value=fail]").is_checked()
-    page.locator(".item-card", has_text="灭火器压力正常").locator("[data-photos='before'] img").wait_for()  # undone for good
+    assert (
+        page.locator(".item-card", has_text="灭火器压力正常")
+        .locator("input[value=fail]")
+        .is_checked()
+    )
+    page.locator(".item-card", has_text="灭火器压力正常").locator(
+        "[data-photos='before'] img"
+    ).wait_for()  # undone for good
 
     page.get_by_role("button", name="下一部分").click()
     choose(page, "无私拉乱接电线", "符合")  # the section is done: the walk moves on to the next one
@@ -93,10 +101,14 @@ def test_walk_fail_two_items_with_photos_finish_and_print_the_notice(app, phone_
     rows = page.locator("section[aria-labelledby=hazards-h] .hazard-row")
     assert rows.count() == 2 and "待整改" in rows.first.inner_text()
     assert page.locator(".hazard-row img").count() == 0  # thumbnails are on the hazard page
-    page.locator(".hazard-row a", has_text="灭火器失压或过期").click()  # hazards are named by their defect
+    page.locator(
+        ".hazard-row a", has_text="灭火器失压或过期"
+    ).click()  # hazards are named by their defect
     page.locator(".before-after img").first.scroll_into_view_if_needed()
     width = 0
-    for _ in range(100):  # a lazy image decodes when seen: poll (the CSP forbids wait_for_function's eval)
+    for _ in range(
+        100
+    ):  # a lazy image decodes when seen: poll (the CSP forbids wait_for_function's eval)
         width = page.evaluate("document.querySelector('.before-after img').naturalWidth")
         if width:
             break

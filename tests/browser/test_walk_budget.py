@@ -38,8 +38,13 @@ pytestmark = pytest.mark.browser
 
 BUDGET_ACTIONS, BUDGET_SCREENS = 38, 8
 VIEWPORT_H = 740
-SHOP = dict(name="甲一便利店", industry="商贸", venue_type="shop", size_class="small_micro", employees=4)
-HAZARDS = ("灭火器配够、选对", "货物与灯具、电线")  # general/extinguishers_ok, shop/goods_clear_of_lamps
+SHOP = dict(
+    name="甲一便利店", industry="商贸", venue_type="shop", size_class="small_micro", employees=4
+)
+HAZARDS = (
+    "灭火器配够、选对",
+    "货物与灯具、电线",
+)  # general/extinguishers_ok, shop/goods_clear_of_lamps
 SCROLL_LISTENER = """(() => {
   let last = window.scrollY; window.__scrolled = 0;
   addEventListener("scroll", () => { const y = window.scrollY; window.__scrolled += Math.abs(y - last); last = y; }, { passive: true });
@@ -55,7 +60,9 @@ def app(request, database, tmp_path):
         folder.mkdir()
         for name in ("general", "shop", "fire_major_2017", "fire_major_2025"):
             shutil.copy(REPO / "checklists" / f"{name}.toml", folder / f"{name}.toml")
-    app = create_app({**base_config(database.fresh(tmp_path), tmp_path), "CHECKLISTS_DIR": str(folder)})
+    app = create_app(
+        {**base_config(database.fresh(tmp_path), tmp_path), "CHECKLISTS_DIR": str(folder)}
+    )
     app.test_client_class = Client
     app.budget_case = request.param
     yield app
@@ -116,7 +123,9 @@ def walk_section(person: Person, photo: str) -> None:
         card = page.locator(".item-card", has=page.locator("[data-text]", has_text=text))
         if card.count():
             person.tap(card.get_by_role("radio", name="不符合", exact=True), "不符合")
-            assert item_text_clear_of_bar(page, card), "the failed item's text is under the sticky bar"
+            assert item_text_clear_of_bar(page, card), (
+                "the failed item's text is under the sticky bar"
+            )
             person.photo(card, photo)
     open_cards = page.locator(".item-card:not([data-result])")
     left = open_cards.count()
@@ -132,16 +141,24 @@ def walk_section(person: Person, photo: str) -> None:
             person.tap(card.get_by_role("radio", name="符合", exact=True), "符合")
             current = page.locator(".item-card.current")
             if current.count():
-                assert item_text_clear_of_bar(page, current), "the next item's text is under the sticky bar"
+                assert item_text_clear_of_bar(page, current), (
+                    "the next item's text is under the sticky bar"
+                )
     del cards
 
 
-def test_a_visit_with_two_photographed_hazards_within_the_budget(app, phone, world, tmp_path, capsys):
+def test_a_visit_with_two_photographed_hazards_within_the_budget(
+    app, phone, world, tmp_path, capsys
+):
     page = phone
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 15})
     with app.app_context():
-        make_enterprise(db.session.get(Street, world.streets["A"]), db.session.get(Grid, world.grids["a1"]), **SHOP)
+        make_enterprise(
+            db.session.get(Street, world.streets["A"]),
+            db.session.get(Grid, world.grids["a1"]),
+            **SHOP,
+        )
         db.session.commit()
     photo = tmp_path / "hazard.jpg"
     photo.write_bytes(images.jpeg(1600, 1200))
@@ -161,7 +178,10 @@ def test_a_visit_with_two_photographed_hazards_within_the_budget(app, phone, wor
     sections = page.locator("[data-section-select] option").count()
 
     for _ in range(sections):
-        if page.get_by_role("button", name="完成检查").is_visible() and not page.locator(".item-card:not([data-result])").count():
+        if (
+            page.get_by_role("button", name="完成检查").is_visible()
+            and not page.locator(".item-card:not([data-result])").count()
+        ):
             break
         walk_section(person, str(photo))
     progress.filter(has_text=f"已检查 {total} / {total} 项").wait_for()
@@ -178,18 +198,28 @@ def test_a_visit_with_two_photographed_hazards_within_the_budget(app, phone, wor
     try:
         page.wait_for_url("**/visits/*", timeout=30_000)
     except Exception:  # say where it stopped: a refusal, a sync failure, or nothing at all
-        raise AssertionError([page.locator(s).inner_text() for s in ("[data-finish-error]", "[data-finish-message]",
-                                                                     "[data-walk-message]")]
-                             + [page.locator("[data-finish]").is_visible(), page.locator("[data-item-error]").all_inner_texts(),
-                                page.evaluate("FA.store.all('outbox').then(xs => xs.map(x => x.state))"),
-                                page.console_errors, person.log]) from None
+        raise AssertionError(
+            [
+                page.locator(s).inner_text()
+                for s in ("[data-finish-error]", "[data-finish-message]", "[data-walk-message]")
+            ]
+            + [
+                page.locator("[data-finish]").is_visible(),
+                page.locator("[data-item-error]").all_inner_texts(),
+                page.evaluate("FA.store.all('outbox').then(xs => xs.map(x => x.state))"),
+                page.console_errors,
+                person.log,
+            ]
+        ) from None
 
     actions = person.taps + person.entries
     screens = scrolled / VIEWPORT_H
     with capsys.disabled():
-        print(f"\n[{app.budget_case}] {total} items in {sections} sections, 2 photographed hazards, signed: "
-              f"{person.taps} taps + {person.entries} entries = {actions} actions (budget {BUDGET_ACTIONS}); "
-              f"scrolled {scrolled:.0f} px = {screens:.1f} screens of {VIEWPORT_H} px (budget {BUDGET_SCREENS})")
+        print(
+            f"\n[{app.budget_case}] {total} items in {sections} sections, 2 photographed hazards, signed: "
+            f"{person.taps} taps + {person.entries} entries = {actions} actions (budget {BUDGET_ACTIONS}); "
+            f"scrolled {scrolled:.0f} px = {screens:.1f} screens of {VIEWPORT_H} px (budget {BUDGET_SCREENS})"
+        )
         print("  " + " · ".join(person.log))
     with app.app_context():
         visit = db.session.scalar(select(Visit))

@@ -37,7 +37,9 @@ def test_required_items_stop_the_visit_until_answered_or_set_aside_with_a_reason
     page.locator("[data-finish]").wait_for()
     # The summary links to every open item, saying it is required.
     open_items = page.locator("[data-open-list] li")
-    assert open_items.count() == 4 and all("必答，未作答" in t for t in open_items.all_inner_texts())
+    assert open_items.count() == 4 and all(
+        "必答，未作答" in t for t in open_items.all_inner_texts()
+    )
     page.get_by_label("拒绝签名或无法签名").check()
     page.get_by_label("原因（必填）").fill("负责人不在场")
     page.get_by_role("button", name="提交检查结果").click()
@@ -53,11 +55,15 @@ def test_required_items_stop_the_visit_until_answered_or_set_aside_with_a_reason
     wiring.get_by_label("未检查（须说明原因）").check()
     page.locator("[data-section-select]").select_option(index=2)
     page.get_by_role("button", name="完成检查").click()
-    assert "选择“未检查”须说明原因" in wiring.locator("[data-item-error]").inner_text()  # back at the item
+    assert (
+        "选择“未检查”须说明原因" in wiring.locator("[data-item-error]").inner_text()
+    )  # back at the item
     wiring.get_by_label("未检查的原因").fill("配电间上锁，钥匙不在店内")
 
     page.locator("[data-section-select]").select_option(index=0)
-    answer(page, "灭火器压力正常", "符合")  # the section is done: the walk moves on, past the item set aside
+    answer(
+        page, "灭火器压力正常", "符合"
+    )  # the section is done: the walk moves on, past the item set aside
     answer(page, "安装可燃气体报警器并有效", "符合")
     answer(page, "用餐区不放液化气钢瓶", "不适用")
     page.locator("[data-progress-text]").filter(has_text="已检查 4 / 5 项").wait_for()
@@ -67,14 +73,28 @@ def test_required_items_stop_the_visit_until_answered_or_set_aside_with_a_reason
     with app.app_context():
         visit = db.session.scalar(select(Visit))
         assert (visit.item_count, visit.answered_count) == (5, 4)
-        assert visit.unchecked == [{"checklist": "general", "item": "no_ad_hoc_wiring", "reason": "配电间上锁，钥匙不在店内"}]
-        assert visit.sign_off["status"] == "refused" and visit.sign_off["reason"] == "负责人不在场，店员不愿代签"
+        assert visit.unchecked == [
+            {
+                "checklist": "general",
+                "item": "no_ad_hoc_wiring",
+                "reason": "配电间上锁，钥匙不在店内",
+            }
+        ]
+        assert (
+            visit.sign_off["status"] == "refused"
+            and visit.sign_off["reason"] == "负责人不在场，店员不愿代签"
+        )
     page.goto(f"/visits/{visit.uuid}/notice")
-    assert "未签名。原因：负责人不在场，店员不愿代签" in page.locator("#notice-signatures").inner_text()
+    assert (
+        "未签名。原因：负责人不在场，店员不愿代签"
+        in page.locator("#notice-signatures").inner_text()
+    )
     assert page.console_errors == [], page.console_errors
 
 
-def test_items_fold_the_summary_lists_each_hazard_and_the_signature_prints_on_both_notices(app, phone, world, tmp_path):
+def test_items_fold_the_summary_lists_each_hazard_and_the_signature_prints_on_both_notices(
+    app, phone, world, tmp_path
+):
     page = phone
     shot = tmp_path / "shot.jpg"
     shot.write_bytes(images.jpeg(640, 480))
@@ -96,7 +116,9 @@ def test_items_fold_the_summary_lists_each_hazard_and_the_signature_prints_on_bo
     found.first.wait_for()
     assert found.count() == 1
     row = found.first.inner_text()
-    assert "灭火器失压或过期" in row and "一般隐患" in row and "整改期限" in row and "照片 1 张" in row
+    assert (
+        "灭火器失压或过期" in row and "一般隐患" in row and "整改期限" in row and "照片 1 张" in row
+    )
     assert found.first.locator("img").count() == 1 and page.locator("[data-open-box]").is_hidden()
     assert fits_width(page)
     # Submitted offline: the phone's own notice shows the signature before any sync.
@@ -113,7 +135,9 @@ def test_items_fold_the_summary_lists_each_hazard_and_the_signature_prints_on_bo
 
     page.context.set_offline(False)
     page.goto("/inspect/outbox")
-    wait_until(page, ALL_SYNCED, 30)  # the outbox syncs on its own once online: photos and the signature first
+    wait_until(
+        page, ALL_SYNCED, 30
+    )  # the outbox syncs on its own once online: photos and the signature first
     with app.app_context():
         visit = db.session.scalar(select(Visit))
         assert visit.sign_off["status"] == "signed" and visit.sign_off["signer"] == "王店主"
@@ -121,7 +145,9 @@ def test_items_fold_the_summary_lists_each_hazard_and_the_signature_prints_on_bo
     page.goto(f"/visits/{visit.uuid}/notice")
     assert natural_width(page, "#notice-signatures img.signature-img") > 0
     # Offline, the phone's tries to reach the server fail as they should; nothing else may.
-    assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == [], page.console_errors
+    assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == [], (
+        page.console_errors
+    )
 
 
 def natural_width(page, selector: str) -> int:

@@ -52,7 +52,9 @@ def walk_all(page, total: int, fails: dict[str, str | list[str]] | None = None) 
         shot = next((path for key, path in fails.items() if key in text), None)
         if shot:
             open_card.get_by_role("radio", name="不符合", exact=True).click()
-            photograph(page.locator(".item-card", has=page.locator("[data-text]", has_text=text)), shot)
+            photograph(
+                page.locator(".item-card", has=page.locator("[data-text]", has_text=text)), shot
+            )
         else:
             open_card.get_by_role("radio", name="符合", exact=True).click()
         progress.filter(has_text=f"已检查 {done + 1} / {total} 项").wait_for()
@@ -66,17 +68,23 @@ def draw_signature(page) -> None:
     box = pad.bounding_box()
     x0, y0 = box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.6
     cdp = page.context.new_cdp_session(page)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]}
+    )
     for i in range(1, 25):
         x = x0 + box["width"] * 0.7 * i / 24
         y = y0 - box["height"] * 0.3 * (1 if i % 4 < 2 else -0.2)
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+        )
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
     page.locator("[data-sign-state]").filter(has_text="已签名").wait_for()
 
 
-def finish(page, *, refuse: str | None = None, signer: str | None = None, located: bool = False) -> None:
+def finish(
+    page, *, refuse: str | None = None, signer: str | None = None, located: bool = False
+) -> None:
     """完成检查: sign (or record a refusal), wait for the position if `located`, then tap 提交检查结果."""
     page.get_by_role("button", name="完成检查").click()
     page.locator("[data-finish]").wait_for()

@@ -75,7 +75,10 @@ def exported(database, tmp_path_factory) -> Exported:
 def test_the_readable_part_is_in_plain_words_with_the_seal_values_in_an_appendix(exported):
     """Issue 17.8: an owner reads the record without IT words; the seal values wait in the appendix."""
     text = html.unescape(exported.text.split('<template id="archive-data"')[0])
-    body, appendix = text.split('id="h-audit"')[0], text[text.index("附录：封存值与核验方法", text.index('id="guide"')):]
+    body, appendix = (
+        text.split('id="h-audit"')[0],
+        text[text.index("附录：封存值与核验方法", text.index('id="guide"')) :],
+    )
     for jargon in ("数据摘要", "显示副本", "payload_sha256", "链头哈希", "哈希"):
         assert jargon not in body, jargon
     seal = exported.doc["seal"]["data_sha256"]
@@ -91,16 +94,43 @@ def test_the_file_is_self_contained_and_carries_the_whole_record(exported):
     assert "http://" not in text and "https://" not in text
     assert "default-src 'none'" in text and "@page" in text and "break-before: page" in text
     keys = [s["key"] for s in doc["sections"]]
-    assert keys == ["base", "lists", "hazards", "visits", "changes", "campaign", "enforcement", "major_governance",
-                    "field_origin", "checklists", "photos", "people", "audit"]
+    assert keys == [
+        "base",
+        "lists",
+        "hazards",
+        "visits",
+        "changes",
+        "campaign",
+        "enforcement",
+        "major_governance",
+        "field_origin",
+        "checklists",
+        "photos",
+        "people",
+        "audit",
+    ]
     hazards = collect.section_data(doc, "hazards")
     events = collect.section_data(doc, "audit")["events"]
     photos = collect.section_data(doc, "photos")
     assert len(hazards) == 2 and len(photos) == 4 and all(p["display"] for p in photos)
-    assert [e["action"] for e in events if e["object_id"] == hazards[0]["uuid"] or e["object_id"] == hazards[1]["uuid"]]
+    assert [
+        e["action"]
+        for e in events
+        if e["object_id"] == hazards[0]["uuid"] or e["object_id"] == hazards[1]["uuid"]
+    ]
     # The exact checklist texts answered, the three lists, the chain values, both hashes of every photo.
-    for needed in ("灭火器压力正常、在有效期内", "安装可燃气体报警器并有效", "隐患排查清单", "整改清单", "销号清单",
-                   "复查不通过", "照片看不清压力表", "附录：封存值与核验方法", "三级", "★★★☆☆"):
+    for needed in (
+        "灭火器压力正常、在有效期内",
+        "安装可燃气体报警器并有效",
+        "隐患排查清单",
+        "整改清单",
+        "销号清单",
+        "复查不通过",
+        "照片看不清压力表",
+        "附录：封存值与核验方法",
+        "三级",
+        "★★★☆☆",
+    ):
         assert needed in text, needed
     for e in events:
         assert e["hash"] in text and e["prev_hash"] in text
@@ -130,7 +160,9 @@ def _tamper_photo(text: str, doc: dict) -> tuple[str, str]:
     m = re.search(rf'src="data:image/jpeg;base64,([^"]+)" data-photo="{sha}"', text)
     raw = bytearray(base64.b64decode(m.group(1)))
     raw[len(raw) // 2] ^= 0x01  # one changed byte inside the picture
-    return text.replace(m.group(1), base64.b64encode(bytes(raw)).decode()), f"照片 P2（原始照片 SHA-256 {sha}）"
+    return text.replace(
+        m.group(1), base64.b64encode(bytes(raw)).decode()
+    ), f"照片 P2（原始照片 SHA-256 {sha}）"
 
 
 def _hazard_index(doc: dict, **match) -> int:
@@ -140,25 +172,37 @@ def _hazard_index(doc: dict, **match) -> int:
 
 def _tamper_field(text: str, doc: dict) -> tuple[str, str]:
     i = _hazard_index(doc, description="灭火器失压")
-    return edit_data(text, '"description":"灭火器失压"', '"description":"灭火器正常"'), f"hazards/{i}/description"
+    return edit_data(
+        text, '"description":"灭火器失压"', '"description":"灭火器正常"'
+    ), f"hazards/{i}/description"
 
 
 def _tamper_payload(text: str, doc: dict) -> tuple[str, str]:
-    seq = next(e["seq"] for e in collect.section_data(doc, "audit")["events"] if e["action"] == "reject")
-    return edit_data(text, "照片看不清压力表", "照片清楚"), f"事件 seq {seq}：payload 与 payload_sha256 不符"
+    seq = next(
+        e["seq"] for e in collect.section_data(doc, "audit")["events"] if e["action"] == "reject"
+    )
+    return edit_data(
+        text, "照片看不清压力表", "照片清楚"
+    ), f"事件 seq {seq}：payload 与 payload_sha256 不符"
 
 
 def _tamper_state(text: str, doc: dict) -> tuple[str, str]:
-    return edit_data(text, '"state":"closed"', '"state":"open"'), f"hazards/{_hazard_index(doc, state='closed')}/state"
+    return edit_data(
+        text, '"state":"closed"', '"state":"open"'
+    ), f"hazards/{_hazard_index(doc, state='closed')}/state"
 
 
 def _tamper_actor(text: str, doc: dict) -> tuple[str, str]:
     e = next(e for e in collect.section_data(doc, "audit")["events"] if e["action"] == "verify")
     old = f'"action":"verify","actor_id":{e["actor_id"]},"actor_label":"street_a"'
-    return edit_data(text, old, old.replace("street_a", "street_b")), f"事件 seq {e['seq']}：记录哈希"
+    return edit_data(
+        text, old, old.replace("street_a", "street_b")
+    ), f"事件 seq {e['seq']}：记录哈希"
 
 
-@pytest.mark.parametrize("tamper", [_tamper_photo, _tamper_field, _tamper_payload, _tamper_state, _tamper_actor])
+@pytest.mark.parametrize(
+    "tamper", [_tamper_photo, _tamper_field, _tamper_payload, _tamper_state, _tamper_actor]
+)
 def test_one_changed_byte_fails_verification_and_is_named(exported, tamper):
     changed, named = tamper(exported.text, exported.doc)
     report = verify.verify_bytes(changed.encode("utf-8"))
@@ -170,17 +214,25 @@ def test_a_changed_state_is_caught_by_the_chain_not_only_the_seal(exported):
     doc = exported.doc
     changed, _ = _tamper_state(exported.text, doc)
     report = verify.verify_bytes(changed.encode())
-    seq = next(e["seq"] for e in collect.section_data(doc, "audit")["events"] if e["action"] == "verify")
+    seq = next(
+        e["seq"] for e in collect.section_data(doc, "audit")["events"] if e["action"] == "verify"
+    )
     i = _hazard_index(doc, state="closed")
-    assert any(f"hazards/{i}/state 为 open，与事件 seq {seq} 记录的 closed 不符" in p for p in report.problems)
+    assert any(
+        f"hazards/{i}/state 为 open，与事件 seq {seq} 记录的 closed 不符" in p
+        for p in report.problems
+    )
 
 
-@pytest.mark.parametrize("content", [
-    b"<!doctype html><html><body><p>\xe4\xbd\xa0\xe5\xa5\xbd</p></body></html>",
-    images.jpeg(32, 32),
-    b'<template id="archive-data">{"format": "other"}</template>',
-    b'<template id="archive-data">not json</template>',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"<!doctype html><html><body><p>\xe4\xbd\xa0\xe5\xa5\xbd</p></body></html>",
+        images.jpeg(32, 32),
+        b'<template id="archive-data">{"format": "other"}</template>',
+        b'<template id="archive-data">not json</template>',
+    ],
+)
 def test_verify_refuses_what_is_not_an_archive(content):
     with pytest.raises(verify.NotAnArchive) as exc:
         verify.verify_bytes(content)
@@ -202,9 +254,14 @@ def test_import_into_a_fresh_database_keeps_every_hash(database, tmp_path, expor
         for p in db.session.scalars(select(Photo)):
             shown = target.extensions["photo_storage"].get(f"display/{p.sha256[:2]}/{p.sha256}.jpg")
             assert hashlib.sha256(shown).hexdigest() == next(
-                x["display"]["sha256"] for x in collect.section_data(doc, "photos") if x["sha256"] == p.sha256)
+                x["display"]["sha256"]
+                for x in collect.section_data(doc, "photos")
+                if x["sha256"] == p.sha256
+            )
         # Every original event is re-appended with its original chain values, which still recompute.
-        for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action != "archive_import")):
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action != "archive_import")
+        ):
             original = audit.payload(e)["imported"]
             assert original == events[e.uuid] and e.object_type == original["object_type"]
             assert verify._check_event(original, "x") == []
@@ -212,12 +269,19 @@ def test_import_into_a_fresh_database_keeps_every_hash(database, tmp_path, expor
         assert audit.payload(anchor)["file_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         # People are placeholders that cannot sign in; the record reads the same.
         placeholders = db.session.scalars(select(User)).all()
-        assert placeholders and all(not u.active and u.username.startswith("archived:") for u in placeholders)
+        assert placeholders and all(
+            not u.active and u.username.startswith("archived:") for u in placeholders
+        )
         visit = db.session.scalar(select(Visit))
         assert visit.inspector.display_name == "inspector_a1"
         closed = db.session.scalar(select(Hazard).where(Hazard.state == "closed"))
         assert [e.action for e in audit.events_for("hazard", closed.uuid)] == [
-            "raise", "submit_rectification", "reject", "submit_rectification", "verify"]
+            "raise",
+            "submit_rectification",
+            "reject",
+            "submit_rectification",
+            "verify",
+        ]
         # Exported again from here, the archive verifies, imported events and all.
         again = collect.collect(result.enterprise_id, actor=CONSOLE, now=utcnow())
         out = tmp_path / "again.html"
@@ -239,7 +303,9 @@ def test_import_into_a_fresh_database_keeps_every_hash(database, tmp_path, expor
     assert client.login("boss").status_code == 303
     page = client.get(f"/hazards/{closed_uuid}").get_data(as_text=True)
     assert "复查不通过" in page and "照片看不清压力表" in page
-    assert "inspector_a1" in client.get(f"/enterprises/{result.enterprise_id}").get_data(as_text=True)
+    assert "inspector_a1" in client.get(f"/enterprises/{result.enterprise_id}").get_data(
+        as_text=True
+    )
     with client.get(f"/photos/{sha}/display.jpg") as resp:
         assert resp.status_code == 200
     assert client.get(f"/photos/{sha}/original").status_code == 404
@@ -252,7 +318,10 @@ def test_import_refuses_a_non_empty_database_and_a_failing_file(app, world, expo
     with app.app_context():
         with pytest.raises(load.ImportRefused) as exc:
             load.import_bytes(exported.data, now=utcnow())
-        assert "不是空的" in exc.value.message and db.session.scalar(select(func.count()).select_from(Enterprise)) == 4
+        assert (
+            "不是空的" in exc.value.message
+            and db.session.scalar(select(func.count()).select_from(Enterprise)) == 4
+        )
     changed, _ = _tamper_field(exported.text, exported.doc)
     with app.app_context(), pytest.raises(load.ImportRefused) as exc:
         load.import_bytes(changed.encode(), now=utcnow())
@@ -273,7 +342,9 @@ def test_a_new_section_registers_renders_and_is_sealed(app, world, tmp_path):
         assert "告知书记录" in text and "安全生产告知书" in text
         assert verify.verify_file(path).ok
         changed = edit_data(text, '"signed":true', '"signed":false')
-        assert any("notices_demo/0/signed" in p for p in verify.verify_bytes(changed.encode()).problems)
+        assert any(
+            "notices_demo/0/signed" in p for p in verify.verify_bytes(changed.encode()).problems
+        )
     finally:
         collect.SECTIONS[:] = [s for s in collect.SECTIONS if s.key != "notices_demo"]
 
@@ -313,24 +384,65 @@ def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app,
         ent = db.session.get(Enterprise, world.ents["a1"])
         now = utcnow()
         risk.decide(ent, color="orange", reason="燃气用量大", actor=street, now=now)
-        standardization.record(ent, kind="review", level="micro_pass", result="pass", on=day(-60), valid_until=None,
-                               organizer="street", note="街道组织评审", actor=street, now=now)
+        standardization.record(
+            ent,
+            kind="review",
+            level="micro_pass",
+            result="pass",
+            on=day(-60),
+            valid_until=None,
+            organizer="street",
+            note="街道组织评审",
+            actor=street,
+            now=now,
+        )
         standardization.rate(ent, stars=4, reason="整改及时", actor=street, now=now)
-        letter = campaign.record_letter(ent, kind="commitment", year=TODAY.year, done_on=day(-90), deadline=day(30),
-                                        signer="王老板", photo=images.jpeg(seed=77), note="", actor=street, now=now)
-        campaign.record_case(kind="excellent_venue", street=db.session.get(Street, ent.street_id), enterprise=ent, level="street",
-                             on=day(-30), note="厨房管理规范", actor=street, now=now)
+        letter = campaign.record_letter(
+            ent,
+            kind="commitment",
+            year=TODAY.year,
+            done_on=day(-90),
+            deadline=day(30),
+            signer="王老板",
+            photo=images.jpeg(seed=77),
+            note="",
+            actor=street,
+            now=now,
+        )
+        campaign.record_case(
+            kind="excellent_venue",
+            street=db.session.get(Street, ent.street_id),
+            enterprise=ent,
+            level="street",
+            on=day(-30),
+            note="厨房管理规范",
+            actor=street,
+            now=now,
+        )
         db.session.commit()
         letter_photo = letter.photo_sha256
     doc = export(app, world, path)
     text = path.read_text(encoding="utf-8")
-    for needed in ("专项行动记录", "橙色", "燃气用量大", "小微达标不定级", "街道组织评审", "4 星", "整改及时", "承诺书", "王老板",
-                   "九小场所优秀案例", "厨房管理规范"):
+    for needed in (
+        "专项行动记录",
+        "橙色",
+        "燃气用量大",
+        "小微达标不定级",
+        "街道组织评审",
+        "4 星",
+        "整改及时",
+        "承诺书",
+        "王老板",
+        "九小场所优秀案例",
+        "厨房管理规范",
+    ):
         assert needed in text, needed
     assert f'data-photo="{letter_photo}"' in text  # the signed letter's photo is embedded
     assert verify.verify_file(path).ok
     changed = edit_data(text, '"signer":"王老板"', '"signer":"李老板"')
-    assert any("campaign/letters/0/signer" in p for p in verify.verify_bytes(changed.encode()).problems)
+    assert any(
+        "campaign/letters/0/signer" in p for p in verify.verify_bytes(changed.encode()).problems
+    )
 
     (tmp_path / "t").mkdir()
     target = create_app(base_config(database.fresh(tmp_path / "t"), tmp_path / "t"))
@@ -339,19 +451,29 @@ def test_campaign_records_are_in_the_file_and_come_back_on_import(database, app,
         db.session.commit()
         assert "campaign" not in result.skipped
         assert [r.color for r in db.session.scalars(select(RiskAssessment))] == ["orange"]
-        assert [(r.level, r.note) for r in db.session.scalars(select(StandardizationRecord))] == [("micro_pass", "街道组织评审")]
+        assert [(r.level, r.note) for r in db.session.scalars(select(StandardizationRecord))] == [
+            ("micro_pass", "街道组织评审")
+        ]
         assert [r.stars for r in db.session.scalars(select(StarRating))] == [4]
         (row,) = db.session.scalars(select(CampaignLetter)).all()
-        assert (row.signer, row.photo_sha256, row.enterprise_id) == ("王老板", letter_photo, result.enterprise_id)
+        assert (row.signer, row.photo_sha256, row.enterprise_id) == (
+            "王老板",
+            letter_photo,
+            result.enterprise_id,
+        )
         assert db.session.get(Photo, letter_photo) is not None
         again = collect.collect(result.enterprise_id, actor=CONSOLE, now=utcnow())
         assert collect.section_data(again, "campaign")["letters"][0]["signer"] == "王老板"
         db.session.remove()
         db.engine.dispose()
-    assert doc["sections"][[s["key"] for s in doc["sections"]].index("campaign")]["title"] == "专项行动记录"
+    assert (
+        doc["sections"][[s["key"] for s in doc["sections"]].index("campaign")]["title"]
+        == "专项行动记录"
+    )
 
 
 # --- What a person reads is sealed (issue 16) ---------------------------------------------
+
 
 def edit_page(text: str, old: str, new: str) -> str:
     """Change the readable part only (the embedded JSON stays as it was), as a text editor would."""
@@ -370,11 +492,17 @@ def test_every_visible_open_hazard_shown_closed_fails_verification(exported):
     assert any("阅读部分" in p and "封存摘要不符" in p for p in report.problems), report.problems
 
 
-@pytest.mark.parametrize("old,new", [
-    ("</style>", ".state-open{visibility:hidden}</style>"),  # hidden by a style, not a word changed
-    ('class="state-open"', 'class="state-closed"'),
-    ("灭火器失压", "灭火器正常"),
-])
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        (
+            "</style>",
+            ".state-open{visibility:hidden}</style>",
+        ),  # hidden by a style, not a word changed
+        ('class="state-open"', 'class="state-closed"'),
+        ("灭火器失压", "灭火器正常"),
+    ],
+)
 def test_any_change_to_the_readable_part_fails_verification(exported, old, new):
     report = verify.verify_bytes(edit_page(exported.text, old, new).encode())
     assert any("封存摘要不符" in p for p in report.problems), report.problems
@@ -388,11 +516,16 @@ def test_a_page_resealed_by_a_forger_is_caught_by_rendering_the_data_again(app, 
     forged = body.canonical([changed]).digest.hexdigest()
     head, data, tail = DATA_RE.search(changed).groups()
     resealed = changed.replace(data, data.replace(exported.doc["seal"]["body"]["sha256"], forged))
-    assert verify.verify_bytes(resealed.encode()).ok  # without the templates, only the digest can be checked
+    assert verify.verify_bytes(
+        resealed.encode()
+    ).ok  # without the templates, only the digest can be checked
     with app.app_context():
         report = verify.verify_bytes(resealed.encode())
     assert report.page.rerendered
-    assert any("阅读部分与内嵌数据不符" in p and "“已销号”，按内嵌数据应为“待整改”" in p for p in report.problems), report.problems
+    assert any(
+        "阅读部分与内嵌数据不符" in p and "“已销号”，按内嵌数据应为“待整改”" in p
+        for p in report.problems
+    ), report.problems
 
 
 def test_an_untouched_file_matches_its_data_rendered_again(app, exported):

@@ -23,8 +23,15 @@ def chain_of(world, n: int = 4) -> list[int]:
     seqs = []
     for _ in range(n):
         h = make_hazard(world.ents["a1"])
-        out = hazards.transition(h.uuid, "request_extension", actor=actor, now=utcnow(), version=1,
-                                 note="等待材料", data={"deadline": "2099-01-01"})
+        out = hazards.transition(
+            h.uuid,
+            "request_extension",
+            actor=actor,
+            now=utcnow(),
+            version=1,
+            note="等待材料",
+            data={"deadline": "2099-01-01"},
+        )
         seqs.append(out.event.seq)
     db.session.commit()
     return seqs
@@ -35,15 +42,27 @@ def bypass_guard(sql: str) -> None:
     dialect = db.engine.dialect.name
     with db.engine.begin() as conn:
         if dialect == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete"))
+            conn.execute(
+                text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
+            )
             conn.execute(text(sql))
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete"))
+            conn.execute(
+                text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete")
+            )
         else:
             conn.execute(text("DROP TRIGGER audit_events_no_update"))
             conn.execute(text("DROP TRIGGER audit_events_no_delete"))
             conn.execute(text(sql))
-            conn.execute(text("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"))
-            conn.execute(text("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+                )
+            )
 
 
 def test_a_clean_chain_verifies(ctx, world):
@@ -52,10 +71,13 @@ def test_a_clean_chain_verifies(ctx, world):
     assert result.ok and result.count == 4 and audit.head() == (4, result.head_hash)
 
 
-@pytest.mark.parametrize("statement", [
-    update(AuditEvent).where(AuditEvent.seq == 2).values(payload="{}"),
-    delete(AuditEvent).where(AuditEvent.seq == 2),
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        update(AuditEvent).where(AuditEvent.seq == 2).values(payload="{}"),
+        delete(AuditEvent).where(AuditEvent.seq == 2),
+    ],
+)
 def test_database_refuses_update_and_delete(ctx, world, statement):
     chain_of(world)
     with pytest.raises(DBAPIError) as info:
@@ -79,12 +101,15 @@ def test_database_refuses_wiping_the_table(ctx, world):
     db.session.rollback()
 
 
-@pytest.mark.parametrize("sql,seq,reason", [
-    ("UPDATE audit_events SET payload = '{\"note\":\"改过\"}' WHERE seq = 3", 3, "内容被修改"),
-    ("UPDATE audit_events SET actor_label = 'someone' WHERE seq = 2", 2, "记录被修改"),
-    ("DELETE FROM audit_events WHERE seq = 2", 2, "序号不连续"),
-    ("DELETE FROM audit_events WHERE seq = 4", 4, "截断"),
-])
+@pytest.mark.parametrize(
+    "sql,seq,reason",
+    [
+        ('UPDATE audit_events SET payload = \'{"note":"改过"}\' WHERE seq = 3', 3, "内容被修改"),
+        ("UPDATE audit_events SET actor_label = 'someone' WHERE seq = 2", 2, "记录被修改"),
+        ("DELETE FROM audit_events WHERE seq = 2", 2, "序号不连续"),
+        ("DELETE FROM audit_events WHERE seq = 4", 4, "截断"),
+    ],
+)
 def test_tampering_is_detected_and_the_first_broken_link_named(ctx, world, sql, seq, reason):
     chain_of(world)
     bypass_guard(sql)
@@ -110,10 +135,13 @@ COLUMNS = "seq, uuid, object_type, object_id, enterprise_id, action, actor_id, a
 
 def rewritten(from_seq: int = 2) -> list[dict]:
     """The chain from `from_seq` on with one note changed and every hash recomputed, as a forger would."""
-    rows = [dict(r._mapping) for r in db.session.execute(text(f"SELECT {COLUMNS} FROM audit_events ORDER BY seq"))]
+    rows = [
+        dict(r._mapping)
+        for r in db.session.execute(text(f"SELECT {COLUMNS} FROM audit_events ORDER BY seq"))
+    ]
     prev = rows[from_seq - 2]["hash"] if from_seq > 1 else audit.GENESIS
     out = []
-    for row in rows[from_seq - 1:]:
+    for row in rows[from_seq - 1 :]:
         row = dict(row)
         if row["seq"] == from_seq:
             row["payload"] = row["payload"].replace("等待材料", "材料已齐")
@@ -122,10 +150,19 @@ def rewritten(from_seq: int = 2) -> list[dict]:
         if at.tzinfo is None:  # SQLite hands back the stored UTC text
             at = at.replace(tzinfo=UTC)
         row["prev_hash"] = prev
-        row["hash"] = audit.row_hash(prev, seq=row["seq"], uuid=row["uuid"], object_type=row["object_type"],
-                                     object_id=row["object_id"], enterprise_id=row["enterprise_id"], action=row["action"],
-                                     actor_id=row["actor_id"], actor_label=row["actor_label"], at=at,
-                                     payload_sha256=row["payload_sha256"])
+        row["hash"] = audit.row_hash(
+            prev,
+            seq=row["seq"],
+            uuid=row["uuid"],
+            object_type=row["object_type"],
+            object_id=row["object_id"],
+            enterprise_id=row["enterprise_id"],
+            action=row["action"],
+            actor_id=row["actor_id"],
+            actor_label=row["actor_label"],
+            at=at,
+            payload_sha256=row["payload_sha256"],
+        )
         prev = row["hash"]
         out.append(row)
     db.session.rollback()
@@ -157,16 +194,16 @@ def rewrite_statements(dialect: str) -> dict[str, str]:
     if dialect == "postgresql":
         return {
             "upsert": f"INSERT INTO audit_events ({COLUMNS}) VALUES ({PLACEHOLDERS}) "
-                      "ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload, payload_sha256 = excluded.payload_sha256, "
-                      "prev_hash = excluded.prev_hash, hash = excluded.hash",
+            "ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload, payload_sha256 = excluded.payload_sha256, "
+            "prev_hash = excluded.prev_hash, hash = excluded.hash",
             "insert of an existing seq": f"INSERT INTO audit_events ({COLUMNS}) VALUES ({PLACEHOLDERS})",
         }
     return {
         "replace": f"INSERT OR REPLACE INTO audit_events ({COLUMNS}) VALUES ({PLACEHOLDERS})",
         "replace into": f"REPLACE INTO audit_events ({COLUMNS}) VALUES ({PLACEHOLDERS})",
         "upsert": f"INSERT INTO audit_events ({COLUMNS}) VALUES ({PLACEHOLDERS}) "
-                  "ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload, payload_sha256 = excluded.payload_sha256, "
-                  "prev_hash = excluded.prev_hash, hash = excluded.hash",
+        "ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload, payload_sha256 = excluded.payload_sha256, "
+        "prev_hash = excluded.prev_hash, hash = excluded.hash",
         "insert of an existing seq": f"INSERT INTO audit_events ({COLUMNS}) VALUES ({PLACEHOLDERS})",
     }
 
@@ -182,12 +219,19 @@ def test_database_refuses_replace_upsert_and_insert_of_an_existing_seq(ctx, worl
     clash = {**_values(row), "seq": 5, "prev_hash": audit.head()[1]}
     db.session.rollback()
     sqlite = db.engine.dialect.name == "sqlite"
-    reason = _refused(rewrite_statements(db.engine.dialect.name)["replace" if sqlite else "insert of an existing seq"], clash)
+    reason = _refused(
+        rewrite_statements(db.engine.dialect.name)[
+            "replace" if sqlite else "insert of an existing seq"
+        ],
+        clash,
+    )
     assert "append-only" in reason if sqlite else "uq_audit_events_uuid" in reason
     assert audit.verify().ok and "等待材料" in note_of(2)
 
 
-@pytest.mark.parametrize("what", ["back", "to a made-up hash", "ahead of the events", "second row", "delete", "wipe"])
+@pytest.mark.parametrize(
+    "what", ["back", "to a made-up hash", "ahead of the events", "second row", "delete", "wipe"]
+)
 def test_database_keeps_the_head_on_the_newest_event(ctx, world, what):
     chain_of(world)
     seq, head_hash = audit.head()
@@ -198,11 +242,16 @@ def test_database_keeps_the_head_on_the_newest_event(ctx, world, what):
         "back": f"UPDATE audit_head SET seq = 2, hash = '{second_hash}'",
         "to a made-up hash": f"UPDATE audit_head SET hash = '{'f' * 64}'",
         "ahead of the events": f"UPDATE audit_head SET seq = 9, hash = '{'f' * 64}'",
-        "second row": ("INSERT INTO audit_head (id, seq, hash) VALUES (1, 2, :h) ON CONFLICT (id) DO UPDATE SET seq = 2, hash = :h"
-                       if pg else "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, 2, :h)"),
+        "second row": (
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 2, :h) ON CONFLICT (id) DO UPDATE SET seq = 2, hash = :h"
+            if pg
+            else "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, 2, :h)"
+        ),
         "delete": "DELETE FROM audit_head",
         # SQLite has no TRUNCATE: a second row is the other way to put a head beside the true one.
-        "wipe": "TRUNCATE audit_head" if pg else "INSERT INTO audit_head (id, seq, hash) VALUES (2, 0, :h)",
+        "wipe": "TRUNCATE audit_head"
+        if pg
+        else "INSERT INTO audit_head (id, seq, hash) VALUES (2, 0, :h)",
     }[what]
     assert "append-only" in _refused(sql, {"h": second_hash})
     assert audit.head() == (seq, head_hash) and audit.verify().ok
@@ -221,7 +270,10 @@ def test_a_rewrite_with_an_ordinary_login_changes_nothing(ctx, world, runner):
             pass
     try:
         with db.engine.begin() as conn:
-            conn.execute(text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": forged[-1]["seq"], "h": forged[-1]["hash"]})
+            conn.execute(
+                text("UPDATE audit_head SET seq = :s, hash = :h"),
+                {"s": forged[-1]["seq"], "h": forged[-1]["hash"]},
+            )
     except DBAPIError:
         pass
     assert "等待材料" in note_of(2)
@@ -232,8 +284,11 @@ def test_a_rewrite_with_an_ordinary_login_changes_nothing(ctx, world, runner):
 class Guards:
     """Lift every guard on the chain, as someone with the database owner's rights can."""
 
-    PG_TRIGGERS = [("audit_events", "audit_events_no_update_delete"), ("audit_events", "audit_events_in_order"),
-                   ("audit_head", "audit_head_guard")]
+    PG_TRIGGERS = [
+        ("audit_events", "audit_events_no_update_delete"),
+        ("audit_events", "audit_events_in_order"),
+        ("audit_head", "audit_head_guard"),
+    ]
 
     def __enter__(self):
         with db.engine.begin() as conn:
@@ -241,7 +296,9 @@ class Guards:
                 for table, name in self.PG_TRIGGERS:
                     conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {name}"))
             else:
-                self.saved = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+                self.saved = conn.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                ).all()
                 for name, _ in self.saved:
                     conn.execute(text(f"DROP TRIGGER {name}"))
         return self
@@ -262,8 +319,13 @@ def test_verify_against_a_head_kept_outside_detects_a_rewritten_chain(ctx, world
     forged = rewritten()
     with Guards(), db.engine.begin() as conn:
         for row in forged:
-            conn.execute(text("UPDATE audit_events SET payload = :payload, payload_sha256 = :payload_sha256, "
-                              "prev_hash = :prev_hash, hash = :hash WHERE seq = :seq"), _values(row))
+            conn.execute(
+                text(
+                    "UPDATE audit_events SET payload = :payload, payload_sha256 = :payload_sha256, "
+                    "prev_hash = :prev_hash, hash = :hash WHERE seq = :seq"
+                ),
+                _values(row),
+            )
         conn.execute(text("UPDATE audit_head SET hash = :h"), {"h": forged[-1]["hash"]})
     # Recomputed throughout, the chain agrees with itself: nothing inside the system can tell.
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0

@@ -22,7 +22,13 @@ DATA_DRIVEN = {"archive/load.py", "demo_bulk.py"}
 
 
 def _name(func: ast.expr) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return (
+        func.attr
+        if isinstance(func, ast.Attribute)
+        else func.id
+        if isinstance(func, ast.Name)
+        else ""
+    )
 
 
 def _values(node: ast.expr) -> list[str] | None:
@@ -56,8 +62,13 @@ def _writers(tree: ast.Module) -> dict[str, int | None]:
             params = [a.arg for a in f.args.args]
             if f.name in writers or "action" not in params:
                 continue
-            for call in (c for c in ast.walk(f) if isinstance(c, ast.Call) and _name(c.func) in writers):
-                if any(isinstance(a, ast.Name) and a.id == "action" for a in _passes(call, writers[_name(call.func)])):
+            for call in (
+                c for c in ast.walk(f) if isinstance(c, ast.Call) and _name(c.func) in writers
+            ):
+                if any(
+                    isinstance(a, ast.Name) and a.id == "action"
+                    for a in _passes(call, writers[_name(call.func)])
+                ):
                     more[f.name] = params.index("action")
         if not more:
             return writers
@@ -74,21 +85,38 @@ def written_actions() -> set[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         writers = _writers(tree)
         for fn in (f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)):
-            for call in (c for c in ast.walk(fn) if isinstance(c, ast.Call) and _name(c.func) in writers):
+            for call in (
+                c for c in ast.walk(fn) if isinstance(c, ast.Call) and _name(c.func) in writers
+            ):
                 for arg in _passes(call, writers[_name(call.func)]):
                     values = _values(arg)
                     if values is not None:
                         found.update(values)
-                    elif not (fn.name in writers and isinstance(arg, ast.Name) and arg.id == "action"):
-                        assert rel in DATA_DRIVEN, f"{rel}:{call.lineno} ({fn.name}) writes an action the test cannot read"
+                    elif not (
+                        fn.name in writers and isinstance(arg, ast.Name) and arg.id == "action"
+                    ):
+                        assert rel in DATA_DRIVEN, (
+                            f"{rel}:{call.lineno} ({fn.name}) writes an action the test cannot read"
+                        )
     return found
 
 
 def test_the_scan_finds_the_writers_of_every_module():
     found = written_actions()
     # One of each writer: literal, dict, template, wrapper with the action first, wrapper with it second.
-    assert {"visit_received", "std_review", "letter_commitment", "plan_loaded", "proposal_installed", "placard_rotate",
-            "alert_acknowledged", "file_quarter", "plan_filed", "confirm_closure", "self_close"} <= found
+    assert {
+        "visit_received",
+        "std_review",
+        "letter_commitment",
+        "plan_loaded",
+        "proposal_installed",
+        "placard_rotate",
+        "alert_acknowledged",
+        "file_quarter",
+        "plan_filed",
+        "confirm_closure",
+        "self_close",
+    } <= found
 
 
 def test_every_action_written_has_a_declared_shape():

@@ -25,7 +25,9 @@ def make(tmp_path, monkeypatch, instance_text=None, env=None):
 def test_defaults_make_a_secret_and_a_sqlite_url(tmp_path, monkeypatch):
     app = make(tmp_path, monkeypatch)
     secret = app.config["SECRET_KEY"]
-    assert len(secret) == 64 and (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert (
+        len(secret) == 64 and (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+    )
     assert make(tmp_path, monkeypatch).config["SECRET_KEY"] == secret  # kept across restarts
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/fieldapp.sqlite3")
     assert app.config["WTF_CSRF_TIME_LIMIT"] is None
@@ -33,10 +35,14 @@ def test_defaults_make_a_secret_and_a_sqlite_url(tmp_path, monkeypatch):
 
 def test_instance_file_then_environment(tmp_path, monkeypatch):
     app = make(
-        tmp_path, monkeypatch,
+        tmp_path,
+        monkeypatch,
         instance_text="BASE_URL = 'https://from-file.example'\nSECRET_KEY = 'file'\nDATA_DIR = '/srv/file'\n",
-        env={"FIELDAPP_SECRET_KEY": "from-env", "FIELDAPP_DATABASE_URL": "postgresql://u:p@db/fieldapp",
-             "FIELDAPP_TRUSTED_HOSTS": "a.example, b.example"},
+        env={
+            "FIELDAPP_SECRET_KEY": "from-env",
+            "FIELDAPP_DATABASE_URL": "postgresql://u:p@db/fieldapp",
+            "FIELDAPP_TRUSTED_HOSTS": "a.example, b.example",
+        },
     )
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["BASE_URL"] == "https://from-file.example"

@@ -51,16 +51,31 @@ def test_a_filed_snapshot_stays_fixed_when_the_data_changes(data):
     assert filings.check_record(again).ok
     diffs = filings.differences(again)
     changed = [d for d in diffs if d.column.endswith("自查隐患数量（条）") and d.annex == 4]
-    assert len(changed) == 1 and (changed[0].filed, changed[0].now) == (4, 5) and len(changed[0].added) == 1
+    assert (
+        len(changed) == 1
+        and (changed[0].filed, changed[0].now) == (4, 5)
+        and len(changed[0].added) == 1
+    )
 
 
 def test_the_seal_is_recorded_in_the_audit_chain(data):
     f = file("street_a", street("甲街道"))
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.uuid == f.event_uuid))
-    assert (event.object_type, event.object_id, event.action) == ("quarter_filing", str(f.id), "file_quarter")
+    assert (event.object_type, event.object_id, event.action) == (
+        "quarter_filing",
+        str(f.id),
+        "file_quarter",
+    )
     assert audit.payload(event)["seal"] == f.seal
-    assert f.seal == audit.sha256(audit.canonical({"meta": filings.meta_of(f), "figures": json.loads(f.figures),
-                                                   "rows_behind": json.loads(f.rows_behind)}))
+    assert f.seal == audit.sha256(
+        audit.canonical(
+            {
+                "meta": filings.meta_of(f),
+                "figures": json.loads(f.figures),
+                "rows_behind": json.loads(f.rows_behind),
+            }
+        )
+    )
     assert audit.verify().ok
 
 
@@ -68,7 +83,11 @@ def test_a_tampered_record_fails_its_check(data):
     f = file("street_a", street("甲街道"))
     figures = json.loads(f.figures)
     figures["4"]["rows"][0]["values"]["org"] = 9
-    db.session.execute(update(QuarterFiling).where(QuarterFiling.id == f.id).values(figures=audit.canonical(figures)))
+    db.session.execute(
+        update(QuarterFiling)
+        .where(QuarterFiling.id == f.id)
+        .values(figures=audit.canonical(figures))
+    )
     db.session.commit()
     db.session.expire_all()
     check = filings.check_record(db.session.get(QuarterFiling, f.id))
@@ -88,7 +107,9 @@ def test_verification_detects_a_change_to_the_exported_file(data):
     result = filings.verify_file(buf.getvalue())
     assert not result.ok and result.differences == ["附件4 B6：文件为“3”，报送时为“2”"]
     # A workbook that was never filed has no number to check against.
-    plain = filings.verify_file(__import__("fieldapp.quarterly_export", fromlist=["x"]).workbook(filings.tables_of(f)))
+    plain = filings.verify_file(
+        __import__("fieldapp.quarterly_export", fromlist=["x"]).workbook(filings.tables_of(f))
+    )
     assert not plain.ok and plain.filing is None
 
 
@@ -103,7 +124,10 @@ def test_a_correction_is_a_new_version_with_a_reason_and_the_rollup_reads_it(dat
     db.session.commit()
     second = file("street_a", unit, reason="补录5月自查隐患")
     assert second.version == 2 and second.reason == "补录5月自查隐患"
-    assert filings.tables_of(db.session.get(QuarterFiling, first.id))[0].row("").values["self_found"] == 4
+    assert (
+        filings.tables_of(db.session.get(QuarterFiling, first.id))[0].row("").values["self_found"]
+        == 4
+    )
     table = filings.rollup(Q2)[0]
     row = table.row(unit.code)
     assert row.values["self_found"] == 5 and row.source == second.id
@@ -115,13 +139,26 @@ def test_the_rollup_shows_departments_beside_streets_with_totals(data):
     file("street_b", street("乙街道"))
     file("dept_catering", quarterly.department_unit("餐饮"))
     four, five, seven = filings.rollup(Q2)
-    assert [(r.kind, r.unit) for r in four.rows] == [("区安委会成员单位", "餐饮行业主管部门"), ("区安委会成员单位", "合计"),
-                                                     ("街道", "甲街道"), ("街道", "乙街道"), ("街道", "合计")]
+    assert [(r.kind, r.unit) for r in four.rows] == [
+        ("区安委会成员单位", "餐饮行业主管部门"),
+        ("区安委会成员单位", "合计"),
+        ("街道", "甲街道"),
+        ("街道", "乙街道"),
+        ("街道", "合计"),
+    ]
     assert four.row("street|total").values["base_total"] == 6 and not four.missing
     assert four.row("department:餐饮").values["base_total"] == 1
-    assert [r.key for r in seven.rows][:2] == ["department|small_manufacturing", "department|beauty_bath"]
-    assert seven.row("street|catering").values["fine_amount"] == seven.row("street|total").values["fine_amount"]
-    assert len(five.rows) == 3 * 2 + 3 * 3  # one department and two streets, a total per type, three levels each
+    assert [r.key for r in seven.rows][:2] == [
+        "department|small_manufacturing",
+        "department|beauty_bath",
+    ]
+    assert (
+        seven.row("street|catering").values["fine_amount"]
+        == seven.row("street|total").values["fine_amount"]
+    )
+    assert (
+        len(five.rows) == 3 * 2 + 3 * 3
+    )  # one department and two streets, a total per type, three levels each
     # The rows behind a roll-up figure are those of the filings it was read from.
     ids = filings.rows_behind(four, four.row("street|total"), "self_found")
     assert len(ids) == 4
@@ -139,19 +176,29 @@ def test_the_district_files_its_rollup_and_it_stays_fixed(data):
     make_hazard(data["a2"], raised_at=at(2026, 5, 20), source="self")
     db.session.commit()
     file("street_a", street("甲街道"), reason="补录")
-    assert filings.tables_of(db.session.get(QuarterFiling, district.id))[0].row(street("甲街道").code).values["self_found"] == 4
+    assert (
+        filings.tables_of(db.session.get(QuarterFiling, district.id))[0]
+        .row(street("甲街道").code)
+        .values["self_found"]
+        == 4
+    )
     diffs = filings.differences(db.session.get(QuarterFiling, district.id))
-    assert any(d.column.endswith("自查隐患数量（条）") and (d.filed, d.now) == (4, 5) for d in diffs)
+    assert any(
+        d.column.endswith("自查隐患数量（条）") and (d.filed, d.now) == (4, 5) for d in diffs
+    )
 
 
-@pytest.mark.parametrize("username, unit_of, status", [
-    ("street_b", lambda: street("甲街道"), 403),  # another street's rows
-    ("dept_catering", lambda: street("甲街道"), 403),
-    ("street_a", lambda: quarterly.department_unit("餐饮"), 403),
-    ("street_a", lambda: quarterly.DISTRICT, 403),
-    ("inspector_a1", lambda: street("甲街道"), 403),
-    ("owner_a1", lambda: street("甲街道"), 403),
-])
+@pytest.mark.parametrize(
+    "username, unit_of, status",
+    [
+        ("street_b", lambda: street("甲街道"), 403),  # another street's rows
+        ("dept_catering", lambda: street("甲街道"), 403),
+        ("street_a", lambda: quarterly.department_unit("餐饮"), 403),
+        ("street_a", lambda: quarterly.DISTRICT, 403),
+        ("inspector_a1", lambda: street("甲街道"), 403),
+        ("owner_a1", lambda: street("甲街道"), 403),
+    ],
+)
 def test_only_the_filer_itself_files_its_rows(data, username, unit_of, status):
     with pytest.raises(filings.FilingError) as refused:
         filings.file_quarter(unit_of(), 2026, 2, actor=user(username), now=AFTER_Q2)
@@ -160,18 +207,40 @@ def test_only_the_filer_itself_files_its_rows(data, username, unit_of, status):
 
 def test_a_quarter_is_filed_only_once_it_has_ended(data):
     with pytest.raises(filings.FilingError) as refused:
-        filings.file_quarter(street("甲街道"), 2026, 2, actor=user("street_a"), now=at(2026, 6, 30, 23, 59))
+        filings.file_quarter(
+            street("甲街道"), 2026, 2, actor=user("street_a"), now=at(2026, 6, 30, 23, 59)
+        )
     assert refused.value.status == 409
-    assert filings.file_quarter(street("甲街道"), 2026, 2, actor=user("street_a"), now=at(2026, 7, 1, 0, 0)).version == 1
+    assert (
+        filings.file_quarter(
+            street("甲街道"), 2026, 2, actor=user("street_a"), now=at(2026, 7, 1, 0, 0)
+        ).version
+        == 1
+    )
 
 
 def test_cli_files_exports_and_verifies(data, runner, tmp_path):
-    result = runner.invoke(args=["report", "file", "--year", "2026", "--quarter", "2", "--as", "street_a"])
+    result = runner.invoke(
+        args=["report", "file", "--year", "2026", "--quarter", "2", "--as", "street_a"]
+    )
     assert result.exit_code == 0 and "第 1 版" in result.output
     f = db.session.scalar(select(QuarterFiling))
     out = tmp_path / "filed.xlsx"
-    result = runner.invoke(args=["report", "quarterly", "--year", "2026", "--quarter", "2", "--street", "甲街道", "--filed",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        args=[
+            "report",
+            "quarterly",
+            "--year",
+            "2026",
+            "--quarter",
+            "2",
+            "--street",
+            "甲街道",
+            "--filed",
+            "--out",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0 and f"编号 {f.id}" in result.output
     ok = runner.invoke(args=["report", "verify", str(out)])
     assert ok.exit_code == 0 and "未改动" in ok.output

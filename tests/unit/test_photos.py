@@ -38,7 +38,10 @@ def test_display_copy_is_bounded_and_thumbnail_small():
     assert (done.width, done.height) == (4000, 3000) and done.mime == "image/jpeg"
 
 
-@pytest.mark.parametrize("maker,mime", [(images.png, "image/png"), (images.webp, "image/webp"), (images.heic, "image/heic")])
+@pytest.mark.parametrize(
+    "maker,mime",
+    [(images.png, "image/png"), (images.webp, "image/webp"), (images.heic, "image/heic")],
+)
 def test_png_webp_and_heic_are_accepted(maker, mime):
     done = photos.process(maker(), max_pixels=MAX)
     assert done.mime == mime and open_jpeg(done.display).mode == "RGB"
@@ -49,7 +52,10 @@ def test_png_webp_and_heic_are_accepted(maker, mime):
     [
         (b"<?php system($_GET['c']); ?>", 415),
         (b"<html><script>alert(1)</script></html>", 415),
-        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>', 415),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>',
+            415,
+        ),
         (b"GIF89a" + b"\x00" * 40, 415),
         (b"", 400),
     ],
@@ -99,26 +105,37 @@ def test_the_measured_webp_bomb_is_refused_by_its_pixel_count():
     assert info.value.status == 422 and "像素过多（16383×3900）" in info.value.message
 
 
-@pytest.mark.parametrize("maker", [
-    lambda: images.webp_bomb(8000, 6000),
-    lambda: images.png_bomb(7000, 7000, "P"),
-    lambda: images.png_bomb(5000, 5000, "RGBA"),
-    lambda: images.png_bomb(7000, 7000, "RGB"),
-    lambda: images.progressive_jpeg_claiming(8000, 6000),
-], ids=["webp-48MP", "png-palette-49MP", "png-rgba-25MP", "png-rgb-49MP", "progressive-jpeg-48MP"])
+@pytest.mark.parametrize(
+    "maker",
+    [
+        lambda: images.webp_bomb(8000, 6000),
+        lambda: images.png_bomb(7000, 7000, "P"),
+        lambda: images.png_bomb(5000, 5000, "RGBA"),
+        lambda: images.png_bomb(7000, 7000, "RGB"),
+        lambda: images.progressive_jpeg_claiming(8000, 6000),
+    ],
+    ids=["webp-48MP", "png-palette-49MP", "png-rgba-25MP", "png-rgb-49MP", "progressive-jpeg-48MP"],
+)
 def test_bombs_under_the_pixel_cap_are_refused_by_their_decoding_cost(maker):
     with pytest.raises(photos.PhotoRejected) as info:
         photos.process(maker(), **LIMITS)
-    assert info.value.status == 422 and "解码约需" in info.value.message and "MB 内存" in info.value.message
+    assert (
+        info.value.status == 422
+        and "解码约需" in info.value.message
+        and "MB 内存" in info.value.message
+    )
 
 
-@pytest.mark.parametrize("fmt,mode,size", [
-    ("JPEG", "RGB", (2040, 1530)),  # a 50 MP baseline JPEG, decoded at 1/4 scale
-    ("HEIF", "RGB", (4032, 3024)),  # a 12 MP iPhone photo
-    ("PNG", "RGBA", (1080, 2400)),  # a phone screenshot
-    ("PNG", "RGB", (4000, 3000)),
-    ("WEBP", "RGB", (2048, 1536)),  # what a browser sends after downscaling
-])
+@pytest.mark.parametrize(
+    "fmt,mode,size",
+    [
+        ("JPEG", "RGB", (2040, 1530)),  # a 50 MP baseline JPEG, decoded at 1/4 scale
+        ("HEIF", "RGB", (4032, 3024)),  # a 12 MP iPhone photo
+        ("PNG", "RGBA", (1080, 2400)),  # a phone screenshot
+        ("PNG", "RGB", (4000, 3000)),
+        ("WEBP", "RGB", (2048, 1536)),  # what a browser sends after downscaling
+    ],
+)
 def test_real_phone_photos_fit_the_decoding_budget(fmt, mode, size):
     assert photos.decode_cost(fmt, mode, size) <= photos.DECODE_BUDGET
 
@@ -156,12 +173,20 @@ def test_bombs_do_not_raise_a_process_peak_memory():
     from pathlib import Path
 
     repo = str(Path(__file__).resolve().parents[2])
-    out = subprocess.run([sys.executable, "-c", CHILD.format(repo=repo)], capture_output=True, text=True, check=True, cwd=repo)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD.format(repo=repo)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=repo,
+    )
     # Refused from the header, they cost a few MB at most; decoded, the first alone took a gigabyte.
     assert int(out.stdout.strip()) < 40, out.stdout
 
 
-@pytest.mark.parametrize("size,accepted", [((1, 1), False), ((319, 480), False), ((480, 319), False), ((320, 320), True)])
+@pytest.mark.parametrize(
+    "size,accepted", [((1, 1), False), ((319, 480), False), ((480, 319), False), ((320, 320), True)]
+)
 def test_evidence_photos_below_the_size_floor_are_refused_in_chinese(size, accepted):
     data = images.tiny(*size)
     if accepted:

@@ -24,7 +24,13 @@ def test_every_street_and_two_departments_have_filings_in_different_states(ctx, 
     db.session.commit()
     result = plan_samples.populate(now=NOW)
     db.session.commit()
-    assert set(result) == {"甲街道", "乙街道", "餐饮行业主管部门", "机械行业主管部门", "住宿行业主管部门"}
+    assert set(result) == {
+        "甲街道",
+        "乙街道",
+        "餐饮行业主管部门",
+        "机械行业主管部门",
+        "住宿行业主管部门",
+    }
     for name in ("甲街道", "乙街道", "餐饮行业主管部门", "机械行业主管部门"):
         assert {"on_time", "late", "missing"} <= set(result[name]), (name, result[name])
     # The third department filed nothing: everything past due is missing; the rest is not yet due.
@@ -46,5 +52,7 @@ def test_every_street_and_two_departments_have_filings_in_different_states(ctx, 
 def test_a_later_year_gets_its_plan_from_the_year_before(ctx, world):
     plan_samples.populate(now=datetime(2026, 3, 20, 10, 0, tzinfo=LOCAL_TZ))
     assert plan.years() == [2025, 2026]
-    soon = plan.attention(db.session.get(User, world.users["district"]), datetime(2026, 3, 20).date())["soon"]
+    soon = plan.attention(
+        db.session.get(User, world.users["district"]), datetime(2026, 3, 20).date()
+    )["soon"]
     assert [d.req.key for d in soon] == ["evaluation", "q1_summary", "q1_tables"]

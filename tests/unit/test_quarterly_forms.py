@@ -29,8 +29,11 @@ def norm(text: str) -> str:
 
 def table_lines(first_cell: str, second_cell_prefix: str) -> list[list[str]]:
     """The tab-separated lines of one form: from its header line to the last line with tabs."""
-    start = next(i for i, line in enumerate(LINES)
-                 if line.startswith(first_cell + "\t") and line.split("\t")[1].startswith(second_cell_prefix))
+    start = next(
+        i
+        for i, line in enumerate(LINES)
+        if line.startswith(first_cell + "\t") and line.split("\t")[1].startswith(second_cell_prefix)
+    )
     out = []
     for line in LINES[start:]:
         if "\t" not in line:
@@ -56,14 +59,22 @@ def notes_after(row_index_in_file: int) -> list[str]:
 
 
 def last_line_of(first_cell: str, prefix: str) -> int:
-    start = next(i for i, line in enumerate(LINES) if line.startswith(first_cell + "\t") and line.split("\t")[1].startswith(prefix))
+    start = next(
+        i
+        for i, line in enumerate(LINES)
+        if line.startswith(first_cell + "\t") and line.split("\t")[1].startswith(prefix)
+    )
     while "\t" in LINES[start]:
         start += 1
     return start
 
 
 def title_before(first_cell: str, prefix: str) -> str:
-    start = next(i for i, line in enumerate(LINES) if line.startswith(first_cell + "\t") and line.split("\t")[1].startswith(prefix))
+    start = next(
+        i
+        for i, line in enumerate(LINES)
+        if line.startswith(first_cell + "\t") and line.split("\t")[1].startswith(prefix)
+    )
     return next(norm(line) for line in reversed(LINES[:start]) if "季报表" in line)
 
 
@@ -79,7 +90,10 @@ def expected_annex4() -> list[tuple[str, ...]]:
     sub-columns are annex 7's (企业 in place of 九小场所), and the notes name two of them."""
     top, second = ANNEX4[0], ANNEX4[1]
     groups = cells(top)[1:]
-    spans = [(start, (groups[n + 1][0] if n + 1 < len(groups) else len(top)) - start, text) for n, (start, text) in enumerate(groups)]
+    spans = [
+        (start, (groups[n + 1][0] if n + 1 < len(groups) else len(top)) - start, text)
+        for n, (start, text) in enumerate(groups)
+    ]
     leaves = [c for _, c in cells(second)]
     assert sum(s for _, s, _ in spans) == len(leaves) + 2
     three = dict(expected_annex7_subgroups())[norm("健全三张清单")]
@@ -155,7 +169,9 @@ def expected_annex7() -> list[tuple[str, ...]]:
     return out
 
 
-@pytest.mark.parametrize("annex, expected", [(4, expected_annex4), (5, expected_annex5), (7, expected_annex7)])
+@pytest.mark.parametrize(
+    "annex, expected", [(4, expected_annex4), (5, expected_annex5), (7, expected_annex7)]
+)
 def test_every_header_cell_is_the_plans(annex, expected):
     assert app_paths(annex) == expected()
 
@@ -175,7 +191,9 @@ def test_no_invented_header_words():
 def test_the_row_header_and_row_labels_are_the_plans(annex):
     _, lines = FORMS[annex]
     assert norm(lines[0][0]) == norm(quarterly.ROW_HEADER)
-    grid = header_grid(quarterly.new_table(annex, quarterly.DISTRICT, quarterly.period(2025, 1), []))
+    grid = header_grid(
+        quarterly.new_table(annex, quarterly.DISTRICT, quarterly.period(2025, 1), [])
+    )
     assert grid[0][0].text == quarterly.ROW_HEADER
     if annex == 7:
         labels = [norm(row[1]) for row in lines[2:]]
@@ -183,7 +201,10 @@ def test_the_row_header_and_row_labels_are_the_plans(annex):
     else:
         body = lines[2:] if annex == 4 else lines[2:]
         kinds = [norm(row[0]) for row in body if row[0].strip()]
-        assert kinds == [norm(quarterly.KIND_LABELS["department"]), norm(quarterly.KIND_LABELS["street"])]
+        assert kinds == [
+            norm(quarterly.KIND_LABELS["department"]),
+            norm(quarterly.KIND_LABELS["street"]),
+        ]
     if annex == 5:
         assert [norm(row[1]) for row in lines[2:5]] == [norm(v) for v in quarterly.LEVELS.values()]
 
@@ -191,7 +212,9 @@ def test_the_row_header_and_row_labels_are_the_plans(annex):
 @pytest.mark.parametrize("annex", [4, 5, 7])
 def test_every_numbered_note_verbatim_under_its_table(annex):
     prefix, _ = FORMS[annex]
-    assert [norm(n) for n in quarterly.NOTES[annex]] == notes_after(last_line_of("填报单位类型", prefix))
+    assert [norm(n) for n in quarterly.NOTES[annex]] == notes_after(
+        last_line_of("填报单位类型", prefix)
+    )
     table = quarterly.new_table(annex, quarterly.DISTRICT, quarterly.period(2025, 4), [])
     assert table.notes == quarterly.NOTES[annex]  # the plan's own year: unchanged
 
@@ -199,7 +222,9 @@ def test_every_numbered_note_verbatim_under_its_table(annex):
 @pytest.mark.parametrize("annex", [4, 5, 7])
 def test_titles_are_the_plans(annex):
     prefix, _ = FORMS[annex]
-    assert norm(quarterly.new_table(annex, quarterly.DISTRICT, quarterly.period(2025, 1), []).title) == title_before("填报单位类型", prefix)
+    assert norm(
+        quarterly.new_table(annex, quarterly.DISTRICT, quarterly.period(2025, 1), []).title
+    ) == title_before("填报单位类型", prefix)
 
 
 def test_the_fill_in_line_names_what_the_form_asks_for():

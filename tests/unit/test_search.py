@@ -19,11 +19,18 @@ from .test_demo import cheap_hash
 
 def scan(actor, q: str) -> set[int]:
     """What a match means, by brute force: name or address contains q (ASCII case-folded, as LIKE does)."""
-    ids = {e.id for e in db.session.scalars(select(Enterprise).where(enterprises.scope.enterprise_clause(actor)))}
+    ids = {
+        e.id
+        for e in db.session.scalars(
+            select(Enterprise).where(enterprises.scope.enterprise_clause(actor))
+        )
+    }
     code = creditcode.normalize(q)
     out = set()
     for e in db.session.scalars(select(Enterprise).where(Enterprise.id.in_(ids))):
-        if any(q.lower() in (t or "").lower() for t in (e.name, e.address)) or (e.credit_code or "").startswith(code):
+        if any(q.lower() in (t or "").lower() for t in (e.name, e.address)) or (
+            e.credit_code or ""
+        ).startswith(code):
             out.add(e.id)
     return out
 
@@ -35,7 +42,10 @@ def found(actor, q: str) -> set[int]:
 
 
 def stored_grams() -> set[tuple[int, str]]:
-    return {tuple(r) for r in db.session.execute(select(EnterpriseGram.enterprise_id, EnterpriseGram.gram))}
+    return {
+        tuple(r)
+        for r in db.session.execute(select(EnterpriseGram.enterprise_id, EnterpriseGram.gram))
+    }
 
 
 def rebuilt_grams() -> set[tuple[int, str]]:
@@ -52,11 +62,24 @@ def district_demo(ctx):
 def queries(rng: random.Random) -> list[str]:
     """Two-character pieces of real names and addresses, longer and shorter ones, codes, misses."""
     ents = list(db.session.scalars(select(Enterprise)))
-    out = ["鑫源", "温陵", "小吃", "店", "泉州市鲤城区", "火星", "x", "91", "9235", "%", "_", "有限公司（"]
+    out = [
+        "鑫源",
+        "温陵",
+        "小吃",
+        "店",
+        "泉州市鲤城区",
+        "火星",
+        "x",
+        "91",
+        "9235",
+        "%",
+        "_",
+        "有限公司（",
+    ]
     for e in rng.sample(ents, 25):
         for text in (e.name, e.address):
             i = rng.randrange(0, max(1, len(text) - 1))
-            out += [text[i:i + 2], text[i:i + 3]]
+            out += [text[i : i + 2], text[i : i + 3]]
         out.append(e.credit_code[:6].lower())
     return out
 
@@ -72,9 +95,18 @@ def test_the_index_finds_exactly_what_the_scan_finds(district_demo, username):
 def test_the_grams_follow_every_way_a_premises_is_written(district_demo):
     assert stored_grams() == rebuilt_grams()  # the demo's bulk insert
     street = make_street("丙街道", "SC")
-    data = {"name": "泉州市金鹰阀门有限公司", "credit_code": None, "street_id": street.id, "grid_id": None, "industry": "机械",
-            "size_class": "medium", "venue_type": None, "standardization": "none", "risk_color": "blue",
-            "address": "泉州市鲤城区温陵路1号"}
+    data = {
+        "name": "泉州市金鹰阀门有限公司",
+        "credit_code": None,
+        "street_id": street.id,
+        "grid_id": None,
+        "industry": "机械",
+        "size_class": "medium",
+        "venue_type": None,
+        "standardization": "none",
+        "risk_color": "blue",
+        "address": "泉州市鲤城区温陵路1号",
+    }
     ent = enterprises.create(data, actor=None, now=utcnow())
     db.session.commit()
     assert ent.id in found(district_demo["district"], "金鹰阀门")
@@ -84,7 +116,9 @@ def test_the_grams_follow_every_way_a_premises_is_written(district_demo):
     assert ent.id in found(district_demo["district"], "常泰路88")
     assert stored_grams() == rebuilt_grams()
     db.session.execute(EnterpriseGram.__table__.delete())
-    assert search.rebuild(db.session.connection()) == db.session.scalar(select(db.func.count(Enterprise.id)))
+    assert search.rebuild(db.session.connection()) == db.session.scalar(
+        select(db.func.count(Enterprise.id))
+    )
     assert stored_grams() == rebuilt_grams()
 
 

@@ -39,9 +39,21 @@ def test_missing_key_raises_storage_missing(store):
 
 
 def test_keys_are_sorted_and_filtered_by_prefix(store):
-    for key in ("thumb/b2/b2.jpg", "original/ab/ab1", "display/ab/ab1.jpg", "original/cd/cd2", "original/ab/ab0"):
+    for key in (
+        "thumb/b2/b2.jpg",
+        "original/ab/ab1",
+        "display/ab/ab1.jpg",
+        "original/cd/cd2",
+        "original/ab/ab0",
+    ):
         store.put(key, key.encode())
-    assert store.keys() == ["display/ab/ab1.jpg", "original/ab/ab0", "original/ab/ab1", "original/cd/cd2", "thumb/b2/b2.jpg"]
+    assert store.keys() == [
+        "display/ab/ab1.jpg",
+        "original/ab/ab0",
+        "original/ab/ab1",
+        "original/cd/cd2",
+        "thumb/b2/b2.jpg",
+    ]
     assert store.keys("original/") == ["original/ab/ab0", "original/ab/ab1", "original/cd/cd2"]
     assert store.keys("original/ab/") == ["original/ab/ab0", "original/ab/ab1"]
     assert store.keys("nothing/") == []
@@ -71,7 +83,9 @@ def test_concurrent_overwrites_never_show_a_mix(store):
                 errors.append(len(data))
             seen.add(data[:1])
 
-    threads = [threading.Thread(target=writer, args=(v,)) for v in values] + [threading.Thread(target=reader)]
+    threads = [threading.Thread(target=writer, args=(v,)) for v in values] + [
+        threading.Thread(target=reader)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -87,7 +101,9 @@ def test_binary_bytes_round_trip_exactly(store):
     assert store.get("original/00/empty") == b""
 
 
-@pytest.mark.parametrize("key", ["../etc/passwd", "/abs/key", "original/../../x", "a//b", "", "original/./x"])
+@pytest.mark.parametrize(
+    "key", ["../etc/passwd", "/abs/key", "original/../../x", "a//b", "", "original/./x"]
+)
 def test_keys_that_escape_are_refused(store, key):
     with pytest.raises(ValueError):
         store.put(key, b"x")
@@ -102,7 +118,10 @@ def test_s3_prefix_keeps_instances_apart(s3_bucket):
         assert first.keys() == ["original/ab/x"] == second.keys()
         assert (first.get("original/ab/x"), second.get("original/ab/x")) == (b"a", b"b")
         listed = first.client.list_objects_v2(Bucket=s3_bucket["S3_BUCKET"])["Contents"]
-        assert sorted(o["Key"] for o in listed) == ["district-a/original/ab/x", "district-b/original/ab/x"]
+        assert sorted(o["Key"] for o in listed) == [
+            "district-a/original/ab/x",
+            "district-b/original/ab/x",
+        ]
     finally:
         first.client.close()
         second.client.close()

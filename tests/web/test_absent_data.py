@@ -20,8 +20,17 @@ from fieldapp.models import Enterprise, Hazard, User
 from ..clock import NOW
 from ..factories import visit_body
 
-PAGES = ["/visits/{visit}", "/visits/{visit}/notice", "/hazards/{hazard}", "/hazards/{hazard}/history",
-         "/enterprises/{ent}", "/lists/inspection", "/lists/rectification", "/lists/closure", "/dashboard"]
+PAGES = [
+    "/visits/{visit}",
+    "/visits/{visit}/notice",
+    "/hazards/{hazard}",
+    "/hazards/{hazard}/history",
+    "/enterprises/{ent}",
+    "/lists/inspection",
+    "/lists/rectification",
+    "/lists/closure",
+    "/dashboard",
+]
 
 
 def bare_visit(world, **body) -> tuple[str, str]:
@@ -30,17 +39,26 @@ def bare_visit(world, **body) -> tuple[str, str]:
     vid = str(uuidlib.uuid4())
     b = visit_body(world.ents["a1"], **({"location": None, "location_status": "denied"} | body))
     for a in b["answers"]:
-        a.update(result="pass" if a["result"] == "fail" else a["result"], note="", photos=[], hazard=None)
+        a.update(
+            result="pass" if a["result"] == "fail" else a["result"], note="", photos=[], hazard=None
+        )
     inspector = db.session.get(User, world.users["inspector_a1"])
     visits.receive(vid, b, actor=inspector, now=NOW)
-    report = public.submit_report(db.session.get(Enterprise, world.ents["a1"]), description="门口堆放杂物", contact="",
-                                  photo=None, now=NOW)
+    report = public.submit_report(
+        db.session.get(Enterprise, world.ents["a1"]),
+        description="门口堆放杂物",
+        contact="",
+        photo=None,
+        now=NOW,
+    )
     h = public.confirm(report, actor=inspector, now=NOW, item_text="门口堆放杂物堵塞通道")
     db.session.commit()
     return vid, h.uuid
 
 
-def read_all(login, world, ids: dict, users=("district", "street_a", "inspector_a1", "owner_a1")) -> None:
+def read_all(
+    login, world, ids: dict, users=("district", "street_a", "inspector_a1", "owner_a1")
+) -> None:
     for user in users:
         client = login(user)
         for page in PAGES:
@@ -61,7 +79,9 @@ def test_a_visit_without_location_notes_or_photos(app, world, login):
     assert "无" in login("district").get(f"/hazards/{hid}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("status,shown", [("timeout", "定位超时"), ("unavailable", "无法定位"), ("none", "未记录")])
+@pytest.mark.parametrize(
+    "status,shown", [("timeout", "定位超时"), ("unavailable", "无法定位"), ("none", "未记录")]
+)
 def test_each_reason_for_a_missing_location_is_said(app, world, login, status, shown):
     with app.app_context():
         vid, _ = bare_visit(world, location_status=status)
@@ -73,8 +93,15 @@ def test_the_work_of_a_user_since_disabled(app, world, login):
         vid, hid = bare_visit(world)
         db.session.get(User, world.users["inspector_a1"]).display_name = "洪晓东"
         auth.set_active(db.session.get(User, world.users["inspector_a1"]), False)
-    read_all(login, world, {"visit": vid, "hazard": hid, "ent": world.ents["a1"]}, users=("district", "street_a", "owner_a1"))
-    assert "<dt>检查人</dt><dd>洪晓东（网格员）</dd>" in login("district").get(f"/visits/{vid}").get_data(as_text=True)
+    read_all(
+        login,
+        world,
+        {"visit": vid, "hazard": hid, "ent": world.ents["a1"]},
+        users=("district", "street_a", "owner_a1"),
+    )
+    assert "<dt>检查人</dt><dd>洪晓东（网格员）</dd>" in login("district").get(
+        f"/visits/{vid}"
+    ).get_data(as_text=True)
 
 
 def test_a_premises_that_closed_down(app, world, login):
@@ -83,10 +110,17 @@ def test_a_premises_that_closed_down(app, world, login):
         ent = db.session.get(Enterprise, world.ents["a1"])
         token = ent.public_token
         street = db.session.get(User, world.users["street_a"])
-        enterprises.update(ent, {"active": False, "street_id": ent.street_id}, actor=street, now=utcnow())
+        enterprises.update(
+            ent, {"active": False, "street_id": ent.street_id}, actor=street, now=utcnow()
+        )
         placards.revoke(ent, actor=street, now=utcnow())
         db.session.commit()
-    read_all(login, world, {"visit": vid, "hazard": hid, "ent": world.ents["a1"]}, users=("district", "street_a"))
+    read_all(
+        login,
+        world,
+        {"visit": vid, "hazard": hid, "ent": world.ents["a1"]},
+        users=("district", "street_a"),
+    )
     assert login("district").get("/enterprises?active=0").status_code == 200
     assert login("district").get(f"/placards/{world.ents['a1']}").status_code == 200
     # Its placard is withdrawn: the public link answers like any unknown one.
@@ -118,14 +152,23 @@ def test_a_premises_imported_from_another_instance(app, world, login, database, 
             make_user("district", "district")
             db.session.commit()
             hazards = db.session.scalars(select(Hazard.uuid)).all()
-            visit_ids = db.session.scalars(select(Hazard.visit_uuid).where(Hazard.visit_uuid.is_not(None))).all()
+            visit_ids = db.session.scalars(
+                select(Hazard.visit_uuid).where(Hazard.visit_uuid.is_not(None))
+            ).all()
             people = db.session.scalars(select(User.username).where(User.active.is_(False))).all()
         assert people and all(p.startswith("archived:") for p in people)
         client = target.test_client()
         assert client.login("district").status_code == 303
-        urls = [f"/enterprises/{imported.enterprise_id}", *(f"/hazards/{h}" for h in hazards),
-                *(f"/hazards/{h}/history" for h in hazards), *(f"/visits/{v}" for v in visit_ids),
-                *(f"/visits/{v}/notice" for v in visit_ids), "/lists/rectification", "/lists/closure", "/dashboard"]
+        urls = [
+            f"/enterprises/{imported.enterprise_id}",
+            *(f"/hazards/{h}" for h in hazards),
+            *(f"/hazards/{h}/history" for h in hazards),
+            *(f"/visits/{v}" for v in visit_ids),
+            *(f"/visits/{v}/notice" for v in visit_ids),
+            "/lists/rectification",
+            "/lists/closure",
+            "/dashboard",
+        ]
         for url in urls:
             assert client.get(url).status_code == 200, url
         with client.get(f"/enterprises/{imported.enterprise_id}/archive") as resp:

@@ -39,12 +39,15 @@ def test_office_roles_and_the_enterprise_get_a_file_that_verifies(login, world, 
             assert verify.verify_bytes(resp.get_data()).ok
 
 
-@pytest.mark.parametrize("username,status", [
-    ("inspector_a1", 403),   # field staff work from the premises page
-    ("street_b", 404),       # out of scope: the same 404 as an unknown premises
-    ("inspector_b1", 404),
-    ("dept_catering", 404),  # a2 is not in the catering industry
-])
+@pytest.mark.parametrize(
+    "username,status",
+    [
+        ("inspector_a1", 403),  # field staff work from the premises page
+        ("street_b", 404),  # out of scope: the same 404 as an unknown premises
+        ("inspector_b1", 404),
+        ("dept_catering", 404),  # a2 is not in the catering industry
+    ],
+)
 def test_others_get_no_button_and_no_file(login, world, username, status):
     client = login(username)
     ent = world.ents["a1"] if username != "dept_catering" else world.ents["a2"]
@@ -60,7 +63,9 @@ def test_an_enterprise_downloads_only_its_own(app, login, world, record):
 
         a1 = db.session.get(Enterprise, world.ents["a1"])
         a1.hosts_tenants = True
-        tenant = make_enterprise(db.session.get(Street, world.streets["A"]), landlord_id=a1.id, name="租户小店")
+        tenant = make_enterprise(
+            db.session.get(Street, world.streets["A"]), landlord_id=a1.id, name="租户小店"
+        )
         db.session.commit()
         tenant_id = tenant.id
     client = login("owner_a1")
@@ -101,7 +106,9 @@ def test_street_zip_is_built_in_steps_with_progress(app, login, world, record):
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = zf.namelist()
         assert len(names) == 3 and names[-1] == "SHA256SUMS.txt"
-        sums = dict(line.split("  ", 1)[::-1] for line in zf.read("SHA256SUMS.txt").decode().splitlines())
+        sums = dict(
+            line.split("  ", 1)[::-1] for line in zf.read("SHA256SUMS.txt").decode().splitlines()
+        )
         for name in names[:-1]:
             body = zf.read(name)
             assert hashlib.sha256(body).hexdigest() == sums[name] and verify.verify_bytes(body).ok
@@ -122,15 +129,18 @@ def test_a_step_without_javascript_redirects_back_to_the_progress_page(app, logi
         assert resp.status_code == 200
 
 
-@pytest.mark.parametrize("username,scope,status", [
-    ("street_a", "street:乙街道", 404),
-    ("street_a", "grid:SB-01", 404),
-    ("street_a", "grid:ZZ-99", 404),
-    ("street_a", "", 422),
-    ("inspector_a1", "grid:SA-01", 403),
-    ("dept_catering", "street:甲街道", 403),
-    ("owner_a1", "street:甲街道", 403),
-])
+@pytest.mark.parametrize(
+    "username,scope,status",
+    [
+        ("street_a", "street:乙街道", 404),
+        ("street_a", "grid:SB-01", 404),
+        ("street_a", "grid:ZZ-99", 404),
+        ("street_a", "", 422),
+        ("inspector_a1", "grid:SA-01", 403),
+        ("dept_catering", "street:甲街道", 403),
+        ("owner_a1", "street:甲街道", 403),
+    ],
+)
 def test_bulk_export_scope_and_roles(login, world, username, scope, status):
     resp = login(username).post("/archive/bulk", data={"scope": scope})
     assert resp.status_code == status

@@ -31,7 +31,9 @@ def test_login_then_home(world, client):
     assert "甲街道" in client.get("/dashboard").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("username,password", [("street_a", "wrong-password"), ("nobody", "password123")])
+@pytest.mark.parametrize(
+    "username,password", [("street_a", "wrong-password"), ("nobody", "password123")]
+)
 def test_wrong_password_and_unknown_user_look_the_same(world, client, username, password):
     resp = client.post("/login", data={"username": username, "password": password})
     assert resp.status_code == 401
@@ -39,10 +41,15 @@ def test_wrong_password_and_unknown_user_look_the_same(world, client, username, 
 
 
 def test_next_parameter_never_leaves_the_site(world, client):
-    resp = client.post("/login?next=//evil.example/x", data={"username": "district", "password": "password123"})
+    resp = client.post(
+        "/login?next=//evil.example/x", data={"username": "district", "password": "password123"}
+    )
     assert resp.headers["Location"] == "/"
     client2 = client.application.test_client()
-    resp = client2.post("/login", data={"username": "district", "password": "password123", "next": "/enterprises?q=1"})
+    resp = client2.post(
+        "/login",
+        data={"username": "district", "password": "password123", "next": "/enterprises?q=1"},
+    )
     assert resp.headers["Location"] == "/enterprises?q=1"
 
 
@@ -70,32 +77,53 @@ def test_disabling_a_user_ends_their_session(app, world, login):
 
 def test_account_is_throttled_after_repeated_failures(app, world, client):
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        assert client.post("/login", data={"username": "street_a", "password": "bad-pass"}).status_code == 401
+        assert (
+            client.post("/login", data={"username": "street_a", "password": "bad-pass"}).status_code
+            == 401
+        )
     # Even the right password is refused while the account is throttled.
     resp = client.post("/login", data={"username": "street_a", "password": "password123"})
     assert resp.status_code == 429
     assert "登录失败次数过多" in resp.get_data(as_text=True)
     # Another account from the same client is not locked by this one.
-    assert client.post("/login", data={"username": "street_b", "password": "password123"}).status_code == 303
+    assert (
+        client.post("/login", data={"username": "street_b", "password": "password123"}).status_code
+        == 303
+    )
 
 
 def test_unknown_account_is_throttled_identically(app, world, client):
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
         client.post("/login", data={"username": "ghost", "password": "bad-pass"})
-    assert client.post("/login", data={"username": "ghost", "password": "bad-pass"}).status_code == 429
+    assert (
+        client.post("/login", data={"username": "ghost", "password": "bad-pass"}).status_code == 429
+    )
 
 
 def test_ip_is_throttled_across_accounts(app, world, client):
     app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
     for i in range(3):
         client.post("/login", data={"username": f"user{i}", "password": "bad-pass"})
-    assert client.post("/login", data={"username": "district", "password": "password123"}).status_code == 429
+    assert (
+        client.post("/login", data={"username": "district", "password": "password123"}).status_code
+        == 429
+    )
 
 
 def test_api_token_throttled_too(app, world, client):
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        assert client.post("/api/v1/auth/token", json={"username": "district", "password": "x" * 9}).status_code == 401
-    assert client.post("/api/v1/auth/token", json={"username": "district", "password": "password123"}).status_code == 429
+        assert (
+            client.post(
+                "/api/v1/auth/token", json={"username": "district", "password": "x" * 9}
+            ).status_code
+            == 401
+        )
+    assert (
+        client.post(
+            "/api/v1/auth/token", json={"username": "district", "password": "password123"}
+        ).status_code
+        == 429
+    )
 
 
 @pytest.mark.parametrize("path", ["/login", "/logout"])
@@ -107,8 +135,12 @@ def test_state_changes_without_csrf_token_are_refused(world, client, path):
 
 def test_htmx_style_header_token_is_accepted(world, client):
     token = client.csrf_token()
-    resp = client.post("/login", data={"username": "district", "password": "password123"},
-                       headers={"X-CSRFToken": token}, csrf=False)
+    resp = client.post(
+        "/login",
+        data={"username": "district", "password": "password123"},
+        headers={"X-CSRFToken": token},
+        csrf=False,
+    )
     assert resp.status_code == 303
 
 
@@ -121,7 +153,9 @@ def test_logged_in_edit_without_csrf_is_refused(world, login):
 def test_security_headers(client):
     resp = client.get("/login")
     csp = resp.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert (
+        "script-src 'self'" in csp and "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    )
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"]

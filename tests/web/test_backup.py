@@ -83,7 +83,11 @@ def _close(app):
 
 
 def bearer(app, username: str) -> dict:
-    token = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": "password123"}).json["token"]
+    token = (
+        app.test_client()
+        .post("/api/v1/auth/token", json={"username": username, "password": "password123"})
+        .json["token"]
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -91,7 +95,12 @@ def sync_visit(client, headers, enterprise_id: int, seed: int) -> None:
     """What a phone does: upload a photo, then the visit that uses it."""
     data = images.jpeg(480, 320, seed=seed)
     sha = hashlib.sha256(data).hexdigest()
-    assert client.put(f"/api/v1/photos/{sha}", data=data, headers={**headers, "Content-Type": "image/jpeg"}).status_code == 201
+    assert (
+        client.put(
+            f"/api/v1/photos/{sha}", data=data, headers={**headers, "Content-Type": "image/jpeg"}
+        ).status_code
+        == 201
+    )
     body = visit_body(enterprise_id, photos={"extinguishers": [sha], "gas_alarm": [sha]})
     resp = client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers)
     assert resp.status_code == 201, resp.json
@@ -103,11 +112,17 @@ def visits(app) -> int:
 
 
 def security_events(app, name: str) -> list[dict]:
-    lines = [json.loads(x) for p in Path(app.config["LOG_DIR"]).glob("security-*.jsonl") for x in p.read_text().splitlines()]
+    lines = [
+        json.loads(x)
+        for p in Path(app.config["LOG_DIR"]).glob("security-*.jsonl")
+        for x in p.read_text().splitlines()
+    ]
     return [e for e in lines if e["event"] == name]
 
 
-def test_backup_while_writing_then_restore_gives_identical_counts_hashes_and_chain(app, world, target, tmp_path):
+def test_backup_while_writing_then_restore_gives_identical_counts_hashes_and_chain(
+    app, world, target, tmp_path
+):
     headers = bearer(app, "inspector_a1")
     client = app.test_client()
     for seed in range(3):
@@ -145,7 +160,11 @@ def test_backup_while_writing_then_restore_gives_identical_counts_hashes_and_cha
 
     manifest = json.loads((tmp_path / "nightly" / "manifest.json").read_text())
     assert before < manifest["tables"]["visits"] < visits(app)  # a snapshot taken mid-stream
-    assert manifest["tables"]["photos"] == manifest["photos"] == len([f for f in manifest["files"] if "/original/" in f])
+    assert (
+        manifest["tables"]["photos"]
+        == manifest["photos"]
+        == len([f for f in manifest["files"] if "/original/" in f])
+    )
     assert security_events(app, "backup")[-1]["outcome"] == "ok"
 
     restored = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "nightly")])
@@ -155,13 +174,18 @@ def test_backup_while_writing_then_restore_gives_identical_counts_hashes_and_cha
     with target.app_context():
         assert data_tables() == manifest["tables"]
         chain = audit.verify()
-        assert chain.ok and (chain.head_seq, chain.head_hash) == (manifest["audit_head"]["seq"], manifest["audit_head"]["hash"])
+        assert chain.ok and (chain.head_seq, chain.head_hash) == (
+            manifest["audit_head"]["seq"],
+            manifest["audit_head"]["hash"],
+        )
         store = photos.store()
         for sha in db.session.scalars(select(Photo.sha256)):
             assert hashlib.sha256(store.get(photos.key("original", sha))).hexdigest() == sha
             for kind in ("display", "thumb"):
                 key = photos.key(kind, sha)
-                assert hashlib.sha256(store.get(key)).hexdigest() == manifest["files"][f"photos/{key}"]
+                assert (
+                    hashlib.sha256(store.get(key)).hexdigest() == manifest["files"][f"photos/{key}"]
+                )
         db.session.rollback()
         # The append-only guards came back with the schema.
         with pytest.raises(Exception, match="append-only"):
@@ -194,7 +218,11 @@ def test_restore_refuses_a_database_that_holds_data(app, world, tmp_path):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
     result = runner.invoke(args=["restore", str(tmp_path / "b")])
-    assert result.exit_code == 1 and "目标数据库不是空的" in result.output and "拒绝覆盖" in result.output
+    assert (
+        result.exit_code == 1
+        and "目标数据库不是空的" in result.output
+        and "拒绝覆盖" in result.output
+    )
     assert security_events(app, "restore")[-1]["outcome"] == "refused"
 
 
@@ -211,8 +239,12 @@ def resign(root: Path, change) -> None:
 
     manifest = json.loads((root / "manifest.json").read_text())
     change(manifest)
-    if hasattr(backup, "signature"):  # (so the same test also runs against code that signed nothing)
-        manifest["signature"] = backup.signature(manifest, backup.ManifestKey.from_config({"SECRET_KEY": "test-secret-key"}))
+    if hasattr(
+        backup, "signature"
+    ):  # (so the same test also runs against code that signed nothing)
+        manifest["signature"] = backup.signature(
+            manifest, backup.ManifestKey.from_config({"SECRET_KEY": "test-secret-key"})
+        )
     (root / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -220,14 +252,26 @@ def _from_a_newer_schema(root: Path) -> None:
     resign(root, lambda m: m.update(schema_revision="9999_from_the_future"))
 
 
-@pytest.mark.parametrize("tamper,message", [
-    (_flip_a_photo_byte, "的 SHA-256 与清单不符"),
-    (lambda root: next((root / "photos" / "thumb").rglob("*.jpg")).unlink(), "缺少文件 photos/thumb/"),
-    (lambda root: (root / "photos" / "extra.jpg").write_bytes(b"x"), "清单中没有的文件 photos/extra.jpg"),
-    (lambda root: (root / "manifest.json").unlink(), "这不是完整的备份"),
-    (_from_a_newer_schema, "不为本程序所知"),
-], ids=["changed", "missing", "extra", "no-manifest", "newer-schema"])
-def test_restore_refuses_a_manifest_that_does_not_match_its_files(app, world, target, tmp_path, tamper, message):
+@pytest.mark.parametrize(
+    "tamper,message",
+    [
+        (_flip_a_photo_byte, "的 SHA-256 与清单不符"),
+        (
+            lambda root: next((root / "photos" / "thumb").rglob("*.jpg")).unlink(),
+            "缺少文件 photos/thumb/",
+        ),
+        (
+            lambda root: (root / "photos" / "extra.jpg").write_bytes(b"x"),
+            "清单中没有的文件 photos/extra.jpg",
+        ),
+        (lambda root: (root / "manifest.json").unlink(), "这不是完整的备份"),
+        (_from_a_newer_schema, "不为本程序所知"),
+    ],
+    ids=["changed", "missing", "extra", "no-manifest", "newer-schema"],
+)
+def test_restore_refuses_a_manifest_that_does_not_match_its_files(
+    app, world, target, tmp_path, tamper, message
+):
     sync_visit(app.test_client(), bearer(app, "inspector_a1"), world.ents["a1"], seed=7)
     assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
     tamper(tmp_path / "b")
@@ -261,7 +305,9 @@ def test_backup_fails_clearly_when_the_photo_store_lacks_a_file(app, world, tmp_
     assert not (tmp_path / "b").exists()  # no half-made backup left behind
 
 
-def test_backup_and_restore_move_photos_between_s3_buckets(database, empty_url, tmp_path, s3_server, s3_bucket):
+def test_backup_and_restore_move_photos_between_s3_buckets(
+    database, empty_url, tmp_path, s3_server, s3_bucket
+):
     """Photos go through the Storage interface both ways, so an S3 store backs up and restores too."""
     from fieldapp.storage_s3 import from_config
 
@@ -283,16 +329,24 @@ def test_backup_and_restore_move_photos_between_s3_buckets(database, empty_url, 
     result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     with target.app_context():
-        assert sorted(k.split("/")[0] for k in photos.store().keys()) == ["display", "original", "thumb"]
-        assert photos.store().keys() == sorted(k.removeprefix("photos/") for k in
-                                               json.loads((tmp_path / "b" / "manifest.json").read_text())["files"]
-                                               if k.startswith("photos/"))
+        assert sorted(k.split("/")[0] for k in photos.store().keys()) == [
+            "display",
+            "original",
+            "thumb",
+        ]
+        assert photos.store().keys() == sorted(
+            k.removeprefix("photos/")
+            for k in json.loads((tmp_path / "b" / "manifest.json").read_text())["files"]
+            if k.startswith("photos/")
+        )
     _close(target)
     for app in (source, target):
         app.extensions["photo_storage"].client.close()
 
 
-def test_an_instance_holding_an_imported_archive_backs_up_and_restores(app, world, database, target, tmp_path):
+def test_an_instance_holding_an_imported_archive_backs_up_and_restores(
+    app, world, database, target, tmp_path
+):
     """Imported photos come without their originals (the file holds display copies): that is no lost evidence."""
     from fieldapp.archive import collect, load, render
     from fieldapp.archive.cli import CONSOLE
@@ -328,6 +382,7 @@ def test_an_instance_holding_an_imported_archive_backs_up_and_restores(app, worl
 
 # --- Signed manifests, no links, staged restores (issue 16) -------------------------------
 
+
 @pytest.fixture
 def backed_up(app, world, tmp_path) -> Path:
     """A backup of a world with one synced visit and its photo."""
@@ -339,7 +394,9 @@ def backed_up(app, world, tmp_path) -> Path:
 def nothing_restored(target) -> None:
     """The target is as it was before the restore: no rows, no photos, nothing staged."""
     with target.app_context():
-        assert not any(n for t, n in data_tables().items() if t not in ("alembic_version", "audit_head")), data_tables()
+        assert not any(
+            n for t, n in data_tables().items() if t not in ("alembic_version", "audit_head")
+        ), data_tables()
         assert photos.store().keys() == []
         db.session.remove()
         db.engine.dispose()
@@ -351,7 +408,10 @@ def test_the_manifest_is_signed_with_a_key_that_is_not_in_the_backup(backed_up):
 
     manifest = json.loads((backed_up / "manifest.json").read_text())
     key = ManifestKey.from_config({"SECRET_KEY": "test-secret-key"})
-    assert manifest["signature"]["algorithm"] == "HMAC-SHA256" and manifest["signature"]["key"] == key.fingerprint
+    assert (
+        manifest["signature"]["algorithm"] == "HMAC-SHA256"
+        and manifest["signature"]["key"] == key.fingerprint
+    )
     assert manifest["audit_head"]["seq"] > 0 and len(manifest["audit_head"]["hash"]) == 64
     secrets_ = [b"test-secret-key", key.secret, key.secret.hex().encode()]
     for path in backed_up.rglob("*"):
@@ -360,17 +420,23 @@ def test_the_manifest_is_signed_with_a_key_that_is_not_in_the_backup(backed_up):
             assert not any(s in data for s in secrets_), path
 
 
-@pytest.mark.parametrize("edit", [
-    lambda m: m["audit_head"].update(seq=m["audit_head"]["seq"] - 1),
-    lambda m: m["tables"].update(visits=m["tables"]["visits"] + 1),
-    lambda m: m.pop("signature"),
-], ids=["another-head", "another-count", "signature-removed"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m["audit_head"].update(seq=m["audit_head"]["seq"] - 1),
+        lambda m: m["tables"].update(visits=m["tables"]["visits"] + 1),
+        lambda m: m.pop("signature"),
+    ],
+    ids=["another-head", "another-count", "signature-removed"],
+)
 def test_an_edited_or_unsigned_manifest_is_refused(backed_up, target, edit):
     manifest = json.loads((backed_up / "manifest.json").read_text())
     edit(manifest)
     (backed_up / "manifest.json").write_text(json.dumps(manifest))
     result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
-    assert result.exit_code == 1 and ("签名不符" in result.output or "没有签名" in result.output), result.output
+    assert result.exit_code == 1 and ("签名不符" in result.output or "没有签名" in result.output), (
+        result.output
+    )
     nothing_restored(target)
 
 
@@ -379,7 +445,9 @@ def test_files_altered_with_a_recomputed_manifest_are_refused_without_the_key(ba
     path = next((backed_up / "photos" / "display").rglob("*.jpg"))
     path.write_bytes(images.jpeg(480, 320, seed=999))
     manifest = json.loads((backed_up / "manifest.json").read_text())
-    manifest["files"][path.relative_to(backed_up).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest["files"][path.relative_to(backed_up).as_posix()] = hashlib.sha256(
+        path.read_bytes()
+    ).hexdigest()
     (backed_up / "manifest.json").write_text(json.dumps(manifest))
     result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
     assert result.exit_code == 1 and "签名不符" in result.output
@@ -387,16 +455,30 @@ def test_files_altered_with_a_recomputed_manifest_are_refused_without_the_key(ba
 
 
 def test_restore_needs_the_key_the_backup_was_signed_with(backed_up, empty_url, tmp_path):
-    other = create_app({**base_config(empty_url, tmp_path / "other"), "SECRET_KEY": "another-instance"})
+    other = create_app(
+        {**base_config(empty_url, tmp_path / "other"), "SECRET_KEY": "another-instance"}
+    )
     result = other.test_cli_runner().invoke(args=["restore", str(backed_up)])
-    assert result.exit_code == 1 and "由另一把备份密钥签名" in result.output and "FIELDAPP_BACKUP_KEY" in result.output
+    assert (
+        result.exit_code == 1
+        and "由另一把备份密钥签名" in result.output
+        and "FIELDAPP_BACKUP_KEY" in result.output
+    )
     _close(other)
 
 
-def test_a_dedicated_backup_key_survives_a_secret_key_rotation(database, app, world, empty_url, tmp_path):
+def test_a_dedicated_backup_key_survives_a_secret_key_rotation(
+    database, app, world, empty_url, tmp_path
+):
     app.config["BACKUP_KEY"] = "kept-in-the-safe"
     assert app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")]).exit_code == 0
-    rotated = create_app({**base_config(empty_url, tmp_path / "r"), "SECRET_KEY": "rotated", "BACKUP_KEY": "kept-in-the-safe"})
+    rotated = create_app(
+        {
+            **base_config(empty_url, tmp_path / "r"),
+            "SECRET_KEY": "rotated",
+            "BACKUP_KEY": "kept-in-the-safe",
+        }
+    )
     result = rotated.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
     assert result.exit_code == 0, result.output
     _close(rotated)
@@ -418,7 +500,12 @@ def _symlinked_system_file(root: Path) -> str:
     name = "photos/display/ee/" + "e" * 64 + ".jpg"
     (root / name).parent.mkdir(parents=True, exist_ok=True)
     (root / name).symlink_to("/etc/hostname")
-    resign(root, lambda m: m["files"].update({name: hashlib.sha256(Path("/etc/hostname").read_bytes()).hexdigest()}))
+    resign(
+        root,
+        lambda m: m["files"].update(
+            {name: hashlib.sha256(Path("/etc/hostname").read_bytes()).hexdigest()}
+        ),
+    )
     return "符号链接 " + name
 
 
@@ -432,7 +519,11 @@ def _fifo(root: Path) -> str:
     return "不是普通文件的 photos/pipe"
 
 
-@pytest.mark.parametrize("plant", [_symlinked_system_file, _symlinked_directory, _fifo], ids=["file-link", "dir-link", "fifo"])
+@pytest.mark.parametrize(
+    "plant",
+    [_symlinked_system_file, _symlinked_directory, _fifo],
+    ids=["file-link", "dir-link", "fifo"],
+)
 def test_restore_refuses_symlinks_and_special_files(backed_up, target, plant):
     """Measured on main: restore followed a link and copied a system file into the photo store."""
     message = plant(backed_up)
@@ -442,7 +533,9 @@ def test_restore_refuses_symlinks_and_special_files(backed_up, target, plant):
 
 
 @pytest.mark.parametrize("migrated", [False, True], ids=["absent", "migrated-empty"])
-def test_a_restore_that_fails_verification_leaves_the_target_as_it_was(backed_up, target, tmp_path, migrated):
+def test_a_restore_that_fails_verification_leaves_the_target_as_it_was(
+    backed_up, target, tmp_path, migrated
+):
     """Measured on main: a failed restore left its data written."""
     from flask_migrate import upgrade
 
@@ -455,10 +548,16 @@ def test_a_restore_that_fails_verification_leaves_the_target_as_it_was(backed_up
     # A signed manifest that the restored copy will not match (a row count): verification fails after staging.
     resign(backed_up, lambda m: m["tables"].update(visits=m["tables"]["visits"] + 1))
     result = target.test_cli_runner().invoke(args=["restore", str(backed_up)])
-    assert result.exit_code == 1 and "表 visits 应有" in result.output and "目标未改动" in result.output, result.output
+    assert (
+        result.exit_code == 1
+        and "表 visits 应有" in result.output
+        and "目标未改动" in result.output
+    ), result.output
     url = target.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):
-        assert Path(make_url(url).database).exists() is migrated  # not even an empty file where there was none
+        assert (
+            Path(make_url(url).database).exists() is migrated
+        )  # not even an empty file where there was none
         assert not list(Path(make_url(url).database).parent.glob("*.restoring-*"))
     nothing_restored(target)
     if migrated:
@@ -476,7 +575,11 @@ def test_a_successful_restore_leaves_nothing_staged(backed_up, target):
         if url.startswith("sqlite"):
             assert not list(Path(make_url(url).database).parent.glob("*.restoring-*"))
         else:
-            schemas = db.session.scalars(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fieldapp_before_restore_%'"))
+            schemas = db.session.scalars(
+                text(
+                    "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fieldapp_before_restore_%'"
+                )
+            )
             assert list(schemas) == []
         db.session.remove()
         db.engine.dispose()
@@ -492,15 +595,24 @@ def _file_a_plan_document(app, data: bytes) -> str:
     now = datetime(2025, 3, 20, 4, tzinfo=UTC)  # before the report's due day
     with app.app_context():
         street = db.session.scalar(select(User).where(User.username == "street_a"))
-        plan.load_seed(2025, actor=db.session.scalar(select(User).where(User.username == "district")), now=now)
-        req = db.session.scalar(select(PlanRequirement).where(PlanRequirement.year == 2025,
-                                                              PlanRequirement.key == "evaluation"))
-        row = plan_filings.file(req, kind="document", actor=street, now=now, data=data, file_name="评估报告.pdf")
+        plan.load_seed(
+            2025, actor=db.session.scalar(select(User).where(User.username == "district")), now=now
+        )
+        req = db.session.scalar(
+            select(PlanRequirement).where(
+                PlanRequirement.year == 2025, PlanRequirement.key == "evaluation"
+            )
+        )
+        row = plan_filings.file(
+            req, kind="document", actor=street, now=now, data=data, file_name="评估报告.pdf"
+        )
         db.session.commit()
         return row.file_key
 
 
-def test_filed_documents_are_backed_up_and_restored_with_their_receipts(app, world, target, tmp_path):
+def test_filed_documents_are_backed_up_and_restored_with_their_receipts(
+    app, world, target, tmp_path
+):
     from fieldapp import plan_filings
 
     from ..documents import pdf
@@ -513,7 +625,9 @@ def test_filed_documents_are_backed_up_and_restored_with_their_receipts(app, wor
     restored = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "b")])
     assert restored.exit_code == 0, restored.output
     with target.app_context():
-        assert plan_filings.store().get(key) == data  # the receipt's file, byte for byte, on the new instance
+        assert (
+            plan_filings.store().get(key) == data
+        )  # the receipt's file, byte for byte, on the new instance
         db.session.remove()
         db.engine.dispose()
 
@@ -547,8 +661,17 @@ def test_enforcement_documents_are_backed_up_and_restored(app, world, target, tm
     with app.app_context():
         street = db.session.scalar(select(User).where(User.username == "street_a"))
         doc = attachments.ingest(data, "处罚决定书.pdf", actor=street, now=utcnow())
-        enforcement.record(enforcement.NewRecord(kind="interview", enterprise_id=world.ents["a1"], doc_number="约谈〔9〕号",
-                                                 decided_on=TODAY, attachments=[doc.sha256]), actor=street, now=utcnow())
+        enforcement.record(
+            enforcement.NewRecord(
+                kind="interview",
+                enterprise_id=world.ents["a1"],
+                doc_number="约谈〔9〕号",
+                decided_on=TODAY,
+                attachments=[doc.sha256],
+            ),
+            actor=street,
+            now=utcnow(),
+        )
         db.session.commit()
         sha = doc.sha256
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b")])

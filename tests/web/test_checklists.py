@@ -9,8 +9,16 @@ from fieldapp.clock import utcnow
 from fieldapp.extensions import db
 
 
-@pytest.mark.parametrize("username,status", [("inspector_a1", 200), ("street_a", 200), ("dept_catering", 200),
-                                              ("district", 200), ("owner_a1", 403)])
+@pytest.mark.parametrize(
+    "username,status",
+    [
+        ("inspector_a1", 200),
+        ("street_a", 200),
+        ("dept_catering", 200),
+        ("district", 200),
+        ("owner_a1", 403),
+    ],
+)
 def test_who_may_browse_checklists(world, login, username, status):
     assert login(username).get("/checklists").status_code == status
 
@@ -18,7 +26,9 @@ def test_who_may_browse_checklists(world, login, username, status):
 def test_checklist_page_shows_items_major_marks_and_basis(world, login):
     client = login("inspector_a1")
     html = client.get("/checklists/major_hazards_gongmao").get_data(as_text=True)
-    assert "粉尘清扫制度落实" in html and "重大隐患" in html and "应急管理部令第10号第十一条" in html
+    assert (
+        "粉尘清扫制度落实" in html and "重大隐患" in html and "应急管理部令第10号第十一条" in html
+    )
     assert client.get("/checklists/nope").status_code == 404
 
 
@@ -30,8 +40,16 @@ def test_district_sees_versions_and_the_diff(app, world, login):
         old_snapshot["sections"][0]["items"][0]["text"] = "出口不堵"
         from fieldapp.models import ChecklistVersion
 
-        db.session.add(ChecklistVersion(checklist_id="general", version=0, content_hash="x" * 64, title=current.title,
-                                        snapshot=old_snapshot, first_seen_at=utcnow()))
+        db.session.add(
+            ChecklistVersion(
+                checklist_id="general",
+                version=0,
+                content_hash="x" * 64,
+                title=current.title,
+                snapshot=old_snapshot,
+                first_seen_at=utcnow(),
+            )
+        )
         checklist_versions.ensure(current, utcnow())
         db.session.commit()
     client = login("district")

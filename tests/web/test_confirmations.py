@@ -22,17 +22,25 @@ def placard_state(app, ent_id: int) -> tuple:
     """The placard's token and the placard events in the audit chain."""
     with app.app_context():
         token = db.session.get(Enterprise, ent_id).public_token
-        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "placard",
-                                                                     AuditEvent.object_id == str(ent_id))).all()
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "placard", AuditEvent.object_id == str(ent_id)
+            )
+        ).all()
         return token, sorted(actions)
 
 
-@pytest.mark.parametrize("action, consequence, done", [
-    ("rotate", "已张贴的安全公示码和旧链接立即失效", "已更换二维码链接"),
-    ("revoke", "扫码打不开公示页", "已停用安全公示码"),
-    ("pin", "原 PIN 和用它登录的会话立即失效", "已设置新的 PIN"),
-])
-def test_a_placard_change_states_its_consequence_and_acts_only_when_confirmed(app, world, login, action, consequence, done):
+@pytest.mark.parametrize(
+    "action, consequence, done",
+    [
+        ("rotate", "已张贴的安全公示码和旧链接立即失效", "已更换二维码链接"),
+        ("revoke", "扫码打不开公示页", "已停用安全公示码"),
+        ("pin", "原 PIN 和用它登录的会话立即失效", "已设置新的 PIN"),
+    ],
+)
+def test_a_placard_change_states_its_consequence_and_acts_only_when_confirmed(
+    app, world, login, action, consequence, done
+):
     street, a1 = login("street_a"), world.ents["a1"]
     before = placard_state(app, a1)
 
@@ -40,11 +48,15 @@ def test_a_placard_change_states_its_consequence_and_acts_only_when_confirmed(ap
     html = first.get_data(as_text=True)
     assert first.status_code == 200 and 'id="placard-panel"' in html
     assert consequence in html and 'role="alertdialog"' in html
-    assert 'name="confirm" value="1"' in html and f'href="/enterprises/{a1}#placard-panel"' in html  # 取消
+    assert (
+        'name="confirm" value="1"' in html and f'href="/enterprises/{a1}#placard-panel"' in html
+    )  # 取消
     assert done not in html and "pin-digits" not in html
     assert placard_state(app, a1) == before  # nothing changed, nothing recorded
 
-    second = street.post(f"/placards/{a1}/{action}", data={"confirm": "1"}, headers={"HX-Request": "true"})
+    second = street.post(
+        f"/placards/{a1}/{action}", data={"confirm": "1"}, headers={"HX-Request": "true"}
+    )
     assert second.status_code == 200 and done in second.get_data(as_text=True)
     assert placard_state(app, a1) != before
 
@@ -74,4 +86,6 @@ def test_the_pin_page_tells_the_owner_whom_to_call(app, client, world):
     help_text = re.search(r'<p id="pin-help">(.*?)</p>', html, re.S).group(1)
     assert "甲街道安全生产办公室" in help_text and f'href="tel:{phone}"' in help_text
     # After a wrong PIN too, where the owner most needs it.
-    assert 'id="pin-help"' in client.post(f"/q/{token}/pin", data={"pin": "000000"}).get_data(as_text=True)
+    assert 'id="pin-help"' in client.post(f"/q/{token}/pin", data={"pin": "000000"}).get_data(
+        as_text=True
+    )

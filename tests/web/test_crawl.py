@@ -39,8 +39,10 @@ HAZARD_KINDS = {
     "rectified past its deadline": and_(Hazard.state == "rectified", Hazard.deadline < TODAY),
     "closed": Hazard.state == "closed",
     "closed on the spot": Hazard.fixed_on_spot.is_(True),
-    "rejected, open again": and_(Hazard.state == "open", exists().where(
-        AuditEvent.object_id == Hazard.uuid, AuditEvent.action == "reject")),
+    "rejected, open again": and_(
+        Hazard.state == "open",
+        exists().where(AuditEvent.object_id == Hazard.uuid, AuditEvent.action == "reject"),
+    ),
     "reopened": exists().where(AuditEvent.object_id == Hazard.uuid, AuditEvent.action == "reopen"),
     "supervised": Hazard.supervised.is_(True),
     "referred": Hazard.referred.is_(True),
@@ -49,10 +51,13 @@ HAZARD_KINDS = {
     "flagged evidence": nonempty(Hazard.evidence_flags),
     "at a closed-down premises": Enterprise.active.is_(False),  # examples() joins the premises
     "found by the enterprise itself": Hazard.source == "self",
-    "self-found, confirmed by an inspector": and_(Hazard.source == "self", Hazard.confirmed_at.is_not(None)),
+    "self-found, confirmed by an inspector": and_(
+        Hazard.source == "self", Hazard.confirmed_at.is_not(None)
+    ),
     "from a combined fire judgement": Hazard.item_key == "fire_combined",
-    "closed by a second office user": exists().where(AuditEvent.object_id == Hazard.uuid,
-                                                     AuditEvent.action == "confirm_closure"),
+    "closed by a second office user": exists().where(
+        AuditEvent.object_id == Hazard.uuid, AuditEvent.action == "confirm_closure"
+    ),
 }
 _answers = select(Answer.id).where(Answer.visit_uuid == Visit.uuid)
 VISIT_KINDS = {
@@ -66,16 +71,23 @@ VISIT_KINDS = {
     "without notes": ~exists(_answers.where(Answer.note != "")),
     "with items left unanswered": Visit.answered_count < Visit.item_count,
     "every item answered": Visit.answered_count == Visit.item_count,
-    "with an on-the-spot fix": exists().where(Hazard.visit_uuid == Visit.uuid, Hazard.fixed_on_spot.is_(True)),
+    "with an on-the-spot fix": exists().where(
+        Hazard.visit_uuid == Visit.uuid, Hazard.fixed_on_spot.is_(True)
+    ),
     "without hazards": Visit.fail_count == 0,
     "with a photo that never arrived": exists().where(
-        PhotoRef.object_id == Visit.uuid, ~exists().where(Photo.sha256 == PhotoRef.photo_sha256)),
-    "by an inspector who left": exists().where(User.id == Visit.inspector_id, User.active.is_(False)),
+        PhotoRef.object_id == Visit.uuid, ~exists().where(Photo.sha256 == PhotoRef.photo_sha256)
+    ),
+    "by an inspector who left": exists().where(
+        User.id == Visit.inspector_id, User.active.is_(False)
+    ),
     "at a closed-down premises": Enterprise.active.is_(False),
     "correcting an earlier visit": Visit.amends.is_not(None),
     "with a combined fire judgement answered": exists().where(
-        AuditEvent.object_id == Visit.uuid, AuditEvent.action == "visit_received",
-        AuditEvent.payload.like('%"decision"%')),
+        AuditEvent.object_id == Visit.uuid,
+        AuditEvent.action == "visit_received",
+        AuditEvent.payload.like('%"decision"%'),
+    ),
 }
 
 
@@ -83,28 +95,66 @@ def examples(scope_clause=None) -> dict[str, list[str]]:
     """URLs of one hazard and one visit of each kind (within a scope), with the premises they are at."""
     out = {}
     for name, cond in HAZARD_KINDS.items():
-        stmt = select(Hazard.uuid, Hazard.enterprise_id).join(Enterprise, Enterprise.id == Hazard.enterprise_id).where(cond)
-        row = db.session.execute(stmt.where(scope_clause) if scope_clause is not None else stmt).first()
+        stmt = (
+            select(Hazard.uuid, Hazard.enterprise_id)
+            .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+            .where(cond)
+        )
+        row = db.session.execute(
+            stmt.where(scope_clause) if scope_clause is not None else stmt
+        ).first()
         if row:
-            out[f"hazard {name}"] = [f"/hazards/{row[0]}", f"/hazards/{row[0]}/history", f"/enterprises/{row[1]}",
-                                     f"/api/v1/hazards/{row[0]}"]
+            out[f"hazard {name}"] = [
+                f"/hazards/{row[0]}",
+                f"/hazards/{row[0]}/history",
+                f"/enterprises/{row[1]}",
+                f"/api/v1/hazards/{row[0]}",
+            ]
     for name, cond in VISIT_KINDS.items():
-        stmt = select(Visit.uuid, Visit.enterprise_id).join(Enterprise, Enterprise.id == Visit.enterprise_id).where(cond)
-        row = db.session.execute(stmt.where(scope_clause) if scope_clause is not None else stmt).first()
+        stmt = (
+            select(Visit.uuid, Visit.enterprise_id)
+            .join(Enterprise, Enterprise.id == Visit.enterprise_id)
+            .where(cond)
+        )
+        row = db.session.execute(
+            stmt.where(scope_clause) if scope_clause is not None else stmt
+        ).first()
         if row:
-            out[f"visit {name}"] = [f"/visits/{row[0]}", f"/visits/{row[0]}/notice", f"/enterprises/{row[1]}",
-                                    f"/api/v1/visits/{row[0]}", f"/api/v1/enterprises/{row[1]}"]
-    stmt = select(Answer.photos).join(Visit, Visit.uuid == Answer.visit_uuid).join(
-        Enterprise, Enterprise.id == Visit.enterprise_id).where(nonempty(Answer.photos))
+            out[f"visit {name}"] = [
+                f"/visits/{row[0]}",
+                f"/visits/{row[0]}/notice",
+                f"/enterprises/{row[1]}",
+                f"/api/v1/visits/{row[0]}",
+                f"/api/v1/enterprises/{row[1]}",
+            ]
+    stmt = (
+        select(Answer.photos)
+        .join(Visit, Visit.uuid == Answer.visit_uuid)
+        .join(Enterprise, Enterprise.id == Visit.enterprise_id)
+        .where(nonempty(Answer.photos))
+    )
     shot = db.session.scalar(stmt.where(scope_clause) if scope_clause is not None else stmt)
     if shot:  # the evidence as received: office users only (others get 404)
-        out["photo"] = [f"/photos/{shot[0]}/original", f"/photos/{shot[0]}/display.jpg", f"/photos/{shot[0]}/thumb.jpg"]
+        out["photo"] = [
+            f"/photos/{shot[0]}/original",
+            f"/photos/{shot[0]}/display.jpg",
+            f"/photos/{shot[0]}/thumb.jpg",
+        ]
     return out
 
 
 # Fetched by scripts and the browser, not linked: the service worker, the offline page, the API.
-BACKGROUND = ["/sw.js", "/offline", "/manifest.webmanifest", "/favicon.ico", "/healthz", "/api/v1/session",
-              "/api/v1/openapi.json", "/api/v1/enterprises", "/api/v1/hazards"]
+BACKGROUND = [
+    "/sw.js",
+    "/offline",
+    "/manifest.webmanifest",
+    "/favicon.ico",
+    "/healthz",
+    "/api/v1/session",
+    "/api/v1/openapi.json",
+    "/api/v1/enterprises",
+    "/api/v1/hazards",
+]
 
 
 def test_the_demo_holds_every_kind_of_hazard_and_visit(demo_app):
@@ -124,8 +174,11 @@ def _login(app, site, username):
 def _pin_client(app, site):
     """Sign in with a placard's PIN, as an owner does from the public page."""
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.username.like(f"{placards.PIN_USER_PREFIX}%"), User.active.is_(True))
-                                 .order_by(User.enterprise_id))
+        user = db.session.scalar(
+            select(User)
+            .where(User.username.like(f"{placards.PIN_USER_PREFIX}%"), User.active.is_(True))
+            .order_by(User.enterprise_id)
+        )
         token = db.session.get(Enterprise, user.enterprise_id).public_token
         pin = demo.pin_for(site.seed, user.enterprise_id)
     client = app.test_client()
@@ -149,15 +202,26 @@ def test_every_page_a_role_reaches_works(demo_app, demo_site, role, capsys):
             seeds += ["/api/v1/hazards?state=open", "/api/v1/enterprises", "/audit/verify"]
         elif role == "street":
             street_id = db.session.scalar(select(User.street_id).where(User.username == STREET))
-            must = [u for urls in examples(Enterprise.street_id == street_id).values() for u in urls]
+            must = [
+                u for urls in examples(Enterprise.street_id == street_id).values() for u in urls
+            ]
         elif role == "inspector":
-            grid_ids = [g.id for g in db.session.scalar(select(User).where(User.username == INSPECTOR)).grids]
+            grid_ids = [
+                g.id
+                for g in db.session.scalar(select(User).where(User.username == INSPECTOR)).grids
+            ]
             must = [u for urls in examples(Enterprise.grid_id.in_(grid_ids)).values() for u in urls]
             seeds += ["/api/v1/bootstrap", "/inspect/outbox"]
         elif role == "public":
-            tokens = db.session.scalars(select(Enterprise.public_token).where(
-                Enterprise.public_token.is_not(None), exists().where(Hazard.enterprise_id == Enterprise.id))
-                .order_by(Enterprise.id).limit(3)).all()
+            tokens = db.session.scalars(
+                select(Enterprise.public_token)
+                .where(
+                    Enterprise.public_token.is_not(None),
+                    exists().where(Hazard.enterprise_id == Enterprise.id),
+                )
+                .order_by(Enterprise.id)
+                .limit(3)
+            ).all()
             seeds = [f"/q/{t}" for t in tokens] + BACKGROUND
     t0 = time.perf_counter()
     if role == "placard PIN":
@@ -166,18 +230,34 @@ def test_every_page_a_role_reaches_works(demo_app, demo_site, role, capsys):
     elif role == "public":
         client = app.test_client()
     else:
-        client = _login(app, site, {"district": DISTRICT, "street": STREET, "inspector": INSPECTOR,
-                                    "department": "dept-catering", "enterprise": "enterprise-demo"}[role])
+        client = _login(
+            app,
+            site,
+            {
+                "district": DISTRICT,
+                "street": STREET,
+                "inspector": INSPECTOR,
+                "department": "dept-catering",
+                "enterprise": "enterprise-demo",
+            }[role],
+        )
     crawl = Crawl(client).run(seeds, must)
     seconds = time.perf_counter() - t0
     with capsys.disabled():
-        print(f"\ncrawl {site.backend} {role}: {len(crawl.visited)} pages, {len(crawl.kinds)} kinds, {seconds:.1f} s, "
-              f"statuses {dict(sorted(crawl.statuses().items()))} (demo built in {site.build_s:.0f} s)")
+        print(
+            f"\ncrawl {site.backend} {role}: {len(crawl.visited)} pages, {len(crawl.kinds)} kinds, {seconds:.1f} s, "
+            f"statuses {dict(sorted(crawl.statuses().items()))} (demo built in {site.build_s:.0f} s)"
+        )
     assert crawl.failures == []
     assert len(crawl.visited) > (1 if role == "public" else 10)
     # Pages of the role's own records open; the original evidence only for the office.
-    refused = [v.url for v in crawl.visited if v.url in must and v.status != 200
-               and not (v.url.endswith("/original") and role not in ("district", "street"))]
+    refused = [
+        v.url
+        for v in crawl.visited
+        if v.url in must
+        and v.status != 200
+        and not (v.url.endswith("/original") and role not in ("district", "street"))
+    ]
     assert refused == []
 
 
@@ -189,7 +269,11 @@ def test_an_imported_premises_reads_like_any_other(demo_app, demo_site, database
     from ..factories import make_user
 
     with demo_app.app_context():
-        ent_id = db.session.scalar(select(Hazard.enterprise_id).where(HAZARD_KINDS["reopened"]).order_by(Hazard.enterprise_id))
+        ent_id = db.session.scalar(
+            select(Hazard.enterprise_id)
+            .where(HAZARD_KINDS["reopened"])
+            .order_by(Hazard.enterprise_id)
+        )
     client = _login(demo_app, demo_site, DISTRICT)
     with client.get(f"/enterprises/{ent_id}/archive") as resp:
         assert resp.status_code == 200
@@ -207,7 +291,11 @@ def test_an_imported_premises_reads_like_any_other(demo_app, demo_site, database
     try:
         other = target.test_client()
         assert other.login("district").status_code == 303
-        must = [f"/enterprises/{imported.enterprise_id}"] + [f"/hazards/{h}" for h in hazards] + [f"/visits/{v}" for v in visits]
+        must = (
+            [f"/enterprises/{imported.enterprise_id}"]
+            + [f"/hazards/{h}" for h in hazards]
+            + [f"/visits/{v}" for v in visits]
+        )
         crawl = Crawl(other).run(["/"], must)
         assert crawl.failures == []
         assert [v.url for v in crawl.visited if v.url in must and v.status != 200] == []
@@ -238,9 +326,14 @@ def test_the_plans_year_has_inspection_figures_every_quarter(demo_app, demo_site
             a4 = quarterly.build(4, streets, p, unit="全区").rows[-1].values
             a7 = quarterly.build(7, streets, p, unit="全区").rows[-1].values
             a5 = quarterly.build(5, streets, p, unit="全区").rows
-            assert a4["self_found"] > 0 and a4["self_rectified"] > 0 and a4["three_lists"] > 0, quarter
+            assert a4["self_found"] > 0 and a4["self_rectified"] > 0 and a4["three_lists"] > 0, (
+                quarter
+            )
             assert a7["inspected"] > 0 and a7["found"] > 0 and a7["urged"] > 0, quarter
-            assert sum(r.values["notices"] or 0 for r in a5) > 0 and sum(r.values["commitments"] or 0 for r in a5) > 0
+            assert (
+                sum(r.values["notices"] or 0 for r in a5) > 0
+                and sum(r.values["commitments"] or 0 for r in a5) > 0
+            )
 
 
 def test_the_demo_follows_the_plans_calendar(demo_app):
@@ -250,13 +343,25 @@ def test_the_demo_follows_the_plans_calendar(demo_app):
     from fieldapp.models import CampaignLetter, StandardizationRecord
 
     with demo_app.app_context():
-        letters = db.session.execute(select(CampaignLetter.year, func.min(CampaignLetter.done_on), func.max(CampaignLetter.done_on),
-                                            func.min(CampaignLetter.deadline), func.max(CampaignLetter.deadline))
-                                     .group_by(CampaignLetter.year)).all()
-        assert letters and all(last <= date(year, 1, 25) and first >= date(year, 1, 1) for year, first, last, *_ in letters)
+        letters = db.session.execute(
+            select(
+                CampaignLetter.year,
+                func.min(CampaignLetter.done_on),
+                func.max(CampaignLetter.done_on),
+                func.min(CampaignLetter.deadline),
+                func.max(CampaignLetter.deadline),
+            ).group_by(CampaignLetter.year)
+        ).all()
+        assert letters and all(
+            last <= date(year, 1, 25) and first >= date(year, 1, 1)
+            for year, first, last, *_ in letters
+        )
         assert all(lo == hi == date(year, 3, 31) for year, *_, lo, hi in letters)
-        self_assessed = db.session.scalars(select(StandardizationRecord.on).where(
-            StandardizationRecord.kind == "self_assessment")).all()
-        assert self_assessed and all(date(d.year, 2, 1) <= d <= date(d.year, 3, 31) for d in self_assessed)
+        self_assessed = db.session.scalars(
+            select(StandardizationRecord.on).where(StandardizationRecord.kind == "self_assessment")
+        ).all()
+        assert self_assessed and all(
+            date(d.year, 2, 1) <= d <= date(d.year, 3, 31) for d in self_assessed
+        )
         first_visit = db.session.scalar(select(func.min(Visit.finished_at)))
         assert local_today(first_visit) >= date(2025, 1, 1)

@@ -52,7 +52,9 @@ def test_htmx_request_gets_only_the_results_fragment(world, login):
     assert html.lstrip().startswith('<div id="enterprise-results"')
     assert "<html" not in html
     assert "HX-Request" in resp.headers["Vary"]
-    full = client.get("/enterprises?q=甲", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    full = client.get(
+        "/enterprises?q=甲", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in full.get_data(as_text=True)
 
 
@@ -78,8 +80,17 @@ def test_detail_shows_record_and_contacts_to_staff(world, login):
     assert "甲一小吃店" in html and "小餐饮" in html and "张三" in html and "13800000000" in html
 
 
-@pytest.mark.parametrize("username,status", [("inspector_a1", 403), ("dept_catering", 403), ("owner_a1", 403),
-                                              ("street_a", 200), ("district", 200), ("street_b", 404)])
+@pytest.mark.parametrize(
+    "username,status",
+    [
+        ("inspector_a1", 403),
+        ("dept_catering", 403),
+        ("owner_a1", 403),
+        ("street_a", 200),
+        ("district", 200),
+        ("street_b", 404),
+    ],
+)
 def test_who_may_open_the_edit_form(world, login, username, status):
     assert login(username).get(f"/enterprises/{world.ents['a1']}/edit").status_code == status
 
@@ -90,8 +101,17 @@ def _form(client, ent_id):
     html = client.get(f"/enterprises/{ent_id}/edit").get_data(as_text=True)
     values = dict(re.findall(r'name="(\w+)" type="\w+" value="([^"]*)"', html))
     values.update(re.findall(r'name="(version)" value="(\d+)"', html))
-    values.update({"street": "甲街道", "grid": "SA-01", "industry": "餐饮", "size_class": "small_micro",
-                   "venue_type": "catering", "standardization": "none", "risk_color": "yellow"})
+    values.update(
+        {
+            "street": "甲街道",
+            "grid": "SA-01",
+            "industry": "餐饮",
+            "size_class": "small_micro",
+            "venue_type": "catering",
+            "standardization": "none",
+            "risk_color": "yellow",
+        }
+    )
     return values
 
 
@@ -104,7 +124,9 @@ def test_edit_saves_and_records_the_change(app, world, login):
     html = client.get(f"/enterprises/{world.ents['a1']}").get_data(as_text=True)
     assert "甲一小吃店（新）" in html and "修改记录" in html
     with app.app_context():
-        change = db.session.scalars(db.select(EnterpriseChange).where(EnterpriseChange.action == "update")).one()
+        change = db.session.scalars(
+            db.select(EnterpriseChange).where(EnterpriseChange.action == "update")
+        ).one()
         assert change.changes["name"] == ["甲一小吃店", "甲一小吃店（新）"]
         assert change.actor_id == world.users["street_a"]
         assert db.session.get(Enterprise, world.ents["a1"]).version == 2
@@ -114,13 +136,22 @@ def test_colour_stars_and_standardization_are_not_set_from_the_edit_form(app, wo
     """They change only through their records (with reasons) on the campaign panel."""
     client = login("street_a")
     page = client.get(f"/enterprises/{world.ents['a1']}/edit").get_data(as_text=True)
-    assert 'id="recorded-elsewhere"' in page and 'name="risk_color"' not in page and 'name="stars"' not in page
+    assert (
+        'id="recorded-elsewhere"' in page
+        and 'name="risk_color"' not in page
+        and 'name="stars"' not in page
+    )
     form = _form(client, world.ents["a1"])
     form.update(risk_color="red", stars="5", standardization="level1", note="备注改了")
     assert client.post(f"/enterprises/{world.ents['a1']}/edit", data=form).status_code == 303
     with app.app_context():
         ent = db.session.get(Enterprise, world.ents["a1"])
-        assert (ent.risk_color, ent.stars, ent.standardization, ent.note) == ("yellow", None, "none", "备注改了")
+        assert (ent.risk_color, ent.stars, ent.standardization, ent.note) == (
+            "yellow",
+            None,
+            "none",
+            "备注改了",
+        )
 
 
 @pytest.mark.parametrize(
@@ -171,7 +202,9 @@ def test_stale_edit_is_refused_with_409(world, login):
     form2["address"] = "后保存的地址"
     resp = second.post(f"/enterprises/{world.ents['a1']}/edit", data=form2)
     assert resp.status_code == 409
-    assert "已被他人修改" in resp.get_data(as_text=True) and "先保存的地址" in resp.get_data(as_text=True)
+    assert "已被他人修改" in resp.get_data(as_text=True) and "先保存的地址" in resp.get_data(
+        as_text=True
+    )
 
 
 def test_a_landlord_must_be_a_landlord_of_the_same_street(app, world, login):
@@ -181,8 +214,18 @@ def test_a_landlord_must_be_a_landlord_of_the_same_street(app, world, login):
     from ..factories import make_enterprise
 
     with app.app_context():
-        other = make_enterprise(db.session.get(Street, world.streets["B"]), None, name="乙街道大楼业主", hosts_tenants=True)
-        mine = make_enterprise(db.session.get(Street, world.streets["A"]), None, name="甲街道大楼业主", hosts_tenants=True)
+        other = make_enterprise(
+            db.session.get(Street, world.streets["B"]),
+            None,
+            name="乙街道大楼业主",
+            hosts_tenants=True,
+        )
+        mine = make_enterprise(
+            db.session.get(Street, world.streets["A"]),
+            None,
+            name="甲街道大楼业主",
+            hosts_tenants=True,
+        )
         db.session.commit()
         other_id, mine_id = other.id, mine.id
     client = login("street_a")

@@ -28,8 +28,11 @@ def user(username: str) -> User:
 @pytest.fixture
 def bearer(client, world):
     def _bearer(username):
-        token = client.post("/api/v1/auth/token", json={"username": username, "password": "password123"}).json["token"]
+        token = client.post(
+            "/api/v1/auth/token", json={"username": username, "password": "password123"}
+        ).json["token"]
         return {"Authorization": f"Bearer {token}"}
+
     return _bearer
 
 
@@ -40,8 +43,15 @@ def flagged(app, world):
     def _make(level: str = "major") -> str:
         with app.app_context():
             after = store_photo(images.jpeg(seed=301), uploader_id=world.users["owner_a1"])
-            h = make_hazard(world.ents["a1"], state="rectified", level=level, submitted_by=world.users["owner_a1"],
-                            after_photos=[after], evidence_flags=ALL_FLAGS, **(governed() if level == "major" else {}))
+            h = make_hazard(
+                world.ents["a1"],
+                state="rectified",
+                level=level,
+                submitted_by=world.users["owner_a1"],
+                after_photos=[after],
+                evidence_flags=ALL_FLAGS,
+                **(governed() if level == "major" else {}),
+            )
             db.session.commit()
             return h.uuid
 
@@ -50,21 +60,38 @@ def flagged(app, world):
 
 def governed() -> dict:
     """A major hazard governed to the law (issue 20): confirmed, 治理方案 accepted, 销号 acceptance on record."""
-    return {"major_confirmed_at": utcnow(), "plan_status": "accepted", "acceptance_uuid": str(uuid.uuid4())}
+    return {
+        "major_confirmed_at": utcnow(),
+        "plan_status": "accepted",
+        "acceptance_uuid": str(uuid.uuid4()),
+    }
 
 
 def act(client, hid: str, action: str, version: int, note: str = ""):
-    return client.post(f"/hazards/{hid}/act", headers={"HX-Request": "true"},
-                       data={"action": action, "version": str(version), "note": note, "event_uuid": str(uuid.uuid4())})
+    return client.post(
+        f"/hazards/{hid}/act",
+        headers={"HX-Request": "true"},
+        data={
+            "action": action,
+            "version": str(version),
+            "note": note,
+            "event_uuid": str(uuid.uuid4()),
+        },
+    )
 
 
 @pytest.mark.parametrize("level", ["general", "major"])
-def test_verifying_a_closure_with_any_evidence_flag_needs_a_written_reason(app, login, flagged, level):
+def test_verifying_a_closure_with_any_evidence_flag_needs_a_written_reason(
+    app, login, flagged, level
+):
     hid = flagged(level)
     street = login("street_a")
     resp = act(street, hid, "verify", 1)
     assert resp.status_code == 422 and "须写明理由" in resp.get_data(as_text=True)
-    assert act(street, hid, "verify", 1, "现场核实：照片为同一角度重拍，灭火器已更换").status_code == 200
+    assert (
+        act(street, hid, "verify", 1, "现场核实：照片为同一角度重拍，灭火器已更换").status_code
+        == 200
+    )
     with app.app_context():
         assert db.session.get(Hazard, hid).version == 2
 
@@ -75,10 +102,18 @@ def test_a_flagged_major_hazard_needs_a_second_office_user(app, login, flagged):
     street, district = login("street_a"), login("district")
     first = act(street, hid, "verify", 1, "现场看过，已整改")
     page = first.get_data(as_text=True)
-    assert first.status_code == 200 and "待二次确认" in page and 'name="action" value="confirm_closure"' not in page
+    assert (
+        first.status_code == 200
+        and "待二次确认" in page
+        and 'name="action" value="confirm_closure"' not in page
+    )
     with app.app_context():
         h = db.session.get(Hazard, hid)
-        assert (h.state, h.first_verified_by, h.closed_at) == ("rectified", user("street_a").id, None)
+        assert (h.state, h.first_verified_by, h.closed_at) == (
+            "rectified",
+            user("street_a").id,
+            None,
+        )
     # The same user cannot confirm their own verification, nor verify again.
     assert act(street, hid, "confirm_closure", 2, "确认").status_code == 403
     assert act(street, hid, "verify", 2, "再次复查").status_code == 409
@@ -91,7 +126,10 @@ def test_a_flagged_major_hazard_needs_a_second_office_user(app, login, flagged):
     with app.app_context():
         h = db.session.get(Hazard, hid)
         assert (h.state, h.closed_by) == ("closed", user("district").id)
-        assert [e.action for e in hazards.audit.events_for("hazard", hid)] == ["verify", "confirm_closure"]
+        assert [e.action for e in hazards.audit.events_for("hazard", hid)] == [
+            "verify",
+            "confirm_closure",
+        ]
 
 
 def test_rejecting_after_a_first_verification_starts_over(app, login, flagged):
@@ -105,34 +143,75 @@ def test_rejecting_after_a_first_verification_starts_over(app, login, flagged):
 
 def test_a_major_hazard_without_flags_closes_on_one_verification(app, ctx, world):
     after = store_photo(images.jpeg(seed=302), uploader_id=world.users["owner_a1"])
-    h = make_hazard(world.ents["a1"], state="rectified", level="major", submitted_by=world.users["owner_a1"], after_photos=[after],
-                    **governed())
+    h = make_hazard(
+        world.ents["a1"],
+        state="rectified",
+        level="major",
+        submitted_by=world.users["owner_a1"],
+        after_photos=[after],
+        **governed(),
+    )
     out = hazards.transition(h.uuid, "verify", actor=user("street_a"), now=utcnow(), version=1)
     assert out.hazard.state == "closed"
 
 
-@pytest.mark.parametrize("offset,flagged_", [(timedelta(days=5 * 365), True), (timedelta(hours=2), True),
-                                            (timedelta(minutes=5), False), (-timedelta(minutes=30), False)])
+@pytest.mark.parametrize(
+    "offset,flagged_",
+    [
+        (timedelta(days=5 * 365), True),
+        (timedelta(hours=2), True),
+        (timedelta(minutes=5), False),
+        (-timedelta(minutes=30), False),
+    ],
+)
 def test_a_capture_time_in_the_future_is_flagged(ctx, world, offset, flagged_):
     """Measured on main: a capture time 5 years in the future was not flagged."""
     now = utcnow()
-    photo = store_photo(images.jpeg(seed=303), uploader_id=world.users["owner_a1"], received_at=now, captured_at=now + offset)
+    photo = store_photo(
+        images.jpeg(seed=303),
+        uploader_id=world.users["owner_a1"],
+        received_at=now,
+        captured_at=now + offset,
+    )
     h = make_hazard(world.ents["a1"], raised_at=now - timedelta(hours=3))
-    flags = hazards.transition(h.uuid, "submit_rectification", actor=user("owner_a1"), now=now, version=1,
-                               note="已整改", photos=[photo]).flags
+    flags = hazards.transition(
+        h.uuid,
+        "submit_rectification",
+        actor=user("owner_a1"),
+        now=now,
+        version=1,
+        note="已整改",
+        photos=[photo],
+    ).flags
     assert ("captured_in_future" in flags) is flagged_
 
 
-def test_a_future_capture_time_sent_with_the_upload_is_flagged_through_the_api(app, client, bearer, world):
+def test_a_future_capture_time_sent_with_the_upload_is_flagged_through_the_api(
+    app, client, bearer, world
+):
     data = images.jpeg(seed=304)
     future = (utcnow() + timedelta(days=5 * 365)).isoformat()
-    assert client.put(f"/api/v1/photos/{images.sha(data)}?captured_at={quote(future)}", data=data,
-                      headers={**bearer("owner_a1"), "Content-Type": "image/jpeg"}).status_code == 201
+    assert (
+        client.put(
+            f"/api/v1/photos/{images.sha(data)}?captured_at={quote(future)}",
+            data=data,
+            headers={**bearer("owner_a1"), "Content-Type": "image/jpeg"},
+        ).status_code
+        == 201
+    )
     with app.app_context():
         hid = make_hazard(world.ents["a1"]).uuid
         db.session.commit()
-    resp = client.post(f"/api/v1/hazards/{hid}/events", headers=bearer("owner_a1"),
-                       json={"action": "submit_rectification", "version": 1, "note": "已整改", "photos": [images.sha(data)]})
+    resp = client.post(
+        f"/api/v1/hazards/{hid}/events",
+        headers=bearer("owner_a1"),
+        json={
+            "action": "submit_rectification",
+            "version": 1,
+            "note": "已整改",
+            "photos": [images.sha(data)],
+        },
+    )
     assert resp.status_code == 200
     with app.app_context():
         assert "captured_in_future" in db.session.get(Hazard, hid).evidence_flags
@@ -140,17 +219,28 @@ def test_a_future_capture_time_sent_with_the_upload_is_flagged_through_the_api(a
 
 # --- a photo is cited only where its sender works ---------------------------------------
 
+
 @pytest.fixture
 def a1_photo(app, world):
     """A photo the a1 inspector took at a1 (used there)."""
     with app.app_context():
         sha = store_photo(images.jpeg(seed=305), uploader_id=world.users["inspector_a1"])
-        db.session.add(PhotoRef(photo_sha256=sha, enterprise_id=world.ents["a1"], kind="answer", object_id="v", created_at=utcnow()))
+        db.session.add(
+            PhotoRef(
+                photo_sha256=sha,
+                enterprise_id=world.ents["a1"],
+                kind="answer",
+                object_id="v",
+                created_at=utcnow(),
+            )
+        )
         db.session.commit()
         return sha
 
 
-def test_an_inspector_cannot_cite_another_areas_photo_by_its_hash(app, client, bearer, world, login, a1_photo):
+def test_an_inspector_cannot_cite_another_areas_photo_by_its_hash(
+    app, client, bearer, world, login, a1_photo
+):
     """Measured on main: an inspector who knew a photo's hash cited it in their own visit and then viewed it."""
     own = images.sha(images.jpeg(seed=306))  # taken on the phone, not uploaded yet
     body = visit_body(world.ents["b1"], photos={"extinguishers": [a1_photo], "gas_alarm": [own]})
@@ -161,39 +251,72 @@ def test_an_inspector_cannot_cite_another_areas_photo_by_its_hash(app, client, b
     for variant in ("thumb.jpg", "display.jpg"):
         assert b1.get(f"/photos/{a1_photo}/{variant}").status_code == 404
     with app.app_context():
-        assert db.session.scalar(select(PhotoRef.id).where(PhotoRef.photo_sha256 == a1_photo,
-                                                            PhotoRef.enterprise_id == world.ents["b1"])) is None
+        assert (
+            db.session.scalar(
+                select(PhotoRef.id).where(
+                    PhotoRef.photo_sha256 == a1_photo, PhotoRef.enterprise_id == world.ents["b1"]
+                )
+            )
+            is None
+        )
     # Where it belongs, it is seen as before.
     assert login("inspector_a1").get(f"/photos/{a1_photo}/thumb.jpg").status_code == 200
 
 
-def test_a_hazard_event_cannot_cite_another_areas_photo(app, client, bearer, world, login, a1_photo):
+def test_a_hazard_event_cannot_cite_another_areas_photo(
+    app, client, bearer, world, login, a1_photo
+):
     with app.app_context():
         h = make_hazard(world.ents["b1"])
         db.session.commit()
         hid = h.uuid
-    resp = client.post(f"/api/v1/hazards/{hid}/events", headers=bearer("inspector_b1"),
-                       json={"action": "submit_rectification", "version": 1, "note": "已整改", "photos": [a1_photo]})
+    resp = client.post(
+        f"/api/v1/hazards/{hid}/events",
+        headers=bearer("inspector_b1"),
+        json={
+            "action": "submit_rectification",
+            "version": 1,
+            "note": "已整改",
+            "photos": [a1_photo],
+        },
+    )
     assert resp.status_code == 200
     with app.app_context():
         assert db.session.get(Hazard, hid).evidence_flags == ["missing_photo"]
     assert login("inspector_b1").get(f"/photos/{a1_photo}/thumb.jpg").status_code == 404
     # Absent evidence closes nothing.
-    closing = client.post(f"/api/v1/hazards/{hid}/events", headers=bearer("street_b"),
-                          json={"action": "verify", "version": 2, "note": "同意"})
+    closing = client.post(
+        f"/api/v1/hazards/{hid}/events",
+        headers=bearer("street_b"),
+        json={"action": "verify", "version": 2, "note": "同意"},
+    )
     assert closing.status_code == 422 and "尚未上传" in closing.json["error"]
 
 
 def test_whoever_sends_the_bytes_may_cite_them(app, client, bearer, world, login, a1_photo):
     """Possession is not a hash: an inspector who uploads the very file may use it (and the reviewer is warned)."""
     data = images.jpeg(seed=305)
-    assert client.put(f"/api/v1/photos/{a1_photo}", data=data,
-                      headers={**bearer("inspector_b1"), "Content-Type": "image/jpeg"}).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/photos/{a1_photo}",
+            data=data,
+            headers={**bearer("inspector_b1"), "Content-Type": "image/jpeg"},
+        ).status_code
+        == 200
+    )
     with app.app_context():
         hid = make_hazard(world.ents["b1"]).uuid
         db.session.commit()
-    resp = client.post(f"/api/v1/hazards/{hid}/events", headers=bearer("inspector_b1"),
-                       json={"action": "submit_rectification", "version": 1, "note": "已整改", "photos": [a1_photo]})
+    resp = client.post(
+        f"/api/v1/hazards/{hid}/events",
+        headers=bearer("inspector_b1"),
+        json={
+            "action": "submit_rectification",
+            "version": 1,
+            "note": "已整改",
+            "photos": [a1_photo],
+        },
+    )
     assert resp.status_code == 200
     with app.app_context():
         assert db.session.get(Hazard, hid).evidence_flags == ["other_enterprise"]

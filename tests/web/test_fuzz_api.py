@@ -32,20 +32,41 @@ def test_schemathesis_finds_nothing(app, client, world, tmp_path, username):
     with app.app_context():
         make_hazard(world.ents["a1"])  # a hazard in scope, so the lists are not empty
         db.session.commit()
-    token = client.post("/api/v1/auth/token", json={"username": username, "password": "password123"}).json["token"]
+    token = client.post(
+        "/api/v1/auth/token", json={"username": username, "password": "password123"}
+    ).json["token"]
     # The fuzzer tries the token endpoint too: keep the sign-in limits out of its way.
     app.config.update(LOGIN_MAX_FAILURES_PER_IP=10**6, LOGIN_MAX_FAILURES_PER_ACCOUNT=10**6)
     st = Path(sys.executable).with_name("st")
     with serve(app) as base:
         started = time.monotonic()
         run = subprocess.run(
-            [str(st), "run", f"{base}/api/v1/openapi.json", "--checks", CHECKS, "--seed", str(SEED),
-             "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_SECONDS), "--workers", "2",
-             # A slow shared CI machine must not pass for a broken server: a generous
-             # per-request timeout, no retries (a crash or hang still fails the run).
-             "--request-timeout", "60",
-             "--header", f"Authorization: Bearer {token}", "--no-color"],
-            capture_output=True, text=True, timeout=170, cwd=tmp_path,
+            [
+                str(st),
+                "run",
+                f"{base}/api/v1/openapi.json",
+                "--checks",
+                CHECKS,
+                "--seed",
+                str(SEED),
+                "--max-examples",
+                str(MAX_EXAMPLES),
+                "--max-time",
+                str(MAX_SECONDS),
+                "--workers",
+                "2",
+                # A slow shared CI machine must not pass for a broken server: a generous
+                # per-request timeout, no retries (a crash or hang still fails the run).
+                "--request-timeout",
+                "60",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=170,
+            cwd=tmp_path,
             env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
         )
         took = time.monotonic() - started

@@ -15,21 +15,26 @@ import pytest
 from ..live import serve
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/%09/evil.example", "/"),  # a tab: browsers drop it and read //evil.example
-    ("/%0a/evil.example", "/"),  # a newline: was a 500 (a header may not hold one)
-    ("/%0d%0aSet-Cookie:x=1", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("https://evil.example/", "/"),
-    ("/%E3%80%80/evil.example", "/"),  # an ideographic space
-    ("javascript:alert(1)", "/"),
-    ("/lists/rectification?level=major", "/lists/rectification?level=major"),
-    ("/enterprises//1", "/enterprises/1"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/%09/evil.example", "/"),  # a tab: browsers drop it and read //evil.example
+        ("/%0a/evil.example", "/"),  # a newline: was a 500 (a header may not hold one)
+        ("/%0d%0aSet-Cookie:x=1", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/%E3%80%80/evil.example", "/"),  # an ideographic space
+        ("javascript:alert(1)", "/"),
+        ("/lists/rectification?level=major", "/lists/rectification?level=major"),
+        ("/enterprises//1", "/enterprises/1"),
+    ],
+)
 def test_next_after_login_is_only_a_path_on_this_site(app, world, target, expected):
     client = app.test_client()
-    resp = client.post(f"/login?next={target}", data={"username": "district", "password": "password123"})
+    resp = client.post(
+        f"/login?next={target}", data={"username": "district", "password": "password123"}
+    )
     assert resp.status_code == 303
     location = resp.headers["Location"]
     assert location == expected
@@ -41,8 +46,12 @@ def _token(base: str, username: str, password: str) -> tuple[int, dict]:
     host, port = urlsplit(base).netloc.split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
-        conn.request("POST", "/api/v1/auth/token", body=json.dumps({"username": username, "password": password}),
-                     headers={"Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            "/api/v1/auth/token",
+            body=json.dumps({"username": username, "password": password}),
+            headers={"Content-Type": "application/json"},
+        )
         resp = conn.getresponse()
         resp.read()
         return resp.status, dict(resp.getheaders())
@@ -67,16 +76,27 @@ def test_parallel_wrong_passwords_never_pass_the_limit_and_429_says_when_to_retr
 def test_a_throttled_page_sign_in_carries_retry_after(app, world):
     client = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        assert client.post("/login", data={"username": "district", "password": "wrong"}).status_code == 401
+        assert (
+            client.post("/login", data={"username": "district", "password": "wrong"}).status_code
+            == 401
+        )
     resp = client.post("/login", data={"username": "district", "password": "password123"})
-    assert resp.status_code == 429 and 1 <= int(resp.headers["Retry-After"]) <= app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
+    assert (
+        resp.status_code == 429
+        and 1 <= int(resp.headers["Retry-After"]) <= app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
+    )
 
 
 def test_a_successful_sign_in_does_not_count_against_the_address(app, world):
     app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
     client = app.test_client()
     for _ in range(5):
-        assert client.post("/login", data={"username": "district", "password": "password123"}).status_code == 303
+        assert (
+            client.post(
+                "/login", data={"username": "district", "password": "password123"}
+            ).status_code
+            == 303
+        )
 
 
 def _chunked_put(base: str, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
@@ -89,7 +109,7 @@ def _chunked_put(base: str, path: str, body: bytes, headers: dict) -> tuple[int,
         conn.endheaders()
         try:
             for at in range(0, len(body), 64 * 1024):
-                chunk = body[at:at + 64 * 1024]
+                chunk = body[at : at + 64 * 1024]
                 conn.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
             conn.send(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
@@ -101,13 +121,19 @@ def _chunked_put(base: str, path: str, body: bytes, headers: dict) -> tuple[int,
 
 
 def test_a_chunked_body_past_the_limit_is_413_not_a_short_upload(app, client, world):
-    token = client.post("/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}).json["token"]
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}
+    ).json["token"]
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     body = os.urandom(600 * 1024)
     sha = hashlib.sha256(body).hexdigest()
     with serve(app) as base:
-        status, answer = _chunked_put(base, f"/api/v1/photos/{quote(sha)}", body,
-                                      {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"})
+        status, answer = _chunked_put(
+            base,
+            f"/api/v1/photos/{quote(sha)}",
+            body,
+            {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"},
+        )
     assert status == 413, answer.decode(errors="replace")
     assert "过大" in json.loads(answer)["error"]
 
@@ -115,10 +141,16 @@ def test_a_chunked_body_past_the_limit_is_413_not_a_short_upload(app, client, wo
 def test_a_chunked_body_within_the_limit_is_read_whole(app, client, world):
     from .. import images
 
-    token = client.post("/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}).json["token"]
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}
+    ).json["token"]
     data = images.jpeg(seed=5)
     app.config["MAX_CONTENT_LENGTH"] = len(data)  # exactly at the limit is still within it
     with serve(app) as base:
-        status, answer = _chunked_put(base, f"/api/v1/photos/{images.sha(data)}", data,
-                                      {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"})
+        status, answer = _chunked_put(
+            base,
+            f"/api/v1/photos/{images.sha(data)}",
+            data,
+            {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg"},
+        )
     assert status == 201, answer

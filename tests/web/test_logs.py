@@ -50,7 +50,12 @@ def test_logs_live_under_the_data_dir_in_utc_day_files(app, client):
 
 
 def test_failed_login_is_logged_without_the_name_or_password(app, client, world):
-    assert client.post("/login", data={"username": "district", "password": SECRET_PASSWORD}).status_code == 401
+    assert (
+        client.post(
+            "/login", data={"username": "district", "password": SECRET_PASSWORD}
+        ).status_code
+        == 401
+    )
     (failed,) = events(app, "login")
     assert failed["outcome"] == "failed" and failed["channel"] == "web" and failed["user"] is None
     assert re.fullmatch(r"[0-9a-f]{16}", failed["account"])  # correlatable, not readable
@@ -62,14 +67,27 @@ def test_failed_login_is_logged_without_the_name_or_password(app, client, world)
 
 def test_successful_and_throttled_logins_name_the_user_by_id_and_role(app, client, world):
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
-        client.post("/api/v1/auth/token", json={"username": "district", "password": SECRET_PASSWORD})
-    assert client.post("/api/v1/auth/token", json={"username": "district", "password": "password123"}).status_code == 429
-    resp = client.post("/api/v1/auth/token", json={"username": "street_a", "password": "password123"})
+        client.post(
+            "/api/v1/auth/token", json={"username": "district", "password": SECRET_PASSWORD}
+        )
+    assert (
+        client.post(
+            "/api/v1/auth/token", json={"username": "district", "password": "password123"}
+        ).status_code
+        == 429
+    )
+    resp = client.post(
+        "/api/v1/auth/token", json={"username": "street_a", "password": "password123"}
+    )
     token = resp.json["token"]
     logins = events(app, "login")
     assert [e["outcome"] for e in logins] == ["failed"] * 5 + ["throttled", "ok"]
     assert len({e["account"] for e in logins[:6]}) == 1  # one account under attack, visibly
-    assert (logins[-1]["user"], logins[-1]["role"], logins[-1]["channel"]) == (world.users["street_a"], "street", "api")
+    assert (logins[-1]["user"], logins[-1]["role"], logins[-1]["channel"]) == (
+        world.users["street_a"],
+        "street",
+        "api",
+    )
     client.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"})
     text = raw(app)
     assert token not in text and SECRET_PASSWORD not in text
@@ -78,10 +96,17 @@ def test_successful_and_throttled_logins_name_the_user_by_id_and_role(app, clien
 def test_csrf_refusal_is_a_security_event(app, login, world):
     client = login("district")
     cookie = client.get_cookie("fieldapp_session").value
-    assert client.post(f"/enterprises/{world.ents['a1']}/edit", data={"name": "x"}, csrf=False).status_code == 400
+    assert (
+        client.post(
+            f"/enterprises/{world.ents['a1']}/edit", data={"name": "x"}, csrf=False
+        ).status_code
+        == 400
+    )
     (refused,) = events(app, "csrf_refused")
     assert refused["user"] == world.users["district"] and refused["role"] == "district"
-    assert refused["path"] == f"/enterprises/{world.ents['a1']}/edit" and refused["method"] == "POST"
+    assert (
+        refused["path"] == f"/enterprises/{world.ents['a1']}/edit" and refused["method"] == "POST"
+    )
     assert cookie not in raw(app)  # no session cookie, ever
 
 
@@ -99,22 +124,40 @@ def test_scope_refusals_are_logged(app, login, world):
     inspector = login("inspector_a1")
     assert inspector.get(f"/enterprises/{world.ents['b1']}").status_code == 404
     assert inspector.get("/audit").status_code in (403, 404)
-    assert inspector.get("/api/v1/enterprises", headers={"Authorization": "Bearer forged"}).status_code == 401
-    found = [(e["event"], e["status"]) for e in read(app, "security") if e["event"] in ("not_found", "refused")]
+    assert (
+        inspector.get("/api/v1/enterprises", headers={"Authorization": "Bearer forged"}).status_code
+        == 401
+    )
+    found = [
+        (e["event"], e["status"])
+        for e in read(app, "security")
+        if e["event"] in ("not_found", "refused")
+    ]
     assert ("not_found", 404) in found and ("refused", 401) in found
-    assert found[0] == ("not_found", 404) and events(app, "not_found")[0]["user"] == world.users["inspector_a1"]
+    assert (
+        found[0] == ("not_found", 404)
+        and events(app, "not_found")[0]["user"] == world.users["inspector_a1"]
+    )
 
 
 def test_placard_changes_are_logged_without_the_pin_or_token(app, login, world):
     with app.app_context():
         old_token = db.session.get(Enterprise, world.ents["a1"]).public_token
     street = login("street_a")
-    html = street.post(f"/placards/{world.ents['a1']}/pin", data={"confirm": "1"}).get_data(as_text=True)
+    html = street.post(f"/placards/{world.ents['a1']}/pin", data={"confirm": "1"}).get_data(
+        as_text=True
+    )
     pin = re.search(r'class="pin-digits">(\d{6})<', html).group(1)
     street.post(f"/placards/{world.ents['a1']}/rotate", data={"confirm": "1"})
-    changes = [(e["event"], e["enterprise"], e["user"]) for e in read(app, "security") if e["event"].startswith("placard.")]
-    assert changes == [("placard.pin", world.ents["a1"], world.users["street_a"]),
-                       ("placard.rotate", world.ents["a1"], world.users["street_a"])]
+    changes = [
+        (e["event"], e["enterprise"], e["user"])
+        for e in read(app, "security")
+        if e["event"].startswith("placard.")
+    ]
+    assert changes == [
+        ("placard.pin", world.ents["a1"], world.users["street_a"]),
+        ("placard.rotate", world.ents["a1"], world.users["street_a"]),
+    ]
     app.test_client().get(f"/q/{old_token}")  # the old capability link, now a 404
     app.test_client().get(f"/q/{old_token}/no-such-page")  # no route matched: still redacted
     text = raw(app)
@@ -133,7 +176,10 @@ def test_days_older_than_retention_are_removed_and_newer_kept(tmp_path):
     }
     for name in names:
         (tmp_path / name).write_text("{}\n")
-    assert logs.prune(tmp_path, 183, today) == ["access-2026-05-28.jsonl", "security-2026-05-29.jsonl"]
+    assert logs.prune(tmp_path, 183, today) == [
+        "access-2026-05-28.jsonl",
+        "security-2026-05-29.jsonl",
+    ]
     assert {p.name for p in tmp_path.iterdir()} == {n for n, keep in names.items() if keep}
 
 
@@ -161,7 +207,9 @@ def test_stdout_mode_writes_json_lines_to_stdout(tmp_path):
         f"app = create_app({{'SECRET_KEY': 'k', 'DATABASE_URL': 'sqlite://', 'DATA_DIR': {str(tmp_path)!r}, 'LOG_DIR': '-'}})\n"
         "app.test_client().get('/healthz')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     (line,) = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     assert line["path"] == "/healthz" and line["status"] == 200
     assert not (tmp_path / "logs").exists()
@@ -183,11 +231,17 @@ def test_several_processes_appending_never_garble_or_lose_lines(tmp_path):
     assert sorted((r["w"], r["i"]) for r in lines) == [(w, i) for w in range(4) for i in range(400)]
 
 
-@pytest.mark.parametrize("args,kind", [
-    (["enterprise", "export", "{tmp}/all.csv"], "enterprises"),
-    (["archive", "export", "{a1}", "--out", "{tmp}/a1.html"], "archive"),
-    (["report", "quarterly", "--year", "2026", "--quarter", "3", "--out", "{tmp}/q.xlsx"], "quarterly"),
-])
+@pytest.mark.parametrize(
+    "args,kind",
+    [
+        (["enterprise", "export", "{tmp}/all.csv"], "enterprises"),
+        (["archive", "export", "{a1}", "--out", "{tmp}/a1.html"], "archive"),
+        (
+            ["report", "quarterly", "--year", "2026", "--quarter", "3", "--out", "{tmp}/q.xlsx"],
+            "quarterly",
+        ),
+    ],
+)
 def test_command_line_exports_are_logged_too(app, world, tmp_path, args, kind):
     argv = [a.format(tmp=tmp_path, a1=world.ents["a1"]) for a in args]
     result = app.test_cli_runner().invoke(args=argv)

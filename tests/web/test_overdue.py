@@ -21,8 +21,14 @@ def late(app, world):
     with app.app_context():
         ent = world.ents["a1"]
         overdue = make_hazard(ent, deadline=day(-5), item_text="灭火器压力不足")
-        waiting = make_hazard(ent, state="rectified", deadline=day(-5), submitted_by=world.users["owner_a1"],
-                              item_text="安全出口上锁", after_photos=["0" * 64])
+        waiting = make_hazard(
+            ent,
+            state="rectified",
+            deadline=day(-5),
+            submitted_by=world.users["owner_a1"],
+            item_text="安全出口上锁",
+            after_photos=["0" * 64],
+        )
         db.session.commit()
         token = db.session.get(Enterprise, ent).public_token
         return {"overdue": overdue.uuid, "waiting": waiting.uuid, "token": token}
@@ -37,8 +43,13 @@ def test_the_hazard_pages_call_only_the_open_one_overdue(login, late):
 
 def test_the_api_and_the_overdue_filter_agree(client, login, late, world):
     street = login("street_a")
-    by_uuid = {h["uuid"]: h for h in street.get(f"/api/v1/hazards?enterprise={world.ents['a1']}").json["items"]}
-    assert by_uuid[late["overdue"]]["overdue"] is True and by_uuid[late["waiting"]]["overdue"] is False
+    by_uuid = {
+        h["uuid"]: h
+        for h in street.get(f"/api/v1/hazards?enterprise={world.ents['a1']}").json["items"]
+    }
+    assert (
+        by_uuid[late["overdue"]]["overdue"] is True and by_uuid[late["waiting"]]["overdue"] is False
+    )
     overdue_only = street.get("/api/v1/hazards?state=overdue").json["items"]
     assert [h["uuid"] for h in overdue_only] == [late["overdue"]]
     listed = street.get("/lists/rectification?state=overdue").get_data(as_text=True)
@@ -49,11 +60,14 @@ def test_the_dashboard_and_the_placard_count_one_overdue(client, login, late):
     dashboard = login("street_a").get("/dashboard").get_data(as_text=True)
     assert "<strong>1</strong>已逾期" in dashboard
     public = client.get(f"/q/{late['token']}").get_data(as_text=True)
-    assert "其中 <strong class=\"late\">1</strong> 项已逾期" in public
+    assert '其中 <strong class="late">1</strong> 项已逾期' in public
 
 
 def test_the_offline_bundle_counts_one_overdue(login, late, world):
     body = login("inspector_a1").get("/api/v1/bootstrap").json
     premises = next(e for e in body["enterprises"] if e["id"] == world.ents["a1"])
     assert premises["overdue_hazards"] == 1
-    assert {h["uuid"]: h["overdue"] for h in body["hazards"]} == {late["overdue"]: True, late["waiting"]: False}
+    assert {h["uuid"]: h["overdue"] for h in body["hazards"]} == {
+        late["overdue"]: True,
+        late["waiting"]: False,
+    }

@@ -18,29 +18,46 @@ from ..clock import VISIT_STARTED, local_iso
 @pytest.fixture
 def api(client, world):
     def _api(username: str) -> dict:
-        token = client.post("/api/v1/auth/token", json={"username": username, "password": "password123"}).json["token"]
+        token = client.post(
+            "/api/v1/auth/token", json={"username": username, "password": "password123"}
+        ).json["token"]
         return {"Authorization": f"Bearer {token}"}
 
     return _api
 
 
-def put(client, headers, data: bytes, sha: str | None = None, query: str = "", content_type="image/jpeg"):
+def put(
+    client, headers, data: bytes, sha: str | None = None, query: str = "", content_type="image/jpeg"
+):
     sha = sha or images.sha(data)
-    return client.put(f"/api/v1/photos/{sha}{query}", data=data, headers={**headers, "Content-Type": content_type})
+    return client.put(
+        f"/api/v1/photos/{sha}{query}", data=data, headers={**headers, "Content-Type": content_type}
+    )
 
 
 def test_upload_stores_evidence_and_answers_200_when_held(app, client, api):
     headers = api("inspector_a1")
     data = images.jpeg(orientation=6, gps=True)
-    first = put(client, headers, data, query=f"?captured_at={quote(local_iso(VISIT_STARTED))}&lat=24.9&lng=118.6&accuracy_m=8")
+    first = put(
+        client,
+        headers,
+        data,
+        query=f"?captured_at={quote(local_iso(VISIT_STARTED))}&lat=24.9&lng=118.6&accuracy_m=8",
+    )
     assert first.status_code == 201 and first.json["sha256"] == images.sha(data)
     assert put(client, headers, data).status_code == 200
     with app.app_context():
         row = db.session.get(Photo, images.sha(data))
         assert (row.width, row.height, row.mime) == (480, 640, "image/jpeg")
-        assert row.lat == 24.9 and row.captured_at is not None and row.uploaded_by == world_user(app, "inspector_a1")
+        assert (
+            row.lat == 24.9
+            and row.captured_at is not None
+            and row.uploaded_by == world_user(app, "inspector_a1")
+        )
         stored = photos.store().get(photos.key("original", row.sha256))
-        assert hashlib.sha256(stored).hexdigest() == row.sha256  # the evidence is the exact bytes received
+        assert (
+            hashlib.sha256(stored).hexdigest() == row.sha256
+        )  # the evidence is the exact bytes received
 
 
 def world_user(app, username):
@@ -54,7 +71,10 @@ def test_wrong_hash_is_400_and_nothing_is_stored(app, client, api):
     resp = put(client, api("inspector_a1"), data, sha="0" * 64)
     assert resp.status_code == 400 and "SHA-256 不符" in resp.json["error"]
     with app.app_context():
-        assert db.session.get(Photo, "0" * 64) is None and db.session.get(Photo, images.sha(data)) is None
+        assert (
+            db.session.get(Photo, "0" * 64) is None
+            and db.session.get(Photo, images.sha(data)) is None
+        )
         assert photos.store().keys() == []
 
 
@@ -76,7 +96,10 @@ def test_bad_images_are_refused_in_chinese(app, client, api, data, status, messa
 
 
 def test_heic_is_accepted(client, api):
-    assert put(client, api("inspector_a1"), images.heic(), content_type="image/heic").status_code == 201
+    assert (
+        put(client, api("inspector_a1"), images.heic(), content_type="image/heic").status_code
+        == 201
+    )
 
 
 def test_oversize_body_is_413(app, client, api):
@@ -96,11 +119,15 @@ def test_malformed_sha_in_url_is_400(client, api):
     assert put(client, api("inspector_a1"), images.jpeg(), sha="ABC").status_code == 400
 
 
-@pytest.mark.parametrize("username,status", [("dept_catering", 403), ("owner_a1", 201), ("street_a", 201)])
+@pytest.mark.parametrize(
+    "username,status", [("dept_catering", 403), ("owner_a1", 201), ("street_a", 201)]
+)
 def test_who_may_upload(client, api, username, status):
     assert put(client, api(username), images.jpeg(seed=11)).status_code == status
 
 
 def test_anonymous_upload_is_401(client):
     data = images.jpeg()
-    assert client.put(f"/api/v1/photos/{images.sha(data)}", data=data, csrf=False).status_code == 401
+    assert (
+        client.put(f"/api/v1/photos/{images.sha(data)}", data=data, csrf=False).status_code == 401
+    )

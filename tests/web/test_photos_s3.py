@@ -33,20 +33,36 @@ def s3_app(database, tmp_path, s3_bucket):
 def test_photo_put_through_the_api_is_stored_in_the_bucket_and_served(s3_app, tmp_path):
     app, world, settings = s3_app
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}).json["token"]
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}
+    ).json["token"]
     bearer = {"Authorization": f"Bearer {token}"}
     data = images.jpeg(orientation=6)
     sha = hashlib.sha256(data).hexdigest()
-    assert client.put(f"/api/v1/photos/{sha}", data=data, headers={**bearer, "Content-Type": "image/jpeg"}).status_code == 201
+    assert (
+        client.put(
+            f"/api/v1/photos/{sha}", data=data, headers={**bearer, "Content-Type": "image/jpeg"}
+        ).status_code
+        == 201
+    )
     body = visit_body(world.ents["a1"], photos={"extinguishers": [sha], "gas_alarm": [sha]})
-    resp = client.put("/api/v1/visits/7d1c7c51-4a5e-4d0a-9f0e-2a8f3f2b6c11", json=body, headers=bearer)
+    resp = client.put(
+        "/api/v1/visits/7d1c7c51-4a5e-4d0a-9f0e-2a8f3f2b6c11", json=body, headers=bearer
+    )
     assert resp.status_code == 201, resp.json
 
     assert isinstance(app.extensions["photo_storage"], S3Storage)
     bucket = from_config(settings)
     try:
-        names = sorted(o["Key"] for o in bucket.client.list_objects_v2(Bucket=settings["S3_BUCKET"])["Contents"])
-        assert names == [f"display/{sha[:2]}/{sha}.jpg", f"original/{sha[:2]}/{sha}", f"thumb/{sha[:2]}/{sha}.jpg"]
+        names = sorted(
+            o["Key"]
+            for o in bucket.client.list_objects_v2(Bucket=settings["S3_BUCKET"])["Contents"]
+        )
+        assert names == [
+            f"display/{sha[:2]}/{sha}.jpg",
+            f"original/{sha[:2]}/{sha}",
+            f"thumb/{sha[:2]}/{sha}.jpg",
+        ]
         assert bucket.get(f"original/{sha[:2]}/{sha}") == data  # the evidence, byte for byte
     finally:
         bucket.client.close()

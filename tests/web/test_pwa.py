@@ -11,7 +11,10 @@ def test_service_worker_is_served_from_the_root_uncached_with_versioned_assets(c
     resp = client.get("/sw.js")
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and resp.mimetype == "text/javascript"
-    assert resp.headers["Cache-Control"] == "no-cache" and resp.headers["Service-Worker-Allowed"] == "/"
+    assert (
+        resp.headers["Cache-Control"] == "no-cache"
+        and resp.headers["Service-Worker-Allowed"] == "/"
+    )
     assert "/static/vendor/htmx-2.0.11/htmx.min.js?v=" in body and '"/inspect/walk"' in body
     assert "HX-Request" in body  # htmx fragments are never cached
 
@@ -26,7 +29,11 @@ def test_manifest_and_icons(client):
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
     data = manifest.json
-    assert data["start_url"] == "/inspect" and data["display"] == "standalone" and data["lang"] == "zh-CN"
+    assert (
+        data["start_url"] == "/inspect"
+        and data["display"] == "standalone"
+        and data["lang"] == "zh-CN"
+    )
     sizes = set()
     for icon in data["icons"]:
         with client.get(icon["src"]) as png:  # static files stream: close them

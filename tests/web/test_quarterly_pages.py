@@ -35,8 +35,12 @@ def typed_in_until_after(app, p: quarterly.Period) -> None:
     from fieldapp.models import User
 
     with app.app_context():
-        settings.put("enforcement_counting", {"records_from": f"{p.year + 1}-01-01"},
-                     actor=db.session.scalar(select(User).where(User.role == "district")), now=utcnow())
+        settings.put(
+            "enforcement_counting",
+            {"records_from": f"{p.year + 1}-01-01"},
+            actor=db.session.scalar(select(User).where(User.role == "district")),
+            now=utcnow(),
+        )
         db.session.commit()
 
 
@@ -48,18 +52,31 @@ def found(app, world):
             ent.created_at = P.start - timedelta(days=365)  # registered before the quarter
         when = P.start + timedelta(days=5)
         for _ in range(2):
-            make_hazard(world.ents["a1"], raised_at=when, source="self", raised_by=world.users["owner_a1"])
+            make_hazard(
+                world.ents["a1"], raised_at=when, source="self", raised_by=world.users["owner_a1"]
+            )
         make_hazard(world.ents["a1"], raised_at=when, raised_by=world.users["inspector_a1"])
         db.session.commit()
 
 
-@pytest.mark.parametrize("username, status, filing", [
-    ("street_a", 200, 303), ("dept_catering", 200, 303),
-    ("district", 200, 409),  # the district files the roll-up of what was filed: nothing yet
-    ("inspector_a1", 403, 403), ("owner_a1", 403, 403)])
+@pytest.mark.parametrize(
+    "username, status, filing",
+    [
+        ("street_a", 200, 303),
+        ("dept_catering", 200, 303),
+        ("district", 200, 409),  # the district files the roll-up of what was filed: nothing yet
+        ("inspector_a1", 403, 403),
+        ("owner_a1", 403, 403),
+    ],
+)
 def test_who_sees_and_files_the_quarterly_tables(world, login, username, status, filing):
     client = login(username)
-    for path in ("/quarterly", f"/quarterly?{Q}&annex=7", "/quarterly/filings", f"/quarterly/figures?{Q}"):
+    for path in (
+        "/quarterly",
+        f"/quarterly?{Q}&annex=7",
+        "/quarterly/filings",
+        f"/quarterly/figures?{Q}",
+    ):
         assert client.get(path).status_code == status, path
     assert client.post(f"/quarterly/file?{Q}").status_code == filing
 
@@ -74,7 +91,11 @@ def test_a_department_sees_and_files_its_industrys_rows(app, world, login, found
         f = db.session.scalar(select(QuarterFiling))
         assert (f.unit, f.version) == ("department:餐饮", 1)
         row = filings.tables_of(f)[0].row("")
-        assert (row.kind, row.values["self_found"], row.values["base_total"]) == ("区安委会成员单位", 2, 1)
+        assert (row.kind, row.values["self_found"], row.values["base_total"]) == (
+            "区安委会成员单位",
+            2,
+            1,
+        )
     # The district's roll-up shows the department beside the streets (and who has not filed).
     district = login("district").get(f"/quarterly?{Q}&annex=4").get_data(as_text=True)
     assert "餐饮行业主管部门" in district and "未报送：甲街道、乙街道" in district
@@ -88,7 +109,9 @@ def test_filing_again_needs_a_reason_and_makes_a_new_version(app, world, login, 
     assert refused.status_code == 422 and "原因" in refused.get_data(as_text=True)
     assert client.post(f"/quarterly/file?{Q}", data={"reason": "补录自查隐患"}).status_code == 303
     with app.app_context():
-        assert [f.version for f in db.session.scalars(select(QuarterFiling).order_by(QuarterFiling.id))] == [1, 2]
+        assert [
+            f.version for f in db.session.scalars(select(QuarterFiling).order_by(QuarterFiling.id))
+        ] == [1, 2]
 
 
 def test_the_current_quarter_cannot_be_filed(world, login):
@@ -114,10 +137,14 @@ def test_every_figure_links_to_the_rows_behind_it(app, world, login, found):
     html = client.get(f"/quarterly?{Q}&annex=7").get_data(as_text=True)
     links = re.findall(r'href="(/quarterly/cell\?[^"]+)"', html)
     assert links and len(links) == html.count("data-cell=")
-    self_found = next(link for link in links if "row=catering" in link and "col=self_found" in link).replace("&amp;", "&")
+    self_found = next(
+        link for link in links if "row=catering" in link and "col=self_found" in link
+    ).replace("&amp;", "&")
     page = client.get(self_found).get_data(as_text=True)
     assert "该数字对应 2 条隐患" in page and page.count("企业自查") >= 2
-    found_link = next(link for link in links if "row=catering" in link and "col=found" in link).replace("&amp;", "&")
+    found_link = next(
+        link for link in links if "row=catering" in link and "col=found" in link
+    ).replace("&amp;", "&")
     assert "该数字对应 1 条隐患" in client.get(found_link).get_data(as_text=True)
     assert client.get(f"/quarterly/cell?{Q}&annex=7&row=catering&col=nope").status_code == 404
     assert client.get(f"/quarterly/cell?{Q}&annex=7&row=catering&col=catering").status_code == 404
@@ -128,7 +155,9 @@ def test_a_filed_snapshot_its_rows_and_its_differences_from_today(app, world, lo
     location = client.post(f"/quarterly/file?{Q}").headers["Location"]
     page = client.get(location + "?annex=7").get_data(as_text=True)
     assert "报送时冻结的数字" in page and "报送内容与封存码一致" in page
-    cell = re.search(r'href="(/quarterly/filings/\d+/cell\?[^"]*row=catering[^"]*col=self_found[^"]*)"', page).group(1)
+    cell = re.search(
+        r'href="(/quarterly/filings/\d+/cell\?[^"]*row=catering[^"]*col=self_found[^"]*)"', page
+    ).group(1)
     assert "该数字对应 2 条隐患" in client.get(cell.replace("&amp;", "&")).get_data(as_text=True)
     assert 'id="no-differences"' in client.get(location + "/diff").get_data(as_text=True)
     with app.app_context():
@@ -155,8 +184,10 @@ def test_the_district_files_the_rollup_of_the_filed_versions(app, world, login, 
         f = db.session.scalar(select(QuarterFiling).where(QuarterFiling.unit == "district"))
         four = filings.tables_of(f)[0]
         assert [r.unit for r in four.rows] == ["甲街道", "合计"] and "乙街道" in four.missing
-    cell = re.search(r'href="(/quarterly/filings/\d+/cell\?[^"]*col=base_total[^"]*)"',
-                     district.get(f"/quarterly/filings/{f.id}").get_data(as_text=True)).group(1)
+    cell = re.search(
+        r'href="(/quarterly/filings/\d+/cell\?[^"]*col=base_total[^"]*)"',
+        district.get(f"/quarterly/filings/{f.id}").get_data(as_text=True),
+    ).group(1)
     assert "该数字对应 2 家单位" in district.get(cell.replace("&amp;", "&")).get_data(as_text=True)
 
 
@@ -165,12 +196,21 @@ def test_a_department_enters_its_own_figures(app, world, login):
     client = login("dept_catering")
     page = client.get(f"/quarterly/figures?{Q}").get_data(as_text=True)
     assert "餐饮行业主管部门" in page and "专题培训 场次" in page
-    resp = client.post(f"/quarterly/figures?{Q}", data={"7.catering.fine_amount": "0.25", "5..training_sessions": "2"})
+    resp = client.post(
+        f"/quarterly/figures?{Q}",
+        data={"7.catering.fine_amount": "0.25", "5..training_sessions": "2"},
+    )
     assert resp.status_code == 200 and "已保存（更新 2 项）" in resp.get_data(as_text=True)
-    assert client.post(f"/quarterly/figures?{Q}", data={"7.catering.fine_amount": "0.255"}).status_code == 422
+    assert (
+        client.post(f"/quarterly/figures?{Q}", data={"7.catering.fine_amount": "0.255"}).status_code
+        == 422
+    )
     with app.app_context():
         rows = db.session.scalars(select(QuarterFigure)).all()
-        assert {(f.street_id, f.industry, f.column_key) for f in rows} == {(None, "餐饮", "fine_amount"), (None, "餐饮", "training_sessions")}
+        assert {(f.street_id, f.industry, f.column_key) for f in rows} == {
+            (None, "餐饮", "fine_amount"),
+            (None, "餐饮", "training_sessions"),
+        }
     html = client.get(f"/quarterly?{Q}&annex=7").get_data(as_text=True)
     assert ">0.25<" in html
     # The district reads any filer's figures; a street cannot name another filer.

@@ -50,7 +50,10 @@ def test_list_page_holds_exactly_the_scope(world, login, username):
     client = login(username)
     html = client.get("/enterprises").get_data(as_text=True)
     for key, ent_id in world.ents.items():
-        assert (f'href="/enterprises/{ent_id}"' in html) == (key in SCOPES[username]), (username, key)
+        assert (f'href="/enterprises/{ent_id}"' in html) == (key in SCOPES[username]), (
+            username,
+            key,
+        )
 
 
 def test_enterprise_user_has_no_register_list(world, login):
@@ -76,7 +79,9 @@ def test_disabled_user_sees_nothing_even_with_a_token(app, world, client):
     from fieldapp.extensions import db
     from fieldapp.models import User
 
-    token = client.post("/api/v1/auth/token", json={"username": "district", "password": "password123"}).json["token"]
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "district", "password": "password123"}
+    ).json["token"]
     with app.app_context():
         auth.set_active(db.session.get(User, world.users["district"]), False)
     resp = client.get("/api/v1/enterprises", headers={"Authorization": f"Bearer {token}"})
@@ -92,15 +97,17 @@ def test_a_landlord_sees_its_tenants_open_hazards_on_its_own_page(app, world, lo
     with app.app_context():
         landlord = db.session.get(Enterprise, world.ents["a1"])
         landlord.hosts_tenants = True
-        tenant = make_enterprise(db.session.get(Street, world.streets["A"]), landlord_id=landlord.id, name="租户五金店")
+        tenant = make_enterprise(
+            db.session.get(Street, world.streets["A"]), landlord_id=landlord.id, name="租户五金店"
+        )
         make_hazard(tenant.id, item_text="配电箱未加锁")
         make_hazard(tenant.id, item_text="早已整改的隐患", state="closed")
         make_hazard(world.ents["a2"], item_text="别家的隐患")  # not a tenant
         db.session.commit()
     for username in ("owner_a1", "street_a"):
         html = login(username).get(f"/enterprises/{world.ents['a1']}").get_data(as_text=True)
-        listed = html[html.index('id="tenant-hazards"'):]
-        listed = listed[:listed.index("</ul>")]
+        listed = html[html.index('id="tenant-hazards"') :]
+        listed = listed[: listed.index("</ul>")]
         assert "租户五金店" in listed and "配电箱未加锁" in listed
         assert "早已整改的隐患" not in listed and "别家的隐患" not in listed
 
@@ -114,14 +121,23 @@ def test_a_landlord_sees_but_cannot_act_on_a_tenants_hazard(app, world, login):
     with app.app_context():
         landlord = db.session.get(Enterprise, world.ents["a1"])
         landlord.hosts_tenants = True
-        tenant = make_enterprise(db.session.get(Street, world.streets["A"]), landlord_id=landlord.id, name="租户五金店")
+        tenant = make_enterprise(
+            db.session.get(Street, world.streets["A"]), landlord_id=landlord.id, name="租户五金店"
+        )
         uid = make_hazard(tenant.id, item_text="配电箱未加锁").uuid
         db.session.commit()
     client = login("owner_a1")
     page = client.get(f"/hazards/{uid}").get_data(as_text=True)
     assert "配电箱未加锁" in page and "提交整改" not in page and "申请延期" not in page
-    resp = client.post(f"/hazards/{uid}/act", data={"action": "request_extension", "version": "1", "note": "代为申请",
-                                                   "deadline": "2027-01-31"})
+    resp = client.post(
+        f"/hazards/{uid}/act",
+        data={
+            "action": "request_extension",
+            "version": "1",
+            "note": "代为申请",
+            "deadline": "2027-01-31",
+        },
+    )
     assert resp.status_code == 403 and "须由承租单位自己提交" in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Hazard, uid).extension_requested_to is None

@@ -17,8 +17,15 @@ from ..clock import NOW, day
 
 
 def finding(**overrides) -> dict:
-    return {"text": "配电箱前堆放纸箱", "level": "general", "measure": "清走纸箱，配电箱前留出0.8米通道", "owner": "店长",
-            "deadline": day(7).isoformat(), "description": "", **overrides}
+    return {
+        "text": "配电箱前堆放纸箱",
+        "level": "general",
+        "measure": "清走纸箱，配电箱前留出0.8米通道",
+        "owner": "店长",
+        "deadline": day(7).isoformat(),
+        "description": "",
+        **overrides,
+    }
 
 
 def token(app, world) -> str:
@@ -27,7 +34,11 @@ def token(app, world) -> str:
 
 
 def pin_client(app, world, login):
-    html = login("street_a").post(f"/placards/{world.ents['a1']}/pin", data={"confirm": "1"}).get_data(as_text=True)
+    html = (
+        login("street_a")
+        .post(f"/placards/{world.ents['a1']}/pin", data={"confirm": "1"})
+        .get_data(as_text=True)
+    )
     pin = re.search(r'class="pin-digits">(\d{6})<', html).group(1)
     client = app.test_client()
     assert client.post(f"/q/{token(app, world)}/pin", data={"pin": pin}).status_code == 303
@@ -39,13 +50,21 @@ def test_an_enterprise_records_its_own_finding_and_it_stays_off_the_placard(app,
     client = login("owner_a1") if how == "account" else pin_client(app, world, login)
     assert "企业自查" in client.get("/self-check").get_data(as_text=True)
     photo = images.jpeg(seed=171)
-    resp = client.post("/self-check", data={**finding(), "photo": (io.BytesIO(photo), "before.jpg")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/self-check",
+        data={**finding(), "photo": (io.BytesIO(photo), "before.jpg")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 303
     assert "配电箱前堆放纸箱" in client.get("/self-check").get_data(as_text=True)
     with app.app_context():
         h = db.session.scalar(select(Hazard))
-        assert (h.source, h.state, h.before_photos, h.enterprise_id) == ("self", "open", [images.sha(photo)], world.ents["a1"])
+        assert (h.source, h.state, h.before_photos, h.enterprise_id) == (
+            "self",
+            "open",
+            [images.sha(photo)],
+            world.ents["a1"],
+        )
         hid = h.uuid
     public = app.test_client().get(f"/q/{token(app, world)}").get_data(as_text=True)
     assert "配电箱前堆放纸箱" not in public
@@ -53,41 +72,78 @@ def test_an_enterprise_records_its_own_finding_and_it_stays_off_the_placard(app,
     inspector = login("inspector_a1")
     page = inspector.get(f"/hazards/{hid}").get_data(as_text=True)
     assert "企业自查" in page and 'value="confirm_self"' in page
-    assert inspector.post(f"/hazards/{hid}/act", data={"action": "confirm_self", "version": "1"}).status_code == 303
-    assert "配电箱前堆放纸箱" in app.test_client().get(f"/q/{token(app, world)}").get_data(as_text=True)
+    assert (
+        inspector.post(
+            f"/hazards/{hid}/act", data={"action": "confirm_self", "version": "1"}
+        ).status_code
+        == 303
+    )
+    assert "配电箱前堆放纸箱" in app.test_client().get(f"/q/{token(app, world)}").get_data(
+        as_text=True
+    )
 
 
-def test_the_enterprise_closes_a_general_one_itself_and_a_major_one_goes_to_the_street(app, world, login):
+def test_the_enterprise_closes_a_general_one_itself_and_a_major_one_goes_to_the_street(
+    app, world, login
+):
     client = login("owner_a1")
     assert client.post("/self-check", data=finding()).status_code == 303
-    assert client.post("/self-check", data=finding(text="液化气钢瓶放在地下室", level="major")).status_code == 303
+    assert (
+        client.post(
+            "/self-check", data=finding(text="液化气钢瓶放在地下室", level="major")
+        ).status_code
+        == 303
+    )
     with app.app_context():
         general = db.session.scalar(select(Hazard).where(Hazard.level == "general")).uuid
         major = db.session.scalar(select(Hazard).where(Hazard.level == "major")).uuid
     page = client.get(f"/hazards/{general}").get_data(as_text=True)
     assert 'value="self_close"' in page
     after = images.jpeg(seed=172)
-    resp = client.post(f"/hazards/{general}/act", data={"action": "self_close", "version": "1", "note": "已清走",
-                                                         "photo": (io.BytesIO(after), "after.jpg")}, content_type="multipart/form-data")
+    resp = client.post(
+        f"/hazards/{general}/act",
+        data={
+            "action": "self_close",
+            "version": "1",
+            "note": "已清走",
+            "photo": (io.BytesIO(after), "after.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 303
     assert 'value="self_close"' not in client.get(f"/hazards/{major}").get_data(as_text=True)
-    refused = client.post(f"/hazards/{major}/act", data={"action": "self_close", "version": "1", "note": "已搬走",
-                                                          "photo": (io.BytesIO(after), "after.jpg")}, content_type="multipart/form-data")
+    refused = client.post(
+        f"/hazards/{major}/act",
+        data={
+            "action": "self_close",
+            "version": "1",
+            "note": "已搬走",
+            "photo": (io.BytesIO(after), "after.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 409 and "重大隐患" in refused.get_data(as_text=True)
     with app.app_context():
         h = db.session.get(Hazard, general)
-        assert h.state == "closed" and h.closed_by == world.users["owner_a1"] and h.after_photos == [images.sha(after)]
+        assert (
+            h.state == "closed"
+            and h.closed_by == world.users["owner_a1"]
+            and h.after_photos == [images.sha(after)]
+        )
         assert db.session.get(Hazard, major).state == "open"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"text": ""}, "请写明发现的隐患"),
-    ({"measure": ""}, "请写明整改措施"),
-    ({"level": "huge"}, "一般隐患或重大隐患"),
-    ({"deadline": "明天"}, "整改期限"),
-    ({"deadline": day(-1).isoformat()}, "整改期限"),
-    ({"text": "长" * 101}, "100 字"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"text": ""}, "请写明发现的隐患"),
+        ({"measure": ""}, "请写明整改措施"),
+        ({"level": "huge"}, "一般隐患或重大隐患"),
+        ({"deadline": "明天"}, "整改期限"),
+        ({"deadline": day(-1).isoformat()}, "整改期限"),
+        ({"text": "长" * 101}, "100 字"),
+    ],
+)
 def test_a_bad_entry_gets_a_message_and_nothing_is_lost(app, world, login, overrides, message):
     resp = login("owner_a1").post("/self-check", data=finding(**overrides))
     body = resp.get_data(as_text=True)
@@ -97,7 +153,10 @@ def test_a_bad_entry_gets_a_message_and_nothing_is_lost(app, world, login, overr
         assert db.session.scalar(select(Hazard)) is None
 
 
-@pytest.mark.parametrize("username, status", [("inspector_a1", 403), ("street_a", 403), ("district", 403), ("dept_catering", 403)])
+@pytest.mark.parametrize(
+    "username, status",
+    [("inspector_a1", 403), ("street_a", 403), ("district", 403), ("dept_catering", 403)],
+)
 def test_only_enterprises_keep_a_self_inspection_list(world, login, username, status):
     client = login(username)
     assert client.get("/self-check").status_code == status
@@ -110,9 +169,16 @@ def test_inspectors_finds_are_not_the_enterprises_to_close(app, world, login):
     with app.app_context():
         hid = make_hazard(world.ents["a1"]).uuid
         db.session.commit()
-    resp = login("owner_a1").post(f"/hazards/{hid}/act", data={"action": "self_close", "version": "1", "note": "x",
-                                                               "photo": (io.BytesIO(images.jpeg(seed=173)), "a.jpg")},
-                                  content_type="multipart/form-data")
+    resp = login("owner_a1").post(
+        f"/hazards/{hid}/act",
+        data={
+            "action": "self_close",
+            "version": "1",
+            "note": "x",
+            "photo": (io.BytesIO(images.jpeg(seed=173)), "a.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 409 and "企业自查" in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Hazard, hid).state == "open"
@@ -124,8 +190,15 @@ def test_the_domain_refuses_another_premises(app, world):
     with app.app_context():
         owner = db.session.get(User, world.users["owner_a1"])
         with pytest.raises(selfcheck.SelfCheckError) as refused:
-            selfcheck.record_finding(world.ents["a2"], actor=owner, now=NOW,
-                                     text="x", level="general", deadline=day(3), measure="y")
+            selfcheck.record_finding(
+                world.ents["a2"],
+                actor=owner,
+                now=NOW,
+                text="x",
+                level="general",
+                deadline=day(3),
+                measure="y",
+            )
         assert refused.value.status == 403
 
 
@@ -138,9 +211,19 @@ def test_the_archive_carries_the_self_inspection_list_and_imports_it(app, world,
     with app.app_context():
         hid = db.session.scalar(select(Hazard.uuid))
     after = images.jpeg(seed=174)
-    assert client.post(f"/hazards/{hid}/act", data={"action": "self_close", "version": "1", "note": "已清走",
-                                                     "photo": (io.BytesIO(after), "a.jpg")},
-                       content_type="multipart/form-data").status_code == 303
+    assert (
+        client.post(
+            f"/hazards/{hid}/act",
+            data={
+                "action": "self_close",
+                "version": "1",
+                "note": "已清走",
+                "photo": (io.BytesIO(after), "a.jpg"),
+            },
+            content_type="multipart/form-data",
+        ).status_code
+        == 303
+    )
     path = tmp_path / "a1.html"
     with app.app_context():
         doc = collect.collect(world.ents["a1"], actor=CONSOLE, now=NOW)

@@ -115,10 +115,15 @@ def test_a_bulk_export_started_on_one_server_finishes_through_the_other(two_serv
     assert re.search(r"filename\*=UTF-8''%E4%B8%80", headers["Content-Disposition"])
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = zf.namelist()
-        sums = dict(line.split("  ", 1)[::-1] for line in zf.read("SHA256SUMS.txt").decode().splitlines())
+        sums = dict(
+            line.split("  ", 1)[::-1] for line in zf.read("SHA256SUMS.txt").decode().splitlines()
+        )
         assert len(names) == 3 and names[-1] == "SHA256SUMS.txt"
         for name in names[:-1]:
             body = zf.read(name)
             assert hashlib.sha256(body).hexdigest() == sums[name] and verify.verify_bytes(body).ok
-    for name in ("one", "two"):  # nothing of the job on either server's disk (each keeps its own logs)
+    for name in (
+        "one",
+        "two",
+    ):  # nothing of the job on either server's disk (each keeps its own logs)
         assert [p.name for p in (tmp_path / name / "data").iterdir()] == ["logs"]

@@ -22,13 +22,17 @@ from ..factories import visit_body
 @pytest.fixture
 def visit(app, client, world):
     """A stored visit to a1 by inspector_a1, with its two photos uploaded."""
-    token = client.post("/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}).json["token"]
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}
+    ).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
     a, b = images.jpeg(seed=51), images.png(seed=52)
     for data in (a, b):
         client.put(f"/api/v1/photos/{images.sha(data)}", data=data, headers=headers)
     vid = str(uuid.uuid4())
-    body = visit_body(world.ents["a1"], photos={"extinguishers": [images.sha(a)], "gas_alarm": [images.sha(b)]})
+    body = visit_body(
+        world.ents["a1"], photos={"extinguishers": [images.sha(a)], "gas_alarm": [images.sha(b)]}
+    )
     resp = client.put(f"/api/v1/visits/{vid}", json=body, headers=headers)
     assert resp.status_code == 201
     return {"uuid": vid, "photos": (images.sha(a), images.sha(b)), "hazards": resp.json["hazards"]}
@@ -43,28 +47,47 @@ def test_visit_page_shows_answers_unanswered_and_hazards(world, login, visit):
 
 def test_old_visit_shows_the_texts_that_were_answered(app, world, login, visit):
     registry = app.extensions["checklists"]
-    source = (app.config["CHECKLISTS_DIR"] + "/general.toml")
+    source = app.config["CHECKLISTS_DIR"] + "/general.toml"
     from pathlib import Path
 
-    v2 = checklists.parse(Path(source).read_text(encoding="utf-8").replace("version = 1", "version = 2")
-                          .replace("安全出口畅通", "安全出口和疏散楼梯畅通"), "general.toml")
-    app.extensions["checklists"] = checklists.Registry([v2 if c.id == "general" else c for c in registry.all])
+    v2 = checklists.parse(
+        Path(source)
+        .read_text(encoding="utf-8")
+        .replace("version = 1", "version = 2")
+        .replace("安全出口畅通", "安全出口和疏散楼梯畅通"),
+        "general.toml",
+    )
+    app.extensions["checklists"] = checklists.Registry(
+        [v2 if c.id == "general" else c for c in registry.all]
+    )
     html = login("street_a").get(f"/visits/{visit['uuid']}").get_data(as_text=True)
     assert "安全出口畅通" in html and "安全出口和疏散楼梯畅通" not in html
 
 
-def test_a_visit_walked_offline_on_an_old_version_syncs_after_the_file_moved_on(app, client, world, login):
-    assert login("inspector_a1").get("/api/v1/bootstrap").status_code == 200  # the phone takes version 1
+def test_a_visit_walked_offline_on_an_old_version_syncs_after_the_file_moved_on(
+    app, client, world, login
+):
+    assert (
+        login("inspector_a1").get("/api/v1/bootstrap").status_code == 200
+    )  # the phone takes version 1
     registry = app.extensions["checklists"]
     source = Path(app.config["CHECKLISTS_DIR"]) / "general.toml"
-    v2 = checklists.parse(source.read_text(encoding="utf-8").replace("version = 1", "version = 2"), "general.toml")
-    app.extensions["checklists"] = checklists.Registry([v2 if c.id == "general" else c for c in registry.all])
-    token = client.post("/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}).json["token"]
+    v2 = checklists.parse(
+        source.read_text(encoding="utf-8").replace("version = 1", "version = 2"), "general.toml"
+    )
+    app.extensions["checklists"] = checklists.Registry(
+        [v2 if c.id == "general" else c for c in registry.all]
+    )
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "inspector_a1", "password": "password123"}
+    ).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
     a, b = images.jpeg(seed=61), images.jpeg(seed=62)
     for data in (a, b):
         client.put(f"/api/v1/photos/{images.sha(data)}", data=data, headers=headers)
-    body = visit_body(world.ents["a1"], photos={"extinguishers": [images.sha(a)], "gas_alarm": [images.sha(b)]})
+    body = visit_body(
+        world.ents["a1"], photos={"extinguishers": [images.sha(a)], "gas_alarm": [images.sha(b)]}
+    )
     resp = client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers)
     assert resp.status_code == 201, resp.json  # the body still names general version 1
 
@@ -74,7 +97,9 @@ def test_the_bundle_is_a_get_that_writes_nothing_and_refuses_an_unpinned_version
 
     def pinned():
         with app.app_context():
-            return {(r.checklist_id, r.version) for r in db.session.scalars(select(ChecklistVersion))}
+            return {
+                (r.checklist_id, r.version) for r in db.session.scalars(select(ChecklistVersion))
+            }
 
     at_start = pinned()
     assert ("general", 1) in at_start  # start-up pinned what the app loaded
@@ -84,22 +109,35 @@ def test_the_bundle_is_a_get_that_writes_nothing_and_refuses_an_unpinned_version
     # handed out, and not recorded by the GET either.
     registry = app.extensions["checklists"]
     source = Path(app.config["CHECKLISTS_DIR"]) / "general.toml"
-    v2 = checklists.parse(source.read_text(encoding="utf-8").replace("version = 1", "version = 2"), "general.toml")
-    app.extensions["checklists"] = checklists.Registry([v2 if c.id == "general" else c for c in registry.all])
+    v2 = checklists.parse(
+        source.read_text(encoding="utf-8").replace("version = 1", "version = 2"), "general.toml"
+    )
+    app.extensions["checklists"] = checklists.Registry(
+        [v2 if c.id == "general" else c for c in registry.all]
+    )
     resp = phone.get("/api/v1/bootstrap")
-    assert resp.status_code == 503 and "general 第 2 版" in resp.json["error"] and pinned() == at_start
+    assert (
+        resp.status_code == 503 and "general 第 2 版" in resp.json["error"] and pinned() == at_start
+    )
 
 
-def test_a_file_edited_without_a_new_version_stops_the_app_and_never_reaches_a_phone(app, world, login, tmp_path):
+def test_a_file_edited_without_a_new_version_stops_the_app_and_never_reaches_a_phone(
+    app, world, login, tmp_path
+):
     import shutil
 
     from fieldapp import create_app
 
-    assert login("inspector_a1").get("/api/v1/bootstrap").status_code == 200  # general v1 is now on a phone
+    assert (
+        login("inspector_a1").get("/api/v1/bootstrap").status_code == 200
+    )  # general v1 is now on a phone
     edited = tmp_path / "edited"
     shutil.copytree(app.config["CHECKLISTS_DIR"], edited)
     general = edited / "general.toml"
-    general.write_text(general.read_text(encoding="utf-8").replace("安全出口畅通", "安全出口畅通无阻"), encoding="utf-8")
+    general.write_text(
+        general.read_text(encoding="utf-8").replace("安全出口畅通", "安全出口畅通无阻"),
+        encoding="utf-8",
+    )
     config = {k: v for k, v in app.config.items() if k.isupper()}
     config["CHECKLISTS_DIR"] = str(edited)
     with pytest.raises(checklists.ChecklistError, match="version 加 1"):
@@ -130,23 +168,46 @@ def test_notice_carries_the_placard_link_and_its_qr(app, world, login, visit):
     assert 'id="notice-qr"' in html and url in html and "<svg" in html
 
 
-@pytest.mark.parametrize("username,status", [("inspector_a1", 200), ("street_a", 200), ("district", 200),
-                                              ("owner_a1", 200), ("inspector_b1", 404), ("street_b", 404)])
+@pytest.mark.parametrize(
+    "username,status",
+    [
+        ("inspector_a1", 200),
+        ("street_a", 200),
+        ("district", 200),
+        ("owner_a1", 200),
+        ("inspector_b1", 404),
+        ("street_b", 404),
+    ],
+)
 def test_visit_page_scope(world, login, visit, username, status):
     assert login(username).get(f"/visits/{visit['uuid']}").status_code == status
 
 
-@pytest.mark.parametrize("username,status", [("inspector_a1", 200), ("street_a", 200), ("owner_a1", 200),
-                                              ("dept_catering", 200), ("inspector_b1", 404), ("street_b", 404)])
+@pytest.mark.parametrize(
+    "username,status",
+    [
+        ("inspector_a1", 200),
+        ("street_a", 200),
+        ("owner_a1", 200),
+        ("dept_catering", 200),
+        ("inspector_b1", 404),
+        ("street_b", 404),
+    ],
+)
 def test_photos_are_served_only_within_scope(world, login, visit, username, status):
     resp = login(username).get(f"/photos/{visit['photos'][0]}/display.jpg")
     assert resp.status_code == status
     if status == 200:
-        assert resp.mimetype == "image/jpeg" and resp.headers["Cache-Control"] == "private, no-cache"
+        assert (
+            resp.mimetype == "image/jpeg" and resp.headers["Cache-Control"] == "private, no-cache"
+        )
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("username,status", [("street_a", 200), ("district", 200), ("inspector_a1", 404), ("owner_a1", 404)])
+@pytest.mark.parametrize(
+    "username,status",
+    [("street_a", 200), ("district", 200), ("inspector_a1", 404), ("owner_a1", 404)],
+)
 def test_originals_only_to_office_users_and_as_attachments(world, login, visit, username, status):
     resp = login(username).get(f"/photos/{visit['photos'][0]}/original")
     assert resp.status_code == status
@@ -158,7 +219,9 @@ def test_originals_only_to_office_users_and_as_attachments(world, login, visit, 
 def test_photo_revalidation_answers_304(world, login, visit):
     client = login("street_a")
     first = client.get(f"/photos/{visit['photos'][1]}/thumb.jpg")
-    again = client.get(f"/photos/{visit['photos'][1]}/thumb.jpg", headers={"If-None-Match": first.headers["ETag"]})
+    again = client.get(
+        f"/photos/{visit['photos'][1]}/thumb.jpg", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -172,7 +235,11 @@ def test_due_list_puts_the_most_urgent_first(app, world, login, visit):
         grid = db.session.get(Grid, world.grids["a1"])
         make_enterprise(street, grid, name="甲一新开店")  # never visited
         # One of a1's hazards is past its deadline.
-        db.session.execute(update(Hazard).where(Hazard.uuid == visit["hazards"][0]).values(deadline=(utcnow() - timedelta(days=3)).date()))
+        db.session.execute(
+            update(Hazard)
+            .where(Hazard.uuid == visit["hazards"][0])
+            .values(deadline=(utcnow() - timedelta(days=3)).date())
+        )
         db.session.commit()
     html = login("inspector_a1").get("/inspect").get_data(as_text=True)
     assert html.index("甲一小吃店") < html.index("甲一新开店")
@@ -188,7 +255,11 @@ def test_due_list_puts_never_visited_before_the_longest_since_a_visit(app, world
         street = db.session.get(Street, world.streets["A"])
         make_enterprise(street, db.session.get(Grid, world.grids["a1"]), name="甲一新开店")
         long_ago = utcnow() - timedelta(days=400)
-        db.session.execute(update(Visit).where(Visit.uuid == visit["uuid"]).values(started_at=long_ago, finished_at=long_ago))
+        db.session.execute(
+            update(Visit)
+            .where(Visit.uuid == visit["uuid"])
+            .values(started_at=long_ago, finished_at=long_ago)
+        )
         db.session.commit()
     html = login("inspector_a1").get("/inspect").get_data(as_text=True)
     assert html.index("甲一新开店") < html.index("甲一小吃店")
@@ -206,7 +277,9 @@ def test_inspector_home_redirects_to_the_due_list(world, login):
     assert login("inspector_a1").get("/").headers["Location"] == "/inspect"
 
 
-@pytest.mark.parametrize("username,status", [("inspector_a1", 200), ("dept_catering", 403), ("owner_a1", 403)])
+@pytest.mark.parametrize(
+    "username,status", [("inspector_a1", 200), ("dept_catering", 403), ("owner_a1", 403)]
+)
 @pytest.mark.parametrize("path", ["/inspect/walk?enterprise=1", "/inspect/notice?visit=x"])
 def test_walk_shell_roles(world, login, username, status, path):
     assert login(username).get(path).status_code == status
@@ -219,7 +292,10 @@ def test_scan_finds_a_premises_by_credit_code_in_scope(app, world, login):
         code_a1 = db.session.get(Enterprise, world.ents["a1"]).credit_code
         code_b1 = db.session.get(Enterprise, world.ents["b1"]).credit_code
     client = login("inspector_a1")
-    assert client.post("/inspect/scan", data={"code": code_a1.lower()}).headers["Location"] == f"/enterprises/{world.ents['a1']}"
+    assert (
+        client.post("/inspect/scan", data={"code": code_a1.lower()}).headers["Location"]
+        == f"/enterprises/{world.ents['a1']}"
+    )
     miss = client.post("/inspect/scan", data={"code": code_b1})
     assert miss.status_code == 404 and "不在您的网格内" in miss.get_data(as_text=True)
 
@@ -228,13 +304,18 @@ def test_bootstrap_bundle_holds_the_inspectors_day(world, login, visit):
     body = login("inspector_a1").get("/api/v1/bootstrap").json
     assert [e["id"] for e in body["enterprises"]] == [world.ents["a1"]]
     premises = body["enterprises"][0]
-    assert premises["checklists"] == [{"id": "general", "version": 1}, {"id": "catering", "version": 1}]
+    assert premises["checklists"] == [
+        {"id": "general", "version": 1},
+        {"id": "catering", "version": 1},
+    ]
     assert premises["open_hazards"] == 2 and premises["last_visit_at"]
     # The world's premises are yellow (3-month interval): the next visit is due ~90 days after this one.
     due = date.fromisoformat(premises["next_visit_due"])
     assert 85 <= (due - local_today(utcnow())).days <= 95
     lists = {c["id"]: c for c in body["checklists"]}
-    assert set(lists) == {"general", "catering"} and all("key" in i for i in lists["general"]["items"])
+    assert set(lists) == {"general", "catering"} and all(
+        "key" in i for i in lists["general"]["items"]
+    )
     assert len(body["hazards"]) == 2 and {h["state"] for h in body["hazards"]} == {"open"}
 
 

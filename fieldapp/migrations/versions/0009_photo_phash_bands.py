@@ -9,11 +9,12 @@ expression: two pictures within 3 bits of each other share at least one band
 (pigeonhole), so "this after photo is another premises' picture, re-saved or
 slightly cropped" is found through an index, not by scanning every photo.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -27,11 +27,12 @@ photo_uploads: every user who sent a photo's exact bytes. A photo may be cited
 only by someone who sent it or who already sees it in their scope; knowing its
 hash is not enough (fieldapp.photos.citable).
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0015'
+revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
@@ -96,23 +97,32 @@ POSTGRES_GUARDS = [
 
 
 def upgrade():
-    op.create_table('photo_uploads',
-    sa.Column('photo_sha256', sa.String(length=64), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['photo_sha256'], ['photos.sha256'], name=op.f('fk_photo_uploads_photo_sha256_photos')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_photo_uploads_user_id_users')),
-    sa.PrimaryKeyConstraint('photo_sha256', 'user_id', name=op.f('pk_photo_uploads'))
+    op.create_table(
+        "photo_uploads",
+        sa.Column("photo_sha256", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["photo_sha256"], ["photos.sha256"], name=op.f("fk_photo_uploads_photo_sha256_photos")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_photo_uploads_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("photo_sha256", "user_id", name=op.f("pk_photo_uploads")),
     )
-    with op.batch_alter_table('photo_uploads', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_photo_uploads_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table("photo_uploads", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_photo_uploads_user_id"), ["user_id"], unique=False)
     # Every photo so far was sent by its uploader.
-    op.execute("INSERT INTO photo_uploads (photo_sha256, user_id, received_at) "
-               "SELECT sha256, uploaded_by, received_at FROM photos WHERE uploaded_by IS NOT NULL")
-    with op.batch_alter_table('hazards') as b:
-        b.add_column(sa.Column('first_verified_by', sa.Integer(), nullable=True))
-        b.add_column(sa.Column('first_verified_at', sa.DateTime(timezone=True), nullable=True))
-        b.create_foreign_key(op.f('fk_hazards_first_verified_by_users'), 'users', ['first_verified_by'], ['id'])
+    op.execute(
+        "INSERT INTO photo_uploads (photo_sha256, user_id, received_at) "
+        "SELECT sha256, uploaded_by, received_at FROM photos WHERE uploaded_by IS NOT NULL"
+    )
+    with op.batch_alter_table("hazards") as b:
+        b.add_column(sa.Column("first_verified_by", sa.Integer(), nullable=True))
+        b.add_column(sa.Column("first_verified_at", sa.DateTime(timezone=True), nullable=True))
+        b.create_foreign_key(
+            op.f("fk_hazards_first_verified_by_users"), "users", ["first_verified_by"], ["id"]
+        )
     guards = POSTGRES_GUARDS if op.get_bind().dialect.name == "postgresql" else SQLITE_GUARDS
     for statement in guards:
         op.execute(statement)
@@ -126,12 +136,17 @@ def downgrade():
         op.execute("DROP FUNCTION IF EXISTS audit_head_guard()")
         op.execute("DROP FUNCTION IF EXISTS audit_events_in_order()")
     else:
-        for name in ("audit_head_forward_only", "audit_head_no_delete", "audit_head_no_insert", "audit_events_in_order"):
+        for name in (
+            "audit_head_forward_only",
+            "audit_head_no_delete",
+            "audit_head_no_insert",
+            "audit_events_in_order",
+        ):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    with op.batch_alter_table('hazards') as b:
-        b.drop_constraint(op.f('fk_hazards_first_verified_by_users'), type_='foreignkey')
-        b.drop_column('first_verified_at')
-        b.drop_column('first_verified_by')
-    with op.batch_alter_table('photo_uploads', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_photo_uploads_user_id'))
-    op.drop_table('photo_uploads')
+    with op.batch_alter_table("hazards") as b:
+        b.drop_constraint(op.f("fk_hazards_first_verified_by_users"), type_="foreignkey")
+        b.drop_column("first_verified_at")
+        b.drop_column("first_verified_by")
+    with op.batch_alter_table("photo_uploads", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_photo_uploads_user_id"))
+    op.drop_table("photo_uploads")

@@ -9,11 +9,12 @@ premises (p95 217 ms at city scale). Each premises now keeps the distinct bigram
 of its name and address; a query's bigrams find the candidates through the primary
 key and the substring test runs on those only (fieldapp/search.py).
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0009'
+revision = "0016"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -22,7 +23,7 @@ def _grams(*texts):
     out = set()
     for text in texts:
         folded = (text or "").lower()
-        out.update(folded[i:i + 2] for i in range(len(folded) - 1))
+        out.update(folded[i : i + 2] for i in range(len(folded) - 1))
     return out
 
 
@@ -39,9 +40,13 @@ def upgrade():
     # as a migration must not change when the code does).
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, name, address FROM enterprises")).all()
-    values = [{"enterprise_id": eid, "gram": g} for eid, name, address in rows for g in _grams(name, address)]
+    values = [
+        {"enterprise_id": eid, "gram": g}
+        for eid, name, address in rows
+        for g in _grams(name, address)
+    ]
     for at in range(0, len(values), 5000):
-        op.bulk_insert(grams, values[at:at + 5000])
+        op.bulk_insert(grams, values[at : at + 5000])
 
 
 def downgrade():

@@ -9,11 +9,12 @@ so behind a load balancer every step had to reach that server. The job's state i
 now a row any server can read and lease, and each archive is an object in the
 configured store (filesystem or S3); the ZIP is streamed from them on download.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017'
-down_revision = '0016'
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -13,18 +13,21 @@ checklists; the district's decision and the file an accepted one produces are ke
 Streets and departments both decide 四色 now: each decision records the role it was
 taken in.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018'
-down_revision = '0012'
+revision = "0018"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
     with op.batch_alter_table("risk_assessments") as b:
-        b.add_column(sa.Column("decided_as", sa.String(length=20), nullable=False, server_default=""))
+        b.add_column(
+            sa.Column("decided_as", sa.String(length=20), nullable=False, server_default="")
+        )
     op.create_table(
         "plan_phases",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -52,7 +55,9 @@ def upgrade():
         sa.Column("period", sa.String(length=10), nullable=False),
         sa.Column("basis", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["phase_id"], ["plan_phases.id"], name="fk_plan_requirements_phase_id_plan_phases"),
+        sa.ForeignKeyConstraint(
+            ["phase_id"], ["plan_phases.id"], name="fk_plan_requirements_phase_id_plan_phases"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_plan_requirements"),
         sa.UniqueConstraint("year", "key", name="uq_plan_requirements_year"),
     )
@@ -75,13 +80,20 @@ def upgrade():
         sa.Column("filed_by", sa.Integer(), nullable=False),
         sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("event_uuid", sa.String(length=36), nullable=False),
-        sa.ForeignKeyConstraint(["requirement_id"], ["plan_requirements.id"],
-                                name="fk_plan_filings_requirement_id_plan_requirements"),
-        sa.ForeignKeyConstraint(["street_id"], ["streets.id"], name="fk_plan_filings_street_id_streets"),
+        sa.ForeignKeyConstraint(
+            ["requirement_id"],
+            ["plan_requirements.id"],
+            name="fk_plan_filings_requirement_id_plan_requirements",
+        ),
+        sa.ForeignKeyConstraint(
+            ["street_id"], ["streets.id"], name="fk_plan_filings_street_id_streets"
+        ),
         sa.ForeignKeyConstraint(["filed_by"], ["users.id"], name="fk_plan_filings_filed_by_users"),
         sa.PrimaryKeyConstraint("id", name="pk_plan_filings"),
     )
-    op.create_index("ix_plan_filings_requirement_filer", "plan_filings", ["requirement_id", "filer"])
+    op.create_index(
+        "ix_plan_filings_requirement_filer", "plan_filings", ["requirement_id", "filer"]
+    )
     op.create_index("ix_plan_filings_snapshot_id", "plan_filings", ["snapshot_id"])
     op.create_table(
         "checklist_proposals",
@@ -102,8 +114,12 @@ def upgrade():
         sa.Column("toml_text", sa.Text(), nullable=True),
         sa.Column("toml_sha256", sa.String(length=64), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
-        sa.ForeignKeyConstraint(["proposed_by"], ["users.id"], name="fk_checklist_proposals_proposed_by_users"),
-        sa.ForeignKeyConstraint(["decided_by"], ["users.id"], name="fk_checklist_proposals_decided_by_users"),
+        sa.ForeignKeyConstraint(
+            ["proposed_by"], ["users.id"], name="fk_checklist_proposals_proposed_by_users"
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], ["users.id"], name="fk_checklist_proposals_decided_by_users"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_checklist_proposals"),
     )
     op.create_index("ix_checklist_proposals_checklist_id", "checklist_proposals", ["checklist_id"])
