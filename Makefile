@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test jstest install chromium bench clean
+.PHONY: run test jstest lint install chromium bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ run: install
 	$(BIN)/fieldapp serve --host 127.0.0.1 --port 5000
 
 ## test: install what the tests need (Chromium, the npm test packages) and run the whole suite
-test: install chromium jstest
+test: install chromium jstest lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Ruff (configured in pyproject.toml): lint, and the format the tree is kept in.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The phone's code (static/js) under Node's built-in test runner; npm packages are test-only.
 node_modules/.package-lock.json: package.json package-lock.json
