@@ -158,6 +158,45 @@ def allowed_actions(h: Hazard, actor: scope.ActorLike) -> list[str]:
     return out
 
 
+def review_queue(actor, *, limit: int = 200) -> list[Hazard]:
+    """Rectifications awaiting verification in the actor's scope, oldest first.
+
+    An inspector verifies general hazards only: filtered in the query, so older major
+    hazards do not use up the limit and hide them.
+    """
+    stmt = (
+        select(Hazard)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(Hazard.state == "rectified", scope.enterprise_clause(actor))
+    )
+    if actor.role == Role.INSPECTOR:
+        stmt = stmt.where(Hazard.level == "general")
+    return list(db.session.scalars(stmt.order_by(Hazard.submitted_at, Hazard.uuid).limit(limit)))
+
+
+def latest_submissions(items: list[Hazard]) -> dict[str, dict]:
+    """The latest rectification submission of each hazard (note, actor id, time), in one query."""
+    out: dict[str, dict] = {}
+    if not items:
+        return out
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "hazard",
+            AuditEvent.object_id.in_([h.uuid for h in items]),
+            AuditEvent.action == "submit_rectification",
+        )
+        .order_by(AuditEvent.seq)
+    )
+    for e in events:
+        out[e.object_id] = {
+            "note": audit.view(e).get("note", ""),
+            "actor_id": e.actor_id,
+            "at": e.at,
+        }
+    return out
+
+
 def get_in_scope(actor: scope.ActorLike, hazard_uuid: str, *, for_update: bool = False) -> Hazard:
     stmt = (
         select(Hazard)

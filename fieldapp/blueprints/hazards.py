@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from .. import (
     attachments,
@@ -18,7 +17,6 @@ from .. import (
     people,
     photos,
     roles,
-    scope,
 )
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
@@ -26,7 +24,7 @@ from ..contract.api import PhotoMeta
 from ..contract.pages import HazardActForm
 from ..extensions import db
 from ..htmx import is_htmx, trigger
-from ..models import Enterprise, Hazard
+from ..models import Hazard
 
 bp = Blueprint("hazards", __name__, url_prefix="/hazards")
 MAX_PHOTOS = 6
@@ -170,30 +168,11 @@ def history(hazard_uuid: str):
 @roles_required(*roles.FIELD)
 def queue():
     """Rectifications awaiting verification in scope, oldest first."""
-    items = db.session.scalars(
-        select(Hazard)
-        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-        .where(Hazard.state == "rectified", scope.enterprise_clause(g.user))
-        .order_by(Hazard.submitted_at, Hazard.uuid)
-        .limit(200)
-    ).all()
-    if g.user.role == "inspector":
-        items = [h for h in items if h.level == "general"]
-    contexts = [panel_context(h) for h in items]
-    return render_template("hazards/queue.html", items=contexts, submissions=_submissions(items))
-
-
-def _submissions(items: list[Hazard]) -> dict[str, dict]:
-    """The latest rectification note per hazard, for the reviewer."""
-    out = {}
-    for h in items:
-        events = [
-            e for e in audit.events_for("hazard", h.uuid) if e.action == "submit_rectification"
-        ]
-        if events:
-            out[h.uuid] = {
-                "note": audit.view(events[-1])["note"],
-                "by": events[-1].actor_label,
-                "at": events[-1].at,
-            }
-    return out
+    items = hazards.review_queue(g.user)
+    submissions = hazards.latest_submissions(items)
+    who = people.labels(s["actor_id"] for s in submissions.values())
+    for s in submissions.values():
+        s["by"] = who.get(s["actor_id"], people.NOBODY)
+    return render_template(
+        "hazards/queue.html", items=[panel_context(h) for h in items], submissions=submissions
+    )

@@ -284,3 +284,74 @@ def test_long_lists_are_paged_and_keep_their_filters_while_exports_carry_everyth
         )
     )
     assert len(rows) == 1 + 105
+
+
+def test_older_major_hazards_do_not_hide_an_inspectors_queue(app, world, login):
+    """The queue's limit applied before the inspector's filter: 200 older majors left nothing to see."""
+    from datetime import timedelta
+
+    from fieldapp.clock import utcnow
+
+    with app.app_context():
+        early = utcnow() - timedelta(days=3)
+        for n in range(201):
+            make_hazard(
+                world.ents["a1"],
+                state="rectified",
+                level="major",
+                submitted_by=world.users["owner_a1"],
+                submitted_at=early + timedelta(seconds=n),
+            )
+        mine = make_hazard(
+            world.ents["a1"], state="rectified", submitted_by=world.users["owner_a1"]
+        )
+        db.session.commit()
+        mine = mine.uuid
+    html = login("inspector_a1").get("/hazards/queue").get_data(as_text=True)
+    assert mine in html
+    assert html.count('class="queue-item"') == 1
+
+
+def test_the_queue_reads_its_submissions_in_one_query(app, world, login):
+    """The reviewer sees who submitted what, read in one query, not one per hazard."""
+    from sqlalchemy import event
+
+    from fieldapp import hazards
+    from fieldapp.clock import utcnow
+    from fieldapp.models import User
+
+    client = login("street_a")
+    made, counts = 0, []
+    for total in (2, 12):
+        with app.app_context():
+            db.session.get(User, world.users["owner_a1"]).display_name = "王店主"
+            owner = db.session.get(User, world.users["owner_a1"])
+            for _ in range(total - made):
+                h = make_hazard(world.ents["a1"])
+                shot = store_photo(images.jpeg(seed=700 + made), uploader_id=owner.id)
+                hazards.transition(
+                    h.uuid,
+                    "submit_rectification",
+                    actor=owner,
+                    now=utcnow(),
+                    version=h.version,
+                    note=f"已整改{made}",
+                    photos=[shot],
+                )
+                made += 1
+            db.session.commit()
+            engine = db.engine
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            if "audit_events" in statement:
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            html = client.get("/hazards/queue").get_data(as_text=True)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert html.count("王店主（企业） 于") == total and "owner_a1" not in html
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts  # as many audit queries for 12 hazards as for 2
