@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, select
 
-from . import audit, hazards, photos, scope
+from . import audit, photos, scope
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
@@ -38,7 +38,7 @@ def store_photo(
         photos.ingest(sha, data, photos.Meta(), actor=actor, now=now)
     except photos.PhotoRejected as exc:
         raise CampaignError(exc.message) from None
-    hazards._ref_photos(enterprise_id, "document", object_id, [sha], now)
+    photos.ref(enterprise_id, "document", object_id, [sha], now)
     return sha
 
 

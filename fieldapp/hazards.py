@@ -388,7 +388,7 @@ def transition(
     event_data: dict = {}
     flags: list[str] = []
     ref_kind = "after" if action == "fix_on_spot" else "event"
-    _ref_photos(h.enterprise_id, ref_kind, event_uuid, cited, now)
+    photo_rules.ref(h.enterprise_id, ref_kind, event_uuid, cited, now)
     if action in hazard_major.ACTIONS or action == "supervise":
         more, event_data = hazard_major.apply(
             h, action, actor=actor, now=now, event_uuid=event_uuid, note=note, clean=major_clean
@@ -550,21 +550,6 @@ def _event(
         at=now,
         payload=payload,
     )
-
-
-def _ref_photos(
-    enterprise_id: int, kind: str, object_id: str, photos: list[str], now: datetime
-) -> None:
-    for sha in dict.fromkeys(photos):
-        db.session.add(
-            PhotoRef(
-                photo_sha256=sha,
-                enterprise_id=enterprise_id,
-                kind=kind,
-                object_id=object_id,
-                created_at=now,
-            )
-        )
 
 
 @dataclass

@@ -439,3 +439,17 @@ def missing(shas: list[str], *, enterprise_id: int | None = None) -> list[str]:
         )
     held = set(db.session.scalars(stmt))
     return [s for s in dict.fromkeys(shas) if s not in held]
+
+
+def ref(enterprise_id: int, kind: str, object_id: str, shas: list[str], now: datetime) -> None:
+    """Record where these photos are used for a premises (once each): what makes them its evidence."""
+    for sha in dict.fromkeys(shas):
+        db.session.add(
+            PhotoRef(
+                photo_sha256=sha,
+                enterprise_id=enterprise_id,
+                kind=kind,
+                object_id=object_id,
+                created_at=now,
+            )
+        )

@@ -141,7 +141,7 @@ def submit_report(
             photos.ingest(sha, photo, photos.Meta(), actor=_Anonymous(), now=now)
         except photos.PhotoRejected as exc:
             raise ReportError(exc.message, status=exc.status) from None
-        hazards._ref_photos(ent.id, "report", "public", [sha], now)
+        photos.ref(ent.id, "report", "public", [sha], now)
     report = PublicReport(
         uuid=str(uuidlib.uuid4()),
         enterprise_id=ent.id,

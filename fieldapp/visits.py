@@ -580,10 +580,10 @@ def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None)
                 photos=a["photos"],
             )
         )
-        hazards._ref_photos(ent.id, "answer", visit_uuid, photos.citable(actor, a["photos"]), now)
+        photos.ref(ent.id, "answer", visit_uuid, photos.citable(actor, a["photos"]), now)
     if clean["sign_off"] and clean["sign_off"].get("signature"):
         # Kept as evidence like a photo, and listed as missing until the phone sends it.
-        hazards._ref_photos(
+        photos.ref(
             ent.id,
             "signature",
             visit_uuid,
