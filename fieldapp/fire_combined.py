@@ -44,6 +44,8 @@ class Combined:
     decision: str | None = None
     reason: str = ""
     hazard_uuid: str | None = None
+    # An amendment naming the combined hazard its earlier visit raised: kept as it is.
+    inherited: bool = False
     deadline: date | None = None
     defect: str = ""
 
@@ -161,8 +163,8 @@ def payload(c: Combined) -> dict | None:
 
 
 def record(c: Combined, ent, visit_uuid: str, *, actor, now: datetime) -> None:
-    """Raise the combined major hazard when the inspector confirmed the proposal."""
-    if c.decision != "confirm" or c.proposal is None:
+    """Raise the combined major hazard when the inspector confirmed the proposal (once: not on an amendment)."""
+    if c.decision != "confirm" or c.proposal is None or c.inherited:
         return
     counted = "；".join(f"{f.checklist}/{f.item}（要素{f.element}）" for f in c.proposal.counted)
     description = f"依据 {c.proposal.basis()}，{fire_judgement.VENUE_KINDS[c.venue_kind]}。计入要素的检查项：{counted}"

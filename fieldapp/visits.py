@@ -201,7 +201,7 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise
     combined = fire_combined.clean(
         raw_combined, clean_answers, ent, visit_uuid, visit_day, errors, hazard_ids
     )
-    amends = _amends(body.amends, visit_uuid, ent, actor, clean_answers, errors)
+    amends = _amends(body.amends, visit_uuid, ent, actor, clean_answers, errors, combined)
     if errors:
         raise VisitError("检查记录有误，未保存。", status=422, errors=errors)
     return {
@@ -287,12 +287,19 @@ MAX_AMENDMENT_CHAIN = 20
 
 
 def _amends(
-    value: str | None, visit_uuid: str, ent, actor, answers: list[dict], errors: list[str]
+    value: str | None,
+    visit_uuid: str,
+    ent,
+    actor,
+    answers: list[dict],
+    errors: list[str],
+    combined: fire_combined.Combined | None = None,
 ) -> str | None:
     """Check the optional `amends`: the earlier visit this one corrects (same inspector, same premises).
 
     A hazard the earlier visits already raised may be named again by its uuid on the same
     item; it is then kept as it is, not raised twice (marked `inherited` on the answer).
+    So may the GB 35181 combined hazard an earlier visit confirmed (`combined.inherited`).
     """
     if value is None:
         return None
@@ -324,6 +331,10 @@ def _amends(
         if earlier[hz["uuid"]] != (a["checklist"], a["item"]):
             errors.append(f"{a['checklist']}/{a['item']}：隐患编号属于原检查的另一检查项")
         hz["inherited"] = True
+    if combined is not None and combined.decision == "confirm" and combined.hazard_uuid in earlier:
+        if earlier[combined.hazard_uuid] != (None, fire_combined.ITEM_KEY):
+            errors.append("fire_combined.hazard.uuid 属于原检查的另一隐患")
+        combined.inherited = True
     return value
 
 
@@ -563,7 +574,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None)
     new_ids = [
         a["hazard"]["uuid"] for a in answers if a["hazard"] and not a["hazard"].get("inherited")
     ]
-    if clean["fire_combined"].decision == "confirm":
+    if clean["fire_combined"].decision == "confirm" and not clean["fire_combined"].inherited:
         new_ids.append(clean["fire_combined"].hazard_uuid)
     taken = set(db.session.scalars(select(Hazard.uuid).where(Hazard.uuid.in_(new_ids))))
     if taken:

@@ -407,6 +407,26 @@ def test_a_confirmed_combined_hazard_is_idempotent_on_replay(app, world, login):
         )
 
 
+def test_an_amendment_keeps_the_combined_hazard_its_visit_confirmed(app, world, login):
+    """Correcting a visit that confirmed GB 35181's combined judgement re-sends its hazard's uuid: kept, not refused."""
+    install(app, general_with_elements(app))
+    hid = str(uuid.uuid4())
+    body = failing_elements_body(world, decision="confirm", hazard={"uuid": hid})
+    inspector = login("inspector_a1")
+    vid = str(uuid.uuid4())
+    assert inspector.put(f"/api/v1/visits/{vid}", json=body).status_code == 201
+    fix = inspector.put(f"/api/v1/visits/{uuid.uuid4()}", json={**body, "amends": vid})
+    assert fix.status_code == 201, fix.json
+    with app.app_context():
+        combined = db.session.scalars(
+            select(Hazard).where(Hazard.item_key == "fire_combined")
+        ).all()
+        assert [(h.uuid, h.visit_uuid) for h in combined] == [(hid, vid)]
+    # Another visit may not take that uuid over.
+    other = inspector.put(f"/api/v1/visits/{uuid.uuid4()}", json=body)
+    assert other.status_code == 409
+
+
 # --- every place that names a hazard uses its defect -------------------------
 
 DEFECT = "后厨两具灭火器压力表指针在红区"
