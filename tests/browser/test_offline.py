@@ -33,7 +33,8 @@ def wait_until(page, expression: str, timeout_s: float = 15):
         if page.evaluate(expression):
             return
         page.wait_for_timeout(100)
-    raise AssertionError(f"timed out waiting for {expression}")
+    state = page.evaluate("(document.querySelector('[data-net-status]') || {}).textContent || ''")
+    raise AssertionError(f"timed out waiting for {expression} (net status: {state!r})")
 
 
 @pytest.fixture
