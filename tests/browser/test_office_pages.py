@@ -60,3 +60,25 @@ def test_a_pc_uses_its_width_and_wide_tables_scroll_by_keyboard_with_the_first_c
     # The scroll cue: edge shadows painted by the wrapper's background.
     assert "radial-gradient" in wrap.evaluate("el => getComputedStyle(el).backgroundImage")
     context.close()
+
+
+@pytest.mark.parametrize(
+    "path,table",
+    [
+        ("/majors", "#majors-table"),
+        ("/cadres", "#cadres-table"),
+        ("/enforcement", "#enforcement-table"),
+        ("/enforcement/cases", "#cases-table"),
+        ("/units?status=all", "#units-table"),
+    ],
+)
+def test_the_field_lists_are_cards_on_a_phone(browser, playwright, live_server, site, path, table):
+    """The lists issue 20 added were bare tables that ran past a 360 px screen."""
+    context, page = office_page(browser, playwright, live_server, site, PHONE)
+    page.goto(path)
+    rows = page.locator(f"{table} tbody tr:has(td[data-label])")
+    assert rows.count() >= 1, path  # the browser site holds an example of each
+    first = rows.first.locator("td").first
+    assert first.evaluate("td => getComputedStyle(td).display") == "block"  # a card, not a column
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    context.close()
