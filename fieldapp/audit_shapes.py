@@ -181,6 +181,8 @@ SHAPES: dict[str, tuple[str, dict[str, Check]]] = {
     ),
     "reopen": _hazard({}),
     "fix_on_spot": _hazard({}),
+    # Flags recomputed when an after photo reaches the server later than its rectification.
+    "evidence_checked": ("hazard", {"photo": SHA, "flags": list_of(STR), "before": list_of(STR)}),
     "self_close": _hazard({}),
     "confirm_self": _hazard({}),
     "visit_received": (

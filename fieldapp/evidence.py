@@ -6,11 +6,13 @@ They do not block a general hazard; the reviewer sees why a closure looks wrong.
 from __future__ import annotations
 
 import math
+import uuid as uuidlib
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, literal_column, or_, select
 
+from . import audit
 from .extensions import db
 from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef, Visit
 from .photos import hamming
@@ -151,4 +153,27 @@ def refresh_for_photo(sha: str, now: datetime) -> None:
     waiting = (Hazard.state == "rectified") | Hazard.fixed_on_spot.is_(True)
     for h in db.session.scalars(select(Hazard).where(Hazard.uuid.in_(hazard_ids), waiting)):
         if sha in (h.after_photos or []):
-            h.evidence_flags = check(h, h.after_photos, now)
+            set_flags(h, check(h, h.after_photos, now), photo=sha, now=now)
+
+
+def set_flags(h: Hazard, flags: list[str], *, photo: str, now: datetime) -> None:
+    """Change a hazard's evidence flags after the fact, on the chain like every other change.
+
+    A photo that reaches the server after the rectification it belongs to is checked then;
+    what the office sees as 证据存疑 must not change without a trace.
+    """
+    before = list(h.evidence_flags or [])
+    if sorted(flags) == sorted(before):
+        return
+    h.evidence_flags = flags
+    audit.append(
+        uuid=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"evidence:{h.uuid}:{photo}:{h.version}")),
+        object_type="hazard",
+        object_id=h.uuid,
+        enterprise_id=h.enterprise_id,
+        action="evidence_checked",
+        actor_id=None,
+        actor_label="system",
+        at=now,
+        payload={"photo": photo, "flags": flags, "before": before},
+    )

@@ -80,7 +80,11 @@ TRANSITIONS: dict[str, Rule] = {
     ),
 }
 VISIT_ONLY = frozenset({"fix_on_spot"})
-ACTION_LABELS = {"raise": "发现隐患", **{k: r.label for k, r in TRANSITIONS.items()}}
+ACTION_LABELS = {
+    "raise": "发现隐患",
+    **{k: r.label for k, r in TRANSITIONS.items()},
+    "evidence_checked": "整改照片到达后复核证据",
+}
 
 
 class TransitionError(DomainError):

@@ -286,6 +286,7 @@ VALID = {
         {"kind": "lost_record", "record": H, "type": "visit", "device": "ab12cd34"},
     ),
     "alert_acknowledged": ("alert", {"kind": "major_hazard"}),
+    "evidence_checked": ("hazard", {"photo": SHA, "flags": ["far_from_premises"], "before": []}),
 }
 
 

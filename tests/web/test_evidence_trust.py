@@ -321,3 +321,42 @@ def test_whoever_sends_the_bytes_may_cite_them(app, client, bearer, world, login
     with app.app_context():
         assert db.session.get(Hazard, hid).evidence_flags == ["other_enterprise"]
     assert login("inspector_b1").get(f"/photos/{a1_photo}/thumb.jpg").status_code == 200
+
+
+def test_flags_changed_when_the_photo_arrives_later_are_on_the_chain(
+    app, client, bearer, world, login
+):
+    """Issue 22.3: a later photo re-checked the evidence outside the audited path; now it leaves an event."""
+    from fieldapp import audit
+
+    data = images.jpeg(seed=411)
+    sha = images.sha(data)
+    with app.app_context():
+        hid = make_hazard(world.ents["a1"]).uuid
+        db.session.commit()
+    resp = client.post(
+        f"/api/v1/hazards/{hid}/events",
+        headers=bearer("inspector_a1"),
+        json={"action": "submit_rectification", "version": 1, "note": "已整改", "photos": [sha]},
+    )
+    assert resp.status_code == 200
+    with app.app_context():
+        assert db.session.get(Hazard, hid).evidence_flags == ["missing_photo"]
+    # The photo comes in later (the phone was offline when it sent the action).
+    put = client.put(
+        f"/api/v1/photos/{sha}",
+        data=data,
+        headers={**bearer("inspector_a1"), "Content-Type": "image/jpeg"},
+    )
+    assert put.status_code in (200, 201)
+    with app.app_context():
+        h = db.session.get(Hazard, hid)
+        assert "missing_photo" not in h.evidence_flags
+        events = [e for e in audit.events_for("hazard", hid) if e.action == "evidence_checked"]
+        assert len(events) == 1
+        payload = audit.payload(events[0])
+        assert payload["before"] == ["missing_photo"] and payload["flags"] == h.evidence_flags
+        assert payload["photo"] == sha and events[0].actor_id is None
+        assert audit.verify().ok
+    page = login("street_a").get(f"/hazards/{hid}").get_data(as_text=True)
+    assert "整改照片到达后复核证据 · 系统" in page
