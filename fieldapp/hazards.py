@@ -137,11 +137,19 @@ def deadline_note(h: Hazard, today: date) -> tuple[str, str]:
     return ("今天到期", "") if d == 0 else (f"剩 {d} 天", "")
 
 
-def display_state(h: Hazard, today: date) -> str:
-    """The status word people see: 逾期 for an open hazard past its deadline."""
-    if h.state == "open" and h.deadline < today:
+def state_word(state: str, deadline, today) -> str:
+    """The status word people see: 逾期 for an open hazard past its deadline.
+
+    One rule for the pages (dates) and the archive (ISO strings, which sort as dates).
+    """
+    if state == "open" and deadline < today:
         return "逾期"
-    return STATES[h.state]
+    return STATES.get(state, state)
+
+
+def display_state(h: Hazard, today: date) -> str:
+    """The status word of a hazard today."""
+    return state_word(h.state, h.deadline, today)
 
 
 def state_sort_key():

@@ -109,10 +109,9 @@ def local_time(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def shown_state(h: dict, as_of: str) -> tuple[str, str]:
-    """The status word and its CSS class on the export date: 逾期 for an open hazard past its deadline."""
-    if h["state"] == "open" and h["deadline"] < as_of:
-        return "逾期", "overdue"
-    return hazards.STATES.get(h["state"], h["state"]), h["state"]
+    """The status word (hazards.state_word) and its CSS class on the export date."""
+    word = hazards.state_word(h["state"], h["deadline"], as_of)
+    return word, "overdue" if word == "逾期" else h["state"]
 
 
 def _context(doc: dict, embed: Embedder, css: bool = True) -> dict:

@@ -548,3 +548,29 @@ def test_a_first_version_file_still_verifies_with_a_note(exported):
     report = verify.verify_bytes(older.encode())
     assert report.ok, report.problems
     assert not report.page.digest_checked and "第 1 版" in report.page.note
+
+
+@pytest.mark.parametrize(
+    "state,offset,word",
+    [
+        ("open", -1, "逾期"),
+        ("open", 0, "待整改"),
+        ("rectified", -1, "待复查"),
+        ("closed", -5, "已销号"),
+    ],
+)
+def test_the_pages_and_the_archive_say_one_status(state, offset, word):
+    """One rule (hazards.state_word): a page and an archive exported the same day read alike."""
+    from datetime import date, timedelta
+
+    from fieldapp import hazards
+    from fieldapp.archive.render import shown_state
+    from fieldapp.models import Hazard
+
+    today = date(2026, 3, 10)
+    deadline = today + timedelta(days=offset)
+    assert hazards.display_state(Hazard(state=state, deadline=deadline), today) == word
+    assert (
+        shown_state({"state": state, "deadline": deadline.isoformat()}, today.isoformat())[0]
+        == word
+    )
