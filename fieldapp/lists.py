@@ -316,22 +316,5 @@ def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], lis
 
 
 def filter_choices(actor) -> dict:
-    """Streets and grids an actor may filter the lists by."""
-    conn = db.session.connection()
-    streets = conn.execute(select(Street.id, Street.name).order_by(Street.id)).all()
-    grids = conn.execute(select(Grid.code, Grid.name, Grid.street_id).order_by(Grid.code)).all()
-    in_scope = set(
-        conn.execute(
-            select(Enterprise.street_id).where(scope.enterprise_clause(actor)).distinct()
-        ).scalars()
-    )
-    in_scope_grids = set(
-        conn.execute(
-            select(Enterprise.grid_id).where(scope.enterprise_clause(actor)).distinct()
-        ).scalars()
-    )
-    grid_ids = dict(conn.execute(select(Grid.code, Grid.id)).all())
-    return {
-        "streets": [s for s in streets if s.id in in_scope],
-        "grids": [g for g in grids if grid_ids[g.code] in in_scope_grids],
-    }
+    """Streets and grids an actor may filter the lists by (scope.filter_choices)."""
+    return scope.filter_choices(actor)

@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from .auth import Actor
 from .extensions import db
-from .models import ChecklistProposal, Enterprise, PlanFiling, User, user_grids
+from .models import ChecklistProposal, Enterprise, Grid, PlanFiling, Street, User, user_grids
 from .roles import Role
 
 # Domain code accepts the request's Actor or an ORM User: both carry these fields.
@@ -122,3 +122,31 @@ def get_proposal(actor: ActorLike, proposal_id: int) -> ChecklistProposal:
     ):
         return p
     raise NotFound()
+
+
+def filter_choices(actor: ActorLike) -> dict:
+    """The streets and grids an actor may filter by: a street user its own, an inspector the
+    streets of its grids and those grids, everyone else every street and grid.
+
+    One rule for the register, the three lists, the archive's bulk export and the campaign.
+    Rows: streets (id, name), grids (id, code, name, street_id).
+    """
+    conn = db.session.connection()
+    streets = conn.execute(select(Street.id, Street.name).order_by(Street.id)).all()
+    grids = conn.execute(
+        select(Grid.id, Grid.code, Grid.name, Grid.street_id).order_by(Grid.code)
+    ).all()
+    if actor.role == Role.STREET:
+        streets = [s for s in streets if s.id == actor.street_id]
+    elif actor.role == Role.INSPECTOR:
+        mine = set(
+            conn.execute(
+                select(user_grids.c.grid_id).where(user_grids.c.user_id == actor.id)
+            ).scalars()
+        )
+        grids = [g for g in grids if g.id in mine]
+        streets = [s for s in streets if s.id in {g.street_id for g in grids}]
+    elif actor.role == Role.ENTERPRISE:
+        streets, grids = [], []
+    street_ids = {s.id for s in streets}
+    return {"streets": streets, "grids": [g for g in grids if g.street_id in street_ids]}

@@ -11,7 +11,7 @@ from ..clock import local_today, utcnow
 from ..contract.pages import EnterpriseFilters
 from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
-from ..models import Enterprise, Grid, Hazard, Street, user_grids
+from ..models import Enterprise, Hazard, Street
 from .campaign import panel_context as campaign_panel_context
 from .campaign import risk_context
 
@@ -20,37 +20,13 @@ bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 PER_PAGE = 20
 
 
-def filter_choices(user) -> dict:
-    """Streets and grids the user may filter by."""
-    streets = (
-        db.session.connection().execute(select(Street.id, Street.name).order_by(Street.id)).all()
-    )
-    grids = (
-        db.session.connection()
-        .execute(select(Grid.id, Grid.code, Grid.name, Grid.street_id).order_by(Grid.code))
-        .all()
-    )
-    if user.role == "street":
-        streets = [s for s in streets if s.id == user.street_id]
-    elif user.role == "inspector":
-        mine = set(
-            db.session.connection()
-            .execute(select(user_grids.c.grid_id).where(user_grids.c.user_id == user.id))
-            .scalars()
-        )
-        grids = [gr for gr in grids if gr.id in mine]
-        streets = [s for s in streets if s.id in {gr.street_id for gr in grids}]
-    street_ids = {s.id for s in streets}
-    return {"streets": streets, "grids": [gr for gr in grids if gr.street_id in street_ids]}
-
-
 @bp.get("")
 @roles_required(*roles.STAFF)
 def index():
     q = contract.query(EnterpriseFilters)
     filters = enterprises.Filters(**q.model_dump(exclude={"page"}))
     page = enterprises.search(g.user, filters, page=q.page, per_page=PER_PAGE, now=utcnow())
-    context = {"page": page, "filters": filters, **filter_choices(g.user)}
+    context = {"page": page, "filters": filters, **scope.filter_choices(g.user)}
     template = "enterprises/_results.html" if is_htmx() else "enterprises/index.html"
     return vary_on_htmx(current_app.make_response(render_template(template, **context)))
 
