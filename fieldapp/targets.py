@@ -264,6 +264,28 @@ def loaded(year: int) -> list[tuple[str, list[int]]]:
     return rows + [("合计", [sum(r[1][n] for r in rows) for n in range(len(KEYS))])]
 
 
+def save_form(streets: list[Street], year: int, form, *, actor, now: datetime) -> None:
+    """Set every target the district's form holds ("<street id>.<key>" → a whole number); the caller commits.
+
+    Nothing is set unless every value is good: a bad one raises TargetError naming it.
+    """
+    values = []
+    for s in streets:
+        for key in KEYS:
+            raw = form.get(f"{s.id}.{key}")
+            if raw is None:
+                continue
+            try:
+                value = int(str(raw).strip())
+            except ValueError:
+                raise TargetError(f"{s.name}“{KEYS[key]}”的目标数应为 0 至 100000 的整数") from None
+            if not 0 <= value <= 100000:
+                raise TargetError(f"{s.name}“{KEYS[key]}”的目标数应为 0 至 100000 的整数")
+            values.append((s, key, value))
+    for s, key, value in values:
+        set_target(s, year, key, value, actor=actor, now=now)
+
+
 def set_target(street: Street, year: int, key: str, value: int, *, actor, now: datetime) -> None:
     if key not in KEYS or not 0 <= value <= 100000:
         raise TargetError("目标数应为 0 至 100000 的整数")

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
-from .. import alerts, charts, contract, dashboard, plan, public, quarterly, roles, targets
+from .. import alerts, charts, contract, dashboard, plan, public, quarterly, roles, scope, targets
 from ..access import roles_required
 from ..clock import LOCAL_TZ, local_today, utcnow
 from ..contract.pages import PeriodQuery, YearQuery
@@ -111,24 +111,21 @@ def index():
 @roles_required(*roles.OFFICE)
 def targets_page():
     year = contract.query(YearQuery).year or local_today(utcnow()).year
-    streets = db.session.scalars(select(Street).order_by(Street.id)).all()
-    if g.user.role == "street":
-        streets = [s for s in streets if s.id == g.user.street_id]
+    street_ids = {s.id for s in scope.filter_choices(g.user)["streets"]}
+    streets = [
+        s for s in db.session.scalars(select(Street).order_by(Street.id)) if s.id in street_ids
+    ]
     error = message = ""
     if request.method == "POST":
         if g.user.role != "district":
             abort(403)
         try:
-            for s in streets:
-                for key in targets.KEYS:
-                    raw = request.form.get(f"{s.id}.{key}")
-                    if raw is not None:
-                        targets.set_target(s, year, key, int(raw), actor=g.user, now=utcnow())
+            targets.save_form(streets, year, request.form, actor=g.user, now=utcnow())
             db.session.commit()
             message = "目标已保存。"
-        except ValueError:
+        except targets.TargetError as exc:
             db.session.rollback()
-            error = "目标数应为 0 至 100000 的整数。"
+            error = exc.message
     return render_template(
         "dashboard/targets.html",
         rows=targets.progress(streets, year),

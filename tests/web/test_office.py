@@ -237,6 +237,21 @@ def test_targets_editable_by_district_only(world, login):
     )
 
 
+@pytest.mark.parametrize("bad", ["x", "-1", "100001", "1.5", " "])
+def test_a_bad_target_names_its_cell_and_saves_nothing(world, login, bad):
+    district = login("district")
+    a, b = world.streets["A"], world.streets["B"]
+    resp = district.post(
+        "/dashboard/targets?year=2026", data={f"{a}.benchmark": "7", f"{b}.posts": bad}
+    )
+    html = resp.get_data(as_text=True)
+    assert (
+        resp.status_code == 422
+        and "乙街道“达标岗位数（个）”的目标数应为 0 至 100000 的整数" in html
+    )
+    assert 'value="7"' not in district.get("/dashboard/targets?year=2026").get_data(as_text=True)
+
+
 def test_campaign_panel_records_a_signed_commitment(app, world, login):
     client = login("street_a")
     page = client.get(f"/enterprises/{world.ents['a1']}").get_data(as_text=True)
