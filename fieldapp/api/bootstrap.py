@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask import current_app, g, jsonify
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from .. import (
     risk,
     roles,
     scope,
+    units,
 )
 from ..access import roles_required
 from ..clock import local_today, utcnow
@@ -139,6 +141,42 @@ def bootstrap():
                 "street_phone": r.street_phone or "",
             }
         )
+    # Units found in the field and not yet decided: a first visit can be walked against one
+    # before the office approves it (the server holds that visit until then). Their lists are
+    # chosen here, as for a registered premises of the same kind.
+    proposed = []
+    for p in units.listing(g.user, status="proposed"):
+        stand_in = SimpleNamespace(
+            venue_type=p.venue_type,
+            industry=p.industry,
+            size_class=p.size_class or "small_micro",
+            hosts_tenants=False,
+        )
+        applicable = offered(registry, stand_in, today)
+        for c in applicable:
+            used[c.id] = c
+        proposed.append(
+            {
+                "unit": p.uuid,
+                "id": None,
+                "name": p.name,
+                "address": p.address,
+                "street": p.street.name,
+                "grid": p.grid.code if p.grid else None,
+                "venue_type": p.venue_type,
+                "industry": p.industry,
+                "size_class": stand_in.size_class,
+                "hosts_tenants": False,
+                "checklists": [{"id": c.id, "version": c.version} for c in applicable],
+                "checklist_items": {
+                    c.id: [i.key for i in registry.items_for_enterprise(c, stand_in)]
+                    for c in applicable
+                },
+                "fire_venue_kind": fire_judgement.venue_kind_for(p.venue_type, p.industry, None),
+                "public_url": None,
+                "street_phone": p.street.office_phone or "",
+            }
+        )
     # A phone may walk these versions offline for days: each must be recorded (start-up
     # pins them) so a visit against it still syncs after the file has moved on. A GET
     # writes nothing: an unrecorded version is refused rather than recorded here.
@@ -166,6 +204,7 @@ def bootstrap():
             "role": g.user.role,
         },
         enterprises=premises,
+        units=proposed,
         checklists=[checklist_bundle(c) for c in used.values()],
         fire_judgement=fire_judgement.rules(),
         hazards=[

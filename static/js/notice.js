@@ -76,7 +76,9 @@
         return;
       }
       var body = item.body;
-      var premises = (bundle && bundle.enterprises || []).filter(function (e) { return e.id === body.enterprise_id; })[0] || {};
+      var premises = (bundle && (body.unit ? bundle.units : bundle.enterprises) || []).filter(function (e) {
+        return body.unit ? e.unit === body.unit : e.id === body.enterprise_id;
+      })[0] || {};
       // A hazard is named by its defect wording, as the inspector confirmed or edited it.
       var texts = {}, bases = {};
       (bundle && bundle.checklists || []).forEach(function (c) {

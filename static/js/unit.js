@@ -87,7 +87,13 @@
       form.querySelector("[data-unit-next]").hidden = false;
       FA.sync.onChange(function (changed) {
         if (!changed || changed.uuid !== item.uuid) return;
-        if (changed.state === "synced") say("已同步到服务器，等待街道安办审核入册。", "ok");
+        if (changed.state === "synced") {
+          say("已同步到服务器，等待街道安办审核入册。可以现在检查这家单位：检查记录先保存，单位入册后记入。", "ok");
+          // The first visit, walked before the office decides (the server holds it until then).
+          var walk = form.querySelector("[data-unit-walk]");
+          walk.href = "/inspect/walk?unit=" + encodeURIComponent(item.uuid);
+          walk.hidden = false;
+        }
         else if (["conflict", "failed", "rejected"].indexOf(changed.state) >= 0) {
           say(FA.sentence("同步未成功", changed.error, "记录仍保存在手机上，请到待同步记录处理"), "error");
         }

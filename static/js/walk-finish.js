@@ -94,7 +94,7 @@
       answers.push({ checklist: x.list.id, item: x.item.key, result: a.result, note: a.note.trim(), photos: a.photos.slice(), hazard: hz });
     });
     var body = {
-      enterprise_id: draft.enterprise_id, checklists: draft.checklists,
+      enterprise_id: draft.unit ? undefined : draft.enterprise_id, unit: draft.unit || undefined, checklists: draft.checklists,
       started_at: draft.started_at, finished_at: finishedAt,
       location: loc.status === "ok" ? { lat: loc.lat, lng: loc.lng, accuracy_m: loc.accuracy_m } : null,
       location_status: loc.status, answers: answers

@@ -291,7 +291,8 @@
     var button = card.querySelector("[data-report-major]");
     var state = card.querySelector("[data-report-state]");
     var sent = h.reported && W.reports[h.reported];
-    button.hidden = !!h.reported || W.locked;
+    // A unit not yet in the register has no premises to report against: the office hears of it with the unit.
+    button.hidden = !!h.reported || W.locked || !!W.premises.unit;
     state.textContent = !h.reported ? "" : !sent ? "已报告街道安办（保存在手机上）"
       : sent.state === "synced" ? (sent.receipt && sent.receipt.acknowledged_at ? "街道安办已接报" : "已报送街道安办，等待接报")
       : "已报告街道安办，" + (FA.syncLabels[sent.state] || sent.state);

@@ -137,7 +137,9 @@
 
   // --- loading -----------------------------------------------------------------
 
-  function find(bundle, id) {
+  // A registered premises by id, or a unit found in the field (not yet in the register) by its uuid.
+  function find(bundle, id, unit) {
+    if (unit) return (bundle.units || []).filter(function (u) { return u.unit === unit; })[0] || null;
     for (var i = 0; i < bundle.enterprises.length; i++) if (bundle.enterprises[i].id === id) return bundle.enterprises[i];
     return null;
   }
@@ -149,6 +151,7 @@
     var params = new URLSearchParams(location.search);
     var visitId = params.get("visit");
     var entId = parseInt(params.get("enterprise"), 10);
+    var unitId = params.get("unit") || null;
     FA.sync.whoami().then(function (user) {
       if (!user) { R.message("请先登录。", "error"); return; }
       W.user = user;
@@ -156,11 +159,12 @@
       return lookups.then(function (got) {
         var draft = got[0] && got[0].user_id === user.id ? got[0] : null;
         var queued = got[1] && got[1].user_id === user.id && got[1].type === "visit" ? got[1] : null;
-        if (queued) entId = queued.enterprise_id; else if (draft) entId = draft.enterprise_id;
+        if (queued) { entId = queued.enterprise_id; unitId = queued.body && queued.body.unit || null; }
+        else if (draft) { entId = draft.enterprise_id; unitId = draft.unit || null; }
         return FA.sync.bundle(user.id, false).then(function (bundle) {
-          var premises = bundle && find(bundle, entId);
+          var premises = bundle && find(bundle, entId, unitId);
           if ((!premises || !fresh(bundle)) && navigator.onLine) {
-            return FA.sync.bundle(user.id, true).then(function (b2) { return [b2, b2 && find(b2, entId), draft, queued]; });
+            return FA.sync.bundle(user.id, true).then(function (b2) { return [b2, b2 && find(b2, entId, unitId), draft, queued]; });
           }
           return [bundle, premises, draft, queued];
         });
@@ -168,7 +172,11 @@
         var bundle = got[0], premises = got[1], draft = got[2], queued = got[3];
         if (!bundle) { R.message("手机上还没有离线数据：请联网打开一次本页面。", "error"); return; }
         if (!fresh(bundle)) { R.message("手机上的离线数据是旧版本：请联网打开一次本页面。", "error"); return; }
-        if (!premises) { R.message("在离线数据中找不到该场所，或它不在您的网格内。", "error"); return; }
+        if (!premises) {
+          R.message(unitId ? "在离线数据中找不到这家新发现单位：单位登记须先同步到服务器，请联网后再打开。"
+            : "在离线数据中找不到该场所，或它不在您的网格内。", "error");
+          return;
+        }
         W.bundle = bundle; W.premises = premises;
         return FA.store.byUser("outbox", user.id).then(function (items) {
           items.forEach(function (i) { if (i.type === "alert") W.reports[i.uuid] = i; });
@@ -199,7 +207,9 @@
   function resumeOrCreate(premises, draft) {
     var found = draft ? Promise.resolve(draft) : FA.store.byUser("drafts", W.user.id).then(function (drafts) {
       // One open draft per premises: resume it rather than start a second.
-      return drafts.filter(function (d) { return d.enterprise_id === premises.id; })[0] || null;
+      return drafts.filter(function (d) {
+        return premises.unit ? d.unit === premises.unit : d.enterprise_id === premises.id;
+      })[0] || null;
     });
     return found.then(function (existing) {
       // A draft with nothing answered on a checklist version this phone no longer holds is simply replaced.
@@ -238,6 +248,8 @@
   function newDraft(premises) {
     var draft = {
       uuid: FA.uuid(), user_id: W.user.id, enterprise_id: premises.id, enterprise_name: premises.name,
+      // A unit found in the field: the visit names it, and the server keeps the visit until the unit is approved.
+      unit: premises.unit || undefined,
       checklists: A.listsFor(W.bundle, premises, today()).map(function (c) { return { id: c.id, version: c.version }; }),
       started_at: new Date().toISOString(), answers: {}, unchecked: {}, section: 0, item_count: 0
     };

@@ -89,3 +89,48 @@ def test_records_a_unit_offline_and_syncs_it(app, phone, world, tmp_path):
         assert db.session.scalar(select(func.count()).select_from(UnitProposal)) == 1
     # Requests tried while there was no signal fail as they should; nothing else went wrong.
     assert [e for e in page.console_errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def test_a_first_visit_is_walked_against_the_unit_before_the_office_decides(
+    app, phone, world, tmp_path
+):
+    """Issue 20: the unit is recorded, then walked at once; the server holds the visit until approval."""
+    from fieldapp import units
+    from fieldapp.clock import utcnow
+    from fieldapp.models import UnitVisit, User, Visit
+
+    from .walking import finish, walk_all
+
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 24.9091, "longitude": 118.5862, "accuracy": 15})
+    front = tmp_path / "front.jpg"
+    front.write_bytes(images.jpeg(1600, 1200, seed=93))
+    sign_in(page, "inspector_a1")
+    record_unit(page, "新华路阿亮快餐店", front)
+    walk = page.get_by_role("link", name="现在检查这家单位")
+    walk.wait_for()  # shown once the unit reached the server
+    walk.click()
+    page.wait_for_url("**/inspect/walk?visit=*")
+    assert "新华路阿亮快餐店" in page.locator("[data-premises]").inner_text()
+    total = int(page.locator("[data-progress-text]").inner_text().split()[-2].split("/")[-1])
+    assert total > 0  # the lists a 小餐饮 is walked on, chosen by the server for the unit
+    walk_all(page, total)
+    finish(page, refuse="负责人不在店", located=True)
+    page.goto("/inspect/outbox")
+    page.get_by_role("button", name="立即同步").click()
+    wait_until(page, ALL_SYNCED, 30)
+    with app.app_context():
+        p = db.session.scalar(select(UnitProposal).where(UnitProposal.name == "新华路阿亮快餐店"))
+        held = db.session.scalars(select(UnitVisit).where(UnitVisit.unit_uuid == p.uuid)).all()
+        assert [v.status for v in held] == ["held"]
+        assert db.session.get(Visit, held[0].uuid) is None  # kept apart until the office decides
+        street = db.session.get(User, world.users["street_a"])
+        values = {**units.form_values(p), "principal_name": "阿亮", "size_class": "small_micro"}
+        units.approve(p.uuid, values, actor=street, version=p.version, now=utcnow())
+        db.session.commit()
+        visit = db.session.get(Visit, held[0].uuid)
+        assert (
+            visit is not None
+            and visit.enterprise_id == db.session.get(UnitProposal, p.uuid).enterprise_id
+        )

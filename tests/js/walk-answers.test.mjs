@@ -243,3 +243,14 @@ test("an amendment: its own uuid, naming the queued visit; its hazards are the e
 test("the hazard fields are one list: the defect wording first, the measure with them", () => {
   assert.deepEqual(A.HAZARD_FIELDS, ["defect", "level", "level_reason", "deadline", "deadline_reason", "measure", "description"]);
 });
+
+test("a visit to a unit found in the field names the unit, not a premises id", () => {
+  const d = { ...draft(), enterprise_id: null, unit: "33333333-3333-4333-8333-000000000001" };
+  A.setResult(d, x("exits"), "pass", TODAY, newId);
+  const sent = JSON.parse(JSON.stringify(A.buildVisit(d, items, { status: "timeout" }, "2026-12-07T02:00:00Z", null).body));
+  assert.equal(sent.unit, "33333333-3333-4333-8333-000000000001");
+  assert.equal("enterprise_id" in sent, false, "the server takes one or the other");
+  const registered = JSON.parse(JSON.stringify(A.buildVisit(draft(), items, { status: "timeout" }, "2026-12-07T02:00:00Z", null).body));
+  assert.equal("unit" in registered, false);
+  assert.equal(typeof registered.enterprise_id, "number");
+});
