@@ -173,7 +173,7 @@ def set_flags(h: Hazard, flags: list[str], *, photo: str, now: datetime) -> None
         enterprise_id=h.enterprise_id,
         action="evidence_checked",
         actor_id=None,
-        actor_label="system",
+        actor_label="系统",
         at=now,
         payload={"photo": photo, "flags": flags, "before": before},
     )

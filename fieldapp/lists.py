@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.orm import joinedload
 
-from . import hazards, scope
+from . import hazards, people, scope
 from .clock import LOCAL_TZ, to_local
 from .extensions import db
 from .models import Enterprise, Grid, Hazard, Street, Visit
@@ -244,7 +244,7 @@ def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], lis
                 d(v.finished_at),
                 v.enterprise.name,
                 v.enterprise.grid.code if v.enterprise.grid else "",
-                v.inspector.name,
+                people.label(v.inspector),
                 v.item_count,
                 v.answered_count,
                 v.fail_count,
@@ -306,7 +306,7 @@ def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], lis
             d(h.raised_at),
             d(h.deadline),
             d(h.closed_at),
-            h.closer.name if h.closer else "",
+            people.label(h.closer) if h.closer else "",
             len(h.after_photos or []),
             "是" if h.fixed_on_spot else "否",
             "是" if h.closed_at and to_local(h.closed_at).date() > h.deadline else "否",

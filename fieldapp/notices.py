@@ -49,6 +49,11 @@ def check_pattern(pattern: str) -> None:
     """Refuse a pattern that fails to format, or that could give two notices one number."""
     if "{seq" not in pattern or "{year" not in pattern:
         raise ConfigError(f"通知书编号格式须含 {{year}} 和 {{seq}}：{pattern!r}")
+    # Each street counts on its own: without its name two streets would print the same number.
+    if "{street" not in pattern:
+        raise ConfigError(
+            f"通知书编号格式须含 {{street}} 或 {{street1}}（各街道分别编号）：{pattern!r}"
+        )
     try:
         one, two = (format_number(pattern, "金龙街道", 2026, n) for n in (1, 2))
     except (KeyError, IndexError, ValueError) as exc:
@@ -159,6 +164,12 @@ def basis_of(h: Hazard, bases: dict[tuple[str, str], str]) -> str:
     return bases.get((h.checklist_id or "", h.item_key or "")) or FALLBACK_BASIS
 
 
+def _named(user) -> str:
+    """The name on an account, or nothing: a document never prints an account id."""
+    name = (user.display_name or "").strip()
+    return "" if name == user.username else name
+
+
 def view(visit: Visit, found: list[Hazard], *, title: str, pattern: str, base_url: str) -> Notice:
     """Everything the server's notice page prints for one visit."""
     ent = visit.enterprise
@@ -185,7 +196,7 @@ def view(visit: Visit, found: list[Hazard], *, title: str, pattern: str, base_ur
         major=any(h.level == "major" for h in found),
         street=street.name,
         phone=street.office_phone or "",
-        inspector=visit.inspector.display_name or "",
+        inspector=_named(visit.inspector),
         public_url=url,
         qr_svg=placards.qr_svg(url).decode() if url else None,
         bases=list(dict.fromkeys(r.basis for r in rows)),

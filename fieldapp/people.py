@@ -53,6 +53,8 @@ def from_record(person: dict | None, username: str | None) -> str:
         return "—"
     if username.startswith(PIN_USER_PREFIX):
         return "企业（扫码登录）"
+    if person is None and username in (NOBODY, "公众"):
+        return username  # an event no account made (the system, the public), labelled as such
     p = person or {}
     role = p.get("role")
     where = {

@@ -109,7 +109,8 @@
         q("[data-phone]").textContent = premises.street_phone;
         q("[data-phone-line]").hidden = false;
       }
-      q("[data-inspector]").textContent = user.name || "";
+      // The inspector's name as the account holds it; never the account id (an unnamed account prints none).
+      q("[data-inspector]").textContent = user.name && user.name !== user.username ? user.name : "";
       drawQr(premises.public_url);
       var rows = q("[data-rows]");
       found.forEach(function (a, n) {

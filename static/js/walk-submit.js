@@ -265,7 +265,12 @@
           R.say(box, "正在上传照片 " + extra.photo + "/" + extra.photos + "（" + Math.round(extra.fraction * 100) + "%）…", "ok");
           return;
         }
-        if (changed.state === "synced") { done = true; location.href = "/visits/" + item.uuid; }
+        if (changed.state === "synced" && item.body.unit) {
+          // A unit not yet in the register: the server holds the visit, there is no record page yet.
+          done = true;
+          R.say(box, "已同步：检查记录由服务器保存，街道安办审核该单位入册后记入。", "ok");
+          q(W, "[data-outbox-link]").hidden = false;
+        } else if (changed.state === "synced") { done = true; location.href = "/visits/" + item.uuid; }
         else if (["conflict", "failed", "rejected"].indexOf(changed.state) >= 0) {
           done = true;
           R.say(box, FA.sentence("同步未成功", changed.error, "记录仍保存在手机上，请到待同步记录处理"), "error");

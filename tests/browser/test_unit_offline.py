@@ -117,8 +117,12 @@ def test_a_first_visit_is_walked_against_the_unit_before_the_office_decides(
     assert total > 0  # the lists a 小餐饮 is walked on, chosen by the server for the unit
     walk_all(page, total)
     finish(page, refuse="负责人不在店", located=True)
-    page.goto("/inspect/outbox")
-    page.get_by_role("button", name="立即同步").click()
+    # It syncs at once; the phone says where the visit is (no record page before approval).
+    page.locator("[data-finish]").filter(has_text="街道安办审核该单位入册后记入").wait_for(
+        timeout=30_000
+    )
+    assert "/inspect/walk" in page.url
+    page.get_by_role("link", name="待同步记录").first.click()
     wait_until(page, ALL_SYNCED, 30)
     with app.app_context():
         p = db.session.scalar(select(UnitProposal).where(UnitProposal.name == "新华路阿亮快餐店"))

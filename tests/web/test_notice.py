@@ -207,7 +207,14 @@ def test_title_and_number_pattern_are_configurable(database, tmp_path):
 
 @pytest.mark.parametrize(
     "pattern",
-    ["第{seq}号", "{year}年", "{street}〔{year}〕{seq}{unknown}", "{year}-{seq:x.y}", "{year}"],
+    [
+        "第{seq}号",
+        "{year}-{seq:04d}",
+        "{year}年",
+        "{street}〔{year}〕{seq}{unknown}",
+        "{year}-{seq:x.y}",
+        "{year}",
+    ],
 )
 def test_a_pattern_that_cannot_number_notices_stops_the_start(tmp_path, pattern):
     with pytest.raises(ConfigError, match="通知书编号格式"):
