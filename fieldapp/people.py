@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from . import vocab
 from .extensions import db
 from .models import Street, User
 from .placards import PIN_USER_PREFIX
@@ -24,9 +25,7 @@ def office(user: User) -> str:
         return f"{street.name}安办" if street else "街道安办"
     if user.role == "department":
         return f"{user.industry}行业主管部门" if user.industry else "行业主管部门"
-    return {"inspector": "网格员", "district": "区安委办", "enterprise": "企业"}.get(
-        user.role, "工作人员"
-    )
+    return vocab.ROLES.get(user.role, "工作人员")
 
 
 def label(user: User | None) -> str:
@@ -35,9 +34,7 @@ def label(user: User | None) -> str:
         return NOBODY
     if user.username.startswith(PIN_USER_PREFIX):
         return "企业（扫码登录）"
-    name = (user.display_name or "").strip()
-    where = office(user)
-    return f"{name}（{where}）" if name and name != user.username else where
+    return _named(user.display_name, user.username, office(user))
 
 
 def labels(user_ids) -> dict[int, str]:
@@ -56,13 +53,10 @@ def from_record(person: dict | None, username: str | None) -> str:
     if person is None and username in (NOBODY, "公众"):
         return username  # an event no account made (the system, the public), labelled as such
     p = person or {}
-    role = p.get("role")
-    where = {
-        "inspector": "网格员",
-        "street": "街道安办",
-        "district": "区安委办",
-        "department": "行业主管部门",
-        "enterprise": "企业",
-    }.get(role or "", "工作人员")
-    name = (p.get("display_name") or "").strip()
+    return _named(p.get("display_name"), username, vocab.ROLES.get(p.get("role") or "", "工作人员"))
+
+
+def _named(display_name: str | None, username: str, where: str) -> str:
+    """名字（身份）, or the office alone when the account carries no name of its own."""
+    name = (display_name or "").strip()
     return f"{name}（{where}）" if name and name != username else where
