@@ -1,0 +1,40 @@
+"""The unit of work a view hands its domain call to.
+
+Views parse the request, make one domain call and render; they never touch the ORM
+session themselves. The call runs inside `run` (or an `atomic()` block when a form
+makes two calls that must land together): its writes are committed when it returns
+and rolled back when it raises, so a refused action leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
+
+from .extensions import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def run(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Call fn, commit its writes, and roll them back if it raises."""
+    with atomic():
+        return fn(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def atomic() -> Iterator[None]:
+    """Commit the block's writes together, or roll them all back if it raises."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def rollback() -> None:
+    """Drop uncommitted writes (a view that caught a refusal outside `run`)."""
+    db.session.rollback()

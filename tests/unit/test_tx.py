@@ -1,0 +1,55 @@
+"""The unit of work: a domain call's writes land together or not at all."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldapp import tx
+from fieldapp.errors import DomainError
+from fieldapp.extensions import db
+from fieldapp.models import Street
+
+from ..factories import make_street
+
+
+def streets() -> int:
+    return db.session.scalar(select(func.count()).select_from(Street))
+
+
+def test_run_commits_what_the_call_wrote(ctx):
+    before = streets()
+    street_id = tx.run(make_street, "甲街道", "ZZ1").id
+    db.session.remove()  # a fresh session sees only what was committed
+    assert streets() == before + 1
+    assert db.session.get(Street, street_id).name == "甲街道"
+
+
+def test_a_refused_call_leaves_nothing_written(ctx):
+    before = streets()
+
+    def refuses():
+        make_street("乙街道", "ZZ2")
+        raise DomainError("不允许", status=409)
+
+    with pytest.raises(DomainError) as caught:
+        tx.run(refuses)
+    assert caught.value.status == 409
+    db.session.remove()
+    assert streets() == before
+
+
+def test_an_atomic_block_lands_both_calls_or_neither(ctx):
+    before = streets()
+    with pytest.raises(ValueError):
+        with tx.atomic():
+            make_street("丙街道", "ZZ3")
+            make_street("丁街道", "ZZ4")
+            raise ValueError("second call failed")
+    db.session.remove()
+    assert streets() == before
+    with tx.atomic():
+        make_street("丙街道", "ZZ3")
+        make_street("丁街道", "ZZ4")
+    db.session.remove()
+    assert streets() == before + 2
