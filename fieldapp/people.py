@@ -16,6 +16,7 @@ from .models import Street, User
 from .placards import PIN_USER_PREFIX
 
 NOBODY = "系统"
+CONSOLE = "命令行"  # an export run on the server (fieldapp archive export), not by an account
 
 
 def office(user: User) -> str:
@@ -50,7 +51,7 @@ def from_record(person: dict | None, username: str | None) -> str:
         return "—"
     if username.startswith(PIN_USER_PREFIX):
         return "企业（扫码登录）"
-    if person is None and username in (NOBODY, "公众"):
+    if person is None and username in (NOBODY, CONSOLE, "公众"):
         return username  # an event no account made (the system, the public), labelled as such
     p = person or {}
     return _named(p.get("display_name"), username, vocab.ROLES.get(p.get("role") or "", "工作人员"))

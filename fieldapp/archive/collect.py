@@ -133,6 +133,8 @@ def collect(enterprise_id: int, *, actor, now: datetime) -> dict:
     if not may_download(actor, ent):
         raise Forbidden()
     ctx = Context(ent=ent, actor=actor, now=now)
+    if actor.id:  # the cover names the exporter from the people section (not the console)
+        ctx.person(actor.id)
     out = []
     for s in SECTIONS:
         title, data = s.fn(ctx)

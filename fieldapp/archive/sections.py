@@ -191,6 +191,7 @@ def visit_records(ctx: Context):
                 "started_at": iso(v.started_at),
                 "finished_at": iso(v.finished_at),
                 "received_at": iso(v.received_at),
+                "notice_no": v.notice_no,
                 "lat": v.lat,
                 "lng": v.lng,
                 "accuracy_m": v.accuracy_m,

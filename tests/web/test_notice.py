@@ -83,6 +83,21 @@ def test_visits_with_hazards_are_numbered_per_street_and_year_at_sync(app, world
         ] == [(y, 1), (y, 2)]
 
 
+def test_the_archive_carries_the_notice_number_and_names_its_exporter(app, world, send, login):
+    """一企一档 keeps the number the enterprise was served under; the cover names a person, not an account id."""
+    import html
+
+    _, receipt = send("inspector_a1", visit_body(world.ents["a1"], photos=shots(7)))
+    with login("street_a").get(f"/enterprises/{world.ents['a1']}/archive") as resp:
+        assert resp.status_code == 200
+        readable = html.unescape(
+            resp.get_data(as_text=True).split('<template id="archive-data"')[0]
+        )
+    assert f"<dt>整改通知书</dt><dd>{receipt['notice_no']}</dd>" in readable
+    cover = readable[readable.index("档案生成时间") :][:200]
+    assert "导出人 街道安办" in cover and "street_a" not in cover
+
+
 def test_a_replay_keeps_its_number_and_a_visit_with_nothing_to_rectify_has_none(app, world, send):
     body = visit_body(world.ents["a1"], photos=shots(7))
     vid, receipt = send("inspector_a1", body)
