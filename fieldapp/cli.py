@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         backup_command,
         restore_command,
         plan_group,
+        summaries_group,
     ):
         app.cli.add_command(command)
 
@@ -306,6 +307,37 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
         threads=threads,
         instance_path=current_app.instance_path,
     )
+
+
+@click.group("summaries")
+def summaries_group() -> None:
+    """Check or recount the summaries the office figures read (kept by triggers)."""
+
+
+@summaries_group.command("check")
+@with_appcontext
+def summaries_check() -> None:
+    """Recount the summaries from the hazards and visits and compare; exit 1 if they differ."""
+    from . import summaries
+
+    n = summaries.differences(db.session)
+    if n:
+        click.echo(
+            f"统计汇总与明细不一致：{n} 行不同。请运行 fieldapp summaries rebuild。", err=True
+        )
+        sys.exit(1)
+    click.echo("统计汇总与明细一致。")
+
+
+@summaries_group.command("rebuild")
+@with_appcontext
+def summaries_rebuild() -> None:
+    """Recount the summaries from the hazards and visits (after a restore into a database without the triggers, say)."""
+    from . import summaries
+
+    summaries.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo("统计汇总已按明细重新计算。")
 
 
 @click.group("audit")

@@ -1,25 +1,27 @@
-"""The office dashboard: the closed loop at a glance, in SQL that runs on SQLite and PostgreSQL.
+"""The office dashboard: the closed loop at a glance, read from the summaries (fieldapp.summaries).
 
-At city scale (a million hazards) each figure cannot afford its own pass over the
-table. The page's figures come from a few index ranges: one grouped pass over the
-live hazards (open, or closed since the window began) for the totals, breakdowns and
-categories; the raising and closing times for the weekly series; visits in the window.
+Every count comes from `hazard_tallies`, `visit_tallies` and `premises_visits`, which
+triggers keep in step with the hazards and visits: a handful of grouped reads over
+counts per premises and day, joined to the premises only for a scope or a breakdown.
+Windows are whole local days (a window ending at `now` runs to the end of today). The
+median time to close is one sorted read of the window's closings. `dashboard_scan`
+computes the same figures from the rows; the property test holds the two equal.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import True_
 
 from . import hazards, risk, scope, vocab
 from .clock import LOCAL_TZ, local_today
 from .extensions import db
-from .models import Enterprise, Grid, Hazard, Street, User, Visit
+from .models import Enterprise, Grid, Hazard, HazardTally, PremisesVisit, Street, User, VisitTally
 
 DIMENSIONS = {
     "street": "街道",
@@ -38,6 +40,7 @@ KPI_KEYS = (
     "supervised",
     "flagged",
 )
+T = HazardTally
 
 
 @dataclass
@@ -57,215 +60,161 @@ class Overview:
     inspectors: list[dict]
 
 
+def days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The local days [first, last) a window covers; an end within a day takes that whole day."""
+    hi = end.astimezone(LOCAL_TZ)
+    return start.astimezone(LOCAL_TZ).date(), hi.date() + timedelta(
+        days=0 if hi.time() == time() else 1
+    )
+
+
+def _scoped(stmt, actor, table=T, *, join: bool = False):
+    """Restrict a read of per-premises counts to the actor's scope (joining the premises only when needed)."""
+    clause = scope.enterprise_clause(actor)
+    if join or not isinstance(clause, True_):
+        stmt = stmt.join(Enterprise, Enterprise.id == table.enterprise_id).where(clause)
+    return stmt
+
+
+def _n(cond=None):
+    return func.coalesce(func.sum(T.n if cond is None else case((cond, T.n), else_=0)), 0)
+
+
 def overview(
     actor, w: Window, now: datetime, dims: tuple[str, ...], coverage_by: str = "grid"
 ) -> Overview:
     """Everything the dashboard shows for the actor's scope and window."""
-    ids = _scope_ids(actor)
-    groups = _live_groups(actor, w, ids)
+    lo, hi = days(w.start, w.end)
+    live = _live_by_unit(actor, w.today)
+    closed = _closed_by_unit(actor, lo, hi)
+    events = _events(actor, lo, hi)
+    kpis = _kpis(live, closed, events)
+    kpis["median_days_to_close"] = median_days_to_close(actor, w)
     return Overview(
-        kpis=_kpis(actor, w, groups, ids),
-        rows=_breakdowns(actor, groups, dims),
-        categories=_categories(groups),
-        weekly=weekly(actor, now, ids=ids),
+        kpis=kpis,
+        rows=_breakdowns(actor, live, closed, dims),
+        categories=_categories(events),
+        weekly=weekly(actor, now),
         coverage=coverage(actor, now, coverage_by),
-        inspectors=inspectors(actor, w, groups, ids),
+        inspectors=_inspectors(actor, lo, hi, events),
     )
 
 
-def colours_by_street(actor) -> list[dict]:
-    """Premises in scope per street and 四色 (a department's industry across the streets), with each street's total."""
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(vocab.RISK_COLORS, 0))
-    for street, color, n in db.session.execute(
-        select(Street.name, Enterprise.risk_color, func.count())
-        .join(Street, Street.id == Enterprise.street_id)
-        .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
-        .group_by(Street.id, Street.name, Enterprise.risk_color)
-        .order_by(Street.id)
-    ):
-        counts[street][color] = counts[street].get(color, 0) + int(n)
-    return [{"street": name, **c, "total": sum(c.values())} for name, c in counts.items()]
+UNIT = (Enterprise.street_id, Enterprise.grid_id, Enterprise.industry, Enterprise.venue_type)
 
 
-# Scope. A street's or an industry's hazards are read from the same index ranges as the
-# whole district's, per premises, and kept here if the premises is in scope: a join to
-# enterprises in SQL would make the database walk every hazard of the scope's premises.
-
-
-def _scope_ids(actor) -> set[int] | None:
-    """The ids of the premises in the actor's scope; None for the whole district."""
-    clause = scope.enterprise_clause(actor)
-    if isinstance(clause, True_):
-        return None
-    return set(db.session.scalars(select(Enterprise.id).where(clause)))
-
-
-def _sums(ids: set[int] | None, conds, *where) -> list[int]:
-    """How many hazards matching `where` meet each condition, over the premises in scope.
-
-    For a scope, the rows come back one per hazard (a window's worth) and are added here:
-    grouping by premises in SQL would have SQLite walk the premises index, every hazard.
-    """
-    flags = [case((c, 1), else_=0) for c in conds]
-    if ids is None:
-        return [
-            int(n or 0)
-            for n in db.session.execute(
-                select(*(func.sum(f) for f in flags)).select_from(Hazard).where(*where)
-            ).one()
-        ]
-    out = [0] * len(flags)
-    for eid, *row in db.session.connection().execute(
-        select(Hazard.enterprise_id, *flags).where(*where)
-    ):
-        if eid in ids:
-            for i, v in enumerate(row):
-                out[i] += v
-    return out
-
-
-def _live(since: datetime):
-    """WHERE clauses of the hazards a window starting at `since` can count: those not closed, and those closed since.
-
-    A hazard is raised and rectified before it is closed (and reopening clears the
-    closing), so these hold every hazard raised, submitted or closed in the window as
-    well as every open one. Two statements, not one with OR: each is one index range
-    (ix_hazards_open_due, ix_hazards_closed), where an OR makes SQLite read every row.
-    """
-    # Only closed hazards have closed_at; naming the state as well would lead SQLite, which
-    # keeps no statistics here, to read every closed hazard through the state index.
-    return (Hazard.state.in_(("open", "rectified")), Hazard.closed_at >= since)
-
-
-def _count(cond):
-    return func.sum(case((cond, 1), else_=0))
-
-
-GROUP_KEYS = ("enterprise_id", "level", "category", "raised_by", "closed_by")
-
-
-def _live_groups(actor, w: Window, ids: set[int] | None = None) -> list:
-    """Per premises, level, category, raiser and verifier: the counts every total and breakdown is made of.
-
-    Rows: (enterprise_id, level, category, raised_by, closed_by, open, overdue, rectified,
-    closed in window, raised in window, supervised and not closed, flagged in window);
-    a key may appear twice (once per index range): readers add.
-    """
-    keys = [getattr(Hazard, k) for k in GROUP_KEYS]
-    counts = (
-        _count(Hazard.state == "open"),
-        _count(hazards.overdue_clause(w.today)),
-        _count(Hazard.state == "rectified"),
-        _count((Hazard.closed_at >= w.start) & (Hazard.closed_at < w.end)),
-        _count((Hazard.raised_at >= w.start) & (Hazard.raised_at < w.end)),
-        _count((Hazard.state != "closed") & Hazard.supervised),
-        _count(
-            (Hazard.submitted_at >= w.start)
-            & (Hazard.submitted_at < w.end)
-            & (cast(Hazard.evidence_flags, String) != "[]")
-        ),
-    )
-    out = []
-    for where in _live(w.start):
-        rows = (
-            db.session.connection()
-            .execute(select(*keys, *counts).where(where).group_by(*keys))
-            .all()
+def _live_by_unit(actor, today: date) -> list:
+    """Rows (street_id, grid_id, industry, venue_type, level, state, supervised, n, overdue) of the hazards not closed."""
+    stmt = (
+        select(
+            *UNIT, T.level, T.state, T.supervised, _n(), _n(and_(T.state == "open", T.day < today))
         )
-        out += (
-            rows if ids is None else [r for r in rows if r[0] in ids]
-        )  # every group has a row: no NULL sums
-    return out
+        .where(T.kind == "live")
+        .group_by(*UNIT, T.level, T.state, T.supervised)
+    )
+    return db.session.execute(_scoped(stmt, actor, join=True)).all()
 
 
-def _kpis(actor, w: Window, groups: list, ids: set[int] | None) -> dict[str, float | int | None]:
+def _closed_by_unit(actor, lo: date, hi: date) -> list:
+    """Rows (street_id, grid_id, industry, venue_type, level, n) of the hazards closed in the window."""
+    stmt = (
+        select(*UNIT, T.level, _n())
+        .where(T.kind == "closed", T.day >= lo, T.day < hi)
+        .group_by(*UNIT, T.level)
+    )
+    return db.session.execute(_scoped(stmt, actor, join=True)).all()
+
+
+def _events(actor, lo: date, hi: date) -> list:
+    """Rows (kind, category, user_id, n) of the hazards raised, closed and flagged in the window."""
+    stmt = (
+        select(T.kind, T.category, T.user_id, _n())
+        .where(T.kind.in_(("raised", "closed", "flagged")), T.day >= lo, T.day < hi)
+        .group_by(T.kind, T.category, T.user_id)
+    )
+    return db.session.execute(_scoped(stmt, actor)).all()
+
+
+def _kpis(live: list, closed: list, events: list) -> dict:
     out = dict.fromkeys(KPI_KEYS, 0)
-    for (
-        _eid,
-        level,
-        _cat,
-        _by,
-        _closer,
-        open_,
-        overdue,
-        rectified,
-        closed,
-        raised,
-        supervised,
-        flagged,
-    ) in groups:
-        out["open"] += open_
+    for *_unit, level, state, supervised, n, overdue in live:
+        out[state] += n
         out["overdue"] += overdue
-        out["rectified"] += rectified
-        out["closed"] += closed
-        out["raised"] += raised
-        out["flagged"] += flagged
         if level == "major":
-            out["major_open"] += open_ + rectified
-            out["supervised"] += supervised
-    out["median_days_to_close"] = median_days_to_close(actor, w, ids)
+            out["major_open"] += n
+            out["supervised"] += n if supervised else 0
+    out["closed"] = sum(r[-1] for r in closed)
+    for kind, _cat, _user, n in events:
+        if kind in ("raised", "flagged"):
+            out[kind] += n
     return out
 
 
 def kpis(actor, w: Window) -> dict[str, float | int | None]:
     """Open, overdue, awaiting recheck, closed and raised in the window, major and supervised, flagged evidence."""
-    ids = _scope_ids(actor)
-    return _kpis(actor, w, _live_groups(actor, w, ids), ids)
+    lo, hi = days(w.start, w.end)
+    out = _kpis(
+        _live_by_unit(actor, w.today), _closed_by_unit(actor, lo, hi), _events(actor, lo, hi)
+    )
+    out["median_days_to_close"] = median_days_to_close(actor, w)
+    return out
 
 
-def _days(later, earlier):
+def _days_between(later, earlier):
     """Days between two timestamps, in either database."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", later - earlier) / 86400.0
     return func.julianday(later) - func.julianday(earlier)
 
 
-def median_days_to_close(actor, w: Window, ids: set[int] | None) -> float | None:
-    durations = sorted(
-        float(d)
-        for eid, d in db.session.connection().execute(
-            select(Hazard.enterprise_id, _days(Hazard.closed_at, Hazard.raised_at)).where(
-                Hazard.closed_at >= w.start, Hazard.closed_at < w.end
-            )
-        )
-        if ids is None or eid in ids
+def median_days_to_close(actor, w: Window) -> float | None:
+    """The median time to close of the window's closings, sorted by the database (one index range)."""
+    stmt = select(_days_between(Hazard.closed_at, Hazard.raised_at).label("d")).where(
+        Hazard.closed_at >= w.start, Hazard.closed_at < w.end
     )
-    if not durations:
+    clause = scope.enterprise_clause(actor)
+    if not isinstance(clause, True_):
+        # "+ 0" keeps SQLite on the closing-time range: through the premises index it would walk every hazard of the scope.
+        stmt = stmt.where((Hazard.enterprise_id + 0).in_(select(Enterprise.id).where(clause)))
+    sub = stmt.subquery()
+    n = db.session.scalar(select(func.count()).select_from(sub)) or 0
+    if not n:
         return None
-    return round(durations[(len(durations) - 1) // 2], 1)
+    middle = db.session.scalar(select(sub.c.d).order_by(sub.c.d).offset((n - 1) // 2).limit(1))
+    return round(float(middle), 1)
 
 
-def _breakdowns(actor, groups: list, dims) -> dict[str, list[dict]]:
+def _breakdowns(actor, live: list, closed: list, dims) -> dict[str, list[dict]]:
     """Open / overdue / awaiting recheck / closed in the window per dimension; every group in scope listed, quiet ones with zeros."""
     streets = dict(db.session.execute(select(Street.id, Street.name)).all())
     grids = dict(db.session.execute(select(Grid.id, Grid.code)).all())
     slot = {"street": 0, "grid": 1, "industry": 2, "venue_type": 3}
-    units = {
-        eid: (streets.get(street), grids.get(grid), industry, venue or "")
-        for eid, street, grid, industry, venue in db.session.connection().execute(
-            select(
-                Enterprise.id,
-                Enterprise.street_id,
-                Enterprise.grid_id,
-                Enterprise.industry,
-                Enterprise.venue_type,
-            ).where(scope.enterprise_clause(actor))
-        )
-    }
+
+    def unit(street, grid, industry, venue):
+        return streets.get(street), grids.get(grid), industry, venue or ""
+
+    units = [
+        unit(*u)
+        for u in db.session.execute(select(*UNIT).where(scope.enterprise_clause(actor)).distinct())
+    ]
     acc: dict[str, dict] = {}
     for d in dims:
-        keys = hazards.LEVELS if d == "level" else {u[slot[d]] for u in units.values()}
+        keys = hazards.LEVELS if d == "level" else {u[slot[d]] for u in units}
         acc[d] = {key or "": [0, 0, 0, 0] for key in keys}
-    for eid, level, _cat, _by, _closer, open_, overdue, rectified, closed, *_ in groups:
-        unit = units.get(eid)
-        if unit is None or not (open_ or overdue or rectified or closed):
-            continue
+
+    def add(row_unit, level, i, n):
         for d in dims:
-            cell = acc[d].setdefault((level if d == "level" else unit[slot[d]]) or "", [0, 0, 0, 0])
-            cell[0] += open_
-            cell[1] += overdue
-            cell[2] += rectified
-            cell[3] += closed
+            cell = acc[d].setdefault(
+                (level if d == "level" else row_unit[slot[d]]) or "", [0, 0, 0, 0]
+            )
+            cell[i] += n
+
+    for street, grid, industry, venue, level, state, _sup, n, overdue in live:
+        u = unit(street, grid, industry, venue)
+        add(u, level, 0 if state == "open" else 2, n)
+        add(u, level, 1, overdue)
+    for street, grid, industry, venue, level, n in closed:
+        add(unit(street, grid, industry, venue), level, 3, n)
     out = {}
     for d in dims:
         out[d] = [
@@ -292,20 +241,37 @@ def _label(dim: str, key: str) -> str:
 
 def breakdown(actor, dim: str, w: Window) -> list[dict]:
     """One dimension's breakdown (the page asks `overview` for all of them at once)."""
-    return _breakdowns(actor, _live_groups(actor, w, _scope_ids(actor)), (dim,))[dim]
+    lo, hi = days(w.start, w.end)
+    return _breakdowns(
+        actor, _live_by_unit(actor, w.today), _closed_by_unit(actor, lo, hi), (dim,)
+    )[dim]
 
 
-def _categories(groups: list) -> list[tuple[str, int]]:
+def _categories(events: list) -> list[tuple[str, int]]:
     from .checklists import CATEGORIES
 
     per: dict[str, int] = defaultdict(int)
-    for _eid, _level, category, _by, _closer, _o, _od, _r, _c, raised, *_ in groups:
-        if raised:
-            per[category] += raised
+    for kind, category, _user, n in events:
+        if kind == "raised" and n:
+            per[category] += n
     named = [
         (CATEGORIES.get(c, {"report": "群众举报"}.get(c, c or "其他")), n) for c, n in per.items()
     ]
     return sorted(named, key=lambda x: (-x[1], x[0]))
+
+
+def colours_by_street(actor) -> list[dict]:
+    """Premises in scope per street and 四色 (a department's industry across the streets), with each street's total."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(vocab.RISK_COLORS, 0))
+    for street, color, n in db.session.execute(
+        select(Street.name, Enterprise.risk_color, func.count())
+        .join(Street, Street.id == Enterprise.street_id)
+        .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
+        .group_by(Street.id, Street.name, Enterprise.risk_color)
+        .order_by(Street.id)
+    ):
+        counts[street][color] = counts[street].get(color, 0) + int(n)
+    return [{"street": name, **c, "total": sum(c.values())} for name, c in counts.items()]
 
 
 def awaiting_supervision(actor, limit: int = 20) -> list:
@@ -329,8 +295,7 @@ def awaiting_supervision(actor, limit: int = 20) -> list:
 
 def coverage(actor, now: datetime, by: str = "grid") -> dict:
     """Premises not visited within their colour's interval, overall and per grid (or per street: a department's industry spans them)."""
-    last = risk.last_visit_subquery()
-    late = risk.overdue_visit_clause(last.c.last_visit, now)
+    late = risk.overdue_visit_clause(PremisesVisit.last_at, now)
     key, table, on = (
         (Street.name, Street, Street.id == Enterprise.street_id)
         if by == "street"
@@ -339,7 +304,7 @@ def coverage(actor, now: datetime, by: str = "grid") -> dict:
     stmt = (
         select(key, func.count(), func.sum(case((late, 1), else_=0)))
         .select_from(Enterprise)
-        .outerjoin(last, last.c.eid == Enterprise.id)
+        .outerjoin(PremisesVisit, PremisesVisit.enterprise_id == Enterprise.id)
         .outerjoin(table, on)
         .where(scope.enterprise_clause(actor), Enterprise.active.is_(True))
         .group_by(key)
@@ -359,27 +324,23 @@ def coverage(actor, now: datetime, by: str = "grid") -> dict:
     }
 
 
-def inspectors(
-    actor, w: Window, groups: list | None = None, ids: set[int] | None = None
-) -> list[dict]:
-    """Per inspector: visits made, hazards raised and rectifications verified in the window."""
-    if groups is None:
-        ids = _scope_ids(actor)
-        groups = _live_groups(actor, w, ids)
+def _inspectors(actor, lo: date, hi: date, events: list) -> list[dict]:
     visits: dict = defaultdict(int)
-    for eid, inspector, n in db.session.connection().execute(
-        select(Visit.enterprise_id, Visit.inspector_id, func.count())
-        .where(Visit.finished_at >= w.start, Visit.finished_at < w.end)
-        .group_by(Visit.enterprise_id, Visit.inspector_id)
-    ):
-        if ids is None or eid in ids:
-            visits[inspector] += n
+    stmt = (
+        select(VisitTally.inspector_id, func.sum(VisitTally.n))
+        .where(VisitTally.day >= lo, VisitTally.day < hi)
+        .group_by(VisitTally.inspector_id)
+    )
+    for inspector, n in db.session.execute(_scoped(stmt, actor, VisitTally)):
+        visits[inspector] += int(n)
     raised: dict = defaultdict(int)
     closed: dict = defaultdict(int)
-    for _eid, _level, _cat, by, closer, _o, _od, _r, closed_n, raised_n, *_ in groups:
-        raised[by] += raised_n
-        closed[closer] += closed_n
-    ids = {i for i in (*visits, *raised, *closed) if i is not None}
+    for kind, _cat, user, n in events:
+        if kind == "raised":
+            raised[user] += n
+        elif kind == "closed":
+            closed[user] += n
+    ids = {i for c in (visits, raised, closed) for i, n in c.items() if i and n}
     users = (
         {
             u.id: u
@@ -404,43 +365,71 @@ def inspectors(
     return sorted(rows, key=lambda r: (-r["visits"], r["username"]))
 
 
-def weekly(actor, now: datetime, weeks: int = 12, *, ids: set[int] | None | bool = False) -> dict:
-    """Opened, closed and overdue per week (Monday to Monday, Asia/Shanghai) for the last `weeks` weeks."""
-    ids = _scope_ids(actor) if ids is False else ids
+def inspectors(actor, w: Window) -> list[dict]:
+    """Per inspector with work in the window: visits made, hazards raised and rectifications verified."""
+    lo, hi = days(w.start, w.end)
+    return _inspectors(actor, lo, hi, _events(actor, lo, hi))
+
+
+def weekly(actor, now: datetime, weeks: int = 12) -> dict:
+    """Opened, closed and overdue per week (Monday to Monday, Asia/Shanghai) for the last `weeks` weeks.
+
+    Overdue at a week's end means still 待整改 then, past the deadline: open now and due
+    (the later of deadline and raising day) before that day, or submitted for recheck on
+    or after that day. At the current week's end (now) it is the overdue count of now.
+    """
     today = local_today(now)
     monday = today - timedelta(days=today.weekday())
-    bounds = [
-        datetime.combine(monday - timedelta(weeks=weeks - 1 - i), datetime.min.time(), LOCAL_TZ)
-        for i in range(weeks)
-    ]
-    bounds.append(now)  # the current week runs until now
+    starts = [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    ends = starts[1:] + [today + timedelta(days=1)]
+    per_day: dict[tuple[str, date], int] = defaultdict(int)
+    stmt = (
+        select(T.kind, T.day, _n())
+        .where(T.kind.in_(("raised", "closed")), T.day >= starts[0], T.day < ends[-1])
+        .group_by(T.kind, T.day)
+    )
+    for kind, day, n in db.session.execute(_scoped(stmt, actor)):
+        per_day[kind, day] += n
 
-    def per_week(col):
-        return [(col >= bounds[i]) & (col < bounds[i + 1]) for i in range(weeks)]
+    def per_week(kind):
+        return [
+            sum(n for (k, d), n in per_day.items() if k == kind and starts[i] <= d < ends[i])
+            for i in range(weeks)
+        ]
 
-    def overdue_at(i, still_open: bool):
-        t = bounds[i + 1]
-        # Overdue means still 待整改: not yet submitted for recheck at the week's end
-        # (a hazard 待整改 now counts; a rejected one is back in 待整改).
-        due = (Hazard.raised_at < t) & (Hazard.deadline < local_today(t))
-        not_submitted = Hazard.submitted_at >= t
-        # Open hazards have no closed_at: leaving it out lets the open-hazard index answer alone.
-        if still_open:
-            return due & ((Hazard.state == "open") | not_submitted)
-        return due & (Hazard.closed_at >= t) & not_submitted
-
-    opened = _sums(ids, per_week(Hazard.raised_at), Hazard.raised_at >= bounds[0])
-    closed = _sums(ids, per_week(Hazard.closed_at), Hazard.closed_at >= bounds[0])
-    # Overdue at some week's end: past its deadline by now, and open now or closed since the first week began.
-    overdue = [0] * weeks
-    for still_open, where in zip((True, False), _live(bounds[0]), strict=True):
-        row = _sums(
-            ids,
-            [overdue_at(i, still_open) for i in range(weeks)],
-            where,
-            Hazard.deadline < local_today(bounds[-1]),
-            Hazard.raised_at < bounds[-1],
+    open_due = [
+        (due, deadline < today, n)
+        for due, deadline, n in db.session.execute(
+            _scoped(
+                select(T.due, T.day, _n())
+                .where(T.kind == "live", T.state == "open", T.due < ends[-1])
+                .group_by(T.due, T.day),
+                actor,
+            )
         )
-        overdue = [a + b for a, b in zip(overdue, row, strict=True)]
-    labels = [b.strftime("%m-%d") for b in bounds[:-1]]  # each week's Monday
-    return {"labels": labels, "opened": opened, "closed": closed, "overdue": overdue}
+    ]
+    pending = db.session.execute(
+        _scoped(
+            select(T.due, T.day, _n())
+            .where(T.kind == "pending", T.day >= starts[0], T.due < starts[-1])
+            .group_by(T.due, T.day),
+            actor,
+        )
+    ).all()
+    overdue = []
+    for i in range(weeks - 1):
+        t = starts[i + 1]
+        overdue.append(
+            sum(n for due, _late, n in open_due if due < t)
+            + sum(n for due, day, n in pending if due < t <= day)
+        )
+    overdue.append(
+        sum(n for _due, late, n in open_due if late)
+    )  # the current week ends now: overdue now
+    labels = [s.strftime("%m-%d") for s in starts]  # each week's Monday
+    return {
+        "labels": labels,
+        "opened": per_week("raised"),
+        "closed": per_week("closed"),
+        "overdue": overdue,
+    }

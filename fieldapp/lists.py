@@ -11,11 +11,12 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import True_
 
 from . import hazards, people, scope
 from .clock import LOCAL_TZ, to_local
 from .extensions import db
-from .models import Enterprise, Grid, Hazard, Street, Visit
+from .models import Enterprise, Grid, Hazard, HazardTally, Street, Visit, VisitTally
 
 KINDS = {"inspection": "隐患排查清单", "rectification": "整改清单", "closure": "销号清单"}
 STATE_FILTERS = {
@@ -191,21 +192,78 @@ def closure(
     return _hazards(actor, f, today, closed_only=True, limit=limit, offset=offset)
 
 
-def page(
-    kind: str, actor, f: ListFilters, today: date, number: int, per_page: int = PER_PAGE
-) -> Page:
-    """One screen of a list, with the total behind it; a page past the end shows the last one."""
+def scan_count(kind: str, actor, f: ListFilters, today: date) -> int:
+    """How many rows a list has, counted over the rows themselves."""
     base = (
         _visits_stmt(actor, f)
         if kind == "inspection"
         else _hazards_stmt(actor, f, today, closed_only=kind == "closure")
     )
-    total = (
+    return (
         db.session.scalar(
             select(func.count()).select_from(base.with_only_columns(literal(1)).subquery())
         )
         or 0
     )
+
+
+UNIT_FILTERS = ("enterprise", "street", "grid", "industry", "venue_type")
+
+
+def _tally_count(kind: str, actor, f: ListFilters, today: date) -> Select | None:
+    """The count read from the summaries (fieldapp.summaries); None where they do not key a filter (flagged evidence,
+    overdue within dates or by a person)."""
+    table = VisitTally if kind == "inspection" else HazardTally
+    stmt = select(func.coalesce(func.sum(table.n), 0)).select_from(table)
+    if not isinstance(scope.enterprise_clause(actor), True_) or any(
+        getattr(f, k) for k in UNIT_FILTERS
+    ):
+        stmt = _scoped(stmt.join(Enterprise, Enterprise.id == table.enterprise_id), actor, f)
+    lo, hi = f.window()
+    dated = lo is not None or hi is not None or f.by.isdigit()
+    if lo:
+        stmt = stmt.where(table.day >= lo.date())
+    if hi:
+        stmt = stmt.where(table.day < hi.date())
+    if kind == "inspection":
+        return stmt.where(VisitTally.inspector_id == int(f.by)) if f.by.isdigit() else stmt
+    if f.flagged == "1":
+        return None
+    if f.by.isdigit():
+        stmt = stmt.where(HazardTally.user_id == int(f.by))
+    if f.level in hazards.LEVELS:
+        stmt = stmt.where(HazardTally.level == f.level)
+    if kind == "closure":  # a hazard has a closing while closed (reopening clears it)
+        return (
+            stmt.where(HazardTally.kind == "closed")
+            if dated
+            else stmt.where(HazardTally.kind == "all", HazardTally.state == "closed")
+        )
+    if f.state == "overdue":
+        if dated:
+            return None
+        return stmt.where(
+            HazardTally.kind == "live", HazardTally.state == "open", HazardTally.day < today
+        )
+    stmt = stmt.where(HazardTally.kind == ("raised" if dated else "all"))
+    if f.state == "unclosed":
+        return stmt.where(HazardTally.state != "closed")
+    if f.state in hazards.STATES:
+        return stmt.where(HazardTally.state == f.state)
+    return stmt
+
+
+def count(kind: str, actor, f: ListFilters, today: date) -> int:
+    """How many rows a list has: from the summaries where they key every filter, else over the rows."""
+    stmt = _tally_count(kind, actor, f, today)
+    return scan_count(kind, actor, f, today) if stmt is None else int(db.session.scalar(stmt) or 0)
+
+
+def page(
+    kind: str, actor, f: ListFilters, today: date, number: int, per_page: int = PER_PAGE
+) -> Page:
+    """One screen of a list, with the total behind it; a page past the end shows the last one."""
+    total = count(kind, actor, f, today)
     number = min(max(1, number), max(1, -(-total // per_page)))
     fetch = {"inspection": inspection, "rectification": rectification, "closure": closure}[kind]
     args = (actor, f) if kind == "inspection" else (actor, f, today)

@@ -31,11 +31,15 @@ from .photos import Photo, PhotoRef, PhotoUpload
 from .plan import ChecklistProposal, PlanFiling, PlanPhase, PlanRequirement
 from .registry import Enterprise, EnterpriseChange, EnterpriseGram, Grid, Street
 from .reports import PublicReport
+from .summaries import HazardTally, PremisesVisit, VisitTally
 from .units import UnitProposal, UnitVisit
 from .users import AuthSession, RateCounter, User, user_grids
 
 __all__ = [
     "Alert",
+    "HazardTally",
+    "PremisesVisit",
+    "VisitTally",
     "DeviceQueue",
     "CampaignCase",
     "CampaignLetter",

@@ -1,0 +1,60 @@
+"""Counts the office figures read, kept in step with hazards and visits by database triggers (fieldapp.summaries).
+
+Nothing in Python writes these tables: the triggers of migration 0021 do, in the same
+transaction as the hazard or visit row that changes them, whatever path wrote it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class HazardTally(Base):
+    """How many hazards of one premises fall on one key; `kind` says which stamp `day` is (see fieldapp.summaries)."""
+
+    __tablename__ = "hazard_tallies"
+    # SQLite keeps the rows in key order (WITHOUT ROWID): a day range is one contiguous read, counts included.
+    __table_args__ = (
+        Index("ix_hazard_tallies_enterprise", "enterprise_id", "kind", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: nobody
+    due: Mapped[date] = mapped_column(Date, primary_key=True)
+    supervised: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class VisitTally(Base):
+    """Visits finished per premises, local day and inspector."""
+
+    __tablename__ = "visit_tallies"
+    __table_args__ = (
+        Index("ix_visit_tallies_enterprise", "enterprise_id", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class PremisesVisit(Base):
+    """Each visited premises' latest visit (the visit coverage figure)."""
+
+    __tablename__ = "premises_visits"
+
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_at: Mapped[datetime]
