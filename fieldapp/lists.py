@@ -163,18 +163,20 @@ def _hazards_stmt(actor, f: ListFilters, today: date, *, closed_only: bool) -> S
     return stmt
 
 
+def order_for(closed_only: bool) -> tuple:
+    """The lists' order, exactly as ix_hazards_closure_list and ix_hazards_worklist hold it."""
+    if closed_only:
+        return (Hazard.closed_at.desc(), Hazard.uuid.desc())  # that index read backwards
+    return (hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at, Hazard.uuid)
+
+
 def _hazards(
     actor, f: ListFilters, today: date, *, closed_only: bool, limit: int | None, offset: int = 0
 ) -> list[Hazard]:
-    order = (
-        (Hazard.closed_at.desc(),)
-        if closed_only
-        else (hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at)
-    )
     stmt = (
         _hazards_stmt(actor, f, today, closed_only=closed_only)
         .options(joinedload(Hazard.enterprise), joinedload(Hazard.closer))
-        .order_by(*order, Hazard.uuid)
+        .order_by(*order_for(closed_only))
         .offset(offset)
     )
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
