@@ -12,6 +12,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy.exc import IntegrityError
+
 from .extensions import db
 
 P = ParamSpec("P")
@@ -22,6 +24,18 @@ def run(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """Call fn, commit its writes, and roll them back if it raises."""
     with atomic():
         return fn(*args, **kwargs)
+
+
+def run_or_replay(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run fn as `run` does; if a concurrent request stored the same record first, run it again.
+
+    For idempotent receivers (a record addressed by its uuid or hash): the request that
+    lost the race sees the winner's row on the second call and answers as a replay.
+    """
+    try:
+        return run(fn, *args, **kwargs)
+    except IntegrityError:
+        return run(fn, *args, **kwargs)
 
 
 @contextlib.contextmanager

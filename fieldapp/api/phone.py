@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid as uuidlib
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy.exc import IntegrityError
 
-from .. import alerts, reconcile, roles
+from .. import alerts, reconcile, roles, tx
 from ..access import roles_required
 from ..clock import utcnow
 from ..contract.types import UUID_RE
-from ..extensions import db
 from . import bp
 
 DEVICE_COOKIE = "fieldapp_device"
@@ -31,12 +29,8 @@ def held():
 def alert_put(alert_uuid: str):
     """A report to the street office from the phone (major hazard, sync conflict); idempotent."""
     body = request.get_json(silent=True)
-    try:
-        receipt = alerts.receive(alert_uuid, body, actor=g.user, now=utcnow())
-        db.session.commit()
-    except IntegrityError:  # lost a race with the same uuid: answer as a replay
-        db.session.rollback()
-        receipt = alerts.receive(alert_uuid, body, actor=g.user, now=utcnow())
+    # A lost race with the same uuid is answered as a replay.
+    receipt = tx.run_or_replay(alerts.receive, alert_uuid, body, actor=g.user, now=utcnow())
     return jsonify(receipt.body), 201 if receipt.created else 200
 
 
@@ -54,13 +48,8 @@ def queue_report():
     """The phone's unsynced records, kept per phone and user; a vanished one is reported to the street."""
     report = reconcile.validate_queue(request.get_json(silent=True))
     device, new = _device_id()
-    try:
-        result = reconcile.report_queue(g.user, device, report, now=utcnow())
-        db.session.commit()
-    except IntegrityError:  # the same phone reported twice at once: the later one wins
-        db.session.rollback()
-        result = reconcile.report_queue(g.user, device, report, now=utcnow())
-        db.session.commit()
+    # The same phone reporting twice at once: the later report wins.
+    result = tx.run_or_replay(reconcile.report_queue, g.user, device, report, now=utcnow())
     resp = jsonify(result)
     if new:
         resp.set_cookie(

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from flask import g, jsonify, request
-from sqlalchemy.exc import IntegrityError
 
-from .. import roles, units
+from .. import roles, tx, units
 from ..access import roles_required
 from ..clock import utcnow
-from ..extensions import db
 from . import bp
 
 
@@ -16,13 +14,8 @@ from . import bp
 @roles_required(*roles.FIELD)
 def unit_put(unit_uuid: str):
     body = request.get_json(silent=True)
-    try:
-        receipt = units.receive(unit_uuid, body, actor=g.user, now=utcnow())
-        db.session.commit()
-    except IntegrityError:
-        # Lost a race with an identical (or conflicting) submission: answer as a replay.
-        db.session.rollback()
-        receipt = units.receive(unit_uuid, body, actor=g.user, now=utcnow())
+    # A lost race with an identical (or conflicting) submission is answered as a replay.
+    receipt = tx.run_or_replay(units.receive, unit_uuid, body, actor=g.user, now=utcnow())
     return jsonify(receipt.body), 201 if receipt.created else 200
 
 

@@ -53,3 +53,22 @@ def test_an_atomic_block_lands_both_calls_or_neither(ctx):
         make_street("丁街道", "ZZ4")
     db.session.remove()
     assert streets() == before + 2
+
+
+def test_run_or_replay_answers_the_loser_of_a_race_from_the_winners_row(ctx):
+    tx.run(make_street, "戊街道", "ZZ5")  # the winner's row, committed first
+    before = streets()
+    calls = []
+
+    def receive():
+        calls.append(1)
+        row = db.session.scalar(select(Street).where(Street.code == "ZZ5"))
+        if len(calls) == 1:  # the loser looked before the winner committed
+            row = make_street("戊街道", "ZZ5")
+        return row.id
+
+    street_id = tx.run_or_replay(receive)
+    assert calls == [1, 1]
+    db.session.remove()
+    assert db.session.get(Street, street_id).code == "ZZ5"
+    assert streets() == before
