@@ -153,7 +153,7 @@ def test_a_visit_is_judged_by_the_fire_edition_in_force_on_its_day(
     ],
 )
 def test_bootstrap_offers_the_editions_of_the_offline_window(app, ctx, world, today, offered):
-    from fieldapp.api.bootstrap import offered as offered_lists
+    from fieldapp.bundle import offered as offered_lists
 
     install(
         app,
