@@ -22,7 +22,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, literal_column, or_, select, update
+from sqlalchemy import and_, func, literal_column, or_, select, update
 
 from . import audit, hazard_major, scope
 from . import photos as photo_rules
@@ -186,6 +186,39 @@ def review_queue(actor, *, limit: int = 200) -> list[Hazard]:
     if actor.role == Role.INSPECTOR:
         stmt = stmt.where(Hazard.level == "general")
     return list(db.session.scalars(stmt.order_by(Hazard.submitted_at, Hazard.uuid).limit(limit)))
+
+
+def listing(
+    actor,
+    *,
+    today: date,
+    enterprise: int | None = None,
+    state: str | None = None,
+    level: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[int, list[Hazard]]:
+    """One page of the hazards in scope, newest first, and how many match ("overdue" is a state here)."""
+    stmt = (
+        select(Hazard)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(scope.enterprise_clause(actor))
+    )
+    if enterprise is not None:
+        stmt = stmt.where(Hazard.enterprise_id == enterprise)
+    if state == "overdue":
+        stmt = stmt.where(overdue_clause(today))
+    elif state:
+        stmt = stmt.where(Hazard.state == state)
+    if level:
+        stmt = stmt.where(Hazard.level == level)
+    total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True))
+    rows = db.session.scalars(
+        stmt.order_by(Hazard.raised_at.desc(), Hazard.uuid)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return total, list(rows)
 
 
 def latest_submissions(items: list[Hazard]) -> dict[str, dict]:

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from werkzeug.exceptions import NotFound
 
 from . import (
     audit,
@@ -481,6 +482,14 @@ def receipts(rows: list[Visit]) -> dict[str, dict]:
 def receipt_for(visit_uuid: str) -> dict | None:
     visit = db.session.get(Visit, visit_uuid)
     return _receipt(visit) if visit else None
+
+
+def get_in_scope(actor, visit_uuid: str):
+    """Return a stored visit and its premises row; 404 when unknown or outside the actor's scope."""
+    visit = db.session.get(Visit, visit_uuid)
+    if visit is None:
+        raise NotFound()
+    return visit, enterprises.get_row(actor, visit.enterprise_id)
 
 
 def passed_items(answers: list[dict], checklist_id: str, *, checklist: str, item: str) -> list[str]:

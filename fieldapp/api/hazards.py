@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from flask import g, jsonify
-from sqlalchemy import func, select
 
-from .. import audit, contract, hazards, scope
+from .. import audit, contract, hazards, tx
 from ..access import login_required
 from ..clock import local_today, utcnow
 from ..contract.api import HazardEventIn, HazardQuery
 from ..errors import error_response
-from ..extensions import db
-from ..models import Enterprise, Hazard
+from ..models import Hazard
 from . import bp, page_args
 
 
@@ -65,24 +63,14 @@ def hazards_list():
     q = contract.query(HazardQuery)
     page, per_page = page_args(q)
     today = local_today(utcnow())
-    stmt = (
-        select(Hazard)
-        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-        .where(scope.enterprise_clause(g.user))
-    )
-    if q.enterprise is not None:
-        stmt = stmt.where(Hazard.enterprise_id == q.enterprise)
-    if q.state == "overdue":
-        stmt = stmt.where(hazards.overdue_clause(today))
-    elif q.state:
-        stmt = stmt.where(Hazard.state == q.state)
-    if q.level:
-        stmt = stmt.where(Hazard.level == q.level)
-    total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True))
-    rows = db.session.scalars(
-        stmt.order_by(Hazard.raised_at.desc(), Hazard.uuid)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    total, rows = hazards.listing(
+        g.user,
+        today=today,
+        enterprise=q.enterprise,
+        state=q.state,
+        level=q.level,
+        page=page,
+        per_page=per_page,
     )
     return jsonify(
         items=[hazard_item(h, today) for h in rows], total=total, page=page, per_page=per_page
@@ -121,7 +109,8 @@ def hazard_event(hazard_uuid: str):
         }
     )
     try:
-        outcome = hazards.transition(
+        outcome = tx.run(
+            hazards.transition,
             hazard_uuid,
             body.action,
             actor=g.user,
@@ -132,9 +121,7 @@ def hazard_event(hazard_uuid: str):
             photos=list(body.photos or []),
             data=data,
         )
-        db.session.commit()
     except hazards.TransitionError as exc:
-        db.session.rollback()
         return error_response(exc.status, exc.message)
     # Built from the event itself, so a replay gets exactly the first answer.
     # An event from an older shape (the first demo's) may lack "version": the hazard's own then.

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template
+from flask import Blueprint, current_app, g, render_template
 
-from .. import enterprises, hazards, notices, visits
+from .. import hazards, notices, visits
 from ..access import login_required
 from ..clock import local_today, utcnow
-from ..extensions import db
-from ..models import Visit
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
-
-
-def _load(visit_uuid: str):
-    visit = db.session.get(Visit, visit_uuid)
-    if visit is None:
-        abort(404)
-    ent = enterprises.get_row(g.user, visit.enterprise_id)  # 404 outside scope
-    return visit, ent
 
 
 @bp.get("/<visit_uuid>")
 @login_required
 def show(visit_uuid: str):
-    visit, ent = _load(visit_uuid)
+    visit, ent = visits.get_in_scope(g.user, visit_uuid)
     found = visits.visit_hazards(visit)
     return render_template(
         "visits/show.html",
@@ -44,7 +34,7 @@ def show(visit_uuid: str):
 @bp.get("/<visit_uuid>/notice")
 @login_required
 def notice(visit_uuid: str):
-    visit, _ent = _load(visit_uuid)
+    visit, _ent = visits.get_in_scope(g.user, visit_uuid)
     found = [h for h in visits.visit_hazards(visit) if not h.fixed_on_spot]
     cfg = current_app.config
     # Handed to the enterprise: it carries the placard link the owner uses to see progress
