@@ -398,6 +398,11 @@ def visible_clause(actor):
     return or_(Photo.uploaded_by == actor.id, sent, used_in_scope)
 
 
+def visible(actor, sha: str) -> Photo | None:
+    """The photo if a premises in the actor's scope uses it (or the actor sent its bytes)."""
+    return db.session.scalar(select(Photo).where(Photo.sha256 == sha, visible_clause(actor)))
+
+
 def citable(actor, shas: list[str]) -> list[str]:
     """The cited photos the actor may use, in order: the one rule for citing a photo by its hash.
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, redirect, send_from_directory, url_for
-from sqlalchemy import text
 
+from .. import health
 from ..access import login_required
-from ..extensions import db
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    db.session.execute(text("SELECT 1"))
+    health.check()
     return jsonify(status="ok")
 
 

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, request
-from sqlalchemy import select
 
 from .. import photos, roles
 from ..access import login_required
-from ..extensions import db
-from ..models import Photo
 from ..storage import StorageMissing
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
 VARIANTS = {"display.jpg": "display", "thumb.jpg": "thumb"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
-
-
-def visible(actor, sha: str) -> Photo | None:
-    """The photo if a premises in the actor's scope uses it (or the actor sent its bytes)."""
-    return db.session.scalar(select(Photo).where(Photo.sha256 == sha, photos.visible_clause(actor)))
 
 
 def _send(data: bytes, mimetype: str, etag: str) -> Response:
@@ -34,7 +26,7 @@ def _send(data: bytes, mimetype: str, etag: str) -> Response:
 def show(sha: str, variant: str):
     if not photos.SHA_RE.match(sha) or variant not in VARIANTS:
         abort(404)
-    photo = visible(g.user, sha)
+    photo = photos.visible(g.user, sha)
     if photo is None:
         abort(404)
     try:
@@ -50,7 +42,7 @@ def original(sha: str):
     """The bytes received, kept as evidence: office users only, always as a download."""
     if g.user.role not in roles.OFFICE or not photos.SHA_RE.match(sha):
         abort(404)
-    photo = visible(g.user, sha)
+    photo = photos.visible(g.user, sha)
     if photo is None:
         abort(404)
     try:
