@@ -18,11 +18,12 @@ from datetime import datetime
 import qrcode
 import qrcode.image.svg
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 from werkzeug.security import generate_password_hash
 
-from . import audit, auth
+from . import audit, auth, scope
 from .extensions import db
-from .models import Enterprise, User
+from .models import Enterprise, Grid, Street, User
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 PIN_USER_PREFIX = "pin-"
@@ -41,6 +42,41 @@ def enterprise_for_token(token: str) -> int | None:
     return db.session.scalar(
         select(Enterprise.id).where(Enterprise.public_token == token, Enterprise.active.is_(True))
     )
+
+
+def premises(token: str) -> Enterprise:
+    """The premises a placard token opens; 404 for an unknown, rotated or revoked one."""
+    ent_id = enterprise_for_token(token)
+    if ent_id is None:
+        raise NotFound()
+    return db.session.get(Enterprise, ent_id)
+
+
+def for_sheet(actor, *, grid: str = "", street: str = "", limit: int = 400) -> list[Enterprise]:
+    """The active premises with a placard in a grid (by code) or a street (by name), in scope."""
+    stmt = scope.enterprises(actor).where(
+        Enterprise.active.is_(True), Enterprise.public_token.is_not(None)
+    )
+    if grid:
+        stmt = stmt.where(
+            Enterprise.grid_id == select(Grid.id).where(Grid.code == grid).scalar_subquery()
+        )
+    else:
+        stmt = stmt.where(
+            Enterprise.street_id == select(Street.id).where(Street.name == street).scalar_subquery()
+        )
+    return list(db.session.scalars(stmt.order_by(Enterprise.grid_id, Enterprise.name).limit(limit)))
+
+
+def change(ent: Enterprise, action: str, *, actor, now: datetime) -> str | None:
+    """Rotate or revoke a placard's link or set a new PIN; return the PIN when one was set."""
+    if action == "rotate":
+        rotate(ent, actor=actor, now=now)
+    elif action == "revoke":
+        revoke(ent, actor=actor, now=now)
+    elif action == "pin":
+        return set_pin(ent, actor=actor, now=now)
+    return None
 
 
 def public_url(base_url: str, ent) -> str | None:

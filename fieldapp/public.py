@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
 
 from . import audit, hazards, photos, scope, throttle
 from .clock import LOCAL_TZ
@@ -229,6 +230,30 @@ def confirm(
         payload={"hazard": h.uuid},
     )
     return h
+
+
+def report_in_scope(actor, report_uuid: str) -> PublicReport:
+    """A report on a premises in the actor's scope; 404 otherwise."""
+    report = db.session.scalar(
+        select(PublicReport)
+        .join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
+        .where(PublicReport.uuid == report_uuid, scope.enterprise_clause(actor))
+    )
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def waiting(actor) -> list[PublicReport]:
+    """Reports from the public in the actor's scope still waiting for an inspector, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PublicReport)
+            .join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
+            .where(scope.enterprise_clause(actor), PublicReport.status == "new")
+            .order_by(PublicReport.created_at)
+        )
+    )
 
 
 def pending_count(actor) -> int:

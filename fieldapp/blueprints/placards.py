@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
-from sqlalchemy import select
 
-from .. import placards, roles, scope
+from .. import placards, roles, scope, tx
 from ..access import roles_required
 from ..clock import utcnow
-from ..extensions import db
-from ..models import Enterprise, Grid, Street
+from ..models import Enterprise
 
 bp = Blueprint("placards", __name__, url_prefix="/placards")
 
 
 def _card(ent: Enterprise) -> dict:
     url = placards.public_url(current_app.config["BASE_URL"], ent)
-    street = db.session.get(Street, ent.street_id)
     return {
         "ent": ent,
         "url": url,
         "svg": placards.qr_svg(url).decode() if url else None,
-        "street": street,
+        "street": ent.street,
     }
 
 
@@ -39,22 +36,10 @@ def one(enterprise_id: int):
 @roles_required(*roles.OFFICE)
 def sheet():
     """Placards for a street or a grid, four A6 to an A4 page."""
-    stmt = scope.enterprises(g.user).where(
-        Enterprise.active.is_(True), Enterprise.public_token.is_not(None)
-    )
-    if request.args.get("grid"):
-        stmt = stmt.where(
-            Enterprise.grid_id
-            == select(Grid.id).where(Grid.code == request.args["grid"]).scalar_subquery()
-        )
-    elif request.args.get("street"):
-        stmt = stmt.where(
-            Enterprise.street_id
-            == select(Street.id).where(Street.name == request.args["street"]).scalar_subquery()
-        )
-    else:
+    grid, street = request.args.get("grid", ""), request.args.get("street", "")
+    if not (grid or street):
         abort(400)
-    ents = db.session.scalars(stmt.order_by(Enterprise.grid_id, Enterprise.name).limit(400)).all()
+    ents = placards.for_sheet(g.user, grid=grid, street=street)
     return render_template("placards/sheet.html", cards=[_card(e) for e in ents], single=False)
 
 
@@ -108,18 +93,12 @@ def change(enterprise_id: int, action: str):
             url=url,
             confirm=(action, *(t.format(name=name) for t in CONSEQUENCES[action])),
         )
-    now = utcnow()
-    pin = None
-    if action == "rotate":
-        placards.rotate(ent, actor=g.user, now=now)
-        message = f"已更换二维码链接：旧的{name}即刻失效，请重新打印张贴。"
-    elif action == "revoke":
-        placards.revoke(ent, actor=g.user, now=now)
-        message = f"已停用{name}：扫码将无法打开。"
-    elif action == "pin":
-        pin = placards.set_pin(ent, actor=g.user, now=now)
-        message = "已设置新的 PIN（原 PIN 和已登录的会话即刻失效）。"
-    db.session.commit()
+    pin = tx.run(placards.change, ent, action, actor=g.user, now=utcnow())
+    message = {
+        "rotate": f"已更换二维码链接：旧的{name}即刻失效，请重新打印张贴。",
+        "revoke": f"已停用{name}：扫码将无法打开。",
+        "pin": "已设置新的 PIN（原 PIN 和已登录的会话即刻失效）。",
+    }[action]
     g.placard_changed = True  # for the security log: a confirmation page changes nothing
     return render_template(
         "placards/_panel.html",

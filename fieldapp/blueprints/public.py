@@ -10,12 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import NotFound
 
-from .. import auth, logs, placards, public, scope, throttle
+from .. import auth, logs, placards, public, scope, throttle, tx
 from ..blueprints.auth import login_policy
 from ..clock import local_today, utcnow
 from ..errors import error_response
-from ..extensions import db
-from ..models import Enterprise, Street
+from ..models import Enterprise
 
 bp = Blueprint("public", __name__, url_prefix="/q")
 
@@ -23,8 +22,8 @@ bp = Blueprint("public", __name__, url_prefix="/q")
 @bp.before_request
 def limit_per_ip():
     cfg = current_app.config
-    hits = throttle.hit(f"q:ip:{request.remote_addr}", 60, utcnow())
-    db.session.commit()
+    # The count is committed even on a GET: a limit must hold across requests.
+    hits = tx.run(throttle.hit, f"q:ip:{request.remote_addr}", 60, utcnow())
     if hits > cfg["PUBLIC_MAX_REQUESTS_PER_MINUTE"]:
         return error_response(429, "访问过于频繁，请一分钟后再试。")
 
@@ -41,16 +40,9 @@ def no_referrer(response):
     return response
 
 
-def _premises(token: str) -> Enterprise:
-    ent_id = placards.enterprise_for_token(token)
-    if ent_id is None:
-        raise NotFound()
-    return db.session.get(Enterprise, ent_id)
-
-
 @bp.get("/<token>")
 def page(token: str):
-    ent = _premises(token)
+    ent = placards.premises(token)
     user = g.get("user")
     if user is not None and user.role != "enterprise":
         # Staff scanning a placard get their own view of the premises (with 开始检查).
@@ -66,15 +58,14 @@ def page(token: str):
 
 def _pin_page(token: str, ent: Enterprise, error: str | None) -> str:
     """The PIN sign-in, with whom to call for a new PIN (the street office's phone, as on the placard)."""
-    street = db.session.get(Street, ent.street_id)
     return render_template(
-        "public/pin.html", token=token, name=ent.name, error=error, street=street
+        "public/pin.html", token=token, name=ent.name, error=error, street=ent.street
     )
 
 
 @bp.route("/<token>/pin", methods=["GET", "POST"])
 def pin(token: str):
-    ent = _premises(token)
+    ent = placards.premises(token)
     if request.method == "GET":
         return _pin_page(token, ent, None)
     result = placards.pin_login(
@@ -107,7 +98,7 @@ def pin(token: str):
 
 @bp.route("/<token>/report", methods=["GET", "POST"])
 def report(token: str):
-    ent = _premises(token)
+    ent = placards.premises(token)
     if request.method == "GET":
         return render_template(
             "public/report.html", token=token, name=ent.name, error=None, values={}
@@ -117,10 +108,9 @@ def report(token: str):
     # The sender's own limit comes first and counts every attempt, stored or not:
     # empty or refused posts use up the sender's hour, never the premises' day.
     over_ip = (
-        throttle.hit(f"report:ip:{request.remote_addr}", 3600, now)
+        tx.run(throttle.hit, f"report:ip:{request.remote_addr}", 3600, now)
         > cfg["PUBLIC_MAX_REPORTS_PER_HOUR"]
     )
-    db.session.commit()
     values = {
         "description": request.form.get("description", ""),
         "contact": request.form.get("contact", ""),
@@ -140,7 +130,8 @@ def report(token: str):
         with upload.stream as stream:
             data = stream.read(public.REPORT_PHOTO_MAX_BYTES + 1)
     try:
-        public.submit_report(
+        tx.run(
+            public.submit_report,
             ent,
             description=values["description"],
             contact=values["contact"],
@@ -149,9 +140,7 @@ def report(token: str):
             sender=request.remote_addr or "-",
             quota=public.Quota.from_config(cfg),
         )
-        db.session.commit()
     except public.ReportError as exc:
-        db.session.rollback()
         return render_template(
             "public/report.html", token=token, name=ent.name, values=values, error=exc.message
         ), exc.status

@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from .. import public, roles, scope
+from .. import public, roles, tx
 from ..access import roles_required
 from ..clock import utcnow
-from ..extensions import db
 from ..htmx import is_htmx
-from ..models import Enterprise, PublicReport
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-def _in_scope(report_uuid: str) -> PublicReport:
-    report = db.session.scalar(
-        select(PublicReport)
-        .join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
-        .where(PublicReport.uuid == report_uuid, scope.enterprise_clause(g.user))
-    )
-    if report is None:
-        abort(404)
-    return report
 
 
 @bp.get("")
 @roles_required(*roles.FIELD)
 def index():
-    rows = db.session.scalars(
-        select(PublicReport)
-        .join(Enterprise, Enterprise.id == PublicReport.enterprise_id)
-        .where(scope.enterprise_clause(g.user), PublicReport.status == "new")
-        .order_by(PublicReport.created_at)
-    ).all()
-    return render_template("reports/index.html", rows=rows)
+    return render_template("reports/index.html", rows=public.waiting(g.user))
 
 
 @bp.post("/<report_uuid>/<decision>")
@@ -43,12 +23,13 @@ def index():
 def decide(report_uuid: str, decision: str):
     if decision not in ("confirm", "dismiss"):
         abort(404)
-    report = _in_scope(report_uuid)
+    report = public.report_in_scope(g.user, report_uuid)
     message, error, status = "", "", 200
     try:
         if decision == "confirm":
             level = "major" if request.form.get("level") == "major" else "general"
-            public.confirm(
+            tx.run(
+                public.confirm,
                 report,
                 actor=g.user,
                 now=utcnow(),
@@ -57,14 +38,16 @@ def decide(report_uuid: str, decision: str):
             )
             message = "已确认，已登记为隐患。"
         else:
-            public.dismiss(
-                report, actor=g.user, now=utcnow(), reason=request.form.get("reason", "")[:500]
+            tx.run(
+                public.dismiss,
+                report,
+                actor=g.user,
+                now=utcnow(),
+                reason=request.form.get("reason", "")[:500],
             )
             message = "已不予采纳。"
-        db.session.commit()
     except public.ReportError as exc:
-        db.session.rollback()
-        report = _in_scope(report_uuid)
+        report = public.report_in_scope(g.user, report_uuid)
         error, status = exc.message, exc.status
     if is_htmx():
         return current_app.make_response(
