@@ -33,6 +33,8 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 DISPLAY_LONG = 1600
 DISPLAY_MAX_BYTES = 300 * 1024
 THUMB_LONG = 320
+# Photos one form may carry (a hazard action, a self-check finding).
+MAX_UPLOADS = 6
 # The most a worker may hold while decoding one upload (PRODUCT.md §12: a worker stays
 # under about 300 MB, and an idle one holds about 120 MB).
 DECODE_BUDGET = 150 * 2**20
@@ -373,6 +375,24 @@ def ingest(sha: str, data: bytes, meta: Meta, *, actor, now: datetime) -> bool:
 
         refresh_for_photo(sha, now)
     return inserted is not None
+
+
+def ingest_uploads(files, meta_fields, *, actor, now: datetime) -> list[str]:
+    """Store the photos of a multipart form with the form's photo fields; return their hashes in order."""
+    from . import contract  # contract.api imports hazards, which imports this module
+    from .contract.api import PhotoMeta
+
+    files = [f for f in files if f and f.filename]
+    if len(files) > MAX_UPLOADS:
+        raise PhotoRejected(f"一次最多上传 {MAX_UPLOADS} 张照片。", status=422)
+    meta = Meta(**contract.query(PhotoMeta, meta_fields).model_dump())
+    shas = []
+    for f in files:
+        data = f.read()
+        sha = hashlib.sha256(data).hexdigest()
+        ingest(sha, data, meta, actor=actor, now=now)
+        shas.append(sha)
+    return shas
 
 
 def _record_sender(sha: str, actor, now: datetime) -> None:

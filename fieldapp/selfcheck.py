@@ -14,12 +14,13 @@ import uuid as uuidlib
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from . import hazards
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
-from .models import Hazard
+from .models import Enterprise, Hazard
 from .roles import Role
 
 TEXT_MAX = 100
@@ -126,6 +127,13 @@ def record_rectification(
         photos=photos,
         event_uuid=event_uuid,
     )
+
+
+def own_premises(actor) -> Enterprise:
+    """The premises an enterprise account (or placard PIN) checks itself; 404 for any other."""
+    if not actor.enterprise_id:
+        raise NotFound()
+    return db.session.get(Enterprise, actor.enterprise_id)
 
 
 def own_list(enterprise_id: int) -> list[Hazard]:

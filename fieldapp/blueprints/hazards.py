@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from .. import (
     attachments,
     audit,
     contract,
-    documents,
     evidence,
     hazard_major,
     hazards,
     people,
     photos,
     roles,
+    tx,
 )
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
-from ..contract.api import PhotoMeta
 from ..contract.pages import HazardActForm
-from ..extensions import db
+from ..errors import DomainError
 from ..htmx import is_htmx, trigger
 from ..models import Hazard
 
 bp = Blueprint("hazards", __name__, url_prefix="/hazards")
-MAX_PHOTOS = 6
 
 
 def _events(h) -> list[dict]:
@@ -81,21 +77,6 @@ def show(hazard_uuid: str):
     return render_template("hazards/show.html", events=_events(h), **panel_context(h))
 
 
-def _ingest_uploads(now) -> list[str]:
-    """Store photos sent with a form (multipart); return their hashes in order."""
-    shas = []
-    files = [f for f in request.files.getlist("photo") if f and f.filename]
-    if len(files) > MAX_PHOTOS:
-        raise photos.PhotoRejected(f"一次最多上传 {MAX_PHOTOS} 张照片。", status=422)
-    meta = photos.Meta(**contract.query(PhotoMeta, request.form).model_dump())
-    for f in files:
-        data = f.read()
-        sha = hashlib.sha256(data).hexdigest()
-        photos.ingest(sha, data, meta, actor=g.user, now=now)
-        shas.append(sha)
-    return shas
-
-
 @bp.post("/<hazard_uuid>/act")
 @login_required
 def act(hazard_uuid: str):
@@ -105,32 +86,29 @@ def act(hazard_uuid: str):
     now = utcnow()
     try:
         f = contract.query(HazardActForm, form)
-        shas = _ingest_uploads(now) + [s for s in form.getlist("photos") if photos.SHA_RE.match(s)]
         data = {"deadline": f.deadline.isoformat()} if f.deadline else {}
         data.update(f.major_data())
-        if f.action in ("submit_plan", "record_acceptance"):
-            data["attachments"] = attachments.ingest_uploads(
-                request.files.getlist("attachment"), actor=g.user, now=now
+        # The files sent and the action are recorded together or not at all.
+        with tx.atomic():
+            shas = photos.ingest_uploads(
+                request.files.getlist("photo"), form, actor=g.user, now=now
+            ) + [s for s in form.getlist("photos") if photos.SHA_RE.match(s)]
+            if f.action in ("submit_plan", "record_acceptance"):
+                data["attachments"] = attachments.ingest_uploads(
+                    request.files.getlist("attachment"), actor=g.user, now=now
+                )
+            outcome = hazards.transition(
+                h.uuid,
+                f.action,
+                actor=g.user,
+                now=now,
+                version=f.version,
+                event_uuid=f.event_uuid,
+                note=f.note,
+                photos=shas,
+                data=data,
             )
-        outcome = hazards.transition(
-            h.uuid,
-            f.action,
-            actor=g.user,
-            now=now,
-            version=f.version,
-            event_uuid=f.event_uuid,
-            note=f.note,
-            photos=shas,
-            data=data,
-        )
-        db.session.commit()
-    except (
-        hazards.TransitionError,
-        photos.PhotoRejected,
-        contract.ContractError,
-        documents.DocumentRejected,
-    ) as exc:
-        db.session.rollback()
+    except DomainError as exc:
         fresh = _load(hazard_uuid)
         return _respond(fresh, error=exc.message, status=exc.status)
     label = hazards.ACTION_LABELS.get(outcome.event.action, "")

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import hazards, photos, roles, selfcheck
+from .. import hazards, photos, roles, selfcheck, tx
 from ..access import roles_required
 from ..clock import local_today, utcnow
-from ..extensions import db
 from ..models import Enterprise
-from .hazards import _ingest_uploads
 
 bp = Blueprint("selfcheck", __name__, url_prefix="/self-check")
-
-
-def _premises() -> Enterprise:
-    if not g.user.enterprise_id:
-        abort(404)
-    return db.session.get(Enterprise, g.user.enterprise_id)
 
 
 def _page(
@@ -46,14 +38,16 @@ def _page(
 @bp.get("")
 @roles_required(roles.Role.ENTERPRISE)
 def index():
-    return _page(_premises(), message="已登记。" if request.args.get("saved") else "")
+    return _page(
+        selfcheck.own_premises(g.user), message="已登记。" if request.args.get("saved") else ""
+    )
 
 
 @bp.post("")
 @roles_required(roles.Role.ENTERPRISE)
 def record():
     """Enter one finding of the enterprise's own check."""
-    ent = _premises()
+    ent = selfcheck.own_premises(g.user)
     form = request.form
     values = {
         k: form.get(k, "") for k in ("text", "level", "deadline", "measure", "owner", "description")
@@ -64,22 +58,24 @@ def record():
     except ValueError:
         deadline = None
     try:
-        shas = _ingest_uploads(now)
-        selfcheck.record_finding(
-            ent.id,
-            actor=g.user,
-            now=now,
-            text=values["text"],
-            level=values["level"],
-            deadline=deadline,
-            measure=values["measure"],
-            owner=values["owner"],
-            description=values["description"],
-            photos=shas,
-        )
-        db.session.commit()
+        # The photos and the finding are recorded together or not at all.
+        with tx.atomic():
+            shas = photos.ingest_uploads(
+                request.files.getlist("photo"), form, actor=g.user, now=now
+            )
+            selfcheck.record_finding(
+                ent.id,
+                actor=g.user,
+                now=now,
+                text=values["text"],
+                level=values["level"],
+                deadline=deadline,
+                measure=values["measure"],
+                owner=values["owner"],
+                description=values["description"],
+                photos=shas,
+            )
     except (selfcheck.SelfCheckError, photos.PhotoRejected) as exc:
-        db.session.rollback()
         return _page(
             ent,
             values=values,
