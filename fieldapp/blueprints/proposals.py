@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from .. import checklists, proposals
+from .. import checklists, proposals, tx
 from ..access import roles_required
 from ..clock import utcnow
 from ..errors import DomainError
-from ..extensions import db
 from ..roles import Role
 
 bp = Blueprint("proposals", __name__, url_prefix="/checklist-proposals")
@@ -47,8 +46,9 @@ def index():
 @roles_required(Role.DEPARTMENT)
 def create():
     c = proposals.proposable(g.user, registry(), request.form.get("checklist", ""))
-    p = proposals.start(c, reason=request.form.get("reason", ""), actor=g.user, now=utcnow())
-    db.session.commit()
+    p = tx.run(
+        proposals.start, c, reason=request.form.get("reason", ""), actor=g.user, now=utcnow()
+    )
     return redirect(url_for("proposals.show", proposal_id=p.id), 303)
 
 
@@ -99,10 +99,8 @@ def show(proposal_id: int):
 def _act(proposal_id: int, fn, message: str):
     p = proposals.get(proposal_id, g.user)
     try:
-        fn(p)
-        db.session.commit()
+        tx.run(fn, p)
     except DomainError as exc:
-        db.session.rollback()
         return _page(
             proposals.get(proposal_id, g.user),
             error=exc.message,
