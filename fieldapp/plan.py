@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
 
 from . import audit, scope, vocab
 from .clock import local_today
@@ -132,6 +133,24 @@ def requirements(year: int | None = None) -> list[PlanRequirement]:
     if year is not None:
         stmt = stmt.where(PlanRequirement.year == year)
     return list(db.session.scalars(stmt))
+
+
+def requirement(req_id: int) -> PlanRequirement:
+    """One required filing by id; 404 when there is none."""
+    req = db.session.get(PlanRequirement, req_id)
+    if req is None:
+        raise NotFound()
+    return req
+
+
+def requirement_by_key(year: int, key: str) -> PlanRequirement:
+    """One required filing of a year's plan by its key; 404 when there is none."""
+    req = db.session.scalar(
+        select(PlanRequirement).where(PlanRequirement.year == year, PlanRequirement.key == key)
+    )
+    if req is None:
+        raise NotFound()
+    return req
 
 
 def first_filings(req_ids: list[int]) -> dict[tuple[int, str], tuple[datetime, int]]:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from .. import plan, plan_filings, roles
+from .. import plan, plan_filings, roles, tx
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..errors import DomainError
-from ..extensions import db
-from ..models import PlanRequirement
 from ..roles import Role
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
@@ -69,13 +66,12 @@ def index():
 @bp.post("/requirements/<int:req_id>/file")
 @roles_required(*roles.PLAN_FILERS)
 def file(req_id: int):
-    req = db.session.get(PlanRequirement, req_id)
-    if req is None:
-        abort(404)
+    req = plan.requirement(req_id)
     upload = request.files.get("file")
     snapshot = request.form.get("snapshot_id", "").strip()
     try:
-        row = plan_filings.file(
+        row = tx.run(
+            plan_filings.file,
             req,
             kind=request.form.get("kind", ""),
             actor=g.user,
@@ -85,9 +81,7 @@ def file(req_id: int):
             note=request.form.get("note", ""),
             snapshot_id=int(snapshot) if snapshot.isascii() and snapshot.isdigit() else None,
         )
-        db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
         return _index(req.year, error=exc.message, error_req=req.id, status=exc.status)
     return redirect(url_for("plan.receipt", filing_id=row.id), 303)
 
@@ -136,9 +130,7 @@ def download(filing_id: int):
 @bp.get("/requirements/<int:req_id>")
 @roles_required(Role.DISTRICT)
 def requirement(req_id: int):
-    req = db.session.get(PlanRequirement, req_id)
-    if req is None:
-        abort(404)
+    req = plan.requirement(req_id)
     today = local_today(utcnow())
     board = plan.board(req.year, today)
     return render_template(
@@ -163,69 +155,62 @@ def _date(name: str, *, required: bool = True) -> date | None:
         raise plan.PlanError("请填写有效日期（年-月-日）") from None
 
 
+def _apply(what: str, year: int, form, now) -> str:
+    """Make the one change an edit form asks for; return what to tell the user."""
+    if what == "phase":
+        plan.save_phase(
+            year,
+            form.get("key") or None,
+            {
+                "title": form.get("title"),
+                "starts_on": _date("starts_on", required=False),
+                "ends_on": _date("ends_on"),
+                "basis": form.get("basis"),
+            },
+            actor=g.user,
+            now=now,
+        )
+        return "阶段已保存。"
+    if what == "requirement":
+        plan.save_requirement(
+            year,
+            form.get("key") or None,
+            {
+                "title": form.get("title"),
+                "due_on": _date("due_on"),
+                "filers": form.get("filers"),
+                "forms": form.getlist("forms"),
+                "sealed": form.get("sealed") == "on",
+                "period": form.get("period"),
+                "basis": form.get("basis"),
+                "phase": form.get("phase"),
+            },
+            actor=g.user,
+            now=now,
+        )
+        return "报送事项已保存。"
+    if what == "delete":
+        req = plan.requirement_by_key(year, form.get("key", ""))
+        plan.delete_requirement(req, actor=g.user, now=now)
+        return "报送事项已删除。"
+    if what == "load":
+        n = plan.load_seed(year, actor=g.user, now=now)
+        return f"已载入 {year} 年方案规定的日程：{n} 项报送事项。"
+    if what == "copy":
+        n = plan.copy_year(year - 1, actor=g.user, now=now)
+        return f"已以 {year - 1} 年为模板新建 {year} 年计划：{n} 项报送事项，请逐项核对日期。"
+    abort(400)
+
+
 @bp.route("/edit", methods=["GET", "POST"])
 @roles_required(Role.DISTRICT)
 def edit():
     year = _year()
     error = message = ""
     if request.method == "POST":
-        form, now, what = request.form, utcnow(), request.form.get("what", "")
         try:
-            if what == "phase":
-                plan.save_phase(
-                    year,
-                    form.get("key") or None,
-                    {
-                        "title": form.get("title"),
-                        "starts_on": _date("starts_on", required=False),
-                        "ends_on": _date("ends_on"),
-                        "basis": form.get("basis"),
-                    },
-                    actor=g.user,
-                    now=now,
-                )
-                message = "阶段已保存。"
-            elif what == "requirement":
-                plan.save_requirement(
-                    year,
-                    form.get("key") or None,
-                    {
-                        "title": form.get("title"),
-                        "due_on": _date("due_on"),
-                        "filers": form.get("filers"),
-                        "forms": form.getlist("forms"),
-                        "sealed": form.get("sealed") == "on",
-                        "period": form.get("period"),
-                        "basis": form.get("basis"),
-                        "phase": form.get("phase"),
-                    },
-                    actor=g.user,
-                    now=now,
-                )
-                message = "报送事项已保存。"
-            elif what == "delete":
-                req = db.session.scalar(
-                    select(PlanRequirement).where(
-                        PlanRequirement.year == year, PlanRequirement.key == form.get("key", "")
-                    )
-                )
-                if req is None:
-                    abort(404)
-                plan.delete_requirement(req, actor=g.user, now=now)
-                message = "报送事项已删除。"
-            elif what == "load":
-                n = plan.load_seed(year, actor=g.user, now=now)
-                message = f"已载入 {year} 年方案规定的日程：{n} 项报送事项。"
-            elif what == "copy":
-                n = plan.copy_year(year - 1, actor=g.user, now=now)
-                message = (
-                    f"已以 {year - 1} 年为模板新建 {year} 年计划：{n} 项报送事项，请逐项核对日期。"
-                )
-            else:
-                abort(400)
-            db.session.commit()
+            message = tx.run(_apply, request.form.get("what", ""), year, request.form, utcnow())
         except DomainError as exc:
-            db.session.rollback()
             error = exc.message
     return render_template(
         "plan/edit.html",
