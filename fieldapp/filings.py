@@ -591,7 +591,7 @@ def differences(f: QuarterFiling) -> list[Difference]:
                     out.append(
                         Difference(
                             old.annex,
-                            _row_label(r),
+                            row_label(r),
                             column_path(c),
                             was,
                             now,
@@ -602,12 +602,12 @@ def differences(f: QuarterFiling) -> list[Difference]:
         for key, n in new_rows.items():
             if all(r.key != key for r in old.rows):
                 out.append(
-                    Difference(new.annex, _row_label(n), "（整行）", "（无）", "（新增一行）")
+                    Difference(new.annex, row_label(n), "（整行）", "（无）", "（新增一行）")
                 )
     return out
 
 
-def _row_label(r: Row) -> str:
+def row_label(r: Row) -> str:
     return " ".join(x for x in (r.kind, r.unit, r.label) if x) or "本单位"
 
 

@@ -93,6 +93,15 @@ def parse(raw: str | None, column: quarterly.Column) -> Decimal:
     return value
 
 
+def save_form(unit: quarterly.Unit, year: int, quarter: int, form, *, actor, now: datetime) -> int:
+    """Parse every cell of the entry form (fields named annex.row.column) and save them."""
+    values = {
+        (annex, row_key, c.key): parse(form.get(f"{annex}.{row_key}.{c.key}"), c)
+        for annex, row_key, c in cells()
+    }
+    return save(unit, year, quarter, values, actor=actor, now=now)
+
+
 def save(
     who: Street | quarterly.Unit,
     year: int,

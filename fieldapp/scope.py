@@ -12,9 +12,19 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from werkzeug.exceptions import Forbidden, NotFound
 
+from . import quarterly
 from .auth import Actor
 from .extensions import db
-from .models import ChecklistProposal, Enterprise, Grid, PlanFiling, Street, User, user_grids
+from .models import (
+    ChecklistProposal,
+    Enterprise,
+    Grid,
+    PlanFiling,
+    QuarterFiling,
+    Street,
+    User,
+    user_grids,
+)
 from .roles import Role
 
 # Domain code accepts the request's Actor or an ORM User: both carry these fields.
@@ -110,6 +120,29 @@ def get_filing(actor: ActorLike, filing_id: int) -> PlanFiling:
     ):
         raise NotFound()
     return row
+
+
+def quarter_unit(actor: ActorLike, code: str = "") -> quarterly.Unit:
+    """The filer whose quarterly tables the actor opens: its own (no code, or its own code),
+    or for the district any street or department it names (no code: the district); else 404."""
+    mine = quarterly.unit_of(actor) if actor.active else None
+    if mine is None:
+        raise NotFound()
+    if not code or (mine.kind != "district" and code == mine.code):
+        return mine
+    unit = quarterly.unit_from_code(code) if mine.kind == "district" else None
+    if unit is None or unit.kind == "district":
+        raise NotFound()
+    return unit
+
+
+def get_quarter_filing(actor: ActorLike, filing_id: int) -> QuarterFiling:
+    """A filed quarter: the district sees every one, a street or department its own; else 404."""
+    f = db.session.get(QuarterFiling, filing_id)
+    mine = quarterly.unit_of(actor) if actor.active else None
+    if f is None or mine is None or (mine.kind != "district" and f.unit != mine.code):
+        raise NotFound()
+    return f
 
 
 def get_proposal(actor: ActorLike, proposal_id: int) -> ChecklistProposal:
