@@ -81,6 +81,29 @@ def test_who_sees_and_files_the_quarterly_tables(world, login, username, status,
     assert client.post(f"/quarterly/file?{Q}").status_code == filing
 
 
+@pytest.mark.parametrize(
+    "username, opens",
+    [
+        ("street_a", {"A": 200, "B": 404, "dept": 404, "district": 404}),
+        ("dept_catering", {"A": 404, "B": 404, "dept": 200, "district": 404}),
+        ("district", {"A": 200, "B": 200, "dept": 200, "district": 404}),
+    ],
+)
+def test_whose_table_a_filer_may_open(world, login, username, opens):
+    """One rule (scope.quarter_unit) for the table, its cells and the figures form."""
+    codes = {
+        "A": f"street:{world.streets['A']}",
+        "B": f"street:{world.streets['B']}",
+        "dept": "department:餐饮",
+        "district": "district",
+    }
+    client = login(username)
+    for key, status in opens.items():
+        for path in ("/quarterly", "/quarterly/cell"):
+            resp = client.get(f"{path}?{Q}&unit={codes[key]}&row=&col=self_found")
+            assert resp.status_code == status, (path, key)
+
+
 def test_a_department_sees_and_files_its_industrys_rows(app, world, login, found):
     client = login("dept_catering")
     html = client.get(f"/quarterly?{Q}&annex=4").get_data(as_text=True)
