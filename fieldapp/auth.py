@@ -161,22 +161,27 @@ def start_session(user: User | Actor, *, kind: str, lifetime: timedelta, now: da
 
 def load_session(raw: str, *, kind: str, idle: timedelta | None, now: datetime) -> Actor | None:
     """Return the active user behind a token, or None when it is no longer valid."""
-    conn = db.session.connection()
-    row = conn.execute(_SESSION_QUERY, {"digest": token_digest(raw), "kind": kind}).first()
-    if row is None:
-        return None
-    session_id, expires_at, last_seen_at, *user = row
-    actor = Actor(*user)
-    expired = expires_at <= now or (idle is not None and last_seen_at + idle <= now)
-    if expired or not actor.active:
-        conn.execute(delete(AuthSession).where(AuthSession.id == session_id))
-        db.session.commit()
-        return None
-    if now - last_seen_at > _TOUCH_EVERY:
-        conn.execute(
-            update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
-        )
-        db.session.commit()
+    # A pooled connection of its own rather than the ORM session's: beginning and
+    # closing an ORM transaction cost more than the lookup itself, and a request that
+    # does no other database work (a redirect, a refusal) then pays none. The row is
+    # read fresh on every request, so a disabled user or an ended session is refused
+    # on the very next one, by any worker.
+    with db.engine.connect() as conn:
+        row = conn.execute(_SESSION_QUERY, {"digest": token_digest(raw), "kind": kind}).first()
+        if row is None:
+            return None
+        session_id, expires_at, last_seen_at, *user = row
+        actor = Actor(*user)
+        expired = expires_at <= now or (idle is not None and last_seen_at + idle <= now)
+        if expired or not actor.active:
+            conn.execute(delete(AuthSession).where(AuthSession.id == session_id))
+            conn.commit()
+            return None
+        if now - last_seen_at > _TOUCH_EVERY:
+            conn.execute(
+                update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
+            )
+            conn.commit()
     return actor
 
 

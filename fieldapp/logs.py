@@ -14,6 +14,7 @@ an address is a keyed hash (see `Logs.ip_hash`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -50,6 +51,10 @@ class Logs:
         self._pruned_on: date | None = None
         self._lock = threading.Lock()
         self._warned = False
+        # One open descriptor per kind for the current day: opening and closing the
+        # day file per line was a tenth of a signed-in request's fixed cost.
+        self._fds: dict[str, tuple[date, int]] = {}
+        self._ip_hashes: dict[str, str] = {}
 
     def ip_hash(self, ip: str | None) -> str | None:
         """Return a keyed hash of an address.
@@ -59,7 +64,14 @@ class Logs:
         derives from SECRET_KEY, which the log readers need not hold. An
         operator who holds the key can still check a given suspect address.
         """
-        return self.keyed(ip) if ip else None
+        if not ip:
+            return None
+        hashed = self._ip_hashes.get(ip)
+        if hashed is None:
+            if len(self._ip_hashes) >= 1024:  # bounded: a scan from many addresses must not grow it
+                self._ip_hashes.clear()
+            hashed = self._ip_hashes[ip] = self.keyed(ip)
+        return hashed
 
     def keyed(self, value: str) -> str:
         """Return a short keyed hash (HMAC-SHA256, 64 bits) of a value that must not be written."""
@@ -77,19 +89,40 @@ class Logs:
             today = datetime.now(UTC).date()
             if self._pruned_on != today:
                 self._new_day(today)
-            fd = os.open(
-                self.dir / f"{kind}-{today.isoformat()}.jsonl",
-                os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                0o640,
-            )
-            try:
-                os.write(fd, line)
-            finally:
-                os.close(fd)
+            with self._lock:
+                os.write(self._fd(kind, today), line)
         except OSError as exc:
             if not self._warned:  # once per process: the log is broken, say it where operators look
                 self._warned = True
                 current_app.logger.error("无法写入日志 %s：%s", self.dir, exc)
+
+    def _fd(self, kind: str, today: date) -> int:
+        """The day file's descriptor, reopened on a new day or when the file was removed."""
+        held = self._fds.get(kind)
+        if held is not None:
+            day, fd = held
+            # O_APPEND keeps each line whole across workers; a file deleted under us
+            # (st_nlink 0) would swallow lines, so it is created again instead.
+            if day == today and os.fstat(fd).st_nlink > 0:
+                return fd
+            del self._fds[kind]
+            os.close(fd)
+        fd = os.open(
+            os.path.join(self.dir, f"{kind}-{today.isoformat()}.jsonl"),
+            os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
+            0o640,
+        )
+        self._fds[kind] = (today, fd)
+        return fd
+
+    def close(self) -> None:
+        """Close the held day files (an app dropped, as tests do by the hundred)."""
+        for _day, fd in self._fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds.clear()
+
+    __del__ = close
 
     def _new_day(self, today: date) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, Response, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf
@@ -29,7 +30,29 @@ CSP = "; ".join(
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key set.
+
+    Flask builds a new serializer on every request; the cookie, its signature and
+    its lifetime check are exactly Flask's.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        found = self._serializers.get(keys)
+        if found is None:
+            self._serializers.clear()  # a changed key retires the old serializer
+            found = self._serializers[keys] = super().get_signing_serializer(app)
+        return found
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

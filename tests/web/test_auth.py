@@ -187,3 +187,11 @@ def test_untrusted_host_refused(app, client):
 def test_short_password_refused():
     with pytest.raises(auth.PasswordError):
         auth.hash_password("short")
+
+
+def test_a_new_secret_key_refuses_cookies_signed_with_the_old_one(app, world, client):
+    client.login("district")
+    assert client.get("/enterprises").status_code == 200
+    app.secret_key = "another-secret-key-for-this-test"
+    resp = client.get("/enterprises")
+    assert resp.status_code == 303 and "/login" in resp.headers["Location"]

@@ -249,3 +249,22 @@ def test_command_line_exports_are_logged_too(app, world, tmp_path, args, kind):
     (export,) = events(app, "export")
     assert export["kind"] == kind and export["source"] == "cli"
     assert "甲一小吃店" not in raw(app)  # what was exported is not copied into the log
+
+
+def test_a_day_file_removed_while_serving_is_created_again(app, client):
+    client.get("/login")
+    (path,) = Path(app.config["LOG_DIR"]).glob("access-*.jsonl")
+    path.unlink()
+    client.get("/login?next=/x")
+    assert [r["path"] for r in read(app, "access")] == ["/login"]
+
+
+def test_many_requests_hold_one_descriptor_per_kind(app, client):
+    import os
+
+    client.get("/login")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        client.get("/login")
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert len(read(app, "access")) == 21
