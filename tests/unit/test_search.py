@@ -133,3 +133,15 @@ def test_a_two_character_query_reads_the_index_not_the_register(district_demo):
         db.session.execute(db.text("SET LOCAL enable_seqscan = off"))
         plan = " | ".join(r[0] for r in db.session.execute(db.text("EXPLAIN " + sql)))
         assert "pk_enterprise_grams" in plan and "Seq Scan on enterprises" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("q", "exact"),
+    [("鑫源", True), ("常泰", True), ("9号", True), ("1-", True), ("ab", False), ("Ab", False)]
+    + [("源", False), ("鑫源五", False), ("İ1", False), ("\u03071", False)],
+)
+def test_only_a_caseless_two_character_query_skips_the_substring_test(district_demo, q, exact):
+    stmt = enterprises.rows(district_demo["district"]).where(search.clause(q, ""))
+    sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    assert ("LIKE" not in sql.upper()) is exact, sql
+    assert found(district_demo["district"], q) == scan(district_demo["district"], q)
