@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["pages", "photos", "memory", "client", "reports", "archive", "scale"]
+BENCHES = ["pages", "photos", "memory", "client", "reports", "archive", "scale", "search"]
 
 
 def main() -> None:
