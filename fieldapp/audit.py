@@ -266,6 +266,11 @@ def events_for(object_type: str, object_id: str) -> list[AuditEvent]:
     )
 
 
+def recent(limit: int = 30) -> list[AuditEvent]:
+    """Return the newest events of the chain, newest first."""
+    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)))
+
+
 def payload(event: AuditEvent) -> dict:
     """The payload exactly as stored (any shape ever written); pages use `view`."""
     return json.loads(event.payload)

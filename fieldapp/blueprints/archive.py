@@ -17,11 +17,10 @@ from flask import (
     url_for,
 )
 
-from .. import lists, roles
+from .. import lists, roles, tx
 from ..access import login_required, roles_required
 from ..archive import bulk, collect, render
 from ..clock import utcnow
-from ..extensions import db
 from ..htmx import is_htmx
 
 bp = Blueprint("archive", __name__)
@@ -78,10 +77,9 @@ def bulk_index():
 @roles_required(*roles.OFFICE)
 def bulk_start():
     try:
-        job = bulk.start(g.user, request.form.get("scope", ""), now=utcnow())
+        job = tx.run(bulk.start, g.user, request.form.get("scope", ""), now=utcnow())
     except bulk.BulkError as exc:
         return _bulk_page(exc.message, 422)
-    db.session.commit()
     return redirect(url_for("archive.bulk_job", job_id=job.id), 303)
 
 

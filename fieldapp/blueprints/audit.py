@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from sqlalchemy import select
 
 from .. import audit
 from ..access import roles_required
-from ..extensions import db
-from ..models import AuditEvent
 from ..roles import Role
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -18,8 +15,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @roles_required(Role.DISTRICT)
 def index():
     seq, head = audit.head()
-    recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(30)).all()
-    return render_template("audit/index.html", seq=seq, head=head, recent=recent)
+    return render_template("audit/index.html", seq=seq, head=head, recent=audit.recent(30))
 
 
 @bp.get("/verify")
