@@ -22,10 +22,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from . import scope
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
-from .models import Attachment, Hazard, HazardAcceptance, HazardPlan
+from .models import Attachment, Enterprise, Hazard, HazardAcceptance, HazardPlan
 from .roles import Role
 
 # The seven elements of a 治理方案 (Order 16 Art. 15; its sixth item as two).
@@ -66,6 +67,21 @@ TEXT_MAX = 2000
 
 class MajorRuleError(DomainError):
     """A refused major-hazard step (the caller raises it as a TransitionError)."""
+
+
+def open_in_scope(actor, limit: int = 500) -> list[Hazard]:
+    """Return the actor's major hazards not yet closed, those awaiting confirmation first."""
+    return list(
+        db.session.scalars(
+            select(Hazard)
+            .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+            .where(
+                Hazard.level == "major", Hazard.state != "closed", scope.enterprise_clause(actor)
+            )
+            .order_by(Hazard.major_confirmed_at.is_not(None), Hazard.raised_at)
+            .limit(limit)
+        )
+    )
 
 
 def pending(h: Hazard) -> bool:

@@ -9,7 +9,7 @@ counts leave it out (`routine_clause`), supervision counts take only it (`counts
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, func, select
 from werkzeug.exceptions import NotFound
@@ -122,6 +122,21 @@ def counts(
             supervision=n, premises=premises
         )
     return out
+
+
+def year_counts(actor, today: date) -> tuple[date, dict[int, dict[str, int]]]:
+    """Return the year's first day and each street's counts up to today.
+
+    A street user sees its own street; every other office role sees the whole district.
+    """
+    start = today.replace(month=1, day=1)
+    streets = [actor.street_id] if actor.role == Role.STREET else None
+    return start, counts(streets, start, today + timedelta(days=1))
+
+
+def street_names() -> dict[int, str]:
+    """Return every street's name by id."""
+    return dict(db.session.execute(select(Street.id, Street.name)).all())
 
 
 def listing(actor, limit: int = 200) -> list:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from .. import cadres, contract, hazard_major, hazards, roles, scope, supervision
+from .. import cadres, contract, hazard_major, hazards, roles, supervision, tx
 from ..access import roles_required
 from ..clock import local_today, utcnow
-from ..extensions import db
-from ..models import Enterprise, Hazard, Street
 
 bp = Blueprint("field", __name__)
 
@@ -20,13 +15,7 @@ bp = Blueprint("field", __name__)
 @roles_required(*roles.OVERSIGHT)
 def majors():
     """Major hazards not yet closed, in scope: where each stands in its governance."""
-    rows = db.session.scalars(
-        select(Hazard)
-        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-        .where(Hazard.level == "major", Hazard.state != "closed", scope.enterprise_clause(g.user))
-        .order_by(Hazard.major_confirmed_at.is_not(None), Hazard.raised_at)
-        .limit(500)
-    ).all()
+    rows = hazard_major.open_in_scope(g.user, limit=500)
     pending = [h for h in rows if hazard_major.pending(h)]
     return render_template(
         "field/majors.html",
@@ -42,15 +31,12 @@ def majors():
 @roles_required(*roles.OVERSIGHT)
 def supervision_visits():
     today = local_today(utcnow())
-    start = today.replace(month=1, day=1)
-    streets = None if g.user.role != "street" else [g.user.street_id]
-    counts = supervision.counts(streets, start, today + timedelta(days=1))
-    names = dict(db.session.execute(select(Street.id, Street.name)).all())
+    start, counts = supervision.year_counts(g.user, today)
     return render_template(
         "field/supervision.html",
         items=supervision.listing(g.user),
         counts=counts,
-        names=names,
+        names=supervision.street_names(),
         start=start,
         today=today,
     )
@@ -74,7 +60,8 @@ def cadre_assign():
     try:
         ent_id = contract.form_id(form.get("enterprise_id"), what="场所编号")
         grid_id = contract.form_id(form.get("grid_id"), what="网格")
-        cadres.assign(
+        tx.run(
+            cadres.assign,
             actor=g.user,
             now=utcnow(),
             name=form.get("name", ""),
@@ -83,9 +70,7 @@ def cadre_assign():
             enterprise_id=ent_id,
             grid_id=grid_id,
         )
-        db.session.commit()
     except (cadres.CadreError, contract.ContractError) as exc:
-        db.session.rollback()
         if exc.status == 404:
             abort(404)
         return cadre_list(error=exc.message, status=exc.status)
@@ -99,10 +84,8 @@ def cadre_assign():
 @roles_required(*roles.OFFICE)
 def cadre_end(assignment_id: int):
     try:
-        cadres.end(assignment_id, actor=g.user, now=utcnow())
-        db.session.commit()
+        tx.run(cadres.end, assignment_id, actor=g.user, now=utcnow())
     except cadres.CadreError as exc:
-        db.session.rollback()
         if exc.status == 404:
             abort(404)
         return cadre_list(error=exc.message, status=exc.status)
