@@ -183,3 +183,19 @@ def filter_choices(actor: ActorLike) -> dict:
         streets, grids = [], []
     street_ids = {s.id for s in streets}
     return {"streets": streets, "grids": [g for g in grids if g.street_id in street_ids]}
+
+
+def streets(actor: ActorLike) -> list[Street]:
+    """Return the streets (with their grids) an actor may choose among: `filter_choices`' rule."""
+    allowed = {s.id for s in filter_choices(actor)["streets"]}
+    return [s for s in db.session.scalars(select(Street).order_by(Street.id)) if s.id in allowed]
+
+
+def label(actor: ActorLike) -> str:
+    """Name the actor's scope for a page heading: its street, its industry, or the district."""
+    if actor.role == Role.STREET:
+        street = db.session.get(Street, actor.street_id) if actor.street_id else None
+        return street.name if street else ""
+    if actor.role == Role.DEPARTMENT:
+        return f"{actor.industry}行业"
+    return "全区"

@@ -419,9 +419,11 @@ def approve(unit_uuid: str, raw: dict, *, actor, version: int, now: datetime) ->
 
 
 def merge(
-    unit_uuid: str, target_id: int, *, actor, version: int, now: datetime, note: str = ""
+    unit_uuid: str, target_id: int | None, *, actor, version: int, now: datetime, note: str = ""
 ) -> Enterprise:
     """Record the proposal as a duplicate of a registered unit; fill that record's blanks from it. Caller commits."""
+    if target_id is None:
+        raise UnitError("请选择要合并到的在册单位。", status=422)
     p = _decidable(actor, unit_uuid, version)
     target = scope.get_enterprise(actor, target_id)  # 404 outside scope
     if not scope.can_edit_enterprise(actor, target):

@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, g, render_template, request
-from sqlalchemy import select
 
-from .. import alerts, charts, contract, dashboard, plan, public, quarterly, roles, scope, targets
+from .. import (
+    alerts,
+    charts,
+    contract,
+    dashboard,
+    plan,
+    public,
+    quarterly,
+    roles,
+    scope,
+    targets,
+    tx,
+)
 from ..access import roles_required
 from ..clock import LOCAL_TZ, local_today, utcnow
 from ..contract.pages import PeriodQuery, YearQuery
-from ..extensions import db
-from ..models import Street
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -78,13 +87,9 @@ def index():
             chart_id="c-cov",
         ),
     }
-    scope_label = {
-        "street": db.session.get(Street, g.user.street_id).name if g.user.street_id else "",
-        "department": f"{g.user.industry}行业",
-    }.get(g.user.role, "全区")
     return render_template(
         "dashboard/index.html",
-        scope_label=scope_label,
+        scope_label=scope.label(g.user),
         k=k,
         week=week,
         cats=cats,
@@ -111,20 +116,15 @@ def index():
 @roles_required(*roles.OFFICE)
 def targets_page():
     year = contract.query(YearQuery).year or local_today(utcnow()).year
-    street_ids = {s.id for s in scope.filter_choices(g.user)["streets"]}
-    streets = [
-        s for s in db.session.scalars(select(Street).order_by(Street.id)) if s.id in street_ids
-    ]
+    streets = scope.streets(g.user)
     error = message = ""
     if request.method == "POST":
         if g.user.role != "district":
             abort(403)
         try:
-            targets.save_form(streets, year, request.form, actor=g.user, now=utcnow())
-            db.session.commit()
+            tx.run(targets.save_form, streets, year, request.form, actor=g.user, now=utcnow())
             message = "目标已保存。"
         except targets.TargetError as exc:
-            db.session.rollback()
             error = exc.message
     return render_template(
         "dashboard/targets.html",

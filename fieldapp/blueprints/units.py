@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 
-from .. import contract, enterprises, photos, roles, units
+from .. import contract, enterprises, photos, roles, scope, tx, units
 from ..access import roles_required
 from ..clock import utcnow
-from ..extensions import db
-from ..models import Street
 from ..storage import StorageMissing
 
 bp = Blueprint("units", __name__, url_prefix="/units")
@@ -40,9 +38,6 @@ def index():
 
 
 def _show(p, *, values=None, errors=None, message="", status=200):
-    streets = db.session.query(Street).order_by(Street.id).all()
-    if g.user.role == "street":
-        streets = [s for s in streets if s.id == g.user.street_id]
     held = units.held_visits(p)
     return render_template(
         "units/show.html",
@@ -52,7 +47,7 @@ def _show(p, *, values=None, errors=None, message="", status=200):
         values=values or units.form_values(p),
         errors=errors or {},
         message=message,
-        streets=streets,
+        streets=scope.streets(g.user),
     ), status
 
 
@@ -68,13 +63,10 @@ def approve(unit_uuid: str):
     p = _load(unit_uuid)
     values = request.form.to_dict()
     try:
-        ent = units.approve(p.uuid, values, actor=g.user, version=_version(), now=utcnow())
-        db.session.commit()
+        ent = tx.run(units.approve, p.uuid, values, actor=g.user, version=_version(), now=utcnow())
     except enterprises.ValidationError as exc:
-        db.session.rollback()
         return _show(_load(unit_uuid), values=values, errors=exc.fields, status=422)
     except units.UnitError as exc:
-        db.session.rollback()
         return _show(
             _load(unit_uuid), values=values, errors={"_form": exc.message}, status=exc.status
         )
@@ -87,9 +79,8 @@ def merge(unit_uuid: str):
     p = _load(unit_uuid)
     try:
         target = contract.form_id(request.form.get("enterprise_id"), what="合并到的单位")
-        if target is None:
-            raise units.UnitError("请选择要合并到的在册单位。", status=422)
-        ent = units.merge(
+        ent = tx.run(
+            units.merge,
             p.uuid,
             target,
             actor=g.user,
@@ -97,9 +88,7 @@ def merge(unit_uuid: str):
             now=utcnow(),
             note=request.form.get("note", ""),
         )
-        db.session.commit()
     except (units.UnitError, contract.ContractError) as exc:
-        db.session.rollback()
         if exc.status == 404:
             abort(404)
         return _show(_load(unit_uuid), errors={"_merge": exc.message}, status=exc.status)
@@ -111,16 +100,15 @@ def merge(unit_uuid: str):
 def reject(unit_uuid: str):
     p = _load(unit_uuid)
     try:
-        units.reject(
+        tx.run(
+            units.reject,
             p.uuid,
             reason=request.form.get("reason", ""),
             actor=g.user,
             version=_version(),
             now=utcnow(),
         )
-        db.session.commit()
     except units.UnitError as exc:
-        db.session.rollback()
         return _show(_load(unit_uuid), errors={"_reject": exc.message}, status=exc.status)
     return redirect(url_for("units.show", unit_uuid=unit_uuid), 303)
 
