@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from .. import attachments, contract, documents, enforcement, hazards, roles, scope
+from .. import (
+    attachments,
+    contract,
+    documents,
+    enforcement,
+    enforcement_reads,
+    hazards,
+    roles,
+    scope,
+    tx,
+)
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
-from ..extensions import db
-from ..models import EnforcementCase, Hazard
 from ..storage import StorageMissing
 
 bp = Blueprint("enforcement", __name__, url_prefix="/enforcement")
@@ -32,21 +39,10 @@ def index():
 
 
 def _form_context(ent, values: dict, errors: list[str]) -> dict:
-    found = db.session.scalars(
-        select(Hazard)
-        .where(Hazard.enterprise_id == ent.id)
-        .order_by(hazards.state_sort_key(), Hazard.raised_at.desc())
-        .limit(200)
-    ).all()
-    cases = db.session.scalars(
-        select(EnforcementCase).where(
-            EnforcementCase.enterprise_id == ent.id, EnforcementCase.status == "open"
-        )
-    ).all()
     return {
         "ent": ent,
-        "hazard_rows": found,
-        "cases": cases,
+        "hazard_rows": enforcement_reads.premises_hazards(ent.id, limit=200),
+        "cases": enforcement_reads.open_cases(ent.id),
         "values": values,
         "errors": errors,
         "kinds": enforcement.KINDS,
@@ -70,13 +66,9 @@ def new():
     values = {
         "kind": request.args.get("kind", "penalty"),
         "case_uuid": case,
-        "hazards": [],
+        "hazards": enforcement_reads.case_hazards(ent.id, case),
         "decided_on": local_today(utcnow()).isoformat(),
     }
-    if case:
-        c = db.session.get(EnforcementCase, case)
-        if c is not None and c.enterprise_id == ent.id:
-            values["hazards"] = [c.hazard_uuid]
     return render_template("enforcement/new.html", **_form_context(ent, values, []))
 
 
@@ -109,17 +101,17 @@ def create():
     }
     now = utcnow()
     try:
-        shas = attachments.ingest_uploads(
-            request.files.getlist("attachment"), actor=g.user, now=now
-        )
-        rec = enforcement.record(
-            enforcement.NewRecord(enterprise_id=ent.id, attachments=shas, **values),
-            actor=g.user,
-            now=now,
-        )
-        db.session.commit()
+        # The uploads are stored only if the record that cites them is.
+        with tx.atomic():
+            shas = attachments.ingest_uploads(
+                request.files.getlist("attachment"), actor=g.user, now=now
+            )
+            rec = enforcement.record(
+                enforcement.NewRecord(enterprise_id=ent.id, attachments=shas, **values),
+                actor=g.user,
+                now=now,
+            )
     except (enforcement.EnforcementError, documents.DocumentRejected) as exc:
-        db.session.rollback()
         if exc.status == 404:
             abort(404)
         ent = scope.get_enterprise(g.user, ent_id)
@@ -141,13 +133,10 @@ def _load(record_uuid: str):
 @roles_required(*roles.OVERSIGHT)
 def show(record_uuid: str, error: str = "", status: int = 200):
     rec = _load(record_uuid)
-    found = db.session.scalars(
-        select(Hazard).where(Hazard.uuid.in_([h.hazard_uuid for h in rec.hazards]))
-    ).all()
     return render_template(
         "enforcement/show.html",
         rec=rec,
-        found=found,
+        found=enforcement_reads.record_hazards(rec),
         files=attachments.rows(rec.attachments),
         kinds=enforcement.KINDS,
         describe=enforcement.describe,
@@ -160,12 +149,14 @@ def show(record_uuid: str, error: str = "", status: int = 200):
 def void(record_uuid: str):
     _load(record_uuid)
     try:
-        enforcement.void(
-            record_uuid, reason=request.form.get("reason", ""), actor=g.user, now=utcnow()
+        tx.run(
+            enforcement.void,
+            record_uuid,
+            reason=request.form.get("reason", ""),
+            actor=g.user,
+            now=utcnow(),
         )
-        db.session.commit()
     except enforcement.EnforcementError as exc:
-        db.session.rollback()
         return show(record_uuid, error=exc.message, status=exc.status)
     return redirect(url_for("enforcement.show", record_uuid=record_uuid), 303)
 
@@ -205,12 +196,14 @@ def case(case_uuid: str, error: str = "", status: int = 200):
 @roles_required(*roles.OVERSIGHT)
 def case_close(case_uuid: str):
     try:
-        enforcement.close_case(
-            case_uuid, outcome=request.form.get("outcome", ""), actor=g.user, now=utcnow()
+        tx.run(
+            enforcement.close_case,
+            case_uuid,
+            outcome=request.form.get("outcome", ""),
+            actor=g.user,
+            now=utcnow(),
         )
-        db.session.commit()
     except enforcement.EnforcementError as exc:
-        db.session.rollback()
         if exc.status == 404:
             abort(404)
         return case(case_uuid, error=exc.message, status=exc.status)
