@@ -7,6 +7,7 @@ import uuid as uuidlib
 from datetime import date, datetime
 
 from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import joinedload
 
 from . import audit, photos, scope
 from .clock import local_today
@@ -131,9 +132,11 @@ def _missing(actor, kind: str, year: int, grid: str = ""):
 def missing_letters(
     actor, *, kind: str, year: int, grid: str = "", limit: int = 100, offset: int = 0
 ) -> list[Enterprise]:
-    """Premises in scope still without this year's notice (or commitment)."""
-    stmt = _missing(actor, kind, year, grid).order_by(
-        Enterprise.street_id, Enterprise.grid_id, Enterprise.name, Enterprise.id
+    """Premises in scope still without this year's notice (or commitment), with their street."""
+    stmt = (
+        _missing(actor, kind, year, grid)
+        .options(joinedload(Enterprise.street))
+        .order_by(Enterprise.street_id, Enterprise.grid_id, Enterprise.name, Enterprise.id)
     )
     return list(db.session.scalars(stmt.offset(offset).limit(limit)))
 

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, g, render_template, request
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from .. import campaign, contract, lists, risk, roles, scope, settings, standardization, vocab
+from .. import (
+    campaign,
+    campaign_actions,
+    contract,
+    lists,
+    risk,
+    roles,
+    scope,
+    settings,
+    standardization,
+    tx,
+    vocab,
+)
 from ..access import roles_required
 from ..clock import local_today, utcnow
 from ..contract.pages import LettersQuery
 from ..errors import DomainError
-from ..extensions import db
 from ..htmx import is_htmx
-from ..models import Enterprise, Street
+from ..models import Enterprise
 from ..roles import Role
 
 MISSING_PER_PAGE = 100
@@ -67,23 +77,6 @@ def panel_context(ent: Enterprise) -> dict:
     }
 
 
-def _date(name: str, *, required: bool = True) -> date | None:
-    value = request.form.get(name, "").strip()
-    if not value and not required:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise campaign.CampaignError("请填写有效日期（年-月-日）") from None
-
-
-def _int(name: str, label: str) -> int:
-    value = request.form.get(name, "").strip() or "0"
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise campaign.CampaignError(f"{label}应为整数")
-    return int(value)
-
-
 def _photo() -> bytes | None:
     f = request.files.get("photo")
     return f.read() if f and f.filename else None
@@ -93,78 +86,19 @@ def _photo() -> bytes | None:
 @roles_required(*roles.OFFICE)
 def act(enterprise_id: int, action: str):
     ent = scope.get_editable_enterprise(g.user, enterprise_id)
-    form, now = request.form, utcnow()
+    if action not in campaign_actions.ACTIONS:
+        abort(404)
     try:
-        if action == "standardization":
-            standardization.record(
-                ent,
-                kind=form.get("kind", ""),
-                level=form.get("level") or None,
-                result=form.get("result", ""),
-                on=_date("on"),
-                valid_until=_date("valid_until", required=False),
-                organizer=form.get("organizer") or None,
-                note=form.get("note", ""),
-                actor=g.user,
-                now=now,
-            )
-            message = f"已记录，当前标准化状态：{vocab.STANDARDIZATION[ent.standardization]}"
-        elif action == "stars":
-            standardization.rate(
-                ent,
-                stars=_int("stars", "星级"),
-                reason=form.get("reason", ""),
-                actor=g.user,
-                now=now,
-            )
-            message = f"已定为 {ent.stars} 星"
-        elif action == "letter":
-            kind = form.get("kind", "")
-            campaign.record_letter(
-                ent,
-                kind=kind,
-                year=_int("year", "年度"),
-                done_on=_date("done_on"),
-                deadline=_date("deadline", required=False),
-                signer=form.get("signer", ""),
-                photo=_photo(),
-                note=form.get("note", ""),
-                actor=g.user,
-                now=now,
-            )
-            message = f"已登记{campaign.LETTER_KINDS.get(kind, '')}"
-        elif action == "agreement":
-            tenant_id = contract.form_id(form.get("tenant_id"), what="承租单位")
-            tenant = db.session.get(Enterprise, tenant_id) if tenant_id else None
-            if tenant is None:
-                raise campaign.CampaignError("请选择承租单位")
-            campaign.record_agreement(
-                ent,
-                tenant,
-                signed_on=_date("signed_on"),
-                photo=_photo(),
-                note=form.get("note", ""),
-                actor=g.user,
-                now=now,
-            )
-            message = f"已登记与{tenant.name}的安全协议"
-        elif action == "case":
-            campaign.record_case(
-                kind=form.get("kind", ""),
-                street=db.session.get(Street, ent.street_id),
-                enterprise=ent,
-                level=form.get("level", ""),
-                on=_date("on"),
-                note=form.get("note", ""),
-                actor=g.user,
-                now=now,
-            )
-            message = "已登记案例"
-        else:
-            abort(404)
-        db.session.commit()
+        message = tx.run(
+            campaign_actions.act,
+            ent,
+            action,
+            request.form,
+            photo=_photo(),
+            actor=g.user,
+            now=utcnow(),
+        )
     except DomainError as exc:
-        db.session.rollback()
         ent = scope.get_editable_enterprise(g.user, enterprise_id)
         return _panel(ent, error=exc.message, status=422)
     return _panel(ent, message=message)
@@ -176,28 +110,26 @@ def risk_decide(enterprise_id: int):
     """Decide 四色: streets and districts from the campaign panel, departments for their industry."""
     ent = scope.get_enterprise(g.user, enterprise_id)
     try:
-        risk.decide(
-            db.session.get(Enterprise, ent.id),
+        tx.run(
+            risk.decide,
+            ent,
             color=request.form.get("color", ""),
             reason=request.form.get("reason", ""),
             actor=g.user,
             now=utcnow(),
         )
-        db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
         if exc.status != 422:
             raise
         return _risk_answer(enterprise_id, error=exc.message, status=422)
     return _risk_answer(
-        enterprise_id,
-        message=f"已确定风险等级：{vocab.RISK_COLORS[db.session.get(Enterprise, ent.id).risk_color]}",
+        enterprise_id, message=f"已确定风险等级：{vocab.RISK_COLORS[ent.risk_color]}"
     )
 
 
 def _risk_answer(enterprise_id: int, *, message: str = "", error: str = "", status: int = 200):
     """Answer with the region the form came from: the campaign panel for editors, the risk panel for departments."""
-    ent = db.session.get(Enterprise, enterprise_id)
+    ent = scope.get_enterprise(g.user, enterprise_id)
     if scope.can_edit_enterprise(g.user, ent):
         return _panel(ent, message=message, error=error, status=status)
     html = render_template(
@@ -207,8 +139,6 @@ def _risk_answer(enterprise_id: int, *, message: str = "", error: str = "", stat
         return current_app.make_response((html, status))
     if error:
         return render_template("campaign/page.html", panel=html, ent=ent), status
-    from flask import redirect, url_for
-
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id) + "#risk-panel", 303)
 
 
@@ -220,8 +150,6 @@ def _panel(ent: Enterprise, *, message: str = "", error: str = "", status: int =
         return current_app.make_response((html, status))
     if error:
         return render_template("campaign/page.html", panel=html, ent=ent), status
-    from flask import redirect, url_for
-
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id) + "#campaign-panel", 303)
 
 
@@ -233,13 +161,12 @@ def letter(enterprise_id: int, kind: str):
     if kind not in campaign.LETTER_KINDS:
         abort(404)
     deadline = _deadline_arg()
-    street = db.session.get(Street, ent.street_id)
     return render_template(
         "campaign/letter.html",
         kind=kind,
         title=campaign.LETTER_KINDS[kind],
         ent=ent,
-        street=street,
+        street=ent.street,
         deadline=deadline,
         year=contract.query(LettersQuery).year or local_today(utcnow()).year,
     )
@@ -296,14 +223,13 @@ def print_missing():
     kind, year, grid = _missing_args()
     deadline = _deadline_arg()
     ents = campaign.missing_letters(g.user, kind=kind, year=year, grid=grid, limit=PRINT_MAX)
-    streets = {s.id: s for s in db.session.scalars(select(Street))}
     return render_template(
         "campaign/letters_print.html",
         kind=kind,
         title=campaign.LETTER_KINDS[kind],
         year=year,
         deadline=deadline,
-        letters=[(e, streets[e.street_id]) for e in ents],
+        letters=[(e, e.street) for e in ents],
         print_max=PRINT_MAX,
         total=campaign.count_missing(g.user, kind=kind, year=year, grid=grid),
     )
@@ -315,11 +241,9 @@ def settings_page():
     error = message = ""
     if request.method == "POST":
         try:
-            settings.save_campaign(request.form, actor=g.user, now=utcnow())
-            db.session.commit()
+            tx.run(settings.save_campaign, request.form, actor=g.user, now=utcnow())
             message = "已保存。"
         except DomainError as exc:
-            db.session.rollback()
             error = exc.message
     return render_template(
         "campaign/settings.html",
