@@ -55,7 +55,7 @@ def validate(alert_uuid: str, body, *, actor) -> dict:
     if not UUID_RE.match(alert_uuid or ""):
         raise AlertError("报告编号应为小写 UUID。", status=400)
     data = contract.parse(AlertIn, body, what="报告")
-    ent = enterprises.get_row(actor, data.enterprise_id)  # 404 outside the caller's scope
+    ent = enterprises.get(actor, data.enterprise_id)  # 404 outside the caller's scope
     errors: list[str] = []
     if data.kind == "major_hazard" and data.hazard_uuid is None:
         errors.append("hazard_uuid：重大隐患报告须写明隐患编号")

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Row, Select, bindparam, func, select
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import Forbidden
 
 from . import contract, creditcode, scope, vocab
 from .errors import DomainError
@@ -82,9 +82,9 @@ FIELD_LABELS = {
 class ValidationError(DomainError):
     """Carries per-field Chinese messages (`fields`: field name → message)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], *, status: int | None = None):
         lines = [f"{FIELD_LABELS.get(k, k)}：{v}" for k, v in errors.items()]
-        super().__init__("; ".join(lines), errors=lines)
+        super().__init__("; ".join(lines), status=status, errors=lines)
         self.fields = errors
 
 
@@ -299,6 +299,24 @@ def link_landlord(
     _record(ent, None, "update", {"landlord_id": [None, landlord.id]}, now, actor_label)
 
 
+STALE_EDIT = "该记录已被他人修改，以下为最新内容，请重新编辑。"
+
+
+def form_input(ent: Enterprise, form: dict[str, str]) -> dict[str, str]:
+    """Return the edit form's values with the fields recorded elsewhere kept as they are."""
+    current = form_values(ent)
+    return {**form, **{k: current[k] for k in RECORDED_ELSEWHERE}}  # never from this form
+
+
+def apply_form(
+    ent: Enterprise, values: dict[str, str], *, actor: scope.ActorLike, now: datetime
+) -> dict[str, list]:
+    """Check the form's version against the record's (409 if stale), then clean and apply it."""
+    if str(ent.version) != values.get("version"):
+        raise ValidationError({"_form": STALE_EDIT}, status=409)
+    return update(ent, clean(values), actor=actor, now=now)
+
+
 def update(
     ent: Enterprise, data: dict[str, object], *, actor: scope.ActorLike, now: datetime
 ) -> dict[str, list]:
@@ -379,8 +397,9 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-# Read pages use Core rows (the ORM costs ~4x per statement on this hot path):
-# every enterprise column plus its street and grid names.
+# One enterprise is an ORM `Enterprise` (`get`); lists of many (search, the phone's
+# bootstrap) read Core rows, since the ORM costs ~4x per row there: every enterprise
+# column plus its street and grid names, under the names `Enterprise` has as properties.
 ROW_COLUMNS = (
     *Enterprise.__table__.c,
     Street.name.label("street_name"),
@@ -406,24 +425,12 @@ def _scoped_rows(key: scope.ScopeKey) -> Select:
     )
 
 
-@lru_cache(maxsize=4096)
-def _row_by_id(key: scope.ScopeKey) -> Select:
-    return _scoped_rows(key).where(Enterprise.id == bindparam("enterprise_id"))
+def get(actor: scope.ActorLike, enterprise_id: int) -> Enterprise:
+    """Return one enterprise in scope (with its street and grid), or raise 404."""
+    return scope.get_enterprise(actor, enterprise_id)
 
 
-def get_row(actor: scope.ActorLike, enterprise_id: int) -> Row:
-    """Return one enterprise row in scope, or raise 404."""
-    row = (
-        db.session.connection()
-        .execute(_row_by_id(scope.key(actor)), {"enterprise_id": enterprise_id})
-        .first()
-    )
-    if row is None:
-        raise NotFound()
-    return row
-
-
-def related(ent_row: Row) -> dict[str, list[Row] | Row | None]:
+def related(ent_row: Enterprise) -> dict[str, list[Row] | Row | None]:
     """Return the landlord and tenants of a premises (only queried when it has any)."""
     conn = db.session.connection()
     cols = (Enterprise.id, Enterprise.name)
@@ -444,7 +451,22 @@ def related(ent_row: Row) -> dict[str, list[Row] | Row | None]:
     return {"landlord": landlord, "tenants": tenants}
 
 
-def tenant_hazards(actor: scope.ActorLike, ent_row: Row, limit: int = 200) -> list:
+def landlord_choices(ent: Enterprise) -> list[Enterprise]:
+    """Return the premises of the same street that may be this one's landlord, by name."""
+    return list(
+        db.session.scalars(
+            select(Enterprise)
+            .where(
+                Enterprise.street_id == ent.street_id,
+                Enterprise.hosts_tenants.is_(True),
+                Enterprise.id != ent.id,
+            )
+            .order_by(Enterprise.name)
+        )
+    )
+
+
+def tenant_hazards(actor: scope.ActorLike, ent_row: Enterprise, limit: int = 200) -> list:
     """Open hazards of a landlord's tenants that the actor may see, soonest deadline first.
 
     The landlord answers for coordinating its tenants' safety (Work Safety Law Art. 49),

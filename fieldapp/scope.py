@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, NotFound
 
 from . import quarterly
@@ -77,9 +78,11 @@ def enterprises(actor: ActorLike) -> Select:
 
 
 def get_enterprise(actor: ActorLike, enterprise_id: int) -> Enterprise:
-    """Return the enterprise if it is in scope, else raise 404."""
+    """Return the enterprise (its street and grid loaded with it) if it is in scope, else raise 404."""
     ent = db.session.scalar(
-        select(Enterprise).where(Enterprise.id == enterprise_id, enterprise_clause(actor))
+        select(Enterprise)
+        .options(joinedload(Enterprise.street), joinedload(Enterprise.grid))
+        .where(Enterprise.id == enterprise_id, enterprise_clause(actor))
     )
     if ent is None:
         raise NotFound()

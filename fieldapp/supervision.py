@@ -12,9 +12,10 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
-from . import enterprises, scope
+from . import scope
 from .clock import LOCAL_TZ
 from .extensions import db
 from .models import Enterprise, Grid, Street, Visit, VisitTeam, user_grids
@@ -39,23 +40,22 @@ def streets_of(actor) -> list[int] | None:
     return []
 
 
-def premises_row(actor, enterprise_id: int):
+def premises(actor, enterprise_id: int) -> Enterprise:
     """The premises of a supervision visit: any in the actor's street(s), else 404."""
     if not actor.active:
         raise NotFound()
     streets = streets_of(actor)
     stmt = (
-        select(*enterprises.ROW_COLUMNS)
-        .join(Street, Street.id == Enterprise.street_id)
-        .outerjoin(Grid, Grid.id == Enterprise.grid_id)
+        select(Enterprise)
+        .options(joinedload(Enterprise.street), joinedload(Enterprise.grid))
         .where(Enterprise.id == enterprise_id)
     )
     if streets is not None:
         stmt = stmt.where(Enterprise.street_id.in_(streets))
-    row = db.session.connection().execute(stmt).first()
-    if row is None:
+    ent = db.session.scalar(stmt)
+    if ent is None:
         raise NotFound()
-    return row
+    return ent
 
 
 def record(visit_uuid: str, team, ent) -> dict:

@@ -43,7 +43,6 @@ from .models import (
     Grid,
     Hazard,
     PhotoRef,
-    Street,
     UnitProposal,
     UnitVisit,
     User,
@@ -527,28 +526,12 @@ def _receive_held(v: UnitVisit, ent: Enterprise, now: datetime) -> None:
     body = {k: val for k, val in v.body.items() if k != "unit"}
     body["enterprise_id"] = ent.id
     try:
-        visits.receive(
-            v.uuid, body, actor=inspector, now=v.received_at, enterprise_row=_row(ent.id)
-        )
+        visits.receive(v.uuid, body, actor=inspector, now=v.received_at, enterprise_row=ent)
     except visits.VisitError as exc:
         raise UnitError(
             f"先行保存的检查 {v.uuid} 无法记入该单位：{exc.message}", status=409, errors=exc.errors
         ) from None
     v.status, v.attached_at, v.enterprise_id = "attached", now, ent.id
-
-
-def _row(enterprise_id: int):
-    """The premises as visits read it, whatever the deciding user's scope (an attachment, not a new visit)."""
-    return (
-        db.session.connection()
-        .execute(
-            select(*enterprises.ROW_COLUMNS)
-            .join(Street, Street.id == Enterprise.street_id)
-            .outerjoin(Grid, Grid.id == Enterprise.grid_id)
-            .where(Enterprise.id == enterprise_id)
-        )
-        .first()
-    )
 
 
 # --- visits walked against a proposed unit -------------------------------------------------

@@ -112,11 +112,11 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise
     if enterprise_row is not None:
         ent = enterprise_row
     elif body.supervision is not None:
-        ent = supervision.premises_row(
+        ent = supervision.premises(
             actor, body.enterprise_id
         )  # 督导帮扶: any premises of the actor's street
     else:
-        ent = enterprises.get_row(actor, body.enterprise_id)  # 404 when out of scope
+        ent = enterprises.get(actor, body.enterprise_id)  # 404 when out of scope
     started, finished = body.started_at, body.finished_at
     if finished < started:
         errors.append("finished_at 早于 started_at")
@@ -485,11 +485,11 @@ def receipt_for(visit_uuid: str) -> dict | None:
 
 
 def get_in_scope(actor, visit_uuid: str):
-    """Return a stored visit and its premises row; 404 when unknown or outside the actor's scope."""
+    """Return a stored visit and its premises; 404 when unknown or outside the actor's scope."""
     visit = db.session.get(Visit, visit_uuid)
     if visit is None:
         raise NotFound()
-    return visit, enterprises.get_row(actor, visit.enterprise_id)
+    return visit, enterprises.get(actor, visit.enterprise_id)
 
 
 def passed_items(answers: list[dict], checklist_id: str, *, checklist: str, item: str) -> list[str]:

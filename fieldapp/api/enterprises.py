@@ -10,11 +10,12 @@ from ..access import login_required
 from ..auth import Actor
 from ..clock import local_today, utcnow
 from ..contract.api import EnterpriseQuery
+from ..models import Enterprise
 from . import bp, page_args
 
 
-def enterprise_item(ent: Row) -> dict:
-    """Return the list representation of an enterprise row."""
+def enterprise_item(ent: Row | Enterprise) -> dict:
+    """Return the list representation of an enterprise (a list row or a loaded one)."""
     return {
         "id": ent.id,
         "name": ent.name,
@@ -35,7 +36,7 @@ def enterprise_item(ent: Row) -> dict:
     }
 
 
-def enterprise_detail(ent: Row, actor: Actor) -> dict:
+def enterprise_detail(ent: Enterprise, actor: Actor) -> dict:
     """Return the full record: the list fields plus contacts and more."""
     data = enterprise_item(ent)
     data.update(
@@ -77,5 +78,5 @@ def enterprises_list():
 @bp.get("/enterprises/<int:enterprise_id>")
 @login_required
 def enterprise_get(enterprise_id: int):
-    ent = enterprises.get_row(g.user, enterprise_id)
+    ent = enterprises.get(g.user, enterprise_id)
     return jsonify(enterprise_detail(ent, g.user))

@@ -9,8 +9,8 @@ from .. import (
     contract,
     documents,
     enforcement,
-    enforcement_reads,
     hazards,
+    premises_reads,
     roles,
     scope,
     tx,
@@ -41,8 +41,8 @@ def index():
 def _form_context(ent, values: dict, errors: list[str]) -> dict:
     return {
         "ent": ent,
-        "hazard_rows": enforcement_reads.premises_hazards(ent.id, limit=200),
-        "cases": enforcement_reads.open_cases(ent.id),
+        "hazard_rows": premises_reads.premises_hazards(ent.id, limit=200),
+        "cases": premises_reads.open_cases(ent.id),
         "values": values,
         "errors": errors,
         "kinds": enforcement.KINDS,
@@ -66,7 +66,7 @@ def new():
     values = {
         "kind": request.args.get("kind", "penalty"),
         "case_uuid": case,
-        "hazards": enforcement_reads.case_hazards(ent.id, case),
+        "hazards": premises_reads.case_hazards(ent.id, case),
         "decided_on": local_today(utcnow()).isoformat(),
     }
     return render_template("enforcement/new.html", **_form_context(ent, values, []))
@@ -136,7 +136,7 @@ def show(record_uuid: str, error: str = "", status: int = 200):
     return render_template(
         "enforcement/show.html",
         rec=rec,
-        found=enforcement_reads.record_hazards(rec),
+        found=premises_reads.record_hazards(rec),
         files=attachments.rows(rec.attachments),
         kinds=enforcement.KINDS,
         describe=enforcement.describe,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from .. import contract, enterprises, hazards, placards, roles, scope, visits
+from .. import contract, enterprises, hazards, placards, premises_reads, roles, scope, tx, visits
 from ..access import login_required, roles_required
 from ..clock import local_today, utcnow
 from ..contract.pages import EnterpriseFilters
-from ..extensions import db
 from ..htmx import is_htmx, vary_on_htmx
-from ..models import Enterprise, Hazard, Street
 from .campaign import panel_context as campaign_panel_context
 from .campaign import risk_context
 
@@ -34,23 +31,14 @@ def index():
 @bp.get("/<int:enterprise_id>")
 @login_required
 def detail(enterprise_id: int):
-    ent = enterprises.get_row(g.user, enterprise_id)
+    ent = enterprises.get(g.user, enterprise_id)
     can_edit = scope.can_edit_enterprise(g.user, ent)
     changes = enterprises.history(ent.id) if g.user.role in roles.OVERSIGHT else []
     applicable = current_app.extensions["checklists"].for_enterprise(ent, local_today(utcnow()))
-    found = db.session.scalars(
-        select(Hazard)
-        .where(Hazard.enterprise_id == ent.id)
-        .order_by(hazards.state_sort_key(), Hazard.deadline, Hazard.raised_at.desc())
-        .limit(100)
-    ).all()
-    cp = campaign_panel_context(db.session.get(Enterprise, ent.id)) if can_edit else None
+    found = premises_reads.premises_hazards(ent.id, limit=100, by_deadline=True)
+    cp = campaign_panel_context(ent) if can_edit else None
     # A department decides 四色 for its industry's premises (the page is in its scope already).
-    rk = (
-        risk_context(db.session.get(Enterprise, ent.id), g.user)
-        if g.user.role == roles.Role.DEPARTMENT
-        else None
-    )
+    rk = risk_context(ent, g.user) if g.user.role == roles.Role.DEPARTMENT else None
     return render_template(
         "enterprises/detail.html",
         ent=ent,
@@ -82,49 +70,26 @@ def _field_context(ent) -> dict:
     }
 
 
-def _landlord_choices(ent: Enterprise) -> list[Enterprise]:
-    return list(
-        db.session.scalars(
-            select(Enterprise)
-            .where(
-                Enterprise.street_id == ent.street_id,
-                Enterprise.hosts_tenants.is_(True),
-                Enterprise.id != ent.id,
-            )
-            .order_by(Enterprise.name)
-        )
-    )
-
-
 @bp.route("/<int:enterprise_id>/edit", methods=["GET", "POST"])
 @roles_required(*roles.OFFICE)
 def edit(enterprise_id: int):
-    ent = scope.get_enterprise(g.user, enterprise_id)
-    if not scope.can_edit_enterprise(g.user, ent):
-        abort(403)
-    streets = db.session.scalars(select(Street).order_by(Street.id)).all()
-    if g.user.role == "street":
-        streets = [s for s in streets if s.id == g.user.street_id]
-    context = {"ent": ent, "streets": streets, "landlords": _landlord_choices(ent)}
+    ent = scope.get_editable_enterprise(g.user, enterprise_id)
+    context = {
+        "ent": ent,
+        "streets": scope.streets(g.user),
+        "landlords": enterprises.landlord_choices(ent),
+    }
     if request.method == "GET":
         return render_template(
             "enterprises/edit.html", values=enterprises.form_values(ent), errors={}, **context
         )
-    values = request.form.to_dict()
-    current = enterprises.form_values(ent)
-    values.update({k: current[k] for k in enterprises.RECORDED_ELSEWHERE})  # never from this form
-    if str(ent.version) != values.get("version"):
-        errors = {"_form": "该记录已被他人修改，以下为最新内容，请重新编辑。"}
-        return render_template(
-            "enterprises/edit.html", values=enterprises.form_values(ent), errors=errors, **context
-        ), 409
+    values = enterprises.form_input(ent, request.form.to_dict())
     try:
-        data = enterprises.clean(values)
-        enterprises.update(ent, data, actor=g.user, now=utcnow())
+        tx.run(enterprises.apply_form, ent, values, actor=g.user, now=utcnow())
     except enterprises.ValidationError as exc:
-        db.session.rollback()
+        if exc.status == 409:  # saved by someone else meanwhile: show what is on record now
+            values = enterprises.form_values(ent)
         return render_template(
             "enterprises/edit.html", values=values, errors=exc.fields, **context
-        ), 422
-    db.session.commit()
+        ), exc.status
     return redirect(url_for("enterprises.detail", enterprise_id=ent.id), 303)

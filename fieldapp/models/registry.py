@@ -85,6 +85,24 @@ class Enterprise(Base):
     landlord: Mapped[Enterprise | None] = relationship(remote_side=[id], back_populates="tenants")
     tenants: Mapped[list[Enterprise]] = relationship(back_populates="landlord")
 
+    # The names list queries read as labelled columns (`enterprises.ROW_COLUMNS`), so a
+    # template or serializer takes a list row and a loaded Enterprise alike.
+    @property
+    def street_name(self) -> str:
+        return self.street.name
+
+    @property
+    def street_phone(self) -> str | None:
+        return self.street.office_phone
+
+    @property
+    def grid_code(self) -> str | None:
+        return self.grid.code if self.grid else None
+
+    @property
+    def grid_name(self) -> str | None:
+        return self.grid.name if self.grid else None
+
     @property
     def market_categories(self) -> list[str]:
         """The 四类市场主体 this premises belongs to, in the plan's order."""

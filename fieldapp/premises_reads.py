@@ -1,4 +1,4 @@
-"""What the enforcement pages read beside the records: a premises' hazards and open cases."""
+"""What the premises and enforcement pages read beside the records: hazards and open cases."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from .extensions import db
 from .models import EnforcementCase, EnforcementRecord, Hazard
 
 
-def premises_hazards(enterprise_id: int, limit: int = 200) -> list[Hazard]:
-    """Return a premises' hazards to pick from, open ones first, newest first within a state."""
+def premises_hazards(enterprise_id: int, *, limit: int, by_deadline: bool = False) -> list[Hazard]:
+    """Return a premises' hazards, open ones first, then (by_deadline) soonest due, then newest."""
+    order = [hazards.state_sort_key(), *([Hazard.deadline] if by_deadline else [])]
     return list(
         db.session.scalars(
             select(Hazard)
             .where(Hazard.enterprise_id == enterprise_id)
-            .order_by(hazards.state_sort_key(), Hazard.raised_at.desc())
+            .order_by(*order, Hazard.raised_at.desc())
             .limit(limit)
         )
     )
