@@ -22,6 +22,7 @@ from . import hazards, risk, scope, vocab
 from .clock import LOCAL_TZ, local_today
 from .extensions import db
 from .models import Enterprise, Grid, Hazard, HazardTally, PremisesVisit, Street, User, VisitTally
+from .roles import Role
 
 DIMENSIONS = {
     "street": "街道",
@@ -78,6 +79,18 @@ def _scoped(stmt, actor, table=T, *, join: bool = False):
 
 def _n(cond=None):
     return func.coalesce(func.sum(T.n if cond is None else case((cond, T.n), else_=0)), 0)
+
+
+def layout(actor) -> tuple[str, tuple[str, ...], str]:
+    """Return the actor's first breakdown, all its breakdowns, and what coverage is counted by.
+
+    A street's scope is one street, broken down by grid. A department's scope is one
+    industry across every street: no industry breakdown (one row), coverage per street.
+    """
+    dim = "grid" if actor.role == Role.STREET else "street"
+    if actor.role == Role.DEPARTMENT:
+        return dim, (dim, "venue_type", "level"), "street"
+    return dim, (dim, "industry", "venue_type", "level"), "grid"
 
 
 def overview(

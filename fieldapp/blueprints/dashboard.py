@@ -51,11 +51,9 @@ def _window() -> tuple[dashboard.Window, str, str]:
 def index():
     w, start, end = _window()
     now = utcnow()
-    dim = "street" if g.user.role in ("district", "department") else "grid"
     department = g.user.role == roles.Role.DEPARTMENT
-    # A department's scope is one industry across every street: no industry breakdown (one row), coverage per street.
-    dims = (dim, "venue_type", "level") if department else (dim, "industry", "venue_type", "level")
-    o = dashboard.overview(g.user, w, now, dims, coverage_by="street" if department else "grid")
+    dim, dims, coverage_by = dashboard.layout(g.user)
+    o = dashboard.overview(g.user, w, now, dims, coverage_by=coverage_by)
     k, week, cats, cov = o.kpis, o.weekly, o.categories[:12], o.coverage
     figs = {
         "weekly": charts.bars(
