@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import True_
 
-from . import hazards, risk, scope, vocab
+from . import hazards, quarterly, risk, scope, vocab
 from .clock import LOCAL_TZ, local_today
 from .extensions import db
 from .models import Enterprise, Grid, Hazard, HazardTally, PremisesVisit, Street, User, VisitTally
@@ -49,6 +49,18 @@ class Window:
     start: datetime
     end: datetime
     today: date
+
+
+def window(start: date | None, end: date | None, now: datetime) -> Window:
+    """Return the period to show, whole Asia/Shanghai days: by default this quarter to today."""
+    today = local_today(now)
+    start = start or quarterly.period(today.year, (today.month - 1) // 3 + 1).start.date()
+    end = end or today
+    return Window(
+        datetime.combine(start, time(), LOCAL_TZ),
+        datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ),
+        today,
+    )
 
 
 @dataclass

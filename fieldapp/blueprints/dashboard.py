@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, g, render_template, request
 
@@ -13,37 +13,24 @@ from .. import (
     dashboard,
     plan,
     public,
-    quarterly,
     roles,
     scope,
     targets,
     tx,
 )
 from ..access import roles_required
-from ..clock import LOCAL_TZ, local_today, utcnow
+from ..clock import local_today, utcnow
 from ..contract.pages import PeriodQuery, YearQuery
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 def _window() -> tuple[dashboard.Window, str, str]:
-    """The period from ?start=&end= (dates, Asia/Shanghai); the current quarter by default."""
-    now = utcnow()
-    today = local_today(now)
-    q = (today.month - 1) // 3 + 1
-    default = quarterly.period(today.year, q)
+    """The period from ?start=&end= (dates, Asia/Shanghai), and its first and last day for the form."""
     q = contract.query(PeriodQuery)
-    start = q.start or default.start.date()
-    end = q.end or today
-    return (
-        dashboard.Window(
-            datetime.combine(start, time(), LOCAL_TZ),
-            datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ),
-            today,
-        ),
-        start.isoformat(),
-        end.isoformat(),
-    )
+    w = dashboard.window(q.start, q.end, utcnow())
+    last = (w.end - timedelta(days=1)).date()
+    return w, w.start.date().isoformat(), last.isoformat()
 
 
 @bp.get("")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from fieldapp import campaign_actions, dashboard, enterprises, scope, supervision, units
+from fieldapp.clock import LOCAL_TZ, local_today
 from fieldapp.errors import DomainError
 from fieldapp.extensions import db
 from fieldapp.models import Enterprise, User, Visit
@@ -164,3 +166,24 @@ def test_the_edit_form_never_sets_what_is_recorded_elsewhere(ctx, world):
 )
 def test_the_dashboard_breaks_a_scope_down_by_what_varies_in_it(ctx, world, username, expected):
     assert dashboard.layout(user(username)) == expected
+
+
+@pytest.mark.parametrize(
+    "now,start,end,expected",
+    [
+        # 23:30 UTC on 31 March is already 1 April in Shanghai: the second quarter begins.
+        (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), None, None, ("2026-04-01", "2026-04-01")),
+        (datetime(2026, 3, 31, 15, 30, tzinfo=UTC), None, None, ("2026-01-01", "2026-03-31")),
+        (
+            datetime(2026, 5, 15, tzinfo=UTC),
+            date(2026, 2, 1),
+            date(2026, 2, 28),
+            ("2026-02-01", "2026-02-28"),
+        ),
+    ],
+)
+def test_the_dashboard_period_defaults_to_this_quarter_in_shanghai(now, start, end, expected):
+    w = dashboard.window(start, end, now)
+    last = w.end - timedelta(days=1)
+    assert (w.start.date().isoformat(), last.date().isoformat()) == expected
+    assert w.start.tzinfo is LOCAL_TZ and w.today == local_today(now)
