@@ -123,8 +123,30 @@ def _derive(app: Flask) -> None:
     cfg["LOG_DIR"] = str(cfg["LOG_DIR"] or data_dir / "logs")
     _check_storage(cfg)
     _check_notice(cfg)
+    cfg["SECRET_KEY_FALLBACKS"] = _fallback_keys(cfg.get("SECRET_KEY_FALLBACKS"))
     if isinstance(cfg["TRUSTED_HOSTS"], str):
         cfg["TRUSTED_HOSTS"] = [h.strip() for h in cfg["TRUSTED_HOSTS"].split(",") if h.strip()]
+
+
+MIN_FALLBACK_KEY = 16
+
+
+def _fallback_keys(value) -> list[str]:
+    """Old signing keys still accepted: a list, or comma-separated text from the environment.
+
+    Flask extends its key list with this value; a plain string (what
+    FIELDAPP_SECRET_KEY_FALLBACKS=oldkey becomes) would be taken one character at a
+    time, and a one-character key signs any cookie an attacker likes.
+    """
+    if value is None or value == "":
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ConfigError("SECRET_KEY_FALLBACKS 应为以逗号分隔的旧密钥")
+    keys = [str(k).strip() for k in items if str(k).strip()]
+    if any(len(k) < MIN_FALLBACK_KEY for k in keys):
+        raise ConfigError(f"SECRET_KEY_FALLBACKS 中的每个旧密钥至少 {MIN_FALLBACK_KEY} 个字符")
+    return keys
 
 
 def _check_storage(cfg) -> None:

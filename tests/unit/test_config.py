@@ -50,3 +50,40 @@ def test_instance_file_then_environment(tmp_path, monkeypatch):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/fieldapp"
     assert app.config["TRUSTED_HOSTS"] == ["a.example", "b.example"]
+
+
+def test_old_signing_keys_from_the_environment_are_whole_keys(tmp_path, monkeypatch):
+    """FIELDAPP_SECRET_KEY_FALLBACKS=old is one key, not one key per character."""
+    import pytest
+    from flask import session
+
+    old = "an-old-signing-key-0123456789"
+    app = make(
+        tmp_path,
+        monkeypatch,
+        env={
+            "FIELDAPP_SECRET_KEY": "the-current-signing-key-987654",
+            "FIELDAPP_SECRET_KEY_FALLBACKS": f"{old}, another-old-key-abcdefghij",
+        },
+    )
+    assert app.config["SECRET_KEY_FALLBACKS"] == [old, "another-old-key-abcdefghij"]
+    from fieldapp import security
+
+    security.init_app(app)
+
+    def cookie(key: str) -> str:
+        signer = Flask("signer")
+        signer.secret_key = key
+        with signer.test_request_context():
+            session["sid"] = "forged"
+            return signer.session_interface.get_signing_serializer(signer).dumps(dict(session))
+
+    iface = app.session_interface
+    with app.test_request_context():
+        loads = iface.get_signing_serializer(app).loads
+        assert loads(cookie(old)) == {"sid": "forged"}  # a rotated-out key still reads
+        with pytest.raises(Exception, match="Signature"):
+            loads(cookie("a"))  # a single character of it does not
+    for bad in ("short", "ok-long-enough-key-123,x"):
+        with pytest.raises(config.ConfigError, match="至少 16 个字符"):
+            make(tmp_path, monkeypatch, env={"FIELDAPP_SECRET_KEY_FALLBACKS": bad})
