@@ -90,7 +90,11 @@ class Logs:
             if self._pruned_on != today:
                 self._new_day(today)
             with self._lock:
-                os.write(self._fd(kind, today), line)
+                try:
+                    os.write(self._fd(kind, today), line)
+                except OSError:
+                    self._drop(kind)  # a broken descriptor must not lose the rest of the day
+                    raise
         except OSError as exc:
             if not self._warned:  # once per process: the log is broken, say it where operators look
                 self._warned = True
@@ -98,22 +102,31 @@ class Logs:
 
     def _fd(self, kind: str, today: date) -> int:
         """The day file's descriptor, reopened on a new day or when the file was removed."""
+        path = os.path.join(self.dir, f"{kind}-{today.isoformat()}.jsonl")
         held = self._fds.get(kind)
         if held is not None:
             day, fd = held
-            # O_APPEND keeps each line whole across workers; a file deleted under us
-            # (st_nlink 0) would swallow lines, so it is created again instead.
-            if day == today and os.fstat(fd).st_nlink > 0:
-                return fd
-            del self._fds[kind]
-            os.close(fd)
+            # O_APPEND keeps each line whole across workers. A file deleted or moved away
+            # under us (a shipper's "move, then ship") would take the lines with it, so the
+            # name must still be this descriptor's file; a stat is cheaper than an open.
+            with contextlib.suppress(OSError):
+                if day == today and os.stat(path).st_ino == os.fstat(fd).st_ino:
+                    return fd
+            self._drop(kind)
         fd = os.open(
-            os.path.join(self.dir, f"{kind}-{today.isoformat()}.jsonl"),
+            path,
             os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
             0o640,
         )
         self._fds[kind] = (today, fd)
         return fd
+
+    def _drop(self, kind: str) -> None:
+        """Forget a held descriptor so the next line opens the file again."""
+        held = self._fds.pop(kind, None)
+        if held is not None:
+            with contextlib.suppress(OSError):
+                os.close(held[1])
 
     def close(self) -> None:
         """Close the held day files (an app dropped, as tests do by the hundred)."""

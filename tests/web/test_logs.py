@@ -259,6 +259,25 @@ def test_a_day_file_removed_while_serving_is_created_again(app, client):
     assert [r["path"] for r in read(app, "access")] == ["/login"]
 
 
+def test_a_day_file_moved_away_while_serving_is_created_again(app, client):
+    """A shipper that moves the day file away does not take the later lines with it."""
+    client.get("/login")
+    (path,) = Path(app.config["LOG_DIR"]).glob("access-*.jsonl")
+    path.rename(path.with_suffix(".shipped"))
+    client.get("/login?next=/x")
+    assert [r["path"] for r in read(app, "access")] == ["/login"]
+
+
+def test_a_descriptor_gone_bad_under_the_writer_loses_no_line(app, client):
+    import os
+
+    client.get("/login")
+    (_day, fd) = app.extensions["logs"]._fds["access"]
+    os.close(fd)  # as if closed elsewhere: the next write would fail with EBADF
+    client.get("/login?next=/a")
+    assert len(read(app, "access")) == 2
+
+
 def test_many_requests_hold_one_descriptor_per_kind(app, client):
     import os
 
