@@ -22,7 +22,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, literal_column, or_, select, update
+from sqlalchemy import and_, case, func, literal_column, or_, select, update
 
 from . import audit, hazard_major, scope
 from . import photos as photo_rules
@@ -30,7 +30,6 @@ from .clock import local_today
 from .errors import DomainError
 from .extensions import db
 from .models import AuditEvent, Enterprise, Hazard, Photo, PhotoRef
-from .models.hazards import STATE_ORDER_SQL
 from .roles import FIELD, OFFICE, OVERSIGHT, Role
 
 STATES = {"open": "待整改", "rectified": "待复查", "closed": "已销号"}
@@ -155,7 +154,16 @@ def display_state(h: Hazard, today: date) -> str:
 
 def state_sort_key():
     """Order open, rectified, closed: the expression ix_hazards_worklist indexes, verbatim."""
-    return literal_column(f"({STATE_ORDER_SQL.format(state='hazards.state')})")
+    # Literal values, not bound parameters: the SQL text matches the index's expression,
+    # and the column stays a column, so an aliased Hazard or a wrapping subquery adapts it.
+    return case(
+        {
+            literal_column("'open'"): literal_column("0"),
+            literal_column("'rectified'"): literal_column("1"),
+        },
+        value=Hazard.state,
+        else_=literal_column("2"),
+    )
 
 
 def allowed_actions(h: Hazard, actor: scope.ActorLike) -> list[str]:
