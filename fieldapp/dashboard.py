@@ -366,6 +366,11 @@ def _inspectors(actor, lo: date, hi: date, events: list) -> list[dict]:
         elif kind == "closed":
             closed[user] += n
     ids = {i for c in (visits, raised, closed) for i, n in c.items() if i and n}
+    return inspector_rows(ids, visits, raised, closed)
+
+
+def inspector_rows(ids: set, visits: dict, raised: dict, closed: dict) -> list[dict]:
+    """One row per inspector among `ids`: visits made, hazards raised and closures verified."""
     users = (
         {
             u.id: u

@@ -15,9 +15,9 @@ from sqlalchemy.sql.elements import True_
 
 from . import hazards, risk, scope
 from .clock import LOCAL_TZ, local_today
-from .dashboard import KPI_KEYS, Overview, Window, _label
+from .dashboard import KPI_KEYS, Overview, Window, _label, inspector_rows
 from .extensions import db
-from .models import Enterprise, Grid, Hazard, Street, User, Visit
+from .models import Enterprise, Grid, Hazard, Street, Visit
 
 
 def overview(
@@ -302,28 +302,7 @@ def inspectors(
         raised[by] += raised_n
         closed[closer] += closed_n
     ids = {i for i in (*visits, *raised, *closed) if i is not None}
-    users = (
-        {
-            u.id: u
-            for u in db.session.scalars(
-                select(User).where(User.id.in_(ids), User.role == "inspector")
-            )
-        }
-        if ids
-        else {}
-    )
-    rows = [
-        {
-            "id": uid,
-            "name": u.name,
-            "username": u.username,
-            "visits": visits.get(uid, 0),
-            "raised": raised.get(uid, 0),
-            "verified": closed.get(uid, 0),
-        }
-        for uid, u in users.items()
-    ]
-    return sorted(rows, key=lambda r: (-r["visits"], r["username"]))
+    return inspector_rows(ids, visits, raised, closed)
 
 
 def weekly(actor, now: datetime, weeks: int = 12, *, ids: set[int] | None | bool = False) -> dict:
