@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-import logging
-import threading
-import warnings
-
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+
+from ..live import serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,26 +36,11 @@ def browser(playwright):
 @pytest.fixture
 def live_server(app):
     """Serve the test app on a free localhost port in a thread."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # Track request threads so closing the server waits for those still answering: a
-    # request in flight when the test ends must give its database connection back
-    # before the app fixture disposes of the pool (else the connection is leaked).
-    server.daemon_threads = False
-    server.block_on_close = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    # When the browser drops a request mid-response (its worker precaching, a context
-    # closing), the development server can leave that static file open. That is the
-    # harness, not the app: collect it here, so it does not fail whichever test runs
-    # next. Only unclosed files are ignored; a leaked database connection still fails.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", r"unclosed file", ResourceWarning)
-        gc.collect()
+    # Closing the server waits for requests still answering, so one in flight when the
+    # test ends gives its database connection back before the app fixture disposes of
+    # the pool; files sent are closed before they are written (tests/live.py).
+    with serve(app) as url:
+        yield url
 
 
 PHONE = {"width": 360, "height": 740}
