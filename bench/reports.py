@@ -120,6 +120,7 @@ def generate(app, hazards: int, seed: int = 7) -> dict:
                         enterprise_id=e.id,
                         finished_at=when,
                         passed=sorted(passed),
+                        not_applicable=[],  # answers here are pass or fail
                     )
                 )
             for _ in range(

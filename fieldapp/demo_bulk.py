@@ -141,6 +141,7 @@ def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
         fails = answered = items = 0
         for pos, c in enumerate(lists):
             passed: list[str] = []
+            not_applicable: list[str] = []
             vc_rows.append(
                 dict(
                     visit_uuid=vid,
@@ -151,6 +152,7 @@ def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
                     enterprise_id=e.id,
                     finished_at=finished,
                     passed=passed,
+                    not_applicable=not_applicable,
                 )
             )
             for item in c.items_for(*kind):
@@ -173,6 +175,8 @@ def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
                 )
                 if result == "pass":
                     passed.append(item.key)
+                if result == "na":
+                    not_applicable.append(item.key)
                 if result == "fail":
                     fails += 1
                     h_rows.append(
@@ -191,6 +195,7 @@ def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
                         )
                     )
             passed.sort()
+            not_applicable.sort()
         body_hash = hashlib.sha256(vid.encode()).hexdigest()
         located = e.lat is not None and e.lng is not None and rng.random() < 0.9
         v_rows.append(

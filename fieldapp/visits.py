@@ -492,11 +492,16 @@ def get_in_scope(actor, visit_uuid: str):
     return visit, enterprises.get(actor, visit.enterprise_id)
 
 
-def passed_items(answers: list[dict], checklist_id: str, *, checklist: str, item: str) -> list[str]:
-    """The item keys answered "pass" on one checklist, sorted: what a visit's checklist row keeps."""
-    return sorted(
-        a[item] for a in answers if a[checklist] == checklist_id and a["result"] == "pass"
-    )
+def answered_items(
+    answers: list[dict], checklist_id: str, *, checklist: str, item: str
+) -> dict[str, list[str]]:
+    """The item keys answered "pass" and "na" on one checklist, sorted: what a visit's checklist row keeps."""
+    return {
+        column: sorted(
+            a[item] for a in answers if a[checklist] == checklist_id and a["result"] == result
+        )
+        for column, result in (("passed", "pass"), ("not_applicable", "na"))
+    }
 
 
 def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None) -> Receipt:
@@ -577,7 +582,7 @@ def receive(visit_uuid: str, body, *, actor, now: datetime, enterprise_row=None)
                 position=pos,
                 enterprise_id=ent.id,
                 finished_at=clean["finished"],
-                passed=passed_items(answers, cid, checklist="checklist", item="item"),
+                **answered_items(answers, cid, checklist="checklist", item="item"),
             )
         )
     new_ids = [

@@ -360,7 +360,7 @@ def _visits(ent: Enterprise, rows: list[dict], people: dict) -> int:
                         position=c["position"],
                         enterprise_id=ent.id,
                         finished_at=_time(v["finished_at"]),
-                        passed=visits.passed_items(
+                        **visits.answered_items(
                             answers, c["id"], checklist="checklist", item="key"
                         ),
                     )

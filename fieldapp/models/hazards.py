@@ -45,6 +45,8 @@ class Hazard(Base):
             "uuid",
         ),
         Index("ix_hazards_closure_list", "state", "closed_at", "uuid"),
+        # The enterprise's own 三张清单 (annexes 4 and 5) read its self-found hazards only.
+        Index("ix_hazards_source_raised", "source", "raised_at", "enterprise_id"),
         CheckConstraint("state IN ('open', 'rectified', 'closed')", name="state"),
         CheckConstraint("level IN ('general', 'major')", name="level"),
     )

@@ -68,9 +68,9 @@ class VisitChecklist(Base):
     """The checklist versions a visit answered, pinned by content hash.
 
     Each row also carries its visit's premises and finishing time and the items passed
-    on this checklist (copies: a visit never changes once received), so the latest
-    inspection of a premises with a checklist is one index range for the campaign's
-    measures, not a join over every visit and answer.
+    and not applicable on this checklist (copies: a visit never changes once received),
+    so the latest inspection of a premises with a checklist is one index range and one
+    row for the campaign's measures, not a join over every visit and answer.
     """
 
     __tablename__ = "visit_checklists"
@@ -94,6 +94,7 @@ class VisitChecklist(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     finished_at: Mapped[datetime]
     passed: Mapped[list] = mapped_column(JSON)  # item keys answered "pass", sorted
+    not_applicable: Mapped[list] = mapped_column(JSON)  # item keys answered "na", sorted
 
 
 class Answer(Base):

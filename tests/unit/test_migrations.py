@@ -78,7 +78,7 @@ def test_postgres_urls_use_psycopg3():
     assert normalize_database_url("sqlite:///x") == "sqlite:///x"
 
 
-def test_0007_fills_the_latest_inspection_columns_from_existing_visits(database, tmp_path):
+def test_0007_and_0024_fill_the_latest_inspection_columns_from_existing_visits(database, tmp_path):
     """Visits received before 0007 get their premises, finishing time and passed items on each checklist row."""
     import uuid as uuidlib
 
@@ -143,6 +143,7 @@ def test_0007_fills_the_latest_inspection_columns_from_existing_visits(database,
                     ("safety_officer", "pass"),
                     ("emergency_team", "fail"),
                     ("responsibility_system", "pass"),
+                    ("safety_org", "na"),
                 ):
                     c.execute(
                         text(
@@ -154,6 +155,9 @@ def test_0007_fills_the_latest_inspection_columns_from_existing_visits(database,
             rows = {r.checklist_id: r for r in db.session.scalars(select(VisitChecklist))}
             assert rows["enterprise_gbt33000"].passed == ["responsibility_system", "safety_officer"]
             assert rows["general"].passed == []
+            # 0024: the 不适用 items too, so a measure is decided from the row alone.
+            assert rows["enterprise_gbt33000"].not_applicable == ["safety_org"]
+            assert rows["general"].not_applicable == []
             assert {(r.enterprise_id, r.finished_at.isoformat()) for r in rows.values()} == {
                 (7, "2026-05-01T02:00:00+00:00")
             }

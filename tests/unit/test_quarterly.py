@@ -72,6 +72,7 @@ def visit(ent_id, user_id, when, answers: dict[str, str], checklist="enterprise_
             enterprise_id=ent_id,
             finished_at=when,
             passed=sorted(k for k, r in answers.items() if r == "pass"),
+            not_applicable=sorted(k for k, r in answers.items() if r == "na"),
         )
     )
     for key, result in answers.items():

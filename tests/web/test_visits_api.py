@@ -59,8 +59,15 @@ def test_a_visit_is_stored_with_its_hazards_and_receipt(app, client, api, world,
         visit = db.session.get(Visit, vid)
         assert (visit.item_count, visit.answered_count, visit.fail_count) == (5, 4, 2)
         assert visit.location_status == "ok" and visit.lat == 24.91
-        pinned = {(c.checklist_id, c.version) for c in db.session.scalars(select(VisitChecklist))}
-        assert pinned == {("general", 1), ("catering", 1)}
+        pinned = {
+            c.checklist_id: (c.version, c.passed, c.not_applicable)
+            for c in db.session.scalars(select(VisitChecklist))
+        }
+        # Each checklist row keeps the items passed and 不适用: the campaign measures read it.
+        assert pinned == {
+            "general": (1, ["exits_clear"], []),
+            "catering": (1, [], ["lpg_not_in_dining"]),
+        }
         hz = db.session.scalars(select(Hazard).order_by(Hazard.item_key)).all()
         assert [h.state for h in hz] == ["open", "open"] and hz[
             0
