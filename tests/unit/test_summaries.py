@@ -364,6 +364,33 @@ def test_the_summary_triggers_exist_at_the_head_migration(ctx):
     assert set(summaries.TRIGGERS) <= names
 
 
+def test_the_head_database_runs_the_triggers_this_code_describes(ctx):
+    """Migration 0022 froze its DDL: an edit of fieldapp.summaries needs a migration of its own."""
+    conn = db.session.connection()
+    dialect = conn.dialect.name
+    expected = summaries.trigger_ddl(dialect)
+    if dialect == "sqlite":
+        stored = dict(
+            conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        )
+        assert {s.split()[2]: s for s in expected} == {t: stored.get(t) for t in summaries.TRIGGERS}
+        return
+    bodies = dict(
+        conn.execute(
+            text("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE '%_tallies_apply'")
+        ).all()
+    )
+    functions = [s for s in expected if s.startswith("CREATE FUNCTION")]
+    assert {f.split()[2].removesuffix("()"): f.split("$$")[1] for f in functions} == bodies
+    defs = set(
+        conn.execute(
+            text("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname LIKE '%_tallies_%'")
+        ).scalars()
+    )
+    triggers = {s for s in expected if s.startswith("CREATE TRIGGER")}
+    assert {d.replace("public.", "") for d in defs} == triggers
+
+
 @pytest.mark.parametrize(
     "statement",
     [

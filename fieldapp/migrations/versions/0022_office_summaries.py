@@ -7,13 +7,15 @@ Create Date: 2026-12-07 02:00:00
 The dashboard and the three lists' counts read counts per premises, day, state and
 level instead of walking the hazards. Triggers on `hazards` and `visits` keep them in
 the same transaction as every write (fieldapp.summaries); this migration creates the
-tables and triggers and fills the counts from the rows already there.
+tables and triggers and fills the counts from the rows already there. Its statements are
+frozen in fieldapp/migrations/summaries_0022.py: what it creates must not follow later
+edits of fieldapp.summaries.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from fieldapp import summaries
+from fieldapp.migrations import summaries_0022 as frozen
 
 revision = "0022"
 down_revision = "0021"
@@ -75,12 +77,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("enterprise_id", name=op.f("pk_premises_visits")),
     )
     bind = op.get_bind()
-    summaries.rebuild(bind)
-    summaries.create_triggers(bind)
+    for statement in frozen.FILL[bind.dialect.name] + frozen.TRIGGERS[bind.dialect.name]:
+        bind.execute(sa.text(statement))
 
 
 def downgrade():
-    for statement in summaries.drop_ddl(op.get_bind().dialect.name):
+    for statement in frozen.DROP[op.get_bind().dialect.name]:
         op.execute(statement)
     op.drop_table("premises_visits")
     op.drop_index("ix_visit_tallies_enterprise", table_name="visit_tallies")
