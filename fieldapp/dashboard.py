@@ -96,13 +96,16 @@ def _n(cond=None):
 def layout(actor) -> tuple[str, tuple[str, ...], str]:
     """Return the actor's first breakdown, all its breakdowns, and what coverage is counted by.
 
-    A street's scope is one street, broken down by grid. A department's scope is one
-    industry across every street: no industry breakdown (one row), coverage per street.
+    A street's scope is one street, broken down by grid, coverage per grid. The district
+    and a department span every street: breakdown and coverage per street (a chart of
+    every grid in a city is a thousand bars; a street's own page has its grids). A
+    department's scope is one industry: no industry breakdown (one row).
     """
-    dim = "grid" if actor.role == Role.STREET else "street"
+    if actor.role == Role.STREET:
+        return "grid", ("grid", "industry", "venue_type", "level"), "grid"
     if actor.role == Role.DEPARTMENT:
-        return dim, (dim, "venue_type", "level"), "street"
-    return dim, (dim, "industry", "venue_type", "level"), "grid"
+        return "street", ("street", "venue_type", "level"), "street"
+    return "street", ("street", "industry", "venue_type", "level"), "street"
 
 
 def overview(

@@ -40,6 +40,7 @@ def index():
     now = utcnow()
     department = g.user.role == roles.Role.DEPARTMENT
     dim, dims, coverage_by = dashboard.layout(g.user)
+    cov_by = dashboard.DIMENSIONS[coverage_by]
     o = dashboard.overview(g.user, w, now, dims, coverage_by=coverage_by)
     k, week, cats, cov = o.kpis, o.weekly, o.categories[:12], o.coverage
     figs = {
@@ -63,7 +64,7 @@ def index():
             horizontal=True,
         ),
         "coverage": charts.bars(
-            f"各{'街道' if department else '网格'}超过检查周期未检查的单位",
+            f"各{cov_by}超过检查周期未检查的单位",
             [x["grid"] for x in cov["grids"]],
             [
                 charts.Series("超期未查", [x["late"] for x in cov["grids"]]),
@@ -90,7 +91,7 @@ def index():
         today=local_today(now),
         reports=public.pending_count(g.user) if g.user.role != "department" else 0,
         plan_due=plan.attention(g.user, local_today(now)),
-        cov_by="街道" if department else "网格",
+        cov_by=cov_by,
         colours=dashboard.colours_by_street(g.user) if department else None,
         panel=alerts.open_for(g.user) if g.user.role in alerts.ACK_ROLES else {},
         kinds=alerts.KINDS,

@@ -158,7 +158,8 @@ def test_the_edit_form_never_sets_what_is_recorded_elsewhere(ctx, world):
 @pytest.mark.parametrize(
     "username,expected",
     [
-        ("district", ("street", ("street", "industry", "venue_type", "level"), "grid")),
+        # Every street: coverage per street (a city's grids would be a thousand bars).
+        ("district", ("street", ("street", "industry", "venue_type", "level"), "street")),
         ("street_a", ("grid", ("grid", "industry", "venue_type", "level"), "grid")),
         # One industry across every street: no industry row, coverage per street.
         ("dept_catering", ("street", ("street", "venue_type", "level"), "street")),

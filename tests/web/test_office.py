@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -94,6 +95,25 @@ def test_coverage_and_inspector_figures_link_to_what_is_behind_them(
         and listed.count('id="row-') == 1
         and "只显示一名网格员的记录" in listed
     )
+
+
+def test_the_district_reads_coverage_per_street_and_opens_a_streets_late_premises(
+    app, world, login
+):
+    client = login("district")
+    html = client.get("/dashboard").get_data(as_text=True)
+    coverage = html[html.index('id="fig-coverage"') :]
+    coverage = coverage[: coverage.index("</figure>")]
+    assert "各街道超过检查周期未检查的单位" in coverage and "<th>街道</th>" in coverage
+    assert "SA-01" not in coverage  # no bar or row per grid
+    link = re.search(r'href="(/enterprises\?visit=late&amp;street=([^"]+))">(\d+)</a>', coverage)
+    assert link, "a street's late count links to its late premises"
+    page = client.get(link.group(1).replace("&amp;", "&"))
+    listed = page.get_data(as_text=True)
+    street = unquote(link.group(2))
+    assert page.status_code == 200
+    assert f"超过检查周期未检查的单位：共 {link.group(3)} 家" in listed
+    assert listed.count('class="ent-name"') == listed.count(f'<span class="meta">{street}') > 0
 
 
 def test_a_major_hazard_waits_at_the_top_of_the_dashboard_until_it_is_supervised(app, world, login):
