@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import True_
 
 from . import enforcement_counts, supervision
 from .extensions import db
@@ -136,7 +137,7 @@ class Facts:
         *,
         venues: bool = False,
     ):
-        self.p, self.since = p, since
+        self.p, self.since, self.clause = p, since, clause
         where = [clause] + ([Enterprise.venue_type.is_not(None)] if venues else [])
         self.where = and_(*where)
         rows = _rows(
@@ -307,11 +308,15 @@ class Facts:
     def _hazards(self, closed: bool) -> list:
         p = self.p
         at = Hazard.closed_at if closed else Hazard.raised_at
-        return _rows(
-            select(Hazard.uuid, Hazard.enterprise_id, Hazard.source).where(
-                at >= p.year_start, at < p.end
-            )
+        stmt = select(Hazard.uuid, Hazard.enterprise_id, Hazard.source).where(
+            at >= p.year_start, at < p.end
         )
+        if not isinstance(self.clause, True_):
+            # A street's or a department's table reads its own premises' hazards (per
+            # premises, by ix_hazards_enterprise_state: 6 ms against 54 ms for the
+            # district's year at 10,000 premises). The whole district reads the time range.
+            stmt = stmt.where(Hazard.enterprise_id.in_(select(Enterprise.id).where(self.clause)))
+        return _rows(stmt)
 
     @_memo
     def own_lists_closed_loop(self) -> dict[int, str]:
