@@ -22,7 +22,7 @@ from . import fire_combined, placards
 from .clock import to_local
 from .config import ConfigError
 from .extensions import db
-from .models import Enterprise, Hazard, NoticeSequence, Street, Visit
+from .models import Answer, Enterprise, Hazard, NoticeSequence, Street, Visit
 
 DEFAULT_TITLE = "隐患整改通知书"
 # {street}: the street's name without 街道/镇/乡; {street1}: its first character; {year}; {seq}.
@@ -82,10 +82,73 @@ def needs_number(visit_uuid: str) -> bool:
     )
 
 
+# How far back an amendment's chain of corrections is followed (as visits._amends checks it).
+MAX_CHAIN = 20
+
+
+def inherited(visit: Visit) -> list[Hazard]:
+    """The hazards an amendment names again from the visits it corrects (kept as they are, not raised twice).
+
+    A failed answer always names one hazard: the amendment's own on that item, or one an
+    earlier visit of its chain raised on the same item (the nearest, as the phone carries
+    it forward); the GB 35181 combined hazard is named in the visit's audit record.
+    """
+    if not visit.amends:
+        return []
+    from .visits import combined_judgement
+
+    chain, at = [], db.session.get(Visit, visit.amends)
+    while at is not None and len(chain) < MAX_CHAIN:
+        chain.append(at.uuid)
+        at = db.session.get(Visit, at.amends) if at.amends else None
+    rank = {uuid: n for n, uuid in enumerate(chain)}
+    earlier: dict[tuple, Hazard] = {}
+    for h in db.session.scalars(select(Hazard).where(Hazard.visit_uuid.in_(chain))):
+        key = (h.checklist_id, h.item_key)
+        if key not in earlier or rank[h.visit_uuid] < rank[earlier[key].visit_uuid]:
+            earlier[key] = h
+    own = set(
+        db.session.execute(
+            select(Hazard.checklist_id, Hazard.item_key).where(Hazard.visit_uuid == visit.uuid)
+        ).all()
+    )
+    failed = db.session.execute(
+        select(Answer.checklist_id, Answer.item_key)
+        .where(Answer.visit_uuid == visit.uuid, Answer.result == "fail")
+        .order_by(Answer.id)
+    ).all()
+    found = [earlier[tuple(k)] for k in failed if tuple(k) not in own and tuple(k) in earlier]
+    combined = combined_judgement(visit) or {}
+    if combined.get("decision") == "confirm" and combined.get("hazard"):
+        h = db.session.get(Hazard, combined["hazard"])
+        if h is not None and h.visit_uuid in rank:
+            found.append(h)
+    return found
+
+
+def found(visit: Visit, own: list[Hazard]) -> list[Hazard]:
+    """What the visit's notice lists: the hazards to rectify among `own` (those it raised) and those it names again."""
+    return [h for h in [*own, *inherited(visit)] if not h.fixed_on_spot]
+
+
+def _inherits_notice(visit: Visit) -> bool:
+    """Whether an amendment names something to rectify that the visit it corrects raised."""
+    return any(not h.fixed_on_spot for h in inherited(visit))
+
+
 def allocate(visit: Visit, *, pattern: str) -> str | None:
-    """Give the visit its notice number if it needs one and has none; the caller commits."""
-    if visit.notice_seq is not None or not needs_number(visit.uuid):
+    """Give the visit its notice number if it needs one and has none; the caller commits.
+
+    An amendment with nothing new to rectify, naming hazards the visit it corrects raised,
+    is that visit's notice corrected: it takes that number as its text, with no sequence
+    of its own, so the street's numbers stay unique and none is used up.
+    """
+    if visit.notice_seq is not None or visit.notice_no is not None:
         return number(visit, pattern=pattern)
+    if not needs_number(visit.uuid):
+        if visit.amends:
+            visit.notice_no = number(visit, pattern=pattern)
+        return visit.notice_no
     street = db.session.get(Street, db.session.get(Enterprise, visit.enterprise_id).street_id)
     year = to_local(visit.finished_at).year
     dialect = db.session.get_bind().dialect.name
@@ -107,11 +170,15 @@ def allocate(visit: Visit, *, pattern: str) -> str | None:
     return visit.notice_no
 
 
-def number(visit: Visit, *, pattern: str) -> str | None:
+def number(visit: Visit, *, pattern: str, _depth: int = 0) -> str | None:
     """The visit's notice number as printed, or None while it has none."""
     if visit.notice_no:
         return visit.notice_no
     if visit.notice_seq is None:
+        # An amendment received before it kept the number it corrects: the same rule as allocate.
+        if visit.amends and _depth < MAX_CHAIN and _inherits_notice(visit):
+            first = db.session.get(Visit, visit.amends)
+            return number(first, pattern=pattern, _depth=_depth + 1) if first else None
         return None
     # Numbered before the text was kept (migration 0021): formatted with today's pattern.
     street = db.session.get(Street, visit.notice_street_id)

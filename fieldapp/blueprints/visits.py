@@ -15,13 +15,13 @@ bp = Blueprint("visits", __name__, url_prefix="/visits")
 @login_required
 def show(visit_uuid: str):
     visit, ent = visits.get_in_scope(g.user, visit_uuid)
-    found = visits.visit_hazards(visit)
     return render_template(
         "visits/show.html",
         visit=visit,
         ent=ent,
         sections=visits.report(visit),
-        hazards=found,
+        hazards=visits.visit_hazards(visit),
+        inherited=notices.inherited(visit),
         today=local_today(utcnow()),
         hz=hazards,
         results=visits.RESULTS,
@@ -35,7 +35,8 @@ def show(visit_uuid: str):
 @login_required
 def notice(visit_uuid: str):
     visit, _ent = visits.get_in_scope(g.user, visit_uuid)
-    found = [h for h in visits.visit_hazards(visit) if not h.fixed_on_spot]
+    # An amendment's notice is the corrected notice: it lists the hazards it names again too.
+    found = notices.found(visit, visits.visit_hazards(visit))
     cfg = current_app.config
     # Handed to the enterprise: it carries the placard link the owner uses to see progress
     # and upload evidence (the same link is on the door).

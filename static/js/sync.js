@@ -274,6 +274,8 @@
       item.confirmed_at = now();
       // The office's later word: an alert acknowledged, a unit decided, a visit to it attached.
       if (item.type === "alert" || item.type === "unit" || (item.body && item.body.unit)) item.receipt = receipt;
+      // A notice number given since (an amendment synced before the server kept one): the phone's reprint carries it.
+      else if (receipt.notice_no && item.receipt && !item.receipt.notice_no) item.receipt.notice_no = receipt.notice_no;
       var missing = (item.type === "visit" || item.type === "unit") && receipt.missing_photos || [];
       if (missing.length) {
         item.state = "partial"; item.next_at = 0; item.receipt = receipt;

@@ -46,6 +46,7 @@ export class FakeServer {
     this.events = new Map();
     this.alerts = new Map();
     this.units = new Map();
+    this.notices = new Map();  // visit uuid → its 整改通知书 number, once the server gives one
     this.reports = [];
     this.calls = [];
     this.faults = [];
@@ -75,7 +76,7 @@ export class FakeServer {
     const shas = [];
     for (const a of v.body.answers) for (const s of [...a.photos, ...(a.hazard ? a.hazard.after_photos : [])]) if (!shas.includes(s)) shas.push(s);
     return { uuid, received_at: v.received_at, hazards: v.body.answers.filter((a) => a.hazard).map((a) => a.hazard.uuid),
-             missing_photos: shas.filter((s) => !this.photos.has(s)) };
+             missing_photos: shas.filter((s) => !this.photos.has(s)), notice_no: this.notices.get(uuid) || null };
   }
 
   answer(method, url, body, opts) {

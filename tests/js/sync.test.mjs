@@ -261,6 +261,23 @@ test("re-check: held but missing a photo → partial, and the photo is sent agai
   assert.equal(server.count("PUT /api/v1/photos/"), 2);
 });
 
+test("re-check: a notice number the server gives later (an amendment synced before it kept one) reaches the phone", async () => {
+  const { sync, store, server, clock } = engine();
+  const first = visit({ created_at: T0 });
+  const amendment = visit({ created_at: T0 + 1, amends: first.uuid });
+  await queued(store, first, amendment);
+  server.notices.set(first.uuid, "甲安整〔2026〕第0001号");
+  await sync.run();
+  assert.equal((await get(store, amendment.uuid)).receipt.notice_no, null);  // 待编号 on the phone's copy
+  server.notices.set(amendment.uuid, "甲安整〔2026〕第0001号");  // the same notice, corrected
+  clock.t += HOUR;
+  await sync.run({ force: true });
+  const item = await get(store, amendment.uuid);
+  assert.equal(item.state, "synced");
+  assert.equal(item.receipt.notice_no, "甲安整〔2026〕第0001号");
+  assert.equal(item.receipt.uuid, amendment.uuid);
+});
+
 test("re-check on page loads at most every few minutes; every run asked for re-checks", async () => {
   const { sync, store, server, clock } = engine();
   await queued(store, visit());

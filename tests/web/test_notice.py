@@ -116,6 +116,58 @@ def test_a_replay_keeps_its_number_and_a_visit_with_nothing_to_rectify_has_none(
     )  # the sequence did not skip for the visit without a notice
 
 
+def amendment_of(first: dict, vid: str, **overrides) -> dict:
+    """The phone's correction of a synced visit: the same hazards (same uuids), one note changed."""
+    body = {**first, "amends": vid, **overrides}
+    body["answers"] = [dict(a) for a in first["answers"]]
+    body["answers"][0] = {**body["answers"][0], "note": "更正：后门已打开"}
+    return body
+
+
+def test_an_amendment_naming_only_earlier_hazards_carries_the_number_of_the_visit_it_corrects(
+    app, world, send, login
+):
+    """The same notice, corrected: its receipt, record and notice read the first visit's number, and no number is used up."""
+    first = visit_body(world.ents["a1"], photos=shots(21))
+    vid, r1 = send("inspector_a1", first)
+    aid, r2 = send("inspector_a1", amendment_of(first, vid))
+    assert r2["hazards"] == [] and r2["notice_no"] == r1["notice_no"]
+    # A correction of the correction: still the same notice.
+    again, r3 = send("inspector_a1", amendment_of(first, aid, finished_at=first["finished_at"]))
+    assert r3["notice_no"] == r1["notice_no"]
+    _, later = send("inspector_a1", visit_body(world.ents["a1"], photos=shots(23)))
+    assert later["notice_no"].endswith("第0002号")  # the street's sequence skipped nothing
+    page = login("inspector_a1").get(f"/visits/{aid}").get_data(as_text=True)
+    assert f'<dd id="visit-notice-no">{r1["notice_no"]}</dd>' in page
+    for h in r1["hazards"]:
+        assert f'id="hazard-{h}"' in page  # the hazards it names, kept from the first visit
+    notice = login("inspector_a1").get(f"/visits/{aid}/notice").get_data(as_text=True)
+    body = notice[notice.index('id="notice"') :]
+    assert f"<span data-no>{r1['notice_no']}</span>" in body
+    assert len(re.findall(r"<tr><td>\d+</td>", body)) == 2  # the corrected notice lists them
+    held = login("inspector_a1").post(
+        "/api/v1/held", json={"visits": [aid], "events": [], "alerts": []}
+    )
+    assert held.json["visits"][aid]["notice_no"] == r1["notice_no"]  # what the phone re-checks
+    with app.app_context():
+        amendment = db.session.get(Visit, aid)
+        assert amendment.notice_seq is None  # no number of the street's sequence taken
+        amendment.notice_no = None  # as an amendment received before this rule was kept
+        db.session.commit()
+    _, replay = send("inspector_a1", amendment_of(first, vid), vid=aid)
+    assert replay["notice_no"] == r1["notice_no"]
+
+
+def test_an_amendment_with_nothing_left_to_rectify_has_no_number(app, world, send):
+    first = visit_body(world.ents["a1"], photos=shots(25))
+    vid, r1 = send("inspector_a1", first)
+    fixed = amendment_of(first, vid)
+    for a in fixed["answers"]:
+        a.update(result="pass", hazard=None, photos=[])
+    _, r2 = send("inspector_a1", fixed)
+    assert r1["notice_no"] and r2["notice_no"] is None
+
+
 def test_the_year_is_the_beijing_year_of_the_visit(app, world, send):
     vid, _ = send("inspector_a1", visit_body(world.ents["a1"], photos=shots(15)))
     with app.app_context():
