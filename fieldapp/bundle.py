@@ -68,6 +68,48 @@ def offered(registry, ent, today):
     ]
 
 
+def unit_entry(p, registry, today, used: dict, kinds: dict) -> dict:
+    """A unit found in the field as the phone walks it: its lists chosen as for a registered premises of its kind."""
+    key = (p.venue_type, p.industry, p.size_class or "small_micro")
+    if key not in kinds:  # units of one kind share their lists: chosen once
+        stand_in = SimpleNamespace(
+            venue_type=key[0], industry=key[1], size_class=key[2], hosts_tenants=False
+        )
+        applicable = offered(registry, stand_in, today)
+        items = {c.id: registry.items_for_enterprise(c, stand_in) for c in applicable}
+        kinds[key] = (
+            [{"id": c.id, "version": c.version} for c in applicable],
+            # Only the lists an item narrows: the phone walks every item of a list not named
+            # here, and a street office's hundreds of units stay a small download.
+            {
+                c.id: [i.key for i in items[c.id]]
+                for c in applicable
+                if len(items[c.id]) < len(c.items)
+            },
+            applicable,
+        )
+    refs, items, applicable = kinds[key]
+    for c in applicable:
+        used[c.id] = c
+    return {
+        "unit": p.uuid,
+        "id": None,
+        "name": p.name,
+        "address": p.address,
+        "street": p.street.name,
+        "grid": p.grid.code if p.grid else None,
+        "venue_type": p.venue_type,
+        "industry": p.industry,
+        "size_class": key[2],
+        "hosts_tenants": False,
+        "checklists": refs,
+        "checklist_items": items,
+        "fire_venue_kind": fire_judgement.venue_kind_for(p.venue_type, p.industry, None),
+        "public_url": None,
+        "street_phone": p.street.office_phone or "",
+    }
+
+
 class Unrecorded(DomainError):
     """A version the phone would get is not recorded yet (start-up records them)."""
 
@@ -145,41 +187,13 @@ def build(actor, *, registry, base_url: str, now: datetime) -> dict:
             }
         )
     # Units found in the field and not yet decided: a first visit can be walked against one
-    # before the office approves it (the server holds that visit until then). Their lists are
-    # chosen here, as for a registered premises of the same kind.
-    proposed = []
-    for p in units.listing(actor, status="proposed"):
-        stand_in = SimpleNamespace(
-            venue_type=p.venue_type,
-            industry=p.industry,
-            size_class=p.size_class or "small_micro",
-            hosts_tenants=False,
-        )
-        applicable = offered(registry, stand_in, today)
-        for c in applicable:
-            used[c.id] = c
-        proposed.append(
-            {
-                "unit": p.uuid,
-                "id": None,
-                "name": p.name,
-                "address": p.address,
-                "street": p.street.name,
-                "grid": p.grid.code if p.grid else None,
-                "venue_type": p.venue_type,
-                "industry": p.industry,
-                "size_class": stand_in.size_class,
-                "hosts_tenants": False,
-                "checklists": [{"id": c.id, "version": c.version} for c in applicable],
-                "checklist_items": {
-                    c.id: [i.key for i in registry.items_for_enterprise(c, stand_in)]
-                    for c in applicable
-                },
-                "fire_venue_kind": fire_judgement.venue_kind_for(p.venue_type, p.industry, None),
-                "public_url": None,
-                "street_phone": p.street.office_phone or "",
-            }
-        )
+    # before the office approves it (the server holds that visit until then). Every one the
+    # user sees, however many (a street office may have hundreds waiting): a bound here
+    # would leave a phone unable to open a draft to one without saying why.
+    kinds: dict[tuple, tuple] = {}
+    proposed = [
+        unit_entry(p, registry, today, used, kinds) for p in units.listing(actor, status="proposed")
+    ]
     # A phone may walk these versions offline for days: each must be recorded (start-up
     # pins them) so a visit against it still syncs after the file has moved on. A GET
     # writes nothing: an unrecorded version is refused rather than recorded here.

@@ -32,12 +32,14 @@ from flask import current_app
 from sqlalchemy import false, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from . import audit, contract, creditcode, enterprises, photos, scope, visits
 from .contract.api import UnitIn, VisitIn
 from .contract.types import UUID_RE
 from .errors import DomainError
 from .extensions import db
+from .lists import PER_PAGE, Page
 from .models import (
     Enterprise,
     Grid,
@@ -251,16 +253,31 @@ def get_in_scope(actor, unit_uuid: str) -> UnitProposal:
     return p
 
 
-def listing(actor, *, status: str | None = "proposed", limit: int = 200) -> list[UnitProposal]:
+def _listed(actor, status: str | None):
+    stmt = select(UnitProposal).where(visible_clause(actor))
+    return stmt.where(UnitProposal.status == status) if status else stmt
+
+
+def listing(
+    actor, *, status: str | None = "proposed", limit: int | None = None, offset: int = 0
+) -> list[UnitProposal]:
+    """The units the actor sees, newest first: all of them unless the caller pages (`limit`)."""
     stmt = (
-        select(UnitProposal)
-        .where(visible_clause(actor))
-        .order_by(UnitProposal.received_at.desc())
-        .limit(limit)
+        _listed(actor, status)
+        .options(selectinload(UnitProposal.street), selectinload(UnitProposal.grid))
+        .order_by(UnitProposal.received_at.desc(), UnitProposal.uuid)
+        .offset(offset)
     )
-    if status:
-        stmt = stmt.where(UnitProposal.status == status)
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt if limit is None else stmt.limit(limit)))
+
+
+def page(actor, *, status: str | None, number: int, per_page: int = PER_PAGE) -> Page:
+    """One page of the units the actor sees, with the count of all (every unit is reachable)."""
+    total = db.session.scalar(select(func.count()).select_from(_listed(actor, status).subquery()))
+    shown = Page([], total or 0, 1, per_page)
+    shown.page = min(max(1, number), shown.pages)
+    shown.rows = listing(actor, status=status, limit=per_page, offset=(shown.page - 1) * per_page)
+    return shown
 
 
 # --- duplicates ---------------------------------------------------------------------------

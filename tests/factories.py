@@ -86,6 +86,46 @@ def make_user(username: str, role: str, **kw) -> User:
     return user
 
 
+def make_units(n: int, *, street_id: int, grid_id: int | None, proposed_by: int, **kw) -> list[str]:
+    """`n` units found in the field, as received (status proposed unless `kw` says); their uuids, newest first."""
+    import uuid as uuidlib
+    from datetime import timedelta
+
+    from fieldapp.models import UnitProposal
+
+    now = utcnow()
+    rows = []
+    for i in range(n):
+        at = now - timedelta(minutes=i)
+        values = dict(
+            uuid=str(uuidlib.uuid4()),
+            name=f"新发现小吃店{next(_seq)}",
+            credit_code=None,
+            no_licence=True,
+            venue_type="catering",
+            industry="餐饮",
+            size_class="small_micro",
+            address="甲街道新华路",
+            location_status="none",
+            photos=[],
+            note="",
+            street_id=street_id,
+            grid_id=grid_id,
+            found_at=at,
+            proposed_by=proposed_by,
+            received_at=at,
+            body_hash="0" * 64,
+            status="proposed",
+            reason="",
+            version=1,
+        )
+        values.update(kw)
+        rows.append(UnitProposal(**values))
+    db.session.add_all(rows)
+    db.session.flush()
+    return [r.uuid for r in rows]
+
+
 @dataclass
 class World:
     """Ids of the objects a scope test needs (ids survive the app context)."""

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from .. import contract, enterprises, photos, roles, scope, tx, units
 from ..access import roles_required
 from ..clock import utcnow
+from ..contract.pages import UnitsQuery
 from ..storage import StorageMissing
 
 bp = Blueprint("units", __name__, url_prefix="/units")
@@ -30,11 +31,10 @@ def _load(unit_uuid: str):
 @bp.get("")
 @roles_required(*roles.OFFICE)
 def index():
-    status = request.args.get("status", "proposed")
-    status = status if status in units.STATUS else None
-    return render_template(
-        "units/index.html", items=units.listing(g.user, status=status), status=status or ""
-    )
+    q = contract.query(UnitsQuery)
+    status = q.status if q.status in units.STATUS else None
+    page = units.page(g.user, status=status, number=q.page)
+    return render_template("units/index.html", items=page.rows, page=page, status=status or "")
 
 
 def _show(p, *, values=None, errors=None, message="", status=200):

@@ -41,6 +41,13 @@ class ListQuery(Query):
     page: PageShown = 1
 
 
+class UnitsQuery(Query):
+    """/units: the units found in the field, by review status, a page at a time."""
+
+    status: Text(20) = "proposed"
+    page: PageShown = 1
+
+
 class YearQuery(Query):
     """Pages that show one campaign year (targets, letters)."""
 

@@ -247,6 +247,17 @@ class BootstrapPremises(Answer):
     checklists: list[ChecklistVersionRef]
 
 
+class BootstrapUnit(Answer):
+    """A unit found in the field, walked like a premises of its kind (its visit names `unit`)."""
+
+    unit: Uuid
+    name: str
+    checklists: list[ChecklistVersionRef]
+    checklist_items: dict[str, list[str]] = Field(
+        description="收窄了适用项的清单及其适用项；未列出的清单全部检查项都适用"
+    )
+
+
 class BootstrapHazard(Answer):
     uuid: Uuid
     enterprise_id: int
@@ -264,4 +275,7 @@ class Bootstrap(Answer):
     enterprises: list[BootstrapPremises]
     checklists: list[BootstrapChecklist]
     hazards: list[BootstrapHazard]
+    units: list[BootstrapUnit] = Field(
+        [], description="用户可见的全部待审核新发现单位（不设上限）：可先行检查"
+    )
     fire_judgement: dict = Field(description="GB 35181 多项要素综合判定的规则、要素和版本")
