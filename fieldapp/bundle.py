@@ -16,6 +16,7 @@ from . import (
     risk,
     scope,
     units,
+    visits,
 )
 from .clock import local_today
 from .contract.rules import LIMITS, ItemRules
@@ -194,6 +195,19 @@ def build(actor, *, registry, base_url: str, now: datetime) -> dict:
     proposed = [
         unit_entry(p, registry, today, used, kinds) for p in units.listing(actor, status="proposed")
     ]
+    # Units decided since the oldest visit the server still accepts: a draft or a queued
+    # visit to one falls back to the premises it became, or says why it became none.
+    decided = [
+        {
+            **unit_entry(p, registry, today, used, kinds),
+            "status": p.status,
+            "enterprise_id": p.enterprise_id,
+            "enterprise_name": p.enterprise.name if p.enterprise else None,
+            "reason": p.reason,
+            "decided_at": p.decided_at.isoformat(),
+        }
+        for p in units.decided_since(actor, now - visits.MAX_AGE)
+    ]
     # A phone may walk these versions offline for days: each must be recorded (start-up
     # pins them) so a visit against it still syncs after the file has moved on. A GET
     # writes nothing: an unrecorded version is refused rather than recorded here.
@@ -213,6 +227,7 @@ def build(actor, *, registry, base_url: str, now: datetime) -> dict:
         },
         enterprises=premises,
         units=proposed,
+        decided_units=decided,
         checklists=[checklist_bundle(c) for c in used.values()],
         fire_judgement=fire_judgement.rules(),
         hazards=[

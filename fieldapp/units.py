@@ -280,6 +280,30 @@ def page(actor, *, status: str | None, number: int, per_page: int = PER_PAGE) ->
     return shown
 
 
+def decided_since(actor, since: datetime) -> list[UnitProposal]:
+    """Units the actor sees that the office decided since `since`, what each became first.
+
+    A phone may still hold a draft or a queued visit to one: it falls back to the premises
+    the unit became, or shows why it did not become one.
+    """
+    return list(
+        db.session.scalars(
+            select(UnitProposal)
+            .options(
+                selectinload(UnitProposal.street),
+                selectinload(UnitProposal.grid),
+                selectinload(UnitProposal.enterprise),
+            )
+            .where(
+                visible_clause(actor),
+                UnitProposal.status != "proposed",
+                UnitProposal.decided_at >= since,
+            )
+            .order_by(UnitProposal.decided_at.desc(), UnitProposal.uuid)
+        )
+    )
+
+
 # --- duplicates ---------------------------------------------------------------------------
 
 

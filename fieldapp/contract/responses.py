@@ -258,6 +258,18 @@ class BootstrapUnit(Answer):
     )
 
 
+class BootstrapDecidedUnit(BootstrapUnit):
+    """A unit the office has decided: what it became, for a draft or queued visit to it."""
+
+    status: Literal["approved", "merged", "rejected"]
+    enterprise_id: int | None = Field(
+        description="入册（或合并到）的场所编号；未予入册为 null。对该单位的检查同步后记入此场所"
+    )
+    enterprise_name: str | None
+    reason: str = Field("", description="未予入册的理由，或合并时的说明")
+    decided_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
 class BootstrapHazard(Answer):
     uuid: Uuid
     enterprise_id: int
@@ -277,5 +289,9 @@ class Bootstrap(Answer):
     hazards: list[BootstrapHazard]
     units: list[BootstrapUnit] = Field(
         [], description="用户可见的全部待审核新发现单位（不设上限）：可先行检查"
+    )
+    decided_units: list[BootstrapDecidedUnit] = Field(
+        [],
+        description="近 90 天内已审核的新发现单位及其结果：手机上对它的未完成或待同步检查据此改记入所成场所",
     )
     fire_judgement: dict = Field(description="GB 35181 多项要素综合判定的规则、要素和版本")
