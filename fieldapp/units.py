@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from . import audit, contract, creditcode, enterprises, photos, scope, visits
+from . import audit, contract, creditcode, enterprises, notices, photos, scope, visits
 from .contract.api import UnitIn, VisitIn
 from .contract.types import UUID_RE
 from .errors import DomainError
@@ -674,6 +674,7 @@ def visit_receipt(v: UnitVisit) -> dict:
         for a in v.body.get("answers", [])
         for s in ((a.get("hazard") or {}).get("after_photos") or [])
     ]
+    attached = db.session.get(Visit, v.uuid) if v.status == "attached" else None
     return {
         "uuid": v.uuid,
         "received_at": v.received_at.isoformat(),
@@ -682,6 +683,10 @@ def visit_receipt(v: UnitVisit) -> dict:
         "unit": v.unit_uuid,
         "status": v.status,
         "enterprise_id": v.enterprise_id,
+        # Received as the premises' visit: its 整改通知书 number, for the phone's reprint.
+        "notice_no": notices.number(attached, pattern=current_app.config["NOTICE_NUMBER_PATTERN"])
+        if attached
+        else None,
     }
 
 

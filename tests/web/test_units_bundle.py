@@ -21,7 +21,7 @@ from fieldapp.extensions import db
 from fieldapp.models import UnitProposal, User
 
 from ..factories import make_units
-from .test_units_api import bearer, put_unit, unit_body  # noqa: F401 (bearer: a fixture)
+from .test_units_api import bearer, put_unit, unit_body, unit_visit  # noqa: F401 (bearer: a fixture)
 
 MANY = 205  # past the 200 the bundle once stopped at
 
@@ -160,3 +160,28 @@ def test_a_unit_decided_before_any_visit_the_server_accepts_is_left_out(app, cli
     bundle = login("inspector_a1").get("/api/v1/bootstrap").json
     assert [u["unit"] for u in bundle["decided_units"]] == [recent]
     assert uuid.UUID(recent)
+
+
+def test_a_visit_to_a_decided_unit_is_received_as_the_premises_visit_with_its_notice_number(
+    app, client, world, bearer
+):
+    """What a queued visit to the unit meets on sync: the premises' visit, numbered, or the unit's file."""
+    inspector = bearer("inspector_a1")
+    approved, _ = put_unit(client, inspector, unit_body(name="新华路阿明小吃店"))
+    rejected, _ = put_unit(client, inspector, unit_body(name="新华路 12 号民宅"))
+    ent_id = decide(app, world, approved, "approve")
+    decide(app, world, rejected, "reject", reason="非经营场所")
+    vid = str(uuid.uuid4())
+    resp = client.put(f"/api/v1/visits/{vid}", json=unit_visit(approved), headers=inspector)
+    assert resp.status_code == 201
+    assert (resp.json["status"], resp.json["enterprise_id"]) == ("attached", ent_id)
+    assert resp.json["notice_no"].endswith("第0001号")  # the phone's reprint after sync
+    held = client.post(
+        "/api/v1/held", json={"visits": [vid], "events": [], "alerts": []}, headers=inspector
+    )
+    assert held.json["visits"][vid]["notice_no"] == resp.json["notice_no"]
+    filed = client.put(
+        f"/api/v1/visits/{uuid.uuid4()}", json=unit_visit(rejected), headers=inspector
+    )
+    assert filed.status_code == 201
+    assert (filed.json["status"], filed.json["notice_no"]) == ("unit_rejected", None)
