@@ -35,6 +35,8 @@ SHELL_ASSETS = [
     "js/walk-fire.js",
     "js/walk-sign.js",
     "js/walk-submit.js",
+    # a visit to a unit found in the field that the office has since decided (the outbox and notice too)
+    "js/walk-unit.js",
     "js/outbox.js",
     "js/print.js",
     "js/scan.js",

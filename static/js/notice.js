@@ -78,7 +78,10 @@
       var body = item.body;
       var premises = (bundle && (body.unit ? bundle.units : bundle.enterprises) || []).filter(function (e) {
         return body.unit ? e.unit === body.unit : e.id === body.enterprise_id;
-      })[0] || {};
+      })[0];
+      // A unit the office has decided since: the premises it became (walk-unit.js).
+      if (!premises && body.unit && FA.walkUnit) premises = FA.walkUnit.fallback(bundle, body.unit, null).premises;
+      premises = premises || {};
       // A hazard is named by its defect wording, as the inspector confirmed or edited it.
       var texts = {}, bases = {};
       (bundle && bundle.checklists || []).forEach(function (c) {
@@ -101,7 +104,7 @@
       var number = item.receipt && item.receipt.notice_no;
       q("[data-no]").textContent = number || (found.length ? "待编号" : "—");
       q("[data-offline-note]").hidden = !!number || !found.length;
-      q("[data-ent]").textContent = item.enterprise_name || premises.name || "";
+      q("[data-ent]").textContent = (body.unit && premises.id != null && premises.name) || item.enterprise_name || premises.name || "";
       q("[data-address]").textContent = premises.address || "";
       q("[data-date]").textContent = q("[data-date2]").textContent = cnDate(body.finished_at);
       q("[data-street]").textContent = premises.street || "街道";

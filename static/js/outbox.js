@@ -17,8 +17,9 @@
     return UNIT_STATUS[receipt.status] + (receipt.status === "rejected" && receipt.reason ? "：" + receipt.reason : "");
   }
 
-  // What one item shows: chip label and tone, a line of detail, and its actions.
-  function outboxView(item, now) {
+  // What one item shows: chip label and tone, a line of detail, and its actions. `fate`: what
+  // the office made of the unit a visit names, once decided (the bundle's decided_units).
+  function outboxView(item, now, fate) {
     var sentence = FA.sentence;
     var type = item.type || "visit";
     var label = FA.syncLabels[item.state] || item.state;
@@ -75,10 +76,13 @@
     }
     if (item.reported && ["conflict", "kept", "rejected", "failed"].indexOf(item.state) >= 0) detail = sentence(detail, "已报告街道安办");
     var toUnit = type === "visit" && !!(item.body && item.body.unit);
+    // Decided into a premises: the notice can be printed for it.
+    var premises = toUnit && fate && fate.enterprise_id != null;
     if (type === "unit" || toUnit) {
       // A unit found in the field, or a visit to one: no premises yet to report against or
       // to print a notice for, and no page of its own for the inspector.
-      actions = actions.filter(function (a) { return a !== "report" && a !== "open" && a !== "notice"; });
+      actions = actions.filter(function (a) { return a !== "report" && a !== "open" && (a !== "notice" || premises); });
+      if (toUnit && fate && item.state !== "synced" && FA.walkUnit) detail = sentence(detail, FA.walkUnit.fateText(fate), FA.walkUnit.syncText(fate));
       if (item.state === "synced" && type === "unit") detail = sentence(detail, unitStatus(item.receipt));
       if (item.state === "synced" && toUnit) detail = sentence(detail, HELD_STATUS[item.receipt && item.receipt.status] || "");
     }
@@ -120,8 +124,8 @@
     }
   }
 
-  function itemRow(item, now) {
-    var view = outboxView(item, now);
+  function itemRow(item, now, fates) {
+    var view = outboxView(item, now, item.body && item.body.unit && fates[item.body.unit]);
     var li = document.getElementById("tpl-outbox-item").content.firstElementChild.cloneNode(true);
     li.id = "outbox-" + item.uuid;
     li.dataset.state = item.state;
@@ -162,8 +166,9 @@
   // another user's queue is never shown, not even for a moment.
   function draw() {
     if (!me) return Promise.resolve();
-    return FA.store.byUser("outbox", me.id).then(function (items) {
-      var now = Date.now();
+    return Promise.all([FA.store.byUser("outbox", me.id), FA.store.get("kv", "bundle:" + me.id)]).then(function (got) {
+      var items = got[0], now = Date.now(), fates = {};
+      ((got[1] || {}).decided_units || []).forEach(function (u) { fates[u.unit] = u; });
       items.sort(function (a, b) { return b.created_at - a.created_at; });
       document.querySelector("[data-outbox-empty]").hidden = items.length > 0;
       // Sync status changes redraw often; a row that reads the same stays the same node, so
@@ -172,7 +177,7 @@
       Array.prototype.forEach.call(list.children, function (li) { old[li.id] = li; });
       var prev = null;
       items.forEach(function (item) {
-        var fresh = itemRow(item, now);
+        var fresh = itemRow(item, now, fates);
         var cur = old[fresh.id];
         delete old[fresh.id];
         var li = cur && cur.outerHTML === fresh.outerHTML ? cur : fresh;

@@ -266,9 +266,12 @@
           return;
         }
         if (changed.state === "synced" && item.body.unit) {
-          // A unit not yet in the register: the server holds the visit, there is no record page yet.
+          // A unit found in the field: the server holds the visit until the office decides, or has decided.
           done = true;
-          R.say(box, "已同步：检查记录由服务器保存，街道安办审核该单位入册后记入。", "ok");
+          var held = changed.receipt && changed.receipt.status;
+          R.say(box, held === "attached" ? "已同步：该单位已入册，检查记录已记入该场所。"
+            : held === "unit_rejected" ? "已同步：该单位未予入册，检查记录由服务器存档，不记入在册场所。"
+            : "已同步：检查记录由服务器保存，街道安办审核该单位入册后记入。", "ok");
           q(W, "[data-outbox-link]").hidden = false;
         } else if (changed.state === "synced") { done = true; location.href = "/visits/" + item.uuid; }
         else if (["conflict", "failed", "rejected"].indexOf(changed.state) >= 0) {

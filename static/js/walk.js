@@ -172,23 +172,29 @@
         var bundle = got[0], premises = got[1], draft = got[2], queued = got[3];
         if (!bundle) { R.message("手机上还没有离线数据：请联网打开一次本页面。", "error"); return; }
         if (!fresh(bundle)) { R.message("手机上的离线数据是旧版本：请联网打开一次本页面。", "error"); return; }
-        if (!premises) {
-          R.message(unitId ? "在离线数据中找不到这家新发现单位：单位登记须先同步到服务器，请联网后再打开。"
-            : "在离线数据中找不到该场所，或它不在您的网格内。", "error");
-          return;
+        // A unit the office has decided since (no longer in bundle.units): the visit falls back, never hidden.
+        if (!premises && unitId) {
+          return loadScripts([root.dataset.unit]).then(function () { return FA.walkUnit.open(W, bundle, unitId, draft, queued); })
+            .then(function (p) { if (p) return open(bundle, p, draft, queued); });
         }
-        W.bundle = bundle; W.premises = premises;
-        return FA.store.byUser("outbox", user.id).then(function (items) {
-          items.forEach(function (i) { if (i.type === "alert") W.reports[i.uuid] = i; });
-          if (queued) return showQueued(queued);
-          return resumeOrCreate(premises, draft).then(function () {
-            R.page(W);
-            var first = A.restOfSection(W.sections[W.section] || { items: [] }, W.draft)[0];
-            if (first && A.answeredCount(W.draft)) current(first);  // a resumed walk opens where it stopped
-          });
-        });
+        if (!premises) { R.message("在离线数据中找不到该场所，或它不在您的网格内。", "error"); return; }
+        return open(bundle, premises, draft, queued);
       });
     }).catch(function (err) { R.message("打开检查失败：" + err.message, "error"); });
+  }
+
+  // Open the walk on a premises: a queued visit read-only, else its draft (resumed or new).
+  function open(bundle, premises, draft, queued) {
+    W.bundle = bundle; W.premises = premises;
+    return FA.store.byUser("outbox", W.user.id).then(function (items) {
+      items.forEach(function (i) { if (i.type === "alert") W.reports[i.uuid] = i; });
+      if (queued) return showQueued(queued);
+      return resumeOrCreate(premises, draft).then(function () {
+        R.page(W);
+        var first = A.restOfSection(W.sections[W.section] || { items: [] }, W.draft)[0];
+        if (first && A.answeredCount(W.draft)) current(first);  // a resumed walk opens where it stopped
+      });
+    });
   }
 
   // A visit already in the outbox opens read-only, with the way to amend it.

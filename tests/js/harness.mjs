@@ -20,7 +20,7 @@ export function load(...files) {
   return FA;
 }
 
-const FA = load("store.js", "net.js", "sync.js", "outbox.js", "walk-answers.js", "walk-finish.js");
+const FA = load("store.js", "net.js", "sync.js", "walk-unit.js", "outbox.js", "walk-answers.js", "walk-finish.js");
 export { FA };
 
 let dbSeq = 0;
