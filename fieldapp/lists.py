@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy import Select, String, cast, func, literal, literal_column, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import True_
 
@@ -104,8 +104,17 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _visits_stmt(actor, f: ListFilters) -> Select:
-    stmt = _scoped(select(Visit).join(Enterprise, Enterprise.id == Visit.enterprise_id), actor, f)
+def _premises_of(column, walk: bool):
+    """The join column to the premises; `walk`: kept from the premises' index (see walk_order)."""
+    return column + 0 if walk else column
+
+
+def _visits_stmt(actor, f: ListFilters, *, walk: bool = False) -> Select:
+    stmt = _scoped(
+        select(Visit).join(Enterprise, Enterprise.id == _premises_of(Visit.enterprise_id, walk)),
+        actor,
+        f,
+    )
     if f.by.isdigit():
         stmt = stmt.where(Visit.inspector_id == int(f.by))
     lo, hi = f.window()
@@ -116,10 +125,12 @@ def _visits_stmt(actor, f: ListFilters) -> Select:
     return stmt
 
 
-def inspection(actor, f: ListFilters, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+def inspection(
+    actor, f: ListFilters, *, limit: int | None = None, offset: int = 0, walk: bool = False
+) -> list[dict]:
     """Visits with what they found, newest first."""
     stmt = (
-        _visits_stmt(actor, f)
+        _visits_stmt(actor, f, walk=walk)
         .options(joinedload(Visit.enterprise), joinedload(Visit.inspector))
         .order_by(Visit.finished_at.desc(), Visit.uuid)
         .offset(offset)
@@ -136,8 +147,14 @@ def inspection(actor, f: ListFilters, *, limit: int | None = None, offset: int =
     return [{"visit": v, "hazards": found.get(v.uuid, [])} for v in visits]
 
 
-def _hazards_stmt(actor, f: ListFilters, today: date, *, closed_only: bool) -> Select:
-    stmt = _scoped(select(Hazard).join(Enterprise, Enterprise.id == Hazard.enterprise_id), actor, f)
+def _hazards_stmt(
+    actor, f: ListFilters, today: date, *, closed_only: bool, walk: bool = False
+) -> Select:
+    stmt = _scoped(
+        select(Hazard).join(Enterprise, Enterprise.id == _premises_of(Hazard.enterprise_id, walk)),
+        actor,
+        f,
+    )
     lo, hi = f.window()
     stamp = Hazard.closed_at if closed_only else Hazard.raised_at
     if f.by.isdigit():
@@ -171,10 +188,17 @@ def order_for(closed_only: bool) -> tuple:
 
 
 def _hazards(
-    actor, f: ListFilters, today: date, *, closed_only: bool, limit: int | None, offset: int = 0
+    actor,
+    f: ListFilters,
+    today: date,
+    *,
+    closed_only: bool,
+    limit: int | None,
+    offset: int = 0,
+    walk: bool = False,
 ) -> list[Hazard]:
     stmt = (
-        _hazards_stmt(actor, f, today, closed_only=closed_only)
+        _hazards_stmt(actor, f, today, closed_only=closed_only, walk=walk)
         .options(joinedload(Hazard.enterprise), joinedload(Hazard.closer))
         .order_by(*order_for(closed_only))
         .offset(offset)
@@ -183,15 +207,50 @@ def _hazards(
 
 
 def rectification(
-    actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0
+    actor,
+    f: ListFilters,
+    today: date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    walk: bool = False,
 ) -> list[Hazard]:
-    return _hazards(actor, f, today, closed_only=False, limit=limit, offset=offset)
+    return _hazards(actor, f, today, closed_only=False, limit=limit, offset=offset, walk=walk)
 
 
 def closure(
-    actor, f: ListFilters, today: date, *, limit: int | None = None, offset: int = 0
+    actor,
+    f: ListFilters,
+    today: date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    walk: bool = False,
 ) -> list[Hazard]:
-    return _hazards(actor, f, today, closed_only=True, limit=limit, offset=offset)
+    return _hazards(actor, f, today, closed_only=True, limit=limit, offset=offset, walk=walk)
+
+
+# Walk the order index when at least one row in WALK_RATIO matches: a page then reads at
+# most WALK_RATIO rows per row shown.
+WALK_RATIO = 100
+
+
+def walk_order(kind: str, total: int) -> bool:
+    """Whether a page of the list should read the list's order index and stop, not sort every match.
+
+    SQLite's planner reads a street's hazards through the premises and sorts all of them
+    (0.35 s for the largest street at city scale, 125,000 hazards) although reading the
+    worklist index in order finds its first 100 in 13 ms. Which is faster depends on the
+    share of rows that match: a grid's or one premises' few rows are better sorted. The
+    total is known (the count), the whole table's size is its largest rowid (no deletes of
+    note); walking is forced by keeping the join column off the premises' index. PostgreSQL
+    plans this from its statistics.
+    """
+    if db.session.get_bind().dialect.name != "sqlite" or total == 0:
+        return False
+    table = Visit if kind == "inspection" else Hazard
+    whole = db.session.scalar(select(func.max(literal_column("rowid"))).select_from(table))
+    return total * WALK_RATIO >= (whole or 0)
 
 
 def scan_count(kind: str, actor, f: ListFilters, today: date) -> int:
@@ -269,9 +328,13 @@ def page(
     number = min(max(1, number), max(1, -(-total // per_page)))
     fetch = {"inspection": inspection, "rectification": rectification, "closure": closure}[kind]
     args = (actor, f) if kind == "inspection" else (actor, f, today)
-    return Page(
-        fetch(*args, limit=per_page, offset=(number - 1) * per_page), total, number, per_page
+    rows = fetch(
+        *args,
+        limit=per_page,
+        offset=(number - 1) * per_page,
+        walk=walk_order(kind, total),
     )
+    return Page(rows, total, number, per_page)
 
 
 def table(kind: str, actor, f: ListFilters, today: date) -> tuple[list[str], list[list]]:
