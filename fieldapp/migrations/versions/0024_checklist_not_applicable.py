@@ -15,6 +15,11 @@ cannot drift.
 The premises whose own three lists are closed-loop (annexes 4 and 5) are read from the
 hazards the enterprise found itself; without an index on the source both queries read
 every hazard since 2021 (0.27 s at 10,000 premises).
+
+The hazards raised or closed in the year, with their premises, source and uuid, are read
+for every quarterly table: with source and uuid in ix_hazards_raised_enterprise and
+ix_hazards_closed the read is index-only (district annex 4 at city scale: 1.3 s -> 0.77 s
+for the two reads).
 """
 
 from collections import defaultdict
@@ -28,8 +33,19 @@ branch_labels = None
 depends_on = None
 
 
+RAISED_OLD = ["raised_at", "enterprise_id"]
+CLOSED_OLD = ["closed_at", "enterprise_id", "raised_at", "deadline"]
+
+
+def _reindex(name: str, columns: list[str]) -> None:
+    op.drop_index(name, table_name="hazards")
+    op.create_index(name, "hazards", columns)
+
+
 def upgrade():
     op.create_index("ix_hazards_source_raised", "hazards", ["source", "raised_at", "enterprise_id"])
+    _reindex("ix_hazards_raised_enterprise", RAISED_OLD + ["source", "uuid"])
+    _reindex("ix_hazards_closed", CLOSED_OLD + ["source", "uuid"])
     with op.batch_alter_table("visit_checklists") as b:
         b.add_column(sa.Column("not_applicable", sa.JSON(), nullable=True))
     conn = op.get_bind()
@@ -64,3 +80,5 @@ def downgrade():
     with op.batch_alter_table("visit_checklists") as b:
         b.drop_column("not_applicable")
     op.drop_index("ix_hazards_source_raised", table_name="hazards")
+    _reindex("ix_hazards_raised_enterprise", RAISED_OLD)
+    _reindex("ix_hazards_closed", CLOSED_OLD)
