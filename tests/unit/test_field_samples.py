@@ -56,3 +56,31 @@ def test_the_demo_holds_an_example_of_each(ctx, world):
     assert db.session.scalar(select(func.count()).select_from(VisitTeam)) == 1
     assert db.session.scalar(select(func.count()).select_from(CadreAssignment)) == 2
     assert audit.verify().ok
+
+
+def test_a_street_whose_premises_all_closed_is_passed_over(ctx, world):
+    """The history may close a small street's only premises; the examples go to a street that has some."""
+    from fieldapp import enterprises
+    from fieldapp.models import Enterprise
+
+    first_street, _, _ = field_samples._people()
+    for ent in db.session.scalars(
+        select(Enterprise).where(Enterprise.street_id == first_street.street_id)
+    ):
+        enterprises.update(
+            ent,
+            {"active": False, "street_id": ent.street_id, "note": "已停业"},
+            actor=first_street,
+            now=NOW,
+        )
+    db.session.commit()
+
+    counts = field_samples.populate(now=NOW)
+    db.session.commit()
+
+    assert counts == {"units": 3, "records": 10, "cadres": 2}
+    street, inspector, _ = field_samples._people()
+    assert street.street_id != first_street.street_id
+    merged = db.session.scalar(select(UnitProposal).where(UnitProposal.status == "merged"))
+    assert merged is not None
+    assert audit.verify().ok
