@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import True_
 from . import hazards, quarterly, risk, scope, vocab
 from .clock import LOCAL_TZ, local_today
 from .extensions import db
+from .lists import Page
 from .models import Enterprise, Grid, Hazard, HazardTally, PremisesVisit, Street, User, VisitTally
 from .roles import Role
 
@@ -42,6 +43,9 @@ KPI_KEYS = (
     "flagged",
 )
 T = HazardTally
+# The dashboard lists the busiest inspectors; a city's thousand are a page of their own
+# (a 1,252-row table made the district's dashboard 428 KB).
+INSPECTORS_SHOWN = 20
 
 
 @dataclass
@@ -113,8 +117,8 @@ def overview(
 ) -> Overview:
     """Everything the dashboard shows for the actor's scope and window."""
     lo, hi = days(w.start, w.end)
-    live = _live_by_unit(actor, w.today)
-    closed = _closed_by_unit(actor, lo, hi)
+    live = _live_by_unit(actor, w.today, dims)
+    closed = _closed_by_unit(actor, lo, hi, dims)
     events = _events(actor, lo, hi)
     kpis = _kpis(live, closed, events)
     kpis["median_days_to_close"] = median_days_to_close(actor, w)
@@ -128,29 +132,42 @@ def overview(
     )
 
 
-UNIT = (Enterprise.street_id, Enterprise.grid_id, Enterprise.industry, Enterprise.venue_type)
+# The premises' column each breakdown groups by (a level is the hazard's own).
+UNIT = {
+    "street": Enterprise.street_id,
+    "grid": Enterprise.grid_id,
+    "industry": Enterprise.industry,
+    "venue_type": Enterprise.venue_type,
+}
 
 
-def _live_by_unit(actor, today: date) -> list:
-    """Rows (street_id, grid_id, industry, venue_type, level, state, supervised, n, overdue) of the hazards not closed."""
+def _unit(dims) -> list:
+    """The premises' columns of these breakdowns, in UNIT's order: a read groups by no more than it shows."""
+    return [col for d, col in UNIT.items() if d in dims]
+
+
+def _live_by_unit(actor, today: date, dims=()) -> list:
+    """Rows (*unit columns of dims, level, state, supervised, n, overdue) of the hazards not closed."""
+    unit = _unit(dims)
     stmt = (
         select(
-            *UNIT, T.level, T.state, T.supervised, _n(), _n(and_(T.state == "open", T.day < today))
+            *unit, T.level, T.state, T.supervised, _n(), _n(and_(T.state == "open", T.day < today))
         )
         .where(T.kind == "live")
-        .group_by(*UNIT, T.level, T.state, T.supervised)
+        .group_by(*unit, T.level, T.state, T.supervised)
     )
-    return db.session.execute(_scoped(stmt, actor, join=True)).all()
+    return db.session.execute(_scoped(stmt, actor, join=bool(unit))).all()
 
 
-def _closed_by_unit(actor, lo: date, hi: date) -> list:
-    """Rows (street_id, grid_id, industry, venue_type, level, n) of the hazards closed in the window."""
+def _closed_by_unit(actor, lo: date, hi: date, dims=()) -> list:
+    """Rows (*unit columns of dims, level, n) of the hazards closed in the window."""
+    unit = _unit(dims)
     stmt = (
-        select(*UNIT, T.level, _n())
+        select(*unit, T.level, _n())
         .where(T.kind == "closed", T.day >= lo, T.day < hi)
-        .group_by(*UNIT, T.level)
+        .group_by(*unit, T.level)
     )
-    return db.session.execute(_scoped(stmt, actor, join=True)).all()
+    return db.session.execute(_scoped(stmt, actor, join=bool(unit))).all()
 
 
 def _events(actor, lo: date, hi: date) -> list:
@@ -213,48 +230,53 @@ def median_days_to_close(actor, w: Window) -> float | None:
 
 
 def _breakdowns(actor, live: list, closed: list, dims) -> dict[str, list[dict]]:
-    """Open / overdue / awaiting recheck / closed in the window per dimension; every group in scope listed, quiet ones with zeros."""
-    streets = dict(db.session.execute(select(Street.id, Street.name)).all())
-    grids = dict(db.session.execute(select(Grid.id, Grid.code)).all())
-    slot = {"street": 0, "grid": 1, "industry": 2, "venue_type": 3}
+    """Open / overdue / awaiting recheck / closed in the window per dimension; every group in scope listed, quiet ones with zeros.
 
-    def unit(street, grid, industry, venue):
-        return streets.get(street), grids.get(grid), industry, venue or ""
+    `live` and `closed` are grouped by the premises' columns of `dims` (see _unit).
+    """
+    cols = [d for d in UNIT if d in dims]
+    names = {
+        "street": dict(db.session.execute(select(Street.id, Street.name)).all()),
+        "grid": dict(db.session.execute(select(Grid.id, Grid.code)).all()),
+    }
 
-    units = [
-        unit(*u)
-        for u in db.session.execute(select(*UNIT).where(scope.enterprise_clause(actor)).distinct())
-    ]
+    def key(d, value):
+        return (names[d].get(value) if d in names else value) or ""
+
     acc: dict[str, dict] = {}
+    clause = scope.enterprise_clause(actor)
     for d in dims:
-        keys = hazards.LEVELS if d == "level" else {u[slot[d]] for u in units}
-        acc[d] = {key or "": [0, 0, 0, 0] for key in keys}
+        if d == "level":
+            keys = list(hazards.LEVELS)
+        else:
+            keys = [key(d, v) for v in db.session.scalars(select(UNIT[d]).where(clause).distinct())]
+        acc[d] = {k: [0, 0, 0, 0] for k in keys}
 
-    def add(row_unit, level, i, n):
+    def add(unit, level, i, n):
         for d in dims:
-            cell = acc[d].setdefault(
-                (level if d == "level" else row_unit[slot[d]]) or "", [0, 0, 0, 0]
-            )
-            cell[i] += n
+            k = (level or "") if d == "level" else key(d, unit[cols.index(d)])
+            acc[d].setdefault(k, [0, 0, 0, 0])[i] += n
 
-    for street, grid, industry, venue, level, state, _sup, n, overdue in live:
-        u = unit(street, grid, industry, venue)
-        add(u, level, 0 if state == "open" else 2, n)
-        add(u, level, 1, overdue)
-    for street, grid, industry, venue, level, n in closed:
-        add(unit(street, grid, industry, venue), level, 3, n)
+    width = len(cols)
+    for row in live:
+        unit, (level, state, _sup, n, overdue) = row[:width], row[width:]
+        add(unit, level, 0 if state == "open" else 2, n)
+        add(unit, level, 1, overdue)
+    for row in closed:
+        unit, (level, n) = row[:width], row[width:]
+        add(unit, level, 3, n)
     out = {}
     for d in dims:
         out[d] = [
             {
-                "key": key,
-                "label": _label(d, key),
+                "key": k,
+                "label": _label(d, k),
                 "open": c[0],
                 "overdue": c[1],
                 "rectified": c[2],
                 "closed": c[3],
             }
-            for key, c in sorted(acc[d].items())
+            for k, c in sorted(acc[d].items())
         ]
     return out
 
@@ -270,8 +292,9 @@ def _label(dim: str, key: str) -> str:
 def breakdown(actor, dim: str, w: Window) -> list[dict]:
     """One dimension's breakdown (the page asks `overview` for all of them at once)."""
     lo, hi = days(w.start, w.end)
+    dims = (dim,)
     return _breakdowns(
-        actor, _live_by_unit(actor, w.today), _closed_by_unit(actor, lo, hi), (dim,)
+        actor, _live_by_unit(actor, w.today, dims), _closed_by_unit(actor, lo, hi, dims), dims
     )[dim]
 
 
@@ -402,6 +425,16 @@ def inspectors(actor, w: Window) -> list[dict]:
     """Per inspector with work in the window: visits made, hazards raised and rectifications verified."""
     lo, hi = days(w.start, w.end)
     return _inspectors(actor, lo, hi, _events(actor, lo, hi))
+
+
+def inspectors_page(actor, w: Window, number: int) -> Page:
+    """One page of `inspectors`, busiest first, with the count of all."""
+    rows = inspectors(actor, w)
+    shown = Page([], len(rows), 1)
+    shown.page = min(max(1, number), shown.pages)
+    start = (shown.page - 1) * shown.per_page
+    shown.rows = rows[start : start + shown.per_page]
+    return shown
 
 
 def weekly(actor, now: datetime, weeks: int = 12) -> dict:

@@ -20,7 +20,7 @@ from .. import (
 )
 from ..access import roles_required
 from ..clock import local_today, utcnow
-from ..contract.pages import PeriodQuery, YearQuery
+from ..contract.pages import InspectorsQuery, PeriodQuery, YearQuery
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -86,7 +86,8 @@ def index():
         dim=dim,
         rows=o.rows,
         dims=dashboard.DIMENSIONS,
-        inspectors=o.inspectors,
+        inspectors=o.inspectors[: dashboard.INSPECTORS_SHOWN],
+        inspectors_total=len(o.inspectors),
         majors=dashboard.awaiting_supervision(g.user),
         today=local_today(now),
         reports=public.pending_count(g.user) if g.user.role != "department" else 0,
@@ -95,6 +96,21 @@ def index():
         colours=dashboard.colours_by_street(g.user) if department else None,
         panel=alerts.open_for(g.user) if g.user.role in alerts.ACK_ROLES else {},
         kinds=alerts.KINDS,
+    )
+
+
+@bp.get("/inspectors")
+@roles_required(*roles.OVERSIGHT)
+def inspectors_page():
+    q = contract.query(InspectorsQuery)
+    w = dashboard.window(q.start, q.end, utcnow())
+    start, end = w.start.date().isoformat(), (w.end - timedelta(days=1)).date().isoformat()
+    return render_template(
+        "dashboard/inspectors.html",
+        scope_label=scope.label(g.user),
+        page=dashboard.inspectors_page(g.user, w, q.page),
+        start=start,
+        end=end,
     )
 
 

@@ -82,6 +82,12 @@ class PeriodQuery(Query):
     end: blank(Day) = None
 
 
+class InspectorsQuery(PeriodQuery):
+    """/dashboard/inspectors: every inspector's work in the dashboard's period, a page at a time."""
+
+    page: PageShown = 1
+
+
 # Reading a page: any version number that may exist (an unknown one is a 404).
 ShownVersion = Annotated[int, Field(ge=0, le=VERSION_MAX)]
 

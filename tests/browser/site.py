@@ -176,7 +176,13 @@ def furnish(app) -> Site:
         pin=pin,
         starts={
             "district": ["/", "/checklists/general/diff?old=1&to=1", "/plan?year=2025"],
-            "street": ["/", "/plan?year=2025", "/enterprises?street=甲街道", f"/units/{unit}"],
+            "street": [
+                "/",
+                "/plan?year=2025",
+                "/dashboard/inspectors",
+                "/enterprises?street=甲街道",
+                f"/units/{unit}",
+            ],
             "department": ["/"],
             "enterprise": ["/"],
             # The phone's pages that only its own store (or the worker) links to.

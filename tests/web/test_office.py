@@ -458,3 +458,70 @@ def test_a_bad_settings_value_is_refused_in_chinese_and_nothing_is_saved(
 def test_enterprise_list_filter_for_premises_past_their_visit_interval(world, login):
     html = login("district").get("/enterprises?visit=late").get_data(as_text=True)
     assert "超过检查周期未检查的单位：共 4 家" in html  # none of them was ever visited
+
+
+@pytest.fixture
+def many_inspectors(app, world):
+    """105 inspectors of street A's first grid, each with one or two visits to a1 this week; their ids."""
+    import uuid as uuidlib
+
+    from fieldapp import visits
+    from fieldapp.models import Grid
+
+    from ..clock import NOW
+    from ..factories import make_user, visit_body
+
+    with app.app_context():
+        grid = db.session.get(Grid, world.grids["a1"])
+        ids = {}
+        for i in range(105):
+            u = make_user(f"many_{i:03d}", "inspector", grids=[grid], display_name=f"巡查员{i:03d}")
+            for _ in range(2 if i < 3 else 1):
+                body = visit_body(world.ents["a1"])
+                for a in body["answers"]:
+                    if a["result"] == "fail":
+                        a.update(result="pass", note="", photos=[], hazard=None)
+                visits.receive(str(uuidlib.uuid4()), body, actor=u, now=NOW)
+            ids[u.display_name] = u.id
+        db.session.commit()
+        return ids
+
+
+def test_a_city_of_inspectors_shows_the_busiest_and_pages_through_all(many_inspectors, login):
+    street = login("street_a")
+    html = street.get("/dashboard").get_data(as_text=True)
+    box = html[html.index('id="dashboard-inspectors"') :]
+    box = box[: box.index("</section>")]
+    assert box.count("<tr><td>") == 20
+    assert [n for n in ("巡查员000", "巡查员001", "巡查员002") if n in box] == [
+        "巡查员000",
+        "巡查员001",
+        "巡查员002",
+    ], "the three with two visits come first"
+    more = re.search(r'<a href="(/dashboard/inspectors\?[^"]+)">查看全部 (\d+) 名网格员</a>', box)
+    assert more and more.group(2) == "105"
+
+    seen = []
+    url = more.group(1).replace("&amp;", "&")
+    while url:
+        page = street.get(url)
+        assert page.status_code == 200
+        listed = page.get_data(as_text=True)
+        assert "本期有工作记录的网格员共 105 名" in listed
+        seen += re.findall(r"<tr><td>(巡查员\d{3})</td>", listed)
+        nxt = re.search(r'<a href="([^"]+)" rel="next">', listed)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert sorted(seen) == sorted(many_inspectors) and len(seen) == 105
+
+    # Street B's office sees none of street A's inspectors; a garbled page is the nearest one.
+    other = login("street_b").get("/dashboard/inspectors?page=999").get_data(as_text=True)
+    assert "巡查员" not in other and "共 0 名" in other
+
+
+def test_the_inspectors_page_refuses_a_bad_period_in_chinese(world, login):
+    page = login("district").get("/dashboard/inspectors?start=2026-13-40")
+    assert page.status_code == 400 and "日期" in page.get_data(as_text=True)
+
+
+def test_a_field_user_may_not_read_the_inspectors_page(world, login):
+    assert login("inspector_a1").get("/dashboard/inspectors").status_code == 403
