@@ -152,6 +152,11 @@ def test_every_figure_matches_a_count_of_every_row(history, world, username, win
     o = dashboard.overview(actor, w, now, ("street", "level", "grid", "industry", "venue_type"))
     assert o.kpis == kpis
     assert kpis["closed"] and kpis["open"]  # the dataset exercises the figures
+    # The page reads only its own breakdowns, grouped by fewer columns: the same figures.
+    dims = dashboard.layout(actor)[1]
+    shown = dashboard.overview(actor, w, now, dims)
+    assert shown.kpis == kpis and shown.rows == {d: o.rows[d] for d in dims}
+    assert dashboard.kpis(actor, w) == kpis
     for row in o.rows["street"]:
         assert (row["open"], row["overdue"], row["closed"]) == tuple(
             by_street[row["label"], k] for k in ("open", "overdue", "closed")
