@@ -1,6 +1,6 @@
 """Counts the office figures read, kept in step with hazards and visits by database triggers (fieldapp.summaries).
 
-Nothing in Python writes these tables: the triggers of migration 0021 do, in the same
+Nothing in Python writes these tables: the triggers of migration 0022 do, in the same
 transaction as the hazard or visit row that changes them, whatever path wrote it.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import Date, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -18,8 +18,23 @@ class HazardTally(Base):
     """How many hazards of one premises fall on one key; `kind` says which stamp `day` is (see fieldapp.summaries)."""
 
     __tablename__ = "hazard_tallies"
-    # SQLite keeps the rows in key order (WITHOUT ROWID): a day range is one contiguous read, counts included.
+    # SQLite keeps the rows in key order (WITHOUT ROWID): a day range is one contiguous read,
+    # counts included. PostgreSQL keeps a heap: the key's index carries the count (INCLUDE,
+    # migration 0025) so a read is index-only instead of one heap page per row.
     __table_args__ = (
+        PrimaryKeyConstraint(
+            "kind",
+            "day",
+            "enterprise_id",
+            "state",
+            "level",
+            "category",
+            "user_id",
+            "due",
+            "supervised",
+            name="pk_hazard_tallies",
+            postgresql_include=["n"],
+        ),
         Index("ix_hazard_tallies_enterprise", "enterprise_id", "kind", "day"),
         {"sqlite_with_rowid": False},
     )
@@ -41,6 +56,13 @@ class VisitTally(Base):
 
     __tablename__ = "visit_tallies"
     __table_args__ = (
+        PrimaryKeyConstraint(
+            "day",
+            "enterprise_id",
+            "inspector_id",
+            name="pk_visit_tallies",
+            postgresql_include=["n"],
+        ),
         Index("ix_visit_tallies_enterprise", "enterprise_id", "day"),
         {"sqlite_with_rowid": False},
     )

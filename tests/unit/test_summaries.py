@@ -429,3 +429,30 @@ def test_the_check_command_finds_a_drifted_count_and_rebuild_mends_it(app, world
     assert drifted.exit_code == 1 and "不一致" in drifted.output
     assert runner.invoke(args=["summaries", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["summaries", "check"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "SELECT level, state, sum(n) FROM hazard_tallies WHERE kind = 'live' GROUP BY level, state",
+        "SELECT inspector_id, sum(n) FROM visit_tallies WHERE day >= '2026-01-01' GROUP BY inspector_id",
+    ],
+)
+def test_a_figure_reads_its_counts_from_the_key_without_the_table_rows(ctx, read):
+    """The counts ride with the key: SQLite keeps these tables in key order, PostgreSQL's key index includes n.
+
+    On PostgreSQL a heap read costs a page per row (21,803 pages for the city's open
+    hazards, 135 ms; index-only 16 ms). Scans that would hide the difference are turned off.
+    """
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {read}"))
+        assert "Index Only Scan using pk_" in plan, plan
+    else:
+        table = read.split(" FROM ")[1].split()[0]
+        ddl = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = ?", (table,)
+        ).scalar_one()
+        assert "WITHOUT ROWID" in ddl
