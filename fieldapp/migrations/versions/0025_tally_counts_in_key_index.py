@@ -12,6 +12,12 @@ dashboard read every one of them to sum `n` (135 ms for that one read; the dashb
 makes several). With `n` in the primary key's index as an INCLUDE column the read is
 index-only: 16 ms.
 
+An index-only read skips the heap only on pages the visibility map marks all-visible,
+and every hazard change rewrites a few tally rows: with the default autovacuum threshold
+(20 % of 3.8 M rows) the map went stale for long stretches, and the largest street's
+weekly figures took 0.25 s instead of 0.08 s. The two tables are vacuumed after 1 % of
+their rows change instead.
+
 Only PostgreSQL changes. The constraint keeps its name and key columns, so the triggers'
 ON CONFLICT on the key finds it as before.
 """
@@ -29,7 +35,10 @@ KEYS = {
 }
 
 
-def _rekey(include: str) -> None:
+VACUUM_OFTEN = "autovacuum_vacuum_scale_factor, autovacuum_vacuum_insert_scale_factor"
+
+
+def _rekey(include: str, storage: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for table, key in KEYS.items():
@@ -37,11 +46,15 @@ def _rekey(include: str) -> None:
             f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}, "
             f"ADD CONSTRAINT pk_{table} PRIMARY KEY ({key}){include}"
         )
+        op.execute(f"ALTER TABLE {table} {storage}")
 
 
 def upgrade():
-    _rekey(" INCLUDE (n)")
+    _rekey(
+        " INCLUDE (n)",
+        "SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01)",
+    )
 
 
 def downgrade():
-    _rekey("")
+    _rekey("", f"RESET ({VACUUM_OFTEN})")
