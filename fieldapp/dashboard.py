@@ -257,19 +257,32 @@ def _breakdowns(actor, live: list, closed: list, dims) -> dict[str, list[dict]]:
             keys = [key(d, v) for v in db.session.scalars(select(UNIT[d]).where(clause).distinct())]
         acc[d] = {k: [0, 0, 0, 0] for k in keys}
 
-    def add(unit, level, i, n):
-        for d in dims:
-            k = (level or "") if d == "level" else key(d, unit[cols.index(d)])
-            acc[d].setdefault(k, [0, 0, 0, 0])[i] += n
-
+    # One pass per row, every breakdown at once: a street's live counts are ~5,000 rows.
     width = len(cols)
+    slots = [(acc[d], None if d == "level" else cols.index(d), names.get(d)) for d in dims]
+
+    def cells(row):
+        level = row[width] or ""
+        for table, at, named in slots:
+            if at is None:
+                k = level
+            else:
+                k = (named.get(row[at]) if named is not None else row[at]) or ""
+            cell = table.get(k)
+            if cell is None:
+                cell = table[k] = [0, 0, 0, 0]
+            yield cell
+
     for row in live:
-        unit, (level, state, _sup, n, overdue) = row[:width], row[width:]
-        add(unit, level, 0 if state == "open" else 2, n)
-        add(unit, level, 1, overdue)
+        _level, state, _sup, n, overdue = row[width:]
+        i = 0 if state == "open" else 2
+        for cell in cells(row):
+            cell[i] += n
+            cell[1] += overdue
     for row in closed:
-        unit, (level, n) = row[:width], row[width:]
-        add(unit, level, 3, n)
+        n = row[-1]
+        for cell in cells(row):
+            cell[3] += n
     out = {}
     for d in dims:
         out[d] = [
