@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import True_
 
@@ -23,6 +23,7 @@ from .clock import LOCAL_TZ, local_today
 from .extensions import db
 from .lists import Page
 from .models import Enterprise, Grid, Hazard, HazardTally, PremisesVisit, Street, User, VisitTally
+from .models.hazards import MAJOR_AWAITING_SQL
 from .roles import Role
 
 DIMENSIONS = {
@@ -345,15 +346,16 @@ def colours_by_street(actor) -> list[dict]:
 
 def awaiting_supervision(actor, limit: int = 20) -> list:
     """Open major hazards not yet under supervision (挂牌督办), newest first: the office's first call."""
+    # The newest first from ix_hazards_major_awaiting, the premises checked for each ("+ 0":
+    # through the premises' index SQLite read every hazard of a street's premises, 63 ms
+    # for the largest at city scale, against 1.4 ms).
     return list(
         db.session.scalars(
             select(Hazard)
-            .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+            .join(Enterprise, Enterprise.id == Hazard.enterprise_id + 0)
             .where(
                 scope.enterprise_clause(actor),
-                Hazard.level == "major",
-                Hazard.state != "closed",
-                Hazard.supervised.is_(False),
+                text(MAJOR_AWAITING_SQL.format(t="hazards.")),
             )
             .options(joinedload(Hazard.enterprise))
             .order_by(Hazard.raised_at.desc())

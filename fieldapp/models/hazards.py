@@ -24,6 +24,10 @@ from .base import Base
 # PostgreSQL use an expression index only for that expression, so queries order by
 # exactly this (hazards.state_sort_key) rather than a CASE with bound parameters.
 STATE_ORDER_SQL = "CASE {state} WHEN 'open' THEN 0 WHEN 'rectified' THEN 1 ELSE 2 END"
+# Major hazards awaiting 挂牌督办 (the dashboard's first box): a partial index holds only
+# them. Both databases use a partial index only when the query names its condition
+# itself, with literals, so the query reads this text too (dashboard.awaiting_supervision).
+MAJOR_AWAITING_SQL = "{t}level = 'major' AND {t}supervised = false AND {t}state <> 'closed'"
 
 
 class Hazard(Base):
@@ -57,6 +61,12 @@ class Hazard(Base):
         Index("ix_hazards_closure_list", "state", "closed_at", "uuid"),
         # The enterprise's own 三张清单 (annexes 4 and 5) read its self-found hazards only.
         Index("ix_hazards_source_raised", "source", "raised_at", "enterprise_id"),
+        Index(
+            "ix_hazards_major_awaiting",
+            "raised_at",
+            sqlite_where=text(MAJOR_AWAITING_SQL.format(t="")),
+            postgresql_where=text(MAJOR_AWAITING_SQL.format(t="")),
+        ),
         CheckConstraint("state IN ('open', 'rectified', 'closed')", name="state"),
         CheckConstraint("level IN ('general', 'major')", name="level"),
     )

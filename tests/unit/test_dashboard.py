@@ -188,3 +188,33 @@ def test_every_group_in_scope_is_listed_even_when_quiet(ctx, world):
     assert all(r["open"] == r["closed"] == 0 for d in o.rows.values() for r in d)
     assert {r["label"] for r in o.rows["venue_type"]} <= {*vocab.VENUE_TYPES.values(), "非九小场所"}
     assert o.kpis["median_days_to_close"] is None and o.categories == []
+
+
+def test_the_majors_awaiting_supervision_are_read_from_their_own_index(ctx, world):
+    """A street's box reads the partial index of awaiting majors, not every hazard of its premises."""
+    from sqlalchemy import event
+
+    street = Actor.of(db.session.scalar(select(User).where(User.username == "street_a")))
+    seen = []
+    engine = db.session.get_bind()
+
+    def keep(conn, cursor, statement, params, context, executemany):
+        if "FROM hazards" in statement and "major" in statement:
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        dashboard.awaiting_supervision(street)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    (statement, params), *_ = seen
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", params))
+    else:
+        plan = "\n".join(
+            str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+        )
+    assert "ix_hazards_major_awaiting" in plan, plan
