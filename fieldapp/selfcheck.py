@@ -17,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from . import hazards
+from . import photos as photo_rules
 from .clock import local_today
 from .errors import DomainError
 from .extensions import db
@@ -79,10 +80,15 @@ def record_finding(
         errors.append("说明不能超过 2000 字。")
     if errors:
         raise SelfCheckError(errors[0], status=422, errors=errors)
+    hazard_uuid = hazard_uuid or str(uuidlib.uuid4())
+    # As for an inspector's answer: a photo the premises may not cite is absent, and those it
+    # cites are referenced, which is what lets the office that sees the hazard see its photos.
+    cited = photo_rules.citable(actor, list(photos or []))
+    photo_rules.ref(enterprise_id, "self", hazard_uuid, cited, now)
     return hazards.raise_hazard(
         hazards.NewHazard(
             # The enterprise words what is wrong itself: that is the hazard's defect wording.
-            uuid=hazard_uuid or str(uuidlib.uuid4()),
+            uuid=hazard_uuid,
             enterprise_id=enterprise_id,
             item_text=text,
             defect=text,
@@ -93,7 +99,7 @@ def record_finding(
             description=(description or "").strip(),
             measure=measure,
             owner=owner,
-            before_photos=list(photos or []),
+            before_photos=cited,
             source="self",
         ),
         actor=actor,

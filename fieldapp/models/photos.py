@@ -50,7 +50,8 @@ class PhotoRef(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     photo_sha256: Mapped[str] = mapped_column(String(64))
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # answer / after / event / report / document
+    # answer / after / event / report / document / self / unit
+    kind: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[str] = mapped_column(String(40))  # visit, hazard or event uuid
     created_at: Mapped[datetime]
 

@@ -236,3 +236,48 @@ def test_0021_numbers_the_notices_of_visits_already_on_file(database, tmp_path):
         }
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0027_references_the_photos_enterprises_sent_for_their_own_findings(database, tmp_path):
+    """Self-found hazards on file get a photo_refs row for each held photo their recorder sent."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from fieldapp import create_app
+    from fieldapp.models import PhotoRef
+
+    from .. import images
+    from ..conftest import base_config
+    from ..factories import (
+        make_enterprise,
+        make_grid,
+        make_hazard,
+        make_street,
+        make_user,
+        store_photo,
+    )
+
+    app = create_app(base_config(database.fresh(tmp_path), tmp_path))
+    with app.app_context():
+        street = make_street("甲街道", "SA")
+        ent = make_enterprise(street, make_grid(street, "SA-01"), name="某店")
+        owner = make_user("owner", "enterprise", enterprise_id=ent.id)
+        other = make_user("i", "inspector")
+        sent = store_photo(images.jpeg(seed=181), uploader_id=owner.id)
+        foreign = store_photo(images.jpeg(seed=182), uploader_id=other.id)
+        unheld = "e" * 64
+        found = make_hazard(ent.id, source="self", raised_by=owner.id)
+        inspected = make_hazard(ent.id, raised_by=other.id)
+        # As the old self-inspection left them: photos on the hazard, no reference.
+        found.before_photos = [sent, foreign, unheld, sent]
+        inspected.before_photos = [foreign]
+        db.session.commit()
+        downgrade(revision="0026")
+        upgrade()
+        refs = [
+            (r.photo_sha256, r.enterprise_id, r.kind, r.object_id)
+            for r in db.session.scalars(select(PhotoRef))
+        ]
+        assert refs == [(sent, ent.id, "self", found.uuid)]
+        db.session.remove()
+        db.engine.dispose()

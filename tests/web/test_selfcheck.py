@@ -184,6 +184,59 @@ def test_inspectors_finds_are_not_the_enterprises_to_close(app, world, login):
         assert db.session.get(Hazard, hid).state == "open"
 
 
+@pytest.mark.parametrize("how", ["account", "pin"])
+def test_the_office_sees_the_photos_of_a_hazard_the_enterprise_found(app, world, login, how):
+    client = login("owner_a1") if how == "account" else pin_client(app, world, login)
+    photo = images.jpeg(seed=177)
+    resp = client.post(
+        "/self-check",
+        data={**finding(), "photo": (io.BytesIO(photo), "before.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 303
+    with app.app_context():
+        hid = db.session.scalar(select(Hazard.uuid))
+    url = f"/photos/{images.sha(photo)}/display.jpg"
+    # Those who see the hazard see its photo; another street sees neither.
+    for username, status in (("street_a", 200), ("inspector_a1", 200), ("district", 200)):
+        seen = login(username)
+        assert seen.get(f"/hazards/{hid}").status_code == 200
+        shown = seen.get(url)
+        assert (username, shown.status_code) == (username, status)
+        assert shown.headers["Content-Type"] == "image/jpeg"
+    assert login("street_b").get(url).status_code == 404
+    assert login("street_b").get(f"/hazards/{hid}").status_code == 404
+
+
+def test_a_photo_the_enterprise_never_sent_is_not_cited(app, world, login):
+    from fieldapp.models import PhotoRef, User
+
+    from ..factories import store_photo
+
+    with app.app_context():
+        owner = db.session.get(User, world.users["owner_a1"])
+        # A photo of another premises' visit: the owner knows its hash, never had its bytes.
+        foreign = images.jpeg(seed=178)
+        store_photo(foreign, uploader_id=world.users["inspector_b1"])
+        unsent = "f" * 64  # not held yet: the phone may still send it
+        h = selfcheck.record_finding(
+            world.ents["a1"],
+            actor=owner,
+            now=NOW,
+            text="灭火器过期",
+            level="general",
+            deadline=day(3),
+            measure="更换灭火器",
+            photos=[images.sha(foreign), unsent],
+        )
+        db.session.commit()
+        assert h.before_photos == [unsent]
+        refs = db.session.scalars(select(PhotoRef.photo_sha256).where(PhotoRef.object_id == h.uuid))
+        assert list(refs) == [unsent]
+    # Citing it did not make it the street's to see.
+    assert login("street_a").get(f"/photos/{images.sha(foreign)}/display.jpg").status_code == 404
+
+
 def test_the_domain_refuses_another_premises(app, world):
     from fieldapp.models import User
 
