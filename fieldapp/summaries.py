@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from .models.summaries import TALLY_KEY
+
 SENTINEL = "1970-01-01"
 HAZARD_COLUMNS = (
     "enterprise_id",
@@ -40,17 +42,6 @@ HAZARD_COLUMNS = (
     "closed_by",
     "submitted_at",
     "evidence_flags",
-)
-TALLY_KEY = (
-    "kind",
-    "day",
-    "enterprise_id",
-    "state",
-    "level",
-    "category",
-    "user_id",
-    "due",
-    "supervised",
 )
 
 

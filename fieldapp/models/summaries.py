@@ -13,6 +13,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
+# The hazard tallies' key, in index order: fieldapp.summaries upserts on it.
+TALLY_KEY = (
+    "kind",
+    "day",
+    "enterprise_id",
+    "state",
+    "level",
+    "category",
+    "user_id",
+    "due",
+    "supervised",
+)
+
 
 class HazardTally(Base):
     """How many hazards of one premises fall on one key; `kind` says which stamp `day` is (see fieldapp.summaries)."""
@@ -23,15 +36,7 @@ class HazardTally(Base):
     # migration 0025) so a read is index-only instead of one heap page per row.
     __table_args__ = (
         PrimaryKeyConstraint(
-            "kind",
-            "day",
-            "enterprise_id",
-            "state",
-            "level",
-            "category",
-            "user_id",
-            "due",
-            "supervised",
+            *TALLY_KEY,
             name="pk_hazard_tallies",
             postgresql_include=["n"],
         ),
