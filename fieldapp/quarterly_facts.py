@@ -150,7 +150,8 @@ class Facts:
                 Enterprise.standardization,
                 Enterprise.stars,
                 Enterprise.active,
-                Enterprise.created_at,
+                # Compared here: 50,000 timestamps converted to be compared once cost 0.2 s.
+                (Enterprise.created_at < p.end).label("before_end"),
             ).where(self.where)
         )
         closed = _closed_at([r[0] for r in rows if not r[7]])
@@ -163,9 +164,9 @@ class Facts:
                 size,
                 std,
                 st,
-                created < p.end and (bool(active) or (i in closed and closed[i] >= p.end)),
+                bool(before_end) and (bool(active) or (i in closed and closed[i] >= p.end)),
             )
-            for i, s, ind, v, size, std, st, active, created in rows
+            for i, s, ind, v, size, std, st, active, before_end in rows
         }
         # Hazards and visits count for every premises of the group (also one closed since);
         # premises-counting columns count the registered ones only.
@@ -176,6 +177,8 @@ class Facts:
     def _group(self, key) -> None:
         self.key = key
         self.group_of = {i: g for i, e in self.ents.items() if (g := key(e)) is not None}
+        # The registered premises that fall in a group: what premises-counting columns count.
+        self.counted = {i: g for i, g in self.group_of.items() if i in self.units}
 
     def regroup(self, key: Callable[[Premises], object]) -> Facts:
         """The same facts, tallied by another grouping."""
@@ -191,14 +194,15 @@ class Facts:
     ) -> dict:
         """Registered premises among `found` (id → record) per group."""
         out: dict = defaultdict(dict)
+        counted, units = self.counted, self.units
         for eid, via in found.items():
-            u = self.units.get(eid)
-            if u is not None and eid in self.group_of and (where is None or where(u)):
-                out[self.group_of[eid]][eid] = via
+            g = counted.get(eid)
+            if g is not None and (where is None or where(units[eid])):
+                out[g][eid] = via
         return out
 
     def all_premises(self, where: Callable[[Premises], bool] | None = None) -> dict:
-        return self.premises(dict.fromkeys(self.units), where)
+        return self.premises(dict.fromkeys(self.counted), where)
 
     def by_premises_of(self, rows: Iterable[tuple]) -> dict:
         """(id, enterprise id) rows per group of their premises (any premises of the table, registered or not)."""
@@ -298,11 +302,7 @@ class Facts:
 
     def hazards(self, *, self_found: bool, closed: bool) -> dict:
         """Hazards found this year (or closed this year), by the enterprise itself or by inspectors."""
-        return self.by_premises_of(
-            (uuid, eid)
-            for uuid, eid, source in self._hazards(closed)
-            if (source == "self") == self_found
-        )
+        return self.by_premises_of(self._hazards(closed, self_found))
 
     def _small_share(self) -> bool:
         """Whether the table's premises are under a quarter of the register."""
@@ -311,11 +311,16 @@ class Facts:
         return len(self.ents) * 4 < (db.session.scalar(select(func.count(Enterprise.id))) or 0)
 
     @_memo
-    def _hazards(self, closed: bool) -> list:
+    def _hazards(self, closed: bool, self_found: bool) -> list:
         p = self.p
         at = Hazard.closed_at if closed else Hazard.raised_at
-        stmt = select(Hazard.uuid, Hazard.enterprise_id, Hazard.source).where(
-            at >= p.year_start, at < p.end
+        # The source is asked of the database: annex 4 counts only the enterprises' own
+        # finds, a few thousand of the year's hazards; fetching all 250,000 to keep those
+        # cost the district's annex 4 about a second at city scale.
+        stmt = select(Hazard.uuid, Hazard.enterprise_id).where(
+            at >= p.year_start,
+            at < p.end,
+            Hazard.source == "self" if self_found else Hazard.source != "self",
         )
         if self._small_share():
             # A street's or a department's table reads its own premises' hazards (per
@@ -400,32 +405,36 @@ class Facts:
         end_day = self.p.end_day
         since_day = self.since.date()
         recent = date(end_day.year - 1, end_day.month, 1)
-        recorded: set[int] = set()
+        S = StandardizationRecord
+        recorded = {
+            eid for (eid,) in _rows(select(S.enterprise_id).distinct()) if eid in self.units
+        }
         review: dict[int, tuple[str, int]] = {}
         self_ok: dict[int, int] = {}
-        for rid, eid, kind, level, result, on, valid_until in _rows(
-            select(
-                StandardizationRecord.id,
-                StandardizationRecord.enterprise_id,
-                StandardizationRecord.kind,
-                StandardizationRecord.level,
-                StandardizationRecord.result,
-                StandardizationRecord.on,
-                StandardizationRecord.valid_until,
-            ).order_by(StandardizationRecord.on.desc(), StandardizationRecord.id.desc())
+        # Only the records that can give a status are read (a passed review valid at the end
+        # and held since the rolling start, or a passed self-assessment of the last 12
+        # months), newest first; any record at all says the register's status is superseded.
+        for rid, eid, kind, level in _rows(
+            select(S.id, S.enterprise_id, S.kind, S.level)
+            .where(
+                S.result == "pass",
+                S.on < end_day,
+                or_(
+                    and_(
+                        S.kind == "review",
+                        S.on >= since_day,
+                        or_(S.valid_until.is_(None), S.valid_until >= end_day),
+                    ),
+                    and_(S.kind == "self_assessment", S.on >= recent),
+                ),
+            )
+            .order_by(S.on.desc(), S.id.desc())
         ):
             if eid not in self.units:
                 continue
-            recorded.add(eid)
-            if result != "pass" or on >= end_day:
-                continue
-            if (
-                kind == "review"
-                and on >= since_day
-                and (valid_until is None or valid_until >= end_day)
-            ):
+            if kind == "review":
                 review.setdefault(eid, (level, rid))  # the latest valid review
-            elif kind == "self_assessment" and on >= recent:
+            else:
                 self_ok.setdefault(eid, rid)
         out = {}
         for eid, u in self.units.items():
@@ -444,17 +453,19 @@ class Facts:
         """Each registered premises' stars at the quarter's end (rated since `since`), and the rating; else the register's."""
         p = self.p
         rated: dict[int, tuple[int | None, int | None]] = {}
-        for rid, eid, stars, decided_at in _rows(
-            select(
-                StarRating.id, StarRating.enterprise_id, StarRating.stars, StarRating.decided_at
-            ).order_by(StarRating.decided_at.desc(), StarRating.id.desc())
+        # The latest rating inside the window; a premises rated only outside it (before, or
+        # after the quarter's end) has no stars (yet). Filtered here, not by reading every
+        # rating's time (0.3 s at city scale).
+        for rid, eid, stars in _rows(
+            select(StarRating.id, StarRating.enterprise_id, StarRating.stars)
+            .where(StarRating.decided_at >= since, StarRating.decided_at < p.end)
+            .order_by(StarRating.decided_at.desc(), StarRating.id.desc())
         ):
-            if eid not in self.units or eid in rated and rated[eid][1] is not None:
-                continue
-            if since <= decided_at < p.end:
-                rated[eid] = (stars, rid)
-            else:
-                rated.setdefault(eid, (None, None))  # rated, but not inside the window (yet)
+            if eid in self.units:
+                rated.setdefault(eid, (stars, rid))
+        for (eid,) in _rows(select(StarRating.enterprise_id).distinct()):
+            if eid in self.units:
+                rated.setdefault(eid, (None, None))
         return {eid: rated.get(eid, (u.stars, None)) for eid, u in self.units.items()}
 
     @_memo
