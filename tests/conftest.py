@@ -27,6 +27,20 @@ REPO = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep a file's tests on one worker, and every test of the full demo on the same one.
+
+    `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup). A file's
+    tests share module fixtures and run in order, as they do alone; the full demo is
+    built once per database and worker, so the tests that need it (the crawl, the demo's
+    own) go together instead of having both workers build it.
+    """
+    for item in items:
+        group = "full-demo" if "demo_site" in item.fixturenames else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def base_config(url: str, tmp_path: Path) -> dict:
     return {
         "TESTING": True,
