@@ -22,11 +22,8 @@ run: install
 	$(BIN)/fieldapp serve --host 127.0.0.1 --port 5000
 
 ## test: install what the tests need (Chromium, the npm test packages) and run the whole suite
-# On PYTEST_WORKERS processes (pytest-xdist; 0 runs in this process): a file's tests stay
-# together, and so do the files of the full demo (pytest_xdist_make_scheduler, tests/conftest.py).
-PYTEST_WORKERS ?= 2
 test: install chromium jstest lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Ruff (configured in pyproject.toml): lint, and the format the tree is kept in.
 lint: install

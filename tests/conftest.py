@@ -27,30 +27,6 @@ REPO = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-# The files whose tests need the full default demo (the `demo_site` fixture).
-FULL_DEMO_FILES = {"tests/web/test_crawl.py", "tests/unit/test_demo.py"}
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """Send a file's tests to one worker, and the files of the full demo to the same one.
-
-    `make test` runs the suite on two workers (pytest-xdist). A file's tests share module
-    fixtures and run in order, as they do alone. The full demo is built once per database
-    and worker (about five minutes each), so the files that need it go together instead of
-    having both workers build it. (xdist's own --dist loadgroup marks do not take effect
-    under pytest 9, which keeps a node's id where xdist no longer writes it.)
-    """
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByFile(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return "full-demo" if path in FULL_DEMO_FILES else path
-
-    return ByFile(config, log)
-
-
 def base_config(url: str, tmp_path: Path) -> dict:
     return {
         "TESTING": True,
