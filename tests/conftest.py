@@ -27,6 +27,24 @@ REPO = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def drop_database(admin, name: str, attempts: int = 200) -> None:
+    """Drop a scratch PostgreSQL database once only our own sessions could hold it.
+
+    PostgreSQL's autovacuum may be analysing its new tables; its worker is no session the
+    test role may end (DROP ... WITH (FORCE) is refused), so wait for it to leave.
+    """
+    from sqlalchemy.exc import ProgrammingError
+
+    for _ in range(attempts):
+        with admin.connect() as conn:
+            try:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError:
+                conn.execute(text("SELECT pg_sleep(0.05)"))  # the worker is still there; look again
+    raise AssertionError(f"scratch database {name} is still in use")
+
+
 def base_config(url: str, tmp_path: Path) -> dict:
     return {
         "TESTING": True,
@@ -113,9 +131,10 @@ def database(request, tmp_path_factory):
         migrate(url, tmp)
         yield Database("postgres", url)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        try:
+            drop_database(admin, name)
+        finally:
+            admin.dispose()
 
 
 class Client(FlaskClient):
@@ -300,9 +319,10 @@ def demo_site(database, tmp_path_factory):
         yield site
     finally:
         if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            try:
+                drop_database(admin, name)
+            finally:
+                admin.dispose()
 
 
 @pytest.fixture

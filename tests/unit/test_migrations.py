@@ -168,9 +168,12 @@ def test_0007_and_0024_fill_the_latest_inspection_columns_from_existing_visits(d
             db.engine.dispose()
     finally:
         if drop:
-            with drop[0].connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{drop[1]}" WITH (FORCE)'))
-            drop[0].dispose()
+            from ..conftest import drop_database
+
+            try:
+                drop_database(*drop)
+            finally:
+                drop[0].dispose()
 
 
 def test_0021_numbers_the_notices_of_visits_already_on_file(database, tmp_path):

@@ -21,7 +21,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Photo, Visit
 
 from .. import images
-from ..conftest import PG_URL, Client, base_config
+from ..conftest import PG_URL, Client, base_config, drop_database
 from ..factories import visit_body
 
 
@@ -48,24 +48,6 @@ def empty_url(database, tmp_path):
             drop_database(admin, name)
         finally:
             admin.dispose()
-
-
-def drop_database(admin, name: str, attempts: int = 200) -> None:
-    """Drop a scratch database once only our own sessions could hold it.
-
-    After a restore loads rows, PostgreSQL's autovacuum may be analysing the new
-    tables; its worker is no session we may end, so wait for it to leave.
-    """
-    from sqlalchemy.exc import ProgrammingError
-
-    for _ in range(attempts):
-        with admin.connect() as conn:
-            try:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                return
-            except ProgrammingError:
-                conn.execute(text("SELECT pg_sleep(0.05)"))  # the worker is still there; look again
-    raise AssertionError(f"scratch database {name} is still in use")
 
 
 @pytest.fixture
