@@ -28,6 +28,15 @@ def finding(**overrides) -> dict:
     }
 
 
+def record_with_photo(client, photo: bytes):
+    """Post the standard finding with one photo, as the self-inspection form does."""
+    return client.post(
+        "/self-check",
+        data={**finding(), "photo": (io.BytesIO(photo), "before.jpg")},
+        content_type="multipart/form-data",
+    )
+
+
 def token(app, world) -> str:
     with app.app_context():
         return db.session.get(Enterprise, world.ents["a1"]).public_token
@@ -50,12 +59,7 @@ def test_an_enterprise_records_its_own_finding_and_it_stays_off_the_placard(app,
     client = login("owner_a1") if how == "account" else pin_client(app, world, login)
     assert "企业自查" in client.get("/self-check").get_data(as_text=True)
     photo = images.jpeg(seed=171)
-    resp = client.post(
-        "/self-check",
-        data={**finding(), "photo": (io.BytesIO(photo), "before.jpg")},
-        content_type="multipart/form-data",
-    )
-    assert resp.status_code == 303
+    assert record_with_photo(client, photo).status_code == 303
     assert "配电箱前堆放纸箱" in client.get("/self-check").get_data(as_text=True)
     with app.app_context():
         h = db.session.scalar(select(Hazard))
@@ -188,12 +192,7 @@ def test_inspectors_finds_are_not_the_enterprises_to_close(app, world, login):
 def test_the_office_sees_the_photos_of_a_hazard_the_enterprise_found(app, world, login, how):
     client = login("owner_a1") if how == "account" else pin_client(app, world, login)
     photo = images.jpeg(seed=177)
-    resp = client.post(
-        "/self-check",
-        data={**finding(), "photo": (io.BytesIO(photo), "before.jpg")},
-        content_type="multipart/form-data",
-    )
-    assert resp.status_code == 303
+    assert record_with_photo(client, photo).status_code == 303
     with app.app_context():
         hid = db.session.scalar(select(Hazard.uuid))
     url = f"/photos/{images.sha(photo)}/display.jpg"
