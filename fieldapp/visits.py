@@ -140,6 +140,8 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise
             errors.append(problem)
             continue
         contents[entry.id] = (entry.version, content)
+    # Each checklist's items as data, once: looked up per answer, not rebuilt per answer.
+    items_of = {cid: _items(content) for cid, (_, content) in contents.items()}
 
     seen: set[tuple[str, str]] = set()
     hazard_ids: set[str] = set()
@@ -150,7 +152,7 @@ def validate(visit_uuid: str, body: VisitIn, *, actor, now: datetime, enterprise
         if cid not in contents:
             errors.append(f"{where}：清单 {cid} 不在本次检查的 checklists 中")
             continue
-        item = _items(contents[cid][1]).get(key)
+        item = items_of[cid].get(key)
         if item is None:
             errors.append(f"{where}：清单 {cid} 第 {contents[cid][0]} 版没有检查项 {key}")
             continue
