@@ -482,7 +482,13 @@ def _placards(sim: History, ps: list[Premises]) -> None:
 
 def _pin(now: datetime, sim: History, p: Premises) -> None:
     ent = _ent(p)
-    placards.set_pin(ent, actor=sim.street(p), now=now, pin=demo.pin_for(sim.seed, ent.id))
+    placards.set_pin(
+        ent,
+        actor=sim.street(p),
+        now=now,
+        pin=demo.pin_for(sim.seed, ent.id),
+        hasher=sim.pin_hasher,
+    )
     sim.owner[p.id] = db.session.scalar(
         select(User).where(User.username == placards.pin_username(ent.id))
     )

@@ -37,6 +37,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from . import alerts, demo, demo_photos, fire_judgement, hazards, visits
 from .clock import LOCAL_TZ, local_today
@@ -119,7 +120,8 @@ def seeded_ids(rng: random.Random):
 class History:
     """The simulation: a clock, a queue of steps in time order, and the people who act."""
 
-    def __init__(self, *, seed: int, now: datetime, start: datetime):
+    def __init__(self, *, seed: int, now: datetime, start: datetime, pin_hasher=None):
+        self.pin_hasher = pin_hasher or generate_password_hash
         self.rng = random.Random(f"{seed}-history")
         self.seed, self.start, self.end = seed, start, now
         self._queue: list = []
@@ -834,6 +836,7 @@ class History:
                 actor=office,
                 now=now,
                 pin=demo.pin_for(self.seed, p.id),
+                hasher=self.pin_hasher,
             )
             self.owner[p.id] = db.session.scalar(
                 select(User).where(User.username == placards.pin_username(p.id))
@@ -942,12 +945,16 @@ def history_start(now: datetime) -> datetime:
     return demo.history_start(now)
 
 
-def build_history(*, visits: int, seed: int, now: datetime) -> dict[str, int]:
-    """Simulate the district's work from the plan's start to `now`; return what was made."""
+def build_history(*, visits: int, seed: int, now: datetime, pin_hasher=None) -> dict[str, int]:
+    """Simulate the district's work from the plan's start to `now`; return what was made.
+
+    `pin_hasher` hashes the placard PINs the history hands out (the real scrypt unless
+    given: the test suite's demo passes a cheap one, as it does for passwords).
+    """
     from . import demo_campaign
 
     start = history_start(now)
-    sim = History(seed=seed, now=now, start=start)
+    sim = History(seed=seed, now=now, start=start, pin_hasher=pin_hasher)
     with seeded_ids(random.Random(f"{seed}-ids")), demo_photos.batched_writes():
         sim.plan_visits(visits)
         demo_campaign.schedule(sim)

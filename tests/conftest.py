@@ -305,7 +305,7 @@ def demo_site(database, tmp_path_factory):
             t0 = time.perf_counter()
             logins = demo.build(now=NOW, seed=site.seed, password_hasher=cheap_hash)
             site.counts = demo_history.build_history(
-                visits=demo.default_visits(1091), seed=site.seed, now=NOW
+                visits=demo.default_visits(1091), seed=site.seed, now=NOW, pin_hasher=cheap_hash
             )
             site.build_s = time.perf_counter() - t0
             site.logins = {lg.username: lg for lg in logins}

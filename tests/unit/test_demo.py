@@ -177,7 +177,7 @@ def test_the_same_seed_makes_the_same_history(app, database, tmp_path):
         )
         with other.app_context():
             demo.build(enterprises=40, seed=5, now=NOW, password_hasher=cheap_hash)
-            build_history(visits=200, seed=5, now=NOW)
+            build_history(visits=200, seed=5, now=NOW, pin_hasher=cheap_hash)
             made.append(_records())
             db.session.remove()
             if n:
