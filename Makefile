@@ -22,8 +22,11 @@ run: install
 	$(BIN)/fieldapp serve --host 127.0.0.1 --port 5000
 
 ## test: install what the tests need (Chromium, the npm test packages) and run the whole suite
+# On PYTEST_WORKERS processes (pytest-xdist; 0 runs in this process): with both databases,
+# one worker per database (pytest_xdist_make_scheduler in tests/conftest.py).
+PYTEST_WORKERS ?= 2
 test: install chromium jstest lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Ruff (configured in pyproject.toml): lint, and the format the tree is kept in.
 lint: install

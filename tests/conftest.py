@@ -25,6 +25,47 @@ PG_URL = os.environ.get("FIELDAPP_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 REPO = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# The files whose tests need the full default demo (the `demo_site` fixture).
+FULL_DEMO_FILES = {"tests/web/test_crawl.py", "tests/unit/test_demo.py"}
+
+
+def backend_of(nodeid: str) -> str | None:
+    """The database a test runs on, from its parameters ("sqlite", "postgres"), or None."""
+    params = nodeid.rpartition("[")[2].rstrip("]").split("-") if nodeid.endswith("]") else []
+    return next((b for b in ("sqlite", "postgres") if b in params), None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Give each database its own worker; on one database, a file (and the full demo's files) per unit.
+
+    `make test` runs on two workers (pytest-xdist). A worker's session fixtures are built
+    per database: the migrated database, and the full demo (3-7 minutes). A worker that
+    switched between SQLite and PostgreSQL tests would tear them down and build them again
+    at every switch, so on both databases each worker takes one database's tests, in the
+    order a single process runs them, and the tests of neither go to whichever is free
+    first. On one database (the clock-ahead pass) files are spread instead, and the files
+    of the full demo stay together so it is built once. (xdist's --dist loadgroup marks do
+    not take effect under pytest 9, which keeps a node's id where xdist no longer writes it.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByDatabase(LoadScopeScheduling):
+        by_backend: bool | None = None
+
+        def schedule(self) -> None:
+            if self.by_backend is None and self.collection_is_completed:
+                ids = next(iter(self.registered_collections.values()))
+                self.by_backend = {"sqlite", "postgres"} <= {backend_of(n) for n in ids}
+            super().schedule()
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.by_backend:
+                return backend_of(nodeid) or "neither"
+            path = nodeid.split("::", 1)[0]
+            return "full-demo" if path in FULL_DEMO_FILES else path
+
+    return ByDatabase(config, log)
 
 
 def drop_database(admin, name: str, attempts: int = 200) -> None:
