@@ -4,8 +4,14 @@
 (function (FA) {
   "use strict";
   if (typeof DataTransfer === "undefined") return;
-  document.addEventListener("change", function (e) {
-    var input = e.target;
+  document.addEventListener("change", function (e) { shrink(e.target); });
+  // A picture chosen before this script arrived (a slow link, a busy phone) sent no change
+  // event we could hear: shrink what the form already holds.
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-downscale]"), function (input) {
+    if (input.files && input.files.length && input.dataset.shrunk === undefined) shrink(input);
+  });
+
+  function shrink(input) {
     if (!input.matches || !input.matches("input[type=file][data-downscale]") || input.dataset.shrunk === "1") return;
     var files = Array.prototype.slice.call(input.files || []);
     if (!files.length || !FA.photo) return;
@@ -42,7 +48,7 @@
     }).finally(function () {
       if (button) { button.disabled = false; button.textContent = button.dataset.label; }
     });
-  });
+  }
   // Show how far a photo form's upload has got on its submit button (htmx sends it with XHR).
   document.addEventListener("htmx:xhr:progress", function (e) {
     var form = e.target && e.target.closest && e.target.closest("form");

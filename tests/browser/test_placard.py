@@ -72,3 +72,44 @@ def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_pat
     phone.goto(f"/q/{token}")
     assert "待复查" in phone.locator("table").inner_text()
     assert phone.console_errors == [], phone.console_errors
+
+
+def test_a_photo_chosen_before_the_page_scripts_arrive_is_still_shrunk(
+    app, browser, playwright, live_server, world, tmp_path
+):
+    """On a slow link the owner can pick the photo before upload.js has run: it is shrunk all the same."""
+    from .conftest import PHONE, new_context, watched_page
+
+    with app.app_context():
+        ent = db.session.get(Enterprise, world.ents["a1"])
+        hid = make_hazard(ent.id, item_text="灭火器压力正常、在有效期内").uuid
+        street = db.session.scalar(select(User).where(User.username == "street_a"))
+        pin = placards.set_pin(ent, actor=street, now=utcnow())
+        token = ent.public_token
+        db.session.commit()
+    photo = tmp_path / "big.jpg"
+    photo.write_bytes(images.jpeg(2400, 1800, seed=112))
+    # No service worker: it would serve the script from its cache, past the held request.
+    context = new_context(browser, playwright, live_server, PHONE, service_workers="block")
+    phone = watched_page(context)
+    try:
+        phone.goto(f"/q/{token}")
+        phone.get_by_role("link", name="本单位登录，提交整改材料").click()
+        phone.get_by_label("PIN").fill(pin)
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="登录").click()
+        held = []
+        phone.route("**/js/upload.js*", lambda route: held.append(route))
+        phone.goto(f"/hazards/{hid}", wait_until="commit")
+        form = phone.locator("form", has=phone.get_by_role("button", name="提交整改"))
+        form.locator("input[type=file]").set_input_files(str(photo))
+        assert held, "upload.js was requested before the photo was chosen"
+        assert form.locator("input[name=photo]").get_attribute("data-shrunk") is None
+        held[0].continue_()
+        form.locator("input[name=photo][data-shrunk='']").wait_for(state="attached")
+        size = form.locator("input[name=photo]").evaluate("i => i.files[0].size")
+        name = form.locator("input[name=photo]").evaluate("i => i.files[0].name")
+        assert size < photo.stat().st_size and name == "big.jpg"
+        assert phone.console_errors == [], phone.console_errors
+    finally:
+        context.close()
