@@ -21,7 +21,8 @@ from .conftest import fits_width
 pytestmark = pytest.mark.browser
 
 
-def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_path):
+def open_hazard_with_pin(app, world) -> tuple[str, str, str]:
+    """An open hazard at 甲一小吃店, whose street has given it a placard PIN: (hazard, PIN, placard token)."""
     with app.app_context():
         ent = db.session.get(Enterprise, world.ents["a1"])
         hid = make_hazard(ent.id, item_text="灭火器压力正常、在有效期内").uuid
@@ -29,6 +30,11 @@ def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_pat
         pin = placards.set_pin(ent, actor=street, now=utcnow())
         token = ent.public_token
         db.session.commit()
+    return hid, pin, token
+
+
+def test_owner_submits_evidence_from_the_placard_page(app, phone, world, tmp_path):
+    hid, pin, token = open_hazard_with_pin(app, world)
     photo = tmp_path / "fixed.jpg"
     photo.write_bytes(images.jpeg(2400, 1800, seed=111))
     taken = time.time() - 2 * 3600  # the camera wrote the file two hours ago
@@ -80,13 +86,7 @@ def test_a_photo_chosen_before_the_page_scripts_arrive_is_still_shrunk(
     """On a slow link the owner can pick the photo before upload.js has run: it is shrunk all the same."""
     from .conftest import PHONE, new_context, watched_page
 
-    with app.app_context():
-        ent = db.session.get(Enterprise, world.ents["a1"])
-        hid = make_hazard(ent.id, item_text="灭火器压力正常、在有效期内").uuid
-        street = db.session.scalar(select(User).where(User.username == "street_a"))
-        pin = placards.set_pin(ent, actor=street, now=utcnow())
-        token = ent.public_token
-        db.session.commit()
+    hid, pin, token = open_hazard_with_pin(app, world)
     photo = tmp_path / "big.jpg"
     photo.write_bytes(images.jpeg(2400, 1800, seed=112))
     # No service worker: it would serve the script from its cache, past the held request.
